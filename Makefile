@@ -1,0 +1,67 @@
+# CityOps: the entry point for humans and CI. `make run` and `make test` do everything on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export CITYOPS_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test test-services lint fmt bench worker beat messages clean help
+
+help:
+	@echo "make run            the app with demo data on http://127.0.0.1:$(PORT) (embedded: SQLite, no services)"
+	@echo "make test           ruff, migrations check and the whole test suite"
+	@echo "make test-services  the suite against PostgreSQL, Redis and RabbitMQ on this machine"
+	@echo "make bench          benchmarks (ratios against a reference measured in the same run)"
+	@echo "make worker / beat  Celery worker / beat for production mode (needs CELERY_BROKER_URL)"
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CityOps needs Python >= 3.11; set PYTHON=python3.11")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py serve --port $(PORT)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+# The same suite against the real services of this machine; .ci/run calls it with a fresh database name.
+TEST_DB ?= cityops_test_$(shell date +%s)
+test-services: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/$(TEST_DB)} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
+	CITYOPS_TEST_AMQP_URL=$${CITYOPS_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672//} \
+	$(PY) -m pytest --create-db
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+worker: $(VENV)/.installed
+	$(VENV)/bin/celery -A cityops worker --loglevel INFO
+
+beat: $(VENV)/.installed
+	$(VENV)/bin/celery -A cityops beat --loglevel INFO --schedule $(CITYOPS_DATA_DIR)/celerybeat-schedule
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-obsolete
+	$(PY) manage.py compilemessages --locale zh_Hans
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.fields import EncryptedTextField
+from apps.core.i18n import localized
+from apps.core.models import BaseModel
+
+
+class Department(BaseModel):
+    """A government department (bureau, commission): owner of data sources and of grievance categories."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+
+class StaffProfile(BaseModel):
+    """Where a staff member works: their regions and departments (their scope)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    regions = models.ManyToManyField(
+        "regions.Region",
+        verbose_name=_("regions"),
+        blank=True,
+        related_name="staff_profiles",
+        help_text=_(
+            "The user sees these regions and everything below them. Empty: the whole city for "
+            "command-center staff and data stewards, nothing for other roles."
+        ),
+    )
+    departments = models.ManyToManyField(Department, verbose_name=_("departments"), blank=True, related_name="staff")
+    # Personal data: a work mobile for dispatch messages, encrypted at rest.
+    phone = EncryptedTextField(_("mobile phone"), blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

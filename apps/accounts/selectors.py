@@ -1,0 +1,65 @@
+"""Scope of a user: which regions and departments they may see. Every list and object fetch that is
+region-bound goes through `regions_scope` / `user_can_access_region`."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from apps.accounts.models import Department, StaffProfile
+from apps.accounts.roles import CITY_WIDE_ROLES, user_roles
+from apps.regions.selectors import region_descendant_ids
+
+M = TypeVar("M", bound=Model)
+
+
+def user_region_ids(*, user: Any) -> frozenset[int] | None:
+    """The ids of the regions the user may see, including everything below them; None means all.
+
+    Superusers see all. A user with assigned regions sees those. Without assigned regions, command-center
+    staff and data stewards see the whole city and everyone else sees nothing (safe by default).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    cached = getattr(user, "_cityops_region_ids", False)
+    if cached is not False:
+        return cached
+    assigned = list(
+        StaffProfile.regions.through.objects.filter(staffprofile__user=user).values_list("region_id", flat=True)
+    )
+    if assigned:
+        scope: frozenset[int] | None = frozenset(region_descendant_ids(region_ids=assigned))
+    elif user_roles(user) & CITY_WIDE_ROLES:
+        scope = None
+    else:
+        scope = frozenset()
+    user._cityops_region_ids = scope
+    return scope
+
+
+def regions_scope(queryset: QuerySet[M], *, user: Any, field: str = "region") -> QuerySet[M]:
+    """Filter any queryset with a region foreign key (`field`, may span relations) to the user's scope."""
+    region_ids = user_region_ids(user=user)
+    if region_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": region_ids})
+
+
+def user_can_access_region(*, user: Any, region_id: int) -> bool:
+    region_ids = user_region_ids(user=user)
+    return region_ids is None or region_id in region_ids
+
+
+def user_department_ids(*, user: Any) -> frozenset[int] | None:
+    """Departments the user works for; None means all (superusers, city-wide roles without any)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    ids = frozenset(Department.objects.filter(staff__user=user).values_list("id", flat=True))
+    if not ids and user_roles(user) & CITY_WIDE_ROLES:
+        return None
+    return ids

@@ -1,0 +1,103 @@
+"""The one multiplexed websocket consumer at /ws/live/.
+
+Protocol (JSON text frames):
+  client → {"type": "subscribe", "stream": NAME, "params": {...}}
+  server → {"type": "snapshot", "stream", "params", "seq", "data"}    the full current state
+  server → {"type": "delta", "stream", "params", "seq", "data"}       each later change, seq + 1
+  client → {"type": "unsubscribe", "stream", "params"} / {"type": "ping"}
+  server → {"type": "error", "stream"?, "code", "message"}
+The consumer joins the group before building the snapshot and reads the sequence number after it, so
+a delta racing the snapshot has seq <= the snapshot's and the client drops it. A client that sees a gap
+(seq > last + 1), or reconnects, subscribes again to get a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cityops.realtime import current_seq, get_stream, group_name
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.groups_joined: dict[str, str] = {}
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", {}):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "subscribe":
+            await self._subscribe(content)
+        elif kind == "unsubscribe":
+            await self._unsubscribe(content)
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self._error("bad_request", "expected a JSON object with type subscribe, unsubscribe or ping")
+
+    async def _resolve(self, content: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
+        name = content.get("stream")
+        stream = get_stream(name) if isinstance(name, str) else None
+        if stream is None:
+            await self._error("unknown_stream", f"no stream named {name!r}", stream=name)
+            return None
+        params = content.get("params") or {}
+        if not isinstance(params, dict):
+            await self._error("bad_params", "params must be a JSON object", stream=name)
+            return None
+        try:
+            return stream, dict(stream.clean_params(params))
+        except ValueError as exc:
+            await self._error("bad_params", str(exc), stream=name)
+            return None
+
+    async def _subscribe(self, content: dict[str, Any]) -> None:
+        resolved = await self._resolve(content)
+        if resolved is None:
+            return
+        stream, params = resolved
+        user = self.scope["user"]
+        if not await database_sync_to_async(stream.can_subscribe)(user, params):
+            await self._error("forbidden", "you may not subscribe to this stream", stream=stream.name)
+            return
+        group = group_name(stream, params)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined[group] = stream.name
+        data = await database_sync_to_async(stream.snapshot)(user, params)
+        seq = await database_sync_to_async(current_seq)(group)
+        await self.send_json({"type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "data": data})
+
+    async def _unsubscribe(self, content: dict[str, Any]) -> None:
+        resolved = await self._resolve(content)
+        if resolved is None:
+            return
+        group = group_name(*resolved)
+        if self.groups_joined.pop(group, None) is not None:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _error(self, code: str, message: str, *, stream: Any = None) -> None:
+        await self.send_json({"type": "error", "stream": stream, "code": code, "message": message})
+
+    async def stream_message(self, event: dict[str, Any]) -> None:
+        """Handler for every stream message (channel-layer type "stream.message")."""
+        await self.send_json(
+            {
+                "type": "delta",
+                "stream": event["stream"],
+                "params": event.get("params", {}),
+                "seq": event["seq"],
+                "data": event["data"],
+            }
+        )

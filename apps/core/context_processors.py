@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from apps.core.surfaces import surfaces_for_user
+from cityops.staticfinders import PLOTLY_JS_STATIC_PATH
+
+
+def cityops(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "nav_surfaces": [s for s in surfaces_for_user(user) if s.in_nav],
+        "plotly_js": PLOTLY_JS_STATIC_PATH,
+    }

@@ -1,0 +1,101 @@
+"""Health checks of the configured services, for /healthz and the system stream."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+CHECK_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    backend: str
+    ms: float
+    error: str = ""
+
+
+def _timed(backend: str, func: Any) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        func()
+    except Exception as exc:  # a health check reports every failure instead of raising
+        return CheckResult(False, backend, _ms(started), _describe(exc))
+    return CheckResult(True, backend, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _describe(exc: BaseException) -> str:
+    # Class and message only: URLs with credentials never reach the response.
+    return f"{type(exc).__name__}: {exc}"[:200].replace(settings.SECRET_KEY, "***")
+
+
+def check_database() -> CheckResult:
+    def probe() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    return _timed(connection.vendor, probe)
+
+
+def check_cache() -> CheckResult:
+    def probe() -> None:
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "1", timeout=10)
+        if cache.get(key) != "1":
+            raise RuntimeError("value written to the cache could not be read back")
+        cache.delete(key)
+
+    return _timed(settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1], probe)
+
+
+def check_broker() -> CheckResult:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return CheckResult(True, "eager (in-process)", 0.0)
+
+    def probe() -> None:
+        from cityops.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
+
+    return _timed(settings.CELERY_BROKER_URL.split(":", 1)[0], probe)
+
+
+async def check_channel_layer() -> CheckResult:
+    layer = get_channel_layer()
+    backend = type(layer).__name__
+    started = time.perf_counter()
+    try:
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "healthz.ping"})
+        message = await asyncio.wait_for(layer.receive(channel), timeout=CHECK_TIMEOUT_S)
+        if message.get("type") != "healthz.ping":
+            raise RuntimeError("the channel layer returned a different message")
+    except Exception as exc:  # reported, not raised
+        return CheckResult(False, backend, _ms(started), _describe(exc))
+    return CheckResult(True, backend, _ms(started))
+
+
+async def run_checks() -> dict[str, dict[str, Any]]:
+    """All checks, the synchronous ones in a worker thread. Never raises."""
+    database = await sync_to_async(check_database)()
+    cache_result = await sync_to_async(check_cache)()
+    broker = await sync_to_async(check_broker)()
+    layer = await check_channel_layer()
+    results = {"database": database, "channel_layer": layer, "cache": cache_result, "broker": broker}
+    return {name: asdict(result) for name, result in results.items()}

@@ -1,0 +1,15 @@
+"""Bilingual model names: every named entity stores name_zh and name_en."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+
+def localized(obj: Any, field: str = "name") -> str:
+    """obj.<field>_zh or obj.<field>_en by the active language, falling back to the other one."""
+    zh, en = getattr(obj, f"{field}_zh", "") or "", getattr(obj, f"{field}_en", "") or ""
+    if (get_language() or "zh-hans").startswith("zh"):
+        return zh or en
+    return en or zh

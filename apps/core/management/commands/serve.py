@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from cityops.scheduler import EmbeddedScheduler
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve HTTP and websockets (uvicorn) on one port; in embedded mode also run the beat schedule in "
+        "this process. Ctrl-C stops everything."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        from apps.accounts.demo import demo_logins_text
+
+        scheduler = EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE) if settings.CITYOPS_EMBEDDED_SCHEDULER else None
+        if scheduler:
+            scheduler.start()
+        self.stdout.write(self.style.SUCCESS(f"\nCityOps is running at http://{host}:{port}/"))
+        self.stdout.write(demo_logins_text())
+        self.stdout.write("Press Ctrl-C to stop.\n")
+        try:
+            uvicorn.run("cityops.asgi:application", host=host, port=port, lifespan="off", log_level="warning")
+        finally:
+            if scheduler:
+                scheduler.stop()
+                scheduler.join(timeout=5)
+            self.stdout.write("CityOps stopped.")

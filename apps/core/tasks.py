@@ -1,0 +1,18 @@
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def system_heartbeat_task() -> None:
+    """Publish the server time on the system stream (scheduled every few seconds)."""
+    from apps.core.streams import system_payload
+    from cityops.realtime import stream_publish
+
+    stream_publish(stream="system", params={}, payload=system_payload())
+
+
+@shared_task
+def health_check_task() -> dict[str, bool]:
+    """Run the database and cache checks inside a worker: proves workers reach the services."""
+    from apps.core.health import check_cache, check_database
+
+    return {"database": check_database().ok, "cache": check_cache().ok}

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from apps.regions.models import Region
+from apps.regions.svg import region_svg
+
+
+class ParentFilter(admin.SimpleListFilter):
+    """Only regions that have children are offered (a plain FK filter would list every community)."""
+
+    title = _("parent")
+    parameter_name = "parent"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        parents = Region.objects.filter(children__isnull=False).distinct().order_by("depth", "code")
+        return [(r.code, str(r)) for r in parents.defer("geometry", "geometry_simplified")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Region]) -> QuerySet[Region]:
+        return queryset.filter(parent__code=self.value()) if self.value() else queryset
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "level", "parent", "population", "area_km2", "thumbnail"]
+    list_filter = ["level", ParentFilter]
+    search_fields = ["code", "name_zh", "name_en"]
+    list_select_related = ["parent"]
+    date_hierarchy = "updated_at"
+    ordering = ["depth", "code"]
+    readonly_fields = [
+        "preview",
+        "depth",
+        "path",
+        "centroid_lon",
+        "centroid_lat",
+        "bbox",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [
+        "preview",
+        ("code", "level"),
+        ("name_zh", "name_en"),
+        "parent",
+        ("population", "area_km2"),
+        ("centroid_lon", "centroid_lat"),
+        "bbox",
+        ("depth", "path"),
+        "geometry",
+        ("created_at", "updated_at"),
+    ]
+    raw_id_fields = ["parent"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Region]:
+        return super().get_queryset(request).defer("geometry")
+
+    @admin.display(description=_("shape"))
+    def thumbnail(self, region: Region) -> SafeString:
+        return region_svg(region.geometry_simplified, size=48)
+
+    @admin.display(description=_("boundary"))
+    def preview(self, region: Region) -> SafeString:
+        if not region.pk:
+            return format_html("<span>{}</span>", _("shown after saving"))
+        return region_svg(
+            region.geometry_simplified,
+            size=320,
+            context=region.parent.geometry_simplified if region.parent else None,
+        )

@@ -1,0 +1,81 @@
+"""Plotly figures of regions: pure functions from selector output to go.Figure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+# MapLibre styles that need no tile server, glyphs or sprites (command centers run on closed networks).
+OFFICE_MAP_STYLE = "white-bg"
+WALL_MAP_STYLE: dict[str, Any] = {
+    "version": 8,
+    "sources": {},
+    "layers": [{"id": "bg", "type": "background", "paint": {"background-color": "#0b1a2e"}}],
+}
+
+
+def map_view(bbox: Sequence[float], *, width_px: int = 900, height_px: int = 600) -> dict[str, Any]:
+    """Center and zoom that fit a [west, south, east, north] box into a map of the given size."""
+    west, south, east, north = bbox
+    lon_span = max(east - west, 1e-6)
+    # Web Mercator: the vertical span in "equator degrees" grows with latitude.
+    y_span = max(abs(_mercator_deg(north) - _mercator_deg(south)), 1e-6)
+    zoom = min(math.log2(width_px * 360 / (512 * lon_span)), math.log2(height_px * 360 / (512 * y_span)))
+    return {"center": {"lon": (west + east) / 2, "lat": (south + north) / 2}, "zoom": round(zoom - 0.15, 2)}
+
+
+def _mercator_deg(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+def region_density_map(
+    collection: dict[str, Any],
+    *,
+    bbox: Sequence[float],
+    colorbar_title: str,
+    hover_template: str,
+    theme: str = "office",
+) -> go.Figure:
+    """A choropleth of the collection's features by population density (residents per km²).
+
+    Features without population or area are drawn grey. Hover shows name, population and density.
+    """
+    features = collection["features"]
+    codes = [f["properties"]["code"] for f in features]
+    density = [_density(f["properties"]) for f in features]
+    customdata = [
+        [f["properties"]["name"], f["properties"]["population"] or 0, round(d or 0)]
+        for f, d in zip(features, density, strict=True)
+    ]
+    dark = theme == "wall"
+    figure = go.Figure(
+        go.Choroplethmap(
+            geojson=collection,
+            featureidkey="properties.code",
+            locations=codes,
+            z=[d if d is not None else float("nan") for d in density],
+            customdata=customdata,
+            hovertemplate=hover_template,
+            colorscale="Blues" if not dark else "Viridis",
+            marker={"line": {"color": "#0b1a2e" if dark else "#ffffff", "width": 1}, "opacity": 0.85},
+            colorbar={"title": {"text": colorbar_title}, "thickness": 12},
+        )
+    )
+    figure.update_layout(
+        map={"style": WALL_MAP_STYLE if dark else OFFICE_MAP_STYLE, **map_view(bbox)},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        font={"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"},
+    )
+    return figure
+
+
+def _density(properties: dict[str, Any]) -> float | None:
+    population, area = properties.get("population"), properties.get("area_km2")
+    if population is None or not area:
+        return None
+    return population / area

@@ -1,0 +1,367 @@
+"""Geometry work for regions: reading boundary files (geopandas) and the point → region index (shapely).
+
+Nothing here touches the database; services and selectors call it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from apps.core.errors import ApplicationError
+
+# Douglas-Peucker tolerance (degrees) for map layers: about 200 m for a city outline, 10 m for a community.
+SIMPLIFY_TOLERANCE_DEG = {"city": 0.002, "district": 0.001, "street": 0.0003, "community": 0.0001}
+STORED_DECIMALS = 6  # ~0.1 m: more digits only add bytes
+SIMPLIFIED_DECIMALS = 5
+EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas in m²
+
+CODE_FIELD_CANDIDATES = ("code", "adcode", "CODE", "ADCODE", "GID_4", "GID_3", "GID_2", "GID_1", "id", "ID")
+NAME_FIELD_CANDIDATES = (
+    "name_zh",
+    "name",
+    "NAME",
+    "NAME_ZH",
+    "名称",
+    "NL_NAME_3",
+    "NL_NAME_2",
+    "NAME_3",
+    "NAME_2",
+)
+NAME_EN_FIELD_CANDIDATES = ("name_en", "NAME_EN", "ENGLISH", "NAME_ENG")
+POPULATION_FIELD_CANDIDATES = ("population", "POPULATION", "POP", "pop")
+
+
+class BoundaryFileError(ApplicationError):
+    """The boundary file cannot be imported; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class BoundaryFeature:
+    number: int  # 1-based position in the file, for messages
+    code: str
+    name_zh: str
+    name_en: str
+    parent_code: str | None
+    population: int | None
+    geometry: BaseGeometry  # Polygon or MultiPolygon, WGS84, valid
+
+
+@dataclass
+class BoundaryFile:
+    features: list[BoundaryFeature]
+    fields: dict[str, str]  # role -> field name used
+    notes: list[str] = field(default_factory=list)  # repairs, skipped features, assumed CRS
+
+
+# --- Reading -----------------------------------------------------------------------------------------
+
+
+def read_boundary_file(
+    path: str | Path,
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    name_en_field: str | None = None,
+    parent_field: str | None = None,
+    population_field: str | None = None,
+    layer: str | None = None,
+    source_crs: str | None = None,
+) -> BoundaryFile:
+    """Read GeoJSON, Shapefile (.shp, a folder or a .zip) or GeoPackage in any CRS as WGS84 polygons.
+
+    Field names may be dotted to reach into JSON objects ("parent.adcode"). Without a field name the
+    usual names are tried (adcode, code, name, NAME_2, …). Invalid geometry is repaired and noted;
+    features that are not polygons are skipped and noted. Raises BoundaryFileError when the file cannot
+    be read, a field is missing, a code is empty or repeated, or no polygon is left.
+    """
+    frame = _read_frame(Path(path), layer=layer)
+    notes: list[str] = []
+    frame = _to_wgs84(frame, source_crs=source_crs, notes=notes)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    fields = {
+        "code": _pick_field(columns, code_field, CODE_FIELD_CANDIDATES, role="code", option="--code-field"),
+        "name": _pick_field(columns, name_field, NAME_FIELD_CANDIDATES, role="name", option="--name-field"),
+    }
+    optional = {
+        "name_en": (name_en_field, NAME_EN_FIELD_CANDIDATES, "--name-en-field"),
+        "parent": (parent_field, (), "--parent-field"),
+        "population": (population_field, POPULATION_FIELD_CANDIDATES, "--population-field"),
+    }
+    for role, (given, candidates, option) in optional.items():
+        chosen = _pick_field(columns, given, candidates, role=role, option=option, required=False)
+        if chosen:
+            fields[role] = chosen
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    features = _features(records, list(frame.geometry), fields, notes)
+    _check_codes(features)
+    if not features:
+        raise BoundaryFileError(f"{Path(path).name}: no Polygon or MultiPolygon features to import")
+    return BoundaryFile(features=features, fields=fields, notes=notes)
+
+
+def _read_frame(path: Path, *, layer: str | None) -> Any:
+    import geopandas
+    import pyogrio
+
+    if not path.exists():
+        raise BoundaryFileError(f"{path}: no such file or folder")
+    try:
+        layers = [str(name) for name, _geom in pyogrio.list_layers(path)]
+        if layer is None and len(layers) > 1:
+            raise BoundaryFileError(f"{path.name} has layers {', '.join(layers)}: choose one with --layer")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on non-standard files
+            return geopandas.read_file(path, layer=layer, engine="pyogrio")
+    except BoundaryFileError:
+        raise
+    except Exception as exc:  # pyogrio raises several types; all mean "cannot read this file"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise BoundaryFileError(f"{path.name}: not a readable GeoJSON, Shapefile or GeoPackage ({reason})") from None
+
+
+def _to_wgs84(frame: Any, *, source_crs: str | None, notes: list[str]) -> Any:
+    try:
+        if source_crs:
+            frame = frame.set_crs(source_crs, allow_override=True)
+        elif frame.crs is None:
+            west, south, east, north = frame.total_bounds
+            if not all(math.isfinite(v) for v in (west, south, east, north)):
+                raise BoundaryFileError("the file has no geometry with coordinates")
+            if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+                raise BoundaryFileError(
+                    "the file names no coordinate system and its coordinates are not longitude/latitude: "
+                    "give it with --source-crs (for example EPSG:4547)"
+                )
+            notes.append("no coordinate system in the file; coordinates look like longitude/latitude (EPSG:4326)")
+            frame = frame.set_crs("EPSG:4326")
+        return frame.to_crs("EPSG:4326")
+    except BoundaryFileError:
+        raise
+    except Exception as exc:  # pyproj errors for unknown or impossible CRS
+        raise BoundaryFileError(f"cannot reproject to WGS84: {str(exc).splitlines()[0]}") from None
+
+
+def _pick_field(
+    columns: list[str],
+    given: str | None,
+    candidates: Sequence[str],
+    *,
+    role: str,
+    option: str,
+    required: bool = True,
+) -> str | None:
+    if given:
+        if given.split(".", 1)[0] not in columns:
+            raise BoundaryFileError(f"field {given!r} ({option}) not found; the file has: {', '.join(columns)}")
+        return given
+    for candidate in candidates:
+        if candidate in columns:
+            return candidate
+    if required:
+        raise BoundaryFileError(
+            f"no {role} field found (tried {', '.join(candidates)}); name it with {option}. "
+            f"The file has: {', '.join(columns)}"
+        )
+    return None
+
+
+def _field_value(record: dict[str, Any], path: str) -> Any:
+    head, _dot, rest = path.partition(".")
+    value = record.get(head)
+    for key in rest.split(".") if rest else []:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return None
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _text(value: Any) -> str:
+    """A field value as clean text: None/NaN → "", 110101.0 → "110101"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value).strip()
+
+
+def _population(value: Any, *, number: int) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        population = int(float(text))
+    except ValueError:
+        raise BoundaryFileError(f"feature #{number}: population {text!r} is not a number") from None
+    if population < 0:
+        raise BoundaryFileError(f"feature #{number}: population {population} is negative")
+    return population
+
+
+def _features(
+    records: list[dict[str, Any]], geometries: list[Any], fields: dict[str, str], notes: list[str]
+) -> list[BoundaryFeature]:
+    features = []
+    for number, (record, geometry) in enumerate(zip(records, geometries, strict=True), start=1):
+        code = _text(_field_value(record, fields["code"]))
+        if not code:
+            raise BoundaryFileError(f"feature #{number} has an empty code (field {fields['code']!r})")
+        polygon, note = normalize_polygonal(geometry)
+        if note:
+            notes.append(f"{code}: {note}")
+        if polygon is None:
+            continue
+        name = _text(_field_value(record, fields["name"]))
+        if not name:
+            raise BoundaryFileError(f"feature {code} has an empty name (field {fields['name']!r})")
+        features.append(
+            BoundaryFeature(
+                number=number,
+                code=code,
+                name_zh=name,
+                name_en=_text(_field_value(record, fields["name_en"])) if "name_en" in fields else "",
+                parent_code=_text(_field_value(record, fields["parent"])) or None if "parent" in fields else None,
+                population=_population(_field_value(record, fields["population"]), number=number)
+                if "population" in fields
+                else None,
+                geometry=polygon,
+            )
+        )
+    return features
+
+
+def _check_codes(features: list[BoundaryFeature]) -> None:
+    seen: dict[str, int] = {}
+    duplicates = []
+    for feature in features:
+        if feature.code in seen:
+            duplicates.append(f"{feature.code} (features #{seen[feature.code]} and #{feature.number})")
+        seen.setdefault(feature.code, feature.number)
+    if duplicates:
+        raise BoundaryFileError(f"duplicate codes: {', '.join(duplicates[:5])}" + (" …" if len(duplicates) > 5 else ""))
+    for feature in features:
+        if len(feature.code) > 32:
+            raise BoundaryFileError(f"code {feature.code[:40]!r} is longer than 32 characters")
+
+
+def normalize_polygonal(geometry: Any) -> tuple[BaseGeometry | None, str]:
+    """A valid 2D Polygon/MultiPolygon from any geometry, and a note of what was repaired or skipped."""
+    if geometry is None or geometry.is_empty:
+        return None, "skipped: no geometry"
+    geometry = shapely.force_2d(geometry)
+    note = ""
+    if not geometry.is_valid:
+        note = f"repaired invalid geometry ({shapely.is_valid_reason(geometry)})"
+        geometry = shapely.make_valid(geometry)
+    polygons = [part for part in shapely.get_parts(geometry) if part.geom_type in ("Polygon", "MultiPolygon")]
+    if not polygons:
+        return None, f"skipped: {geometry.geom_type} is not a polygon"
+    result = polygons[0] if len(polygons) == 1 else shapely.union_all(polygons)
+    if result.geom_type not in ("Polygon", "MultiPolygon"):
+        result = shapely.MultiPolygon([p for p in shapely.get_parts(result) if p.geom_type == "Polygon"])
+    return result, note
+
+
+# --- Derived attributes --------------------------------------------------------------------------------
+
+
+def to_geojson(geometry: BaseGeometry, *, decimals: int = STORED_DECIMALS) -> dict[str, Any]:
+    rounded = shapely.transform(geometry, lambda coords: np.round(coords, decimals))
+    return json.loads(shapely.to_geojson(rounded))
+
+
+def from_geojson(data: dict[str, Any]) -> BaseGeometry:
+    return shapely.from_geojson(json.dumps(data))
+
+
+@dataclass(frozen=True)
+class GeometryAttributes:
+    geometry: dict[str, Any]
+    geometry_simplified: dict[str, Any]
+    centroid_lon: float
+    centroid_lat: float
+    bbox: list[float]
+    area_km2: float
+
+
+def geometry_attributes(geometries: Sequence[BaseGeometry], *, level: str) -> list[GeometryAttributes]:
+    """Stored GeoJSON, map-simplified GeoJSON, label point, bbox and area for each geometry."""
+    import geopandas
+
+    series = geopandas.GeoSeries(list(geometries), crs="EPSG:4326")
+    areas = series.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
+    tolerance = SIMPLIFY_TOLERANCE_DEG[level]
+    result = []
+    for geometry, area in zip(geometries, areas, strict=True):
+        centroid = geometry.centroid
+        if not geometry.contains(centroid):  # a crescent's centroid lies outside: label inside instead
+            centroid = geometry.representative_point()
+        simplified = geometry.simplify(tolerance, preserve_topology=True)
+        result.append(
+            GeometryAttributes(
+                geometry=to_geojson(geometry),
+                geometry_simplified=to_geojson(simplified, decimals=SIMPLIFIED_DECIMALS),
+                centroid_lon=round(centroid.x, STORED_DECIMALS),
+                centroid_lat=round(centroid.y, STORED_DECIMALS),
+                bbox=[round(v, STORED_DECIMALS) for v in geometry.bounds],
+                area_km2=round(float(area), 3),
+            )
+        )
+    return result
+
+
+# --- Point → region index ------------------------------------------------------------------------------
+
+
+class RegionIndex:
+    """An STRtree over region boundaries answering "deepest region containing each point" for arrays.
+
+    A point on a shared border touches both regions; it goes to the deeper one, and between regions of
+    the same depth to the one with the smallest code, so the answer is deterministic. Points outside
+    every region get 0.
+    """
+
+    def __init__(self, rows: Iterable[tuple[int, str, int, dict[str, Any]]]) -> None:
+        ordered = sorted(rows, key=lambda row: row[1])  # by code: the tie-break order
+        n = len(ordered)
+        self.size = n
+        ids = np.array([row[0] for row in ordered], dtype=np.int64)
+        depths = np.array([row[2] for row in ordered], dtype=np.int64)
+        geometries = [from_geojson(row[3]) for row in ordered]
+        # One integer per region, smallest = best: deeper first, then smaller code.
+        max_depth = int(depths.max()) if n else 0
+        self._keys = (max_depth - depths) * n + np.arange(n, dtype=np.int64)
+        self._key_to_id = np.zeros(int(self._keys.max()) + 1 if n else 1, dtype=np.int64)
+        self._key_to_id[self._keys] = ids
+        self._tree = shapely.STRtree(geometries)
+
+    def lookup(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Region ids (0 for none) for arrays of longitudes and latitudes."""
+        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        result = np.zeros(len(points), dtype=np.int64)
+        if self.size == 0 or len(points) == 0:
+            return result
+        point_idx, tree_idx = self._tree.query(points, predicate="intersects")
+        if point_idx.size == 0:
+            return result
+        if np.any(point_idx[1:] < point_idx[:-1]):  # shapely returns them sorted; never rely on it blindly
+            order = np.argsort(point_idx, kind="stable")
+            point_idx, tree_idx = point_idx[order], tree_idx[order]
+        starts = np.flatnonzero(np.r_[True, point_idx[1:] != point_idx[:-1]])
+        best = np.minimum.reduceat(self._keys[tree_idx], starts)
+        result[point_idx[starts]] = self._key_to_id[best]
+        return result

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.i18n import localized
+from apps.core.models import BaseModel
+
+
+class Region(BaseModel):
+    """An administrative area with its boundary (WGS84 GeoJSON)."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+        COMMUNITY = "community", _("Community")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    # 0 city … 3 community; derived from level, stored so "deepest region" is a plain ORDER BY.
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised ancestry "/city/district/…/self/" by code: descendants are one indexed prefix query.
+    path = models.CharField(_("path"), max_length=400, editable=False)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
+    geometry = models.JSONField(_("boundary (GeoJSON, WGS84)"))
+    # Simplified per level when the boundary is saved: maps draw this, requests never simplify.
+    geometry_simplified = models.JSONField(_("simplified boundary"), editable=False)
+    centroid_lon = models.FloatField(_("centroid longitude"))
+    centroid_lat = models.FloatField(_("centroid latitude"))
+    bbox = models.JSONField(_("bounding box [west, south, east, north]"))
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["depth", "code"]
+        permissions = [("import_region", _("Can import region boundaries"))]
+        indexes = [
+            # Children of a region, and every region of a level (map layers).
+            models.Index(fields=["parent", "code"], name="region_parent_idx"),
+            models.Index(fields=["level", "code"], name="region_level_idx"),
+            # Descendants by path prefix (scoping users to their districts).
+            models.Index(fields=["path"], name="region_path_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=["city", "district", "street", "community"]),
+                name="region_level_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(code=""), name="region_code_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+    @property
+    def density(self) -> float | None:
+        """Residents per km², where both are known."""
+        if self.population is None or not self.area_km2:
+            return None
+        return self.population / self.area_km2
+
+
+LEVEL_DEPTH: dict[str, int] = {level: depth for depth, level in enumerate(Region.Level.values)}

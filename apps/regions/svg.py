@@ -1,0 +1,55 @@
+"""Inline SVG drawings of boundaries, for the admin (no tile server, no JavaScript)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+
+def _rings(geometry: dict[str, Any] | None) -> Iterator[list[list[float]]]:
+    if not geometry:
+        return
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        yield from polygon
+
+
+def _path(rings: list[list[list[float]]], west: float, north: float, scale: float) -> str:
+    parts = []
+    for ring in rings:
+        points = " ".join(f"{(x - west) * scale:.1f},{(north - y) * scale:.1f}" for x, y in ring)
+        parts.append(f"M{points}Z")
+    return "".join(parts)
+
+
+def region_svg(geometry: dict[str, Any] | None, *, size: int, context: dict[str, Any] | None = None) -> SafeString:
+    """An SVG of the boundary (filled), optionally over a context outline (e.g. the parent), north up.
+
+    Built only from numbers formatted here, so marking it safe cannot inject markup.
+    """
+    rings = list(_rings(geometry))
+    context_rings = list(_rings(context))
+    frame = context_rings or rings
+    if not frame:
+        return mark_safe("")  # noqa: S308  (constant)
+    xs = [x for ring in frame for x, _y in ring]
+    ys = [y for ring in frame for _x, y in ring]
+    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
+    # Longitude degrees shrink with latitude; a plain equirectangular view is fine at city scale.
+    scale = size / max(east - west, north - south, 1e-9)
+    width, height = (east - west) * scale, (north - south) * scale
+    context_path = _path(context_rings, west, north, scale) if context_rings else ""
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.1f} {height:.1f}" role="img" class="region-svg">'
+        + (
+            f'<path d="{context_path}" fill="#eef2f7" stroke="#9aa7b8" stroke-width="1" fill-rule="evenodd"/>'
+            if context_path
+            else ""
+        )
+        + f'<path d="{_path(rings, west, north, scale)}" fill="#2f6fb3" fill-opacity="0.55" stroke="#1d4f86" '
+        'stroke-width="1.2" fill-rule="evenodd"/></svg>'
+    )
+    return mark_safe(svg)  # noqa: S308  (only numbers we formatted)

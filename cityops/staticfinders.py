@@ -1,0 +1,36 @@
+"""Serve plotly.js from the installed plotly package, so the page and the Python figures agree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import plotly
+from django.contrib.staticfiles.finders import BaseFinder
+from django.core.files.storage import FileSystemStorage
+from plotly.offline import get_plotlyjs_version
+
+PLOTLY_JS_DIR = Path(plotly.__file__).parent / "package_data"
+PLOTLY_JS_STATIC_PATH = f"vendor/plotly-{get_plotlyjs_version()}/plotly.min.js"
+
+
+class PlotlyJsFinder(BaseFinder):
+    """Exposes only plotly.min.js, under a versioned path in static/vendor/."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.storage = FileSystemStorage(location=str(PLOTLY_JS_DIR))
+        self.storage.prefix = str(Path(PLOTLY_JS_STATIC_PATH).parent)
+
+    def check(self, **kwargs: Any) -> list[Any]:
+        return []
+
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+        if path != PLOTLY_JS_STATIC_PATH:
+            return [] if find_all else ""
+        match = str(PLOTLY_JS_DIR / "plotly.min.js")
+        return [match] if find_all else match
+
+    def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
+        yield "plotly.min.js", self.storage
