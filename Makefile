@@ -59,9 +59,8 @@ beat: $(VENV)/.installed
 	$(VENV)/bin/celery -A cityops beat --loglevel INFO --schedule $(CITYOPS_DATA_DIR)/celerybeat-schedule
 
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-obsolete
-	$(PY) manage.py makemessages --locale zh_Hans --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --no-obsolete
-	$(PY) manage.py compilemessages --locale zh_Hans
+	$(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

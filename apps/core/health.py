@@ -68,9 +68,9 @@ def check_broker() -> CheckResult:
         return CheckResult(True, "eager (in-process)", 0.0)
 
     def probe() -> None:
-        from cityops.celery import app
+        from kombu import Connection
 
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
             conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
 
     return _timed(settings.CELERY_BROKER_URL.split(":", 1)[0], probe)

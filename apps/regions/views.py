@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 import plotly.io as pio
-from django.contrib.auth.decorators import permission_required
+from apps.core.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _

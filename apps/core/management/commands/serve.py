@@ -29,7 +29,14 @@ class Command(BaseCommand):
         self.stdout.write(demo_logins_text())
         self.stdout.write("Press Ctrl-C to stop.\n")
         try:
-            uvicorn.run("cityops.asgi:application", host=host, port=port, lifespan="off", log_level="warning")
+            uvicorn.run(
+                "cityops.asgi:application",
+                host=host,
+                port=port,
+                lifespan="off",
+                log_level="warning",
+                ws="websockets-sansio",
+            )
         finally:
             if scheduler:
                 scheduler.stop()

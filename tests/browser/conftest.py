@@ -1,0 +1,77 @@
+"""Playwright driving Debian's Chromium (Playwright's own browser download does not work offline)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CHROMIUM, PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on the main thread; the tests' own ORM calls (fixtures)
+    # are still plain synchronous code, so Django's async-safety guard is lifted for these tests only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class PageProbe:
+    """A page with its console errors and failed requests collected."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console_errors: list[str] = []
+        self.failed_requests: list[str] = []
+        self.external_requests: list[str] = []
+        page.on(
+            "console", lambda message: self.console_errors.append(message.text) if message.type == "error" else None
+        )
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on(
+            "request",
+            lambda request: (
+                self.external_requests.append(request.url)
+                if not request.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
+                else None
+            ),
+        )
+
+    def sign_in(self, base: str, username: str) -> None:
+        self.page.goto(f"{base}/accounts/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    contexts = []
+
+    def make(*, width: int, height: int, locale: str = "zh-CN") -> PageProbe:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        contexts.append(context)
+        return PageProbe(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,63 @@
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1920, 1080, "desktop"), (390, 844, "phone")])
+def test_regions_page_draws_the_offline_map(asgi_server, cast, open_page, width, height, name):
+    # given a command-center user on a closed network (no request may leave the machine)
+    base = f"http://{asgi_server}"
+    probe = open_page(width=width, height=height)
+    probe.sign_in(base, "command")
+
+    # when the regions page opens
+    probe.page.goto(f"{base}/regions/")
+    probe.page.wait_for_selector("#region-map .maplibregl-canvas", timeout=15000)
+    probe.page.wait_for_function("document.querySelectorAll('#region-map path, #region-map canvas').length > 0")
+    probe.screenshot(f"regions-{name}")
+
+    # then the map and the table are drawn, in Chinese, with no errors and nothing fetched from outside
+    assert probe.page.locator("table.table tbody tr").count() == 2
+    assert probe.page.locator("h1").inner_text().startswith("测试市")
+    assert probe.console_errors == []
+    assert probe.failed_requests == []
+    assert probe.external_requests == []
+    assert _no_horizontal_scroll(probe.page)
+
+
+def test_drill_down_from_the_table_and_back_up(asgi_server, cast, open_page):
+    base = f"http://{asgi_server}"
+    probe = open_page(width=1366, height=768, locale="en-US")
+    probe.sign_in(base, "command")
+    probe.page.goto(f"{base}/regions/")
+
+    # when the user opens West District, then goes back to the city from the breadcrumb
+    probe.page.click("text=West District")
+    probe.page.wait_for_selector("#region-map .maplibregl-canvas")
+    streets = probe.page.locator("table.table tbody tr td:first-child").all_inner_texts()
+    probe.page.click("nav.breadcrumb >> text=Test City")
+
+    # then the streets were listed and the city is shown again
+    assert streets == ["West 1 Subdistrict", "West 2 Subdistrict"]
+    assert probe.page.locator("h1").inner_text().startswith("Test City")
+    assert probe.console_errors == []
+
+
+def test_home_page_in_both_languages(asgi_server, cast, open_page):
+    base = f"http://{asgi_server}"
+    probe = open_page(width=1280, height=800, locale="zh-CN")
+
+    probe.page.goto(f"{base}/")
+    chinese = probe.page.locator("h1").inner_text()
+    probe.page.click("button[value=en]")
+    probe.page.wait_for_load_state()
+    english = probe.page.locator("h1").inner_text()
+    probe.screenshot("home-en")
+
+    assert chinese == "城市运行中心"
+    assert english == "City Operations Center"
+    assert probe.console_errors == []

@@ -1,0 +1,130 @@
+"""Shared fixtures: a small region tree, the named cast of users, and the real-service switches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+from shapely.geometry import box
+
+from apps.accounts.roles import Role
+from apps.accounts.services import department_upsert, roles_ensure, staff_user_upsert
+from apps.regions.geo import BoundaryFeature
+from apps.regions.services import regions_import
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "correct-horse-battery"  # noqa: S105
+
+
+def services_available() -> bool:
+    return all(os.environ.get(name) for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"))
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    skip_services = pytest.mark.skip(
+        reason="needs PostgreSQL, Redis and a Celery broker: run `make test-services` (DATABASE_URL, REDIS_URL, "
+        "CELERY_BROKER_URL)"
+    )
+    skip_browser = pytest.mark.skip(reason="no Chromium on this machine: apt-get install chromium (see .ci/run)")
+    for item in items:
+        if "services" in item.keywords and not services_available():
+            item.add_marker(skip_services)
+        if "browser" in item.keywords and not CHROMIUM:
+            item.add_marker(skip_browser)
+
+
+def feature(code: str, name_zh: str, name_en: str, bounds: tuple[float, float, float, float], population: int) -> Any:
+    return BoundaryFeature(
+        number=1,
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en,
+        parent_code=None,
+        population=population,
+        geometry=box(*bounds),
+    )
+
+
+@pytest.fixture
+def city(db: Any) -> dict[str, Any]:
+    """A 4×2 km-ish test city near the demo city: districts East (E) and West (W), West has two streets.
+
+    West 118.00–118.02, East 118.02–118.04 (shared border at 118.02); streets W1 118.00–118.01 and
+    W2 118.01–118.02, all from latitude 32.00 to 32.02.
+    """
+    regions_import(
+        features=[feature("C", "测试市", "Test City", (118.00, 32.00, 118.04, 32.02), 300_000)], level="city"
+    )
+    regions_import(
+        features=[
+            feature("W", "西区", "West District", (118.00, 32.00, 118.02, 32.02), 200_000),
+            feature("E", "东区", "East District", (118.02, 32.00, 118.04, 32.02), 100_000),
+        ],
+        level="district",
+        parent="C",
+    )
+    regions_import(
+        features=[
+            feature("W1", "西一街道", "West 1 Subdistrict", (118.00, 32.00, 118.01, 32.02), 120_000),
+            feature("W2", "西二街道", "West 2 Subdistrict", (118.01, 32.00, 118.02, 32.02), 80_000),
+        ],
+        level="street",
+        parent="W",
+    )
+    from apps.regions.models import Region
+
+    return {r.code: r for r in Region.objects.all()}
+
+
+@pytest.fixture
+def cast(city: dict[str, Any]) -> dict[str, Any]:
+    """The named users: one per role, and a field officer of the other district."""
+    roles_ensure()  # transactional tests flush the groups the data migration made
+    department_upsert(code="urban", name_zh="城管局", name_en="Urban Management")
+    return {
+        "admin": staff_user_upsert(username="admin", password=PASSWORD, roles=[], superuser=True),
+        "command": staff_user_upsert(username="command", password=PASSWORD, roles=[Role.COMMAND_CENTER]),
+        "officer": staff_user_upsert(
+            username="officer", password=PASSWORD, roles=[Role.FIELD_OFFICER], region_codes=["W"]
+        ),
+        "other_officer": staff_user_upsert(
+            username="other", password=PASSWORD, roles=[Role.FIELD_OFFICER], region_codes=["E"]
+        ),
+        "staff": staff_user_upsert(
+            username="staff", password=PASSWORD, roles=[Role.DEPARTMENT_STAFF], department_codes=["urban"]
+        ),
+        "steward": staff_user_upsert(username="steward", password=PASSWORD, roles=[Role.DATA_STEWARD]),
+    }
+
+
+@pytest.fixture
+def asgi_server(transactional_db: Any) -> Any:
+    """The real ASGI application served by uvicorn on a free port (HTTP and websockets)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from cityops.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:  # start-up poll, not a test sleep
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test ASGI server did not start")
+        time.sleep(0.02)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

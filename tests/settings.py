@@ -1,0 +1,31 @@
+"""Settings for the test suite: the project's own settings, with a throw-away data dir.
+
+The same file serves the embedded run (`make test`) and the service-backed run (`make test-services`,
+which sets DATABASE_URL, REDIS_URL and CELERY_BROKER_URL): production mode needs SECRET_KEY, hosts and
+field keys, which are given here for the tests only.
+"""
+
+import os
+import tempfile
+
+from cryptography.fernet import Fernet
+
+os.environ["CITYOPS_DATA_DIR"] = tempfile.mkdtemp(prefix="cityops-test-")
+os.environ["CITYOPS_EMBEDDED_SCHEDULER"] = "0"
+os.environ.pop("CITYOPS_DEMO_PASSWORD", None)
+if os.environ.get("DATABASE_URL"):
+    os.environ.setdefault("SECRET_KEY", "tests-only-" + Fernet.generate_key().decode())
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("CITYOPS_FIELD_KEYS", Fernet.generate_key().decode())
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+
+from cityops.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests never store real passwords
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True  # the browser tests' live server serves static files without collectstatic
+WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not :memory:, so the live ASGI server of the browser tests sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
