@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 
 import plotly.io as pio
-from apps.core.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from apps.core.decorators import permission_required
 from apps.regions import charts, selectors
 from apps.regions.models import Region
 
