@@ -38,6 +38,7 @@ test-services: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/$(TEST_DB)} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
+	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-redis://127.0.0.1:6379/2} \
 	CITYOPS_TEST_AMQP_URL=$${CITYOPS_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672//} \
 	$(PY) -m pytest --create-db
 

@@ -128,3 +128,16 @@ def asgi_server(transactional_db: Any) -> Any:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    _close_server_thread_connections()
+
+
+def _close_server_thread_connections() -> None:
+    """Connections opened by the server's worker threads outlive it; end them so the test DB can be dropped."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -29,3 +29,5 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not :memory:, so the live ASGI server of the browser tests sees the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+# Close connections after each request, so server threads of the live tests leave none open on the test DB.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

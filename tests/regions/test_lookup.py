@@ -65,3 +65,43 @@ def test_lookup_handles_empty_and_large_batches(city, n):
 
     assert len(ids) == n
     assert (ids != 0).all()
+
+
+def _brute_force(index_rows, lon, lat):
+    """The definition: of the regions that intersect the point, the deepest, then the smallest code."""
+    import shapely
+
+    from apps.regions.geo import from_geojson
+
+    answers = []
+    for x, y in zip(lon, lat, strict=True):
+        point = shapely.Point(x, y)
+        hits = [
+            (-depth, code, pk) for pk, code, depth, geometry in index_rows if from_geojson(geometry).intersects(point)
+        ]
+        answers.append(min(hits)[2] if hits else 0)
+    return answers
+
+
+@pytest.mark.django_db
+def test_grid_index_agrees_with_the_definition_on_random_and_border_points():
+    # given the demo city (irregular Voronoi boundaries at four levels)
+    import shapely
+    from django.core.management import call_command
+
+    from apps.regions.geo import RegionIndex, from_geojson
+    from apps.regions.models import Region
+
+    call_command("seed_demo", "--seed", "3", verbosity=0, stdout=__import__("io").StringIO())
+    rows = list(Region.objects.values_list("id", "code", "depth", "geometry"))
+    rng = np.random.default_rng(7)
+    west, south, east, north = Region.objects.get(level="city").bbox
+    vertices = np.concatenate([shapely.get_coordinates(from_geojson(row[3])) for row in rows[:40]])
+    lon = np.concatenate([rng.uniform(west - 0.01, east + 0.01, 1500), vertices[:, 0]])
+    lat = np.concatenate([rng.uniform(south - 0.01, north + 0.01, 1500), vertices[:, 1]])
+
+    # when the index answers
+    answers = RegionIndex(rows).lookup(lon, lat)
+
+    # then every answer matches the brute-force definition, borders and outside points included
+    assert list(answers) == _brute_force(rows, lon, lat)
