@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import math
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,9 @@ from apps.core.errors import ApplicationError
 SIMPLIFY_TOLERANCE_DEG = {"city": 0.002, "district": 0.001, "street": 0.0003, "community": 0.0001}
 STORED_DECIMALS = 6  # ~0.1 m: more digits only add bytes
 SIMPLIFIED_DECIMALS = 5
-EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas in m²
+EQUAL_AREA_CRS = "EPSG:6933"
+MAX_CODE_LENGTH = 32  # Region.code
+MAX_NAME_LENGTH = 100  # Region.name_zh / name_en  # WGS 84 / NSIDC EASE-Grid 2.0 Global: areas in m²
 
 CODE_FIELD_CANDIDATES = ("code", "adcode", "CODE", "ADCODE", "GID_4", "GID_3", "GID_2", "GID_1", "id", "ID")
 NAME_FIELD_CANDIDATES = (
@@ -115,18 +118,36 @@ def _read_frame(path: Path, *, layer: str | None) -> Any:
 
     if not path.exists():
         raise BoundaryFileError(f"{path}: no such file or folder")
+    source = _zip_source(path) if path.suffix.lower() == ".zip" else str(path)
     try:
-        layers = [str(name) for name, _geom in pyogrio.list_layers(path)]
+        layers = [str(name) for name, _geom in pyogrio.list_layers(source)]
         if layer is None and len(layers) > 1:
             raise BoundaryFileError(f"{path.name} has layers {', '.join(layers)}: choose one with --layer")
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on non-standard files
-            return geopandas.read_file(path, layer=layer, engine="pyogrio")
+            # GDAL's notes on non-standard files, and geopandas' on JSON-looking text columns.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            frame = geopandas.read_file(source, layer=layer, engine="pyogrio")
     except BoundaryFileError:
         raise
     except Exception as exc:  # pyogrio raises several types; all mean "cannot read this file"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise BoundaryFileError(f"{path.name}: not a readable GeoJSON, Shapefile or GeoPackage ({reason})") from None
+    if not isinstance(frame, geopandas.GeoDataFrame):
+        raise BoundaryFileError(f"{path.name}: no geometry (a table, not boundaries)")
+    return frame
+
+
+def _zip_source(path: Path) -> str:
+    """A GDAL path into a zip: its root, or the one folder holding the .shp files (zipped folders)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            folders = {str(PurePosixPath(name).parent) for name in archive.namelist() if name.lower().endswith(".shp")}
+    except zipfile.BadZipFile:
+        raise BoundaryFileError(f"{path.name}: not a readable zip archive") from None
+    if len(folders) == 1 and (folder := folders.pop()) != ".":
+        return f"/vsizip/{path}/{folder}"
+    return str(path)
 
 
 def _to_wgs84(frame: Any, *, source_crs: str | None, notes: list[str]) -> Any:
@@ -254,8 +275,13 @@ def _check_codes(features: list[BoundaryFeature]) -> None:
     if duplicates:
         raise BoundaryFileError(f"duplicate codes: {', '.join(duplicates[:5])}" + (" …" if len(duplicates) > 5 else ""))
     for feature in features:
-        if len(feature.code) > 32:
-            raise BoundaryFileError(f"code {feature.code[:40]!r} is longer than 32 characters")
+        if len(feature.code) > MAX_CODE_LENGTH:
+            raise BoundaryFileError(f"code {feature.code[:40]!r} is longer than {MAX_CODE_LENGTH} characters")
+        for name in (feature.name_zh, feature.name_en):
+            if len(name) > MAX_NAME_LENGTH:
+                raise BoundaryFileError(
+                    f"feature {feature.code}: name {name[:20]!r}… is longer than {MAX_NAME_LENGTH} characters"
+                )
 
 
 def normalize_polygonal(geometry: Any) -> tuple[BaseGeometry | None, str]:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
@@ -22,6 +23,7 @@ class _PublicRegionApi(APIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
 
 
 class RegionListApi(_PublicRegionApi):
@@ -79,3 +81,8 @@ class RegionLookupApi(_PublicRegionApi):
         body = RegionOutputSerializer(region).data
         body["ancestors"] = RegionOutputSerializer(selectors.region_ancestors(region=region), many=True).data
         return Response(body)
+
+
+@extend_schema_view(get=extend_schema(exclude=True))
+class RegionLookupSlashApi(RegionLookupApi):
+    """The same lookup at regions/lookup/ (documented once, at regions/lookup)."""
