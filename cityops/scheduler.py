@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from celery.schedules import BaseSchedule, maybe_schedule
+from django.apps import apps
 from django.db import close_old_connections
 
 from cityops.celery import app as celery_app
@@ -35,7 +36,8 @@ class EmbeddedScheduler(threading.Thread):
 
     def __init__(self, beat_schedule: dict[str, dict[str, Any]]) -> None:
         super().__init__(name="cityops-embedded-beat", daemon=True)
-        celery_app.loader.import_default_modules()  # registers the apps' tasks (autodiscovery)
+        # Register every app's tasks (what a worker's autodiscovery does), without re-running django.setup().
+        celery_app.loader.autodiscover_tasks([config.name for config in apps.get_app_configs()])
         self._stop_event = threading.Event()
         now = celery_app.now()
         self.entries = [

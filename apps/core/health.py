@@ -40,7 +40,7 @@ def _ms(started: float) -> float:
 
 def _describe(exc: BaseException) -> str:
     # Class and message only: URLs with credentials never reach the response.
-    return f"{type(exc).__name__}: {exc}"[:200].replace(settings.SECRET_KEY, "***")
+    return f"{type(exc).__name__}: {exc}".replace(settings.SECRET_KEY, "***")[:200]
 
 
 def check_database() -> CheckResult:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from apps.core.health import run_checks
@@ -19,3 +20,8 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     checks = await run_checks()
     ok = all(check["ok"] for check in checks.values())
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and the admin ask for /favicon.ico whatever the page says."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

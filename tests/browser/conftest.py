@@ -15,18 +15,21 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop on the main thread; the tests' own ORM calls (fixtures)
     # are still plain synchronous code, so Django's async-safety guard is lifted for these tests only.
+    # Module scope: the loop ends with the module, so later async tests can use async_to_sync again.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 class PageProbe:
@@ -41,7 +44,13 @@ class PageProbe:
             "console", lambda message: self.console_errors.append(message.text) if message.type == "error" else None
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        page.on("requestfailed", lambda request: self.failed_requests.append(request.url))
+        page.on(
+            "requestfailed",
+            # ERR_ABORTED is the browser cancelling a request itself (e.g. the favicon when the page navigates).
+            lambda request: (
+                self.failed_requests.append(request.url) if "ERR_ABORTED" not in (request.failure or "") else None
+            ),
+        )
         page.on(
             "request",
             lambda request: (

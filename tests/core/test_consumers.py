@@ -1,0 +1,378 @@
+"""The /ws/live/ consumer through the real ASGI application (origin check, session auth, routing)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import transaction
+
+from cityops import realtime
+from cityops.asgi import application
+from cityops.realtime import Stream, register_stream, stream_publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# An allowed host of both the embedded and the service-backed test settings. Not "testserver": the test runner
+# adds it to ALLOWED_HOSTS after collection, but the origin validator read the list when cityops.asgi was imported.
+ORIGIN = b"http://localhost"
+TIMEOUT = 5
+
+
+def _room_params(params: Any) -> dict[str, str]:
+    room = params.get("room")
+    if not isinstance(room, str) or not room:
+        raise ValueError("room must be a non-empty string")
+    return {"room": room}
+
+
+@pytest.fixture
+def test_streams(monkeypatch):
+    """Two streams for these tests only, registered in a copy of the registry (gone after the test)."""
+    monkeypatch.setattr(realtime, "_STREAMS", dict(realtime._STREAMS))
+    register_stream(
+        Stream(
+            name="test-private",
+            group=lambda params: "all",
+            can_subscribe=lambda user, params: False,
+            snapshot=lambda user, params: {"secret": True},
+        )
+    )
+    register_stream(
+        Stream(
+            name="test-rooms",
+            group=lambda params: params["room"],
+            can_subscribe=lambda user, params: True,
+            snapshot=lambda user, params: {"room": params["room"]},
+            clean_params=_room_params,
+        )
+    )
+
+
+def session_headers(client, user, origin: bytes = ORIGIN) -> list[tuple[bytes, bytes]]:
+    client.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return [(b"origin", origin), (b"cookie", cookie.encode())]
+
+
+async def open_socket(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    await get_channel_layer().flush()  # no group membership left over from another test
+    communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    return communicator
+
+
+async def subscribe(communicator: WebsocketCommunicator, stream: str, params: Any = None) -> dict[str, Any]:
+    await communicator.send_json_to({"type": "subscribe", "stream": stream, "params": params or {}})
+    return await communicator.receive_json_from(timeout=TIMEOUT)
+
+
+publish = database_sync_to_async(stream_publish)
+
+
+def test_anonymous_connection_is_closed_with_4401():
+    # given
+    async def scenario() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", ORIGIN)])
+        # when
+        result = await communicator.connect(timeout=TIMEOUT)
+        await communicator.disconnect(timeout=TIMEOUT)
+        return result
+
+    # then
+    assert async_to_sync(scenario)() == (False, 4401)
+
+
+def test_inactive_user_is_closed_with_4401(client, cast):
+    # given a signed-in user whose account is then deactivated
+    officer = cast["officer"]
+    headers = session_headers(client, officer)
+    officer.is_active = False
+    officer.save()
+
+    async def scenario() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+        # when
+        result = await communicator.connect(timeout=TIMEOUT)
+        await communicator.disconnect(timeout=TIMEOUT)
+        return result
+
+    # then
+    assert async_to_sync(scenario)() == (False, 4401)
+
+
+def test_foreign_origin_is_refused_even_for_a_signed_in_user(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"], origin=b"http://evil.example")
+
+    async def scenario() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+        # when
+        result = await communicator.connect(timeout=TIMEOUT)
+        await communicator.disconnect(timeout=TIMEOUT)
+        return result
+
+    # then refused by the origin validator, before the consumer (which would close with 4401)
+    assert async_to_sync(scenario)() == (False, 1000)
+
+
+def test_system_snapshot_then_delta_with_the_next_sequence_number(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            snapshot = await subscribe(communicator, "system")
+            await publish(stream="system", params={}, payload={"server_time": "2026-01-01T00:00:00+00:00"})
+            delta = await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+        return snapshot, delta
+
+    snapshot, delta = async_to_sync(scenario)()
+
+    # then
+    assert set(snapshot) == {"type", "stream", "params", "seq", "data"}
+    assert (snapshot["type"], snapshot["stream"], snapshot["params"]) == ("snapshot", "system", {})
+    assert isinstance(snapshot["seq"], int)
+    assert set(snapshot["data"]) == {"server_time"}
+    assert datetime.fromisoformat(snapshot["data"]["server_time"]).tzinfo is not None
+    assert delta == {
+        "type": "delta",
+        "stream": "system",
+        "params": {},
+        "seq": snapshot["seq"] + 1,
+        "data": {"server_time": "2026-01-01T00:00:00+00:00"},
+    }
+
+
+def test_publish_inside_a_transaction_is_sent_on_commit_only(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    class Abort(Exception):
+        pass
+
+    def publish_then_roll_back() -> None:
+        with contextlib.suppress(Abort), transaction.atomic():
+            stream_publish(stream="system", params={}, payload={"n": "rolled back"})
+            raise Abort
+
+    def publish_and_commit() -> None:
+        with transaction.atomic():
+            stream_publish(stream="system", params={}, payload={"n": "committed"})
+
+    async def scenario() -> tuple[dict[str, Any], bool, dict[str, Any]]:
+        communicator = await open_socket(headers)
+        try:
+            snapshot = await subscribe(communicator, "system")
+            # when
+            await database_sync_to_async(publish_then_roll_back)()
+            nothing = await communicator.receive_nothing(timeout=0.2)
+            await database_sync_to_async(publish_and_commit)()
+            delta = await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+        return snapshot, nothing, delta
+
+    snapshot, nothing, delta = async_to_sync(scenario)()
+
+    # then
+    assert nothing is True
+    assert delta["data"] == {"n": "committed"}
+    assert delta["seq"] == snapshot["seq"] + 1
+
+
+def test_unknown_stream_is_an_error(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> dict[str, Any]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            return await subscribe(communicator, "no-such-stream")
+        finally:
+            await communicator.disconnect()
+
+    # then
+    assert async_to_sync(scenario)() == {
+        "type": "error",
+        "stream": "no-such-stream",
+        "code": "unknown_stream",
+        "message": "no stream named 'no-such-stream'",
+    }
+
+
+def test_params_that_are_not_an_object_are_bad_params(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> dict[str, Any]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            await communicator.send_json_to({"type": "subscribe", "stream": "system", "params": ["all"]})
+            return await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+
+    # then
+    assert async_to_sync(scenario)() == {
+        "type": "error",
+        "stream": "system",
+        "code": "bad_params",
+        "message": "params must be a JSON object",
+    }
+
+
+def test_params_refused_by_the_stream_are_bad_params_with_its_message(client, cast, test_streams):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> dict[str, Any]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            return await subscribe(communicator, "test-rooms", {"room": 7})
+        finally:
+            await communicator.disconnect()
+
+    # then
+    assert async_to_sync(scenario)() == {
+        "type": "error",
+        "stream": "test-rooms",
+        "code": "bad_params",
+        "message": "room must be a non-empty string",
+    }
+
+
+@pytest.mark.parametrize("message", [["subscribe"], "ping", 42, {"type": "dance"}, {}])
+def test_a_message_that_is_not_a_known_command_is_bad_request(client, cast, message):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> dict[str, Any]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            await communicator.send_json_to(message)
+            return await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+
+    # then
+    reply = async_to_sync(scenario)()
+    assert (reply["type"], reply["code"], reply["stream"]) == ("error", "bad_request", None)
+
+
+def test_ping_gets_pong(client, cast):
+    # given
+    headers = session_headers(client, cast["staff"])
+
+    async def scenario() -> dict[str, Any]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            await communicator.send_json_to({"type": "ping"})
+            return await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+
+    # then
+    assert async_to_sync(scenario)() == {"type": "pong"}
+
+
+def test_unsubscribe_stops_deltas(client, cast):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> tuple[dict[str, Any], bool]:
+        communicator = await open_socket(headers)
+        try:
+            await subscribe(communicator, "system")
+            await publish(stream="system", params={}, payload={"n": 1})
+            first = await communicator.receive_json_from(timeout=TIMEOUT)
+            # when
+            await communicator.send_json_to({"type": "unsubscribe", "stream": "system", "params": {}})
+            await communicator.send_json_to({"type": "ping"})
+            assert await communicator.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}  # unsubscribe done
+            await publish(stream="system", params={}, payload={"n": 2})
+            nothing = await communicator.receive_nothing(timeout=0.2)
+        finally:
+            await communicator.disconnect()
+        return first, nothing
+
+    first, nothing = async_to_sync(scenario)()
+
+    # then
+    assert first["data"] == {"n": 1}
+    assert nothing is True
+
+
+def test_deltas_reach_only_subscribers_of_the_same_params(client, cast, test_streams):
+    # given
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> tuple[dict[str, Any], bool, dict[str, Any]]:
+        communicator = await open_socket(headers)
+        try:
+            snapshot = await subscribe(communicator, "test-rooms", {"room": "a"})
+            # when
+            await publish(stream="test-rooms", params={"room": "b"}, payload={"for": "b"})
+            nothing = await communicator.receive_nothing(timeout=0.2)
+            await publish(stream="test-rooms", params={"room": "a"}, payload={"for": "a"})
+            delta = await communicator.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await communicator.disconnect()
+        return snapshot, nothing, delta
+
+    snapshot, nothing, delta = async_to_sync(scenario)()
+
+    # then
+    assert (snapshot["type"], snapshot["params"], snapshot["data"]) == ("snapshot", {"room": "a"}, {"room": "a"})
+    assert nothing is True
+    assert delta == {
+        "type": "delta",
+        "stream": "test-rooms",
+        "params": {"room": "a"},
+        "seq": snapshot["seq"] + 1,
+        "data": {"for": "a"},
+    }
+
+
+def test_a_stream_the_user_may_not_see_is_forbidden(client, cast, test_streams):
+    # given
+    headers = session_headers(client, cast["admin"])
+
+    async def scenario() -> tuple[dict[str, Any], bool]:
+        communicator = await open_socket(headers)
+        try:
+            # when
+            reply = await subscribe(communicator, "test-private")
+            await publish(stream="test-private", params={}, payload={"secret": True})
+            nothing = await communicator.receive_nothing(timeout=0.2)
+        finally:
+            await communicator.disconnect()
+        return reply, nothing
+
+    reply, nothing = async_to_sync(scenario)()
+
+    # then the user was told no, and did not join the group
+    assert reply == {
+        "type": "error",
+        "stream": "test-private",
+        "code": "forbidden",
+        "message": "you may not subscribe to this stream",
+    }
+    assert nothing is True

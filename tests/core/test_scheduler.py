@@ -1,0 +1,142 @@
+"""The embedded beat runner: due entries run eagerly, a failing one is logged and the others still run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from celery import shared_task
+from channels.layers import get_channel_layer
+
+from cityops.celery import app as celery_app
+from cityops.realtime import get_stream, group_name
+from cityops.scheduler import EmbeddedScheduler
+
+# The scheduler closes stale connections around each run, as a worker would: no test transaction to break.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEARTBEAT = "apps.core.tasks.system_heartbeat_task"
+ran = threading.Event()
+
+
+@shared_task
+def failing_task() -> None:
+    raise RuntimeError("scheduled failure")
+
+
+@shared_task
+def signal_task() -> None:
+    ran.set()
+
+
+def make_due(scheduler: EmbeddedScheduler, name: str) -> None:
+    entry = next(e for e in scheduler.entries if e.name == name)
+    entry.last_run_at = celery_app.now() - timedelta(seconds=10)
+
+
+def test_a_due_entry_runs_once_and_publishes_the_heartbeat():
+    # given a scheduler whose heartbeat is due, and a listener on the system stream
+    scheduler = EmbeddedScheduler({"hb": {"task": HEARTBEAT, "schedule": 0.01}})
+    make_due(scheduler, "hb")
+    layer = get_channel_layer()
+    group = group_name(get_stream("system"), {})
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, channel)
+    before = celery_app.now()
+
+    # when
+    wait = scheduler.tick()
+
+    # then
+    async def receive() -> dict:
+        return await asyncio.wait_for(layer.receive(channel), timeout=5)
+
+    try:
+        message = async_to_sync(receive)()
+    finally:
+        async_to_sync(layer.group_discard)(group, channel)
+    assert scheduler.runs == {"hb": 1}
+    assert scheduler.entries[0].last_run_at >= before
+    assert wait == 0.05  # the next run is due in 0.01 s; the loop never spins faster than 50 ms
+    assert (message["type"], message["stream"], message["params"]) == ("stream.message", "system", {})
+    assert set(message["data"]) == {"server_time"}
+
+
+def test_an_entry_not_yet_due_does_not_run():
+    # given an hourly entry that just ran
+    scheduler = EmbeddedScheduler({"hourly": {"task": HEARTBEAT, "schedule": 3600}})
+    last_run_at = scheduler.entries[0].last_run_at
+
+    # when
+    wait = scheduler.tick()
+
+    # then
+    assert scheduler.runs == {"hourly": 0}
+    assert scheduler.entries[0].last_run_at == last_run_at
+    assert wait == 1.0
+
+
+def test_a_failing_entry_is_logged_and_does_not_stop_the_others(caplog):
+    # given a failing entry before the heartbeat, both due
+    scheduler = EmbeddedScheduler(
+        {
+            "boom": {"task": "tests.core.test_scheduler.failing_task", "schedule": 0.01},
+            "hb": {"task": HEARTBEAT, "schedule": 0.01},
+        }
+    )
+    make_due(scheduler, "boom")
+    make_due(scheduler, "hb")
+    before = celery_app.now()
+
+    # when
+    with caplog.at_level(logging.ERROR, logger="cityops.scheduler"):
+        scheduler.tick()
+
+    # then
+    assert scheduler.runs == {"boom": 0, "hb": 1}
+    records = [r for r in caplog.records if r.name == "cityops.scheduler"]
+    assert [r.getMessage() for r in records] == [
+        "embedded scheduler: boom (tests.core.test_scheduler.failing_task) failed"
+    ]
+    assert records[0].levelno == logging.ERROR
+    assert isinstance(records[0].exc_info[1], RuntimeError)
+    assert str(records[0].exc_info[1]) == "scheduled failure"
+    # the failed entry waits for its next slot instead of being retried at once
+    assert scheduler.entries[0].last_run_at >= before
+
+
+def test_entries_take_args_and_kwargs_from_the_schedule():
+    # given
+    scheduler = EmbeddedScheduler(
+        {"hb": {"task": HEARTBEAT, "schedule": timedelta(seconds=5), "args": [], "kwargs": {}}}
+    )
+
+    # then
+    entry = scheduler.entries[0]
+    assert (entry.name, entry.task, entry.args, entry.kwargs) == ("hb", HEARTBEAT, (), {})
+    assert entry.schedule.run_every == timedelta(seconds=5)
+
+
+def test_the_thread_runs_due_entries_until_stopped():
+    # given
+    ran.clear()
+    scheduler = EmbeddedScheduler({"signal": {"task": "tests.core.test_scheduler.signal_task", "schedule": 0.01}})
+    make_due(scheduler, "signal")
+
+    # when
+    scheduler.start()
+    try:
+        signalled = ran.wait(timeout=5)
+    finally:
+        scheduler.stop()
+        scheduler.join(timeout=5)
+
+    # then
+    assert signalled is True
+    assert scheduler.runs["signal"] >= 1
+    assert not scheduler.is_alive()
+    assert scheduler.daemon is True
