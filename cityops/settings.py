@@ -9,6 +9,7 @@ with a comment in .env.example.
 from __future__ import annotations
 
 import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -234,6 +235,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# WhiteNoise hands Django file responses; under ASGI Django reads them in a thread and warns on every
+# static file. That is the intended path for one-process embedded mode (production puts a proxy in front).
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 # --- REST API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
