@@ -247,3 +247,15 @@ def test_density_map_of_the_test_city(city):
         120_000 / city["W1"].area_km2,
         80_000 / city["W2"].area_km2,
     ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_large_numbers_are_grouped_in_both_languages(cast, client, language):
+    # given the test city of 300,000 residents
+    client.force_login(cast["command"])
+
+    # when the page is shown in either language
+    response = client.get("/regions/", HTTP_ACCEPT_LANGUAGE=language)
+
+    # then the population reads with thousands separators
+    assert "300,000" in response.content.decode()
