@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.regions",
     "apps.accounts",
+    "apps.indicators",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,18 @@ CELERY_BEAT_SCHEDULE = {
     "system-heartbeat": {
         "task": "apps.core.tasks.system_heartbeat_task",
         "schedule": timedelta(seconds=5),
+    },
+    # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that
+    # could not start within 2 s is dropped: the next one covers the same changes.
+    "live-tick": {
+        "task": "apps.dashboards.tasks.live_tick_task",
+        "schedule": timedelta(seconds=1),
+        "options": {"expires": 2},
+    },
+    # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
+    "data-sources-check": {
+        "task": "apps.indicators.tasks.data_sources_check_task",
+        "schedule": timedelta(seconds=60),
     },
 }
 # Embedded mode runs CELERY_BEAT_SCHEDULE in a thread of `manage.py serve` (no broker, no beat process).

@@ -30,6 +30,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+_APP_ROLE_PERMISSIONS: list[dict[str, list[str]]] = []
+
+
+def register_role_permissions(role_permissions: dict[str, list[str]]) -> None:
+    """Apps added later declare what each role may do with their models (AppConfig.ready); their data
+    migration grants the same dict with `grant_permissions`."""
+    if role_permissions not in _APP_ROLE_PERMISSIONS:
+        _APP_ROLE_PERMISSIONS.append(role_permissions)
+
+
+def all_role_permissions() -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {role: list(names) for role, names in ROLE_PERMISSIONS.items()}
+    for extra in _APP_ROLE_PERMISSIONS:
+        for role, names in extra.items():
+            merged.setdefault(role, []).extend(n for n in names if n not in merged[role])
+    return merged
+
+
 def grant_permissions(apps: Any, role_permissions: dict[str, list[str]]) -> None:
     """For data migrations: create the groups if needed and add the named permissions ("app.codename")."""
     from django.contrib.auth.management import create_permissions

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from apps.accounts.models import Department, StaffProfile
-from apps.accounts.roles import ROLE_PERMISSIONS, Role
+from apps.accounts.roles import Role, all_role_permissions
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.regions.models import Region
@@ -80,7 +80,7 @@ def staff_user_upsert(
 @transaction.atomic
 def roles_ensure() -> None:
     """Create any missing role group and permission grant (the data migration's work, repeatable)."""
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in all_role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role)
         for name in names:
             app_label, codename = name.split(".", 1)

@@ -6,7 +6,9 @@ Protocol (JSON text frames):
   server → {"type": "delta", "stream", "params", "seq", "data"}       each later change, seq + 1
   client → {"type": "unsubscribe", "stream", "params"} / {"type": "ping"}
   server → {"type": "error", "stream"?, "code", "message"}
-The consumer joins the group before building the snapshot and reads the sequence number after it, so
+Sockets do not join channel-layer groups themselves: the process's LocalHub does, once per group, and
+hands each message to its sockets (see cityops/realtime.py). The consumer joins before building the
+snapshot and reads the sequence number after it, so
 a delta racing the snapshot has seq <= the snapshot's and the client drops it. A client that sees a gap
 (seq > last + 1), or reconnects, subscribes again to get a fresh snapshot.
 """
@@ -18,7 +20,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cityops.realtime import current_seq, get_stream, group_name
+from cityops.realtime import Stream, current_seq, get_stream, group_name, local_hub
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -29,12 +31,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.groups_joined: dict[str, str] = {}
+        # group -> (stream, viewer): the viewer feeds the stream's per-socket filter, if it has one.
+        self.groups_joined: dict[str, tuple[Stream, object]] = {}
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", {}):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        hub = local_hub()
+        for group in list(getattr(self, "groups_joined", {})):
+            await hub.leave(group, self)
+        self.groups_joined = {}
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -73,8 +78,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._error("forbidden", "you may not subscribe to this stream", stream=stream.name)
             return
         group = group_name(stream, params)
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined[group] = stream.name
+        viewer = await database_sync_to_async(stream.viewer)(user) if stream.viewer else None
+        self.groups_joined[group] = (stream, viewer)
+        await local_hub().join(group, self)
         data = await database_sync_to_async(stream.snapshot)(user, params)
         seq = await database_sync_to_async(current_seq)(group)
         await self.send_json({"type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "data": data})
@@ -85,19 +91,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         group = group_name(*resolved)
         if self.groups_joined.pop(group, None) is not None:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await local_hub().leave(group, self)
 
     async def _error(self, code: str, message: str, *, stream: Any = None) -> None:
         await self.send_json({"type": "error", "stream": stream, "code": code, "message": message})
 
-    async def stream_message(self, event: dict[str, Any]) -> None:
-        """Handler for every stream message (channel-layer type "stream.message")."""
-        await self.send_json(
-            {
-                "type": "delta",
-                "stream": event["stream"],
-                "params": event.get("params", {}),
-                "seq": event["seq"],
-                "data": event["data"],
-            }
-        )
+    async def deliver(self, message: dict[str, Any], text: str) -> None:
+        """Called by this process's hub with a stream message already serialised as a delta frame."""
+        joined = self.groups_joined.get(message["group"])
+        if joined is None:
+            return
+        stream, viewer = joined
+        if stream.visible is not None and not stream.visible(viewer, message["data"]):
+            return
+        await self.send(text_data=text)

@@ -18,7 +18,7 @@ class RegionsConfig(AppConfig):
                 key="regions",
                 title=_("Regions"),
                 description=_("The administrative map: districts, streets and communities with population."),
-                url_name="regions:index",
+                url_name="dashboards:region-index",
                 visible=lambda user: bool(user.is_authenticated and user.has_perm("regions.view_region")),
                 order=50,
             )

@@ -15,7 +15,7 @@ def test_regions_page_draws_the_offline_map(asgi_server, cast, open_page, width,
     probe.sign_in(base, "command")
 
     # when the regions page opens
-    probe.page.goto(f"{base}/regions/")
+    probe.page.goto(f"{base}/regions/C/")
     probe.page.wait_for_selector("#region-map .maplibregl-canvas", timeout=15000)
     probe.page.wait_for_function("document.querySelectorAll('#region-map path, #region-map canvas').length > 0")
     probe.screenshot(f"regions-{name}")
@@ -33,7 +33,7 @@ def test_drill_down_from_the_table_and_back_up(asgi_server, cast, open_page):
     base = f"http://{asgi_server}"
     probe = open_page(width=1366, height=768, locale="en-US")
     probe.sign_in(base, "command")
-    probe.page.goto(f"{base}/regions/")
+    probe.page.goto(f"{base}/regions/C/")
 
     # when the user opens West District, then goes back to the city from the breadcrumb
     probe.page.click("text=West District")

@@ -121,22 +121,43 @@ def test_entries_take_args_and_kwargs_from_the_schedule():
     assert entry.schedule.run_every == timedelta(seconds=5)
 
 
-def test_the_thread_runs_due_entries_until_stopped():
+def test_serve_runs_due_entries_in_the_event_loop_until_stopped():
     # given
     ran.clear()
     scheduler = EmbeddedScheduler({"signal": {"task": "tests.core.test_scheduler.signal_task", "schedule": 0.01}})
     make_due(scheduler, "signal")
 
-    # when
-    scheduler.start()
-    try:
-        signalled = ran.wait(timeout=5)
-    finally:
+    async def scenario() -> bool:
+        # when the scheduler serves in this loop and is stopped once the task has run
+        serving = asyncio.get_running_loop().create_task(scheduler.serve())
+        signalled = await asyncio.to_thread(ran.wait, 5)
         scheduler.stop()
-        scheduler.join(timeout=5)
+        await asyncio.wait_for(serving, timeout=5)
+        return signalled
 
-    # then
-    assert signalled is True
+    # then it ran and stopped by itself
+    assert asyncio.run(scenario()) is True
     assert scheduler.runs["signal"] >= 1
-    assert not scheduler.is_alive()
-    assert scheduler.daemon is True
+
+
+def test_the_lifespan_starts_and_stops_the_scheduler():
+    # given the wrapped application and a scheduler with nothing due for an hour
+    from cityops.scheduler import with_embedded_scheduler
+
+    scheduler = EmbeddedScheduler({"hourly": {"task": HEARTBEAT, "schedule": 3600}})
+    app = with_embedded_scheduler(lambda *args: None, scheduler)
+    incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[str] = []
+
+    async def receive() -> dict:
+        return incoming.pop(0)
+
+    async def send(message: dict) -> None:
+        sent.append(message["type"])
+
+    # when the server starts and shuts down
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+
+    # then both phases completed and the scheduler was told to stop
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert scheduler._stopped.is_set()

@@ -41,16 +41,17 @@ def test_officer_sees_the_city_with_its_districts(cast, client):
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/")
+    response = client.get("/regions/", follow=True)
 
-    # then
+    # then the index opens the top of the hierarchy
+    assert response.redirect_chain == [("/regions/C/", 302)]
     assert response.status_code == 200
     assert response.context["current"].code == "C"
     assert [c.code for c in response.context["children"]] == ["E", "W"]
     assert _table_codes(response) == ["E", "W"]
     html = response.content.decode()
-    assert '<a href="?code=W">西区</a>' in html
-    assert '<a href="?code=E">东区</a>' in html
+    assert '<a href="/regions/W/">西区</a>' in html
+    assert '<a href="/regions/E/">东区</a>' in html
     data = _figure(response)["data"]
     assert len(data) == 1
     assert data[0]["type"] == "choroplethmap"
@@ -64,7 +65,7 @@ def test_a_district_shows_its_streets(cast, client):
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/?code=W")
+    response = client.get("/regions/W/")
 
     # then
     assert response.status_code == 200
@@ -79,7 +80,7 @@ def test_a_leaf_shows_its_own_outline(cast, client):
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/?code=W1")
+    response = client.get("/regions/W1/")
 
     # then
     assert response.status_code == 200
@@ -92,7 +93,7 @@ def test_an_unknown_code_is_404(cast, client):
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/?code=NOPE")
+    response = client.get("/regions/NOPE/")
 
     # then
     assert response.status_code == 404
@@ -103,7 +104,7 @@ def test_page_loads_nothing_from_outside_and_plotly_locally(cast, client):
     client.force_login(cast["officer"])
 
     # when
-    html = client.get("/regions/").content.decode()
+    html = client.get("/regions/C/").content.decode()
 
     # then
     sources = re.findall(r'<script[^>]*\ssrc="([^"]*)"', html) + re.findall(r'<link[^>]*\shref="([^"]*)"', html)
@@ -255,7 +256,15 @@ def test_large_numbers_are_grouped_in_both_languages(cast, client, language):
     client.force_login(cast["command"])
 
     # when the page is shown in either language
-    response = client.get("/regions/", HTTP_ACCEPT_LANGUAGE=language)
+    response = client.get("/regions/C/", HTTP_ACCEPT_LANGUAGE=language)
 
     # then the population reads with thousands separators
     assert "300,000" in response.content.decode()
+
+
+def test_old_code_links_still_open_the_region(cast, client):
+    client.force_login(cast["officer"])
+
+    response = client.get("/regions/?code=W")
+
+    assert (response.status_code, response["Location"]) == (302, "/regions/W/")

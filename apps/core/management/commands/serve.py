@@ -6,7 +6,7 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from cityops.scheduler import EmbeddedScheduler
+from cityops.scheduler import EmbeddedScheduler, with_embedded_scheduler
 
 
 class Command(BaseCommand):
@@ -21,24 +21,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         from apps.accounts.demo import demo_logins_text
+        from cityops.asgi import application
 
-        scheduler = EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE) if settings.CITYOPS_EMBEDDED_SCHEDULER else None
-        if scheduler:
-            scheduler.start()
+        if settings.CITYOPS_EMBEDDED_SCHEDULER:
+            application = with_embedded_scheduler(application, EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE))
         self.stdout.write(self.style.SUCCESS(f"\nCityOps is running at http://{host}:{port}/"))
         self.stdout.write(demo_logins_text())
         self.stdout.write("Press Ctrl-C to stop.\n")
         try:
             uvicorn.run(
-                "cityops.asgi:application",
+                application,
                 host=host,
                 port=port,
-                lifespan="off",
+                lifespan="on" if settings.CITYOPS_EMBEDDED_SCHEDULER else "off",
                 log_level="warning",
                 ws="websockets-sansio",
             )
         finally:
-            if scheduler:
-                scheduler.stop()
-                scheduler.join(timeout=5)
             self.stdout.write("CityOps stopped.")

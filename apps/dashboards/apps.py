@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    name = "apps.dashboards"
+    label = "dashboards"
+    verbose_name = _("Dashboards")
+
+    def ready(self) -> None:
+        from apps.core.surfaces import Surface, register_surface
+        from apps.dashboards import streams  # noqa: F401  (registers the wall and region streams)
+
+        register_surface(
+            Surface(
+                key="wall",
+                title=_("Command wall"),
+                description=_("The big screen: live map, key indicators and alerts with their ground truth."),
+                url_name="dashboards:wall",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("indicators.view_wall")),
+                order=10,
+            )
+        )

@@ -1,0 +1,92 @@
+"""What the wall and the region pages show: snapshots built from rollups, alerts and regions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.indicators.models import Alert
+from apps.indicators.registry import indicators
+from apps.indicators.selectors import alert_list_for_user, alert_payload, indicator_catalogue, map_values, region_tiles
+from apps.regions.models import Region
+
+GROUND_TRUTH_WINDOW = timedelta(days=30)
+ALERT_LIMIT = 50
+
+
+def city_region() -> Region | None:
+    return Region.objects.filter(parent=None).order_by("depth", "code").first()
+
+
+def children_values(*, region: Region, codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{indicator: {child code: {value, severity, stale}}} for the region's children."""
+    children = dict(Region.objects.filter(parent=region).values_list("id", "code"))
+    wanted = [i.code for i in indicators() if codes is None or i.code in codes]
+    return {code: map_values(indicator_code=code, region_ids=children) for code in wanted}
+
+
+def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
+    """How much of what the screen showed was checked on site, over the last 30 days.
+
+    Verdicts come from field visits; until a verdict exists the honest answer is "not verified on site".
+    """
+    since = timezone.now() - GROUND_TRUTH_WINDOW
+    alerts = Alert.objects.filter(opened_at__gte=since)
+    if region is not None:
+        alerts = alerts.filter(Q(region__path__startswith=region.path))
+    total = alerts.count()
+    verified = alerts.filter(verified_at__isnull=False)
+    return {
+        "alerts": total,
+        "verified": verified.count(),
+        "contradicted": verified.filter(status=Alert.Status.CONTRADICTED).count(),
+        "share_verified": round(verified.count() / total, 3) if total else None,
+        "last_verified_at": _iso(verified.order_by("-verified_at").values_list("verified_at", flat=True).first()),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def needing_verification(*, user: Any) -> list[str]:
+    """Codes of regions with active, unverified alerts (kiosk mode rotates through them)."""
+    alerts = alert_list_for_user(user=user).filter(verified_at__isnull=True, region__isnull=False)
+    return list(dict.fromkeys(alerts.values_list("region__code", flat=True)))[:20]
+
+
+def wall_snapshot(*, user: Any) -> dict[str, Any]:
+    city = city_region()
+    if city is None:
+        return {
+            "city": None,
+            "indicators": indicator_catalogue(),
+            "tiles": [],
+            "map": {},
+            "ground_truth": ground_truth(),
+        }
+    return {
+        "city": {"code": city.code, "name_zh": city.name_zh, "name_en": city.name_en},
+        "indicators": indicator_catalogue(),
+        "tiles": [tile.as_dict() for tile in region_tiles(region_id=city.id, region_code=city.code)],
+        "map": children_values(region=city),
+        "ground_truth": ground_truth(region=city),
+        "needing_verification": needing_verification(user=user),
+        "server_time": timezone.now().isoformat(),
+    }
+
+
+def region_snapshot(*, user: Any, region: Region) -> dict[str, Any]:
+    alerts = alert_list_for_user(user=user).filter(region__path__startswith=region.path)[:ALERT_LIMIT]
+    return {
+        "region": region.code,
+        "indicators": indicator_catalogue(),
+        "tiles": [tile.as_dict() for tile in region_tiles(region_id=region.id, region_code=region.code)],
+        "children": children_values(region=region),
+        "alerts": [alert_payload(a) for a in alerts],
+        "ground_truth": ground_truth(region=region),
+        "server_time": timezone.now().isoformat(),
+    }

@@ -1,0 +1,53 @@
+"""The publish tick: one coalesced delta per stream for everything that changed since the last tick."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from apps.dashboards.selectors import children_values
+from apps.indicators.alerting import alerts_evaluate
+from apps.indicators.selectors import region_tiles
+from apps.indicators.services import indicator_rollups_run
+from apps.regions.models import Region
+from cityops.realtime import stream_publish
+
+
+def live_tick() -> dict[str, int]:
+    """Roll up what ingest queued, evaluate thresholds, publish one delta per changed stream.
+
+    Returns counts for logs and tests: {"changed": pairs changed, "deltas": messages published}.
+    """
+    changed = indicator_rollups_run()
+    if not changed:
+        return {"changed": 0, "deltas": 0}
+    alerts_evaluate(keys=changed)
+    by_region: dict[int, set[str]] = defaultdict(set)
+    for indicator, region_id in changed:
+        by_region[region_id].add(indicator)
+    return {"changed": len(changed), "deltas": _publish(by_region)}
+
+
+def _publish(by_region: dict[int, set[str]]) -> int:
+    regions = Region.objects.in_bulk(list(by_region))
+    children_changed: dict[int, set[str]] = defaultdict(set)
+    for region_id, codes in by_region.items():
+        if regions[region_id].parent_id:
+            children_changed[regions[region_id].parent_id] |= codes
+    now = timezone.now().isoformat()
+    deltas = 0
+    for region in Region.objects.in_bulk(list(set(by_region) | set(children_changed))).values():
+        payload = {"server_time": now}
+        if region.id in by_region:
+            tiles = region_tiles(region_id=region.id, region_code=region.code, codes=sorted(by_region[region.id]))
+            payload["tiles"] = [tile.as_dict() for tile in tiles]
+        if region.id in children_changed:
+            payload["children"] = children_values(region=region, codes=sorted(children_changed[region.id]))
+        stream_publish(stream="region", params={"code": region.code}, payload=payload)
+        deltas += 1
+        if region.parent_id is None:  # the city: the wall shows its tiles and its districts on the map
+            wall = {"server_time": now, "tiles": payload.get("tiles", []), "map": payload.get("children", {})}
+            stream_publish(stream="wall", params={}, payload=wall)
+            deltas += 1
+    return deltas

@@ -1,0 +1,51 @@
+"""The "wall" (city-wide) and "region" (params: code) streams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.accounts.selectors import user_can_access_region
+from apps.dashboards.selectors import region_snapshot, wall_snapshot
+from apps.regions.models import Region
+from cityops.realtime import Params, Payload, Stream, register_stream
+
+
+def _can_watch_wall(user: Any, params: Params) -> bool:
+    return bool(user.is_authenticated and user.has_perm("indicators.view_wall"))
+
+
+def _clean_region_params(params: Params) -> Params:
+    code = params.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 32:
+        raise ValueError("params.code must be a region code")
+    return {"code": code.strip()}
+
+
+def _can_watch_region(user: Any, params: Params) -> bool:
+    if not (user.is_authenticated and user.has_perm("regions.view_region")):
+        return False
+    region_id = Region.objects.filter(code=params["code"]).values_list("id", flat=True).first()
+    return region_id is not None and user_can_access_region(user=user, region_id=region_id)
+
+
+def _region_snapshot(user: Any, params: Params) -> Payload:
+    return region_snapshot(user=user, region=Region.objects.get(code=params["code"]))
+
+
+WALL_STREAM = register_stream(
+    Stream(
+        name="wall",
+        group=lambda params: "city",
+        can_subscribe=_can_watch_wall,
+        snapshot=lambda user, params: wall_snapshot(user=user),
+    )
+)
+REGION_STREAM = register_stream(
+    Stream(
+        name="region",
+        group=lambda params: params["code"],
+        can_subscribe=_can_watch_region,
+        snapshot=_region_snapshot,
+        clean_params=_clean_region_params,
+    )
+)

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import plotly.io as pio
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from apps.core.decorators import permission_required
+from apps.dashboards import charts, selectors
+from apps.indicators.registry import get_indicator, indicators
+from apps.indicators.selectors import alert_list_for_user, alert_payload
+from apps.regions import charts as region_charts
+from apps.regions import selectors as region_selectors
+from apps.regions.models import Region
+
+
+def _figure_json(figure: Any) -> Any:
+    return json.loads(pio.to_json(figure))
+
+
+@permission_required("indicators.view_wall")
+def wall(request: HttpRequest) -> HttpResponse:
+    """The command wall for big screens (1920×1080 to 3840×2160); `?kiosk=1` for unattended screens."""
+    city = selectors.city_region()
+    registered = indicators()
+    figure = None
+    if city is not None:
+        collection = region_selectors.region_feature_collection(parent_code=city.code)
+        first = registered[0] if registered else None
+        values = selectors.children_values(region=city, codes=[first.code]).get(first.code, {}) if first else {}
+        alerts = [alert_payload(a) for a in alert_list_for_user(user=request.user)[:50]]
+        figure = charts.indicator_map(
+            collection, bbox=city.bbox, indicator=first, values=values, alerts=[a for a in alerts if a["lon"]]
+        )
+    return render(
+        request,
+        "dashboards/wall.html",
+        {
+            "city": city,
+            "figure": _figure_json(figure) if figure else None,
+            "kiosk": request.GET.get("kiosk") == "1",
+            "config": {
+                "kiosk": request.GET.get("kiosk") == "1",
+                "can_acknowledge": request.user.has_perm("indicators.acknowledge_alert"),
+                "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
+                "strings": wall_strings(),
+            },
+        },
+    )
+
+
+def wall_strings() -> dict[str, str]:
+    """Words the wall's script shows, in the page's language."""
+    return {
+        "acknowledge": _("Acknowledge"),
+        "send_for_verification": _("Send for verification"),
+        "not_verified": _("not verified on site"),
+        "verified_share": _("%(share)s of %(alerts)s alerts verified on site"),
+        "contradicted": _("%(count)s contradicted"),
+        "no_alerts_30d": _("no alerts in 30 days"),
+        "live": _("live"),
+        "lost": _("connection lost — last update %(time)s"),
+        "connecting": _("connecting…"),
+        "stale": _("stale"),
+        "no_data": _("no data"),
+        "updated": _("updated %(time)s"),
+        "more_alerts": _("+%(count)s more"),
+        "needs_verification": _("Needs verification on site: %(name)s"),
+        "failed": _("The action failed: %(reason)s"),
+        "status_open": _("open"),
+        "status_acknowledged": _("acknowledged"),
+        "status_verification_requested": _("sent for verification"),
+        "status_confirmed": _("confirmed on site"),
+        "status_contradicted": _("contradicted on site"),
+        "status_could_not_verify": _("could not verify"),
+        "status_resolved": _("resolved"),
+        "severity_warning": _("warning"),
+        "severity_critical": _("critical"),
+    }
+
+
+@permission_required("regions.view_region")
+def region_index(request: HttpRequest) -> HttpResponse:
+    """/regions/ opens the top of the hierarchy (and keeps old ?code= links working)."""
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("dashboards:region", code=code)
+    city = selectors.city_region()
+    if city is None:
+        return render(request, "dashboards/region.html", {"current": None})
+    return redirect("dashboards:region", code=city.code)
+
+
+@permission_required("regions.view_region")
+def region_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A region's indicators, alerts and child areas side by side, live; drill down and up."""
+    current = region_selectors.region_get(code=code)
+    if current is None:
+        raise Http404(_("No region has the code %(code)s.") % {"code": code})
+    children = list(region_selectors.region_list(parent_code=current.code))
+    collection = region_selectors.region_feature_collection(parent_code=current.code)
+    if not collection["features"]:  # a leaf: show its own outline
+        collection = {
+            "type": "FeatureCollection",
+            "features": [region_selectors.region_feature(current, simplified=True)],
+        }
+    indicator = get_indicator(request.GET.get("indicator", "")) or (indicators()[0] if indicators() else None)
+    figure = _region_figure(current, collection, indicator)
+    return render(
+        request,
+        "dashboards/region.html",
+        {
+            "current": current,
+            "ancestors": region_selectors.region_ancestors(region=current),
+            "children": children,
+            "figure": _figure_json(figure),
+            "indicator": indicator,
+            "indicators": indicators(),
+        },
+    )
+
+
+def _region_figure(current: Region, collection: dict[str, Any], indicator: Any) -> Any:
+    if indicator is None:
+        return region_charts.region_density_map(
+            collection,
+            bbox=current.bbox,
+            colorbar_title=_("residents / km²"),
+            hover_template=_("<b>%{customdata[0]}</b><br>population %{customdata[1]:,}<br>%{customdata[2]:,} per km²")
+            + "<extra></extra>",
+        )
+    values = selectors.children_values(region=current, codes=[indicator.code]).get(indicator.code, {})
+    return charts.indicator_map(
+        collection, bbox=current.bbox, indicator=indicator, values=values, alerts=[], theme="office"
+    )

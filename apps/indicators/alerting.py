@@ -1,0 +1,221 @@
+"""Alert services: opening alerts from threshold breaches, the lifecycle transitions, auto-resolution.
+
+Every transition is audited with log_action and published on the alerts stream after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
+from apps.indicators.buckets import STEP
+from apps.indicators.models import Alert, Granularity, IndicatorValue
+from apps.indicators.registry import Indicator, get_indicator
+from apps.regions.models import Region
+
+S = Alert.Status
+ONE_MINUTE = STEP[Granularity.MINUTE]
+
+# Which status each action may start from; the verdict statuses come from field visits.
+TRANSITIONS: dict[str, tuple[set[str], str]] = {
+    "acknowledge": ({S.OPEN}, S.ACKNOWLEDGED),
+    "request_verification": ({S.OPEN, S.ACKNOWLEDGED, S.COULD_NOT_VERIFY}, S.VERIFICATION_REQUESTED),
+    "resolve": (set(S.values) - {S.RESOLVED}, S.RESOLVED),
+}
+VERDICTS = {S.CONFIRMED, S.CONTRADICTED, S.COULD_NOT_VERIFY}
+STAMPS = {
+    "acknowledge": ("acknowledged_at", "acknowledged_by"),
+    "request_verification": ("verification_requested_at", "verification_requested_by"),
+    "resolve": ("resolved_at", "resolved_by"),
+}
+_LEVEL_EN = {"critical": "critical", "warning": "above warning"}
+
+
+def _publish(alert: Alert, event: str) -> None:
+    from apps.indicators.streams import alert_publish
+
+    alert_publish(alert=alert, event=event)
+
+
+@transaction.atomic
+def alert_raise(
+    *,
+    kind: str,
+    severity: str,
+    title_zh: str,
+    title_en: str,
+    region: Region | None = None,
+    indicator: str = "",
+    subject: str = "",
+    value: float | None = None,
+    threshold: float | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> tuple[Alert, bool]:
+    """Open an alert, or update the unresolved one for the same subject. Returns (alert, created).
+
+    A repeated breach refreshes value, severity (it only escalates), time and details; it does not
+    reopen the lifecycle. Published on commit (a new alert goes out at once).
+    """
+    at = at or timezone.now()
+    existing = (
+        Alert.objects.select_for_update()
+        .filter(kind=kind, indicator=indicator, region=region, subject=subject)
+        .exclude(status=S.RESOLVED)
+        .first()
+    )
+    if existing:
+        escalate = severity == Alert.Severity.CRITICAL
+        existing.severity = Alert.Severity.CRITICAL if escalate else existing.severity
+        existing.value, existing.threshold, existing.last_breach_at = value, threshold, at
+        existing.details = {**existing.details, **(details or {})}
+        existing.save(update_fields=["severity", "value", "threshold", "last_breach_at", "details", "updated_at"])
+        _publish(existing, "updated")
+        return existing, False
+    alert = Alert.objects.create(
+        kind=kind,
+        indicator=indicator,
+        region=region,
+        subject=subject,
+        severity=severity,
+        title_zh=title_zh,
+        title_en=title_en,
+        value=value,
+        threshold=threshold,
+        details=details or {},
+        opened_at=at,
+        last_breach_at=at,
+    )
+    log_action(alert, "indicators.alert.open", data={"kind": kind, "severity": severity, "value": value})
+    _publish(alert, "opened")
+    return alert, True
+
+
+@transaction.atomic
+def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") -> Alert:
+    """acknowledge, request_verification or resolve an alert. Raises ApplicationError when the alert's
+    status does not allow the action (nothing changes). Audited and published."""
+    if action not in TRANSITIONS:
+        raise ApplicationError(f"unknown action {action!r}", fields={"action": ["unknown"]})
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    allowed, target = TRANSITIONS[action]
+    if alert.status not in allowed:
+        raise ApplicationError(
+            f"an alert that is {alert.get_status_display()} cannot be {action.replace('_', ' ')}d",
+            fields={"status": [alert.status]},
+        )
+    now = timezone.now()
+    alert.status = target
+    stamp = STAMPS[action]
+    setattr(alert, stamp[0], now)
+    setattr(alert, stamp[1], user)
+    alert.save()
+    log_action(alert, f"indicators.alert.{action}", user=user, data={"note": note} if note else {})
+    _publish(alert, action)
+    return alert
+
+
+@transaction.atomic
+def alert_record_verdict(
+    *, alert: Alert, verdict: str, user: Any = None, details: dict[str, Any] | None = None
+) -> Alert:
+    """A field verdict (confirmed / contradicted / could_not_verify) on an alert. Used by field visits."""
+    if verdict not in VERDICTS:
+        raise ApplicationError(f"unknown verdict {verdict!r}", fields={"verdict": ["unknown"]})
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == S.RESOLVED:
+        raise ApplicationError("the alert is already resolved", fields={"status": [alert.status]})
+    alert.status, alert.verified_at = verdict, timezone.now()
+    alert.details = {**alert.details, "verdict": details or {}}
+    alert.save()
+    log_action(alert, "indicators.alert.verdict", user=user, data={"verdict": verdict})
+    _publish(alert, "verdict")
+    return alert
+
+
+# --- Thresholds ------------------------------------------------------------------------------------------
+
+
+def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = None) -> list[Alert]:
+    """Open, refresh or auto-resolve threshold alerts for the given (indicator, region_id) pairs."""
+    now = now or timezone.now()
+    touched = []
+    for indicator_code, region_id in keys:
+        indicator = get_indicator(indicator_code)
+        if indicator is None or (indicator.warning is None and indicator.critical is None):
+            continue
+        alert = _evaluate_one(indicator, region_id, now)
+        if alert is not None:
+            touched.append(alert)
+    return touched
+
+
+def _evaluate_one(indicator: Indicator, region_id: int, now: datetime) -> Alert | None:
+    window_start = now - indicator.min_duration - ONE_MINUTE
+    rows = list(
+        IndicatorValue.objects.filter(
+            indicator=indicator.code,
+            region_id=region_id,
+            granularity=Granularity.MINUTE,
+            bucket_start__gte=window_start,
+        ).order_by("bucket_start")
+    )
+    if not rows:
+        return None
+    severities = [indicator.severity(row.value_for(indicator)) for row in rows]
+    latest = rows[-1].value_for(indicator)
+    breaching = all(s != "normal" for s in severities)
+    lasted = rows[-1].bucket_start - rows[0].bucket_start >= indicator.min_duration - ONE_MINUTE
+    if breaching and lasted:
+        return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at)
+    if severities[-1] == "normal":
+        return _maybe_resolve(indicator, region_id, now)
+    return None
+
+
+def _breach(indicator: Indicator, region_id: int, value: float, severity: str, at: datetime) -> Alert:
+    region = Region.objects.get(pk=region_id)
+    threshold = indicator.critical if severity == "critical" else indicator.warning
+    alert, _created = alert_raise(
+        kind=Alert.Kind.THRESHOLD,
+        severity=severity,
+        indicator=indicator.code,
+        region=region,
+        value=round(value, indicator.decimals),
+        threshold=threshold,
+        title_zh=f"{region.name_zh}：{indicator.name_zh}{'严重超标' if severity == 'critical' else '超过预警值'}",
+        title_en=f"{region.name_en or region.name_zh}: {indicator.name_en} {_LEVEL_EN[severity]}",
+        at=at,
+    )
+    return alert
+
+
+def _maybe_resolve(indicator: Indicator, region_id: int, now: datetime) -> Alert | None:
+    alert = (
+        Alert.objects.filter(kind=Alert.Kind.THRESHOLD, indicator=indicator.code, region_id=region_id)
+        .exclude(status=S.RESOLVED)
+        .first()
+    )
+    if alert is None or now - alert.last_breach_at < indicator.resolve_after:
+        return None
+    return alert_auto_resolve(alert=alert, reason="back to normal")
+
+
+@transaction.atomic
+def alert_auto_resolve(*, alert: Alert, reason: str) -> Alert:
+    """Resolve without a person (the value stayed normal long enough, or the source recovered)."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == S.RESOLVED:
+        return alert
+    alert.status, alert.resolved_at = S.RESOLVED, timezone.now()
+    alert.details = {**alert.details, "resolution": reason}
+    alert.save()
+    log_action(alert, "indicators.alert.auto_resolve", data={"reason": reason})
+    _publish(alert, "resolved")
+    return alert

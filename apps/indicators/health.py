@@ -1,0 +1,147 @@
+"""Data-source health: last seen, completeness, flat-lined and out-of-range sensors, and their alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from apps.indicators.alerting import alert_auto_resolve, alert_raise
+from apps.indicators.models import Alert, DataSource, SensorActivity, SourceSensor
+
+
+@dataclass(frozen=True)
+class SensorReading:
+    sensor: str
+    observed_at: datetime
+    value: float
+    in_range: bool = True
+
+
+@dataclass(frozen=True)
+class SensorHealth:
+    sensor: SourceSensor
+    stale: bool
+    flatlined: bool
+    out_of_range: bool
+    completeness_hour: float
+    completeness_day: float
+
+    @property
+    def healthy(self) -> bool:
+        return not (self.stale or self.flatlined or self.out_of_range)
+
+    @property
+    def problems(self) -> list[str]:
+        return [name for name in ("stale", "flatlined", "out_of_range") if getattr(self, name)]
+
+
+@transaction.atomic
+def sensor_readings_record(*, source: DataSource, readings: Sequence[SensorReading]) -> None:
+    """Update each sensor's last-seen, flat-line and range state and its hourly counts.
+
+    Sensors must exist (domain apps create them with their own sensor records). Readings of unknown
+    sensors are ignored here: the domain's ingest has already rejected them.
+    """
+    sensors = {s.code: s for s in SourceSensor.objects.select_for_update().filter(source=source)}
+    hours: dict[tuple[int, datetime], list[int]] = {}
+    for reading in sorted(readings, key=lambda r: r.observed_at):
+        sensor = sensors.get(reading.sensor)
+        if sensor is None:
+            continue
+        _sensor_update(sensor, reading)
+        key = (sensor.id, reading.observed_at.replace(minute=0, second=0, microsecond=0))
+        counts = hours.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += 0 if reading.in_range else 1
+    SourceSensor.objects.bulk_update(
+        sensors.values(), ["last_seen", "last_value", "same_value_since", "out_of_range_at"]
+    )
+    for (sensor_id, hour), (received, bad) in hours.items():
+        activity, _created = SensorActivity.objects.get_or_create(sensor_id=sensor_id, hour_start=hour)
+        SensorActivity.objects.filter(pk=activity.pk).update(
+            received=F("received") + received, out_of_range=F("out_of_range") + bad
+        )
+
+
+def _sensor_update(sensor: SourceSensor, reading: SensorReading) -> None:
+    if sensor.last_seen is not None and reading.observed_at < sensor.last_seen:
+        return  # a late reading says nothing about the current state
+    if sensor.last_value is None or reading.value != sensor.last_value:
+        sensor.same_value_since = reading.observed_at
+    sensor.last_seen, sensor.last_value = reading.observed_at, reading.value
+    if not reading.in_range:
+        sensor.out_of_range_at = reading.observed_at
+
+
+def sensor_health(*, sensor: SourceSensor, now: datetime | None = None) -> SensorHealth:
+    now = now or timezone.now()
+    source = sensor.source
+    interval = timedelta(seconds=source.expected_interval_s)
+    stale = sensor.last_seen is None or now - sensor.last_seen > 3 * interval
+    flatlined = bool(
+        sensor.same_value_since
+        and sensor.last_seen
+        and sensor.last_seen - sensor.same_value_since >= timedelta(seconds=source.flatline_after_s)
+    )
+    out_of_range = bool(sensor.out_of_range_at and now - sensor.out_of_range_at < timedelta(hours=1))
+    return SensorHealth(
+        sensor=sensor,
+        stale=stale,
+        flatlined=flatlined,
+        out_of_range=out_of_range,
+        completeness_hour=_completeness(sensor, now, timedelta(hours=1), interval),
+        completeness_day=_completeness(sensor, now, timedelta(days=1), interval),
+    )
+
+
+def _completeness(sensor: SourceSensor, now: datetime, window: timedelta, interval: timedelta) -> float:
+    """Share of expected readings received in the last full hours of the window (0–1)."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    received = SensorActivity.objects.filter(sensor=sensor, hour_start__gte=end - window, hour_start__lt=end).aggregate(
+        n=Sum("received")
+    )["n"]
+    return min(1.0, (received or 0) / (window / interval))
+
+
+def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
+    """Raise a data-source alert for every unhealthy sensor, resolve those that recovered."""
+    now = now or timezone.now()
+    results = []
+    for sensor in SourceSensor.objects.select_related("source", "region"):
+        health = sensor_health(sensor=sensor, now=now)
+        results.append(health)
+        subject = f"{sensor.source.code}/{sensor.code}"
+        if health.healthy:
+            _resolve_recovered(subject)
+            continue
+        problems_zh = "、".join(_PROBLEM_ZH[p] for p in health.problems)
+        problems_en = ", ".join(health.problems)
+        alert_raise(
+            kind=Alert.Kind.DATA_SOURCE,
+            severity=Alert.Severity.WARNING,
+            region=sensor.region,
+            subject=subject,
+            title_zh=f"数据源异常：{sensor.source.name_zh} {sensor.code}（{problems_zh}）",
+            title_en=f"Data source problem: {sensor.source.name_en or sensor.source.code} {sensor.code} ({problems_en})",  # noqa: E501
+            details={
+                "problems": health.problems,
+                "last_seen": sensor.last_seen.isoformat() if sensor.last_seen else None,
+            },
+            at=now,
+        )
+    return results
+
+
+_PROBLEM_ZH = {"stale": "无数据", "flatlined": "数值不变", "out_of_range": "超出量程"}
+
+
+def _resolve_recovered(subject: str) -> None:
+    for alert in Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE, subject=subject).exclude(
+        status=Alert.Status.RESOLVED
+    ):
+        alert_auto_resolve(alert=alert, reason="data source recovered")

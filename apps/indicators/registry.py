@@ -1,0 +1,81 @@
+"""The registry of indicators. Each domain app registers its own in AppConfig.ready(); nothing here
+knows the domains. An indicator's values arrive as observations per region (see services) and are
+rolled up into minute, hour and day buckets and from child regions to their parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from apps.core.i18n import localized
+
+Aggregation = Literal["mean", "sum", "max", "last"]
+Rollup = Literal["weighted_mean", "mean", "sum", "max"]
+Direction = Literal["high", "low"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What a number means and when it is bad.
+
+    aggregation: how observations within a bucket combine into the bucket's value.
+    rollup: how child regions' values combine into the parent's (weighted_mean uses population).
+    bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds).
+    warning / critical: thresholds in the indicator's unit; a breach must last `min_duration` to alert.
+    stale_after: a value older than this is shown dimmed as stale.
+    """
+
+    code: str
+    domain: str
+    name_zh: str
+    name_en: str
+    unit: str
+    aggregation: Aggregation = "mean"
+    rollup: Rollup = "weighted_mean"
+    bad_direction: Direction = "high"
+    warning: float | None = None
+    critical: float | None = None
+    min_duration: timedelta = timedelta(minutes=5)
+    resolve_after: timedelta = timedelta(minutes=15)
+    stale_after: timedelta = timedelta(minutes=10)
+    decimals: int = 1
+    order: int = 100
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+    def severity(self, value: float | None) -> str:
+        """ "critical", "warning" or "normal" for a value ("normal" when unknown)."""
+        if value is None:
+            return "normal"
+        for level, threshold in (("critical", self.critical), ("warning", self.warning)):
+            if threshold is not None and (value >= threshold if self.bad_direction == "high" else value <= threshold):
+                return level
+        return "normal"
+
+
+_INDICATORS: dict[str, Indicator] = {}
+
+
+def register_indicator(indicator: Indicator) -> Indicator:
+    existing = _INDICATORS.get(indicator.code)
+    if existing is not None and existing != indicator:
+        raise ValueError(f"indicator {indicator.code!r} is registered twice with different definitions")
+    _INDICATORS[indicator.code] = indicator
+    return indicator
+
+
+def unregister_indicator(code: str) -> None:
+    """For tests that register a synthetic indicator."""
+    _INDICATORS.pop(code, None)
+
+
+def get_indicator(code: str) -> Indicator | None:
+    return _INDICATORS.get(code)
+
+
+def indicators() -> list[Indicator]:
+    return sorted(_INDICATORS.values(), key=lambda i: (i.order, i.domain, i.code))

@@ -1,0 +1,196 @@
+"""Reads of indicators: latest values for maps and tiles, time series, alerts in a user's scope.
+
+Everything reads rollups in bounded time windows, so the cost stays flat as history grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts.selectors import regions_scope
+from apps.indicators.models import Alert, Granularity, IndicatorValue
+from apps.indicators.registry import Indicator, get_indicator, indicators
+
+LATEST_LOOKBACK = timedelta(hours=6)  # older values are not "latest" any more on a live screen
+SPARK_POINTS = 60
+
+
+@dataclass(frozen=True)
+class Tile:
+    """An indicator's current state in one region: what a KPI tile or a map cell shows."""
+
+    indicator: str
+    region: str
+    value: float | None
+    severity: str
+    at: str | None
+    stale: bool
+    spark: list[list[Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def indicator_catalogue() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": i.code,
+            "domain": i.domain,
+            "name_zh": i.name_zh,
+            "name_en": i.name_en,
+            "unit": i.unit,
+            "aggregation": i.aggregation,
+            "rollup": i.rollup,
+            "bad_direction": i.bad_direction,
+            "warning": i.warning,
+            "critical": i.critical,
+            "decimals": i.decimals,
+            "stale_after_s": int(i.stale_after.total_seconds()),
+        }
+        for i in indicators()
+    ]
+
+
+def indicator_latest(
+    *, indicator: Indicator, region_ids: list[int] | None = None, now: datetime | None = None
+) -> dict[int, IndicatorValue]:
+    """The newest minute bucket per region within the look-back window."""
+    now = now or timezone.now()
+    rows = IndicatorValue.objects.filter(
+        indicator=indicator.code, granularity=Granularity.MINUTE, bucket_start__gte=now - LATEST_LOOKBACK
+    )
+    if region_ids is not None:
+        rows = rows.filter(region_id__in=region_ids)
+    latest: dict[int, IndicatorValue] = {}
+    for row in rows.order_by("bucket_start"):
+        latest[row.region_id] = row
+    return latest
+
+
+def indicator_series(
+    *, indicator: Indicator, region_id: int, granularity: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    rows = IndicatorValue.objects.filter(
+        indicator=indicator.code,
+        region_id=region_id,
+        granularity=granularity,
+        bucket_start__gte=start,
+        bucket_start__lt=end,
+    ).order_by("bucket_start")
+    return [
+        {
+            "bucket_start": row.bucket_start,
+            "value": round(row.value_for(indicator), indicator.decimals),
+            "count": row.count,
+            "min": row.min,
+            "max": row.max,
+        }
+        for row in rows
+    ]
+
+
+def region_tiles(
+    *, region_id: int, region_code: str, codes: list[str] | None = None, now: datetime | None = None
+) -> list[Tile]:
+    """Tiles of every (or the named) indicator for one region, with a 60-minute sparkline."""
+    now = now or timezone.now()
+    wanted = [i for i in indicators() if codes is None or i.code in codes]
+    rows = IndicatorValue.objects.filter(
+        indicator__in=[i.code for i in wanted],
+        region_id=region_id,
+        granularity=Granularity.MINUTE,
+        bucket_start__gte=now - timedelta(minutes=SPARK_POINTS),
+    ).order_by("bucket_start")
+    by_indicator: dict[str, list[IndicatorValue]] = {}
+    for row in rows:
+        by_indicator.setdefault(row.indicator, []).append(row)
+    tiles = []
+    for indicator in wanted:
+        series = by_indicator.get(indicator.code, [])
+        if not series:
+            latest = indicator_latest(indicator=indicator, region_ids=[region_id], now=now).get(region_id)
+            series = [latest] if latest else []
+        tiles.append(_tile(indicator, region_code, series, now))
+    return tiles
+
+
+def _tile(indicator: Indicator, region_code: str, series: list[IndicatorValue], now: datetime) -> Tile:
+    if not series:
+        return Tile(indicator.code, region_code, None, "normal", None, True, [])
+    last = series[-1]
+    value = round(last.value_for(indicator), indicator.decimals)
+    return Tile(
+        indicator=indicator.code,
+        region=region_code,
+        value=value,
+        severity=indicator.severity(value),
+        at=last.last_at.isoformat(),
+        stale=now - last.last_at > indicator.stale_after,
+        spark=[[row.bucket_start.isoformat(), round(row.value_for(indicator), indicator.decimals)] for row in series],
+    )
+
+
+def map_values(
+    *, indicator_code: str, region_ids: dict[int, str], now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """{region code: {value, severity, stale}} of the newest bucket per region, for map layers."""
+    indicator = get_indicator(indicator_code)
+    if indicator is None:
+        return {}
+    now = now or timezone.now()
+    result = {}
+    for region_id, row in indicator_latest(indicator=indicator, region_ids=list(region_ids), now=now).items():
+        value = round(row.value_for(indicator), indicator.decimals)
+        result[region_ids[region_id]] = {
+            "value": value,
+            "severity": indicator.severity(value),
+            "stale": now - row.last_at > indicator.stale_after,
+        }
+    return result
+
+
+# --- Alerts ----------------------------------------------------------------------------------------------
+
+
+def alert_list_for_user(*, user: Any, active: bool | None = True) -> QuerySet[Alert]:
+    alerts = regions_scope(Alert.objects.select_related("region"), user=user, field="region")
+    if active is True:
+        alerts = alerts.exclude(status=Alert.Status.RESOLVED)
+    elif active is False:
+        alerts = alerts.filter(status=Alert.Status.RESOLVED)
+    return alerts.order_by("-opened_at", "-id")
+
+
+def alert_get_for_user(*, user: Any, pk: int) -> Alert | None:
+    return alert_list_for_user(user=user, active=None).filter(pk=pk).first()
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """What screens show of an alert (no personal data: alerts carry none)."""
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "indicator": alert.indicator,
+        "region": alert.region.code if alert.region_id and alert.region else None,
+        "region_id": alert.region_id,
+        "region_path": alert.region.path if alert.region_id and alert.region else "",
+        "region_name_zh": alert.region.name_zh if alert.region_id and alert.region else "",
+        "region_name_en": alert.region.name_en if alert.region_id and alert.region else "",
+        "subject": alert.subject,
+        "severity": alert.severity,
+        "status": alert.status,
+        "title_zh": alert.title_zh,
+        "title_en": alert.title_en,
+        "value": alert.value,
+        "threshold": alert.threshold,
+        "opened_at": alert.opened_at.isoformat(),
+        "last_breach_at": alert.last_breach_at.isoformat(),
+        "verified_at": alert.verified_at.isoformat() if alert.verified_at else None,
+        "lon": alert.region.centroid_lon if alert.region_id and alert.region else None,
+        "lat": alert.region.centroid_lat if alert.region_id and alert.region else None,
+    }

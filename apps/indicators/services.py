@@ -1,0 +1,243 @@
+"""Writes of indicators: observations into minute buckets, rollups, alerts and data-source health."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max, Min, Sum
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.indicators.buckets import bucket_end, bucket_start
+from apps.indicators.models import Granularity, IndicatorValue, PendingRollup
+from apps.indicators.registry import get_indicator
+from apps.regions.models import Region
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One value of an indicator in a region at a time (domain ingest computes it from raw rows)."""
+
+    indicator: str
+    region_id: int
+    observed_at: datetime
+    value: float
+
+
+@dataclass
+class _Bucket:
+    count: int = 0
+    total: float = 0.0
+    low: float = math.inf
+    high: float = -math.inf
+    last_value: float = 0.0
+    last_at: datetime | None = None
+
+    def add(self, value: float, at: datetime) -> None:
+        self.count += 1
+        self.total += value
+        self.low, self.high = min(self.low, value), max(self.high, value)
+        if self.last_at is None or at >= self.last_at:
+            self.last_value, self.last_at = value, at
+
+
+def _check(observation: Observation) -> None:
+    if get_indicator(observation.indicator) is None:
+        raise ApplicationError(f"unknown indicator {observation.indicator!r}", fields={"indicator": ["unknown"]})
+    if timezone.is_naive(observation.observed_at):
+        raise ApplicationError("observed_at must carry a time zone", fields={"observed_at": ["no time zone"]})
+    if not math.isfinite(observation.value):
+        raise ApplicationError("values must be finite numbers", fields={"value": ["not finite"]})
+
+
+@transaction.atomic
+def indicator_observations_record(*, observations: Sequence[Observation]) -> int:
+    """Fold observations into their regions' minute buckets and queue the rollups; returns buckets touched.
+
+    Additive: callers pass each observation once (domain ingest is idempotent on its raw rows, so a
+    re-sent batch adds nothing here). Raises ApplicationError, writing nothing, for an unknown indicator,
+    a naive time or a non-finite value.
+    """
+    buckets: dict[tuple[str, int, datetime], _Bucket] = defaultdict(_Bucket)
+    for observation in observations:
+        _check(observation)
+        minute = bucket_start(observation.observed_at, Granularity.MINUTE)
+        buckets[(observation.indicator, observation.region_id, minute)].add(observation.value, observation.observed_at)
+    if not buckets:
+        return 0
+    _minute_buckets_add(buckets)
+    PendingRollup.objects.bulk_create(
+        [PendingRollup(indicator=i, region_id=r, minute=m) for i, r, m in buckets], ignore_conflicts=True
+    )
+    return len(buckets)
+
+
+def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket]) -> None:
+    table = IndicatorValue._meta.db_table
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    sql = f"""
+        INSERT INTO {table} (indicator, region_id, granularity, bucket_start, count, sum, min, max,
+                             last_value, last_at, updated_at)
+        VALUES (%s, %s, 'minute', %s, %s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
+            count = {table}.count + excluded.count,
+            sum = {table}.sum + excluded.sum,
+            min = {least}({table}.min, excluded.min),
+            max = {greatest}({table}.max, excluded.max),
+            last_value = CASE WHEN excluded.last_at >= {table}.last_at THEN excluded.last_value
+                              ELSE {table}.last_value END,
+            last_at = {greatest}({table}.last_at, excluded.last_at),
+            updated_at = excluded.updated_at
+    """  # noqa: S608  (table name from our own model; values are parameters)
+    now = timezone.now()
+    rows = [
+        (i, r, m, b.count, b.total, b.low, b.high, b.last_value, b.last_at, now) for (i, r, m), b in buckets.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+# --- Rollups ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def indicator_rollups_run(*, limit: int = 5000) -> set[tuple[str, int]]:
+    """Roll queued minute buckets up to hour and day, and every bucket up to the parent regions.
+
+    Returns the (indicator, region_id) pairs whose values changed. Idempotent: rollups are recomputed
+    from their sources, so running twice gives the same rows.
+    """
+    pending = list(PendingRollup.objects.order_by("id")[:limit])
+    if not pending:
+        return set()
+    PendingRollup.objects.filter(id__in=[p.id for p in pending]).delete()
+    touched: set[tuple[str, int, str, datetime]] = set()
+    for item in {(p.indicator, p.region_id, p.minute) for p in pending}:
+        indicator, region_id, minute = item
+        touched.add((indicator, region_id, Granularity.MINUTE, minute))
+        hour = _derive(indicator, region_id, Granularity.HOUR, minute, source=Granularity.MINUTE)
+        touched.add((indicator, region_id, Granularity.HOUR, hour))
+        day = _derive(indicator, region_id, Granularity.DAY, minute, source=Granularity.HOUR)
+        touched.add((indicator, region_id, Granularity.DAY, day))
+    changed = {(indicator, region_id) for indicator, region_id, _g, _b in touched}
+    changed |= _roll_up_parents(touched)
+    return changed
+
+
+def _derive(indicator: str, region_id: int, granularity: str, moment: datetime, *, source: str) -> datetime:
+    """Recompute one hour or day bucket of a region from its finer buckets."""
+    start = bucket_start(moment, granularity)
+    rows = IndicatorValue.objects.filter(
+        indicator=indicator,
+        region_id=region_id,
+        granularity=source,
+        bucket_start__gte=start,
+        bucket_start__lt=bucket_end(start, granularity),
+    )
+    totals = rows.aggregate(count=Sum("count"), total=Sum("sum"), low=Min("min"), high=Max("max"))
+    last = rows.order_by("-last_at").values("last_value", "last_at").first()
+    if last is None:
+        return start
+    _bucket_put(
+        indicator,
+        region_id,
+        granularity,
+        start,
+        totals["count"],
+        totals["total"],
+        totals["low"],
+        totals["high"],
+        last["last_value"],
+        last["last_at"],
+    )
+    return start
+
+
+def _bucket_put(indicator: str, region_id: int, granularity: str, start: datetime, *fields: Any) -> None:
+    count, total, low, high, last_value, last_at = fields
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator=indicator,
+                region_id=region_id,
+                granularity=granularity,
+                bucket_start=start,
+                count=count,
+                sum=total,
+                min=low,
+                max=high,
+                last_value=last_value,
+                last_at=last_at,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["indicator", "region", "granularity", "bucket_start"],
+        update_fields=["count", "sum", "min", "max", "last_value", "last_at", "updated_at"],
+    )
+
+
+def _roll_up_parents(touched: set[tuple[str, int, str, datetime]]) -> set[tuple[str, int]]:
+    """Recompute every ancestor's buckets from its children, deepest level first."""
+    regions = Region.objects.in_bulk({region_id for _i, region_id, _g, _b in touched})
+    parents_of = _parent_ids(regions.values())
+    changed: set[tuple[str, int]] = set()
+    level = touched
+    while level:
+        above = {(i, parents_of[r], g, b) for i, r, g, b in level if parents_of.get(r)}
+        for indicator, parent_id, granularity, start in above:
+            if _combine_children(indicator, parent_id, granularity, start):
+                changed.add((indicator, parent_id))
+        level = above
+    return changed
+
+
+def _parent_ids(regions: Iterable[Region]) -> dict[int, int]:
+    """Child id → parent id for the regions and all their ancestors."""
+    codes = {code for region in regions for code in region.path.strip("/").split("/")}
+    return {pk: parent for pk, parent in Region.objects.filter(code__in=codes).values_list("id", "parent_id") if parent}
+
+
+def _combine_children(indicator_code: str, parent_id: int, granularity: str, start: datetime) -> bool:
+    indicator = get_indicator(indicator_code)
+    children = list(
+        IndicatorValue.objects.filter(
+            indicator=indicator_code, granularity=granularity, bucket_start=start, region__parent_id=parent_id
+        ).select_related("region")
+    )
+    if indicator is None or not children:
+        return False
+    values = [child.value_for(indicator) for child in children]
+    weights = (
+        [float(child.region.population or 1) for child in children]
+        if indicator.rollup == "weighted_mean"
+        else [1.0] * len(children)
+    )
+    if indicator.rollup == "sum":
+        combined = sum(values)
+    elif indicator.rollup == "max":
+        combined = max(values)
+    else:
+        combined = sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+    count = sum(child.count for child in children)
+    total = {"mean": combined * count, "sum": combined}.get(indicator.aggregation, sum(c.sum for c in children))
+    high = combined if indicator.aggregation == "max" else max(c.max for c in children)
+    last_value = combined if indicator.aggregation == "last" else max(children, key=lambda c: c.last_at).last_value
+    _bucket_put(
+        indicator_code,
+        parent_id,
+        granularity,
+        start,
+        count,
+        total,
+        min(c.min for c in children),
+        high,
+        last_value,
+        max(c.last_at for c in children),
+    )
+    return True

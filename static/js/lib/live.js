@@ -1,0 +1,122 @@
+// The live connection: one websocket to /ws/live/, many stream subscriptions, sequence numbers,
+// resnapshot on gaps, reconnect with backoff, and a watchdog for silent network loss.
+const MAX_BACKOFF_MS = 30000;
+const SILENCE_MS = 20000; // the system stream beats every 5 s: 20 s of silence means the link is dead
+
+export class Live {
+  constructor({ onStatus } = {}) {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    this.url = `${scheme}://${window.location.host}/ws/live/`;
+    this.onStatus = onStatus || (() => {});
+    this.subscriptions = new Map();
+    this.backoff = 1000;
+    this.lastMessageAt = null;
+    this.socket = null;
+    this.subscribe("system", {}, {});
+    this.open();
+    window.setInterval(() => this.watchdog(), 5000);
+  }
+
+  key(stream, params) {
+    return `${stream}:${JSON.stringify(params || {})}`;
+  }
+
+  subscribe(stream, params, handlers) {
+    const entry = { stream, params: params || {}, handlers, seq: null };
+    this.subscriptions.set(this.key(stream, params), entry);
+    this.send({ type: "subscribe", stream, params: entry.params });
+    return entry;
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  open() {
+    this.onStatus("connecting", this.lastMessageAt);
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.backoff = 1000;
+      for (const entry of this.subscriptions.values()) {
+        entry.seq = null;
+        this.send({ type: "subscribe", stream: entry.stream, params: entry.params });
+      }
+    });
+    socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
+    socket.addEventListener("close", () => this.reconnect(socket));
+    socket.addEventListener("error", () => socket.close());
+  }
+
+  reconnect(socket) {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.onStatus("lost", this.lastMessageAt);
+    const delay = this.backoff * (0.75 + Math.random() * 0.5);
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    window.setTimeout(() => this.open(), delay);
+  }
+
+  watchdog() {
+    if (this.socket && this.lastMessageAt && Date.now() - this.lastMessageAt > SILENCE_MS) {
+      this.socket.close();
+    }
+  }
+
+  receive(message) {
+    this.lastMessageAt = Date.now();
+    const entry = this.subscriptions.get(this.key(message.stream, message.params));
+    if (message.type === "error") {
+      if (entry && entry.handlers.error) entry.handlers.error(message);
+      return;
+    }
+    if (!entry) return;
+    if (message.type === "snapshot") {
+      entry.seq = message.seq;
+      this.onStatus("live", this.lastMessageAt);
+      if (entry.handlers.snapshot) entry.handlers.snapshot(message.data);
+    } else if (message.type === "delta") {
+      if (entry.seq === null || message.seq <= entry.seq) return; // raced the snapshot, or a duplicate
+      if (message.seq > entry.seq + 1) {
+        entry.seq = null; // a gap: ask for a fresh snapshot instead of guessing
+        this.send({ type: "subscribe", stream: entry.stream, params: entry.params });
+        return;
+      }
+      entry.seq = message.seq;
+      this.onStatus("live", this.lastMessageAt);
+      if (entry.handlers.delta) entry.handlers.delta(message.data);
+    }
+  }
+}
+
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export function sparkline(points, width = 120, height = 28) {
+  // An inline SVG polyline of [[time, value], …]; the window is bounded by the server (60 points).
+  const values = points.map((p) => p[1]);
+  if (values.length < 2) return "";
+  const low = Math.min(...values);
+  const span = Math.max(...values) - low || 1;
+  const step = width / (values.length - 1);
+  const coords = values.map((v, i) => `${(i * step).toFixed(1)},${(height - ((v - low) / span) * height).toFixed(1)}`);
+  return `<svg class="spark" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" aria-hidden="true"><polyline points="${coords.join(" ")}"/></svg>`;
+}
+
+export function formatTime(date) {
+  return date.toLocaleTimeString(document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-GB", { hour12: false });
+}
+
+export function pick(obj, field) {
+  // Bilingual fields: name_zh / name_en by the page language, falling back to the other one.
+  const zh = document.documentElement.lang.startsWith("zh");
+  return (zh ? obj[`${field}_zh`] || obj[`${field}_en`] : obj[`${field}_en`] || obj[`${field}_zh`]) || "";
+}
+
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
