@@ -179,6 +179,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=1),
         "options": {"expires": 2},
     },
+    # Demo simulators (only with CITYOPS_SIMULATE): domain apps' plausible live readings for the demo city.
+    "simulators": {
+        "task": "apps.core.tasks.simulators_step_task",
+        "schedule": timedelta(seconds=2),
+        "options": {"expires": 5},
+    },
     # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
     "data-sources-check": {
         "task": "apps.indicators.tasks.data_sources_check_task",
@@ -208,6 +214,8 @@ for _key in CITYOPS_FIELD_KEYS:
         raise ImproperlyConfigured("CITYOPS_FIELD_KEYS holds a value that is not a Fernet key") from None
 
 CITYOPS_DEMO_PASSWORD = env_str("CITYOPS_DEMO_PASSWORD")
+# Run the domain apps' demo simulators; screens then say that the data is simulated. Embedded default: on.
+CITYOPS_SIMULATE = env_bool("CITYOPS_SIMULATE", EMBEDDED)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

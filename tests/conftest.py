@@ -141,3 +141,46 @@ def _close_server_thread_connections() -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture
+def load_indicator() -> Any:
+    """A synthetic indicator for tests only ("test.load", %, bad when high: warning 70, critical 90)."""
+    from datetime import timedelta
+
+    from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+
+    indicator = register_indicator(
+        Indicator(
+            code="test.load",
+            domain="test",
+            name_zh="测试负载",
+            name_en="Test load",
+            unit="%",
+            aggregation="mean",
+            rollup="weighted_mean",
+            bad_direction="high",
+            warning=70,
+            critical=90,
+            min_duration=timedelta(minutes=2),
+            resolve_after=timedelta(minutes=5),
+        )
+    )
+    yield indicator
+    unregister_indicator("test.load")
+
+
+@pytest.fixture
+def observe(load_indicator: Any) -> Any:
+    """observe(code, value, at=None): one observation of test.load in a region, by region code."""
+    from django.utils import timezone
+
+    from apps.indicators.services import Observation, indicator_observations_record
+    from apps.regions.models import Region
+
+    def record(code: str, value: float, at: Any = None, indicator: str = "test.load") -> None:
+        region_id = Region.objects.get(code=code).id
+        at = at or timezone.now()
+        indicator_observations_record(observations=[Observation(indicator, region_id, at, value)])
+
+    return record

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from apps.core.simulation import simulation_active
 from apps.core.surfaces import surfaces_for_user
 from cityops.staticfinders import PLOTLY_JS_STATIC_PATH
 
@@ -13,4 +14,5 @@ def cityops(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_surfaces": [s for s in surfaces_for_user(user) if s.in_nav],
         "plotly_js": PLOTLY_JS_STATIC_PATH,
+        "simulated_data": simulation_active(),
     }

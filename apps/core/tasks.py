@@ -16,3 +16,11 @@ def health_check_task() -> dict[str, bool]:
     from apps.core.health import check_cache, check_database
 
     return {"database": check_database().ok, "cache": check_cache().ok}
+
+
+@shared_task(ignore_result=True)
+def simulators_step_task() -> None:
+    """Let every registered simulator send readings up to now (demo mode only)."""
+    from apps.core.simulation import simulators_run
+
+    simulators_run()

@@ -1,0 +1,67 @@
+"""The simulator framework: domain apps plug in live simulators for the demo city.
+
+A simulator produces plausible readings up to "now" and sends them through the same ingest services
+real feeds use. Simulators run only when CITYOPS_SIMULATE is on (the embedded demo's default); every
+screen then says plainly that it shows simulated data, so invented numbers never pass for real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """name: unique; every: how often it steps; step(now) sends readings up to now, returns how many."""
+
+    name: str
+    every: timedelta
+    step: Callable[[datetime], int]
+
+
+_SIMULATORS: dict[str, Simulator] = {}
+
+
+def register_simulator(simulator: Simulator) -> Simulator:
+    _SIMULATORS[simulator.name] = simulator
+    return simulator
+
+
+def unregister_simulator(name: str) -> None:
+    _SIMULATORS.pop(name, None)
+
+
+def simulators() -> list[Simulator]:
+    return sorted(_SIMULATORS.values(), key=lambda s: s.name)
+
+
+def simulation_active() -> bool:
+    return bool(settings.CITYOPS_SIMULATE and _SIMULATORS)
+
+
+def simulators_run(*, now: datetime | None = None) -> dict[str, int]:
+    """Step every due simulator; one that fails is logged and the others still run."""
+    if not settings.CITYOPS_SIMULATE:
+        return {}
+    now = now or timezone.now()
+    produced = {}
+    for simulator in simulators():
+        key = f"simulation:last:{simulator.name}"
+        last = cache.get(key)
+        if last is not None and now - last < simulator.every:
+            continue
+        cache.set(key, now, timeout=None)
+        try:
+            produced[simulator.name] = simulator.step(now)
+        except Exception:  # a broken simulator must not stop the others
+            logger.exception("simulator %s failed", simulator.name)
+    return produced
