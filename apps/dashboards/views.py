@@ -44,6 +44,7 @@ def wall(request: HttpRequest) -> HttpResponse:
             "kiosk": request.GET.get("kiosk") == "1",
             "config": {
                 "kiosk": request.GET.get("kiosk") == "1",
+                "bbox": city.bbox if city else None,
                 "can_acknowledge": request.user.has_perm("indicators.acknowledge_alert"),
                 "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
                 "strings": wall_strings(),

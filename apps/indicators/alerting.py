@@ -74,8 +74,21 @@ def alert_raise(
         escalate = severity == Alert.Severity.CRITICAL
         existing.severity = Alert.Severity.CRITICAL if escalate else existing.severity
         existing.value, existing.threshold, existing.last_breach_at = value, threshold, at
+        if escalate:  # the title names the level: keep it true
+            existing.title_zh, existing.title_en = title_zh, title_en
         existing.details = {**existing.details, **(details or {})}
-        existing.save(update_fields=["severity", "value", "threshold", "last_breach_at", "details", "updated_at"])
+        existing.save(
+            update_fields=[
+                "severity",
+                "value",
+                "threshold",
+                "last_breach_at",
+                "details",
+                "title_zh",
+                "title_en",
+                "updated_at",
+            ]
+        )
         _publish(existing, "updated")
         return existing, False
     alert = Alert.objects.create(

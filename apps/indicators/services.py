@@ -95,9 +95,13 @@ def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket]) -> No
             last_at = {greatest}({table}.last_at, excluded.last_at),
             updated_at = excluded.updated_at
     """  # noqa: S608  (table name from our own model; values are parameters)
-    now = timezone.now()
+    # Raw SQL skips the ORM's conversions: datetimes must be adapted as the ORM stores them (SQLite keeps
+    # naive UTC text, and an offset suffix would make equal instants compare unequal).
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(timezone.now())
     rows = [
-        (i, r, m, b.count, b.total, b.low, b.high, b.last_value, b.last_at, now) for (i, r, m), b in buckets.items()
+        (i, r, adapt(m), b.count, b.total, b.low, b.high, b.last_value, adapt(b.last_at), now)
+        for (i, r, m), b in buckets.items()
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

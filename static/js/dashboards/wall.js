@@ -1,11 +1,14 @@
 // The command wall: live tiles, map, trend and alert feed over one websocket; kiosk mode rotates.
 import { Live, csrfToken, escapeHtml, formatTime, pick, sparkline } from "../lib/live.js";
+import { fitMapView } from "../lib/mapview.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 const figure = JSON.parse(document.getElementById("wall-figure").textContent);
 const T = config.strings;
 const $ = (selector) => document.querySelector(selector);
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+// Chart text scales with the screen like the rest of the wall (14 px at 1080p, 28 px at 4K).
+const chartFont = () => Math.round(14 * Math.max(window.innerHeight / 1080, 1));
 
 const state = {
   indicators: new Map(), // code -> catalogue entry
@@ -102,6 +105,13 @@ function drawMap() {
   window.Plotly.react("wall-map", figure.data, figure.layout, { displayModeBar: false, responsive: true });
 }
 
+function localTime(iso) {
+  // Plotly ignores offsets in date strings: give it the wall's local clock time, like the header shows.
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 function drawTrend() {
   const tile = state.tiles.get(state.selected);
   const indicator = state.indicators.get(state.selected);
@@ -109,16 +119,16 @@ function drawTrend() {
   const lines = [];
   for (const [level, color] of [["warning", "#ffb300"], ["critical", "#ff4d4f"]]) {
     if (indicator && indicator[level] !== null && points.length) {
-      lines.push({ x: [points[0][0], points[points.length - 1][0]], y: [indicator[level], indicator[level]], mode: "lines", line: { color, dash: "dot", width: 1 }, hoverinfo: "skip" });
+      lines.push({ x: [localTime(points[0][0]), localTime(points[points.length - 1][0])], y: [indicator[level], indicator[level]], mode: "lines", line: { color, dash: "dot", width: 1 }, hoverinfo: "skip" });
     }
   }
-  const data = [{ x: points.map((p) => p[0]), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
+  const data = [{ x: points.map((p) => localTime(p[0])), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
   const layout = {
-    margin: { l: 40, r: 8, t: 4, b: 24 },
+    margin: { l: 3 * chartFont(), r: 8, t: 4, b: 2 * chartFont() },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     showlegend: false,
-    font: { color: "#c9d8e8" },
+    font: { color: "#c9d8e8", size: chartFont() },
     xaxis: { showgrid: false },
     yaxis: { gridcolor: "#1f3d62", title: { text: indicator ? indicator.unit : "" } },
     uirevision: state.selected,
@@ -308,8 +318,19 @@ window.setInterval(() => {
   }
 }, 1000);
 
+function fitMap() {
+  const box = document.getElementById("wall-map");
+  Object.assign(figure.layout.map, fitMapView(config.bbox, box.clientWidth, box.clientHeight, 0.05));
+  figure.layout.font = { ...(figure.layout.font || {}), size: chartFont() };
+}
+
 if (figure) {
+  fitMap();
   window.Plotly.newPlot("wall-map", figure.data, figure.layout, { displayModeBar: false, responsive: true });
+  window.addEventListener("resize", () => {
+    fitMap();
+    drawMap();
+  });
 }
 
 // Kiosk: rotate the map through the indicators, and name the regions that need a visit.
