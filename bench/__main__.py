@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import geo_lookup
+from bench import geo_lookup, queries, rt_fanout
 from bench.harness import django_with_demo_city
 
-BENCHMARKS = [geo_lookup]
+BENCHMARKS = [geo_lookup, queries, rt_fanout]
 
 
 def main() -> int:

@@ -219,10 +219,13 @@ class LocalHub:
             return
         frame = {k: message[k] for k in ("stream", "params", "seq", "data")}
         text = json.dumps({"type": "delta", **frame}, separators=(",", ":"))
-        results = await asyncio.gather(*(s.deliver(message, text) for s in subscribers), return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
-                logger.warning("live hub: a socket failed to take a message: %s", result)
+        # One after the other: a send only queues bytes on the socket's transport, so this is cheaper
+        # than a task per socket, and cost per message stays flat per client.
+        for subscriber in subscribers:
+            try:
+                await subscriber.deliver(message, text)
+            except Exception as exc:  # a closing socket must not stop the others
+                logger.debug("live hub: a socket did not take a message: %r", exc)
 
     async def close(self) -> None:
         if self._listener is not None:

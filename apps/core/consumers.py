@@ -26,6 +26,10 @@ CLOSE_UNAUTHENTICATED = 4401
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
+    # No channel-layer channel per socket: the process's hub receives for all of them. (With a channel
+    # per socket, 1,000 screens would mean 1,000 concurrent receives on Redis.)
+    channel_layer_alias = "cityops-no-per-socket-channel"
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -104,4 +108,4 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         stream, viewer = joined
         if stream.visible is not None and not stream.visible(viewer, message["data"]):
             return
-        await self.send(text_data=text)
+        await self.base_send({"type": "websocket.send", "text": text})

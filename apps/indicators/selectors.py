@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
@@ -66,9 +66,15 @@ def indicator_latest(
     )
     if region_ids is not None:
         rows = rows.filter(region_id__in=region_ids)
+    # Newest bucket start per region first (one grouped query), then only rows from the oldest of those:
+    # on a live system that is about one row per region, however long the look-back.
+    newest = dict(rows.values_list("region_id").annotate(newest=Max("bucket_start")))
+    if not newest:
+        return {}
     latest: dict[int, IndicatorValue] = {}
-    for row in rows.order_by("bucket_start"):
-        latest[row.region_id] = row
+    for row in rows.filter(bucket_start__gte=min(newest.values())):
+        if row.bucket_start == newest[row.region_id]:
+            latest[row.region_id] = row
     return latest
 
 
