@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from apps.dashboards.selectors import children_values
+from apps.dashboards.selectors import children_values, city_region
 from apps.indicators.alerting import alerts_evaluate
 from apps.indicators.selectors import region_tiles
 from apps.indicators.services import indicator_rollups_run
@@ -36,6 +36,7 @@ def _publish(by_region: dict[int, set[str]]) -> int:
         if regions[region_id].parent_id:
             children_changed[regions[region_id].parent_id] |= codes
     now = timezone.now().isoformat()
+    city = city_region()
     deltas = 0
     for region in Region.objects.in_bulk(list(set(by_region) | set(children_changed))).values():
         payload = {"server_time": now}
@@ -46,7 +47,7 @@ def _publish(by_region: dict[int, set[str]]) -> int:
             payload["children"] = children_values(region=region, codes=sorted(children_changed[region.id]))
         stream_publish(stream="region", params={"code": region.code}, payload=payload)
         deltas += 1
-        if region.parent_id is None:  # the city: the wall shows its tiles and its districts on the map
+        if city is not None and region.id == city.id:  # the wall shows the city's tiles and its districts
             wall = {"server_time": now, "tiles": payload.get("tiles", []), "map": payload.get("children", {})}
             stream_publish(stream="wall", params={}, payload=wall)
             deltas += 1

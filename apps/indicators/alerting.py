@@ -35,6 +35,7 @@ STAMPS = {
     "resolve": ("resolved_at", "resolved_by"),
 }
 _LEVEL_EN = {"critical": "critical", "warning": "above warning"}
+PAST = {"acknowledge": "acknowledged", "request_verification": "sent for verification", "resolve": "resolved"}
 
 
 def _publish(alert: Alert, event: str) -> None:
@@ -73,9 +74,9 @@ def alert_raise(
     if existing:
         escalate = severity == Alert.Severity.CRITICAL
         existing.severity = Alert.Severity.CRITICAL if escalate else existing.severity
-        existing.value, existing.threshold, existing.last_breach_at = value, threshold, at
-        if escalate:  # the title names the level: keep it true
-            existing.title_zh, existing.title_en = title_zh, title_en
+        existing.value, existing.last_breach_at = value, at
+        if escalate or existing.severity == severity:  # title and threshold name the alert's level
+            existing.title_zh, existing.title_en, existing.threshold = title_zh, title_en, threshold
         existing.details = {**existing.details, **(details or {})}
         existing.save(
             update_fields=[
@@ -120,7 +121,7 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     allowed, target = TRANSITIONS[action]
     if alert.status not in allowed:
         raise ApplicationError(
-            f"an alert that is {alert.get_status_display()} cannot be {action.replace('_', ' ')}d",
+            f"an alert that is {alert.get_status_display()} cannot be {PAST[action]}",
             fields={"status": [alert.status]},
         )
     now = timezone.now()

@@ -62,7 +62,10 @@ def indicator_latest(
     """The newest minute bucket per region within the look-back window."""
     now = now or timezone.now()
     rows = IndicatorValue.objects.filter(
-        indicator=indicator.code, granularity=Granularity.MINUTE, bucket_start__gte=now - LATEST_LOOKBACK
+        indicator=indicator.code,
+        granularity=Granularity.MINUTE,
+        bucket_start__gte=now - LATEST_LOOKBACK,
+        bucket_start__lte=now,
     )
     if region_ids is not None:
         rows = rows.filter(region_id__in=region_ids)
@@ -111,6 +114,7 @@ def region_tiles(
         region_id=region_id,
         granularity=Granularity.MINUTE,
         bucket_start__gte=now - timedelta(minutes=SPARK_POINTS),
+        bucket_start__lte=now,
     ).order_by("bucket_start")
     by_indicator: dict[str, list[IndicatorValue]] = {}
     for row in rows:

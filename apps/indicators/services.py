@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -18,6 +18,10 @@ from apps.indicators.buckets import bucket_end, bucket_start
 from apps.indicators.models import Granularity, IndicatorValue, PendingRollup
 from apps.indicators.registry import get_indicator
 from apps.regions.models import Region
+
+# Devices' clocks drift: a few minutes ahead is accepted, more is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,16 @@ class _Bucket:
             self.last_value, self.last_at = value, at
 
 
-def _check(observation: Observation) -> None:
+def _check(observation: Observation, now: datetime) -> None:
     if get_indicator(observation.indicator) is None:
         raise ApplicationError(f"unknown indicator {observation.indicator!r}", fields={"indicator": ["unknown"]})
     if timezone.is_naive(observation.observed_at):
         raise ApplicationError("observed_at must carry a time zone", fields={"observed_at": ["no time zone"]})
+    if not EARLIEST <= observation.observed_at <= now + CLOCK_SKEW:
+        # A clock far ahead would hide current values for days; a year-1 date would break day buckets.
+        raise ApplicationError(
+            "observed_at is in the future or implausibly old", fields={"observed_at": ["out of range"]}
+        )
     if not math.isfinite(observation.value):
         raise ApplicationError("values must be finite numbers", fields={"value": ["not finite"]})
 
@@ -65,8 +74,9 @@ def indicator_observations_record(*, observations: Sequence[Observation]) -> int
     a naive time or a non-finite value.
     """
     buckets: dict[tuple[str, int, datetime], _Bucket] = defaultdict(_Bucket)
+    now = timezone.now()
     for observation in observations:
-        _check(observation)
+        _check(observation, now)
         minute = bucket_start(observation.observed_at, Granularity.MINUTE)
         buckets[(observation.indicator, observation.region_id, minute)].add(observation.value, observation.observed_at)
     if not buckets:

@@ -12,6 +12,9 @@ class SeriesInputSerializer(serializers.Serializer):
     end = serializers.DateTimeField(required=False, help_text="ISO 8601; default: now")
 
     def validate(self, data: dict) -> dict:
+        for name in ("start", "end"):
+            if name in data and not 2000 <= data[name].year <= 2100:
+                raise serializers.ValidationError({name: ["must be between the years 2000 and 2100"]})
         if data.get("start") and data.get("end") and data["start"] >= data["end"]:
             raise serializers.ValidationError({"start": ["must be before end"]})
         return data

@@ -43,6 +43,11 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            # Errors stay JSON, whatever format was asked for: a CSV cell would show Python reprs.
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data)
         rows = data if isinstance(data, list) else [data]
         out = io.StringIO()
         if rows and isinstance(rows[0], dict):
