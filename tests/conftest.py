@@ -99,36 +99,83 @@ def cast(city: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def asgi_server(transactional_db: Any) -> Any:
-    """The real ASGI application served by uvicorn on a free port (HTTP and websockets)."""
-    import socket
-    import threading
-    import time
+class LiveServer:
+    """The real ASGI application served by uvicorn in a thread, on a fixed port so it can be restarted.
 
-    import uvicorn
+    With `scheduler=True` the embedded beat schedule runs in the server's loop, as under `make run`.
+    """
 
-    from cityops.asgi import application
+    def __init__(self, *, scheduler: bool = False) -> None:
+        import socket
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.scheduler = scheduler
+        self.server: Any = None
+        self.thread: Any = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import threading
+        import time
+
+        import uvicorn
+        from django.conf import settings
+
+        from cityops.asgi import application
+        from cityops.scheduler import EmbeddedScheduler, with_embedded_scheduler
+
+        app = application
+        if self.scheduler:
+            app = with_embedded_scheduler(application, EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE))
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            lifespan="on" if self.scheduler else "off",
+            log_level="warning",
+            ws="websockets-sansio",
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # start-up poll, not a test sleep
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test ASGI server did not start")
-        time.sleep(0.02)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:  # start-up poll, not a test sleep
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test ASGI server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+            self.server = None
+
+
+@pytest.fixture
+def live_server_factory(transactional_db: Any) -> Any:
+    servers: list[LiveServer] = []
+
+    def make(*, scheduler: bool = False) -> LiveServer:
+        server = LiveServer(scheduler=scheduler)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
     _close_server_thread_connections()
+
+
+@pytest.fixture
+def asgi_server(live_server_factory: Any) -> str:
+    """Address (host:port) of the real ASGI application served by uvicorn (HTTP and websockets)."""
+    return live_server_factory().address
 
 
 def _close_server_thread_connections() -> None:

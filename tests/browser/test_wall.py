@@ -81,3 +81,44 @@ def test_wall_draws_map_tiles_and_alerts_and_takes_live_values(
     assert probe.console_errors == []
     assert probe.failed_requests == []
     assert probe.external_requests == []
+
+
+def test_kiosk_wall_survives_a_server_restart(live_server_factory, cast, observe, open_page):
+    # given a kiosk wall showing live data
+    _history(observe)
+    server = live_server_factory()
+    base = f"http://{server.address}"
+    probe = open_page(width=1920, height=1080)
+    probe.sign_in(base, "command")
+    probe.page.goto(f"{base}/wall/?kiosk=1")
+    connection = probe.page.locator('[data-role="connection"]')
+    probe.page.wait_for_function("document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'")
+
+    # when the server goes away, the wall says so instead of showing frozen numbers
+    server.stop()
+    probe.page.wait_for_function(
+        "document.querySelector('[data-role=\"connection\"]').dataset.state === 'lost'", timeout=10000
+    )
+    lost_text = connection.inner_text()
+    clock = probe.page.locator("[data-role=clock]").inner_text()
+    probe.screenshot("wall-kiosk-connection-lost")
+
+    # and when it comes back, the wall reconnects and takes new values by itself
+    server.start()
+    probe.page.wait_for_function(
+        "document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'", timeout=20000
+    )
+    observe("W1", 12.0)
+    observe("W2", 12.0)
+    observe("E", 12.0)
+    tick()
+    probe.page.wait_for_function(
+        "document.querySelector('.tile[data-indicator=\"test.load\"] .num').textContent.trim() === '12.0'",
+        timeout=5000,
+    )
+
+    # then
+    assert "连接中断" in lost_text  # "connection lost — last update hh:mm:ss", in the page's language
+    assert clock.startswith(str(timezone.localdate().year))  # the wall clock runs on, whatever the link does
+    assert probe.page.evaluate("document.body.classList.contains('kiosk')")
+    assert probe.page.locator(".actions button").first.is_visible() is False

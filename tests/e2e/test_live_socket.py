@@ -69,3 +69,44 @@ def test_anonymous_and_cross_origin_sockets_are_refused(asgi_server, cast, heade
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         asyncio.run(scenario())
     assert refused.value.response.status_code == 403
+
+
+def test_ingested_data_reaches_the_wall_within_two_seconds_through_the_scheduled_tick(
+    live_server_factory, cast, observe
+):
+    # given a server running its beat schedule (as under `make run`) and a subscribed wall
+    server = live_server_factory(scheduler=True)
+    cookie = session_cookie("command")
+
+    async def scenario() -> tuple[dict, dict, float]:
+        async with websockets.connect(
+            f"ws://{server.address}/ws/live/",
+            additional_headers={"Cookie": cookie, "Origin": f"http://{server.address}"},
+        ) as socket:
+            await socket.send(json.dumps({"type": "subscribe", "stream": "wall", "params": {}}))
+            snapshot = await _receive(socket)
+            # when new data is ingested (nobody calls the tick: the scheduler does)
+            started = asyncio.get_running_loop().time()
+            await asyncio.to_thread(_ingest, observe)
+            while True:
+                message = await _receive(socket, timeout=2.0)
+                if message["type"] == "delta" and message["stream"] == "wall" and message["data"].get("tiles"):
+                    return snapshot, message, asyncio.get_running_loop().time() - started
+
+    snapshot, delta, elapsed = asyncio.run(scenario())
+
+    # then the city's tile carries the new value in under two seconds
+    assert snapshot["data"]["tiles"][0]["value"] is None
+    tile = delta["data"]["tiles"][0]
+    assert (tile["indicator"], tile["region"], tile["value"]) == ("test.load", "C", 55.0)
+    assert elapsed < 2.0
+
+
+def _ingest(observe) -> None:
+    from django.db import connection
+
+    try:
+        for code in ("W1", "W2", "E"):
+            observe(code, 55.0)
+    finally:
+        connection.close()

@@ -310,13 +310,15 @@ live.subscribe("wall", {}, { snapshot: onWallSnapshot, delta: onWallDelta });
 live.subscribe("alerts", {}, { snapshot: onAlertsSnapshot, delta: onAlertsDelta });
 
 // Clock, and staleness that grows while no data arrives.
-window.setInterval(() => {
+function everySecond() {
   $('[data-role="clock"]').textContent = new Date().toLocaleString(document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-GB", { hour12: false });
   for (const tile of state.tiles.values()) {
     const element = document.querySelector(`.tile[data-indicator="${CSS.escape(tile.indicator)}"]`);
     if (element) element.classList.toggle("stale", isStale(tile));
   }
-}, 1000);
+}
+everySecond();
+window.setInterval(everySecond, 1000);
 
 function fitMap() {
   const box = document.getElementById("wall-map");
