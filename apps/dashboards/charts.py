@@ -51,6 +51,22 @@ def indicator_map(
     else:
         colorscale, cmin, cmax = [[0, NO_DATA], [1, NO_DATA]], 0.0, 1.0
     dark = theme == "wall"
+    # Every region drawn in the no-data colour underneath: where the indicator has no value, the outline
+    # still shows (a NaN in the value layer alone would leave a hole in the map).
+    base = go.Choroplethmap(
+        geojson=collection,
+        featureidkey="properties.code",
+        locations=codes,
+        z=[0] * len(codes),
+        zmin=0,
+        zmax=1,
+        colorscale=[[0, NO_DATA], [1, NO_DATA]],
+        marker={"line": {"color": "#8fb3d9" if dark else "#ffffff", "width": 1}, "opacity": 0.6},
+        text=[f["properties"]["name"] for f in features],
+        hovertemplate="<b>%{text}</b><extra></extra>",
+        showscale=False,
+        name="base",
+    )
     regions = go.Choroplethmap(
         geojson=collection,
         featureidkey="properties.code",
@@ -80,7 +96,7 @@ def indicator_map(
         hovertemplate="%{text}<extra></extra>",
         name=labels.get("alerts", "alerts"),
     )
-    figure = go.Figure([regions, markers])
+    figure = go.Figure([base, regions, markers])
     figure.update_layout(
         map={"style": WALL_MAP_STYLE if dark else OFFICE_MAP_STYLE, **map_view(bbox)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},

@@ -120,6 +120,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
             "figure": _figure_json(figure),
             "indicator": indicator,
             "indicators": indicators(),
+            "strings": wall_strings(),
         },
     )
 

@@ -43,8 +43,10 @@ def test_the_wall_for_the_command_center(client, cast, load_indicator):
     html = response.content.decode()
     figure = json_script(html, "wall-figure")
     config = json_script(html, "wall-config")
-    assert [trace["type"] for trace in figure["data"]] == ["choroplethmap", "scattermap"]
+    # the no-data base layer, the indicator's values, the alert markers
+    assert [trace["type"] for trace in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap"]
     assert figure["data"][0]["locations"] == ["E", "W"]
+    assert figure["data"][1]["locations"] == ["E", "W"]
     assert config["kiosk"] is False
     assert (config["can_acknowledge"], config["can_dispatch"]) == (True, True)
     assert {"acknowledge", "send_for_verification", "not_verified"} <= set(config["strings"])
@@ -62,7 +64,7 @@ def test_the_wall_map_marks_alerts_at_their_regions(client, cast, city, load_ind
     figure = json_script(client.get("/wall/").content.decode(), "wall-figure")
 
     # then
-    markers = figure["data"][1]
+    markers = figure["data"][2]
     assert markers["customdata"] == [alert.id]
     assert (markers["lon"], markers["lat"]) == ([city["E"].centroid_lon], [city["E"].centroid_lat])
     assert markers["text"] == ["东区"]

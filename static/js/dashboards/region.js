@@ -6,10 +6,12 @@ const container = document.getElementById("region-map");
 const figure = JSON.parse(document.getElementById("region-map-figure").textContent);
 const bbox = container.dataset.bbox.split(",").map(Number);
 
+// The trace that carries values: the last choropleth (an indicator map has a no-data base layer below it).
+const valueTrace = figure.data.filter((trace) => trace.type === "choroplethmap").at(-1);
 Object.assign(figure.layout.map, fitMapView(bbox, container.clientWidth, container.clientHeight));
-if (container.clientWidth < 600 && figure.data[0].colorbar) {
+if (container.clientWidth < 600 && valueTrace.colorbar) {
   // Phones: the colour scale goes under the map instead of taking a third of its width.
-  Object.assign(figure.data[0].colorbar, { orientation: "h", y: -0.02, yanchor: "top", thickness: 10 });
+  Object.assign(valueTrace.colorbar, { orientation: "h", y: -0.02, yanchor: "top", thickness: 10 });
 }
 window.Plotly.newPlot(container, figure.data, figure.layout, {
   responsive: true,
@@ -58,9 +60,8 @@ function applyChildren(children) {
     const td = document.querySelector(`td[data-child="${CSS.escape(child)}"]`);
     if (td) td.textContent = cell.value;
   }
-  const regions = figure.data[0];
-  if (regions.locations && selected) {
-    regions.z = regions.locations.map((loc, i) => (values[loc] ? values[loc].value : regions.z[i]));
+  if (valueTrace.locations && selected) {
+    valueTrace.z = valueTrace.locations.map((loc, i) => (values[loc] ? values[loc].value : valueTrace.z[i]));
     window.Plotly.react(container, figure.data, figure.layout);
   }
 }
@@ -73,7 +74,40 @@ function onStatus(status, lastAt) {
   }
 }
 
+// Alerts in this region and below it, from the alerts stream (already filtered to the user's scope).
+const T = JSON.parse(document.getElementById("region-strings").textContent);
+const path = container.dataset.path;
+const alerts = new Map();
+
+function renderAlerts() {
+  const list = document.getElementById("region-alerts");
+  const active = [...alerts.values()]
+    .filter((a) => a.status !== "resolved" && a.region_path.startsWith(path))
+    .sort((a, b) => Date.parse(b.opened_at) - Date.parse(a.opened_at));
+  document.querySelector('[data-role="no-alerts"]').hidden = active.length > 0;
+  list.innerHTML = active
+    .map((a) => `<li class="alert-row" data-severity="${a.severity}">
+        <span class="sev" aria-hidden="true">${SEVERITY_ICON[a.severity]}</span>
+        <span class="sev-word">${escapeHtml(T[`severity_${a.severity}`])}</span>
+        <span class="title">${escapeHtml(pick(a, "title"))}</span>
+        <span class="badge">${escapeHtml(T[`status_${a.status}`] || a.status)}</span>
+        ${a.verified_at ? "" : `<span class="badge unverified">${escapeHtml(T.not_verified)}</span>`}
+        <time>${formatTime(new Date(a.opened_at))}</time></li>`)
+    .join("");
+}
+
 const live = new Live({ onStatus });
+live.subscribe("alerts", {}, {
+  snapshot: (data) => {
+    alerts.clear();
+    data.alerts.forEach((a) => alerts.set(a.id, a));
+    renderAlerts();
+  },
+  delta: (data) => {
+    alerts.set(data.alert.id, data.alert);
+    renderAlerts();
+  },
+});
 live.subscribe("region", { code }, {
   snapshot: (data) => {
     data.indicators.forEach((i) => indicators.set(i.code, i));

@@ -85,7 +85,7 @@ function colorscale(indicator) {
 
 function drawMap() {
   if (!figure) return;
-  const regions = figure.data[0];
+  const regions = figure.data[1]; // [0] is the no-data base layer, [2] the alert markers
   const indicator = state.indicators.get(state.selected);
   const values = state.map[state.selected] || {};
   regions.z = regions.locations.map((code) => (values[code] ? values[code].value : null));
@@ -95,7 +95,7 @@ function drawMap() {
     regions.colorbar = { ...(regions.colorbar || {}), title: { text: indicator.unit } };
   }
   const alerts = [...state.alerts.values()].filter((a) => a.lon !== null);
-  Object.assign(figure.data[1], {
+  Object.assign(figure.data[2], {
     lon: alerts.map((a) => a.lon),
     lat: alerts.map((a) => a.lat),
     text: alerts.map((a) => pick(a, "title")),
@@ -113,6 +113,9 @@ function localTime(iso) {
 }
 
 function drawTrend() {
+  const panel = document.querySelector(".trend-panel");
+  panel.hidden = !state.selected;
+  if (!state.selected) return;
   const tile = state.tiles.get(state.selected);
   const indicator = state.indicators.get(state.selected);
   const points = (tile && tile.spark) || [];
@@ -242,7 +245,7 @@ function renderGroundTruth() {
     if (truth.contradicted) text += ` · ${fill(T.contradicted, { count: truth.contradicted })}`;
   }
   $('[data-role="gt-line"]').textContent = text;
-  $('[data-role="ground-truth"]').classList.toggle("unverified", !truth || !truth.verified);
+  $('[data-role="ground-truth"]').classList.toggle("unverified", Boolean(truth && truth.alerts && !truth.verified));
 }
 
 // --- Live ----------------------------------------------------------------------------------------------
