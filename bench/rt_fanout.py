@@ -22,6 +22,7 @@ from bench.harness import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = 30
+WARMUP = 3  # first messages pay for cold connections and thread pools, in both servers: not counted
 
 
 def _gap(n: int) -> float:
@@ -66,8 +67,12 @@ def _p95(values: list[float]) -> float:
 
 def measure(mode: str, n: int, env: dict[str, str] | None = None) -> float:
     """p95 seconds from publish to the last of n clients."""
+    if env and env.get("REDIS_URL"):
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()  # no groups or sequence numbers left from earlier runs
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.rt_server", mode, str(n), str(MESSAGES), str(_gap(n))],
+        [sys.executable, "-m", "bench.rt_server", mode, str(n), str(WARMUP + MESSAGES), str(_gap(n))],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
@@ -77,10 +82,10 @@ def measure(mode: str, n: int, env: dict[str, str] | None = None) -> float:
         line = server.stdout.readline().split()
         if not line or line[0] != "READY":
             raise RuntimeError(f"{mode} server did not start")
-        latencies = asyncio.run(_clients(int(line[1]), line[2], n, MESSAGES))
+        latencies = asyncio.run(_clients(int(line[1]), line[2], n, WARMUP + MESSAGES))
     finally:
         server.wait(timeout=60)
-    return _p95(latencies)
+    return _p95(latencies[WARMUP:])
 
 
 def _redis_up() -> bool:

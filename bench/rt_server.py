@@ -58,7 +58,7 @@ async def bare(n: int, m: int, gap: float) -> None:
 
 
 def ours(n: int, m: int, gap: float) -> None:
-    os.environ.setdefault("CITYOPS_DATA_DIR", tempfile.mkdtemp(prefix="cityops-rt-"))
+    os.environ["CITYOPS_DATA_DIR"] = tempfile.mkdtemp(prefix="cityops-rt-")  # a fresh database every run
     os.environ["CITYOPS_EMBEDDED_SCHEDULER"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "cityops.settings"
     import django

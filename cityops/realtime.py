@@ -40,8 +40,9 @@ Payload = dict[str, Any]
 # The channel-layer message type for every stream message: one handler, the hub's.
 STREAM_MESSAGE_TYPE = "stream.message"
 _GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-# channels-redis forgets group members after a day; the hub re-joins its groups well before that.
-HUB_REJOIN_SECONDS = 3600
+# channels-redis forgets group members after `group_expiry` (300 s in our settings, so a dead process's
+# hub stops receiving within minutes); a live hub re-joins its groups well before that.
+HUB_REJOIN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,11 @@ def group_name(stream: Stream, params: Params) -> str:
 
 def _next_seq(group: str) -> int:
     key = f"realtime:seq:{group}"
-    cache.add(key, 0, timeout=None)
-    return cache.incr(key)
+    try:
+        return cache.incr(key)  # one round trip on the hot path
+    except ValueError:  # first message of the group since the cache was emptied
+        cache.add(key, 0, timeout=None)
+        return cache.incr(key)
 
 
 def current_seq(group: str) -> int:
@@ -194,11 +198,15 @@ class LocalHub:
                 await self.layer.group_discard(group, self.channel)
 
     async def _listen(self) -> None:
+        loop = asyncio.get_running_loop()
+        rejoined_at = loop.time()
         while self.channel is not None:
+            if loop.time() - rejoined_at >= HUB_REJOIN_SECONDS:  # by the clock, busy or idle
+                await self._rejoin()
+                rejoined_at = loop.time()
             try:
                 message = await asyncio.wait_for(self.layer.receive(self.channel), timeout=HUB_REJOIN_SECONDS)
             except TimeoutError:
-                await self._rejoin()
                 continue
             except asyncio.CancelledError:
                 raise

@@ -141,7 +141,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "cityops"},
+            # Groups hold one hub per ASGI process, which re-joins every minute: a process that died drops
+            # out after group_expiry. Capacity covers bursts of the publish tick on one hub channel.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "cityops", "group_expiry": 300, "capacity": 1000},
         }
     }
     CACHES = {
