@@ -90,9 +90,15 @@ def group_name(stream: Stream, params: Params) -> str:
 
 
 def _next_seq(group: str) -> int:
+    """The group's next sequence number, shared by every publishing process through the cache."""
     key = f"realtime:seq:{group}"
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is not None:
+        # Redis: one atomic INCR round trip (Django's incr() makes two), starting at 1 for a new key.
+        # Django's Redis serializer stores integers as plain numbers, so cache.get() still reads it.
+        return int(client(key, write=True).incr(cache.make_and_validate_key(key)))
     try:
-        return cache.incr(key)  # one round trip on the hot path
+        return cache.incr(key)
     except ValueError:  # first message of the group since the cache was emptied
         cache.add(key, 0, timeout=None)
         return cache.incr(key)
