@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.indicators",
     "apps.dashboards",
+    "apps.ingest",
+    "apps.traffic",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("apps.dashboards.urls")),
     path("api/v1/", include("apps.regions.api.urls")),
     path("api/v1/", include("apps.indicators.api.urls")),
+    path("api/v1/", include("apps.traffic.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -191,11 +191,17 @@ def _close_server_thread_connections() -> None:
 
 
 @pytest.fixture
-def load_indicator() -> Any:
-    """A synthetic indicator for tests only ("test.load", %, bad when high: warning 70, critical 90)."""
+def load_indicator(monkeypatch: Any) -> Any:
+    """A synthetic indicator for tests only ("test.load", %, bad when high: warning 70, critical 90).
+
+    The domain apps' own indicators (traffic, …) are set aside for the test, so it sees this one alone.
+    """
     from datetime import timedelta
 
+    from apps.indicators import registry
     from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+
+    monkeypatch.setattr(registry, "_INDICATORS", {})
 
     indicator = register_indicator(
         Indicator(

@@ -131,14 +131,28 @@ def indicator_rollups_run(*, limit: int = 5000) -> set[tuple[str, int]]:
     if not pending:
         return set()
     PendingRollup.objects.filter(id__in=[p.id for p in pending]).delete()
-    touched: set[tuple[str, int, str, datetime]] = set()
-    for item in {(p.indicator, p.region_id, p.minute) for p in pending}:
-        indicator, region_id, minute = item
-        touched.add((indicator, region_id, Granularity.MINUTE, minute))
-        hour = _derive(indicator, region_id, Granularity.HOUR, minute, source=Granularity.MINUTE)
-        touched.add((indicator, region_id, Granularity.HOUR, hour))
-        day = _derive(indicator, region_id, Granularity.DAY, minute, source=Granularity.HOUR)
-        touched.add((indicator, region_id, Granularity.DAY, day))
+    touched = {(p.indicator, p.region_id, Granularity.MINUTE, p.minute) for p in pending}
+    # Each hour, then each day, once however many of its minutes changed (hours before days: days read hours).
+    hours = {(i, r, bucket_start(m, Granularity.HOUR)) for i, r, _g, m in touched}
+    for indicator, region_id, hour in sorted(hours):
+        touched.add(
+            (
+                indicator,
+                region_id,
+                Granularity.HOUR,
+                _derive(indicator, region_id, Granularity.HOUR, hour, source=Granularity.MINUTE),
+            )
+        )
+    days = {(i, r, bucket_start(h, Granularity.DAY)) for i, r, h in hours}
+    for indicator, region_id, day in sorted(days):
+        touched.add(
+            (
+                indicator,
+                region_id,
+                Granularity.DAY,
+                _derive(indicator, region_id, Granularity.DAY, day, source=Granularity.HOUR),
+            )
+        )
     changed = {(indicator, region_id) for indicator, region_id, _g, _b in touched}
     changed |= _roll_up_parents(touched)
     return changed

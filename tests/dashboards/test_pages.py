@@ -108,8 +108,11 @@ def test_a_visitor_is_sent_to_sign_in(client, city):
     [(True, True, True), (True, False, False), (False, True, False)],
     ids=["simulating", "no-simulator", "switched-off"],
 )
-def test_the_simulated_data_banner(client, cast, settings, simulate, registered, shown):
-    # given
+def test_the_simulated_data_banner(client, cast, settings, monkeypatch, simulate, registered, shown):
+    # given only the test's simulator (the apps' own are set aside)
+    from apps.core import simulation
+
+    monkeypatch.setattr(simulation, "_SIMULATORS", {})
     settings.CITYOPS_SIMULATE = simulate
     client.force_login(cast["command"])
     if registered:
@@ -146,8 +149,11 @@ def test_a_region_page_with_indicator_chips_and_a_cell_per_child(client, cast, l
     assert figure["data"][0]["locations"] == ["W1", "W2"]
 
 
-def test_a_region_page_without_indicators_has_no_chips_or_cells(client, cast, city):
+def test_a_region_page_without_indicators_has_no_chips_or_cells(client, cast, city, monkeypatch):
     # given no indicator registered
+    from apps.indicators import registry
+
+    monkeypatch.setattr(registry, "_INDICATORS", {})
     client.force_login(cast["officer"])
 
     # when

@@ -16,8 +16,12 @@ T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def sims(settings) -> Iterator[Any]:
-    """add(name, every_s, step): a simulator registered for one test; the cache is clean before and after."""
+def sims(settings, monkeypatch) -> Iterator[Any]:
+    """add(name, every_s, step): a simulator registered for one test, alone (the apps' own simulators are set
+    aside); the cache is clean before and after."""
+    from apps.core import simulation
+
+    monkeypatch.setattr(simulation, "_SIMULATORS", {})
     settings.CITYOPS_SIMULATE = True
     cache.clear()
     names: list[str] = []

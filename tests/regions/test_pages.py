@@ -12,6 +12,14 @@ from apps.regions import charts, selectors
 from apps.regions.models import Region
 
 
+@pytest.fixture(autouse=True)
+def _no_indicators(monkeypatch):
+    """These tests are about the administrative map: domain indicators (traffic, …) are set aside."""
+    from apps.indicators import registry
+
+    monkeypatch.setattr(registry, "_INDICATORS", {})
+
+
 def _figure(response):
     match = re.search(
         r'<script id="region-map-figure" type="application/json">(.*?)</script>', response.content.decode(), re.S

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import BaseModel
+
+
+class IngestToken(BaseModel):
+    """A machine's credential for one data source. Only a SHA-256 hash of the token is stored."""
+
+    source = models.ForeignKey(
+        "indicators.DataSource", verbose_name=_("data source"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Who or what uses it, e.g. a gateway's host name."))
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise it."))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ingest token")
+        verbose_name_plural = _("ingest tokens")
+        ordering = ["source", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.source.code}: {self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.traffic.models import RoadSegment, TrafficReading, TrafficSensor
+
+
+@admin.register(RoadSegment)
+class RoadSegmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "road_class", "free_flow_kmh", "region"]
+    list_filter = ["road_class"]
+    search_fields = ["code", "name_zh", "name_en"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["region"]
+
+
+@admin.register(TrafficSensor)
+class TrafficSensorAdmin(admin.ModelAdmin):
+    list_display = ["code", "kind", "segment", "source", "region", "lon", "lat"]
+    list_filter = ["kind", "source"]
+    search_fields = ["code", "segment__code", "segment__name_zh"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["segment", "region"]
+
+
+@admin.register(TrafficReading)
+class TrafficReadingAdmin(admin.ModelAdmin):
+    list_display = ["sensor", "observed_at", "speed_kmh", "volume", "occupancy"]
+    list_filter = ["sensor__source"]
+    search_fields = ["sensor__code"]
+    date_hierarchy = "observed_at"
+    list_select_related = ["sensor"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False  # readings arrive through the ingest API

@@ -1,0 +1,20 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrafficConfig(AppConfig):
+    name = "apps.traffic"
+    label = "traffic"
+    verbose_name = _("Traffic")
+
+    def ready(self) -> None:
+        from apps.core.demo import DemoSeeder, register_demo_seeder
+        from apps.core.simulation import Simulator, register_simulator
+        from apps.traffic import indicators  # noqa: F401  (registers the traffic indicators)
+        from apps.traffic.demo import seed_demo_traffic
+        from apps.traffic.simulator import step
+
+        register_demo_seeder(DemoSeeder(name="traffic.demo_roads", order=40, seed=seed_demo_traffic))
+        register_simulator(Simulator(name="traffic.loops", every=timedelta(seconds=20), step=step))

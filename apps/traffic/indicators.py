@@ -1,0 +1,54 @@
+"""The traffic indicators, registered with the live spine from AppConfig.ready()."""
+
+from datetime import timedelta
+
+from apps.indicators.registry import Indicator, register_indicator
+
+CONGESTION = register_indicator(
+    Indicator(
+        code="traffic.congestion",
+        domain="traffic",
+        name_zh="交通拥堵指数",
+        name_en="Congestion index",
+        unit="0–10",
+        aggregation="mean",
+        rollup="mean",
+        bad_direction="high",
+        warning=6,
+        critical=8,
+        min_duration=timedelta(minutes=5),
+        resolve_after=timedelta(minutes=10),
+        stale_after=timedelta(minutes=5),
+        order=10,
+    )
+)
+SPEED = register_indicator(
+    Indicator(
+        code="traffic.speed",
+        domain="traffic",
+        name_zh="平均车速",
+        name_en="Mean speed",
+        unit="km/h",
+        aggregation="mean",
+        rollup="mean",
+        bad_direction="low",
+        stale_after=timedelta(minutes=5),
+        decimals=0,
+        order=11,
+    )
+)
+VOLUME = register_indicator(
+    Indicator(
+        code="traffic.volume",
+        domain="traffic",
+        name_zh="车流量",
+        name_en="Traffic volume",
+        unit="veh",
+        aggregation="sum",  # vehicles counted in the bucket, over all the region's sensors
+        rollup="sum",
+        bad_direction="high",
+        stale_after=timedelta(minutes=5),
+        decimals=0,
+        order=12,
+    )
+)
