@@ -1,0 +1,77 @@
+"""Readings become congestion, speed and volume on the live spine, and alerts when congestion lasts."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.dashboards.services import live_tick
+from apps.indicators.models import Alert, IndicatorValue, SourceSensor
+from apps.traffic.congestion import congestion_band, congestion_index
+from apps.traffic.services import traffic_readings_ingest
+
+
+@pytest.mark.parametrize(
+    ("speed", "index", "band"),
+    [(60, 0.0, "smooth"), (45, 1.67, "smooth"), (40, 2.5, "basically_smooth"), (30, 5.0, "light"),
+     (24, 7.5, "moderate"), (20, 10.0, "severe"), (0, 10.0, "severe")],
+)  # fmt: skip
+def test_congestion_index_from_the_travel_time_ratio(speed, index, band):
+    assert congestion_index(speed_kmh=speed, free_flow_kmh=60) == index
+    assert congestion_band(index) == band
+
+
+def _rows(sensor, speeds, volume=20):
+    now = timezone.now().replace(second=0, microsecond=0)
+    return [
+        {
+            "sensor": sensor,
+            "observed_at": (now - timedelta(minutes=len(speeds) - i)).isoformat(),
+            "speed_kmh": speed,
+            "volume": volume,
+            "occupancy": 30,
+        }
+        for i, speed in enumerate(speeds)
+    ]
+
+
+def test_readings_roll_up_to_the_regions_of_their_sensors(network):
+    # given L1 in street W1 at 30 km/h (index 5) and L2 in district E at 60 km/h (index 0)
+    source = network["sensors"]["L1"].source
+    traffic_readings_ingest(source=source, rows=_rows("L1", [30]) + _rows("L2", [60], volume=10))
+
+    # when the tick rolls up
+    live_tick()
+
+    # then each region and the city carry the values (congestion: plain mean of children; volume: sum)
+    def value(indicator, code):
+        row = IndicatorValue.objects.get(indicator=indicator, region__code=code, granularity="minute")
+        return {"traffic.volume": row.sum}.get(indicator, row.sum / row.count)
+
+    assert value("traffic.congestion", "W1") == 5.0
+    assert value("traffic.congestion", "E") == 0.0
+    assert value("traffic.congestion", "C") == 2.5
+    assert value("traffic.volume", "C") == 30.0
+    assert value("traffic.speed", "W") == 30.0
+
+
+def test_lasting_congestion_opens_an_alert_for_the_region(network):
+    # given eight minutes at 20 km/h on L1 (index 10, above critical 8, longer than the 5-minute minimum)
+    traffic_readings_ingest(source=network["sensors"]["L1"].source, rows=_rows("L1", [20] * 8))
+
+    # when
+    live_tick()
+
+    # then the street and its parents are alerted, critical, with the index as value
+    alerts = {a.region.code: a for a in Alert.objects.filter(indicator="traffic.congestion")}
+    assert set(alerts) == {"W1", "W", "C"}
+    assert (alerts["W1"].severity, alerts["W1"].value, alerts["W1"].threshold) == ("critical", 10.0, 8)
+
+
+def test_readings_update_sensor_health(network):
+    traffic_readings_ingest(source=network["sensors"]["L1"].source, rows=_rows("L1", [40, 41]))
+
+    sensor = SourceSensor.objects.get(code="L1")
+
+    assert sensor.last_value == 41
+    assert sensor.last_seen is not None
