@@ -325,7 +325,7 @@ window.setInterval(everySecond, 1000);
 
 function fitMap() {
   const box = document.getElementById("wall-map");
-  Object.assign(figure.layout.map, fitMapView(config.bbox, box.clientWidth, box.clientHeight, 0.05));
+  Object.assign(figure.layout.map, fitMapView(config.bbox, box.clientWidth, box.clientHeight, 0.2));
   figure.layout.font = { ...(figure.layout.font || {}), size: chartFont() };
 }
 
