@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("", include("apps.dashboards.urls")),
+    path("traffic/", include("apps.traffic.urls")),
     path("api/v1/", include("apps.regions.api.urls")),
     path("api/v1/", include("apps.indicators.api.urls")),
     path("api/v1/", include("apps.traffic.api.urls")),

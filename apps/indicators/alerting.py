@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
@@ -35,7 +36,11 @@ STAMPS = {
     "resolve": ("resolved_at", "resolved_by"),
 }
 _LEVEL_EN = {"critical": "critical", "warning": "above warning"}
-PAST = {"acknowledge": "acknowledged", "request_verification": "sent for verification", "resolve": "resolved"}
+PAST = {
+    "acknowledge": gettext_lazy("acknowledged"),
+    "request_verification": gettext_lazy("sent for verification"),
+    "resolve": gettext_lazy("resolved"),
+}
 
 
 def _publish(alert: Alert, event: str) -> None:
@@ -121,7 +126,8 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     allowed, target = TRANSITIONS[action]
     if alert.status not in allowed:
         raise ApplicationError(
-            f"an alert that is {alert.get_status_display()} cannot be {PAST[action]}",
+            gettext("an alert that is %(status)s cannot be %(done)s")
+            % {"status": alert.get_status_display(), "done": PAST[action]},
             fields={"status": [alert.status]},
         )
     now = timezone.now()

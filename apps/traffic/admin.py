@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.traffic.models import RoadSegment, TrafficReading, TrafficSensor
+from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
 
 
 @admin.register(RoadSegment)
@@ -33,3 +33,14 @@ class TrafficReadingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False  # readings arrive through the ingest API
+
+
+@admin.register(TrafficIncident)
+class TrafficIncidentAdmin(admin.ModelAdmin):
+    list_display = ["reported_at", "kind", "severity", "status", "source", "segment", "region"]
+    list_filter = ["status", "kind", "source", "severity"]
+    search_fields = ["description", "segment__code", "segment__name_zh", "region__name_zh"]
+    date_hierarchy = "reported_at"
+    list_select_related = ["segment", "region"]
+    raw_id_fields = ["segment", "region"]
+    readonly_fields = ["reported_at", "confirmed_at", "cleared_at", "created_at", "updated_at"]

@@ -10,11 +10,26 @@ class TrafficConfig(AppConfig):
     verbose_name = _("Traffic")
 
     def ready(self) -> None:
+        from apps.accounts.roles import register_role_permissions
         from apps.core.demo import DemoSeeder, register_demo_seeder
         from apps.core.simulation import Simulator, register_simulator
+        from apps.core.surfaces import Surface, register_surface
         from apps.traffic import indicators  # noqa: F401  (registers the traffic indicators)
         from apps.traffic.demo import seed_demo_traffic
         from apps.traffic.simulator import step
 
         register_demo_seeder(DemoSeeder(name="traffic.demo_roads", order=40, seed=seed_demo_traffic))
+        from apps.traffic.roles import TRAFFIC_ROLE_PERMISSIONS
+
         register_simulator(Simulator(name="traffic.loops", every=timedelta(seconds=20), step=step))
+        register_role_permissions(TRAFFIC_ROLE_PERMISSIONS)
+        register_surface(
+            Surface(
+                key="traffic",
+                title=_("Traffic"),
+                description=_("Congestion on every monitored road, incidents and their handling, trends."),
+                url_name="traffic:index",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("traffic.view_trafficincident")),
+                order=20,
+            )
+        )

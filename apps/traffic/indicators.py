@@ -52,3 +52,22 @@ VOLUME = register_indicator(
         order=12,
     )
 )
+OPEN_INCIDENTS = register_indicator(
+    Indicator(
+        code="traffic.open_incidents",
+        domain="traffic",
+        name_zh="未处置交通事件",
+        name_en="Open traffic incidents",
+        unit="",
+        aggregation="last",
+        rollup="sum",
+        bad_direction="high",
+        warning=3,
+        critical=6,
+        min_duration=timedelta(minutes=1),
+        resolve_after=timedelta(minutes=5),
+        stale_after=timedelta(hours=24),
+        decimals=0,
+        order=13,
+    )
+)

@@ -88,3 +88,64 @@ class TrafficReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.observed_at:%Y-%m-%d %H:%M} {self.speed_kmh} km/h"
+
+
+class TrafficIncident(BaseModel):
+    """A crash, breakdown, roadwork or obstruction: reported → confirmed → cleared (or dismissed)."""
+
+    class Kind(models.TextChoices):
+        CRASH = "crash", _("Crash")
+        BREAKDOWN = "breakdown", _("Breakdown")
+        ROADWORK = "roadwork", _("Roadwork")
+        OBSTRUCTION = "obstruction", _("Obstruction")
+        FLOODING = "flooding", _("Flooding")
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CLEARED = "cleared", _("Cleared")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Source(models.TextChoices):
+        CAMERA = "camera", _("Camera")
+        PATROL = "patrol", _("Police patrol")
+        CITIZEN = "citizen", _("Citizen report")
+        FEED = "feed", _("Data feed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField(_("severity (1–3)"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    segment = models.ForeignKey(
+        RoadSegment,
+        verbose_name=_("road segment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("traffic incident")
+        verbose_name_plural = _("traffic incidents")
+        ordering = ["-reported_at"]
+        indexes = [models.Index(fields=["status", "reported_at"], name="incident_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(severity__gte=1, severity__lte=3), name="incident_severity_1_3")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reported_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.REPORTED, self.Status.CONFIRMED)

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from apps.indicators.models import DataSource
 from apps.traffic.demo import SOURCE_CODE
-from apps.traffic.models import TrafficReading, TrafficSensor
+from apps.traffic.incidents import incident_report, incident_transition
+from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
 from apps.traffic.services import traffic_readings_ingest
 
 BACKFILL = timedelta(minutes=20)  # on a fresh start, fill the last minutes so sparklines have a shape
@@ -39,10 +40,24 @@ def demand(local: datetime) -> float:
     return min(1.0, daytime + 0.55 * peaks)
 
 
+INCIDENT_BLOCK = timedelta(minutes=30)
+
+
+def incident_active(segment_code: str, moment: datetime) -> bool:
+    """About one half-hour block in 25 per segment has an incident for its first 10–25 minutes."""
+    block = int(moment.timestamp() // INCIDENT_BLOCK.total_seconds())
+    if _noise(f"incident:{segment_code}:{block}") < 0.92:
+        return False
+    minutes_in = (moment.timestamp() % INCIDENT_BLOCK.total_seconds()) / 60
+    return minutes_in < 10 + 15 * (1 + _noise(f"length:{segment_code}:{block}")) / 2
+
+
 def reading(sensor: TrafficSensor, moment: datetime) -> dict[str, object]:
     local = timezone.localtime(moment)
     central = 1.2 if sensor.segment.code.startswith("R") else 0.8
     load = min(1.0, demand(local) * central * (1 + 0.15 * _noise(f"{sensor.code}:{moment:%Y%m%d%H}")))
+    if incident_active(sensor.segment.code, moment):
+        load = min(1.0, load + 0.6)  # a blocked lane: the queue builds whatever the hour
     free_flow = sensor.segment.free_flow_kmh
     # Speed falls slowly, then steeply as load nears capacity (a BPR-like curve).
     speed = free_flow / (1 + 2.2 * load**4) * (1 + 0.06 * _noise(f"{sensor.code}:{moment.isoformat()}"))
@@ -73,4 +88,28 @@ def step(now: datetime) -> int:
             moment += timedelta(minutes=1)
     if rows:
         traffic_readings_ingest(source=source, rows=rows)
+    _incidents(now)
     return len(rows)
+
+
+def _incidents(now: datetime) -> None:
+    """Open the simulated incidents that are due, clear the ones that are over (as a patrol would)."""
+    open_by_segment = {
+        i.segment_id: i
+        for i in TrafficIncident.objects.filter(
+            source=TrafficIncident.Source.FEED, status__in=["reported", "confirmed"]
+        )
+    }
+    for segment in RoadSegment.objects.all():
+        active = incident_active(segment.code, now)
+        current = open_by_segment.get(segment.id)
+        if active and current is None:
+            line = segment.geometry["coordinates"]
+            lon, lat = (line[0][0] + line[-1][0]) / 2, (line[0][1] + line[-1][1]) / 2
+            kind = ("crash", "breakdown", "obstruction")[
+                int((1 + _noise(f"kind:{segment.code}:{now:%Y%m%d%H}")) * 1.49)
+            ]
+            incident_report(kind=kind, source="feed", lon=lon, lat=lat, severity=2, segment=segment,
+                            description=f"{segment.name_zh} / {segment.name_en}")  # fmt: skip
+        elif not active and current is not None:
+            incident_transition(incident=current, action="clear")

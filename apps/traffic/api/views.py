@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
 from apps.ingest.services import BatchInvalid, BatchTooLarge, batch_rows
+from apps.traffic import selectors
+from apps.traffic.incidents import incident_transition
+from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
 from apps.traffic.services import traffic_readings_ingest
 
 
@@ -51,3 +58,116 @@ class TrafficReadingIngestApi(APIView):
         except BatchInvalid as exc:
             return Response({"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=400)
         return Response(result, status=status.HTTP_201_CREATED)
+
+
+class IncidentOutputSerializer(serializers.ModelSerializer):
+    segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = TrafficIncident
+        fields = ["id", "kind", "severity", "status", "source", "lon", "lat", "segment", "region", "description",
+                  "reported_at", "confirmed_at", "cleared_at"]  # fmt: skip
+
+
+class SensorOutputSerializer(serializers.ModelSerializer):
+    segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = TrafficSensor
+        fields = ["code", "kind", "lon", "lat", "segment", "source", "region"]
+
+
+class SegmentOutputSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RoadSegment
+        fields = ["code", "name_zh", "name_en", "road_class", "free_flow_kmh", "geometry", "region"]
+
+
+class IncidentFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["open", "all"], default="open")
+
+
+def _page(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
+    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class _StaffApi(APIView):
+    permission = ""
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        if not request.user.has_perm(self.permission):
+            self.permission_denied(request)
+
+
+class IncidentListApi(_StaffApi):
+    permission = "traffic.view_trafficincident"
+
+    @extend_schema(parameters=[IncidentFilterSerializer], responses=IncidentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        params = IncidentFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        incidents = selectors.incident_list_for_user(
+            user=request.user, open_only=params.validated_data["state"] == "open"
+        )
+        return _page(self, request, incidents, IncidentOutputSerializer)
+
+
+class IncidentTransitionApi(_StaffApi):
+    permission = "traffic.change_trafficincident"
+    action = ""
+
+    @extend_schema(request=None, responses=IncidentOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        incident = selectors.incident_list_for_user(user=request.user, open_only=False).filter(pk=pk).first()
+        if incident is None:
+            raise Http404
+        incident = incident_transition(incident=incident, action=self.action, user=request.user)
+        return Response(IncidentOutputSerializer(incident).data)
+
+
+class IncidentConfirmApi(IncidentTransitionApi):
+    action = "confirm"
+
+
+class IncidentClearApi(IncidentTransitionApi):
+    action = "clear"
+
+
+class IncidentDismissApi(IncidentTransitionApi):
+    action = "dismiss"
+
+
+class SensorListApi(_StaffApi):
+    permission = "traffic.view_trafficsensor"
+
+    @extend_schema(responses=SensorOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(
+            self, request, selectors.sensor_list_for_user(user=request.user).order_by("code"), SensorOutputSerializer
+        )
+
+
+class SegmentListApi(_StaffApi):
+    permission = "traffic.view_roadsegment"
+
+    @extend_schema(responses=SegmentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(
+            self, request, RoadSegment.objects.select_related("region").order_by("code"), SegmentOutputSerializer
+        )
+
+
+class SegmentCongestionApi(_StaffApi):
+    permission = "traffic.view_roadsegment"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="{segment: {index, band, speed_kmh, at}} now.")
+    def get(self, request: Request) -> Response:
+        return Response(selectors.segment_congestion())

@@ -1,0 +1,108 @@
+"""Traffic figures: road segments coloured by congestion band over the region outlines; trends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from apps.regions.charts import OFFICE_MAP_STYLE, map_view
+
+# Congestion bands in the colours of Chinese traffic maps (green → dark red), each with a word in legends.
+BAND_COLORS = {
+    "smooth": "#1f9d55",
+    "basically_smooth": "#8bc34a",
+    "light": "#f6c000",
+    "moderate": "#f57c00",
+    "severe": "#b71c1c",
+    "no_data": "#9aa7b8",
+}
+
+
+def segment_map(
+    *,
+    outlines: dict[str, Any],
+    segments: list[dict[str, Any]],
+    congestion: dict[str, dict[str, Any]],
+    incidents: list[dict[str, Any]],
+    bbox: list[float],
+    band_names: dict[str, str],
+) -> go.Figure:
+    """One line trace per band (a legend entry each), incidents as markers, districts as pale outlines."""
+    base = go.Choroplethmap(
+        geojson=outlines,
+        featureidkey="properties.code",
+        locations=[f["properties"]["code"] for f in outlines["features"]],
+        z=[0] * len(outlines["features"]),
+        colorscale=[[0, "#eef2f7"], [1, "#eef2f7"]],
+        showscale=False,
+        marker={"line": {"color": "#9aa7b8", "width": 1}, "opacity": 0.6},
+        hoverinfo="skip",
+        name="",
+    )
+    traces: list[Any] = [base]
+    for band, color in BAND_COLORS.items():
+        lon: list[float | None] = []
+        lat: list[float | None] = []
+        text: list[str | None] = []
+        for segment in segments:
+            state = congestion.get(segment["code"])
+            if (state["band"] if state else "no_data") != band:
+                continue
+            for x, y in segment["geometry"]["coordinates"]:
+                lon.append(x)
+                lat.append(y)
+                label = f"{segment['name']}: {state['index']} ({state['speed_kmh']} km/h)" if state else segment["name"]
+                text.append(label)
+            lon.append(None)
+            lat.append(None)
+            text.append(None)
+        traces.append(
+            go.Scattermap(
+                lon=lon,
+                lat=lat,
+                text=text,
+                mode="lines",
+                line={"width": 6, "color": color},
+                name=band_names.get(band, band),
+                hoverinfo="text",
+                legendgroup=band,
+            )  # fmt: skip
+        )
+    traces.append(
+        go.Scattermap(
+            lon=[i["lon"] for i in incidents],
+            lat=[i["lat"] for i in incidents],
+            text=[i["label"] for i in incidents],
+            customdata=[i["id"] for i in incidents],
+            mode="markers",
+            marker={"size": 16, "color": "#d32f2f"},
+            name=band_names.get("incident", "incident"),
+            hoverinfo="text",
+        )
+    )
+    figure = go.Figure(traces)
+    figure.update_layout(
+        map={"style": OFFICE_MAP_STYLE, **map_view(bbox)},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+        uirevision="keep",
+    )
+    return figure
+
+
+def trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.Figure:
+    figure = go.Figure(
+        go.Scatter(
+            x=[p["bucket_start"] for p in points], y=[p["value"] for p in points], mode="lines", line={"width": 2}
+        )
+    )
+    figure.update_layout(
+        margin={"l": 40, "r": 10, "t": 30, "b": 30},
+        title={"text": title, "font": {"size": 14}},
+        yaxis={"title": {"text": unit}},
+        height=260,
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return figure

@@ -1,0 +1,53 @@
+"""Reads of traffic: congestion per road segment now, incidents and sensors in a user's scope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from apps.accounts.selectors import regions_scope
+from apps.traffic.congestion import congestion_band, congestion_index
+from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
+
+RECENT = timedelta(minutes=10)  # a bounded window: the cost does not grow with history
+
+
+def segment_congestion(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """{segment code: {index, band, speed_kmh, at}} from each segment's newest readings (last 10 minutes)."""
+    now = now or timezone.now()
+    recent = TrafficReading.objects.filter(observed_at__gte=now - RECENT, observed_at__lte=now)
+    newest = dict(recent.values_list("sensor_id").annotate(Max("observed_at")))
+    if not newest:
+        return {}
+    speeds: dict[int, list[float]] = {}
+    at: dict[int, datetime] = {}
+    rows = recent.filter(observed_at__gte=min(newest.values())).select_related("sensor")
+    for row in rows:
+        if row.observed_at == newest[row.sensor_id]:
+            speeds.setdefault(row.sensor.segment_id, []).append(row.speed_kmh)
+            at[row.sensor.segment_id] = max(at.get(row.sensor.segment_id, row.observed_at), row.observed_at)
+    result = {}
+    for segment in RoadSegment.objects.filter(id__in=speeds):
+        speed = sum(speeds[segment.id]) / len(speeds[segment.id])
+        index = congestion_index(speed_kmh=speed, free_flow_kmh=segment.free_flow_kmh)
+        result[segment.code] = {
+            "index": index,
+            "band": congestion_band(index),
+            "speed_kmh": round(speed, 1),
+            "at": at[segment.id].isoformat(),
+        }
+    return result
+
+
+def incident_list_for_user(*, user: Any, open_only: bool = True) -> QuerySet[TrafficIncident]:
+    incidents = regions_scope(TrafficIncident.objects.select_related("segment", "region"), user=user, field="region")
+    if open_only:
+        incidents = incidents.filter(status__in=[TrafficIncident.Status.REPORTED, TrafficIncident.Status.CONFIRMED])
+    return incidents.order_by("-reported_at")
+
+
+def sensor_list_for_user(*, user: Any) -> QuerySet[TrafficSensor]:
+    return regions_scope(TrafficSensor.objects.select_related("segment", "region", "source"), user=user, field="region")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import plotly.io as pio
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.decorators import permission_required
+from apps.core.i18n import localized
+from apps.dashboards.selectors import city_region
+from apps.indicators.registry import get_indicator
+from apps.indicators.selectors import indicator_series
+from apps.regions.selectors import region_feature_collection
+from apps.traffic import charts, selectors
+from apps.traffic.models import RoadSegment
+
+
+def band_names() -> dict[str, str]:
+    return {
+        "smooth": _("smooth"),
+        "basically_smooth": _("basically smooth"),
+        "light": _("light congestion"),
+        "moderate": _("moderate congestion"),
+        "severe": _("severe congestion"),
+        "no_data": _("no data"),
+        "incident": _("incident"),
+    }
+
+
+@permission_required("traffic.view_trafficincident")
+def traffic_index(request: HttpRequest) -> HttpResponse:
+    """Congestion on the monitored roads now, open incidents with their handling, and the city's trend."""
+    city = city_region()
+    incidents = list(selectors.incident_list_for_user(user=request.user)[:50])
+    segments = [
+        {"code": s.code, "name": localized(s), "geometry": s.geometry} for s in RoadSegment.objects.order_by("code")
+    ]
+    figure = trend_figure = None
+    if city is not None:
+        markers = [
+            {"id": i.id, "lon": i.lon, "lat": i.lat, "label": f"{i.get_kind_display()} · {i.get_status_display()}"}
+            for i in incidents
+        ]
+        figure = charts.segment_map(
+            outlines=region_feature_collection(parent_code=city.code),
+            segments=segments,
+            congestion=selectors.segment_congestion(),
+            incidents=markers,
+            bbox=city.bbox,
+            band_names=band_names(),
+        )
+        indicator = get_indicator("traffic.congestion")
+        now = timezone.now()
+        points = indicator_series(
+            indicator=indicator, region_id=city.id, granularity="minute", start=now - timedelta(hours=6), end=now
+        )
+        trend_figure = charts.trend(points, title=_("City congestion index, last 6 hours"), unit="0–10")
+    return render(
+        request,
+        "traffic/index.html",
+        {
+            "city": city,
+            "incidents": incidents,
+            "segments": segments,
+            "figure": json.loads(pio.to_json(figure)) if figure else None,
+            "trend": json.loads(pio.to_json(trend_figure)) if trend_figure else None,
+            "can_handle": request.user.has_perm("traffic.change_trafficincident"),
+            "strings": {"failed": _("The action failed: %(reason)s")},
+        },
+    )
