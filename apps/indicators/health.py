@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.indicators.alerting import alert_auto_resolve, alert_raise
@@ -61,10 +61,14 @@ def sensor_readings_record(*, source: DataSource, readings: Sequence[SensorReadi
     SourceSensor.objects.bulk_update(
         sensors.values(), ["last_seen", "last_value", "same_value_since", "out_of_range_at"]
     )
-    for (sensor_id, hour), (received, bad) in hours.items():
-        activity, _created = SensorActivity.objects.get_or_create(sensor_id=sensor_id, hour_start=hour)
-        SensorActivity.objects.filter(pk=activity.pk).update(
-            received=F("received") + received, out_of_range=F("out_of_range") + bad
+    table = SensorActivity._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (sensor_id, hour_start, received, out_of_range) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (sensor_id, hour_start) DO UPDATE SET received = {table}.received + excluded.received, "
+            f"out_of_range = {table}.out_of_range + excluded.out_of_range",
+            [(sensor_id, adapt(hour), received, bad) for (sensor_id, hour), (received, bad) in hours.items()],
         )
 
 

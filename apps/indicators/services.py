@@ -81,14 +81,31 @@ def indicator_observations_record(*, observations: Sequence[Observation]) -> int
         buckets[(observation.indicator, observation.region_id, minute)].add(observation.value, observation.observed_at)
     if not buckets:
         return 0
-    _minute_buckets_add(buckets)
-    PendingRollup.objects.bulk_create(
-        [PendingRollup(indicator=i, region_id=r, minute=m) for i, r, m in buckets], ignore_conflicts=True
-    )
+    adapt = _adapter()
+    _minute_buckets_add(buckets, adapt)
+    table = PendingRollup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (indicator, region_id, minute) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
+            [(i, r, adapt(m)) for i, r, m in buckets],
+        )
     return len(buckets)
 
 
-def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket]) -> None:
+def _adapter() -> Any:
+    """The ORM's datetime adaptation for raw SQL, memoised: a batch repeats the same minutes many times."""
+    cache: dict[datetime, Any] = {}
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def adapted(value: datetime) -> Any:
+        if value not in cache:
+            cache[value] = adapt(value)
+        return cache[value]
+
+    return adapted
+
+
+def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket], adapt: Any) -> None:
     table = IndicatorValue._meta.db_table
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
     sql = f"""
@@ -107,7 +124,6 @@ def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket]) -> No
     """  # noqa: S608  (table name from our own model; values are parameters)
     # Raw SQL skips the ORM's conversions: datetimes must be adapted as the ORM stores them (SQLite keeps
     # naive UTC text, and an offset suffix would make equal instants compare unequal).
-    adapt = connection.ops.adapt_datetimefield_value
     now = adapt(timezone.now())
     rows = [
         (i, r, adapt(m), b.count, b.total, b.low, b.high, b.last_value, adapt(b.last_at), now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.indicators.health import SensorReading, sensor_readings_record
 from apps.indicators.models import DataSource, SourceSensor
@@ -42,7 +42,7 @@ def traffic_readings_ingest(*, source: DataSource, rows: Sequence[dict[str, Any]
     if errors:
         raise BatchInvalid(sorted(errors, key=lambda e: (e.index, e.field)))
     new = _new_readings(parsed, sensors)
-    TrafficReading.objects.bulk_create(new, ignore_conflicts=True)
+    _readings_insert(new)
     _feed_live_spine(source, new)
     return {"accepted": len(new), "duplicates": len(parsed) - len(new)}
 
@@ -72,6 +72,19 @@ def _new_readings(parsed: list[dict[str, Any]], sensors: dict[str, TrafficSensor
             )
         )
     return readings
+
+
+def _readings_insert(readings: list[TrafficReading]) -> None:
+    """One executemany (SQLite) or one multi-row statement per page (PostgreSQL), skipping model saves."""
+    adapt = connection.ops.adapt_datetimefield_value
+    table = TrafficReading._meta.db_table
+    rows = [(r.sensor_id, adapt(r.observed_at), r.speed_kmh, r.volume, r.occupancy) for r in readings]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (sensor_id, observed_at, speed_kmh, volume, occupancy) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sensor_id, observed_at) DO NOTHING",
+            rows,
+        )
 
 
 def _feed_live_spine(source: DataSource, readings: list[TrafficReading]) -> None:
