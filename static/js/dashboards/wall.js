@@ -127,12 +127,12 @@ function drawTrend() {
   }
   const data = [{ x: points.map((p) => localTime(p[0])), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
   const layout = {
-    margin: { l: 3 * chartFont(), r: 8, t: 4, b: 2 * chartFont() },
+    margin: { l: 3 * chartFont(), r: 8, t: 4, b: 2.5 * chartFont() },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     showlegend: false,
     font: { color: "#c9d8e8", size: chartFont() },
-    xaxis: { showgrid: false },
+    xaxis: { showgrid: false, tickformat: "%H:%M", nticks: 6, tickangle: 0 },
     yaxis: { gridcolor: "#1f3d62", title: { text: indicator ? indicator.unit : "" } },
     uirevision: state.selected,
   };
