@@ -14,6 +14,7 @@ from apps.core.i18n import localized
 from apps.dashboards.selectors import city_region
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_series
+from apps.regions.models import Region
 from apps.regions.selectors import region_feature_collection
 from apps.traffic import charts, selectors
 from apps.traffic.models import RoadSegment
@@ -35,6 +36,8 @@ def band_names() -> dict[str, str]:
 def traffic_index(request: HttpRequest) -> HttpResponse:
     """Congestion on the monitored roads now, open incidents with their handling, and the city's trend."""
     city = city_region()
+    districts = list(Region.objects.filter(parent=city).order_by("code")) if city else []
+    focus = next((d for d in districts if d.code == request.GET.get("region")), city)
     incidents = list(selectors.incident_list_for_user(user=request.user)[:50])
     segments = [
         {"code": s.code, "name": localized(s), "geometry": s.geometry} for s in RoadSegment.objects.order_by("code")
@@ -56,14 +59,17 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
         indicator = get_indicator("traffic.congestion")
         now = timezone.now()
         points = indicator_series(
-            indicator=indicator, region_id=city.id, granularity="minute", start=now - timedelta(hours=6), end=now
+            indicator=indicator, region_id=focus.id, granularity="minute", start=now - timedelta(hours=6), end=now
         )
-        trend_figure = charts.trend(points, title=_("City congestion index, last 6 hours"), unit="0–10")
+        title = _("Congestion index of %(region)s, last 6 hours") % {"region": focus.name}
+        trend_figure = charts.trend(points, title=title, unit="0–10")
     return render(
         request,
         "traffic/index.html",
         {
             "city": city,
+            "districts": districts,
+            "focus": focus,
             "incidents": incidents,
             "segments": segments,
             "figure": json.loads(pio.to_json(figure)) if figure else None,

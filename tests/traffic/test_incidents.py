@@ -123,3 +123,15 @@ def test_the_traffic_page_needs_the_permission(client, network, cast):
     client.force_login(cast["steward"])
 
     assert client.get("/traffic/").status_code == 403
+
+
+def test_the_trend_can_follow_a_district(client, network, cast):
+    client.force_login(cast["command"])
+
+    response = client.get("/traffic/?region=E", HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    trend = json.loads(html.split('id="traffic-trend-figure" type="application/json">')[1].split("</script>")[0])
+    assert response.context["focus"].code == "E"
+    assert trend["layout"]["title"]["text"] == "Congestion index of East District, last 6 hours"
+    assert '<option value="E" selected>' in html
