@@ -11,10 +11,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.workflow import Workflow
 from apps.indicators.buckets import STEP
 from apps.indicators.models import Alert, Granularity, IndicatorValue
 from apps.indicators.registry import Indicator, get_indicator
@@ -36,11 +37,15 @@ STAMPS = {
     "resolve": ("resolved_at", "resolved_by"),
 }
 _LEVEL_EN = {"critical": "critical", "warning": "above warning"}
-PAST = {
-    "acknowledge": gettext_lazy("acknowledged"),
-    "request_verification": gettext_lazy("sent for verification"),
-    "resolve": gettext_lazy("resolved"),
-}
+WORKFLOW = Workflow(
+    transitions=TRANSITIONS,
+    past={
+        "acknowledge": gettext_lazy("acknowledged"),
+        "request_verification": gettext_lazy("sent for verification"),
+        "resolve": gettext_lazy("resolved"),
+    },
+    refusal=gettext_lazy("an alert that is %(status)s cannot be %(done)s"),
+)
 
 
 def _publish(alert: Alert, event: str) -> None:
@@ -120,16 +125,8 @@ def alert_raise(
 def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") -> Alert:
     """acknowledge, request_verification or resolve an alert. Raises ApplicationError when the alert's
     status does not allow the action (nothing changes). Audited and published."""
-    if action not in TRANSITIONS:
-        raise ApplicationError(f"unknown action {action!r}", fields={"action": ["unknown"]})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    allowed, target = TRANSITIONS[action]
-    if alert.status not in allowed:
-        raise ApplicationError(
-            gettext("an alert that is %(status)s cannot be %(done)s")
-            % {"status": alert.get_status_display(), "done": PAST[action]},
-            fields={"status": [alert.status]},
-        )
+    target = WORKFLOW.target(action=action, status=alert.status, status_label=alert.get_status_display())
     now = timezone.now()
     alert.status = target
     stamp = STAMPS[action]

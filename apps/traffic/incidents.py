@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.workflow import Workflow
 from apps.indicators.services import Observation, indicator_observations_record
 from apps.regions.models import Region
 from apps.regions.selectors import region_ids_for_points
@@ -20,7 +21,11 @@ from apps.traffic.models import RoadSegment, TrafficIncident
 S = TrafficIncident.Status
 TRANSITIONS = {"confirm": ({S.REPORTED}, S.CONFIRMED), "clear": ({S.REPORTED, S.CONFIRMED}, S.CLEARED),
                "dismiss": ({S.REPORTED}, S.DISMISSED)}  # fmt: skip
-PAST = {"confirm": gettext_lazy("confirmed"), "clear": gettext_lazy("cleared"), "dismiss": gettext_lazy("dismissed")}
+WORKFLOW = Workflow(
+    transitions=TRANSITIONS,
+    past={"confirm": gettext_lazy("confirmed"), "clear": gettext_lazy("cleared"), "dismiss": gettext_lazy("dismissed")},
+    refusal=gettext_lazy("an incident that is %(status)s cannot be %(done)s"),
+)
 
 
 @transaction.atomic
@@ -45,17 +50,8 @@ def incident_report(
 
 @transaction.atomic
 def incident_transition(*, incident: TrafficIncident, action: str, user: Any = None) -> TrafficIncident:
-    if action not in TRANSITIONS:
-        raise ApplicationError(f"unknown action {action!r}", fields={"action": ["unknown"]})
     incident = TrafficIncident.objects.select_for_update().get(pk=incident.pk)
-    allowed, target = TRANSITIONS[action]
-    if incident.status not in allowed:
-        raise ApplicationError(
-            gettext("an incident that is %(status)s cannot be %(done)s")
-            % {"status": incident.get_status_display(), "done": PAST[action]},
-            fields={"status": [incident.status]},
-        )
-    incident.status = target
+    incident.status = WORKFLOW.target(action=action, status=incident.status, status_label=incident.get_status_display())
     if action == "confirm":
         incident.confirmed_at = timezone.now()
     else:
