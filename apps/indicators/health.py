@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.bulk import bulk_insert
 from apps.indicators.alerting import alert_auto_resolve, alert_raise
 from apps.indicators.models import Alert, DataSource, SensorActivity, SourceSensor
 
@@ -63,13 +64,14 @@ def sensor_readings_record(*, source: DataSource, readings: Sequence[SensorReadi
     )
     table = SensorActivity._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (sensor_id, hour_start, received, out_of_range) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (sensor_id, hour_start) DO UPDATE SET received = {table}.received + excluded.received, "
-            f"out_of_range = {table}.out_of_range + excluded.out_of_range",
-            [(sensor_id, adapt(hour), received, bad) for (sensor_id, hour), (received, bad) in hours.items()],
-        )
+    bulk_insert(
+        table=table,
+        columns=["sensor_id", "hour_start", "received", "out_of_range"],
+        pg_types=["bigint", "timestamptz", "integer", "integer"],
+        rows=[(sensor_id, adapt(hour), received, bad) for (sensor_id, hour), (received, bad) in hours.items()],
+        on_conflict=f"ON CONFLICT (sensor_id, hour_start) DO UPDATE SET received = {table}.received + "
+        f"excluded.received, out_of_range = {table}.out_of_range + excluded.out_of_range",
+    )
 
 
 def _sensor_update(sensor: SourceSensor, reading: SensorReading) -> None:

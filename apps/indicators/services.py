@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
+from apps.core.bulk import bulk_insert
 from apps.core.errors import ApplicationError
 from apps.indicators.buckets import bucket_end, bucket_start
 from apps.indicators.models import Granularity, IndicatorValue, PendingRollup
@@ -83,12 +84,13 @@ def indicator_observations_record(*, observations: Sequence[Observation]) -> int
         return 0
     adapt = _adapter()
     _minute_buckets_add(buckets, adapt)
-    table = PendingRollup._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (indicator, region_id, minute) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
-            [(i, r, adapt(m)) for i, r, m in buckets],
-        )
+    bulk_insert(
+        table=PendingRollup._meta.db_table,
+        columns=["indicator", "region_id", "minute"],
+        pg_types=["text", "bigint", "timestamptz"],
+        rows=[(i, r, adapt(m)) for i, r, m in buckets],
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
     return len(buckets)
 
 
@@ -108,10 +110,7 @@ def _adapter() -> Any:
 def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket], adapt: Any) -> None:
     table = IndicatorValue._meta.db_table
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
-    sql = f"""
-        INSERT INTO {table} (indicator, region_id, granularity, bucket_start, count, sum, min, max,
-                             last_value, last_at, updated_at)
-        VALUES (%s, %s, 'minute', %s, %s, %s, %s, %s, %s, %s, %s)
+    on_conflict = f"""
         ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
             count = {table}.count + excluded.count,
             sum = {table}.sum + excluded.sum,
@@ -121,16 +120,44 @@ def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket], adapt
                               ELSE {table}.last_value END,
             last_at = {greatest}({table}.last_at, excluded.last_at),
             updated_at = excluded.updated_at
-    """  # noqa: S608  (table name from our own model; values are parameters)
+    """
     # Raw SQL skips the ORM's conversions: datetimes must be adapted as the ORM stores them (SQLite keeps
     # naive UTC text, and an offset suffix would make equal instants compare unequal).
     now = adapt(timezone.now())
-    rows = [
-        (i, r, adapt(m), b.count, b.total, b.low, b.high, b.last_value, adapt(b.last_at), now)
-        for (i, r, m), b in buckets.items()
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    bulk_insert(
+        table=table,
+        columns=[
+            "indicator",
+            "region_id",
+            "granularity",
+            "bucket_start",
+            "count",
+            "sum",
+            "min",
+            "max",
+            "last_value",
+            "last_at",
+            "updated_at",
+        ],  # fmt: skip
+        pg_types=[
+            "text",
+            "bigint",
+            "text",
+            "timestamptz",
+            "integer",
+            "float8",
+            "float8",
+            "float8",
+            "float8",
+            "timestamptz",
+            "timestamptz",
+        ],  # fmt: skip
+        rows=[
+            (i, r, "minute", adapt(m), b.count, b.total, b.low, b.high, b.last_value, adapt(b.last_at), now)
+            for (i, r, m), b in buckets.items()
+        ],
+        on_conflict=on_conflict,
+    )
 
 
 # --- Rollups ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from apps.core.bulk import bulk_insert
 from apps.indicators.health import SensorReading, sensor_readings_record
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_observations_record
@@ -75,16 +76,15 @@ def _new_readings(parsed: list[dict[str, Any]], sensors: dict[str, TrafficSensor
 
 
 def _readings_insert(readings: list[TrafficReading]) -> None:
-    """One executemany (SQLite) or one multi-row statement per page (PostgreSQL), skipping model saves."""
+    """One statement for the batch (PostgreSQL) or one executemany (SQLite), skipping model saves."""
     adapt = connection.ops.adapt_datetimefield_value
-    table = TrafficReading._meta.db_table
-    rows = [(r.sensor_id, adapt(r.observed_at), r.speed_kmh, r.volume, r.occupancy) for r in readings]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (sensor_id, observed_at, speed_kmh, volume, occupancy) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sensor_id, observed_at) DO NOTHING",
-            rows,
-        )
+    bulk_insert(
+        table=TrafficReading._meta.db_table,
+        columns=["sensor_id", "observed_at", "speed_kmh", "volume", "occupancy"],
+        pg_types=["bigint", "timestamptz", "float8", "integer", "float8"],
+        rows=[(r.sensor_id, adapt(r.observed_at), r.speed_kmh, r.volume, r.occupancy) for r in readings],
+        on_conflict="ON CONFLICT (sensor_id, observed_at) DO NOTHING",
+    )
 
 
 def _feed_live_spine(source: DataSource, readings: list[TrafficReading]) -> None:
