@@ -5,7 +5,7 @@ Everything reads rollups in bounded time windows, so the cost stays flat as hist
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,8 +13,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
-from apps.indicators.models import Alert, Granularity, IndicatorValue
+from apps.indicators.models import Alert, DataSource, Granularity, IndicatorValue
 from apps.indicators.registry import Indicator, get_indicator, indicators
+from apps.regions.models import Region
 
 LATEST_LOOKBACK = timedelta(hours=6)  # older values are not "latest" any more on a live screen
 SPARK_POINTS = 60
@@ -119,14 +120,31 @@ def region_tiles(
     by_indicator: dict[str, list[IndicatorValue]] = {}
     for row in rows:
         by_indicator.setdefault(row.indicator, []).append(row)
+    failing = failing_domains(region_id=region_id)
     tiles = []
     for indicator in wanted:
         series = by_indicator.get(indicator.code, [])
         if not series:
             latest = indicator_latest(indicator=indicator, region_ids=[region_id], now=now).get(region_id)
             series = [latest] if latest else []
-        tiles.append(_tile(indicator, region_code, series, now))
+        tile = _tile(indicator, region_code, series, now)
+        if indicator.domain in failing and not tile.stale:
+            tile = replace(tile, stale=True)
+        tiles.append(tile)
     return tiles
+
+
+def failing_domains(*, region_id: int) -> set[str]:
+    """Domains with an unresolved data-source alert on a sensor in the region or below it: their values
+    there are shown as stale, not as confidently as healthy data."""
+    path = Region.objects.filter(id=region_id).values_list("path", flat=True).first()
+    if path is None:
+        return set()
+    subjects = Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE, region__path__startswith=path).exclude(
+        status=Alert.Status.RESOLVED
+    )
+    sources = {subject.split("/", 1)[0] for subject in subjects.values_list("subject", flat=True)}
+    return set(DataSource.objects.filter(code__in=sources).values_list("domain", flat=True))
 
 
 def _tile(indicator: Indicator, region_code: str, series: list[IndicatorValue], now: datetime) -> Tile:

@@ -75,3 +75,28 @@ def test_readings_update_sensor_health(network):
 
     assert sensor.last_value == 41
     assert sensor.last_seen is not None
+
+
+def test_a_failing_sensor_marks_its_domains_values_stale_where_it_is(network):
+    # given fresh readings from L1 (street W1) and L2 (district E), rolled up
+    from apps.indicators.health import data_sources_check
+    from apps.indicators.selectors import region_tiles
+    from apps.regions.models import Region
+
+    source = network["sensors"]["L1"].source
+    traffic_readings_ingest(source=source, rows=_rows("L1", [40]) + _rows("L2", [40]))
+    live_tick()
+    regions = {r.code: r for r in Region.objects.all()}
+
+    def stale(code):
+        return {t.indicator: t.stale for t in region_tiles(region_id=regions[code].id, region_code=code)}
+
+    assert stale("W")["traffic.speed"] is False
+
+    # when the sensors go silent long enough to raise data-source alerts
+    data_sources_check(now=timezone.now() + timedelta(minutes=10))
+
+    # then the traffic values where they are (and in the regions above) read stale, fresh or not
+    assert stale("W")["traffic.speed"] is True
+    assert stale("C")["traffic.speed"] is True
+    assert stale("W1")["traffic.congestion"] is True
