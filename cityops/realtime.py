@@ -80,10 +80,6 @@ def get_stream(name: str) -> Stream | None:
     return _STREAMS.get(name)
 
 
-def stream_names() -> list[str]:
-    return sorted(_STREAMS)
-
-
 def group_name(stream: Stream, params: Params) -> str:
     """A channel-layer-safe group name (letters, digits, '-', '_' and '.', under 100 chars)."""
     return _GROUP_SAFE.sub("_", f"live.{stream.name}.{stream.group(params)}")[:99]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.dashboards.selectors import children_values, city_region
 from apps.indicators.alerting import alerts_evaluate
-from apps.indicators.selectors import region_tiles
+from apps.indicators.selectors import data_source_failures, region_tiles
 from apps.indicators.services import indicator_rollups_run
 from apps.regions.models import Region
 from cityops.realtime import stream_publish
@@ -35,13 +35,18 @@ def _publish(by_region: dict[int, set[str]]) -> int:
     for region_id, codes in by_region.items():
         if regions[region_id].parent_id:
             children_changed[regions[region_id].parent_id] |= codes
+    missing = set(children_changed) - set(regions)  # rollups mark parents changed too: usually none
+    regions.update(Region.objects.in_bulk(list(missing)) if missing else {})
     now = timezone.now().isoformat()
     city = city_region()
+    failures = data_source_failures()  # once per tick, not once per region
     deltas = 0
-    for region in Region.objects.in_bulk(list(set(by_region) | set(children_changed))).values():
+    for region in regions.values():
         payload = {"server_time": now}
         if region.id in by_region:
-            tiles = region_tiles(region_id=region.id, region_code=region.code, codes=sorted(by_region[region.id]))
+            tiles = region_tiles(
+                region_id=region.id, region_code=region.code, codes=sorted(by_region[region.id]), failures=failures
+            )
             payload["tiles"] = [tile.as_dict() for tile in tiles]
         if region.id in children_changed:
             payload["children"] = children_values(region=region, codes=sorted(children_changed[region.id]))

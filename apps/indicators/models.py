@@ -159,10 +159,6 @@ class Alert(BaseModel):
     def title(self) -> str:
         return localized(self, "title")
 
-    @property
-    def is_active(self) -> bool:
-        return self.status != self.Status.RESOLVED
-
 
 class DataSource(BaseModel):
     """A feed that sends readings (a department's sensor network, a vendor's API)."""

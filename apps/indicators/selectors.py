@@ -105,9 +105,17 @@ def indicator_series(
 
 
 def region_tiles(
-    *, region_id: int, region_code: str, codes: list[str] | None = None, now: datetime | None = None
+    *,
+    region_id: int,
+    region_code: str,
+    codes: list[str] | None = None,
+    now: datetime | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> list[Tile]:
-    """Tiles of every (or the named) indicator for one region, with a 60-minute sparkline."""
+    """Tiles of every (or the named) indicator for one region, with a 60-minute sparkline.
+
+    `failures` is `data_source_failures()`, passed in by callers that build many tiles at once.
+    """
     now = now or timezone.now()
     wanted = [i for i in indicators() if codes is None or i.code in codes]
     rows = IndicatorValue.objects.filter(
@@ -120,7 +128,10 @@ def region_tiles(
     by_indicator: dict[str, list[IndicatorValue]] = {}
     for row in rows:
         by_indicator.setdefault(row.indicator, []).append(row)
-    failing = failing_domains(region_id=region_id)
+    path = Region.objects.filter(id=region_id).values_list("path", flat=True).first() or "/"
+    failing = {
+        domain for domain, where in (data_source_failures() if failures is None else failures) if where.startswith(path)
+    }
     tiles = []
     for indicator in wanted:
         series = by_indicator.get(indicator.code, [])
@@ -134,17 +145,15 @@ def region_tiles(
     return tiles
 
 
-def failing_domains(*, region_id: int) -> set[str]:
-    """Domains with an unresolved data-source alert on a sensor in the region or below it: their values
-    there are shown as stale, not as confidently as healthy data."""
-    path = Region.objects.filter(id=region_id).values_list("path", flat=True).first()
-    if path is None:
-        return set()
-    subjects = Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE, region__path__startswith=path).exclude(
+def data_source_failures() -> list[tuple[str, str]]:
+    """(domain, region path) of every unresolved data-source alert: that domain's values in the region and
+    above it are shown as stale, not as confidently as healthy data."""
+    alerts = Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE, region__isnull=False).exclude(
         status=Alert.Status.RESOLVED
     )
-    sources = {subject.split("/", 1)[0] for subject in subjects.values_list("subject", flat=True)}
-    return set(DataSource.objects.filter(code__in=sources).values_list("domain", flat=True))
+    pairs = [(subject.split("/", 1)[0], path) for subject, path in alerts.values_list("subject", "region__path")]
+    domains = dict(DataSource.objects.filter(code__in={code for code, _p in pairs}).values_list("code", "domain"))
+    return [(domains[code], path) for code, path in pairs if code in domains]
 
 
 def _tile(indicator: Indicator, region_code: str, series: list[IndicatorValue], now: datetime) -> Tile:

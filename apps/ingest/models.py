@@ -25,7 +25,3 @@ class IngestToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source.code}: {self.name} ({self.prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -145,7 +145,3 @@ class TrafficIncident(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reported_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in (self.Status.REPORTED, self.Status.CONFIRMED)
