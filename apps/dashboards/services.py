@@ -10,15 +10,18 @@ from apps.dashboards.selectors import children_values, city_region
 from apps.indicators.alerting import alerts_evaluate
 from apps.indicators.selectors import data_source_failures, region_tiles
 from apps.indicators.services import indicator_rollups_run
+from apps.ingest.feeds import feeds_aggregate
 from apps.regions.models import Region
 from cityops.realtime import stream_publish
 
 
 def live_tick() -> dict[str, int]:
-    """Roll up what ingest queued, evaluate thresholds, publish one delta per changed stream.
+    """Fold what ingest stored into minutes, roll them up, evaluate thresholds, publish one delta per
+    changed stream.
 
     Returns counts for logs and tests: {"changed": pairs changed, "deltas": messages published}.
     """
+    feeds_aggregate()
     changed = indicator_rollups_run()
     if not changed:
         return {"changed": 0, "deltas": 0}

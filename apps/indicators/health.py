@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -43,34 +43,68 @@ class SensorHealth:
 
 @transaction.atomic
 def sensor_readings_record(*, source: DataSource, readings: Sequence[SensorReading]) -> None:
-    """Update each sensor's last-seen, flat-line and range state and its hourly counts.
+    """Advance each sensor's state and add the readings to its hourly counts. Callers pass each reading
+    once; feeds that recount raw rows use sensor_states_advance and sensor_activity_put instead.
 
     Sensors must exist (domain apps create them with their own sensor records). Readings of unknown
     sensors are ignored here: the domain's ingest has already rejected them.
     """
+    sensor_states_advance(source=source, readings=readings)
+    counts: dict[tuple[str, datetime], list[int]] = {}
+    for reading in readings:
+        hour = reading.observed_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        tally = counts.setdefault((reading.sensor, hour), [0, 0])
+        tally[0] += 1
+        tally[1] += 0 if reading.in_range else 1
+    _activity_write(source, {key: (received, bad) for key, (received, bad) in counts.items()}, replace=False)
+
+
+@transaction.atomic
+def sensor_states_advance(*, source: DataSource, readings: Sequence[SensorReading]) -> None:
+    """Each sensor's last seen, last value, same-value-since (flat-line) and last out-of-range moment.
+
+    Idempotent: a reading older than the sensor's last seen changes nothing, and the same reading twice
+    leaves the state as once.
+    """
     sensors = {s.code: s for s in SourceSensor.objects.select_for_update().filter(source=source)}
-    hours: dict[tuple[int, datetime], list[int]] = {}
+    changed = {}
     for reading in sorted(readings, key=lambda r: r.observed_at):
         sensor = sensors.get(reading.sensor)
-        if sensor is None:
-            continue
-        _sensor_update(sensor, reading)
-        key = (sensor.id, reading.observed_at.replace(minute=0, second=0, microsecond=0))
-        counts = hours.setdefault(key, [0, 0])
-        counts[0] += 1
-        counts[1] += 0 if reading.in_range else 1
+        if sensor is not None:
+            _sensor_update(sensor, reading)
+            changed[sensor.code] = sensor
     SourceSensor.objects.bulk_update(
-        sensors.values(), ["last_seen", "last_value", "same_value_since", "out_of_range_at"]
+        changed.values(), ["last_seen", "last_value", "same_value_since", "out_of_range_at"]
     )
+
+
+@transaction.atomic
+def sensor_activity_put(*, source: DataSource, counts: dict[tuple[str, datetime], tuple[int, int]]) -> None:
+    """Set (not add to) sensors' hourly counts: {(sensor code, hour start): (received, out of range)}.
+
+    For feeds that count their raw rows per hour, so recounting an hour is harmless.
+    """
+    _activity_write(source, counts, replace=True)
+
+
+def _activity_write(source: DataSource, counts: dict[tuple[str, datetime], tuple[int, int]], *, replace: bool) -> None:
+    ids = dict(SourceSensor.objects.filter(source=source).values_list("code", "id"))
     table = SensorActivity._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
+    update = (
+        "received = excluded.received, out_of_range = excluded.out_of_range"
+        if replace
+        else f"received = {table}.received + excluded.received, "
+        f"out_of_range = {table}.out_of_range + excluded.out_of_range"
+    )
     bulk_insert(
         table=table,
         columns=["sensor_id", "hour_start", "received", "out_of_range"],
         pg_types=["bigint", "timestamptz", "integer", "integer"],
-        rows=[(sensor_id, adapt(hour), received, bad) for (sensor_id, hour), (received, bad) in hours.items()],
-        on_conflict=f"ON CONFLICT (sensor_id, hour_start) DO UPDATE SET received = {table}.received + "
-        f"excluded.received, out_of_range = {table}.out_of_range + excluded.out_of_range",
+        rows=[
+            (ids[code], adapt(hour), received, bad) for (code, hour), (received, bad) in counts.items() if code in ids
+        ],
+        on_conflict=f"ON CONFLICT (sensor_id, hour_start) DO UPDATE SET {update}",
     )
 
 

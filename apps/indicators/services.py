@@ -70,10 +70,23 @@ def _check(observation: Observation, now: datetime) -> None:
 def indicator_observations_record(*, observations: Sequence[Observation]) -> int:
     """Fold observations into their regions' minute buckets and queue the rollups; returns buckets touched.
 
-    Additive: callers pass each observation once (domain ingest is idempotent on its raw rows, so a
-    re-sent batch adds nothing here). Raises ApplicationError, writing nothing, for an unknown indicator,
-    a naive time or a non-finite value.
+    Additive: callers pass each observation once (for events counted as they happen). Raises
+    ApplicationError, writing nothing, for an unknown indicator, a naive time or a non-finite value.
     """
+    return _minutes_write(observations, replace=False)
+
+
+@transaction.atomic
+def indicator_minutes_put(*, observations: Sequence[Observation]) -> int:
+    """Like indicator_observations_record, but the observations are *all* there are for every
+    (indicator, region, minute) they fall in: those minute buckets are replaced, not added to.
+
+    For feeds that recompute minutes from their raw rows, so recomputing a minute is harmless.
+    """
+    return _minutes_write(observations, replace=True)
+
+
+def _minutes_write(observations: Sequence[Observation], *, replace: bool) -> int:
     buckets: dict[tuple[str, int, datetime], _Bucket] = defaultdict(_Bucket)
     now = timezone.now()
     for observation in observations:
@@ -83,7 +96,7 @@ def indicator_observations_record(*, observations: Sequence[Observation]) -> int
     if not buckets:
         return 0
     adapt = _adapter()
-    _minute_buckets_add(buckets, adapt)
+    _minute_buckets_write(buckets, adapt, replace=replace)
     bulk_insert(
         table=PendingRollup._meta.db_table,
         columns=["indicator", "region_id", "minute"],
@@ -107,10 +120,15 @@ def _adapter() -> Any:
     return adapted
 
 
-def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket], adapt: Any) -> None:
+def _minute_buckets_write(buckets: dict[tuple[str, int, datetime], _Bucket], adapt: Any, *, replace: bool) -> None:
     table = IndicatorValue._meta.db_table
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
-    on_conflict = f"""
+    replaced = """
+        ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
+            count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+            last_value = excluded.last_value, last_at = excluded.last_at, updated_at = excluded.updated_at
+    """
+    added = f"""
         ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
             count = {table}.count + excluded.count,
             sum = {table}.sum + excluded.sum,
@@ -156,7 +174,7 @@ def _minute_buckets_add(buckets: dict[tuple[str, int, datetime], _Bucket], adapt
             (i, r, "minute", adapt(m), b.count, b.total, b.low, b.high, b.last_value, adapt(b.last_at), now)
             for (i, r, m), b in buckets.items()
         ],
-        on_conflict=on_conflict,
+        on_conflict=replaced if replace else added,
     )
 
 

@@ -25,3 +25,19 @@ class IngestToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source.code}: {self.name} ({self.prefix}…)"
+
+
+class FeedMinute(models.Model):
+    """A minute of a feed whose raw rows changed since the live spine last folded them in.
+
+    Written in the same transaction as the raw rows; the live tick takes it and recomputes the minute.
+    """
+
+    feed = models.CharField(max_length=64)
+    minute = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feed", "minute"], name="feedminute_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.feed} {self.minute:%Y-%m-%d %H:%M}"

@@ -14,9 +14,13 @@ class TrafficConfig(AppConfig):
         from apps.core.demo import DemoSeeder, register_demo_seeder
         from apps.core.simulation import Simulator, register_simulator
         from apps.core.surfaces import Surface, register_surface
+        from apps.ingest.feeds import Feed, register_feed
         from apps.traffic import indicators  # noqa: F401  (registers the traffic indicators)
         from apps.traffic.demo import seed_demo_traffic
+        from apps.traffic.services import FEED, traffic_readings_aggregate
         from apps.traffic.simulator import step
+
+        register_feed(Feed(key=FEED, aggregate=traffic_readings_aggregate))
 
         register_demo_seeder(DemoSeeder(name="traffic.demo_roads", order=40, seed=seed_demo_traffic))
         from apps.traffic.roles import TRAFFIC_ROLE_PERMISSIONS

@@ -1,109 +1,154 @@
-"""Traffic ingest: validated readings in bulk, idempotent, then observations for the live spine."""
+"""Traffic ingest: readings checked and stored in bulk, idempotent; the tick folds them into the live spine.
+
+The request path does only what a sender must wait for — check every row, store the new ones in one
+statement, mark the minutes they fall in. Congestion, speed and volume per region and the sensors'
+health are recomputed from the raw rows of those minutes by `traffic_readings_aggregate`, which the live
+tick calls about once a second (apps.ingest.feeds).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncHour
+from django.utils.translation import gettext as _
 
-from apps.core.bulk import bulk_insert
-from apps.indicators.health import SensorReading, sensor_readings_record
+from apps.core.bulk import bulk_insert_new
+from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
-from apps.indicators.services import Observation, indicator_observations_record
-from apps.ingest.services import BatchInvalid, Column, RowError, batch_validate, parse_number, parse_text, parse_time
+from apps.indicators.services import Observation, indicator_minutes_put
+from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
+from apps.ingest.feeds import Span, feed_minutes_mark, spans_widened
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
 
+FEED = "traffic.readings"
+
 READING_COLUMNS = [
-    Column("sensor", parse_text),
-    Column("observed_at", parse_time),
-    Column("speed_kmh", parse_number, minimum=0, maximum=250),
-    Column("volume", parse_number, minimum=0, maximum=10_000),
-    Column("occupancy", parse_number, minimum=0, maximum=100),
+    Column("sensor", "text"),
+    Column("observed_at", "time"),
+    Column("speed_kmh", "number", minimum=0, maximum=250),
+    Column("volume", "count", minimum=0, maximum=10_000),
+    Column("occupancy", "number", minimum=0, maximum=100),
 ]
 
 
-@transaction.atomic
-def traffic_readings_ingest(*, source: DataSource, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+def traffic_readings_ingest(
+    *, source: DataSource, body: bytes | None = None, content_type: str = "application/json", rows: Any = None
+) -> dict[str, int]:
     """Store a batch of readings from one source; returns {"accepted": new, "duplicates": already stored}.
 
-    Every row is checked first (fields, ranges, time zone, sensor belongs to the source); any bad row
-    rejects the whole batch with BatchInvalid listing every error, and nothing is stored. Idempotent on
-    (sensor, observed_at): sending a batch again stores nothing new. New readings feed the congestion,
-    speed and volume indicators and the sensors' health.
+    The batch is a request body (JSON array or CSV) or, from Python, a list of row dicts. Every row is
+    checked first (fields, ranges, time zone, sensor belongs to the source); any bad row rejects the
+    whole batch with BatchInvalid listing every error, and nothing is stored. Idempotent on
+    (sensor, observed_at): sending a batch again stores nothing new.
     """
-    parsed, errors = batch_validate(rows, READING_COLUMNS)
-    sensors = {s.code: s for s in TrafficSensor.objects.filter(source=source).select_related("segment")}
-    for index, row in enumerate(parsed):
-        if row.get("sensor") and row["sensor"] not in sensors:
-            errors.append(RowError(index, "sensor", "unknown sensor, or not one of this token's source"))
-        if row.get("volume") is not None and not float(row["volume"]).is_integer():
-            errors.append(RowError(index, "volume", "must be a whole number of vehicles"))
-    if errors:
-        raise BatchInvalid(sorted(errors, key=lambda e: (e.index, e.field)))
-    new = _new_readings(parsed, sensors)
-    _readings_insert(new)
-    _feed_live_spine(source, new)
-    return {"accepted": len(new), "duplicates": len(parsed) - len(new)}
+    sensor_ids = dict(TrafficSensor.objects.filter(source=source).values_list("code", "id"))
+
+    def check(batch: Batch) -> list[RowError]:
+        return _unknown_sensors(batch, sensor_ids)
+
+    if body is not None:
+        batch = batch_parse(body=body, content_type=content_type, columns=READING_COLUMNS, check=check)
+    else:
+        batch = batch_of_rows(rows=rows or [], columns=READING_COLUMNS, check=check)
+    return _store(batch, sensor_ids)
 
 
-def _new_readings(parsed: list[dict[str, Any]], sensors: dict[str, TrafficSensor]) -> list[TrafficReading]:
-    """Readings not stored yet (and each once, if a batch repeats a row)."""
-    keys = {(sensors[row["sensor"]].id, row["observed_at"]) for row in parsed}
-    times = [moment for _sensor, moment in keys]
-    existing = set(
-        TrafficReading.objects.filter(
-            sensor_id__in={sensor for sensor, _t in keys}, observed_at__gte=min(times), observed_at__lte=max(times)
-        ).values_list("sensor_id", "observed_at")
-    ) if keys else set()  # fmt: skip
-    readings, seen = [], set()
-    for row in parsed:
-        key = (sensors[row["sensor"]].id, row["observed_at"])
-        if key in existing or key in seen:
-            continue
-        seen.add(key)
-        readings.append(
-            TrafficReading(
-                sensor=sensors[row["sensor"]],
-                observed_at=row["observed_at"],
-                speed_kmh=row["speed_kmh"],
-                volume=int(row["volume"]),
-                occupancy=row["occupancy"],
-            )
-        )
-    return readings
+def _unknown_sensors(batch: Batch, sensor_ids: dict[str, int]) -> list[RowError]:
+    message = _("unknown sensor, or not one of this token's source")
+    return [
+        RowError(index, "sensor", message)
+        for index, code in enumerate(batch["sensor"])
+        if code is not None and code not in sensor_ids
+    ]
 
 
-def _readings_insert(readings: list[TrafficReading]) -> None:
-    """One statement for the batch (PostgreSQL) or one executemany (SQLite), skipping model saves."""
+@transaction.atomic
+def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
+    if not batch.size:
+        return {"accepted": 0, "duplicates": 0}
+    times = batch["observed_at"]
+    stored: dict[datetime, Any] = {}  # a batch repeats the same few instants: adapt each once
     adapt = connection.ops.adapt_datetimefield_value
-    bulk_insert(
+    for moment in times:
+        if moment not in stored:
+            stored[moment] = adapt(moment)
+    accepted = bulk_insert_new(
         table=TrafficReading._meta.db_table,
         columns=["sensor_id", "observed_at", "speed_kmh", "volume", "occupancy"],
         pg_types=["bigint", "timestamptz", "float8", "integer", "float8"],
-        rows=[(r.sensor_id, adapt(r.observed_at), r.speed_kmh, r.volume, r.occupancy) for r in readings],
-        on_conflict="ON CONFLICT (sensor_id, observed_at) DO NOTHING",
+        values=[
+            [sensor_ids[code] for code in batch["sensor"]],
+            [stored[moment] for moment in times],
+            batch["speed_kmh"],
+            batch["volume"],
+            batch["occupancy"],
+        ],
+        conflict=["sensor_id", "observed_at"],
     )
+    if accepted:
+        feed_minutes_mark(feed=FEED, minutes={_minute(moment) for moment in stored})
+    return {"accepted": accepted, "duplicates": batch.size - accepted}
 
 
-def _feed_live_spine(source: DataSource, readings: list[TrafficReading]) -> None:
+def _minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+# --- The tick: raw rows → indicators and sensor health -----------------------------------------------------
+
+
+def traffic_readings_aggregate(spans: list[Span]) -> None:
+    """Recompute the traffic indicators and sensor health for every reading observed within the spans."""
+    sensors = {s.id: s for s in TrafficSensor.objects.select_related("segment", "source")}
+    if not sensors:
+        return
+    readings = []
+    for start, end in spans:
+        readings += TrafficReading.objects.filter(
+            sensor_id__in=list(sensors), observed_at__gte=start, observed_at__lt=end
+        ).values_list("sensor_id", "observed_at", "speed_kmh", "volume")
     observations = []
-    for reading in readings:
-        sensor = reading.sensor
+    by_source: dict[int, list[SensorReading]] = defaultdict(list)
+    for sensor_id, observed_at, speed, volume in readings:
+        sensor = sensors[sensor_id]
+        by_source[sensor.source_id].append(SensorReading(sensor.code, observed_at, speed))
         if sensor.region_id is None:
             continue
-        index = congestion_index(speed_kmh=reading.speed_kmh, free_flow_kmh=sensor.segment.free_flow_kmh)
+        index = congestion_index(speed_kmh=speed, free_flow_kmh=sensor.segment.free_flow_kmh)
         observations += [
-            Observation("traffic.congestion", sensor.region_id, reading.observed_at, index),
-            Observation("traffic.speed", sensor.region_id, reading.observed_at, reading.speed_kmh),
-            Observation("traffic.volume", sensor.region_id, reading.observed_at, float(reading.volume)),
+            Observation("traffic.congestion", sensor.region_id, observed_at, index),
+            Observation("traffic.speed", sensor.region_id, observed_at, speed),
+            Observation("traffic.volume", sensor.region_id, observed_at, float(volume)),
         ]
-    indicator_observations_record(observations=observations)
-    sensor_readings_record(
-        source=source,
-        readings=[SensorReading(r.sensor.code, r.observed_at, r.speed_kmh) for r in readings],
-    )
+    indicator_minutes_put(observations=observations)
+    sources = {sensor.source_id: sensor.source for sensor in sensors.values()}
+    for source_id, source_readings in by_source.items():
+        sensor_states_advance(source=sources[source_id], readings=source_readings)
+    _activity_recount(spans, sensors, sources)
+
+
+def _activity_recount(spans: list[Span], sensors: dict[int, TrafficSensor], sources: dict[int, DataSource]) -> None:
+    """Readings per sensor and hour, counted from the raw rows of every hour the spans touch."""
+    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
+    for first, last in spans_widened(spans, timedelta(hours=1)):
+        rows = (
+            TrafficReading.objects.filter(sensor_id__in=list(sensors), observed_at__gte=first, observed_at__lt=last)
+            .annotate(hour=TruncHour("observed_at", tzinfo=UTC))
+            .values("sensor_id", "hour")
+            .annotate(received=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            sensor = sensors[row["sensor_id"]]
+            counts[sensor.source_id][(sensor.code, row["hour"])] = (row["received"], 0)
+    for source_id, source_counts in counts.items():
+        sensor_activity_put(source=sources[source_id], counts=source_counts)
 
 
 def traffic_sensor_register(*, sensor: TrafficSensor) -> None:

@@ -8,6 +8,7 @@ sensor and minute (a hash, not a random stream), so a restarted demo continues s
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.indicators.models import DataSource
+from apps.ingest.batches import MAX_ROWS
 from apps.traffic.demo import SOURCE_CODE
 from apps.traffic.incidents import incident_report, incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
@@ -86,8 +88,8 @@ def step(now: datetime) -> int:
         while moment <= end:
             rows.append(reading(sensor, moment))
             moment += timedelta(minutes=1)
-    if rows:
-        traffic_readings_ingest(source=source, rows=rows)
+    for first in range(0, len(rows), MAX_ROWS):  # as a sensor gateway posts them: JSON batches
+        traffic_readings_ingest(source=source, body=json.dumps(rows[first : first + MAX_ROWS]).encode())
     _incidents(now)
     return len(rows)
 

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.dashboards.services import live_tick
-from apps.indicators.models import Alert, IndicatorValue, SourceSensor
+from apps.indicators.models import Alert, IndicatorValue, SensorActivity, SourceSensor
+from apps.ingest.models import FeedMinute
 from apps.traffic.congestion import congestion_band, congestion_index
 from apps.traffic.services import traffic_readings_ingest
 
@@ -68,13 +70,36 @@ def test_lasting_congestion_opens_an_alert_for_the_region(network):
     assert (alerts["W1"].severity, alerts["W1"].value, alerts["W1"].threshold) == ("critical", 10.0, 8)
 
 
-def test_readings_update_sensor_health(network):
-    traffic_readings_ingest(source=network["sensors"]["L1"].source, rows=_rows("L1", [40, 41]))
+def test_the_tick_folds_readings_into_sensor_health_and_counts_each_once(network):
+    # given two readings of L1, sent twice, and the tick running after each
+    source = network["sensors"]["L1"].source
+    rows = _rows("L1", [40, 41])
+    for _ in range(2):
+        traffic_readings_ingest(source=source, rows=rows)
+        live_tick()
+    live_tick()
 
+    # then the sensor's state is its latest reading, and its hourly counts hold two readings, not four
     sensor = SourceSensor.objects.get(code="L1")
+    assert (sensor.last_value, sensor.last_seen.isoformat()) == (41, rows[-1]["observed_at"])
+    assert SensorActivity.objects.filter(sensor=sensor).aggregate(n=Sum("received"))["n"] == 2
 
-    assert sensor.last_value == 41
-    assert sensor.last_seen is not None
+
+def test_a_late_reading_recomputes_its_minute_instead_of_adding_to_it(network):
+    # given L1 and L2 in the same minute, folded in by a tick
+    source = network["sensors"]["L1"].source
+    traffic_readings_ingest(source=source, rows=_rows("L1", [30]))
+    live_tick()
+
+    # when L2's reading of that minute arrives late, and the tick runs twice
+    traffic_readings_ingest(source=source, rows=_rows("L2", [60], volume=10))
+    live_tick()
+    live_tick()
+
+    # then the city's minute holds both readings once
+    city = IndicatorValue.objects.get(indicator="traffic.volume", region__code="C", granularity="minute")
+    assert (city.count, city.sum) == (2, 30.0)
+    assert not FeedMinute.objects.exists()
 
 
 def test_a_failing_sensor_marks_its_domains_values_stale_where_it_is(network):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.indicators.models import IndicatorValue, PendingRollup
-from apps.ingest.models import IngestToken
+from apps.ingest.models import FeedMinute, IngestToken
 from apps.traffic.models import TrafficReading
 
 URL = "/api/v1/traffic/readings"
@@ -41,6 +41,20 @@ def test_a_batch_is_stored_and_sending_it_again_stores_nothing(client, network):
     assert TrafficReading.objects.count() == 3
 
 
+def test_a_batch_partly_stored_already_stores_only_its_new_rows(client, network):
+    # given two readings stored (on PostgreSQL the optimistic COPY then meets their keys and falls back)
+    stored = [reading("L1", 3), reading("L1", 2)]
+    post(client, network["loops"], stored)
+
+    # when they come again with a new one
+    response = post(client, network["loops"], [*stored, reading("L2", 1)])
+
+    # then
+    assert response.json() == {"accepted": 1, "duplicates": 2}
+    assert sorted(TrafficReading.objects.values_list("sensor__code", flat=True)) == ["L1", "L1", "L2"]
+    assert FeedMinute.objects.count() == 3  # the minutes the new rows fall in wait for the tick
+
+
 def test_a_row_repeated_inside_one_batch_is_stored_once(client, network):
     row = reading("L1")
 
@@ -61,7 +75,10 @@ def test_a_row_repeated_inside_one_batch_is_stored_once(client, network):
         ({"observed_at": "2099-01-01T00:00:00Z"}, "observed_at", "is in the future"),
         ({"speed_kmh": -1}, "speed_kmh", "must be at least 0"),
         ({"volume": -3}, "volume", "must be at least 0"),
-        ({"volume": 2.5}, "volume", "must be a whole number of vehicles"),
+        ({"volume": 2.5}, "volume", "must be a whole number"),
+        ({"observed_at": "1970-01-01T00:00:00Z"}, "observed_at", "is before the year 2000"),
+        ({"occupancy": float("nan")}, "occupancy", "not a finite number"),
+        ({"sensor": "  "}, "sensor", "is empty"),
         ({"occupancy": 101}, "occupancy", "must be at most 100"),
         ({"speed_kmh": "fast"}, "speed_kmh", "not a valid value"),
         ({"speed_kmh": True}, "speed_kmh", "not a number"),
@@ -80,7 +97,7 @@ def test_one_bad_row_rejects_the_whole_batch_and_says_why(client, network, row, 
     assert response.status_code == 400
     assert {"index": 1, "field": field, "message": message} in response.json()["errors"]
     assert TrafficReading.objects.count() == 0
-    assert IndicatorValue.objects.count() == PendingRollup.objects.count() == 0
+    assert IndicatorValue.objects.count() == PendingRollup.objects.count() == FeedMinute.objects.count() == 0
 
 
 def test_every_bad_row_is_listed(client, network):

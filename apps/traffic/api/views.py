@@ -12,7 +12,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
-from apps.ingest.services import BatchInvalid, BatchTooLarge, batch_rows
+from apps.ingest.batches import BatchInvalid, BatchTooLarge
 from apps.traffic import selectors
 from apps.traffic.incidents import incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
@@ -51,8 +51,9 @@ class TrafficReadingIngestApi(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            rows = batch_rows(body=request.body, content_type=request.content_type or "")
-            result = traffic_readings_ingest(source=request.auth.source, rows=rows)
+            result = traffic_readings_ingest(
+                source=request.auth.source, body=request.body, content_type=request.content_type or ""
+            )
         except BatchTooLarge as exc:
             return Response({"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         except BatchInvalid as exc:

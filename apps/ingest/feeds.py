@@ -1,0 +1,115 @@
+"""Feeds: raw rows in fast, folded into the live spine by the tick.
+
+An ingest endpoint only checks a batch, stores its raw rows and marks the minutes they fall in (one
+FeedMinute per feed and minute, in the same transaction). About once a second the live tick hands each
+feed its marked minutes as time spans; the feed's aggregator recomputes those minutes from the raw rows
+and *replaces* what it computed before — so a late reading, a re-sent batch or a tick that runs twice
+never counts anything twice.
+
+A domain registers its feed in its AppConfig.ready():
+
+    register_feed(Feed(key="traffic.readings", aggregate=traffic_readings_aggregate))
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+
+from apps.core.bulk import bulk_insert
+from apps.ingest.models import FeedMinute
+
+logger = logging.getLogger(__name__)
+
+MINUTE = timedelta(minutes=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Span = tuple[datetime, datetime]  # [start, end), whole minutes
+
+
+@dataclass(frozen=True)
+class Feed:
+    key: str
+    # Recompute everything derived from the raw rows observed within these spans.
+    aggregate: Callable[[list[Span]], None]
+
+
+_FEEDS: dict[str, Feed] = {}
+
+
+def register_feed(feed: Feed) -> None:
+    _FEEDS[feed.key] = feed
+
+
+def get_feed(key: str) -> Feed | None:
+    return _FEEDS.get(key)
+
+
+def feed_minutes_mark(*, feed: str, minutes: Iterable[datetime]) -> None:
+    """Mark minutes of a feed for the tick. Call inside the transaction that stores the raw rows."""
+    adapt = connection.ops.adapt_datetimefield_value
+    bulk_insert(
+        table=FeedMinute._meta.db_table,
+        columns=["feed", "minute"],
+        pg_types=["text", "timestamptz"],
+        rows=[(feed, adapt(minute)) for minute in set(minutes)],
+        on_conflict="ON CONFLICT (feed, minute) DO NOTHING",
+    )
+
+
+def feeds_aggregate(*, limit: int = 1440) -> int:
+    """Fold marked minutes into the live spine, oldest marks first; returns how many minutes were folded.
+
+    Each feed's minutes are taken and recomputed in one transaction: if its aggregator fails, the marks
+    stay for the next tick and the other feeds go on.
+    """
+    by_feed: dict[str, list[int]] = defaultdict(list)
+    for pk, key in FeedMinute.objects.order_by("id").values_list("id", "feed")[:limit]:
+        by_feed[key].append(pk)
+    done = 0
+    for key, ids in by_feed.items():
+        feed = _FEEDS.get(key)
+        if feed is None:
+            logger.warning("feed minutes of an unregistered feed %s are kept until it is registered", key)
+            continue
+        try:
+            with transaction.atomic():
+                marks = FeedMinute.objects.filter(id__in=ids)
+                if connection.features.has_select_for_update_skip_locked:
+                    marks = marks.select_for_update(skip_locked=True)
+                taken = list(marks.values_list("id", "minute"))  # without those another tick holds
+                FeedMinute.objects.filter(id__in=[pk for pk, _minute in taken]).delete()
+                minutes = [minute for _pk, minute in taken]
+                if minutes:
+                    feed.aggregate(minute_spans(minutes))
+        except Exception:
+            logger.exception("feed %s could not be aggregated; its minutes stay marked", key)
+            continue
+        done += len(minutes)
+    return done
+
+
+def minute_spans(minutes: Iterable[datetime]) -> list[Span]:
+    """Minutes as the fewest [start, end) spans: 10:00, 10:01, 10:05 → [10:00, 10:02), [10:05, 10:06)."""
+    return _merged((minute, minute + MINUTE) for minute in minutes)
+
+
+def spans_widened(spans: Iterable[Span], unit: timedelta) -> list[Span]:
+    """Spans widened to whole units (counted from the Unix epoch, UTC) and merged:
+    [10:05, 10:07), [10:50, 11:02) widened to hours → [10:00, 12:00)."""
+    return _merged((start - (start - EPOCH) % unit, end + (EPOCH - end) % unit) for start, end in spans)
+
+
+def _merged(spans: Iterable[Span]) -> list[Span]:
+    merged: list[list[datetime]] = []
+    for start, end in sorted(spans):
+        if merged and merged[-1][1] >= start:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
