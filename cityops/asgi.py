@@ -4,7 +4,9 @@ Websocket routes are collected from every installed app that has a `routing` mod
 adds its routes without editing this file.
 """
 
+import itertools
 import os
+from collections.abc import AsyncIterator, Iterator
 
 import django
 from asgiref.sync import sync_to_async
@@ -28,7 +30,18 @@ class DjangoHttp(ASGIHandler):
         self.load_middleware(is_async=False)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        if response.streaming and not response.is_async:
+            # Files (static assets through WhiteNoise, downloads) stream in 64 KiB reads off the event
+            # loop, instead of Django reading the whole file into memory first.
+            response.streaming_content = _read_ahead(iter(response.streaming_content))
+        return response
+
+
+async def _read_ahead(parts: Iterator[bytes], per_read: int = 16) -> AsyncIterator[bytes]:
+    read = sync_to_async(lambda: list(itertools.islice(parts, per_read)), thread_sensitive=False)
+    while batch := await read():
+        yield b"".join(batch)
 
 
 django_asgi_app = DjangoHttp()

@@ -28,7 +28,7 @@ class PlotlyJsFinder(BaseFinder):
 
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
         if path != PLOTLY_JS_STATIC_PATH:
-            return [] if find_all else ""
+            return []  # Django's "no match" either way ("" would count as a match of an empty path)
         match = str(PLOTLY_JS_DIR / "plotly.min.js")
         return [match] if find_all else match
 

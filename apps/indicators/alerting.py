@@ -5,7 +5,7 @@ Every transition is audited with log_action and published on the alerts stream a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,16 @@ WORKFLOW = Workflow(
     },
     refusal=gettext_lazy("an alert that is %(status)s cannot be %(done)s"),
 )
+
+
+# Domain apps follow verdicts on alerts about their things, e.g. a traffic incident confirmed on site.
+VerdictListener = Callable[[Alert, str, Any], None]
+_VERDICT_LISTENERS: dict[str, list[VerdictListener]] = {}
+
+
+def register_verdict_listener(*, kind: str, listener: VerdictListener) -> None:
+    """Call `listener(alert, verdict, user)` in the verdict's transaction for alerts of this kind."""
+    _VERDICT_LISTENERS.setdefault(kind, []).append(listener)
 
 
 def _publish(alert: Alert, event: str) -> None:
@@ -152,6 +162,8 @@ def alert_record_verdict(
     alert.details = {**alert.details, "verdict": details or {}}
     alert.save()
     log_action(alert, "indicators.alert.verdict", user=user, data={"verdict": verdict})
+    for listener in _VERDICT_LISTENERS.get(alert.kind, []):
+        listener(alert, verdict, user)
     _publish(alert, "verdict")
     return alert
 

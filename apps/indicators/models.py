@@ -84,6 +84,7 @@ class Alert(BaseModel):
         DATA_SOURCE = "data_source", _("Data source failure")
         GRIEVANCE_OVERDUE = "grievance_overdue", _("Grievance overdue")
         DISCREPANCY = "discrepancy", _("Sources disagree")
+        INCIDENT = "incident", _("Reported incident")
 
     class Severity(models.TextChoices):
         WARNING = "warning", _("Warning")

@@ -21,6 +21,10 @@ class TrafficConfig(AppConfig):
         from apps.traffic.simulator import step
 
         register_feed(Feed(key=FEED, aggregate=traffic_readings_aggregate))
+        from apps.indicators.alerting import register_verdict_listener
+        from apps.traffic.incidents import incident_follow_verdict
+
+        register_verdict_listener(kind="incident", listener=incident_follow_verdict)
 
         register_demo_seeder(DemoSeeder(name="traffic.demo_roads", order=40, seed=seed_demo_traffic))
         from apps.traffic.roles import TRAFFIC_ROLE_PERMISSIONS

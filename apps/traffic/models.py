@@ -133,6 +133,15 @@ class TrafficIncident(BaseModel):
     reported_at = models.DateTimeField(_("reported at"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    # Sent for verification on site: the alert field officers answer with a verdict.
+    verification_alert = models.OneToOneField(
+        "indicators.Alert",
+        verbose_name=_("verification alert"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="traffic_incident",
+    )
 
     class Meta:
         verbose_name = _("traffic incident")

@@ -43,7 +43,9 @@ def segment_congestion(*, now: datetime | None = None) -> dict[str, dict[str, An
 
 
 def incident_list_for_user(*, user: Any, open_only: bool = True) -> QuerySet[TrafficIncident]:
-    incidents = regions_scope(TrafficIncident.objects.select_related("segment", "region"), user=user, field="region")
+    incidents = regions_scope(
+        TrafficIncident.objects.select_related("segment", "region", "verification_alert"), user=user, field="region"
+    )
     if open_only:
         incidents = incidents.filter(status__in=[TrafficIncident.Status.REPORTED, TrafficIncident.Status.CONFIRMED])
     return incidents.order_by("-reported_at")

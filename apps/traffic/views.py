@@ -75,6 +75,7 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
             "figure": json.loads(pio.to_json(figure)) if figure else None,
             "trend": json.loads(pio.to_json(trend_figure)) if trend_figure else None,
             "can_handle": request.user.has_perm("traffic.change_trafficincident"),
+            "can_dispatch": request.user.has_perms(["traffic.change_trafficincident", "indicators.dispatch_alert"]),
             "strings": {"failed": _("The action failed: %(reason)s")},
         },
     )

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from apps.ingest import batches
 from apps.ingest.batches import Batch, BatchInvalid, BatchTooLarge, Column, batch_of_rows, batch_parse
@@ -24,6 +25,12 @@ def _parse(rows, *, content_type="application/json", **kwargs):
 
 def _row(**overrides):
     return {"code": "A", "at": "2026-11-29T16:00:00+08:00", "level": 12.5, "count": 3, **overrides}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

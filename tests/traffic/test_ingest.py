@@ -21,9 +21,10 @@ def reading(sensor="L1", minutes_ago=1, **overrides):
     return row
 
 
-def post(client, token, rows, content_type="application/json"):
+def post(client, token, rows, content_type="application/json", language="en"):
     body = rows if isinstance(rows, str) else json.dumps(rows)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers["HTTP_ACCEPT_LANGUAGE"] = language
     return client.post(URL, data=body, content_type=content_type, **headers)
 
 
@@ -98,6 +99,16 @@ def test_one_bad_row_rejects_the_whole_batch_and_says_why(client, network, row, 
     assert {"index": 1, "field": field, "message": message} in response.json()["errors"]
     assert TrafficReading.objects.count() == 0
     assert IndicatorValue.objects.count() == PendingRollup.objects.count() == FeedMinute.objects.count() == 0
+
+
+def test_problems_are_told_in_the_senders_language(client, network):
+    response = post(client, network["loops"], [reading("NOPE", speed_kmh=-1)], language="zh-hans")
+
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "sensor", "message": "未知传感器，或不属于该令牌的数据源"},
+        {"index": 0, "field": "speed_kmh", "message": "不能小于 0"},
+    ]
+    assert response.json()["detail"] == "本批数据有 2 处问题，未存储任何数据"
 
 
 def test_every_bad_row_is_listed(client, network):

@@ -12,4 +12,9 @@ urlpatterns = [
     path("traffic/incidents/<int:pk>/confirm", views.IncidentConfirmApi.as_view(), name="incident-confirm"),
     path("traffic/incidents/<int:pk>/clear", views.IncidentClearApi.as_view(), name="incident-clear"),
     path("traffic/incidents/<int:pk>/dismiss", views.IncidentDismissApi.as_view(), name="incident-dismiss"),
+    path(
+        "traffic/incidents/<int:pk>/request-verification",
+        views.IncidentRequestVerificationApi.as_view(),
+        name="incident-request-verification",
+    ),
 ]

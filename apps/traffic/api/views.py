@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
 from apps.ingest.batches import BatchInvalid, BatchTooLarge
 from apps.traffic import selectors
-from apps.traffic.incidents import incident_transition
+from apps.traffic.incidents import incident_request_verification, incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
 from apps.traffic.services import traffic_readings_ingest
 
@@ -61,14 +61,22 @@ class TrafficReadingIngestApi(APIView):
         return Response(result, status=status.HTTP_201_CREATED)
 
 
+class VerificationSerializer(serializers.Serializer):
+    alert = serializers.IntegerField(source="id")
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField(source="verification_requested_at")
+    verified_at = serializers.DateTimeField()
+
+
 class IncidentOutputSerializer(serializers.ModelSerializer):
     segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    verification = VerificationSerializer(source="verification_alert", read_only=True, allow_null=True)
 
     class Meta:
         model = TrafficIncident
         fields = ["id", "kind", "severity", "status", "source", "lon", "lat", "segment", "region", "description",
-                  "reported_at", "confirmed_at", "cleared_at"]  # fmt: skip
+                  "reported_at", "confirmed_at", "cleared_at", "verification"]  # fmt: skip
 
 
 class SensorOutputSerializer(serializers.ModelSerializer):
@@ -100,16 +108,16 @@ def _page(view: APIView, request: Request, queryset: Any, serializer: Any) -> Re
 
 
 class _StaffApi(APIView):
-    permission = ""
+    permissions: tuple[str, ...] = ()
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        if not request.user.has_perm(self.permission):
+        if not request.user.has_perms(self.permissions):
             self.permission_denied(request)
 
 
 class IncidentListApi(_StaffApi):
-    permission = "traffic.view_trafficincident"
+    permissions = ("traffic.view_trafficincident",)
 
     @extend_schema(parameters=[IncidentFilterSerializer], responses=IncidentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -122,7 +130,7 @@ class IncidentListApi(_StaffApi):
 
 
 class IncidentTransitionApi(_StaffApi):
-    permission = "traffic.change_trafficincident"
+    permissions = ("traffic.change_trafficincident",)
     action = ""
 
     @extend_schema(request=None, responses=IncidentOutputSerializer)
@@ -146,8 +154,28 @@ class IncidentDismissApi(IncidentTransitionApi):
     action = "dismiss"
 
 
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class IncidentRequestVerificationApi(_StaffApi):
+    """Send an incident to the field officers of its area, to be checked in person."""
+
+    permissions = ("traffic.change_trafficincident", "indicators.dispatch_alert")
+
+    @extend_schema(request=NoteSerializer, responses=IncidentOutputSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        incident = selectors.incident_list_for_user(user=request.user, open_only=False).filter(pk=pk).first()
+        if incident is None:
+            raise Http404
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = incident_request_verification(incident=incident, user=request.user, note=body.validated_data["note"])
+        return Response(IncidentOutputSerializer(incident).data)
+
+
 class SensorListApi(_StaffApi):
-    permission = "traffic.view_trafficsensor"
+    permissions = ("traffic.view_trafficsensor",)
 
     @extend_schema(responses=SensorOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -157,7 +185,7 @@ class SensorListApi(_StaffApi):
 
 
 class SegmentListApi(_StaffApi):
-    permission = "traffic.view_roadsegment"
+    permissions = ("traffic.view_roadsegment",)
 
     @extend_schema(responses=SegmentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -167,7 +195,7 @@ class SegmentListApi(_StaffApi):
 
 
 class SegmentCongestionApi(_StaffApi):
-    permission = "traffic.view_roadsegment"
+    permissions = ("traffic.view_roadsegment",)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="{segment: {index, band, speed_kmh, at}} now.")
     def get(self, request: Request) -> Response:
