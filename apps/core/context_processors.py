@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from apps.core.simulation import simulation_active
@@ -14,5 +15,6 @@ def cityops(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_surfaces": [s for s in surfaces_for_user(user) if s.in_nav],
         "plotly_js": PLOTLY_JS_STATIC_PATH,
+        "city_time_zone": settings.TIME_ZONE,
         "simulated_data": simulation_active(),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils import timezone
 
 from apps.regions.charts import OFFICE_MAP_STYLE, map_view
 
@@ -95,7 +96,11 @@ def segment_map(
 def trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.Figure:
     figure = go.Figure(
         go.Scatter(
-            x=[p["bucket_start"] for p in points], y=[p["value"] for p in points], mode="lines", line={"width": 2}
+            # On the city's clock, as the rest of the page (Plotly would show the UTC wall time otherwise).
+            x=[timezone.localtime(p["bucket_start"]).replace(tzinfo=None) for p in points],
+            y=[p["value"] for p in points],
+            mode="lines",
+            line={"width": 2},
         )
     )
     figure.update_layout(

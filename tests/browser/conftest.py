@@ -76,8 +76,9 @@ class PageProbe:
 def open_page(browser: Any) -> Iterator[Any]:
     contexts = []
 
-    def make(*, width: int, height: int, locale: str = "zh-CN") -> PageProbe:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    def make(*, width: int, height: int, locale: str = "zh-CN", timezone_id: str | None = None) -> PageProbe:
+        options = {"timezone_id": timezone_id} if timezone_id else {}
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale, **options)
         contexts.append(context)
         return PageProbe(context.new_page())
 

@@ -122,3 +122,23 @@ def test_kiosk_wall_survives_a_server_restart(live_server_factory, cast, observe
     assert clock.startswith(str(timezone.localdate().year))  # the wall clock runs on, whatever the link does
     assert probe.page.evaluate("document.body.classList.contains('kiosk')")
     assert probe.page.locator(".actions button").first.is_visible() is False
+
+
+def test_the_wall_reads_the_citys_clock_whatever_the_browsers_zone(asgi_server, cast, observe, open_page):
+    # given a browser set to New York (13 hours from the demo city's Asia/Shanghai)
+    _history(observe)
+    base = f"http://{asgi_server}"
+    probe = open_page(width=1920, height=1080, timezone_id="America/New_York")
+    probe.sign_in(base, "command")
+
+    # when the wall opens
+    probe.page.goto(f"{base}/wall/")
+    probe.page.locator('.tile[data-indicator="test.load"] .num').wait_for(timeout=15000)
+    clock = probe.page.locator('[data-role="clock"]').inner_text()
+    updated = probe.page.locator('.tile[data-indicator="test.load"]').inner_text()
+
+    # then the header clock and the tiles' "updated at" are on the city's clock
+    city_now = timezone.localtime()
+    hours = {f"{(city_now + timedelta(minutes=m)).hour:02d}:" for m in (-1, 0, 1)}
+    assert any(f" {hour}" in clock or clock.startswith(hour) for hour in hours), clock
+    assert any(hour in updated for hour in hours), updated

@@ -1,5 +1,5 @@
 // The command wall: live tiles, map, trend and alert feed over one websocket; kiosk mode rotates.
-import { Live, csrfToken, escapeHtml, formatTime, pick, sparkline } from "../lib/live.js";
+import { Live, cityClock, csrfToken, escapeHtml, formatDateTime, formatTime, pick, sparkline } from "../lib/live.js";
 import { fitMapView } from "../lib/mapview.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
@@ -105,13 +105,6 @@ function drawMap() {
   window.Plotly.react("wall-map", figure.data, figure.layout, { displayModeBar: false, responsive: true });
 }
 
-function localTime(iso) {
-  // Plotly ignores offsets in date strings: give it the wall's local clock time, like the header shows.
-  const d = new Date(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
 function drawTrend() {
   const panel = document.querySelector(".trend-panel");
   panel.hidden = !state.selected;
@@ -122,10 +115,10 @@ function drawTrend() {
   const lines = [];
   for (const [level, color] of [["warning", "#ffb300"], ["critical", "#ff4d4f"]]) {
     if (indicator && indicator[level] !== null && points.length) {
-      lines.push({ x: [localTime(points[0][0]), localTime(points[points.length - 1][0])], y: [indicator[level], indicator[level]], mode: "lines", line: { color, dash: "dot", width: 1 }, hoverinfo: "skip" });
+      lines.push({ x: [cityClock(points[0][0]), cityClock(points[points.length - 1][0])], y: [indicator[level], indicator[level]], mode: "lines", line: { color, dash: "dot", width: 1 }, hoverinfo: "skip" });
     }
   }
-  const data = [{ x: points.map((p) => localTime(p[0])), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
+  const data = [{ x: points.map((p) => cityClock(p[0])), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
   const layout = {
     margin: { l: 3 * chartFont(), r: 8, t: 4, b: 2.5 * chartFont() },
     paper_bgcolor: "rgba(0,0,0,0)",
@@ -314,7 +307,7 @@ live.subscribe("alerts", {}, { snapshot: onAlertsSnapshot, delta: onAlertsDelta 
 
 // Clock, and staleness that grows while no data arrives.
 function everySecond() {
-  $('[data-role="clock"]').textContent = new Date().toLocaleString(document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-GB", { hour12: false });
+  $('[data-role="clock"]').textContent = formatDateTime(new Date());
   for (const tile of state.tiles.values()) {
     const element = document.querySelector(`.tile[data-indicator="${CSS.escape(tile.indicator)}"]`);
     if (element) element.classList.toggle("stale", isStale(tile));

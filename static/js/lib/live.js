@@ -107,8 +107,28 @@ export function sparkline(points, width = 120, height = 28) {
   return `<svg class="spark" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" aria-hidden="true"><polyline points="${coords.join(" ")}"/></svg>`;
 }
 
+// Times read in the city's time zone (the server's TIME_ZONE), whatever the browser's clock zone is:
+// the wall, the region pages and server-rendered pages then agree.
+export const cityTimeZone = document.documentElement.dataset.timeZone || undefined;
+const pageLocale = () => (document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-GB");
+
 export function formatTime(date) {
-  return date.toLocaleTimeString(document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-GB", { hour12: false });
+  return date.toLocaleTimeString(pageLocale(), { hour12: false, timeZone: cityTimeZone });
+}
+
+export function formatDateTime(date) {
+  return date.toLocaleString(pageLocale(), { hour12: false, timeZone: cityTimeZone });
+}
+
+const clockParts = new Intl.DateTimeFormat("en-CA", {
+  timeZone: cityTimeZone, year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
+
+export function cityClock(iso) {
+  // "YYYY-MM-DD HH:MM:SS" on the city's clock: Plotly ignores offsets in date strings.
+  const parts = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 export function pick(obj, field) {
