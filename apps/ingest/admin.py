@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.ingest.models import IngestToken
+from apps.ingest.models import FeedMinute, IngestToken
 
 
 @admin.register(IngestToken)
@@ -25,3 +25,19 @@ class IngestTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[IngestToken]) -> None:
         queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+@admin.register(FeedMinute)
+class FeedMinuteAdmin(admin.ModelAdmin):
+    """Minutes stored by ingest and not yet folded into the live spine: normally empty within a second.
+    A list that stays long means a feed's aggregation fails (see the server log)."""
+
+    list_display = ["feed", "minute"]
+    list_filter = ["feed"]
+    date_hierarchy = "minute"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: FeedMinute | None = None) -> bool:
+        return False

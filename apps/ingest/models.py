@@ -33,10 +33,12 @@ class FeedMinute(models.Model):
     Written in the same transaction as the raw rows; the live tick takes it and recomputes the minute.
     """
 
-    feed = models.CharField(max_length=64)
-    minute = models.DateTimeField()
+    feed = models.CharField(_("feed"), max_length=64)
+    minute = models.DateTimeField(_("minute"))
 
     class Meta:
+        verbose_name = _("minute waiting for the live spine")
+        verbose_name_plural = _("minutes waiting for the live spine")
         constraints = [models.UniqueConstraint(fields=["feed", "minute"], name="feedminute_unique")]
 
     def __str__(self) -> str:

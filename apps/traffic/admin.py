@@ -43,4 +43,4 @@ class TrafficIncidentAdmin(admin.ModelAdmin):
     date_hierarchy = "reported_at"
     list_select_related = ["segment", "region"]
     raw_id_fields = ["segment", "region"]
-    readonly_fields = ["reported_at", "confirmed_at", "cleared_at", "created_at", "updated_at"]
+    readonly_fields = ["reported_at", "confirmed_at", "cleared_at", "verification_alert", "created_at", "updated_at"]
