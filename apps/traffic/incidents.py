@@ -77,7 +77,7 @@ def incident_request_verification(*, incident: TrafficIncident, user: Any = None
     on the wall and region pages and in the verification lists, and a field verdict on it moves the
     incident (confirmed on site → confirmed; contradicted → dismissed, or cleared if it was confirmed).
     """
-    incident = TrafficIncident.objects.select_for_update().select_related("region").get(pk=incident.pk)
+    incident = TrafficIncident.objects.select_for_update(of=("self",)).select_related("region").get(pk=incident.pk)
     if incident.status not in (S.REPORTED, S.CONFIRMED):
         raise ApplicationError(
             _("an incident that is %(status)s cannot be sent for verification")
