@@ -160,6 +160,10 @@ class LiveServer:
 def live_server_factory(transactional_db: Any) -> Any:
     servers: list[LiveServer] = []
 
+    from django.utils import timezone
+
+    started = timezone.now()
+
     def make(*, scheduler: bool = False) -> LiveServer:
         server = LiveServer(scheduler=scheduler)
         server.start()
@@ -169,7 +173,7 @@ def live_server_factory(transactional_db: Any) -> Any:
     yield make
     for server in servers:
         server.stop()
-    _close_server_thread_connections()
+    _close_server_thread_connections(since=started)
 
 
 @pytest.fixture
@@ -178,15 +182,20 @@ def asgi_server(live_server_factory: Any) -> str:
     return live_server_factory().address
 
 
-def _close_server_thread_connections() -> None:
-    """Connections opened by the server's worker threads outlive it; end them so the test DB can be dropped."""
+def _close_server_thread_connections(*, since: Any) -> None:
+    """Connections opened by the server's worker threads outlive it; end them so the test DB can be dropped.
+
+    Only those opened since the server started: the main thread may hold two connections of its own (one
+    while an event loop runs on it, as under Playwright, one when none does), and both must survive.
+    """
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start >= %s",
+                [since],
             )
 
 
