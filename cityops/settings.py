@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "apps.dashboards",
     "apps.ingest",
     "apps.traffic",
+    "apps.environment",
 ]
 
 MIDDLEWARE = [

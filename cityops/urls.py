@@ -1,17 +1,31 @@
+"""URLs: each project app's pages (`apps/<app>/urls.py`, under its AppConfig's `url_prefix`, by default
+its label) and REST API (`apps/<app>/api/urls.py`, under /api/v1/) are collected here, so a new domain
+adds its URLs without editing this file."""
+
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+
+def _app_urls() -> list:
+    pages, api = [], []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("apps."):
+            continue
+        if find_spec(f"{config.name}.urls"):
+            pages.append(path(getattr(config, "url_prefix", f"{config.label}/"), include(f"{config.name}.urls")))
+        if find_spec(f"{config.name}.api") and find_spec(f"{config.name}.api.urls"):
+            api.append(path("api/v1/", include(f"{config.name}.api.urls")))
+    return pages + api
+
+
 urlpatterns = [
-    path("", include("apps.core.urls")),
-    path("accounts/", include("apps.accounts.urls")),
-    path("", include("apps.dashboards.urls")),
-    path("traffic/", include("apps.traffic.urls")),
-    path("api/v1/", include("apps.regions.api.urls")),
-    path("api/v1/", include("apps.indicators.api.urls")),
-    path("api/v1/", include("apps.traffic.api.urls")),
+    *_app_urls(),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
+    url_prefix = ""  # its pages sit at the root
     verbose_name = _("Core")
 
     def ready(self) -> None:
