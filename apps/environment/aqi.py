@@ -219,6 +219,8 @@ def standard_for(moment: datetime) -> str:
 
 def exact(value: Any) -> Fraction:
     """A concentration as an exact number, through its decimal text (so 2.2 is 11/5, not a binary float)."""
+    if isinstance(value, Fraction):
+        return value
     if isinstance(value, bool):
         raise InvalidOperation
     number = Decimal(str(value).strip())
