@@ -7,7 +7,9 @@ screen then says plainly that it shows simulated data, so invented numbers never
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,3 +67,23 @@ def simulators_run(*, now: datetime | None = None) -> dict[str, int]:
         except Exception:  # a broken simulator must not stop the others
             logger.exception("simulator %s failed", simulator.name)
     return produced
+
+
+# --- Shared shapes for simulators ------------------------------------------------------------------------
+
+
+def stable_noise(key: str) -> float:
+    """A stable pseudo-random number in [-1, 1] for a key (the same key gives the same number)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") / 2**31 - 1
+
+
+def city_activity(local: datetime) -> float:
+    """0 (night) to 1 (rush hour): the city's traffic-shaped rhythm by local time and day of week."""
+    hour = local.hour + local.minute / 60
+    weekday = local.weekday() < 5
+    morning = math.exp(-(((hour - 8.2) / 0.9) ** 2))
+    evening = math.exp(-(((hour - 18.2) / 1.0) ** 2))
+    daytime = 0.45 if 7 <= hour <= 21 else 0.12
+    peaks = (morning + evening) if weekday else 0.45 * math.exp(-(((hour - 15) / 3) ** 2))
+    return min(1.0, daytime + 0.55 * peaks)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,16 @@ class EnvironmentConfig(AppConfig):
     name = "apps.environment"
     label = "environment"
     verbose_name = _("Environment")
+
+    def ready(self) -> None:
+        from apps.core.demo import DemoSeeder, register_demo_seeder
+        from apps.core.simulation import Simulator, register_simulator
+        from apps.environment import indicators  # noqa: F401  (registers the environment indicators)
+        from apps.environment.demo import seed_demo_environment
+        from apps.environment.services import FEED, environment_readings_aggregate
+        from apps.environment.simulator import step
+        from apps.ingest.feeds import Feed, register_feed
+
+        register_feed(Feed(key=FEED, aggregate=environment_readings_aggregate))
+        register_demo_seeder(DemoSeeder(name="environment.demo_stations", order=45, seed=seed_demo_environment))
+        register_simulator(Simulator(name="environment.stations", every=timedelta(seconds=60), step=step))

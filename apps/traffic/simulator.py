@@ -7,14 +7,13 @@ sensor and minute (a hash, not a random stream), so a restarted demo continues s
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from datetime import datetime, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.simulation import city_activity, stable_noise
 from apps.indicators.models import DataSource
 from apps.ingest.batches import MAX_ROWS
 from apps.traffic.demo import SOURCE_CODE
@@ -25,21 +24,8 @@ from apps.traffic.services import traffic_readings_ingest
 BACKFILL = timedelta(minutes=20)  # on a fresh start, fill the last minutes so sparklines have a shape
 
 
-def _noise(key: str) -> float:
-    """A stable pseudo-random number in [-1, 1] for a key."""
-    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big") / 2**31 - 1
-
-
-def demand(local: datetime) -> float:
-    """0 (empty roads) to 1 (peak) by local time of day and day of week."""
-    hour = local.hour + local.minute / 60
-    weekday = local.weekday() < 5
-    morning = math.exp(-(((hour - 8.2) / 0.9) ** 2))
-    evening = math.exp(-(((hour - 18.2) / 1.0) ** 2))
-    daytime = 0.45 if 7 <= hour <= 21 else 0.12
-    peaks = (morning + evening) if weekday else 0.45 * math.exp(-(((hour - 15) / 3) ** 2))
-    return min(1.0, daytime + 0.55 * peaks)
+_noise = stable_noise
+demand = city_activity  # 0 (empty roads) to 1 (peak) by local time of day and day of week
 
 
 INCIDENT_BLOCK = timedelta(minutes=30)

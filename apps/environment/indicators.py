@@ -1,0 +1,62 @@
+"""The environment indicators, registered with the live spine from AppConfig.ready()."""
+
+from datetime import timedelta
+
+from apps.indicators.registry import Indicator, register_indicator
+
+AQI = register_indicator(
+    Indicator(
+        code="environment.aqi",
+        domain="environment",
+        name_zh="空气质量指数",
+        name_en="Air quality index",
+        unit="AQI",
+        aggregation="last",  # the station's latest real-time AQI in the bucket
+        rollup="mean",
+        bad_direction="high",
+        warning=101,  # lightly polluted and worse
+        critical=201,  # heavily polluted and worse
+        min_duration=timedelta(minutes=30),
+        resolve_after=timedelta(hours=1),
+        stale_after=timedelta(hours=2),
+        decimals=0,
+        order=30,
+    )
+)
+PM25 = register_indicator(
+    Indicator(
+        code="environment.pm25",
+        domain="environment",
+        name_zh="PM2.5",
+        name_en="PM2.5",
+        unit="µg/m³",
+        aggregation="last",
+        rollup="mean",
+        bad_direction="high",
+        warning=75,  # the 24-hour limit of GB 3095-2012 grade II
+        critical=150,
+        min_duration=timedelta(minutes=30),
+        resolve_after=timedelta(hours=1),
+        stale_after=timedelta(hours=2),
+        decimals=0,
+        order=31,
+    )
+)
+NOISE_OVER = register_indicator(
+    Indicator(
+        code="environment.noise_over_limit",
+        domain="environment",
+        name_zh="噪声超标",
+        name_en="Noise over the limit",
+        unit="dB(A)",
+        aggregation="max",
+        rollup="max",
+        bad_direction="high",
+        warning=0.1,  # any amount above the zone's day or night limit (GB 3096-2008)
+        critical=5,
+        min_duration=timedelta(minutes=30),
+        resolve_after=timedelta(hours=1),
+        stale_after=timedelta(hours=2),
+        order=32,
+    )
+)

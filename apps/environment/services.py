@@ -1,0 +1,192 @@
+"""Environment ingest: station hourly means checked and stored in bulk; the tick folds them into the spine.
+
+One endpoint takes air and noise rows: `{"station", "observed_at", "pm25", "pm10", "so2", "no2", "o3", "co"}`
+(any pollutant may be missing, at least one present) or `{"station", "observed_at", "leq"}` for a noise
+station. `observed_at` is the end of the averaging hour. Same guarantees as every feed (apps/ingest): per-source
+tokens, idempotent on (station, observed_at), whole-batch rejection listing every bad row, one bulk write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.bulk import bulk_insert_new
+from apps.environment.aqi import standard_for
+from apps.environment.models import AirReading, NoiseReading, Station
+from apps.environment.reports import realtime_report
+from apps.indicators.health import SensorReading, sensor_states_advance
+from apps.indicators.models import DataSource, SourceSensor
+from apps.indicators.services import Observation, indicator_minutes_put
+from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
+from apps.ingest.feeds import Span, feed_minutes_mark
+
+FEED = "environment.readings"
+POLLUTANTS = ["pm25", "pm10", "so2", "no2", "o3", "co"]
+# Above these a value is physically implausible for an hourly mean: stored, but the station is flagged.
+PLAUSIBLE_MAX = {"pm25": 1000, "pm10": 2000, "so2": 3000, "no2": 2000, "o3": 1500, "co": 100, "leq": 140}
+
+READING_COLUMNS = [
+    Column("station", "text"),
+    Column("observed_at", "time"),
+    *[Column(name, "number", required=False, minimum=0) for name in POLLUTANTS],
+    Column("leq", "number", required=False, minimum=0),
+]
+
+# GB 3096-2008 limits, dB(A): (day 06–22, night 22–06) per functional zone.
+NOISE_LIMITS = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a": (70, 55), "4b": (70, 60)}
+
+
+def environment_readings_ingest(
+    *, source: DataSource, body: bytes | None = None, content_type: str = "application/json", rows: Any = None
+) -> dict[str, int]:
+    """Store a batch of station readings from one source; returns {"accepted", "duplicates"}."""
+    stations = {s.code: s for s in Station.objects.filter(source=source)}
+
+    def check(batch: Batch) -> list[RowError]:
+        return _row_rules(batch, stations)
+
+    if body is not None:
+        batch = batch_parse(body=body, content_type=content_type, columns=READING_COLUMNS, check=check)
+    else:
+        batch = batch_of_rows(rows=rows or [], columns=READING_COLUMNS, check=check)
+    return _store(batch, stations)
+
+
+def _row_rules(batch: Batch, stations: dict[str, Station]) -> list[RowError]:
+    errors = []
+    for index, code in enumerate(batch["station"]):
+        if code is None:
+            continue
+        station = stations.get(code)
+        if station is None:
+            errors.append(RowError(index, "station", _("unknown station, or not one of this token's source")))
+            continue
+        air = [name for name in POLLUTANTS if batch[name][index] is not None]
+        if station.kind == Station.Kind.NOISE:
+            if batch["leq"][index] is None:
+                errors.append(RowError(index, "leq", _("a noise station's reading needs leq")))
+            for name in air:
+                errors.append(RowError(index, name, _("a noise station measures no pollutants")))
+        else:
+            if batch["leq"][index] is not None:
+                errors.append(RowError(index, "leq", _("an air station measures no noise")))
+            if not air:
+                errors.append(RowError(index, "pm25", _("give at least one pollutant")))
+    return errors
+
+
+@transaction.atomic
+def _store(batch: Batch, stations: dict[str, Station]) -> dict[str, int]:
+    if not batch.size:
+        return {"accepted": 0, "duplicates": 0}
+    adapt = connection.ops.adapt_datetimefield_value
+    air = [i for i, code in enumerate(batch["station"]) if stations[code].kind == Station.Kind.AIR]
+    noise = [i for i, code in enumerate(batch["station"]) if stations[code].kind == Station.Kind.NOISE]
+    accepted = 0
+    for rows, model, fields, types in (
+        (air, AirReading, POLLUTANTS, ["float8"] * len(POLLUTANTS)),
+        (noise, NoiseReading, ["leq"], ["float8"]),
+    ):
+        if not rows:
+            continue
+        accepted += bulk_insert_new(
+            table=model._meta.db_table,
+            columns=["station_id", "observed_at", *fields],
+            pg_types=["bigint", "timestamptz", *types],
+            values=[
+                [stations[batch["station"][i]].id for i in rows],
+                [adapt(batch["observed_at"][i]) for i in rows],
+                *[[batch[name][i] for i in rows] for name in fields],
+            ],
+            conflict=["station_id", "observed_at"],
+        )
+    if accepted:
+        feed_minutes_mark(feed=FEED, minutes={_minute(moment) for moment in batch["observed_at"]})
+    return {"accepted": accepted, "duplicates": batch.size - accepted}
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+# --- The tick: hourly means → AQI, PM2.5, noise over the limit, station health ------------------------------
+
+
+def environment_readings_aggregate(spans: list[Span]) -> None:
+    """Recompute the environment indicators and station health for every reading within the spans."""
+    stations = {s.id: s for s in Station.objects.select_related("source")}
+    if not stations:
+        return
+    observations: list[Observation] = []
+    health: dict[int, list[SensorReading]] = defaultdict(list)
+    first = min(start for start, _end in spans)
+    history = _air_history(first - timedelta(hours=24), max(end for _start, end in spans))
+    for start, end in spans:
+        for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
+            station = stations[reading.station_id]
+            present = [getattr(reading, name) for name in POLLUTANTS if getattr(reading, name) is not None]
+            health[station.source_id].append(_health(station, reading.observed_at, sum(present), reading))
+            observations += _air_observations(station, reading, history[station.id])
+        for reading in NoiseReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
+            station = stations[reading.station_id]
+            health[station.source_id].append(_health(station, reading.observed_at, reading.leq, reading))
+            if station.region_id is not None and station.zone in NOISE_LIMITS:
+                over = max(0.0, reading.leq - noise_limit(station.zone, reading.observed_at))
+                observations.append(Observation("environment.noise_over_limit", station.region_id,
+                                                reading.observed_at, round(over, 1)))  # fmt: skip
+    indicator_minutes_put(observations=observations)
+    sources = {s.source_id: s.source for s in stations.values()}
+    for source_id, readings in health.items():
+        sensor_states_advance(source=sources[source_id], readings=readings)
+
+
+def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, AirReading]]:
+    history: dict[int, dict[datetime, AirReading]] = defaultdict(dict)
+    for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
+        history[reading.station_id][reading.observed_at] = reading
+    return history
+
+
+def _air_observations(station: Station, reading: AirReading, history: dict[datetime, AirReading]) -> list[Observation]:
+    if station.region_id is None:
+        return []
+    standard = getattr(settings, "CITYOPS_AQI_STANDARD", "") or standard_for(reading.observed_at)
+    # The hourly means of the 24 hours up to this one (the same minute of each earlier hour).
+    hours = [history.get(reading.observed_at - timedelta(hours=ago)) for ago in range(23, -1, -1)]
+    series = {name: [getattr(h, name) if h else None for h in hours] for name in POLLUTANTS}
+    result = realtime_report(standard, series)
+    out = []
+    if result.aqi is not None:
+        out.append(Observation("environment.aqi", station.region_id, reading.observed_at, float(result.aqi)))
+    if reading.pm25 is not None:
+        out.append(Observation("environment.pm25", station.region_id, reading.observed_at, reading.pm25))
+    return out
+
+
+def _health(station: Station, at: datetime, value: float, reading: Any) -> SensorReading:
+    """For the station's health: a value that changes when any channel changes (a flat line is all of them
+    stuck), and whether every channel is physically plausible."""
+    fields = ["leq"] if station.kind == Station.Kind.NOISE else POLLUTANTS
+    in_range = all(getattr(reading, f) is None or getattr(reading, f) <= PLAUSIBLE_MAX[f] for f in fields)
+    return SensorReading(station.code, at, value, in_range)
+
+
+def noise_limit(zone: str, observed_at: datetime) -> float:
+    """The zone's limit for the hour ending at `observed_at`, by local time: day 06–22, night 22–06."""
+    start = timezone.localtime(observed_at - timedelta(hours=1))
+    day, night = NOISE_LIMITS[zone]
+    return day if 6 <= start.hour < 22 else night
+
+
+def station_register(*, station: Station) -> None:
+    """Make the station known to the data-source health checks."""
+    SourceSensor.objects.update_or_create(
+        source=station.source, code=station.code, defaults={"region_id": station.region_id}
+    )

@@ -1,0 +1,113 @@
+"""POST /api/v1/environment/readings and the tick: stored once, every bad row named, AQI and noise on the spine."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.dashboards.services import live_tick
+from apps.environment.models import AirReading, NoiseReading
+from apps.environment.services import noise_limit
+from apps.indicators.models import IndicatorValue, SourceSensor
+
+URL = "/api/v1/environment/readings"
+
+
+def _at(hours_ago=0):
+    return (timezone.now() - timedelta(hours=hours_ago)).replace(minute=0, second=0, microsecond=0)
+
+
+def post(client, token, rows):
+    return client.post(URL, data=json.dumps(rows), content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+
+
+def air(station="A1", at=None, **values):
+    return {"station": station, "observed_at": (at or _at()).isoformat(), "pm25": 80, "pm10": 120, "so2": 8,
+            "no2": 30, "o3": 60, "co": 0.6, **values}  # fmt: skip
+
+
+def test_air_and_noise_rows_are_stored_once(client, stations):
+    rows = [air(), {"station": "N1", "observed_at": _at().isoformat(), "leq": 52.5}]
+
+    first = post(client, stations["token"], rows)
+    again = post(client, stations["token"], rows)
+
+    assert (first.status_code, first.json()) == (201, {"accepted": 2, "duplicates": 0})
+    assert again.json() == {"accepted": 0, "duplicates": 2}
+    assert AirReading.objects.count() == NoiseReading.objects.count() == 1
+
+
+def test_a_missing_pollutant_is_fine(client, stations):
+    response = post(client, stations["token"], [air(so2=None, co=None)])
+
+    assert response.status_code == 201
+    assert AirReading.objects.get().so2 is None
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        (air("A9"), "station", "unknown station, or not one of this token's source"),
+        (air(pm25=-1), "pm25", "must be at least 0"),
+        (air(pm25=None, pm10=None, so2=None, no2=None, o3=None, co=None), "pm25", "give at least one pollutant"),
+        (air(leq=50), "leq", "an air station measures no noise"),
+        ({"station": "N1", "observed_at": _at().isoformat()}, "leq", "a noise station's reading needs leq"),
+        ({"station": "N1", "observed_at": _at().isoformat(), "leq": 50, "pm25": 3}, "pm25",
+         "a noise station measures no pollutants"),
+        (air(observed_at="2026-11-29T08:00:00"), "observed_at", "has no time zone (add Z or +08:00)"),
+    ],
+)  # fmt: skip
+def test_a_bad_row_rejects_the_batch_and_says_why(client, stations, row, field, message):
+    response = post(client, stations["token"], [air(at=_at(1)), row])
+
+    assert response.status_code == 400
+    assert {"index": 1, "field": field, "message": message} in response.json()["errors"]
+    assert AirReading.objects.count() == NoiseReading.objects.count() == 0
+
+
+def test_the_tick_turns_readings_into_aqi_pm25_and_station_health(client, stations):
+    post(client, stations["token"], [air()])
+
+    live_tick()
+
+    def value(indicator, code):
+        return IndicatorValue.objects.get(indicator=indicator, region__code=code, granularity="minute").last_value
+
+    # HJ 633-2026 real-time report: PM2.5 80 (1 h) → 119; the district and the city carry it up
+    assert value("environment.aqi", "W1") == 119
+    assert value("environment.aqi", "C") == 119
+    assert value("environment.pm25", "W1") == 80
+    assert SourceSensor.objects.get(code="A1").last_seen == _at()
+
+
+def test_noise_over_the_zone_limit_by_day_and_night(client, stations):
+    at = _at()
+    limit = noise_limit("1", at)
+    assert limit in (55, 45)  # zone 1: 55 by day, 45 at night
+    post(client, stations["token"], [{"station": "N1", "observed_at": at.isoformat(), "leq": limit + 3.5}])
+
+    live_tick()
+
+    over = IndicatorValue.objects.get(indicator="environment.noise_over_limit", region__code="E", granularity="minute")
+    assert over.last_value == 3.5
+
+
+def test_the_simulator_feeds_the_demo_stations_through_ingest(db):
+    from django.core.management import call_command
+
+    from apps.environment import simulator
+
+    call_command("seed_demo", stdout=io.StringIO())
+    AirReading.objects.all().delete()
+    NoiseReading.objects.all().delete()
+
+    produced = simulator.step(timezone.now())
+    live_tick()
+
+    assert produced == AirReading.objects.count() + NoiseReading.objects.count() > 0
+    assert IndicatorValue.objects.filter(indicator="environment.aqi", granularity="minute").exists()
+    values = AirReading.objects.values_list("pm25", flat=True)
+    assert all(0 < v < 400 for v in values)
