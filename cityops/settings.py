@@ -190,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=2),
         "options": {"expires": 5},
     },
+    # Open traffic incidents counted now and then as well as on every change: zero is a value, not a gap.
+    "traffic-open-incidents": {
+        "task": "apps.traffic.tasks.open_incidents_observe_task",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 60},
+    },
     # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
     "data-sources-check": {
         "task": "apps.indicators.tasks.data_sources_check_task",

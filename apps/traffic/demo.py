@@ -12,6 +12,7 @@ from apps.core.demo import DemoContext
 from apps.indicators.models import DataSource
 from apps.regions.models import Region
 from apps.regions.selectors import region_ids_for_points
+from apps.traffic.incidents import open_incidents_observe
 from apps.traffic.models import RoadSegment, TrafficSensor
 from apps.traffic.services import traffic_sensor_register
 
@@ -42,6 +43,7 @@ def seed_demo_traffic(context: DemoContext) -> None:
     sensors = 0
     for code, district, points in roads:
         sensors += _road(code, district, points, source, context)
+    open_incidents_observe()  # none open yet: a count of 0 from the start
     context.out.write(f"Demo traffic: {len(roads)} road segments, {sensors} loop detectors.\n")
 
 

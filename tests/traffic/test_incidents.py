@@ -135,3 +135,24 @@ def test_the_trend_can_follow_a_district(client, network, cast):
     assert response.context["focus"].code == "E"
     assert trend["layout"]["title"]["text"] == "Congestion index of East District, last 6 hours"
     assert '<option value="E" selected>' in html
+
+
+def test_no_open_incident_counts_as_zero_not_as_no_data(network):
+    from apps.traffic.tasks import open_incidents_observe_task
+
+    open_incidents_observe_task()
+    live_tick()
+
+    city = IndicatorValue.objects.get(indicator="traffic.open_incidents", region__code="C", granularity="minute")
+    assert city.last_value == 0.0
+
+
+def test_every_scheduled_task_exists():
+    from celery import current_app
+    from django.conf import settings
+
+    import cityops.celery  # noqa: F401  (the app, with its tasks discovered)
+
+    current_app.loader.import_default_modules()
+    missing = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] not in current_app.tasks]
+    assert missing == []

@@ -67,6 +67,12 @@ function renderTiles() {
   const empty = $('[data-role="tiles-empty"]');
   empty.hidden = state.tiles.size > 0;
   for (const tile of state.tiles.values()) renderTile(tile, false);
+  layoutTiles();
+}
+
+function layoutTiles() {
+  // Every indicator stays on screen: past six tiles they go three to a row (the wall never scrolls).
+  $("#tiles").dataset.dense = String(state.tiles.size > 6);
 }
 
 // --- Map and trend -------------------------------------------------------------------------------------
@@ -249,6 +255,7 @@ function applyTiles(tiles, pulse) {
     renderTile(tile, pulse && previous && previous.value !== tile.value);
   }
   $('[data-role="tiles-empty"]').hidden = state.tiles.size > 0;
+  layoutTiles();
 }
 
 function applyMap(map) {
