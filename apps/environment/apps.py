@@ -12,6 +12,7 @@ class EnvironmentConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.demo import DemoSeeder, register_demo_seeder
         from apps.core.simulation import Simulator, register_simulator
+        from apps.core.surfaces import Surface, register_surface
         from apps.environment import indicators  # noqa: F401  (registers the environment indicators)
         from apps.environment.demo import seed_demo_environment
         from apps.environment.services import FEED, environment_readings_aggregate
@@ -21,3 +22,13 @@ class EnvironmentConfig(AppConfig):
         register_feed(Feed(key=FEED, aggregate=environment_readings_aggregate))
         register_demo_seeder(DemoSeeder(name="environment.demo_stations", order=45, seed=seed_demo_environment))
         register_simulator(Simulator(name="environment.stations", every=timedelta(seconds=60), step=step))
+        register_surface(
+            Surface(
+                key="public-aqi",
+                title=_("Air quality"),
+                description=_("The air quality index of the city and each district, with health advice. Open to all."),
+                url_name="environment:public-aqi",
+                visible=lambda user: True,
+                order=60,
+            )
+        )

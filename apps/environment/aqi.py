@@ -91,6 +91,11 @@ class Category:
     advice_zh: str
     advice_en: str
 
+    @property
+    def lower(self) -> int:
+        """The lowest AQI of the category (the ranges are the same in all three standards)."""
+        return {1: 0, 2: 51, 3: 101, 4: 151, 5: 201, 6: 301}[self.level]
+
 
 _CN_CATEGORIES = [
     Category(1, 50, "优", "Excellent", "#00e400",
@@ -346,3 +351,10 @@ def _category(categories: list[Category], index: int | None) -> Category | None:
     if index is None:
         return None
     return next((c for c in categories if index <= c.upper), categories[-1])
+
+
+def category_for(standard: str, index: float | None) -> Category | None:
+    """The category of an AQI value under a standard (values between integers count as the next one up)."""
+    if index is None or standard not in STANDARDS:
+        return None
+    return _category(STANDARDS[standard].categories, math.ceil(index))

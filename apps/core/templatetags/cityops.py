@@ -1,0 +1,17 @@
+"""Template helpers shared by every app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from apps.core.i18n import localized as _localized
+
+register = template.Library()
+
+
+@register.filter
+def localized(obj: Any, field: str = "name") -> str:
+    """`obj.<field>_zh` or `obj.<field>_en` by the active language: {{ category|localized:"advice" }}."""
+    return _localized(obj, field) if obj is not None else ""

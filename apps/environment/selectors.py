@@ -1,0 +1,64 @@
+"""Reads for the environment pages: the latest AQI of the city and its districts, stations and their health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.dashboards.selectors import city_region
+from apps.environment.aqi import STANDARDS, Category, category_for, standard_for
+from apps.indicators.registry import get_indicator
+from apps.indicators.selectors import indicator_latest
+from apps.regions.models import Region
+
+
+@dataclass(frozen=True)
+class AreaAir:
+    region: Region
+    aqi: int | None
+    pm25: int | None
+    category: Category | None
+    at: datetime | None
+    stale: bool
+
+
+def current_standard() -> str:
+    return getattr(settings, "CITYOPS_AQI_STANDARD", "") or standard_for(timezone.now())
+
+
+def public_air_quality() -> dict[str, Any]:
+    """The city's and each district's latest AQI and PM2.5 with category — public information."""
+    city = city_region()
+    standard = current_standard()
+    if city is None:
+        return {"city": None, "districts": [], "standard": STANDARDS[standard]}
+    districts = list(Region.objects.filter(parent=city).order_by("code"))
+    regions = [city, *districts]
+    aqi = get_indicator("environment.aqi")
+    pm25 = get_indicator("environment.pm25")
+    now = timezone.now()
+    latest_aqi = indicator_latest(indicator=aqi, region_ids=[r.id for r in regions], now=now) if aqi else {}
+    latest_pm = indicator_latest(indicator=pm25, region_ids=[r.id for r in regions], now=now) if pm25 else {}
+
+    def area(region: Region) -> AreaAir:
+        row, pm_row = latest_aqi.get(region.id), latest_pm.get(region.id)
+        value = round(row.value_for(aqi)) if row else None
+        return AreaAir(
+            region=region,
+            aqi=value,
+            pm25=round(pm_row.value_for(pm25)) if pm_row else None,
+            category=category_for(standard, value),
+            at=row.last_at if row else None,
+            stale=bool(row and now - row.last_at > aqi.stale_after),
+        )
+
+    return {
+        "city": area(city),
+        "districts": [area(d) for d in districts],
+        "standard": STANDARDS[standard],
+        "categories": STANDARDS[standard].categories,
+    }
