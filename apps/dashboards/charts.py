@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils import timezone
 
 from apps.indicators.registry import Indicator
 from apps.regions.charts import OFFICE_MAP_STYLE, WALL_MAP_STYLE, map_view
@@ -104,5 +105,26 @@ def indicator_map(
         showlegend=False,
         font={"family": "Noto Sans CJK SC, Noto Sans SC, sans-serif", "color": "#e6f0fa" if dark else "#1b2533"},
         uirevision="keep",  # live updates keep the user's zoom and pan
+    )
+    return figure
+
+
+def office_trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.Figure:
+    """A line of (bucket_start, value) points on the city's clock, for the office pages."""
+    figure = go.Figure(
+        go.Scatter(
+            # On the city's clock, as the rest of the page (Plotly would show the UTC wall time otherwise).
+            x=[timezone.localtime(p["bucket_start"]).replace(tzinfo=None) for p in points],
+            y=[p["value"] for p in points],
+            mode="lines",
+            line={"width": 2},
+        )
+    )
+    figure.update_layout(
+        margin={"l": 40, "r": 10, "t": 30, "b": 30},
+        title={"text": title, "font": {"size": 14}},
+        yaxis={"title": {"text": unit}},
+        height=260,
+        paper_bgcolor="rgba(0,0,0,0)",
     )
     return figure

@@ -10,11 +10,13 @@ class EnvironmentConfig(AppConfig):
     verbose_name = _("Environment")
 
     def ready(self) -> None:
+        from apps.accounts.roles import register_role_permissions
         from apps.core.demo import DemoSeeder, register_demo_seeder
         from apps.core.simulation import Simulator, register_simulator
         from apps.core.surfaces import Surface, register_surface
         from apps.environment import indicators  # noqa: F401  (registers the environment indicators)
         from apps.environment.demo import seed_demo_environment
+        from apps.environment.roles import ENVIRONMENT_ROLE_PERMISSIONS
         from apps.environment.services import FEED, environment_readings_aggregate
         from apps.environment.simulator import step
         from apps.ingest.feeds import Feed, register_feed
@@ -22,6 +24,19 @@ class EnvironmentConfig(AppConfig):
         register_feed(Feed(key=FEED, aggregate=environment_readings_aggregate))
         register_demo_seeder(DemoSeeder(name="environment.demo_stations", order=45, seed=seed_demo_environment))
         register_simulator(Simulator(name="environment.stations", every=timedelta(seconds=60), step=step))
+        register_role_permissions(ENVIRONMENT_ROLE_PERMISSIONS)
+        register_surface(
+            Surface(
+                key="environment",
+                title=_("Environment"),
+                description=_(
+                    "Air quality by district on a map, the city's AQI over a day, every station's data health."
+                ),
+                url_name="environment:index",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("environment.view_station")),
+                order=30,
+            )
+        )
         register_surface(
             Surface(
                 key="public-aqi",

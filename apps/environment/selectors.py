@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.dashboards.selectors import city_region
@@ -62,3 +63,27 @@ def public_air_quality() -> dict[str, Any]:
         "standard": STANDARDS[standard],
         "categories": STANDARDS[standard].categories,
     }
+
+
+def station_rows() -> list[dict[str, Any]]:
+    """Every station with its latest reading and its health (stale, flat-lined, implausible values)."""
+    from apps.environment.models import AirReading, NoiseReading, Station
+    from apps.indicators.health import sensor_health
+    from apps.indicators.models import SourceSensor
+
+    stations = list(Station.objects.select_related("region", "source").order_by("kind", "code"))
+    health = {
+        (s.source_id, s.code): sensor_health(sensor=s)
+        for s in SourceSensor.objects.select_related("source").filter(source__in={st.source_id for st in stations})
+    }
+    latest: dict[int, Any] = {}
+    for model in (AirReading, NoiseReading):
+        newest = dict(
+            model.objects.filter(station__in=stations).values_list("station_id").annotate(at=Max("observed_at"))
+        )
+        if newest:
+            wanted = Q()
+            for station_id, at in newest.items():
+                wanted |= Q(station_id=station_id, observed_at=at)
+            latest.update({r.station_id: r for r in model.objects.filter(wanted)})
+    return [{"station": s, "reading": latest.get(s.id), "health": health.get((s.source_id, s.code))} for s in stations]

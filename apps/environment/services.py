@@ -21,11 +21,11 @@ from apps.core.bulk import bulk_insert_new
 from apps.environment.aqi import standard_for
 from apps.environment.models import AirReading, NoiseReading, Station
 from apps.environment.reports import realtime_report
-from apps.indicators.health import SensorReading, sensor_states_advance
+from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
-from apps.ingest.feeds import Span, feed_minutes_mark
+from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
 
 FEED = "environment.readings"
 POLLUTANTS = ["pm25", "pm10", "so2", "no2", "o3", "co"]
@@ -145,6 +145,15 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
     sources = {s.source_id: s.source for s in stations.values()}
     for source_id, readings in health.items():
         sensor_states_advance(source=sources[source_id], readings=readings)
+    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
+    for model in (AirReading, NoiseReading):
+        for (station_id, hour), received in readings_per_hour(
+            model.objects.all(), device_field="station_id", spans=spans
+        ).items():
+            station = stations[station_id]
+            counts[station.source_id][(station.code, hour)] = (received, 0)
+    for source_id, source_counts in counts.items():
+        sensor_activity_put(source=sources[source_id], counts=source_counts)
 
 
 def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, AirReading]]:

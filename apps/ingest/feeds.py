@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -113,3 +114,23 @@ def _merged(spans: Iterable[Span]) -> list[Span]:
         else:
             merged.append([start, end])
     return [(start, end) for start, end in merged]
+
+
+def readings_per_hour(readings: Any, *, device_field: str, spans: Iterable[Span]) -> dict[tuple[int, datetime], int]:
+    """{(device id, hour start): raw rows} over every whole hour the spans touch — for sensor health's
+    hourly counts, recounted (not added to) whenever a feed folds new minutes in."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncHour
+
+    counts: dict[tuple[int, datetime], int] = {}
+    for first, last in spans_widened(spans, timedelta(hours=1)):
+        rows = (
+            readings.filter(observed_at__gte=first, observed_at__lt=last)
+            .annotate(hour=TruncHour("observed_at", tzinfo=UTC))
+            .values(device_field, "hour")
+            .annotate(received=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            counts[(row[device_field], row["hour"])] = row["received"]
+    return counts

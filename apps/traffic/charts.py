@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from django.utils import timezone
 
+from apps.dashboards.charts import office_trend
 from apps.regions.charts import OFFICE_MAP_STYLE, map_view
 
 # Congestion bands in the colours of Chinese traffic maps (green → dark red), each with a word in legends.
@@ -93,21 +93,4 @@ def segment_map(
     return figure
 
 
-def trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.Figure:
-    figure = go.Figure(
-        go.Scatter(
-            # On the city's clock, as the rest of the page (Plotly would show the UTC wall time otherwise).
-            x=[timezone.localtime(p["bucket_start"]).replace(tzinfo=None) for p in points],
-            y=[p["value"] for p in points],
-            mode="lines",
-            line={"width": 2},
-        )
-    )
-    figure.update_layout(
-        margin={"l": 40, "r": 10, "t": 30, "b": 30},
-        title={"text": title, "font": {"size": 14}},
-        yaxis={"title": {"text": unit}},
-        height=260,
-        paper_bgcolor="rgba(0,0,0,0)",
-    )
-    return figure
+trend = office_trend  # the office pages' line chart (apps/dashboards/charts.py)

@@ -9,12 +9,10 @@ tick calls about once a second (apps.ingest.feeds).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
-from django.db.models.functions import TruncHour
 from django.utils.translation import gettext as _
 
 from apps.core.bulk import bulk_insert_new
@@ -22,7 +20,7 @@ from apps.indicators.health import SensorReading, sensor_activity_put, sensor_st
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
-from apps.ingest.feeds import Span, feed_minutes_mark, spans_widened
+from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
 
@@ -135,18 +133,11 @@ def traffic_readings_aggregate(spans: list[Span]) -> None:
 
 def _activity_recount(spans: list[Span], sensors: dict[int, TrafficSensor], sources: dict[int, DataSource]) -> None:
     """Readings per sensor and hour, counted from the raw rows of every hour the spans touch."""
+    readings = TrafficReading.objects.filter(sensor_id__in=list(sensors))
     counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
-    for first, last in spans_widened(spans, timedelta(hours=1)):
-        rows = (
-            TrafficReading.objects.filter(sensor_id__in=list(sensors), observed_at__gte=first, observed_at__lt=last)
-            .annotate(hour=TruncHour("observed_at", tzinfo=UTC))
-            .values("sensor_id", "hour")
-            .annotate(received=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            sensor = sensors[row["sensor_id"]]
-            counts[sensor.source_id][(sensor.code, row["hour"])] = (row["received"], 0)
+    for (sensor_id, hour), received in readings_per_hour(readings, device_field="sensor_id", spans=spans).items():
+        sensor = sensors[sensor_id]
+        counts[sensor.source_id][(sensor.code, hour)] = (received, 0)
     for source_id, source_counts in counts.items():
         sensor_activity_put(source=sources[source_id], counts=source_counts)
 

@@ -1,0 +1,30 @@
+"""/environment/: the AQI map, the city's trend and every station's health, for staff."""
+
+import json
+
+from apps.dashboards.services import live_tick
+from tests.environment.test_ingest import air, post
+
+
+def test_staff_see_the_map_in_the_standards_colours_and_the_stations_health(client, stations, cast):
+    post(client, stations["token"], [air(pm25=80, pm10=120)])  # W1: AQI 119, lightly polluted (orange)
+    live_tick()
+    client.force_login(cast["command"])
+
+    response = client.get("/environment/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    figure = json.loads(page.split('id="environment-map-figure" type="application/json">')[1].split("</script>")[0])
+    orange = [t for t in figure["data"] if t.get("colorscale") and t["colorscale"][0][1] == "#ff7e00"]
+    assert orange
+    assert orange[0]["locations"] == ["W"]
+    assert 'data-code="A1"' in page
+    assert "PM2.5 80.0" in page
+    assert "% complete today" in page  # the data-health column
+
+
+def test_the_staff_page_needs_the_permission(client, stations, cast):
+    assert client.get("/environment/").status_code == 302  # to sign in
+    client.force_login(cast["officer"])
+    assert client.get("/environment/").status_code == 200
