@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.dashboards.services import live_tick
 from apps.environment.models import AirReading, NoiseReading
 from apps.environment.services import noise_limit
-from apps.indicators.models import IndicatorValue, SourceSensor
+from apps.indicators.models import IndicatorValue, SensorActivity, SourceSensor
 
 URL = "/api/v1/environment/readings"
 
@@ -81,6 +81,9 @@ def test_the_tick_turns_readings_into_aqi_pm25_and_station_health(client, statio
     assert value("environment.aqi", "C") == 119
     assert value("environment.pm25", "W1") == 80
     assert SourceSensor.objects.get(code="A1").last_seen == _at()
+    assert SensorActivity.objects.get(sensor__code="A1").received == 1  # completeness counts it, once
+    live_tick()
+    assert SensorActivity.objects.get(sensor__code="A1").received == 1
 
 
 def test_noise_over_the_zone_limit_by_day_and_night(client, stations):
