@@ -60,3 +60,41 @@ NOISE_OVER = register_indicator(
         order=32,
     )
 )
+AQI_DAILY = register_indicator(
+    Indicator(
+        code="environment.aqi_daily",
+        domain="environment",
+        name_zh="日空气质量指数",
+        name_en="Daily AQI",
+        unit="AQI",
+        aggregation="last",  # the day's AQI as known at the latest whole hour (from 20 valid hours on)
+        rollup="mean",
+        bad_direction="high",
+        warning=101,
+        critical=201,
+        min_duration=timedelta(minutes=1),
+        resolve_after=timedelta(hours=6),
+        stale_after=timedelta(hours=26),
+        decimals=0,
+        order=33,
+    )
+)
+POLLUTED_HOURS = register_indicator(
+    Indicator(
+        code="environment.polluted_hours",
+        domain="environment",
+        name_zh="今日污染小时数",
+        name_en="Polluted hours today",
+        unit="h",  # hours of the local day so far with a real-time AQI above 100
+        aggregation="last",
+        rollup="max",
+        bad_direction="high",
+        warning=3,
+        critical=8,
+        min_duration=timedelta(minutes=1),
+        resolve_after=timedelta(hours=2),
+        stale_after=timedelta(hours=2),
+        decimals=0,
+        order=34,
+    )
+)

@@ -28,7 +28,7 @@ class AreaAir:
 
 
 def current_standard() -> str:
-    return getattr(settings, "CITYOPS_AQI_STANDARD", "") or standard_for(timezone.now())
+    return settings.CITYOPS_AQI_STANDARD or standard_for(timezone.now())
 
 
 def public_air_quality() -> dict[str, Any]:

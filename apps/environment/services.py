@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.bulk import bulk_insert_new
-from apps.environment.aqi import standard_for
+from apps.environment.aqi import US_EPA_2024, AqiResult, standard_for
 from apps.environment.models import AirReading, NoiseReading, Station
-from apps.environment.reports import realtime_report
+from apps.environment.reports import daily_report, realtime_report
 from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
@@ -134,6 +134,8 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
             present = [getattr(reading, name) for name in POLLUTANTS if getattr(reading, name) is not None]
             health[station.source_id].append(_health(station, reading.observed_at, sum(present), reading))
             observations += _air_observations(station, reading, history[station.id])
+            if timezone.localtime(reading.observed_at).minute == 0:  # the hourly mean of a whole hour
+                observations += _day_observations(station, reading.observed_at, history[station.id])
         for reading in NoiseReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
             station = stations[reading.station_id]
             health[station.source_id].append(_health(station, reading.observed_at, reading.leq, reading))
@@ -163,14 +165,37 @@ def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, Air
     return history
 
 
+def _realtime(at: datetime, history: dict[datetime, AirReading]) -> AqiResult:
+    """The real-time report at `at` from the hourly means of the 24 hours up to it."""
+    standard = settings.CITYOPS_AQI_STANDARD or standard_for(at)
+    hours = [history.get(at - timedelta(hours=ago)) for ago in range(23, -1, -1)]
+    return realtime_report(standard, {name: [getattr(h, name) if h else None for h in hours] for name in POLLUTANTS})
+
+
+def _day_observations(station: Station, at: datetime, history: dict[datetime, AirReading]) -> list[Observation]:
+    """At each whole hour: the day's AQI (daily report of the local day, once 20 hours are in) and how many
+    hours of the day so far had a real-time AQI above 100."""
+    if station.region_id is None:
+        return []
+    standard = settings.CITYOPS_AQI_STANDARD or standard_for(at)
+    local_end = timezone.localtime(at - timedelta(minutes=1)).replace(hour=0, minute=0) + timedelta(days=1)
+    ends = [local_end - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
+    out = []
+    so_far = [end for end in ends if end <= at and end in history]
+    polluted = sum(1 for end in so_far if (_realtime(end, history).aqi or 0) > 100)
+    out.append(Observation("environment.polluted_hours", station.region_id, at, float(polluted)))
+    if standard != US_EPA_2024:
+        day = {name: [getattr(history.get(end), name, None) for end in ends] for name in POLLUTANTS}
+        daily = daily_report(standard, day)
+        if daily.aqi is not None:
+            out.append(Observation("environment.aqi_daily", station.region_id, at, float(daily.aqi)))
+    return out
+
+
 def _air_observations(station: Station, reading: AirReading, history: dict[datetime, AirReading]) -> list[Observation]:
     if station.region_id is None:
         return []
-    standard = getattr(settings, "CITYOPS_AQI_STANDARD", "") or standard_for(reading.observed_at)
-    # The hourly means of the 24 hours up to this one (the same minute of each earlier hour).
-    hours = [history.get(reading.observed_at - timedelta(hours=ago)) for ago in range(23, -1, -1)]
-    series = {name: [getattr(h, name) if h else None for h in hours] for name in POLLUTANTS}
-    result = realtime_report(standard, series)
+    result = _realtime(reading.observed_at, history)
     out = []
     if result.aqi is not None:
         out.append(Observation("environment.aqi", station.region_id, reading.observed_at, float(result.aqi)))

@@ -23,7 +23,7 @@ from apps.indicators.models import DataSource
 from apps.ingest.batches import MAX_ROWS
 
 STEP = timedelta(minutes=5)
-BACKFILL = timedelta(hours=2)  # on a fresh start, fill the last hours so trends have a shape
+BACKFILL = timedelta(hours=26)  # on a fresh start: a full day, so the daily AQI has its 24 hours
 
 
 def episode(station: Station, centre: tuple[float, float] | None, local: datetime) -> float:

@@ -114,3 +114,25 @@ def test_the_simulator_feeds_the_demo_stations_through_ingest(db):
     assert IndicatorValue.objects.filter(indicator="environment.aqi", granularity="minute").exists()
     values = AirReading.objects.values_list("pm25", flat=True)
     assert all(0 < v < 400 for v in values)
+
+
+def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations):
+    # given the 24 hourly means of yesterday (local time), PM2.5 80 (AQI 119) for the first 10 hours, then 30
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    ends = [midnight - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00 of yesterday
+    rows = [air(at=end, pm25=80 if h < 10 else 30, pm10=40) for h, end in enumerate(ends)]
+    post(client, stations["token"], rows)
+
+    live_tick()
+
+    def last(indicator):
+        return (
+            IndicatorValue.objects.filter(indicator=indicator, region__code="W1", granularity="minute")
+            .order_by("-bucket_start")
+            .first()
+            .last_value
+        )
+
+    assert last("environment.polluted_hours") == 10
+    # daily report, HJ 633-2026: PM2.5 24-hour mean (80·10 + 30·14) / 24 = 50.8 → 51 → 50 + 50/25 × 16 = 82
+    assert last("environment.aqi_daily") == 82
