@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from apps.environment.services import aqi_primary_pollutants
 from apps.indicators.registry import Indicator, register_indicator
 
 AQI = register_indicator(
@@ -21,6 +22,7 @@ AQI = register_indicator(
         stale_after=timedelta(hours=2),
         decimals=0,
         order=30,
+        explain=lambda region_id, at: aqi_primary_pollutants(region_id, at),
     )
 )
 PM25 = register_indicator(

@@ -26,6 +26,7 @@ from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.regions.models import Region
 
 FEED = "environment.readings"
 POLLUTANTS = ["pm25", "pm10", "so2", "no2", "o3", "co"]
@@ -210,6 +211,33 @@ def _health(station: Station, at: datetime, value: float, reading: Any) -> Senso
     fields = ["leq"] if station.kind == Station.Kind.NOISE else POLLUTANTS
     in_range = all(getattr(reading, f) is None or getattr(reading, f) <= PLAUSIBLE_MAX[f] for f in fields)
     return SensorReading(station.code, at, value, in_range)
+
+
+def aqi_primary_pollutants(region_id: int, at: datetime) -> tuple[str, str] | None:
+    """For AQI alerts: the primary pollutant(s) at the region's worst station (its latest reading up to `at`)."""
+    region = Region.objects.filter(pk=region_id).first()
+    if region is None:
+        return None
+    worst: AqiResult | None = None
+    for station in Station.objects.filter(kind=Station.Kind.AIR, region__path__startswith=region.path):
+        latest = AirReading.objects.filter(station=station, observed_at__lte=at).order_by("-observed_at").first()
+        if latest is None:
+            continue
+        history = {
+            r.observed_at: r
+            for r in AirReading.objects.filter(
+                station=station, observed_at__gt=latest.observed_at - timedelta(hours=24), observed_at__lte=at
+            )
+        }
+        result = _realtime(latest.observed_at, history)
+        if result.computed_aqi is not None and (worst is None or result.computed_aqi > (worst.computed_aqi or 0)):
+            worst = result
+    if worst is None or not worst.primary_pollutants:
+        return None
+    return (
+        f"首要污染物：{'、'.join(worst.primary_pollutants)}",
+        f"primary pollutant: {', '.join(worst.primary_pollutants)}",
+    )
 
 
 def noise_limit(zone: str, observed_at: datetime) -> float:

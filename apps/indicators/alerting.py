@@ -211,6 +211,8 @@ def _evaluate_one(indicator: Indicator, region_id: int, now: datetime) -> Alert 
 def _breach(indicator: Indicator, region_id: int, value: float, severity: str, at: datetime) -> Alert:
     region = Region.objects.get(pk=region_id)
     threshold = indicator.critical if severity == "critical" else indicator.warning
+    explained = indicator.explain(region_id, at) if indicator.explain else None
+    zh, en = (f"（{explained[0]}）", f" ({explained[1]})") if explained else ("", "")
     alert, _created = alert_raise(
         kind=Alert.Kind.THRESHOLD,
         severity=severity,
@@ -218,8 +220,9 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
         region=region,
         value=round(value, indicator.decimals),
         threshold=threshold,
-        title_zh=f"{region.name_zh}：{indicator.name_zh}{'严重超标' if severity == 'critical' else '超过预警值'}",
-        title_en=f"{region.name_en or region.name_zh}: {indicator.name_en} {_LEVEL_EN[severity]}",
+        title_zh=f"{region.name_zh}：{indicator.name_zh}{'严重超标' if severity == 'critical' else '超过预警值'}{zh}",
+        title_en=f"{region.name_en or region.name_zh}: {indicator.name_en} {_LEVEL_EN[severity]}{en}",
+        details={"explanation": {"zh": explained[0], "en": explained[1]}} if explained else None,
         at=at,
     )
     return alert

@@ -5,8 +5,9 @@ rolled up into minute, hour and day buckets and from child regions to their pare
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 from apps.core.i18n import localized
@@ -42,6 +43,9 @@ class Indicator:
     stale_after: timedelta = timedelta(minutes=10)
     decimals: int = 1
     order: int = 100
+    # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
+    # e.g. the primary pollutant behind a high AQI.
+    explain: Callable[[int, datetime], tuple[str, str] | None] | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:

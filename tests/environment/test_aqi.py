@@ -225,3 +225,15 @@ def test_bad_input_names_its_field(values, field):
     with pytest.raises(AqiInputError) as raised:
         aqi("hj633-2026", values)
     assert raised.value.field == field
+
+
+def test_epa_interpolates_inside_every_band_and_rounds_half_up():
+    for key, bands in EPA.items():
+        for c_lo, c_hi, i_lo, i_hi in bands:
+            lo, hi = Fraction(c_lo), Fraction(c_hi)
+            resolution = Fraction(1, 10 ** len(c_lo.split(".")[1])) if "." in c_lo else Fraction(1)
+            c = lo + ((hi - lo) / 3 // resolution) * resolution  # a third in, on the key's resolution
+            exact_index = Fraction(i_hi - i_lo) / (hi - lo) * (c - lo) + i_lo
+            expected = int(exact_index + Fraction(1, 2))  # nearest integer, halves up
+            text = f"{float(c):.{len(c_lo.split('.')[1])}f}" if "." in c_lo else str(int(c))
+            assert aqi("us-epa-2024", {key: text}).iaqi[key] == expected, (key, c_lo, text)

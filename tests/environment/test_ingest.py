@@ -136,3 +136,19 @@ def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations
     assert last("environment.polluted_hours") == 10
     # daily report, HJ 633-2026: PM2.5 24-hour mean (80·10 + 30·14) / 24 = 50.8 → 51 → 50 + 50/25 × 16 = 82
     assert last("environment.aqi_daily") == 82
+
+
+def test_a_lasting_aqi_breach_alerts_naming_the_primary_pollutant(client, stations):
+    from apps.indicators.models import Alert
+
+    # given 40 minutes of PM2.5 at 160 µg/m³ (AQI 210) at A1, every 5 minutes
+    now = timezone.now().replace(second=0, microsecond=0)
+    rows = [air(at=now - timedelta(minutes=5 * k), pm25=160, pm10=100) for k in range(8, -1, -1)]
+    post(client, stations["token"], rows)
+
+    live_tick()
+
+    alert = Alert.objects.get(indicator="environment.aqi", region__code="W1")
+    assert alert.severity == "critical"
+    assert alert.title_zh.endswith("（首要污染物：PM2.5）")
+    assert alert.title_en.endswith("(primary pollutant: PM2.5)")
