@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.dashboards.selectors import city_region
-from apps.environment.aqi import STANDARDS, Category, category_for, standard_for
+from apps.environment.aqi import STANDARDS, AqiResult, Category, category_for, standard_for
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_latest
 from apps.regions.models import Region
@@ -86,4 +86,22 @@ def station_rows() -> list[dict[str, Any]]:
             for station_id, at in newest.items():
                 wanted |= Q(station_id=station_id, observed_at=at)
             latest.update({r.station_id: r for r in model.objects.filter(wanted)})
-    return [{"station": s, "reading": latest.get(s.id), "health": health.get((s.source_id, s.code))} for s in stations]
+    return [
+        {
+            "station": s,
+            "reading": latest.get(s.id),
+            "aqi": station_aqi(s.id, latest[s.id].observed_at) if s.id in latest and s.kind == "air" else None,
+            "health": health.get((s.source_id, s.code)),
+        }
+        for s in stations
+    ]
+
+
+def station_aqi(station_id: int, at: datetime) -> AqiResult:
+    """A station's real-time report at `at` (from its hourly means of the 24 hours up to it)."""
+    from apps.environment.models import AirReading
+    from apps.environment.services import realtime_at
+
+    day = AirReading.objects.filter(station_id=station_id, observed_at__gt=at - timedelta(hours=24), observed_at__lte=at)
+    history = {r.observed_at: r for r in day}
+    return realtime_at(at, history)

@@ -166,7 +166,7 @@ def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, Air
     return history
 
 
-def _realtime(at: datetime, history: dict[datetime, AirReading]) -> AqiResult:
+def realtime_at(at: datetime, history: dict[datetime, AirReading]) -> AqiResult:
     """The real-time report at `at` from the hourly means of the 24 hours up to it."""
     standard = settings.CITYOPS_AQI_STANDARD or standard_for(at)
     hours = [history.get(at - timedelta(hours=ago)) for ago in range(23, -1, -1)]
@@ -183,7 +183,7 @@ def _day_observations(station: Station, at: datetime, history: dict[datetime, Ai
     ends = [local_end - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
     out = []
     so_far = [end for end in ends if end <= at and end in history]
-    polluted = sum(1 for end in so_far if (_realtime(end, history).aqi or 0) > 100)
+    polluted = sum(1 for end in so_far if (realtime_at(end, history).aqi or 0) > 100)
     out.append(Observation("environment.polluted_hours", station.region_id, at, float(polluted)))
     if standard != US_EPA_2024:
         day = {name: [getattr(history.get(end), name, None) for end in ends] for name in POLLUTANTS}
@@ -196,7 +196,7 @@ def _day_observations(station: Station, at: datetime, history: dict[datetime, Ai
 def _air_observations(station: Station, reading: AirReading, history: dict[datetime, AirReading]) -> list[Observation]:
     if station.region_id is None:
         return []
-    result = _realtime(reading.observed_at, history)
+    result = realtime_at(reading.observed_at, history)
     out = []
     if result.aqi is not None:
         out.append(Observation("environment.aqi", station.region_id, reading.observed_at, float(result.aqi)))
@@ -229,7 +229,7 @@ def aqi_primary_pollutants(region_id: int, at: datetime) -> tuple[str, str] | No
                 station=station, observed_at__gt=latest.observed_at - timedelta(hours=24), observed_at__lte=at
             )
         }
-        result = _realtime(latest.observed_at, history)
+        result = realtime_at(latest.observed_at, history)
         if result.computed_aqi is not None and (worst is None or result.computed_aqi > (worst.computed_aqi or 0)):
             worst = result
     if worst is None or not worst.primary_pollutants:

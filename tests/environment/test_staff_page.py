@@ -21,6 +21,7 @@ def test_staff_see_the_map_in_the_standards_colours_and_the_stations_health(clie
     assert orange[0]["locations"] == ["W"]
     assert 'data-code="A1"' in page
     assert "PM2.5 80.0" in page
+    assert "<strong>119</strong> Lightly polluted" in page  # the station's own real-time AQI
     assert "% complete today" in page  # the data-health column
 
 
