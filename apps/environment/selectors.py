@@ -102,6 +102,7 @@ def station_aqi(station_id: int, at: datetime) -> AqiResult:
     from apps.environment.models import AirReading
     from apps.environment.services import realtime_at
 
-    day = AirReading.objects.filter(station_id=station_id, observed_at__gt=at - timedelta(hours=24), observed_at__lte=at)
+    since = at - timedelta(hours=24)
+    day = AirReading.objects.filter(station_id=station_id, observed_at__gt=since, observed_at__lte=at)
     history = {r.observed_at: r for r in day}
     return realtime_at(at, history)
