@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
@@ -23,7 +23,7 @@ from apps.indicators.models import DataSource
 from apps.ingest.batches import MAX_ROWS
 
 STEP = timedelta(minutes=5)
-BACKFILL = timedelta(hours=26)  # on a fresh start: a full day, so the daily AQI has its 24 hours
+BACKFILL = timedelta(hours=48)  # on a fresh start: yesterday whole, so the daily AQI has its 24 hours
 
 
 def episode(station: Station, centre: tuple[float, float] | None, local: datetime) -> float:
@@ -88,7 +88,8 @@ def step(now: datetime) -> int:
         **dict(AirReading.objects.filter(station__in=stations).values_list("station_id").annotate(Max("observed_at"))),
         **dict(NoiseReading.objects.filter(station__in=stations).values_list("station_id").annotate(Max("observed_at"))),
     }  # fmt: skip
-    end = now - timedelta(seconds=now.timestamp() % STEP.total_seconds(), microseconds=now.microsecond)
+    step_s = int(STEP.total_seconds())
+    end = datetime.fromtimestamp(int(now.timestamp()) // step_s * step_s, tz=UTC)  # the last whole 5 minutes
     rows = []
     for station in stations:
         moment = max(last.get(station.id, end - BACKFILL), end - BACKFILL) + STEP

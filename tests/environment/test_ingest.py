@@ -114,6 +114,12 @@ def test_the_simulator_feeds_the_demo_stations_through_ingest(db):
     assert IndicatorValue.objects.filter(indicator="environment.aqi", granularity="minute").exists()
     values = AirReading.objects.values_list("pm25", flat=True)
     assert all(0 < v < 400 for v in values)
+    # on whole 5-minute marks, so each whole hour has its hourly mean (daily AQI, polluted hours)
+    assert {
+        (t.minute % 5, t.second, t.microsecond) for t in AirReading.objects.values_list("observed_at", flat=True)
+    } == {(0, 0, 0)}
+    assert IndicatorValue.objects.filter(indicator="environment.polluted_hours").exists()
+    assert IndicatorValue.objects.filter(indicator="environment.aqi_daily").exists()
 
 
 def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations):
