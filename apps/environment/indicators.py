@@ -66,17 +66,17 @@ AQI_DAILY = register_indicator(
     Indicator(
         code="environment.aqi_daily",
         domain="environment",
-        name_zh="日空气质量指数",
-        name_en="Daily AQI",
+        name_zh="昨日空气质量指数",
+        name_en="AQI yesterday",
         unit="AQI",
-        aggregation="last",  # the day's AQI as known at the latest whole hour (from 20 valid hours on)
+        aggregation="last",  # the previous day's daily report, restated at every whole hour
         rollup="mean",
         bad_direction="high",
         warning=101,
         critical=201,
         min_duration=timedelta(minutes=1),
         resolve_after=timedelta(hours=6),
-        stale_after=timedelta(hours=26),
+        stale_after=timedelta(hours=2),
         decimals=0,
         order=33,
     )

@@ -128,7 +128,7 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
     observations: list[Observation] = []
     health: dict[int, list[SensorReading]] = defaultdict(list)
     first = min(start for start, _end in spans)
-    history = _air_history(first - timedelta(hours=24), max(end for _start, end in spans))
+    history = _air_history(first - timedelta(hours=48), max(end for _start, end in spans))  # yesterday whole
     for start, end in spans:
         for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
             station = stations[reading.station_id]
@@ -174,19 +174,18 @@ def realtime_at(at: datetime, history: dict[datetime, AirReading]) -> AqiResult:
 
 
 def _day_observations(station: Station, at: datetime, history: dict[datetime, AirReading]) -> list[Observation]:
-    """At each whole hour: the day's AQI (daily report of the local day, once 20 hours are in) and how many
-    hours of the day so far had a real-time AQI above 100."""
+    """At each whole hour: how many hours of the local day so far had a real-time AQI above 100, and the
+    previous day's AQI (its daily report, as published the next day) — both current at every hour."""
     if station.region_id is None:
         return []
-    standard = settings.CITYOPS_AQI_STANDARD or standard_for(at)
-    local_end = timezone.localtime(at - timedelta(minutes=1)).replace(hour=0, minute=0) + timedelta(days=1)
-    ends = [local_end - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
-    out = []
-    so_far = [end for end in ends if end <= at and end in history]
-    polluted = sum(1 for end in so_far if (realtime_at(end, history).aqi or 0) > 100)
-    out.append(Observation("environment.polluted_hours", station.region_id, at, float(polluted)))
-    if standard != US_EPA_2024:
-        day = {name: [getattr(history.get(end), name, None) for end in ends] for name in POLLUTANTS}
+    today_end = timezone.localtime(at - timedelta(minutes=1)).replace(hour=0, minute=0) + timedelta(days=1)
+    today = [today_end - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
+    polluted = sum(1 for end in today if end <= at and end in history and (realtime_at(end, history).aqi or 0) > 100)
+    out = [Observation("environment.polluted_hours", station.region_id, at, float(polluted))]
+    yesterday = [end - timedelta(days=1) for end in today]
+    standard = settings.CITYOPS_AQI_STANDARD or standard_for(yesterday[-1])
+    if standard != US_EPA_2024:  # the daily report is HJ 633's
+        day = {name: [getattr(history.get(end), name, None) for end in yesterday] for name in POLLUTANTS}
         daily = daily_report(standard, day)
         if daily.aqi is not None:
             out.append(Observation("environment.aqi_daily", station.region_id, at, float(daily.aqi)))

@@ -123,10 +123,12 @@ def test_the_simulator_feeds_the_demo_stations_through_ingest(db):
 
 
 def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations):
-    # given the 24 hourly means of yesterday (local time), PM2.5 80 (AQI 119) for the first 10 hours, then 30
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    ends = [midnight - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00 of yesterday
+    # given the 24 hourly means of the day before yesterday (local time), PM2.5 80 (AQI 119) for the first
+    # 10 hours, then 30, and yesterday's first hour
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    ends = [midnight - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
     rows = [air(at=end, pm25=80 if h < 10 else 30, pm10=40) for h, end in enumerate(ends)]
+    rows.append(air(at=midnight + timedelta(hours=1), pm25=30, pm10=40))
     post(client, stations["token"], rows)
 
     live_tick()
@@ -139,7 +141,9 @@ def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations
             .last_value
         )
 
-    assert last("environment.polluted_hours") == 10
+    polluted = IndicatorValue.objects.filter(indicator="environment.polluted_hours", region__code="W1")
+    assert max(v.last_value for v in polluted) == 10  # at the end of that day
+    assert last("environment.polluted_hours") == 0  # yesterday's first hour
     # daily report, HJ 633-2026: PM2.5 24-hour mean (80·10 + 30·14) / 24 = 50.8 → 51 → 50 + 50/25 × 16 = 82
     assert last("environment.aqi_daily") == 82
 
