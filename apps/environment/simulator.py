@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Max
 from django.utils import timezone
@@ -26,37 +26,43 @@ STEP = timedelta(minutes=5)
 BACKFILL = timedelta(hours=48)  # on a fresh start: yesterday whole, so the daily AQI has its 24 hours
 
 
-def episode(station: Station, centre: tuple[float, float] | None, local: datetime) -> float:
-    """Extra PM2.5 (µg/m³) from the day's episode, if any: a bump over ~12 hours, weaker with distance."""
-    if centre is None:
-        return 0.0
-    day = local.date().isoformat()
-    if stable_noise(f"episode:{day}") < -0.2:  # about 40 % of days are clean
-        return 0.0
-    start = 10 + 8 * (1 + stable_noise(f"episode-start:{day}")) / 2  # begins between 10:00 and 18:00
-    hours = local.hour + local.minute / 60 - start
-    if not 0 <= hours <= 14:
-        return 0.0
-    distance = math.hypot(station.lon - centre[0], station.lat - centre[1])
-    shape = math.sin(math.pi * hours / 14) ** 2
-    return 160 * shape * math.exp(-distance / 0.06)
+def episode(station: Station, stations: list[Station], local: datetime) -> float:
+    """Extra PM2.5 (µg/m³) from pollution episodes: on some days one builds in a district from an afternoon
+    hour, reaches the others later and weaker with distance, and clears over about 14 hours (into the next
+    morning — so yesterday's episode counts too)."""
+    extra = 0.0
+    for back in (0, 1):
+        day = local.date() - timedelta(days=back)
+        if stable_noise(f"episode:{day}") < -0.2:  # about 40 % of days are clean
+            continue
+        centre = _centre(stations, day)
+        if centre is None:
+            continue
+        start = 10 + 8 * (1 + stable_noise(f"episode-start:{day}")) / 2  # begins between 10:00 and 18:00
+        distance = math.hypot(station.lon - centre[0], station.lat - centre[1])
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=back)
+        # It reaches farther districts later (about an hour per 0.03°, a few km) and weaker.
+        hours = (local - midnight).total_seconds() / 3600 - start - distance / 0.03
+        if 0 <= hours <= 14:
+            extra = max(extra, 160 * math.sin(math.pi * hours / 14) ** 2 * math.exp(-distance / 0.06))
+    return extra
 
 
-def _centre(stations: list[Station], local: datetime) -> tuple[float, float] | None:
+def _centre(stations: list[Station], day: date) -> tuple[float, float] | None:
     air = [s for s in stations if s.kind == Station.Kind.AIR]
     if not air:
         return None
-    pick = air[int((1 + stable_noise(f"episode-where:{local.date()}")) / 2 * (len(air) - 1) + 0.5)]
+    pick = air[int((1 + stable_noise(f"episode-where:{day}")) / 2 * (len(air) - 1) + 0.5)]
     return pick.lon, pick.lat
 
 
-def air_reading(station: Station, moment: datetime, centre: tuple[float, float] | None) -> dict[str, object]:
+def air_reading(station: Station, moment: datetime, stations: list[Station]) -> dict[str, object]:
     local = timezone.localtime(moment)
     hour = local.hour + local.minute / 60
     activity = city_activity(local)
     night = math.exp(-(((hour - 6.5) / 3) ** 2)) + 0.7 * math.exp(-(((hour - 22) / 3) ** 2))
     wobble = 1 + 0.08 * stable_noise(f"{station.code}:{moment.isoformat()}")
-    pm25 = (18 + 22 * night + 10 * activity + episode(station, centre, local)) * wobble
+    pm25 = (18 + 22 * night + 10 * activity + episode(station, stations, local)) * wobble
     sun = max(0.0, math.sin(math.pi * (hour - 8) / 11)) if 8 <= hour <= 19 else 0.0
     return {
         "station": station.code,
@@ -95,7 +101,7 @@ def step(now: datetime) -> int:
         moment = max(last.get(station.id, end - BACKFILL), end - BACKFILL) + STEP
         while moment <= end:
             if station.kind == Station.Kind.AIR:
-                rows.append(air_reading(station, moment, _centre(stations, timezone.localtime(moment))))
+                rows.append(air_reading(station, moment, stations))
             else:
                 rows.append(noise_reading(station, moment))
             moment += STEP
