@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.dashboards.selectors import city_region
 from apps.environment.aqi import STANDARDS, AqiResult, Category, category_for, standard_for
+from apps.environment.services import POLLUTANTS
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_latest
 from apps.regions.models import Region
@@ -92,6 +93,12 @@ def station_rows() -> list[dict[str, Any]]:
             "reading": latest.get(s.id),
             "aqi": station_aqi(s.id, latest[s.id].observed_at) if s.id in latest and s.kind == "air" else None,
             "health": health.get((s.source_id, s.code)),
+            # analysers stuck on one value or reading implausibly, by pollutant
+            "channels": [
+                (name.upper().replace("PM25", "PM2.5"), h)
+                for name in POLLUTANTS
+                if (h := health.get((s.source_id, f"{s.code}/{name}"))) and (h.flatlined or h.out_of_range)
+            ],
         }
         for s in stations
     ]

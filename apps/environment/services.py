@@ -134,6 +134,14 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
             station = stations[reading.station_id]
             present = [getattr(reading, name) for name in POLLUTANTS if getattr(reading, name) is not None]
             health[station.source_id].append(_health(station, reading.observed_at, sum(present), reading))
+            for name in POLLUTANTS:  # each channel on its own: one stuck analyser is flagged by name
+                value = getattr(reading, name)
+                if value is not None:
+                    health[station.source_id].append(
+                        SensorReading(
+                            channel_code(station, name), reading.observed_at, value, value <= PLAUSIBLE_MAX[name]
+                        )
+                    )
             observations += _air_observations(station, reading, history[station.id])
             if timezone.localtime(reading.observed_at).minute == 0:  # the hourly mean of a whole hour
                 observations += _day_observations(station, reading.observed_at, history[station.id])
@@ -247,7 +255,16 @@ def noise_limit(zone: str, observed_at: datetime) -> float:
 
 
 def station_register(*, station: Station) -> None:
-    """Make the station known to the data-source health checks."""
-    SourceSensor.objects.update_or_create(
-        source=station.source, code=station.code, defaults={"region_id": station.region_id}
-    )
+    """Make the station — and each of an air station's analysers — known to the data-source health checks."""
+    codes = [station.code]
+    if station.kind == Station.Kind.AIR:
+        codes += [channel_code(station, name) for name in POLLUTANTS]
+    for code in codes:
+        SourceSensor.objects.update_or_create(
+            source=station.source, code=code, defaults={"region_id": station.region_id}
+        )
+
+
+def channel_code(station: Station, pollutant: str) -> str:
+    """The health-check name of one analyser of a station, e.g. "A-990101/pm25"."""
+    return f"{station.code}/{pollutant}"

@@ -29,3 +29,29 @@ def test_the_staff_page_needs_the_permission(client, stations, cast):
     assert client.get("/environment/").status_code == 302  # to sign in
     client.force_login(cast["officer"])
     assert client.get("/environment/").status_code == 200
+
+
+def test_a_stuck_analyser_is_named_on_the_station(client, stations, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.environment.services import channel_code
+    from apps.indicators.models import SourceSensor
+
+    # given CO stuck at 0.6 for 8 hours while the other channels move (flat-line after 30 minutes here)
+    stations["A1"].source.__class__.objects.filter(pk=stations["A1"].source_id).update(flatline_after_s=1800)
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    rows = [air(at=now - timedelta(hours=h), pm25=40 + h, co=0.6) for h in range(8, -1, -1)]
+    post(client, stations["token"], rows)
+    live_tick()
+
+    co = SourceSensor.objects.get(code=channel_code(stations["A1"], "co"))
+    pm = SourceSensor.objects.get(code=channel_code(stations["A1"], "pm25"))
+    assert co.same_value_since == now - timedelta(hours=8)
+    assert pm.same_value_since == now
+
+    client.force_login(cast["command"])
+    page = client.get("/environment/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "CO: flat-lined" in page
+    assert "PM2.5: flat-lined" not in page
