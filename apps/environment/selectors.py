@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,8 +11,11 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.dashboards.selectors import city_region
-from apps.environment.aqi import STANDARDS, AqiResult, Category, category_for, standard_for
-from apps.environment.services import POLLUTANTS
+from apps.environment.aqi import POLLUTANT, STANDARDS, Category, category_for, standard_for
+from apps.environment.models import AirReading, NoiseReading, Station
+from apps.environment.services import POLLUTANTS, channel_code, station_realtime
+from apps.indicators.health import sensor_health
+from apps.indicators.models import SourceSensor
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_latest
 from apps.regions.models import Region
@@ -68,13 +71,10 @@ def public_air_quality() -> dict[str, Any]:
 
 def station_rows() -> list[dict[str, Any]]:
     """Every station with its latest reading and its health (stale, flat-lined, implausible values)."""
-    from apps.environment.models import AirReading, NoiseReading, Station
-    from apps.indicators.health import sensor_health
-    from apps.indicators.models import SourceSensor
-
     stations = list(Station.objects.select_related("region", "source").order_by("kind", "code"))
+    analysers = {channel_code(st, name) for st in stations for name in POLLUTANTS}
     health = {
-        (s.source_id, s.code): sensor_health(sensor=s)
+        (s.source_id, s.code): sensor_health(sensor=s, completeness=s.code not in analysers)
         for s in SourceSensor.objects.select_related("source").filter(source__in={st.source_id for st in stations})
     }
     latest: dict[int, Any] = {}
@@ -91,25 +91,14 @@ def station_rows() -> list[dict[str, Any]]:
         {
             "station": s,
             "reading": latest.get(s.id),
-            "aqi": station_aqi(s.id, latest[s.id].observed_at) if s.id in latest and s.kind == "air" else None,
+            "aqi": station_realtime(s.id, latest[s.id].observed_at) if s.id in latest and s.kind == "air" else None,
             "health": health.get((s.source_id, s.code)),
             # analysers stuck on one value or reading implausibly, by pollutant
             "channels": [
-                (name.upper().replace("PM25", "PM2.5"), h)
+                (POLLUTANT[name], h)
                 for name in POLLUTANTS
-                if (h := health.get((s.source_id, f"{s.code}/{name}"))) and (h.flatlined or h.out_of_range)
+                if (h := health.get((s.source_id, channel_code(s, name)))) and (h.flatlined or h.out_of_range)
             ],
         }
         for s in stations
     ]
-
-
-def station_aqi(station_id: int, at: datetime) -> AqiResult:
-    """A station's real-time report at `at` (from its hourly means of the 24 hours up to it)."""
-    from apps.environment.models import AirReading
-    from apps.environment.services import realtime_at
-
-    since = at - timedelta(hours=24)
-    day = AirReading.objects.filter(station_id=station_id, observed_at__gt=since, observed_at__lte=at)
-    history = {r.observed_at: r for r in day}
-    return realtime_at(at, history)

@@ -128,7 +128,7 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
     observations: list[Observation] = []
     health: dict[int, list[SensorReading]] = defaultdict(list)
     first = min(start for start, _end in spans)
-    history = _air_history(first - timedelta(hours=48), max(end for _start, end in spans))  # yesterday whole
+    history = _air_history(first, max(end for _start, end in spans))
     for start, end in spans:
         for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
             station = stations[reading.station_id]
@@ -168,10 +168,23 @@ def environment_readings_aggregate(spans: list[Span]) -> None:
 
 
 def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, AirReading]]:
+    """Per station, the readings a real-time report needs (the 24 hours before `start` up to `end`) and the
+    whole-hour means of the day before those (for yesterday's daily report)."""
     history: dict[int, dict[datetime, AirReading]] = defaultdict(dict)
-    for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
+    recent = AirReading.objects.filter(observed_at__gte=start - timedelta(hours=24), observed_at__lt=end)
+    earlier = AirReading.objects.filter(
+        observed_at__gte=start - timedelta(hours=48), observed_at__lt=start - timedelta(hours=24), observed_at__minute=0
+    )
+    for reading in [*earlier, *recent]:
         history[reading.station_id][reading.observed_at] = reading
     return history
+
+
+def station_realtime(station_id: int, at: datetime) -> AqiResult:
+    """A station's real-time report at `at`, from its means at the same minute of the 24 hours up to it."""
+    hours = [at - timedelta(hours=ago) for ago in range(24)]
+    readings = AirReading.objects.filter(station_id=station_id, observed_at__in=hours)
+    return realtime_at(at, {r.observed_at: r for r in readings})
 
 
 def realtime_at(at: datetime, history: dict[datetime, AirReading]) -> AqiResult:
@@ -230,13 +243,7 @@ def aqi_primary_pollutants(region_id: int, at: datetime) -> tuple[str, str] | No
         latest = AirReading.objects.filter(station=station, observed_at__lte=at).order_by("-observed_at").first()
         if latest is None:
             continue
-        history = {
-            r.observed_at: r
-            for r in AirReading.objects.filter(
-                station=station, observed_at__gt=latest.observed_at - timedelta(hours=24), observed_at__lte=at
-            )
-        }
-        result = realtime_at(latest.observed_at, history)
+        result = station_realtime(station.id, latest.observed_at)
         if result.computed_aqi is not None and (worst is None or result.computed_aqi > (worst.computed_aqi or 0)):
             worst = result
     if worst is None or not worst.primary_pollutants:

@@ -29,8 +29,8 @@ class SensorHealth:
     stale: bool
     flatlined: bool
     out_of_range: bool
-    completeness_hour: float
-    completeness_day: float
+    completeness_hour: float | None  # None when not asked for (it costs two queries)
+    completeness_day: float | None
 
     @property
     def healthy(self) -> bool:
@@ -118,7 +118,7 @@ def _sensor_update(sensor: SourceSensor, reading: SensorReading) -> None:
         sensor.out_of_range_at = reading.observed_at
 
 
-def sensor_health(*, sensor: SourceSensor, now: datetime | None = None) -> SensorHealth:
+def sensor_health(*, sensor: SourceSensor, now: datetime | None = None, completeness: bool = True) -> SensorHealth:
     now = now or timezone.now()
     source = sensor.source
     interval = timedelta(seconds=source.expected_interval_s)
@@ -134,8 +134,8 @@ def sensor_health(*, sensor: SourceSensor, now: datetime | None = None) -> Senso
         stale=stale,
         flatlined=flatlined,
         out_of_range=out_of_range,
-        completeness_hour=_completeness(sensor, now, timedelta(hours=1), interval),
-        completeness_day=_completeness(sensor, now, timedelta(days=1), interval),
+        completeness_hour=_completeness(sensor, now, timedelta(hours=1), interval) if completeness else None,
+        completeness_day=_completeness(sensor, now, timedelta(days=1), interval) if completeness else None,
     )
 
 
@@ -153,7 +153,7 @@ def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
     now = now or timezone.now()
     results = []
     for sensor in SourceSensor.objects.select_related("source", "region"):
-        health = sensor_health(sensor=sensor, now=now)
+        health = sensor_health(sensor=sensor, now=now, completeness=False)  # alerts need the state only
         results.append(health)
         subject = f"{sensor.source.code}/{sensor.code}"
         if health.healthy:

@@ -6,7 +6,6 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from apps.dashboards.charts import office_trend
 from apps.regions.charts import OFFICE_MAP_STYLE, map_view
 
 # Congestion bands in the colours of Chinese traffic maps (green → dark red), each with a word in legends.
@@ -91,6 +90,3 @@ def segment_map(
         uirevision="keep",
     )
     return figure
-
-
-trend = office_trend  # the office pages' line chart (apps/dashboards/charts.py)

@@ -24,7 +24,6 @@ from apps.traffic.services import traffic_readings_ingest
 BACKFILL = timedelta(minutes=20)  # on a fresh start, fill the last minutes so sparklines have a shape
 
 
-_noise = stable_noise
 demand = city_activity  # 0 (empty roads) to 1 (peak) by local time of day and day of week
 
 
@@ -34,22 +33,22 @@ INCIDENT_BLOCK = timedelta(minutes=30)
 def incident_active(segment_code: str, moment: datetime) -> bool:
     """About one half-hour block in 25 per segment has an incident for its first 10–25 minutes."""
     block = int(moment.timestamp() // INCIDENT_BLOCK.total_seconds())
-    if _noise(f"incident:{segment_code}:{block}") < 0.92:
+    if stable_noise(f"incident:{segment_code}:{block}") < 0.92:
         return False
     minutes_in = (moment.timestamp() % INCIDENT_BLOCK.total_seconds()) / 60
-    return minutes_in < 10 + 15 * (1 + _noise(f"length:{segment_code}:{block}")) / 2
+    return minutes_in < 10 + 15 * (1 + stable_noise(f"length:{segment_code}:{block}")) / 2
 
 
 def reading(sensor: TrafficSensor, moment: datetime) -> dict[str, object]:
     local = timezone.localtime(moment)
     central = 1.2 if sensor.segment.code.startswith("R") else 0.8
-    load = min(1.0, demand(local) * central * (1 + 0.15 * _noise(f"{sensor.code}:{moment:%Y%m%d%H}")))
+    load = min(1.0, demand(local) * central * (1 + 0.15 * stable_noise(f"{sensor.code}:{moment:%Y%m%d%H}")))
     if incident_active(sensor.segment.code, moment):
         load = min(1.0, load + 0.6)  # a blocked lane: the queue builds whatever the hour
     free_flow = sensor.segment.free_flow_kmh
     # Speed falls slowly, then steeply as load nears capacity (a BPR-like curve).
-    speed = free_flow / (1 + 2.2 * load**4) * (1 + 0.06 * _noise(f"{sensor.code}:{moment.isoformat()}"))
-    volume = round(max(0.0, 40 * load * (1 - 0.5 * load**6) + 3 * _noise(f"v{sensor.code}:{moment.isoformat()}")))
+    speed = free_flow / (1 + 2.2 * load**4) * (1 + 0.06 * stable_noise(f"{sensor.code}:{moment.isoformat()}"))
+    volume = round(max(0.0, 40 * load * (1 - 0.5 * load**6) + 3 * stable_noise(f"v{sensor.code}:{moment.isoformat()}")))
     occupancy = min(100.0, max(0.0, 100 * load**1.5 * 0.8))
     return {
         "sensor": sensor.code,
@@ -95,7 +94,7 @@ def _incidents(now: datetime) -> None:
             line = segment.geometry["coordinates"]
             lon, lat = (line[0][0] + line[-1][0]) / 2, (line[0][1] + line[-1][1]) / 2
             kind = ("crash", "breakdown", "obstruction")[
-                int((1 + _noise(f"kind:{segment.code}:{now:%Y%m%d%H}")) * 1.49)
+                int((1 + stable_noise(f"kind:{segment.code}:{now:%Y%m%d%H}")) * 1.49)
             ]
             incident_report(kind=kind, source="feed", lon=lon, lat=lat, severity=2, segment=segment,
                             description=f"{segment.name_zh} / {segment.name_en}")  # fmt: skip

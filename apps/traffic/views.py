@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
+from apps.dashboards.charts import office_trend
 from apps.dashboards.selectors import city_region
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_series
@@ -62,7 +63,7 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
             indicator=indicator, region_id=focus.id, granularity="minute", start=now - timedelta(hours=6), end=now
         )
         title = _("Congestion index of %(region)s, last 6 hours") % {"region": focus.name}
-        trend_figure = charts.trend(points, title=title, unit="0–10")
+        trend_figure = office_trend(points, title=title, unit="0–10")
     return render(
         request,
         "traffic/index.html",
