@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.ingest",
     "apps.traffic",
     "apps.environment",
+    "apps.healthcare",
 ]
 
 MIDDLEWARE = [

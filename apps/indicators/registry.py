@@ -22,10 +22,14 @@ class Indicator:
     """What a number means and when it is bad.
 
     aggregation: how observations within a bucket combine into the bucket's value.
-    rollup: how child regions' values combine into the parent's (weighted_mean uses population).
+    rollup: how child regions' values combine into the parent's (weighted_mean uses population, or the
+        value of the indicator named by `weight` in each child at the same bucket, e.g. bed occupancy weighed
+        by the beds reporting, so the parent's share is occupied / total).
     bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds).
     warning / critical: thresholds in the indicator's unit; a breach must last `min_duration` to alert.
     stale_after: a value older than this is shown dimmed as stale.
+    shown: False for indicators that exist to weigh others (capacity behind an occupancy): kept and rolled
+        up, not made tiles or map layers.
     """
 
     code: str
@@ -43,6 +47,8 @@ class Indicator:
     stale_after: timedelta = timedelta(minutes=10)
     decimals: int = 1
     order: int = 100
+    weight: str | None = None
+    shown: bool = True
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
     # e.g. the primary pollutant behind a high AQI.
     explain: Callable[[int, datetime], tuple[str, str] | None] | None = field(default=None, compare=False)
@@ -81,5 +87,7 @@ def get_indicator(code: str) -> Indicator | None:
     return _INDICATORS.get(code)
 
 
-def indicators() -> list[Indicator]:
-    return sorted(_INDICATORS.values(), key=lambda i: (i.order, i.domain, i.code))
+def indicators(*, include_hidden: bool = False) -> list[Indicator]:
+    """The registered indicators in display order; those not `shown` only when asked for."""
+    chosen = [i for i in _INDICATORS.values() if include_hidden or i.shown]
+    return sorted(chosen, key=lambda i: (i.order, i.domain, i.code))

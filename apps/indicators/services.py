@@ -292,6 +292,24 @@ def _parent_ids(regions: Iterable[Region]) -> dict[int, int]:
     return {pk: parent for pk, parent in Region.objects.filter(code__in=codes).values_list("id", "parent_id") if parent}
 
 
+def _weights(indicator: Any, children: list[IndicatorValue], granularity: str, start: datetime) -> list[float] | None:
+    """Each child's weight in a weighted mean: its population, or its value of the `weight` indicator at the
+    same bucket (a child without one weighs nothing); None when every weight is zero."""
+    if indicator.weight is None:
+        weights = [float(child.region.population or 1) for child in children]
+    else:
+        weigher = get_indicator(indicator.weight)
+        rows = IndicatorValue.objects.filter(
+            indicator=indicator.weight,
+            granularity=granularity,
+            bucket_start=start,
+            region_id__in=[child.region_id for child in children],
+        )
+        by_region = {row.region_id: max(0.0, row.value_for(weigher)) for row in rows} if weigher else {}
+        weights = [by_region.get(child.region_id, 0.0) for child in children]
+    return weights if sum(weights) > 0 else None
+
+
 def _combine_children(indicator_code: str, parent_id: int, granularity: str, start: datetime) -> bool:
     indicator = get_indicator(indicator_code)
     children = list(
@@ -302,11 +320,8 @@ def _combine_children(indicator_code: str, parent_id: int, granularity: str, sta
     if indicator is None or not children:
         return False
     values = [child.value_for(indicator) for child in children]
-    weights = (
-        [float(child.region.population or 1) for child in children]
-        if indicator.rollup == "weighted_mean"
-        else [1.0] * len(children)
-    )
+    weights = _weights(indicator, children, granularity, start) if indicator.rollup == "weighted_mean" else None
+    weights = weights or [1.0] * len(children)
     if indicator.rollup == "sum":
         combined = sum(values)
     elif indicator.rollup == "max":

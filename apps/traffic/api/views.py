@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from apps.core.api_views import PermissionApi
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
 from apps.ingest.batches import BatchInvalid, BatchTooLarge
 from apps.traffic import selectors
@@ -107,16 +108,7 @@ def _page(view: APIView, request: Request, queryset: Any, serializer: Any) -> Re
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
-class _StaffApi(APIView):
-    permissions: tuple[str, ...] = ()
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not request.user.has_perms(self.permissions):
-            self.permission_denied(request)
-
-
-class IncidentListApi(_StaffApi):
+class IncidentListApi(PermissionApi):
     permissions = ("traffic.view_trafficincident",)
 
     @extend_schema(parameters=[IncidentFilterSerializer], responses=IncidentOutputSerializer(many=True))
@@ -129,7 +121,7 @@ class IncidentListApi(_StaffApi):
         return _page(self, request, incidents, IncidentOutputSerializer)
 
 
-class IncidentTransitionApi(_StaffApi):
+class IncidentTransitionApi(PermissionApi):
     permissions = ("traffic.change_trafficincident",)
     action = ""
 
@@ -158,7 +150,7 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class IncidentRequestVerificationApi(_StaffApi):
+class IncidentRequestVerificationApi(PermissionApi):
     """Send an incident to the field officers of its area, to be checked in person."""
 
     permissions = ("traffic.change_trafficincident", "indicators.dispatch_alert")
@@ -174,7 +166,7 @@ class IncidentRequestVerificationApi(_StaffApi):
         return Response(IncidentOutputSerializer(incident).data)
 
 
-class SensorListApi(_StaffApi):
+class SensorListApi(PermissionApi):
     permissions = ("traffic.view_trafficsensor",)
 
     @extend_schema(responses=SensorOutputSerializer(many=True))
@@ -184,7 +176,7 @@ class SensorListApi(_StaffApi):
         )
 
 
-class SegmentListApi(_StaffApi):
+class SegmentListApi(PermissionApi):
     permissions = ("traffic.view_roadsegment",)
 
     @extend_schema(responses=SegmentOutputSerializer(many=True))
@@ -194,7 +186,7 @@ class SegmentListApi(_StaffApi):
         )
 
 
-class SegmentCongestionApi(_StaffApi):
+class SegmentCongestionApi(PermissionApi):
     permissions = ("traffic.view_roadsegment",)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="{segment: {index, band, speed_kmh, at}} now.")
