@@ -229,6 +229,8 @@ CITYOPS_DEMO_PASSWORD = env_str("CITYOPS_DEMO_PASSWORD")
 # Run the domain apps' demo simulators; screens then say that the data is simulated. Embedded default: on.
 CITYOPS_SIMULATE = env_bool("CITYOPS_SIMULATE", EMBEDDED)
 # The AQI standard for every reading; empty: by the reading's date (HJ 633-2012 before 2026-03-01, then 2026).
+# The command wall's tiles (indicator codes, comma-separated); empty: each domain's headline indicators.
+CITYOPS_WALL_TILES = env_list("CITYOPS_WALL_TILES", [])
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))
 
 # --- Auth -----------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ AQI = register_indicator(
         resolve_after=timedelta(hours=1),
         stale_after=timedelta(hours=2),
         decimals=0,
+        headline=True,
         order=30,
         explain=lambda region_id, at: aqi_primary_pollutants(region_id, at),
     )
@@ -97,6 +98,7 @@ POLLUTED_HOURS = register_indicator(
         resolve_after=timedelta(hours=2),
         stale_after=timedelta(hours=2),
         decimals=0,
+        headline=True,
         order=34,
     )
 )

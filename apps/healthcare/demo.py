@@ -66,7 +66,6 @@ def seed_demo_healthcare(context: DemoContext) -> None:
                 defaults={
                     "name_zh": name_zh, "name_en": name_en, "kind": kind, "lon": lon, "lat": lat, "region": None,
                     "beds": beds, "icu_beds": icu, "emergency": emergency, "fever_clinic": fever, "source": source,
-                    "address": f"{district.name_zh}",
                 },
             )  # fmt: skip
             facility_register(facility=facility)

@@ -58,6 +58,7 @@ BED_OCCUPANCY = register_indicator(
         resolve_after=timedelta(hours=1),
         stale_after=timedelta(hours=2),
         decimals=0,
+        headline=True,
         order=42,
     )
 )
@@ -146,6 +147,7 @@ FEVER_SIGNAL = register_indicator(
         resolve_after=timedelta(hours=6),
         stale_after=timedelta(hours=2),
         decimals=1,
+        headline=True,
         order=47,
         explain=lambda region_id, at: fever_explain(region_id, at),
     )

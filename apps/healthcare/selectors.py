@@ -78,9 +78,11 @@ class FacilityState:
 def facility_states(*, now: datetime | None = None) -> list[FacilityState]:
     now = now or timezone.now()
     latest = latest_states(now=now)
+    rank = {kind: index for index, kind in enumerate(Facility.Kind.values)}  # hospitals first
+    facilities = sorted(Facility.objects.select_related("region"), key=lambda f: (rank.get(f.kind, 9), f.code))
     return [
         FacilityState(f, latest.get(f.id), bool(f.id in latest and now - latest[f.id].observed_at <= FRESH))
-        for f in Facility.objects.select_related("region").order_by("code")
+        for f in facilities
     ]
 
 

@@ -317,28 +317,43 @@ def _signal_observations(facilities: dict[int, Facility], minutes: list[datetime
 
 
 def fever_explain(region_id: int, at: datetime) -> tuple[str, str] | None:
-    """For surveillance alerts: yesterday's visits against the expected, in the district (or, for the city,
-    its highest-scoring district)."""
+    """For surveillance alerts: the visits against the expected over the current run of alarm days (or
+    yesterday alone), in the district — for a parent region, its highest-scoring district."""
     region = Region.objects.filter(pk=region_id).first()
     if region is None:
         return None
-    day = timezone.localdate(at) - timedelta(days=1)
+    yesterday = timezone.localdate(at) - timedelta(days=1)
     districts = [region] if region.level == Region.Level.DISTRICT else [
         d for d in surveillance_regions() if d.path.startswith(region.path)
     ]  # fmt: skip
-    worst: tuple[Region, DayVerdict] | None = None
+    worst: tuple[Region, list[DayVerdict]] | None = None
     for district in districts:
-        verdict = next(iter(district_verdicts(district, first=day, last=day)), None)
-        if verdict and verdict.expected is not None and (worst is None or verdict.score > worst[1].score):
-            worst = (district, verdict)
+        verdicts = district_verdicts(district, first=yesterday - timedelta(days=27), last=yesterday)
+        judged = bool(verdicts) and verdicts[-1].day == yesterday and verdicts[-1].expected is not None
+        if judged and (worst is None or verdicts[-1].score > worst[1][-1].score):
+            worst = (district, verdicts)
     if worst is None:
         return None
-    district, v = worst
+    district, verdicts = worst
+    run = [verdicts[-1]]
+    for verdict in reversed(verdicts[:-1]):
+        if not verdict.alarm or verdict.expected is None:
+            break
+        run.insert(0, verdict)
+    observed = sum(v.observed for v in run)
+    expected = sum(v.expected or 0 for v in run)
+    share = f"{observed / expected - 1:+.0%}" if expected else "—"
     where_zh = "" if district == region else district.name_zh
     where_en = "" if district == region else f"{district.name_en or district.name_zh}: "
+    if len(run) == 1:
+        return (
+            f"{where_zh}昨日发热门诊 {observed} 人次，预期 {expected:.0f}（{share}）",
+            f"{where_en}{observed} fever-clinic visits yesterday, {expected:.0f} expected ({share})",
+        )
+    since = run[0].day
     return (
-        f"{where_zh}昨日发热门诊 {v.observed} 人次，预期 {v.expected:.0f}（{v.excess:+.0%}）",
-        f"{where_en}{v.observed} fever-clinic visits yesterday, {v.expected:.0f} expected ({v.excess:+.0%})",
+        f"{where_zh}{since.month}月{since.day}日以来发热门诊 {observed} 人次，预期 {expected:.0f}（{share}）",
+        f"{where_en}{observed} fever-clinic visits since {since:%d %b}, {expected:.0f} expected ({share})",
     )
 
 

@@ -99,7 +99,7 @@ def healthcare_index(request: HttpRequest) -> HttpResponse:
             "strings": {
                 "failed": _("The search failed: %(reason)s"),
                 "none": _("No reporting facility has %(need)s."),
-                "not_reporting": _("%(count)s facilities not reporting are left out."),
+                "not_reporting": _("Not reporting, so left out: %(count)s."),
                 "km": _("%(km)s km"),
                 "min": _("%(min)s min"),
                 "waiting": _("%(count)s waiting"),

@@ -202,10 +202,18 @@ def _evaluate_one(indicator: Indicator, region_id: int, now: datetime) -> Alert 
     breaching = all(s != "normal" for s in severities)
     lasted = rows[-1].bucket_start - rows[0].bucket_start >= indicator.min_duration - ONE_MINUTE
     if breaching and lasted:
+        if indicator.rollup == "max" and _rolled_up_from_children(indicator, region_id, rows[-1].bucket_start):
+            return None  # its value is a child's, and that child alerts: one alert, where it happens
         return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at)
     if severities[-1] == "normal":
         return _maybe_resolve(indicator, region_id, now)
     return None
+
+
+def _rolled_up_from_children(indicator: Indicator, region_id: int, bucket: datetime) -> bool:
+    return IndicatorValue.objects.filter(
+        indicator=indicator.code, region__parent_id=region_id, granularity=Granularity.MINUTE, bucket_start=bucket
+    ).exists()
 
 
 def _breach(indicator: Indicator, region_id: int, value: float, severity: str, at: datetime) -> Alert:

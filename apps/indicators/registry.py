@@ -28,6 +28,9 @@ class Indicator:
     bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds).
     warning / critical: thresholds in the indicator's unit; a breach must last `min_duration` to alert.
     stale_after: a value older than this is shown dimmed as stale.
+    headline: one of its domain's one or two headline figures, a tile on the command wall (the wall keeps to
+        6–8 tiles so they read from across the room; CITYOPS_WALL_TILES chooses others). Every indicator is
+        a map layer on the wall and a tile on the region pages.
     shown: False for indicators that exist to weigh others (capacity behind an occupancy): kept and rolled
         up, not made tiles or map layers.
     """
@@ -48,6 +51,7 @@ class Indicator:
     decimals: int = 1
     order: int = 100
     weight: str | None = None
+    headline: bool = False
     shown: bool = True
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
     # e.g. the primary pollutant behind a high AQI.

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ class Tile:
 
 
 def indicator_catalogue() -> list[dict[str, Any]]:
+    chosen = set(settings.CITYOPS_WALL_TILES)
     return [
         {
             "code": i.code,
@@ -52,6 +54,7 @@ def indicator_catalogue() -> list[dict[str, Any]]:
             "critical": i.critical,
             "decimals": i.decimals,
             "stale_after_s": int(i.stale_after.total_seconds()),
+            "on_wall": i.code in chosen if chosen else i.headline,
         }
         for i in indicators()
     ]

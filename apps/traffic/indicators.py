@@ -19,6 +19,7 @@ CONGESTION = register_indicator(
         min_duration=timedelta(minutes=5),
         resolve_after=timedelta(minutes=10),
         stale_after=timedelta(minutes=5),
+        headline=True,
         order=10,
     )
 )
@@ -68,6 +69,7 @@ OPEN_INCIDENTS = register_indicator(
         resolve_after=timedelta(minutes=5),
         stale_after=timedelta(hours=24),
         decimals=0,
+        headline=True,
         order=13,
     )
 )

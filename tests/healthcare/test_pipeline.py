@@ -2,6 +2,7 @@
 the staff page; the simulator."""
 
 import io
+import re
 from datetime import datetime, time, timedelta
 
 import numpy as np
@@ -37,11 +38,18 @@ def test_an_outbreak_in_fever_clinic_visits_raises_the_alarm_with_its_numbers(cl
     signal = IndicatorValue.objects.filter(indicator="healthcare.fever_signal", region__code="W", granularity="minute")
     assert signal.latest("bucket_start").last_value >= 3
     alert = Alert.objects.get(indicator="healthcare.fever_signal", region__code="W")
-    assert f"{counts[yesterday]} fever-clinic visits yesterday" in alert.title_en
-    assert f"昨日发热门诊 {counts[yesterday]} 人次" in alert.title_zh
+    # the alert says the visits against the expected since the alarm began (the outbreak's days)
+    found = re.search(r"(\d+) fever-clinic visits since (\d+ \w+), (\d+) expected", alert.title_en)
+    since = next(day for day in counts if f"{day:%d %b}" == found[2])
+    assert outbreak.start <= since <= yesterday
+    assert int(found[1]) == sum(n for day, n in counts.items() if day >= since)
+    assert int(found[3]) < int(found[1])
+    assert f"{since.month}月{since.day}日以来发热门诊 {found[1]} 人次，预期 {found[3]}" in alert.title_zh
     # and the city shows its highest district
     city = IndicatorValue.objects.filter(indicator="healthcare.fever_signal", region__code="C", granularity="minute")
     assert city.latest("bucket_start").last_value == signal.latest("bucket_start").last_value
+    # …without a second alert: the city's score is West's, and West alerts
+    assert not Alert.objects.filter(indicator="healthcare.fever_signal", region__code="C").exists()
 
 
 def test_quiet_fever_clinics_raise_no_alarm(client, facilities):

@@ -104,6 +104,7 @@ def test_the_catalogue_lists_registered_indicators(client, cast, load_indicator)
         "critical": 90,
         "decimals": 1,
         "stale_after_s": 600,
+        "on_wall": True,  # a headline indicator
     }
 
 
@@ -603,3 +604,16 @@ def test_errors_of_a_csv_request_do_not_leak_python_reprs(client, cast, load_ind
     # then
     assert response.status_code == 400
     assert "ErrorDetail(" not in response.content.decode()
+
+
+def test_the_wall_tiles_are_the_headline_indicators_unless_configured(settings):
+    from apps.indicators.selectors import indicator_catalogue
+
+    headline = {i["code"] for i in indicator_catalogue() if i["on_wall"]}
+    settings.CITYOPS_WALL_TILES = ["traffic.speed", "healthcare.er_wait"]
+    configured = {i["code"] for i in indicator_catalogue() if i["on_wall"]}
+
+    # at most 8 tiles, so they read from across the room (UX.md); one or two per domain
+    assert 4 <= len(headline) <= 8
+    assert {"traffic.congestion", "environment.aqi", "healthcare.bed_occupancy"} <= headline
+    assert configured == {"traffic.speed", "healthcare.er_wait"}

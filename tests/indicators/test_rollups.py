@@ -420,3 +420,49 @@ def test_aggregation_last_uses_each_childs_latest_value(city, synthetic):
     assert bucket("W1", "hour", T0, indicator="test.level").value_for(indicator) == 30.0
     assert bucket("W", "hour", T0, indicator="test.level").value_for(indicator) == pytest.approx(42.0)
     assert bucket("C", "hour", T0, indicator="test.level").value_for(indicator) == pytest.approx(42.0)
+
+
+def test_a_weighted_mean_can_be_weighed_by_another_indicator(city, synthetic):
+    # given a share (occupancy, %) and the capacity behind it, in both streets of W and in E
+    synthetic("test.capacity", aggregation="last", rollup="sum", shown=False)
+    synthetic("test.share", aggregation="last", rollup="weighted_mean", weight="test.capacity")
+    observations = []
+    for code, capacity, share in (("W1", 900, 90.0), ("W2", 100, 10.0), ("E", 1000, 50.0)):
+        observations.append(Observation("test.capacity", city[code].id, T0, capacity))
+        observations.append(Observation("test.share", city[code].id, T0, share))
+    indicator_observations_record(observations=observations)
+
+    # when rolled up
+    while indicator_rollups_run():
+        pass
+
+    # then W is (810 + 10) / 1000, not the mean of 90 % and 10 %, and the city (820 + 500) / 2000
+    assert bucket("W", "minute", T0, "test.share").last_value == pytest.approx(82.0)
+    assert bucket("C", "minute", T0, "test.share").last_value == pytest.approx(66.0)
+    assert bucket("C", "hour", T0, "test.share").last_value == pytest.approx(66.0)
+
+
+def test_a_child_without_a_weight_weighs_nothing(city, synthetic):
+    synthetic("test.capacity", aggregation="last", rollup="sum", shown=False)
+    synthetic("test.share", aggregation="last", rollup="weighted_mean", weight="test.capacity")
+    indicator_observations_record(
+        observations=[
+            Observation("test.capacity", city["W1"].id, T0, 10),
+            Observation("test.share", city["W1"].id, T0, 30.0),
+            Observation("test.share", city["W2"].id, T0, 90.0),  # no capacity reported
+        ]
+    )
+
+    while indicator_rollups_run():
+        pass
+
+    assert bucket("W", "minute", T0, "test.share").last_value == pytest.approx(30.0)
+
+
+def test_hidden_indicators_are_rolled_up_but_not_listed(city, synthetic):
+    from apps.indicators.registry import indicators
+
+    synthetic("test.capacity", aggregation="last", rollup="sum", shown=False)
+
+    assert "test.capacity" not in [i.code for i in indicators()]
+    assert "test.capacity" in [i.code for i in indicators(include_hidden=True)]

@@ -41,7 +41,13 @@ function tileHtml(tile) {
     <div class="tile-meta"><span class="fresh">${at}</span><span class="gt">${groundTruthBadge()}</span></div>`;
 }
 
+// The wall's tiles are the domains' headline indicators (6–8, readable across the room); every indicator
+// is still a map layer and feeds the trend when chosen.
+const onWall = (code) => Boolean(state.indicators.get(code)?.on_wall);
+const wallTileCount = () => [...state.tiles.keys()].filter(onWall).length;
+
 function renderTile(tile, pulse) {
+  if (!onWall(tile.indicator)) return;
   let element = document.querySelector(`.tile[data-indicator="${CSS.escape(tile.indicator)}"]`);
   if (!element) {
     element = document.createElement("button");
@@ -65,14 +71,14 @@ function renderTile(tile, pulse) {
 
 function renderTiles() {
   const empty = $('[data-role="tiles-empty"]');
-  empty.hidden = state.tiles.size > 0;
+  empty.hidden = wallTileCount() > 0;
   for (const tile of state.tiles.values()) renderTile(tile, false);
   layoutTiles();
 }
 
 function layoutTiles() {
-  // Every indicator stays on screen: past six tiles they go three to a row (the wall never scrolls).
-  $("#tiles").dataset.dense = String(state.tiles.size > 6);
+  // Every tile stays on screen: past six they go three to a row (the wall never scrolls).
+  $("#tiles").dataset.dense = String(wallTileCount() > 6);
 }
 
 // --- Map and trend -------------------------------------------------------------------------------------
@@ -254,7 +260,7 @@ function applyTiles(tiles, pulse) {
     state.tiles.set(tile.indicator, tile);
     renderTile(tile, pulse && previous && previous.value !== tile.value);
   }
-  $('[data-role="tiles-empty"]').hidden = state.tiles.size > 0;
+  $('[data-role="tiles-empty"]').hidden = wallTileCount() > 0;
   layoutTiles();
 }
 
@@ -271,7 +277,10 @@ function onWallSnapshot(data) {
   state.map = {};
   state.groundTruth = data.ground_truth;
   state.needing = data.needing_verification || [];
-  if (!state.selected || !state.indicators.has(state.selected)) state.selected = data.indicators.length ? data.indicators[0].code : null;
+  if (!state.selected || !state.indicators.has(state.selected)) {
+    const first = data.indicators.find((i) => i.on_wall) || data.indicators[0];
+    state.selected = first ? first.code : null;
+  }
   applyTiles(data.tiles, false);
   applyMap(data.map);
   renderSwitch();
