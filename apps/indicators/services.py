@@ -92,7 +92,9 @@ def _minutes_write(observations: Sequence[Observation], *, replace: bool) -> int
     for observation in observations:
         _check(observation, now)
         minute = bucket_start(observation.observed_at, Granularity.MINUTE)
-        buckets[(observation.indicator, observation.region_id, minute)].add(observation.value, observation.observed_at)
+        buckets[(observation.indicator, observation.region_id, minute)].add(
+            float(observation.value), observation.observed_at
+        )
     if not buckets:
         return 0
     adapt = _adapter()

@@ -60,3 +60,18 @@ def test_a_click_on_the_map_finds_the_nearest_capacity(asgi_server, facilities, 
     assert probe.console_errors == []
     assert probe.failed_requests == []
     assert probe.external_requests == []
+
+
+def test_the_page_fits_a_phone(asgi_server, facilities, cast, open_page):
+    _snapshots_and_tick(facilities)
+    base = f"http://{asgi_server}"
+    probe = open_page(width=390, height=844)
+    probe.sign_in(base, "command")
+
+    probe.page.goto(f"{base}/healthcare/")
+    probe.page.wait_for_selector("#healthcare-map .maplibregl-canvas", timeout=15000)
+    probe.screenshot("healthcare-phone")
+
+    # wide tables scroll inside their panels; the page itself does not scroll sideways
+    assert probe.page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert probe.console_errors == []
