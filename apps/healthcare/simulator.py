@@ -1,10 +1,10 @@
-"""A simulated health system for the demo city: every facility reports every 15 minutes.
+"""A simulated health system for the demo city: every facility reports every 5 minutes.
 
 Beds fill towards midnight and empty with the late-morning discharges, more so after weekends and in winter;
 emergency departments have their morning and evening peaks; fever clinics follow the synthetic series of
 `synthetic.py` (weekday, winter season). Every 35 days or so an outbreak starts in one district and spreads to
 the others — later and weaker with distance — raising fever-clinic visits, then admissions and ICU use.
-On a fresh start it backfills a day and a half of 15-minute snapshots and, before that, one end-of-day
+On a fresh start it backfills a day and a half of snapshots every 15 minutes and, before that, one end-of-day
 snapshot per facility for 100 days, so the surveillance has its baseline. Through the same ingest as real
 facilities, as JSON batches.
 """
@@ -28,8 +28,9 @@ from apps.healthcare.synthetic import DISPERSION, Outbreak, expected_visits, sea
 from apps.indicators.models import DataSource
 from apps.ingest.batches import MAX_ROWS
 
-STEP = timedelta(minutes=15)
-RECENT = timedelta(hours=36)  # 15-minute snapshots on a fresh start
+STEP = timedelta(minutes=5)
+BACKFILL_STEP = timedelta(minutes=15)  # on a fresh start, for the last RECENT
+RECENT = timedelta(hours=36)
 HISTORY_DAYS = 100  # end-of-day snapshots before that
 PERIOD_DAYS = 35
 EPOCH = date(2026, 1, 5)
@@ -127,7 +128,7 @@ def snapshot(facility: Facility, facilities: list[Facility], moment: datetime) -
 
 
 def step(now: datetime) -> int:
-    """Snapshots for every demo facility at each 15-minute mark since its last one, up to now."""
+    """Snapshots for every demo facility at each 5-minute mark since its last one, up to now."""
     source = DataSource.objects.filter(code=SOURCE_CODE).first()
     if source is None:
         return 0
@@ -140,17 +141,19 @@ def step(now: datetime) -> int:
     rows = []
     for facility in facilities:
         previous = last.get(facility.id)
-        if previous is None:  # a fresh start: end-of-day reports for the history, then the recent day and a half
+        fresh_start = previous is None
+        if fresh_start:  # end-of-day reports for the history, then the last day and a half every 15 minutes
             first_recent = end - RECENT
             for back in range(HISTORY_DAYS, 0, -1):
                 day = timezone.localdate(first_recent) - timedelta(days=back)
                 moment = datetime.combine(day, time(23, 45), tzinfo=timezone.get_current_timezone())
                 rows.append(snapshot(facility, facilities, moment.astimezone(UTC)))
-            previous = first_recent
-        moment = max(previous, end - RECENT) + STEP
-        while moment <= end:
+        moment = end - RECENT if fresh_start else max(previous, end - RECENT)
+        while True:
+            moment += BACKFILL_STEP if fresh_start and end - moment > BACKFILL_STEP else STEP
+            if moment > end:
+                break
             rows.append(snapshot(facility, facilities, moment))
-            moment += STEP
     rows.sort(key=lambda r: str(r["observed_at"]))
     for first in range(0, len(rows), MAX_ROWS):
         healthcare_snapshots_ingest(source=source, body=json.dumps(rows[first : first + MAX_ROWS]).encode())

@@ -134,10 +134,11 @@ def test_the_simulator_feeds_the_demo_facilities_through_ingest(db):
     assert facilities > 20
     # a hundred end-of-day reports each, then every 15 minutes for a day and a half
     assert produced == CapacitySnapshot.objects.count() >= facilities * (100 + 36 * 4)
-    assert {t.minute % 15 for t in CapacitySnapshot.objects.values_list("observed_at", flat=True)} == {0}
+    assert {t.minute % 5 for t in CapacitySnapshot.objects.values_list("observed_at", flat=True)} == {0}
     assert not CapacitySnapshot.objects.filter(beds_occupied__gt=0, facility__beds=0).exists()
     assert IndicatorValue.objects.filter(indicator="healthcare.fever_signal").exists()  # the baseline is there
-    assert simulator.step(timezone.now()) == 0  # nothing new within the same 15 minutes
+    assert simulator.step(timezone.now()) == 0  # nothing new within the same 5 minutes
+    assert simulator.step(timezone.now() + timedelta(minutes=5)) == facilities  # then every 5 minutes
 
 
 def test_the_scenario_outbreak_reaches_farther_facilities_later_and_weaker(db, city):
