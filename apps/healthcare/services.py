@@ -362,9 +362,13 @@ def fever_explain(region_id: int, at: datetime) -> tuple[str, str] | None:
 
 def _health(facility: Facility, snapshot: CapacitySnapshot) -> SensorReading:
     """A value that changes when any reported number changes (a stuck export repeats all of them), and
-    whether the numbers are plausible."""
+    whether the numbers are plausible. Only an emergency department's figures change around the clock: a
+    clinic's few beds may well stay the same all night, so facilities without one are not watched for
+    flat lines (their value is the report's time)."""
     parts = [snapshot.beds_occupied, *[getattr(snapshot, name) for name in OPTIONAL]]
     value = float(sum((i + 1) * 1009**i * (p or 0) for i, p in enumerate(parts)) % 2**52)
+    if not facility.emergency:
+        value = snapshot.observed_at.timestamp()
     plausible = (snapshot.er_wait_minutes or 0) <= MAX_PLAUSIBLE_WAIT
     return SensorReading(facility.code, snapshot.observed_at, value, plausible)
 

@@ -132,3 +132,23 @@ def test_the_same_batch_again_changes_nothing(client, facilities):
     live_tick()
 
     assert list(IndicatorValue.objects.order_by("id").values_list("indicator", "region_id", "count", "sum")) == before
+
+
+def test_an_emergency_department_repeating_the_same_figures_is_flagged_a_clinic_is_not(client, facilities):
+    from apps.indicators.health import sensor_health
+    from apps.indicators.models import SourceSensor
+
+    # given five hours of identical reports from T1 (with an ER) and from C3 (a community center)
+    rows = []
+    for k in range(20, -1, -1):
+        rows.append(snap("T1", at(15 * k), beds_occupied=80, er_waiting=4, er_wait_minutes=20))
+        rows.append(snap("C3", at(15 * k), beds_occupied=10))
+    post(client, facilities["token"], rows)
+
+    live_tick()
+
+    def health(code):
+        return sensor_health(sensor=SourceSensor.objects.get(code=code), completeness=False)
+
+    assert health("T1").flatlined  # the source's default: flat after 30 minutes
+    assert not health("C3").flatlined
