@@ -127,7 +127,8 @@ def test_the_simulator_feeds_the_demo_facilities_through_ingest(db):
     call_command("seed_demo", stdout=io.StringIO())
     CapacitySnapshot.objects.all().delete()
 
-    produced = simulator.step(timezone.now())
+    now = timezone.now()
+    produced = simulator.step(now)
     live_tick()
 
     facilities = Facility.objects.count()
@@ -137,8 +138,8 @@ def test_the_simulator_feeds_the_demo_facilities_through_ingest(db):
     assert {t.minute % 5 for t in CapacitySnapshot.objects.values_list("observed_at", flat=True)} == {0}
     assert not CapacitySnapshot.objects.filter(beds_occupied__gt=0, facility__beds=0).exists()
     assert IndicatorValue.objects.filter(indicator="healthcare.fever_signal").exists()  # the baseline is there
-    assert simulator.step(timezone.now()) == 0  # nothing new within the same 5 minutes
-    assert simulator.step(timezone.now() + timedelta(minutes=5)) == facilities  # then every 5 minutes
+    assert simulator.step(now) == 0  # nothing new within the same 5 minutes
+    assert simulator.step(now + timedelta(minutes=5)) == facilities  # then every 5 minutes
 
 
 def test_the_scenario_outbreak_reaches_farther_facilities_later_and_weaker(db, city):
