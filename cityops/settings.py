@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.traffic",
     "apps.environment",
     "apps.healthcare",
+    "apps.grievances",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 60},
     },
+    # Grievances past their due time escalate; the grievance indicators are recounted.
+    "grievances-escalate-overdue": {
+        "task": "apps.grievances.tasks.escalate_overdue_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    "grievances-observe": {
+        "task": "apps.grievances.tasks.observe_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
     "data-sources-check": {
         "task": "apps.indicators.tasks.data_sources_check_task",
@@ -231,6 +243,11 @@ CITYOPS_SIMULATE = env_bool("CITYOPS_SIMULATE", EMBEDDED)
 # The AQI standard for every reading; empty: by the reading's date (HJ 633-2012 before 2026-03-01, then 2026).
 # The command wall's tiles (indicator codes, comma-separated); empty: each domain's headline indicators.
 CITYOPS_WALL_TILES = env_list("CITYOPS_WALL_TILES", [])
+# Grievances: a citizen may reopen a resolved report within this many days; portal submissions per client per hour.
+CITYOPS_GRIEVANCE_REOPEN_DAYS = env_int("CITYOPS_GRIEVANCE_REOPEN_DAYS", 7)
+CITYOPS_GRIEVANCE_REPORTS_PER_HOUR = env_int("CITYOPS_GRIEVANCE_REPORTS_PER_HOUR", 10)
+# Open311: the jurisdiction_id this endpoint answers to (empty: any or none).
+CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))
 
 # --- Auth -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Literal
 from apps.core.i18n import localized
 
 Aggregation = Literal["mean", "sum", "max", "last"]
-Rollup = Literal["weighted_mean", "mean", "sum", "max"]
+Rollup = Literal["weighted_mean", "mean", "sum", "max", "own"]
 Direction = Literal["high", "low"]
 
 
@@ -24,7 +24,8 @@ class Indicator:
     aggregation: how observations within a bucket combine into the bucket's value.
     rollup: how child regions' values combine into the parent's (weighted_mean uses population, or the
         value of the indicator named by `weight` in each child at the same bucket, e.g. bed occupancy weighed
-        by the beds reporting, so the parent's share is occupied / total).
+        by the beds reporting, so the parent's share is occupied / total); "own" when the domain observes
+        every region itself (a median, a distinct count: nothing a parent can combine from its children).
     bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds).
     warning / critical: thresholds in the indicator's unit; a breach must last `min_duration` to alert.
     stale_after: a value older than this is shown dimmed as stale.

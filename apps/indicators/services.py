@@ -278,7 +278,9 @@ def _roll_up_parents(touched: set[tuple[str, int, str, datetime]]) -> set[tuple[
     regions = Region.objects.in_bulk({region_id for _i, region_id, _g, _b in touched})
     parents_of = _parent_ids(regions.values())
     changed: set[tuple[str, int]] = set()
-    level = touched
+    # Unknown indicators and those whose domain observes every region ("own") are not combined upwards.
+    own = {code for code, _r, _g, _b in touched if (found := get_indicator(code)) is None or found.rollup == "own"}
+    level = {key for key in touched if key[0] not in own}
     while level:
         above = {(i, parents_of[r], g, b) for i, r, g, b in level if parents_of.get(r)}
         for indicator, parent_id, granularity, start in above:

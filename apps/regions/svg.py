@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -53,3 +54,30 @@ def region_svg(geometry: dict[str, Any] | None, *, size: int, context: dict[str,
         'stroke-width="1.2" fill-rule="evenodd"/></svg>'
     )
     return mark_safe(svg)  # noqa: S308  (only numbers we formatted)
+
+
+def regions_map_svg(outline: dict[str, Any] | None, parts: list[tuple[str, str, dict[str, Any] | None]], *,
+                    size: int = 600) -> SafeString:  # fmt: skip
+    """A clickable map without tiles: the outline and its parts (code, name, geometry), north up, with the
+    projection in data attributes so a script turns a click into longitude and latitude:
+    lon = west + x / scale, lat = north - y / scale (x, y in viewBox units)."""
+    frame = list(_rings(outline)) or [ring for _c, _n, g in parts for ring in _rings(g)]
+    if not frame:
+        return mark_safe("")  # noqa: S308  (constant)
+    xs = [x for ring in frame for x, _y in ring]
+    ys = [y for ring in frame for _x, y in ring]
+    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
+    scale = size / max(east - west, north - south, 1e-9)
+    width, height = (east - west) * scale, (north - south) * scale
+    shapes = "".join(
+        f'<path d="{_path(list(_rings(geometry)), west, north, scale)}" data-code="{escape(code)}">'
+        f"<title>{escape(name)}</title></path>"
+        for code, name, geometry in parts
+    )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.1f} {height:.1f}" class="pick-map" '
+        f'data-west="{west:.6f}" data-north="{north:.6f}" data-scale="{scale:.6f}" role="img">'
+        f'<path class="outline" d="{_path(frame, west, north, scale)}"/>{shapes}'
+        '<circle class="pin" r="7" cx="-100" cy="-100"/></svg>'
+    )
+    return mark_safe(svg)  # noqa: S308  (numbers we formatted and escaped names)

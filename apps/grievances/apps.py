@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrievancesConfig(AppConfig):
+    name = "apps.grievances"
+    label = "grievances"
+    verbose_name = _("Grievances")
+    url_prefix = ""  # the portal and workbench under /grievances/, the Open311 endpoint under /open311/v2/
+
+    def ready(self) -> None:
+        from apps.accounts.roles import register_role_permissions
+        from apps.core.demo import DemoSeeder, register_demo_seeder
+        from apps.core.simulation import Simulator, register_simulator
+        from apps.core.surfaces import Surface, register_surface
+        from apps.grievances import indicators  # noqa: F401  (registers the grievance indicators)
+        from apps.grievances.demo import seed_demo_grievances
+        from apps.grievances.roles import GRIEVANCE_ROLE_PERMISSIONS
+        from apps.grievances.simulator import step
+
+        register_demo_seeder(DemoSeeder(name="grievances.demo_categories", order=47, seed=seed_demo_grievances))
+        register_simulator(Simulator(name="grievances.citizens", every=timedelta(seconds=60), step=step))
+        register_role_permissions(GRIEVANCE_ROLE_PERMISSIONS)
+        register_surface(
+            Surface(
+                key="report",
+                title=_("Report a problem"),
+                description=_("Tell the city about a problem, get a tracking code, follow it and rate the outcome."),
+                url_name="grievances:report",
+                visible=lambda user: True,
+                order=55,
+            )
+        )
+        register_surface(
+            Surface(
+                key="workbench",
+                title=_("Grievance workbench"),
+                description=_("Your department's citizen reports by due time: assign, reply, merge, escalate."),
+                url_name="grievances:workbench",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("grievances.handle_grievance")),
+                order=25,
+            )
+        )

@@ -1,0 +1,252 @@
+"""Citizen reports (诉求): categories routed to departments with a deadline, the status workflow with a public
+and an internal timeline, photos, satisfaction, Open311 API keys.
+
+Personal data — the reporter's name, phone and email — lives only in encrypted fields, is never part of a
+public page, an Open311 response, a websocket message or a log line, and is shown to staff only where their
+work needs it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from apps.core.fields import EncryptedTextField
+from apps.core.i18n import localized
+from apps.core.models import BaseModel
+
+
+class Category(BaseModel):
+    """What a citizen can report; also an Open311 service (`code` is the service_code)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Also the Open311 service code."))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    group_zh = models.CharField(_("group (Chinese)"), max_length=60, blank=True)
+    group_en = models.CharField(_("group (English)"), max_length=60, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True, help_text=_("Comma-separated."))
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="categories"
+    )
+    deadline_hours = models.PositiveIntegerField(_("deadline (hours)"), help_text=_("From acceptance to resolution."))
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("grievance category")
+        verbose_name_plural = _("grievance categories")
+        ordering = ["order", "code"]
+        constraints = [models.CheckConstraint(condition=Q(deadline_hours__gte=1), name="category_deadline_positive")]
+
+    def __str__(self) -> str:
+        return localized(self)
+
+    @property
+    def name(self) -> str:
+        return localized(self)
+
+
+class CategoryAttribute(models.Model):
+    """An extra question of a category (an Open311 service definition attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("short text")
+        NUMBER = "number", _("number")
+        DATETIME = "datetime", _("date and time")
+        TEXT = "text", _("long text")
+        SINGLE = "singlevaluelist", _("one of a list")
+        MULTI = "multivaluelist", _("several of a list")
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    code = models.SlugField(_("code"), max_length=40)
+    description_zh = models.CharField(_("question (Chinese)"), max_length=200)
+    description_en = models.CharField(_("question (English)"), max_length=200)
+    datatype = models.CharField(_("datatype"), max_length=16, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    # [{"key": "deep", "name_zh": "深", "name_en": "deep"}] for the list datatypes
+    values = models.JSONField(_("values"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("category attribute")
+        verbose_name_plural = _("category attributes")
+        ordering = ["category", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="categoryattribute_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}.{self.code}"
+
+
+class Grievance(BaseModel):
+    class Channel(models.TextChoices):
+        WEB = "web", _("web portal")
+        HOTLINE = "hotline", _("12345 hotline")
+        OPEN311 = "open311", _("Open311 app")
+        FIELD = "field", _("field visit")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", pgettext_lazy("grievance status", "submitted")
+        ACCEPTED = "accepted", pgettext_lazy("grievance status", "accepted")
+        ASSIGNED = "assigned", pgettext_lazy("grievance status", "assigned")
+        IN_PROGRESS = "in_progress", pgettext_lazy("grievance status", "in progress")
+        RESOLVED = "resolved", pgettext_lazy("grievance status", "resolved")
+        CLOSED = "closed", pgettext_lazy("grievance status", "closed")
+        REJECTED = "rejected", pgettext_lazy("grievance status", "rejected")
+        MERGED = "merged", pgettext_lazy("grievance status", "merged into another report")
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", _("normal")
+        HIGH = "high", _("high")
+        URGENT = "urgent", _("urgent")
+
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    token = models.CharField(_("Open311 token"), max_length=32, unique=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="grievances"
+    )
+    description = models.TextField(_("description"), max_length=4000)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    address = models.CharField(_("address of the problem"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Personal data: encrypted at rest, never public.
+    reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
+    reporter_email = EncryptedTextField(_("reporter's email"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=1000, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    class Meta:
+        verbose_name = _("grievance")
+        verbose_name_plural = _("grievances")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="grievance_status_due_idx"),
+            models.Index(fields=["department", "status"], name="grievance_department_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="grievance_satisfaction_range",
+            )
+        ]
+        permissions = [("handle_grievance", _("Can handle grievances of own department"))]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    OPEN = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class GrievanceEvent(models.Model):
+    """One entry of a grievance's timeline; `public` entries are what the citizen sees."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("reported")
+        STATUS = "status", _("status changed")
+        ASSIGNED = "assigned", _("assigned")
+        REPLY = "reply", _("reply")
+        NOTE = "note", _("internal note")
+        MERGED = "merged", _("merged")
+        ESCALATED = "escalated", _("escalated")
+        RATED = "rated", _("rated")
+        REOPENED = "reopened", _("reopened")
+        PHOTO = "photo", _("photo added")
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    public = models.BooleanField(_("public"), default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    message = models.TextField(_("message"), max_length=4000, blank=True)
+
+    class Meta:
+        verbose_name = _("grievance event")
+        verbose_name_plural = _("grievance events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} {self.kind}"
+
+
+def photo_path(photo: GrievancePhoto, filename: str) -> str:
+    return f"grievances/{photo.grievance.tracking_code}/{photo.key}.jpg"
+
+
+class GrievancePhoto(models.Model):
+    """A photo of the problem, re-encoded without any metadata (EXIF time, place, camera) before it is stored:
+    the stored copy is the only copy, and it is safe to show publicly."""
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(max_length=32, unique=True)
+    image = models.FileField(_("image"), upload_to=photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grievance photo")
+        verbose_name_plural = _("grievance photos")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Open311Key(BaseModel):
+    """An API key for Open311 POST requests. Only its SHA-256 is stored; the key is shown once at creation."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8, help_text=_("The key's first characters, to tell keys apart."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

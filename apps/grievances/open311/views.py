@@ -1,0 +1,347 @@
+"""Open311 GeoReport v2 (../shared/standards/OPEN311.md): discovery, services, service definitions, requests,
+tokens — each in XML and JSON. Errors are `[{code, description}]` with 403 (api_key), 404 (unknown service,
+request, token or jurisdiction) or 400 (anything else); never a 500 for bad input. Reporter data (name,
+email, phone, device, account) is taken on POST and never returned."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from apps.core.errors import ApplicationError
+from apps.core.i18n import localized
+from apps.grievances.models import Category, Grievance
+from apps.grievances.selectors import public_text, status_notes
+from apps.grievances.services import grievance_submit, open311_key_check
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+MAX_SPAN = timedelta(days=90)
+DEFAULT_PAGE_SIZE = 1000
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, *descriptions: str) -> None:
+        super().__init__(descriptions[0] if descriptions else "")
+        self.status = status
+        self.descriptions = descriptions
+
+
+def _render(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]], status: int = 200) -> HttpResponse:
+    """A list (`item` names each element in XML), or with `item` None a single object (discovery, a service
+    definition): a JSON object, an XML root holding its fields."""
+    if fmt == "json":
+        body = json.dumps(rows if item else rows[0], ensure_ascii=False)
+    else:
+        element = ET.Element(root)
+        if item is None:
+            _xml_fill(element, rows[0])
+        for row in rows if item else []:
+            _xml_fill(ET.SubElement(element, item), row)
+        body = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def _xml_fill(element: ET.Element, row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        if isinstance(value, list):  # attributes → attribute, values → value, endpoints → endpoint, formats → format
+            holder = ET.SubElement(element, key)
+            for entry in value:
+                child = ET.SubElement(holder, key[:-1])
+                if isinstance(entry, dict):
+                    _xml_fill(child, entry)
+                else:
+                    child.text = _xml_text(entry)
+        else:
+            ET.SubElement(element, key).text = _xml_text(value)
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def open311_view(root: str, item: str | None) -> Callable:
+    """Wrap a handler returning rows: format, jurisdiction and errors handled the same everywhere."""
+
+    def decorate(handler: Callable[..., tuple[list[dict[str, Any]], int]]) -> Callable:
+        @csrf_exempt
+        def view(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            try:
+                _check_jurisdiction(request)
+                rows, status = handler(request, **kwargs)
+            except Open311Error as exc:
+                errors = [{"code": str(exc.status), "description": d} for d in exc.descriptions]
+                return _render(fmt, "errors", "error", errors, status=exc.status)
+            return _render(fmt, root, item, rows, status=status)
+
+        return view
+
+    return decorate
+
+
+def _param(request: HttpRequest, name: str) -> str:
+    """A parameter from the body (POST) or the query string; empty counts as absent."""
+    value = request.POST.get(name) if request.method == "POST" else None
+    return (value if value not in (None, "") else request.GET.get(name, "")).strip()
+
+
+def _check_jurisdiction(request: HttpRequest) -> None:
+    wanted = settings.CITYOPS_OPEN311_JURISDICTION
+    given = _param(request, "jurisdiction_id")
+    if wanted and given and given != wanted:
+        raise Open311Error(404, _("jurisdiction_id %(id)s is not served here") % {"id": given})
+
+
+# --- Discovery and services ---------------------------------------------------------------------------------
+
+
+@open311_view("discovery", None)
+def discovery(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
+    base = request.build_absolute_uri(reverse("grievances:open311-root"))
+    latest = Category.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    row = {
+        "changeset": _iso(latest or timezone.now()),
+        "contact": _("Contact the city operations center"),
+        "key_service": _("Ask the city operations center for an API key (POST requests need one)."),
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base.rstrip("/"),
+                "changeset": _iso(latest or timezone.now()),
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return [row], 200
+
+
+def _service(category: Category) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": localized(category),
+        "description": localized(category, "description"),
+        "metadata": category.attributes.exists(),
+        "type": "realtime",
+        "keywords": category.keywords,
+        "group": localized(category, "group"),
+    }
+
+
+@open311_view("services", "service")
+def services(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
+    return [_service(c) for c in Category.objects.filter(active=True).prefetch_related("attributes")], 200
+
+
+@open311_view("service_definition", None)
+def service_definition(request: HttpRequest, service_code: str) -> tuple[list[dict[str, Any]], int]:
+    category = _category(service_code)
+    attributes = [
+        {
+            "variable": True,
+            "code": a.code,
+            "datatype": a.datatype,
+            "required": a.required,
+            "datatype_description": a.get_datatype_display(),
+            "order": a.order,
+            "description": localized(a, "description"),
+            "values": [{"key": str(v["key"]), "name": localized(v, "name") or v.get("name", "")} for v in a.values],
+        }
+        for a in category.attributes.all()
+    ]
+    return [{"service_code": category.code, "attributes": attributes}], 200
+
+
+def _category(code: str) -> Category:
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise Open311Error(404, _("service_code %(code)s is not a service here") % {"code": code})
+    return category
+
+
+# --- Requests -----------------------------------------------------------------------------------------------
+
+
+@open311_view("service_requests", "request")
+def requests_view(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
+    if request.method == "POST":
+        return _create(request), 201
+    if request.method != "GET":
+        raise Open311Error(400, _("use GET or POST"))
+    return [_request_row(request, g) for g in _query(request)], 200
+
+
+def _create(request: HttpRequest) -> list[dict[str, Any]]:
+    if open311_key_check(_param(request, "api_key")) is None:
+        raise Open311Error(403, _("a valid api_key is required to post requests"))
+    code = _param(request, "service_code")
+    if not code:
+        raise Open311Error(400, _("service_code is required"))
+    category = _category(code)
+    problems = []
+    lon = lat = None
+    lat_text, lon_text = _param(request, "lat"), _param(request, "long")
+    if lat_text or lon_text:
+        try:
+            lat, lon = float(lat_text), float(lon_text)
+        except ValueError:
+            problems.append(_("lat and long must both be numbers (WGS84 degrees)"))
+    address = _param(request, "address_string") or _param(request, "address_id")
+    if lat is None and not address and not problems:
+        problems.append(_("a location is required: lat and long, address_string or address_id"))
+    attributes: dict[str, Any] = {}
+    for key in request.POST:
+        found = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
+        if found:
+            values = [v for v in request.POST.getlist(key) if v != ""]
+            attributes[found[1]] = values if found[2] else (values[-1] if values else "")
+    if problems:
+        raise Open311Error(400, *problems)
+    name = " ".join(part for part in (_param(request, "first_name"), _param(request, "last_name")) if part)
+    try:
+        grievance = grievance_submit(
+            channel=Grievance.Channel.OPEN311,
+            category=category,
+            description=_param(request, "description") or category.name_zh,
+            lon=lon,
+            lat=lat,
+            address=address[:200],
+            reporter_name=name,
+            reporter_phone=_param(request, "phone"),
+            reporter_email=_param(request, "email"),
+            attributes=attributes,
+        )
+    except ApplicationError as exc:
+        descriptions = [f"{field}: {message}" for field, messages in exc.fields.items() for message in messages]
+        raise Open311Error(400, *(descriptions or [exc.message])) from None
+    notice = _("Reported. Track it with the code %(code)s.") % {"code": grievance.tracking_code}
+    return [{"service_request_id": grievance.tracking_code, "token": grievance.token, "service_notice": notice,
+             "account_id": None}]  # fmt: skip
+
+
+def _query(request: HttpRequest) -> list[Grievance]:
+    rows = Grievance.objects.select_related("category", "department").prefetch_related("photos")
+    ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
+    if ids:
+        return list(rows.filter(tracking_code__in=ids).order_by("-created_at"))
+    problems = []
+    codes = [c.strip() for c in _param(request, "service_code").split(",") if c.strip()]
+    if codes:
+        rows = rows.filter(category__code__in=codes)
+    start, end = _date(request, "start_date", problems), _date(request, "end_date", problems)
+    statuses = {s.strip() for s in _param(request, "status").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        problems.append(_("status is open, closed or both (comma-separated)"))
+    page, page_size = _number(request, "page", 1, problems), _number(request, "page_size", DEFAULT_PAGE_SIZE, problems)
+    if page_size > DEFAULT_PAGE_SIZE:
+        problems.append(_("page_size is at most %(n)d") % {"n": DEFAULT_PAGE_SIZE})
+    if problems:
+        raise Open311Error(400, *problems)
+    now = timezone.now()
+    if start is None and end is None:
+        start, end = now - MAX_SPAN, now
+    elif start is None:
+        start = end - MAX_SPAN
+    elif end is None:
+        end = min(now, start + MAX_SPAN)
+    if end < start:
+        raise Open311Error(400, _("end_date is before start_date"))
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, _("start_date and end_date may be at most 90 days apart"))
+    rows = rows.filter(created_at__gte=start, created_at__lte=end)
+    if statuses == {"open"}:
+        rows = rows.filter(status__in=Grievance.OPEN)
+    elif statuses == {"closed"}:
+        rows = rows.exclude(status__in=Grievance.OPEN)
+    first = (page - 1) * page_size
+    return list(rows.order_by("-created_at")[first : first + page_size])
+
+
+def _date(request: HttpRequest, name: str, problems: list[str]) -> datetime | None:
+    text = _param(request, name)
+    if not text:
+        return None
+    value = parse_datetime(text.replace(" ", "+"))  # a "+" in a query string arrives as a space
+    if value is None:
+        problems.append(_("%(name)s is not a date and time (ISO 8601, e.g. 2026-11-01T00:00:00Z)") % {"name": name})
+        return None
+    return value if value.tzinfo else timezone.make_aware(value)
+
+
+def _number(request: HttpRequest, name: str, default: int, problems: list[str]) -> int:
+    text = _param(request, name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        problems.append(_("%(name)s is a whole number from 1") % {"name": name})
+        return default
+    return int(text)
+
+
+def _request_row(request: HttpRequest, g: Grievance) -> dict[str, Any]:
+    photo = next((p for p in g.photos.all() if p.public), None)
+    media = request.build_absolute_uri(reverse("grievances:photo", args=[photo.key])) if photo else None
+    return {
+        "service_request_id": g.tracking_code,
+        "status": "open" if g.is_open else "closed",
+        "status_notes": status_notes(g),
+        "service_name": localized(g.category),
+        "service_code": g.category.code,
+        "description": public_text(g.description),
+        "agency_responsible": localized(g.department),
+        "service_notice": "",
+        "requested_datetime": _iso(g.created_at),
+        "updated_datetime": _iso(g.updated_at),
+        "expected_datetime": _iso(g.due_at) if g.due_at else None,
+        "address": g.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": g.lat,
+        "long": g.lon,
+        "media_url": media,
+    }
+
+
+@open311_view("service_requests", "request")
+def request_detail(request: HttpRequest, service_request_id: str) -> tuple[list[dict[str, Any]], int]:
+    grievance = (
+        Grievance.objects.select_related("category", "department")
+        .prefetch_related("photos")
+        .filter(tracking_code=service_request_id)
+        .first()
+    )
+    if grievance is None:
+        raise Open311Error(404, _("no request %(id)s") % {"id": service_request_id})
+    return [_request_row(request, grievance)], 200
+
+
+@open311_view("service_requests", "request")
+def token_detail(request: HttpRequest, token: str) -> tuple[list[dict[str, Any]], int]:
+    grievance = Grievance.objects.filter(token=token).first()
+    if grievance is None:
+        raise Open311Error(404, _("no request has the token %(token)s") % {"token": token})
+    return [{"service_request_id": grievance.tracking_code, "token": token}], 200
+
+
+def root(request: HttpRequest) -> HttpResponse:
+    """The endpoint's base URL: where discovery is."""
+    return HttpResponse(status=302, headers={"Location": reverse("grievances:open311-discovery", args=["json"])})
+
+
+def _iso(value: datetime) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds")

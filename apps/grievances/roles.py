@@ -1,0 +1,12 @@
+from apps.accounts.roles import Role
+
+GRIEVANCE_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # department staff handle their department's reports (reporter contact included, logged)
+    Role.DEPARTMENT_STAFF: [
+        "grievances.view_grievance",
+        "grievances.handle_grievance",
+        "grievances.view_category",
+    ],
+    Role.COMMAND_CENTER: ["grievances.view_category"],  # counts on the wall and region pages, no reports
+    Role.DATA_STEWARD: ["grievances.view_category", "grievances.change_category", "grievances.view_open311key"],
+}

@@ -1,0 +1,71 @@
+"""Reads for the portal, the workbench and Open311: what each audience may see of a grievance."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from apps.accounts.models import StaffProfile
+from apps.accounts.selectors import user_department_ids
+from apps.grievances.models import Grievance, GrievanceEvent
+from apps.regions.selectors import region_descendant_ids
+
+# What a citizen may have typed into a public text about themselves: masked wherever text is shown publicly.
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
+_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]{2,}")
+_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
+
+def public_text(text: str) -> str:
+    """Text for public eyes: mobile and landline numbers, emails and ID numbers masked (138****1234)."""
+    text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _PHONE.sub(r"\1****\2", text)
+    text = _LANDLINE.sub(r"\1-****\2", text)
+    return _EMAIL.sub(r"\1***@***", text)
+
+
+def public_events(grievance: Grievance) -> QuerySet[GrievanceEvent]:
+    return grievance.events.filter(public=True).order_by("created_at", "id")
+
+
+def status_notes(grievance: Grievance) -> str:
+    """The latest public message from the department (a reply or a status change's note)."""
+    event = (
+        grievance.events.filter(public=True, kind__in=[GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS])
+        .exclude(message="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return public_text(event.message) if event else ""
+
+
+def _assigned_regions(user: Any) -> frozenset[int] | None:
+    """The regions (with everything below) a user is narrowed to; None when they are not narrowed."""
+    assigned = list(
+        StaffProfile.regions.through.objects.filter(staffprofile__user=user).values_list("region_id", flat=True)
+    )
+    return frozenset(region_descendant_ids(region_ids=assigned)) if assigned else None
+
+
+def grievances_for_user(*, user: Any) -> QuerySet[Grievance]:
+    """The workbench's scope: the user's departments' reports, narrowed to their regions if they have any.
+    Nothing for a user without the permission to handle grievances."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("grievances.handle_grievance"):
+        return Grievance.objects.none()
+    rows = Grievance.objects.select_related("category", "department", "region", "assigned_to")
+    departments = user_department_ids(user=user)
+    if departments is not None:
+        rows = rows.filter(department_id__in=departments)
+    if user.is_superuser:
+        return rows
+    regions = _assigned_regions(user)
+    if regions is not None:
+        rows = rows.filter(Q(region_id__in=regions))
+    return rows
+
+
+def grievance_for_user(*, user: Any, code: str) -> Grievance | None:
+    return grievances_for_user(user=user).filter(tracking_code=code).first()

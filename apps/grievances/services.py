@@ -1,0 +1,540 @@
+"""Grievance use cases: submit (portal, hotline, Open311, field), the status workflow, assignment, replies,
+duplicates, escalation, the citizen's rating and reopening. Every change writes a timeline event in the same
+transaction and an audit entry for staff actions; reporter data never goes into either."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
+from apps.core.workflow import Workflow
+from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, GrievancePhoto, Open311Key
+from apps.regions.selectors import region_for_point
+
+S = Grievance.Status
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_SIDE = 2048
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+WORKFLOW = Workflow(
+    transitions={
+        "accept": ({S.SUBMITTED}, S.ACCEPTED),
+        "start": ({S.ACCEPTED, S.ASSIGNED}, S.IN_PROGRESS),
+        "resolve": ({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}, S.RESOLVED),
+        "close": ({S.RESOLVED}, S.CLOSED),
+        "reject": ({S.SUBMITTED, S.ACCEPTED}, S.REJECTED),
+    },
+    past={
+        "accept": pgettext_lazy("grievance status", "accepted"),
+        "start": pgettext_lazy("grievance status", "started"),
+        "resolve": pgettext_lazy("grievance status", "resolved"),
+        "close": pgettext_lazy("grievance status", "closed"),
+        "reject": pgettext_lazy("grievance status", "rejected"),
+    },
+    refusal=gettext_lazy("A report that is %(status)s cannot be %(done)s."),
+)
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def _event(grievance: Grievance, kind: str, *, public: bool, actor: Any = None, message: str = "",
+           from_status: str = "", to_status: str = "") -> GrievanceEvent:  # fmt: skip
+    return GrievanceEvent.objects.create(
+        grievance=grievance,
+        kind=kind,
+        public=public,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        message=message,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+# --- Submission ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str
+    content: bytes
+
+
+def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Answers to the category's questions, checked by datatype; (clean answers, errors by attribute code)."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for attribute in category.attributes.all():
+        value = raw.get(attribute.code)
+        values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        values = [str(v).strip() for v in values if str(v).strip()]
+        if not values:
+            if attribute.required:
+                errors[attribute.code] = [_("this question needs an answer")]
+            continue
+        keys = {str(v["key"]) for v in attribute.values}
+        kind = attribute.datatype
+        D = CategoryAttribute.Datatype
+        if kind == D.MULTI:
+            unknown = [v for v in values if v not in keys]
+            if unknown:
+                errors[attribute.code] = [_("not one of the choices: %(values)s") % {"values": ", ".join(unknown)}]
+            else:
+                clean[attribute.code] = values
+            continue
+        if len(values) > 1:
+            errors[attribute.code] = [_("give one answer")]
+            continue
+        value = values[0]
+        if kind == D.SINGLE and value not in keys:
+            errors[attribute.code] = [_("not one of the choices: %(values)s") % {"values": value}]
+        elif kind == D.NUMBER:
+            try:
+                number = float(value)
+                if not math.isfinite(number):
+                    raise ValueError
+                clean[attribute.code] = number
+            except ValueError:
+                errors[attribute.code] = [_("must be a number")]
+        elif kind == D.DATETIME:
+            moment = parse_datetime(value)
+            if moment is None or moment.tzinfo is None:
+                errors[attribute.code] = [_("must be a date and time with a time zone, e.g. 2026-11-29T08:00:00+08:00")]
+            else:
+                clean[attribute.code] = moment.isoformat()
+        elif kind == D.STRING and len(value) > 200:
+            errors[attribute.code] = [_("at most 200 characters")]
+        elif len(value) > 4000:
+            errors[attribute.code] = [_("at most 4,000 characters")]
+        else:
+            clean[attribute.code] = value
+    unknown = set(raw) - {a.code for a in category.attributes.all()}
+    for code in sorted(unknown):
+        errors[code] = [_("this category asks no such question")]
+    return clean, errors
+
+
+@transaction.atomic
+def grievance_submit(
+    *,
+    channel: str,
+    category: Category,
+    description: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    attributes: dict[str, Any] | None = None,
+    photos: list[Photo] | None = None,
+    actor: Any = None,
+) -> Grievance:
+    """Take a report. Raises ApplicationError with every problem by field, storing nothing, when it cannot."""
+    errors: dict[str, list[str]] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("say what the problem is")]
+    elif len(description) > 4000:
+        errors["description"] = [_("at most 4,000 characters")]
+    if not category.active:
+        errors["category"] = [_("this category no longer takes reports")]
+    region = None
+    if (lon is None) != (lat is None):
+        errors["location"] = [_("give both longitude and latitude")]
+    elif lon is not None and lat is not None:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            errors["location"] = [_("not a place on Earth")]
+        else:
+            region = region_for_point(lon=lon, lat=lat)
+            if region is None:
+                errors["location"] = [_("this place is outside the city")]
+    elif not address.strip():
+        errors["location"] = [_("put a pin on the map or give an address")]
+    if len(address) > 200:
+        errors["address"] = [_("at most 200 characters")]
+    clean, attribute_errors = attributes_clean(category, attributes or {})
+    errors.update({f"attribute[{code}]": messages for code, messages in attribute_errors.items()})
+    images = []
+    for photo in photos or []:
+        try:
+            images.append(photo_clean(photo))
+        except ApplicationError as exc:
+            errors.setdefault("photo", []).append(exc.message)
+    if errors:
+        raise ApplicationError(_("the report could not be taken"), fields=errors)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                grievance = Grievance.objects.create(
+                    tracking_code=_new_code(),
+                    token=secrets.token_hex(16),
+                    channel=channel,
+                    category=category,
+                    department=category.department,
+                    description=description,
+                    attributes=clean,
+                    lon=lon,
+                    lat=lat,
+                    address=address.strip(),
+                    region=region,
+                    reporter_name=reporter_name.strip(),
+                    reporter_phone=reporter_phone.strip(),
+                    reporter_email=reporter_email.strip(),
+                )
+            break
+        except IntegrityError:  # a tracking code already taken: draw another
+            continue
+    else:  # pragma: no cover - 32^8 codes
+        raise ApplicationError(_("the report could not be taken"))
+    grievance.due_at = grievance.created_at + timedelta(hours=category.deadline_hours)  # the citizen's clock
+    grievance.save(update_fields=["due_at"])
+    _event(grievance, GrievanceEvent.Kind.CREATED, public=True, actor=actor, to_status=S.SUBMITTED)
+    for image in images:
+        _photo_store(grievance, image)
+    return grievance
+
+
+# --- Photos -------------------------------------------------------------------------------------------------
+
+
+def photo_clean(photo: Photo) -> tuple[bytes, int, int]:
+    """Check an uploaded photo (type, size) and re-encode it as a JPEG without any metadata: no EXIF time,
+    place or camera survives. Returns (JPEG bytes, width, height)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if len(photo.content) > MAX_PHOTO_BYTES:
+        raise ApplicationError(_("%(name)s is larger than 8 MB") % {"name": photo.name})
+    try:
+        with Image.open(io.BytesIO(photo.content)) as probe:
+            kind = probe.format
+            probe.verify()
+        if kind not in PHOTO_FORMATS:
+            raise ApplicationError(_("%(name)s is not a JPEG, PNG or WebP photo") % {"name": photo.name})
+        with Image.open(io.BytesIO(photo.content)) as image:
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise ApplicationError(_("%(name)s has too many pixels") % {"name": photo.name})
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ApplicationError(_("%(name)s is not a JPEG, PNG or WebP photo") % {"name": photo.name}) from None
+    upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
+    clean = Image.new("RGB", upright.size)  # a fresh image: pixels only, no info, no EXIF, no ICC
+    clean.paste(upright)
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue(), clean.width, clean.height
+
+
+def _photo_store(grievance: Grievance, image: tuple[bytes, int, int], *, public: bool = True) -> GrievancePhoto:
+    content, width, height = image
+    photo = GrievancePhoto(grievance=grievance, key=secrets.token_hex(12), width=width, height=height, public=public)
+    photo.image.save(f"{photo.key}.jpg", ContentFile(content), save=False)
+    photo.save()
+    _event(grievance, GrievanceEvent.Kind.PHOTO, public=public)
+    return photo
+
+
+# --- Staff actions ------------------------------------------------------------------------------------------
+
+
+def _locked(grievance: Grievance) -> Grievance:
+    return Grievance.objects.select_for_update().get(pk=grievance.pk)
+
+
+@transaction.atomic
+def grievance_transition(*, grievance: Grievance, action: str, user: Any, message: str = "") -> Grievance:
+    """accept / start / resolve / close / reject, with an optional public message to the citizen."""
+    grievance = _locked(grievance)
+    target = WORKFLOW.target(action=action, status=grievance.status, status_label=grievance.get_status_display())
+    if action == "reject" and not message.strip():
+        raise ApplicationError(_("say why the report is rejected"), fields={"message": [_("required")]})
+    now = timezone.now()
+    previous = grievance.status
+    grievance.status = target
+    if target == S.ACCEPTED:
+        grievance.accepted_at = now
+    if target == S.RESOLVED:
+        grievance.resolved_at = now
+    if target in (S.CLOSED, S.REJECTED):
+        grievance.closed_at = now
+    grievance.save()
+    _event(grievance, GrievanceEvent.Kind.STATUS, public=True, actor=user, message=message.strip(),
+           from_status=previous, to_status=target)  # fmt: skip
+    if not grievance.is_open:
+        grievance_resolved_alerts(grievance)
+    log_action(grievance, f"grievances.grievance.{action}", user=user, data={"from": previous, "to": target})
+    return grievance
+
+
+@transaction.atomic
+def grievance_assign(*, grievance: Grievance, assignee: Any, user: Any) -> Grievance:
+    grievance = _locked(grievance)
+    if not grievance.is_open:
+        raise ApplicationError(_("only an open report can be assigned"), fields={"status": [grievance.status]})
+    if not assignee.is_active:
+        raise ApplicationError(_("this account is disabled"), fields={"assignee": [_("disabled")]})
+    previous = grievance.status
+    grievance.assigned_to = assignee
+    if grievance.status in (S.SUBMITTED, S.ACCEPTED):
+        grievance.status = S.ASSIGNED
+        grievance.accepted_at = grievance.accepted_at or timezone.now()
+    grievance.save()
+    _event(grievance, GrievanceEvent.Kind.ASSIGNED, public=False, actor=user, message=assignee.get_username(),
+           from_status=previous, to_status=grievance.status)  # fmt: skip
+    if previous != grievance.status:
+        _event(grievance, GrievanceEvent.Kind.STATUS, public=True, from_status=previous, to_status=grievance.status)
+    log_action(grievance, "grievances.grievance.assign", user=user, data={"assignee": assignee.pk})
+    return grievance
+
+
+@transaction.atomic
+def grievance_reply(*, grievance: Grievance, user: Any, message: str, public: bool) -> GrievanceEvent:
+    message = (message or "").strip()
+    if not message:
+        raise ApplicationError(_("write something first"), fields={"message": [_("required")]})
+    if len(message) > 4000:
+        raise ApplicationError(_("at most 4,000 characters"), fields={"message": [_("too long")]})
+    kind = GrievanceEvent.Kind.REPLY if public else GrievanceEvent.Kind.NOTE
+    event = _event(grievance, kind, public=public, actor=user, message=message)
+    log_action(grievance, "grievances.grievance.reply", user=user, data={"public": public})
+    return event
+
+
+@transaction.atomic
+def grievance_merge(*, duplicate: Grievance, into: Grievance, user: Any) -> Grievance:
+    """Close `duplicate` as merged into `into`; its citizen follows the other report from then on."""
+    if duplicate.pk == into.pk:
+        raise ApplicationError(_("a report cannot be merged into itself"), fields={"into": [_("the same report")]})
+    duplicate, into = _locked(duplicate), _locked(into)
+    if not duplicate.is_open:
+        raise ApplicationError(_("only an open report can be merged"), fields={"status": [duplicate.status]})
+    if into.status in (S.MERGED, S.REJECTED):
+        message = _("cannot merge into a report that is %(status)s") % {"status": into.get_status_display()}
+        raise ApplicationError(message, fields={"into": [into.status]})
+    previous = duplicate.status
+    duplicate.status = S.MERGED
+    duplicate.merged_into = into
+    duplicate.closed_at = timezone.now()
+    duplicate.save()
+    _event(duplicate, GrievanceEvent.Kind.MERGED, public=True, actor=user, message=into.tracking_code,
+           from_status=previous, to_status=S.MERGED)  # fmt: skip
+    _event(into, GrievanceEvent.Kind.MERGED, public=False, actor=user, message=duplicate.tracking_code)
+    grievance_resolved_alerts(duplicate)
+    log_action(duplicate, "grievances.grievance.merge", user=user, data={"into": into.pk})
+    return duplicate
+
+
+@transaction.atomic
+def grievance_escalate(*, grievance: Grievance, user: Any = None, reason: str = "") -> Grievance:
+    """One level up: higher priority, an internal note, and an alert on the wall."""
+    from apps.indicators.alerting import alert_raise
+    from apps.indicators.models import Alert
+
+    grievance = _locked(grievance)
+    if not grievance.is_open:
+        raise ApplicationError(_("only an open report can be escalated"), fields={"status": [grievance.status]})
+    now = timezone.now()
+    grievance.escalation_level += 1
+    grievance.escalated_at = now
+    grievance.priority = Grievance.Priority.URGENT if grievance.escalation_level > 1 else Grievance.Priority.HIGH
+    grievance.save()
+    overdue = grievance.due_at is not None and grievance.due_at < now
+    note = reason or (_("Past its due time") if overdue else _("Escalated"))
+    _event(grievance, GrievanceEvent.Kind.ESCALATED, public=False, actor=user, message=note)
+    category = grievance.category
+    alert_raise(
+        kind=Alert.Kind.GRIEVANCE_OVERDUE,
+        severity=Alert.Severity.CRITICAL if grievance.escalation_level > 1 else Alert.Severity.WARNING,
+        region=grievance.region,
+        subject=f"grievance:{grievance.pk}",
+        title_zh=f"诉求{'超期' if overdue else '升级'}：{category.name_zh} {grievance.tracking_code}",
+        title_en=f"Grievance {'overdue' if overdue else 'escalated'}: {category.name_en} {grievance.tracking_code}",
+        details={"grievance": grievance.tracking_code, "level": grievance.escalation_level},
+        at=now,
+    )
+    log_action(grievance, "grievances.grievance.escalate", user=user, data={"level": grievance.escalation_level})
+    return grievance
+
+
+def grievances_escalate_overdue(*, now: datetime | None = None) -> int:
+    """The beat task: every open report past its due time goes one level up (once per day overdue)."""
+    now = now or timezone.now()
+    count = 0
+    overdue = Grievance.objects.filter(status__in=Grievance.OPEN, due_at__lt=now).select_related("category")
+    for grievance in overdue:
+        days_over = int((now - grievance.due_at).total_seconds() // 86400)
+        if grievance.escalation_level <= days_over and (
+            grievance.escalated_at is None or grievance.escalated_at < grievance.due_at + timedelta(days=days_over)
+        ):
+            grievance_escalate(grievance=grievance)
+            count += 1
+    return count
+
+
+def grievance_resolved_alerts(grievance: Grievance) -> None:
+    """When a report leaves the open states, its overdue alert resolves."""
+    from apps.indicators.alerting import alert_auto_resolve
+    from apps.indicators.models import Alert
+
+    for alert in Alert.objects.filter(kind=Alert.Kind.GRIEVANCE_OVERDUE, subject=f"grievance:{grievance.pk}").exclude(
+        status=Alert.Status.RESOLVED
+    ):
+        alert_auto_resolve(alert=alert, reason=grievance.status)
+
+
+# --- The citizen after resolution ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_rate(*, grievance: Grievance, score: int, comment: str = "") -> Grievance:
+    grievance = _locked(grievance)
+    if grievance.status not in (S.RESOLVED, S.CLOSED):
+        raise ApplicationError(_("a report can be rated once it is resolved"), fields={"score": [grievance.status]})
+    if grievance.satisfaction is not None:
+        raise ApplicationError(_("this report has been rated already"), fields={"score": [_("rated")]})
+    if score not in range(1, 6):
+        raise ApplicationError(_("give 1 to 5 stars"), fields={"score": [_("1 to 5")]})
+    if len(comment) > 1000:
+        raise ApplicationError(_("at most 1,000 characters"), fields={"comment": [_("too long")]})
+    previous = grievance.status
+    grievance.satisfaction = score
+    grievance.satisfaction_comment = comment.strip()
+    grievance.status = S.CLOSED
+    grievance.closed_at = grievance.closed_at or timezone.now()
+    grievance.save()
+    _event(grievance, GrievanceEvent.Kind.RATED, public=True, message=f"{score}/5 {comment.strip()}".strip(),
+           from_status=previous, to_status=S.CLOSED)  # fmt: skip
+    return grievance
+
+
+@transaction.atomic
+def grievance_reopen(*, grievance: Grievance, reason: str) -> Grievance:
+    """The citizen says it was not really fixed: back to work with a new deadline, within the allowed days."""
+    grievance = _locked(grievance)
+    reason = (reason or "").strip()
+    if grievance.status not in (S.RESOLVED, S.CLOSED) or grievance.resolved_at is None:
+        raise ApplicationError(_("only a resolved report can be reopened"), fields={"status": [grievance.status]})
+    days = settings.CITYOPS_GRIEVANCE_REOPEN_DAYS
+    if timezone.now() - grievance.resolved_at > timedelta(days=days):
+        message = _("a report can be reopened within %(days)s days of its resolution; please report it again")
+        raise ApplicationError(message % {"days": days}, fields={"status": [_("too late")]})
+    if not reason:
+        raise ApplicationError(_("say what is still wrong"), fields={"reason": [_("required")]})
+    previous = grievance.status
+    grievance.status = S.ASSIGNED if grievance.assigned_to_id else S.ACCEPTED
+    grievance.reopened_count += 1
+    grievance.resolved_at = grievance.closed_at = None
+    grievance.satisfaction = None
+    grievance.satisfaction_comment = ""
+    grievance.due_at = timezone.now() + timedelta(hours=grievance.category.deadline_hours)
+    grievance.save()
+    _event(grievance, GrievanceEvent.Kind.REOPENED, public=True, message=reason[:4000], from_status=previous,
+           to_status=grievance.status)  # fmt: skip
+    return grievance
+
+
+# --- Duplicates ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    grievance: Grievance
+    score: float
+    distance_m: float | None
+    similarity: float
+    hours_apart: float
+
+
+def _similarity(a: str, b: str) -> float:
+    """Text similarity 0–1: character bigrams (works for Chinese without word splitting) and sequence match."""
+
+    def grams(text: str) -> set[str]:
+        text = "".join(text.lower().split())
+        return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+    ga, gb = grams(a), grams(b)
+    jaccard = len(ga & gb) / len(ga | gb) if ga | gb else 0.0
+    return max(jaccard, difflib.SequenceMatcher(None, a, b).ratio() * 0.9)
+
+
+def duplicates_suggest(*, grievance: Grievance, radius_m: float = 300, window: timedelta = timedelta(days=7),
+                       limit: int = 5) -> list[Candidate]:  # fmt: skip
+    """Earlier or later reports of the same category nearby in space and time, most alike first."""
+    start, end = grievance.created_at - window, grievance.created_at + window
+    pool = (
+        Grievance.objects.filter(category=grievance.category, created_at__gte=start, created_at__lte=end)
+        .exclude(pk=grievance.pk)
+        .exclude(status__in=[S.MERGED, S.REJECTED])
+    )
+    candidates = []
+    for other in pool[:500]:
+        distance = None
+        if None not in (grievance.lon, grievance.lat, other.lon, other.lat):
+            distance = _metres(grievance.lon, grievance.lat, other.lon, other.lat)
+            if distance > radius_m:
+                continue
+        elif not (grievance.address and other.address and _similarity(grievance.address, other.address) > 0.6):
+            continue
+        similarity = _similarity(grievance.description, other.description)
+        hours = abs((other.created_at - grievance.created_at).total_seconds()) / 3600
+        place = 1 - (distance / radius_m) if distance is not None else 0.5
+        score = 0.5 * similarity + 0.3 * place + 0.2 * (1 - hours / (window.total_seconds() / 3600))
+        if score >= 0.35:
+            candidates.append(Candidate(other, round(score, 3), distance, round(similarity, 3), round(hours, 1)))
+    return sorted(candidates, key=lambda c: -c.score)[:limit]
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+# --- Open311 keys -------------------------------------------------------------------------------------------
+
+
+def open311_key_create(*, name: str) -> tuple[str, Open311Key]:
+    """A new API key; returns (the key — shown once, only its hash is kept —, the record)."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("give the key a name"), fields={"name": [_("required")]})
+    if Open311Key.objects.filter(name=name).exists():
+        raise ApplicationError(_("a key named %(name)s exists") % {"name": name}, fields={"name": [_("taken")]})
+    key = secrets.token_urlsafe(24)
+    record = Open311Key.objects.create(name=name, prefix=key[:6], key_hash=_key_hash(key))
+    return key, record
+
+
+def open311_key_check(key: str) -> Open311Key | None:
+    if not key:
+        return None
+    record = Open311Key.objects.filter(key_hash=_key_hash(key), active=True).first()
+    if record is not None and (
+        record.last_used_at is None or timezone.now() - record.last_used_at > timedelta(minutes=1)
+    ):
+        Open311Key.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
+    return record
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+from apps.grievances.services import WORKFLOW
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    value = mapping.get(key)
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+
+@register.filter
+def grievance_actions(grievance: Any) -> list[tuple[str, str]]:
+    """The workflow buttons open to this report now (reject has its own form with a reason)."""
+    labels = {"accept": _("Accept"), "start": _("Start work"), "resolve": _("Resolved"), "close": _("Close")}
+    return [
+        (action, labels[action])
+        for action, (sources, _target) in WORKFLOW.transitions.items()
+        if action in labels and grievance.status in sources
+    ]

@@ -1,0 +1,320 @@
+"""The citizen portal (no sign-in, phone first) and the department workbench."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.core.audit import log_action
+from apps.core.decorators import permission_required
+from apps.core.errors import ApplicationError
+from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
+from apps.grievances.models import Category, Grievance, GrievancePhoto
+from apps.grievances.selectors import grievance_for_user, grievances_for_user, public_events, public_text
+from apps.grievances.services import (
+    Photo,
+    duplicates_suggest,
+    grievance_assign,
+    grievance_escalate,
+    grievance_merge,
+    grievance_rate,
+    grievance_reopen,
+    grievance_reply,
+    grievance_submit,
+    grievance_transition,
+)
+from apps.regions.models import Region
+from apps.regions.svg import regions_map_svg
+
+FIELD_OF = {"location": "address", "attribute": "category"}
+
+
+def _client_key(request: HttpRequest) -> str:
+    """The client, for rate limits: a hash of its address (addresses are not kept)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
+
+
+def _over_limit(request: HttpRequest, action: str, per_hour: int) -> bool:
+    key = f"grievances:{action}:{_client_key(request)}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > per_hour
+
+
+def _normalize(code: str) -> str:
+    raw = re.sub(r"[^0-9A-Za-z]", "", code).upper()
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
+
+
+def _city_map() -> Any:
+    city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+    if city is None:
+        return ""
+    parts = [(d.code, d.name, d.geometry) for d in Region.objects.filter(parent=city).order_by("code")]
+    return regions_map_svg(city.geometry, parts)
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    categories = list(Category.objects.filter(active=True).prefetch_related("attributes").order_by("order", "code"))
+    form = ReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if _over_limit(request, "report", settings.CITYOPS_GRIEVANCE_REPORTS_PER_HOUR):
+            form.add_error(None, _("Too many reports from this connection in an hour. Please try again later."))
+            status = 429
+        elif form.is_valid() and form.cleaned_data["website"]:
+            form.add_error(None, _("The report could not be taken."))  # a bot filled the hidden field
+            status = 400
+        elif form.is_valid():
+            data = form.cleaned_data
+            category = next(c for c in categories if c.code == data["category"])
+            answers = {
+                a.code: request.POST.getlist(f"attribute[{a.code}]") if a.datatype == "multivaluelist"
+                else request.POST.get(f"attribute[{a.code}]", "")
+                for a in category.attributes.all()
+            }  # fmt: skip
+            upload = data.get("photo")
+            photos = [Photo(upload.name, upload.read(8 * 1024 * 1024 + 1))] if upload else []
+            try:
+                grievance = grievance_submit(
+                    channel=Grievance.Channel.WEB, category=category, description=data["description"],
+                    lon=data["lon"], lat=data["lat"], address=data["address"], reporter_name=data["name"],
+                    reporter_phone=data["phone"], reporter_email=data["email"], attributes=answers, photos=photos,
+                )  # fmt: skip
+            except ApplicationError as exc:
+                for field, messages in exc.fields.items():
+                    name = field if field in form.fields else FIELD_OF.get(field.split("[")[0])
+                    for message in messages:
+                        form.add_error(name, message)
+                status = 400
+            else:
+                return redirect(f"{grievance_url(grievance)}?new=1")
+        else:
+            status = 400
+    return render(
+        request,
+        "grievances/report.html",
+        {"form": form, "categories": categories, "map": _city_map(), "posted": request.POST},
+        status=status,
+    )
+
+
+def grievance_url(grievance: Grievance) -> str:
+    return f"/grievances/t/{grievance.tracking_code}/"
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        code = _normalize(form.cleaned_data["code"])
+        if Grievance.objects.filter(tracking_code=code).exists():
+            return redirect(f"/grievances/t/{code}/")
+        form.add_error("code", _("No report has this code. Check it and try again."))
+    return render(request, "grievances/track.html", {"form": form}, status=404 if form.errors else 200)
+
+
+def _public(code: str) -> Grievance:
+    grievance = (
+        Grievance.objects.select_related("category", "department", "region", "merged_into")
+        .filter(tracking_code=_normalize(code))
+        .first()
+    )
+    if grievance is None:
+        raise Http404(_("No report has this code."))
+    return grievance
+
+
+def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_form: Any = None,
+           status: int = 200) -> HttpResponse:  # fmt: skip
+    grievance = _public(code)
+    reopen_until = grievance.resolved_at + timedelta(days=settings.CITYOPS_GRIEVANCE_REOPEN_DAYS) if (
+        grievance.resolved_at) else None  # fmt: skip
+    return render(
+        request,
+        "grievances/detail.html",
+        {
+            "g": grievance,
+            "description": public_text(grievance.description),
+            "events": [(e, public_text(e.message)) for e in public_events(grievance)],
+            "photos": grievance.photos.filter(public=True),
+            "new": request.GET.get("new") == "1",
+            "can_rate": grievance.status in ("resolved", "closed") and grievance.satisfaction is None,
+            "can_reopen": reopen_until is not None and timezone.now() <= reopen_until,
+            "reopen_until": reopen_until,
+            "rate_form": rate_form or RateForm(),
+            "reopen_form": reopen_form or ReopenForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    grievance = _public(code)
+    form = RateForm(request.POST)
+    if _over_limit(request, "rate", 30):
+        form.add_error(None, _("Too many attempts from this connection. Please try again later."))
+        return detail(request, code, rate_form=form, status=429)
+    if form.is_valid():
+        try:
+            grievance_rate(grievance=grievance, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+            return redirect(grievance_url(grievance))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return detail(request, code, rate_form=form, status=400)
+
+
+@require_POST
+def reopen(request: HttpRequest, code: str) -> HttpResponse:
+    grievance = _public(code)
+    form = ReopenForm(request.POST)
+    if _over_limit(request, "reopen", 10):
+        form.add_error(None, _("Too many attempts from this connection. Please try again later."))
+        return detail(request, code, reopen_form=form, status=429)
+    if form.is_valid():
+        try:
+            grievance_reopen(grievance=grievance, reason=form.cleaned_data["reason"])
+            return redirect(grievance_url(grievance))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return detail(request, code, reopen_form=form, status=400)
+
+
+def photo(request: HttpRequest, key: str) -> FileResponse:
+    """A photo: public ones for anyone, others for the staff handling the report."""
+    found = GrievancePhoto.objects.select_related("grievance").filter(key=key).first()
+    if found is None:
+        raise Http404
+    if not found.public and grievance_for_user(user=request.user, code=found.grievance.tracking_code) is None:
+        raise Http404
+    response = FileResponse(found.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400" if found.public else "private, no-store"
+    return response
+
+
+# --- Workbench ----------------------------------------------------------------------------------------------
+
+
+@permission_required("grievances.handle_grievance")
+def workbench(request: HttpRequest) -> HttpResponse:
+    rows = grievances_for_user(user=request.user)
+    now = timezone.now()
+    state = request.GET.get("state", "open")
+    if state == "open":
+        rows = rows.filter(status__in=Grievance.OPEN)
+    elif state == "overdue":
+        rows = rows.filter(status__in=Grievance.OPEN, due_at__lt=now)
+    elif state == "mine":
+        rows = rows.filter(status__in=Grievance.OPEN, assigned_to=request.user)
+    category = request.GET.get("category", "")
+    if category:
+        rows = rows.filter(category__code=category)
+    code = request.GET.get("q", "").strip()
+    if code:
+        rows = rows.filter(tracking_code__icontains=code.upper())
+    rows = rows.order_by("due_at", "created_at")
+    return render(
+        request,
+        "grievances/workbench.html",
+        {
+            "rows": rows[:200],
+            "total": rows.count(),
+            "now": now,
+            "state": state,
+            "category": category,
+            "q": code,
+            "categories": Category.objects.filter(active=True),
+        },
+    )
+
+
+def _staff_grievance(request: HttpRequest, code: str) -> Grievance:
+    grievance = grievance_for_user(user=request.user, code=_normalize(code))
+    if grievance is None:
+        raise Http404(_("No report with this code in your department and regions."))
+    return grievance
+
+
+@permission_required("grievances.handle_grievance")
+def workbench_detail(request: HttpRequest, code: str, *, error: str = "", status: int = 200) -> HttpResponse:
+    grievance = _staff_grievance(request, code)
+    show_contact = request.GET.get("contact") == "1"
+    if show_contact:
+        log_action(grievance, "grievances.reporter.read", user=request.user, data={"purpose": "contact the reporter"})
+    colleagues = (
+        get_user_model()
+        .objects.filter(is_active=True, staff_profile__departments=grievance.department_id)
+        .order_by("username")
+    )
+    return render(
+        request,
+        "grievances/workbench_detail.html",
+        {
+            "g": grievance,
+            "events": grievance.events.select_related("actor").order_by("created_at", "id"),
+            "photos": grievance.photos.all(),
+            "duplicates": duplicates_suggest(grievance=grievance) if grievance.is_open else [],
+            "colleagues": colleagues,
+            "show_contact": show_contact,
+            "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
+            "error": error,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@permission_required("grievances.handle_grievance")
+def workbench_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    grievance = _staff_grievance(request, code)
+    message = request.POST.get("message", "")
+    try:
+        if action in ("accept", "start", "resolve", "close", "reject"):
+            grievance_transition(grievance=grievance, action=action, user=request.user, message=message)
+        elif action == "assign":
+            assignee = (
+                get_user_model()
+                .objects.filter(
+                    pk=request.POST.get("assignee") or 0, staff_profile__departments=grievance.department_id
+                )
+                .first()
+            )
+            if assignee is None:
+                raise ApplicationError(_("choose a colleague of the department"))
+            grievance_assign(grievance=grievance, assignee=assignee, user=request.user)
+        elif action == "reply":
+            grievance_reply(grievance=grievance, user=request.user, message=message,
+                            public=request.POST.get("public") == "1")  # fmt: skip
+        elif action == "escalate":
+            grievance_escalate(grievance=grievance, user=request.user, reason=message)
+        elif action == "merge":
+            into = grievance_for_user(user=request.user, code=_normalize(request.POST.get("into", "")))
+            if into is None:
+                raise ApplicationError(_("no report with that code in your scope"))
+            grievance_merge(duplicate=grievance, into=into, user=request.user)
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        return workbench_detail(request, code, error=exc.message, status=400)
+    except PermissionDenied:
+        raise
+    return redirect(f"/grievances/workbench/{grievance.tracking_code}/")

@@ -1,0 +1,201 @@
+"""The grievance workflow: submission rules, the status workflow with its timeline, scope by department and
+region, duplicates, escalation with frozen time, the citizen's rating and reopening, personal data."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.grievances.models import Grievance
+from apps.grievances.selectors import grievances_for_user, public_text
+from apps.grievances.services import (
+    duplicates_suggest,
+    grievance_assign,
+    grievance_merge,
+    grievance_rate,
+    grievance_reopen,
+    grievance_transition,
+    grievances_escalate_overdue,
+)
+from apps.indicators.models import Alert
+from tests.grievances.conftest import EMAIL, NAME, PHONE
+
+
+def test_a_report_gets_a_code_a_region_a_department_and_a_deadline(submit, city):
+    g = submit()
+
+    assert len(g.tracking_code) == 9
+    assert g.tracking_code[4] == "-"
+    assert g.region.code == "W1"
+    assert g.department.code == "urban"
+    assert g.due_at - g.created_at == timedelta(hours=72)
+    assert g.status == "submitted"
+    assert list(g.events.values_list("kind", "public")) == [("created", True)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"lon": None, "lat": None}, "location"),
+        ({"lon": 120.0, "lat": 30.0}, "location"),  # outside the city
+        ({"description": "  "}, "description"),
+        ({"attributes": {}}, "attribute[size]"),  # required question
+        ({"attributes": {"size": "huge"}}, "attribute[size]"),
+        ({"attributes": {"size": "small", "depth": "deep"}}, "attribute[depth]"),
+        ({"attributes": {"size": "small", "colour": "red"}}, "attribute[colour]"),
+    ],
+)
+def test_a_bad_report_says_what_is_wrong_and_stores_nothing(submit, fields, field):
+    with pytest.raises(ApplicationError) as caught:
+        submit(**fields)
+
+    assert field in caught.value.fields
+    assert Grievance.objects.count() == 0
+
+
+def test_an_address_without_a_pin_is_enough(submit):
+    g = submit(lon=None, lat=None, address="西区人民路 12 号")
+
+    assert g.region is None
+    assert g.address == "西区人民路 12 号"
+
+
+def test_reporter_data_is_encrypted_at_rest(submit):
+    g = submit()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reporter_name, reporter_phone, reporter_email FROM grievances_grievance WHERE id = %s",
+                       [g.pk])  # fmt: skip
+        stored = cursor.fetchone()
+    assert all(value and value not in (NAME, PHONE, EMAIL) for value in stored)
+    assert Grievance.objects.get(pk=g.pk).reporter_phone == PHONE
+
+
+def test_the_whole_workflow_with_a_public_timeline(submit, cast):
+    g = submit()
+    staff = cast["staff"]
+
+    g = grievance_transition(grievance=g, action="accept", user=staff)
+    g = grievance_assign(grievance=g, assignee=staff, user=staff)
+    g = grievance_transition(grievance=g, action="start", user=staff)
+    g = grievance_transition(grievance=g, action="resolve", user=staff, message="已修补")
+    g = grievance_rate(grievance=g, score=4, comment="很快")
+
+    assert g.status == "closed"
+    assert g.satisfaction == 4
+    public = list(g.events.filter(public=True).values_list("kind", "to_status"))
+    assert public == [("created", "submitted"), ("status", "accepted"), ("status", "assigned"),
+                      ("status", "in_progress"), ("status", "resolved"), ("rated", "closed")]  # fmt: skip
+    assert g.events.filter(kind="assigned", public=False).exists()  # who it went to: internal
+
+
+def test_a_step_out_of_order_is_refused(submit, cast):
+    g = submit()
+
+    with pytest.raises(ApplicationError):
+        grievance_transition(grievance=g, action="close", user=cast["staff"])
+    with pytest.raises(ApplicationError):
+        grievance_transition(grievance=g, action="reject", user=cast["staff"], message="")  # a reason is required
+    assert Grievance.objects.get(pk=g.pk).status == "submitted"
+
+
+def test_another_department_sees_nothing_and_regions_narrow(submit, categories, cast):
+    pothole_w = submit()  # W1, urban
+    pothole_e = submit(lon=118.03)  # E, urban
+    leak = submit("leak")  # W1, water
+
+    def codes(user):
+        return set(grievances_for_user(user=user).values_list("tracking_code", flat=True))
+
+    assert codes(cast["staff"]) == {pothole_w.tracking_code, pothole_e.tracking_code}
+    assert codes(categories["staff_w"]) == {pothole_w.tracking_code}  # narrowed to district W
+    assert codes(categories["water_staff"]) == {leak.tracking_code}
+    assert codes(cast["command"]) == set()  # watches counts, does not handle reports
+    assert codes(cast["officer"]) == set()
+
+
+def test_duplicates_are_suggested_by_place_time_and_words_and_merged(submit, cast):
+    first = submit(description="人民路口有个大坑，电动车摔倒了")
+    twin = submit(lon=118.0052, lat=32.0101, description="人民路口大坑，很危险")
+    far = submit(lon=118.009, lat=32.019, description="人民路口有个大坑")  # ~1 km away
+
+    suggested = [c.grievance.tracking_code for c in duplicates_suggest(grievance=twin)]
+    merged = grievance_merge(duplicate=twin, into=first, user=cast["staff"])
+
+    assert suggested == [first.tracking_code]
+    assert far.tracking_code not in suggested
+    assert merged.status == "merged"
+    assert merged.merged_into == first
+    assert merged.events.filter(kind="merged", public=True, message=first.tracking_code).exists()
+
+
+def test_overdue_reports_escalate_once_a_day_and_alert_the_wall(submit, cast):
+    g = submit()
+    start = timezone.now()
+
+    with time_machine.travel(start + timedelta(hours=71), tick=False):
+        assert grievances_escalate_overdue() == 0
+    with time_machine.travel(start + timedelta(hours=73), tick=False):
+        assert grievances_escalate_overdue() == 1
+        assert grievances_escalate_overdue() == 0  # not again the same day
+    with time_machine.travel(start + timedelta(hours=73 + 24), tick=False):
+        assert grievances_escalate_overdue() == 1
+
+    g.refresh_from_db()
+    alert = Alert.objects.get(kind="grievance_overdue", subject=f"grievance:{g.pk}")
+    assert g.escalation_level == 2
+    assert g.priority == "urgent"
+    assert alert.severity == "critical"
+    assert g.tracking_code in alert.title_en
+    assert PHONE not in alert.title_zh + alert.title_en + str(alert.details)
+
+    g = grievance_transition(grievance=g, action="accept", user=cast["staff"])
+    grievance_transition(grievance=g, action="resolve", user=cast["staff"])
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+
+
+def test_reopen_within_the_allowed_days_only(submit, cast, settings):
+    settings.CITYOPS_GRIEVANCE_REOPEN_DAYS = 7
+    g = submit()
+    g = grievance_transition(grievance=g, action="accept", user=cast["staff"])
+    g = grievance_transition(grievance=g, action="resolve", user=cast["staff"])
+
+    g = grievance_reopen(grievance=g, reason="坑还在")
+    assert g.status == "accepted"
+    assert g.reopened_count == 1
+    assert g.events.filter(kind="reopened", public=True, message="坑还在").exists()
+
+    g = grievance_transition(grievance=g, action="resolve", user=cast["staff"])
+    with time_machine.travel(timezone.now() + timedelta(days=8), tick=False), pytest.raises(ApplicationError):
+        grievance_reopen(grievance=g, reason="还是没修好")
+    assert Grievance.objects.get(pk=g.pk).status == "resolved"
+
+
+def test_rating_only_after_resolution_and_once(submit, cast):
+    g = submit()
+    with pytest.raises(ApplicationError):
+        grievance_rate(grievance=g, score=5)
+    g = grievance_transition(grievance=g, action="accept", user=cast["staff"])
+    g = grievance_transition(grievance=g, action="resolve", user=cast["staff"])
+    with pytest.raises(ApplicationError):
+        grievance_rate(grievance=g, score=6)
+    grievance_rate(grievance=g, score=2)
+    with pytest.raises(ApplicationError):
+        grievance_rate(grievance=g, score=5)
+    assert Grievance.objects.get(pk=g.pk).satisfaction == 2
+
+
+def test_numbers_a_citizen_typed_are_masked_in_public_text():
+    text = "我的电话13912345678，座机 025-83456789，邮箱 zhang@example.cn，身份证 320102199001011234"
+
+    masked = public_text(text)
+
+    assert "13912345678" not in masked
+    assert "139****5678" in masked
+    assert "83456789" not in masked
+    assert "zhang@example.cn" not in masked
+    assert "199001011234" not in masked
