@@ -1,0 +1,181 @@
+"""Open311 GeoReport v2 by the spec (../shared/standards/OPEN311.md), in JSON and XML, errors included."""
+
+import json
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.grievances.models import Grievance
+from apps.grievances.services import open311_key_create
+from tests.grievances.conftest import EMAIL, NAME, PHONE
+
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def key(categories):
+    return open311_key_create(name="citizen-app")[0]
+
+
+def post(client, key, fmt="json", **fields):
+    data = {"api_key": key, "service_code": "pothole", "lat": "32.01", "long": "118.005",
+            "description": "人民路有个坑", "attribute[size]": "large", **fields}  # fmt: skip
+    return client.post(f"{BASE}/requests.{fmt}", data={k: v for k, v in data.items() if v is not None})
+
+
+def test_discovery_and_services_in_both_formats(client, categories):
+    discovery = client.get(f"{BASE}/discovery.json").json()
+    services = client.get(f"{BASE}/services.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    xml = ET.fromstring(client.get(f"{BASE}/services.xml", HTTP_ACCEPT_LANGUAGE="en").content)
+
+    assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert "application/json" in discovery["endpoints"][0]["formats"]
+    pothole = next(s for s in services if s["service_code"] == "pothole")
+    assert pothole == {"service_code": "pothole", "service_name": "Pothole", "description": "", "metadata": True,
+                       "type": "realtime", "keywords": "road", "group": ""}  # fmt: skip
+    assert xml.tag == "services"
+    assert {s.findtext("service_code") for s in xml.findall("service")} == {"pothole", "leak"}
+    assert xml.find("service[service_code='pothole']/metadata").text == "true"
+
+
+def test_a_service_definition(client, categories):
+    definition = client.get(f"{BASE}/services/pothole.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    xml = ET.fromstring(client.get(f"{BASE}/services/pothole.xml").content)
+
+    size = definition["attributes"][0]
+    assert definition["service_code"] == "pothole"
+    assert (size["code"], size["datatype"], size["required"], size["variable"]) == (
+        "size",
+        "singlevaluelist",
+        True,
+        True,
+    )
+    assert size["values"] == [{"key": "small", "name": "small"}, {"key": "large", "name": "large"}]
+    assert xml.tag == "service_definition"
+    assert [a.findtext("code") for a in xml.findall("attributes/attribute")] == ["size", "depth"]
+    assert [v.findtext("key") for v in xml.findall("attributes/attribute[code='size']/values/value")] == [
+        "small",
+        "large",
+    ]
+
+
+def test_post_read_and_resolve_the_token(client, key):
+    created = post(client, key, first_name="三丰", last_name="张", email=EMAIL, phone=PHONE)
+    [row] = created.json()
+    one = client.get(f"{BASE}/requests/{row['service_request_id']}.json").json()
+    token = client.get(f"{BASE}/tokens/{row['token']}.json").json()
+
+    assert created.status_code == 201
+    grievance = Grievance.objects.get(tracking_code=row["service_request_id"])
+    assert grievance.channel == "open311"
+    assert grievance.reporter_phone == PHONE
+    assert grievance.attributes == {"size": "large"}
+    assert one[0]["status"] == "open"
+    assert one[0]["service_code"] == "pothole"
+    assert (one[0]["lat"], one[0]["long"]) == (32.01, 118.005)
+    assert token == [{"service_request_id": row["service_request_id"], "token": row["token"]}]
+
+
+def test_post_in_xml_and_read_in_xml(client, key):
+    created = ET.fromstring(post(client, key, fmt="xml").content)
+    code = created.findtext("request/service_request_id")
+    listed = ET.fromstring(client.get(f"{BASE}/requests.xml").content)
+
+    assert created.tag == "service_requests"
+    assert [r.findtext("service_request_id") for r in listed.findall("request")] == [code]
+    assert listed.findtext("request/status") == "open"
+
+
+def test_reporter_data_is_never_returned(client, key):
+    post(client, key, first_name="三丰", last_name="张", email=EMAIL, phone=PHONE, device_id="dev-1", account_id="a1")
+    outputs = [client.get(f"{BASE}/requests.json").content, client.get(f"{BASE}/requests.xml").content]
+    code = Grievance.objects.get().tracking_code
+    outputs += [client.get(f"{BASE}/requests/{code}.json").content, client.get(f"{BASE}/requests/{code}.xml").content]
+
+    for body in outputs:
+        text = body.decode()
+        for secret in (NAME, "三丰", PHONE, EMAIL, "dev-1"):
+            assert secret not in text
+    assert "phone" not in json.loads(outputs[0])[0]
+
+
+def test_filters_and_pages(client, key, cast):
+    from apps.grievances.services import grievance_transition
+
+    codes = [post(client, key).json()[0]["service_request_id"] for _ in range(3)]
+    leak = post(client, key, service_code="leak", **{"attribute[size]": None}).json()[0]["service_request_id"]
+    done = Grievance.objects.get(tracking_code=codes[0])
+    done = grievance_transition(grievance=done, action="accept", user=cast["staff"])
+    grievance_transition(grievance=done, action="resolve", user=cast["staff"], message="已修补")
+
+    def ids(**params):
+        return [r["service_request_id"] for r in client.get(f"{BASE}/requests.json", params).json()]
+
+    assert set(ids(service_code="leak")) == {leak}
+    assert set(ids(status="closed")) == {codes[0]}
+    assert set(ids(status="open", service_code="pothole")) == set(codes[1:])
+    assert set(ids(service_request_id=f"{codes[1]},{leak}", status="closed")) == {codes[1], leak}  # ids override
+    assert len(ids(page_size=2)) == 2
+    assert len(ids(page_size=2, page=2)) == 2
+    assert ids(page_size=2, page=3) == []
+    closed = client.get(f"{BASE}/requests/{codes[0]}.json").json()[0]
+    assert closed["status_notes"] == "已修补"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "status"),
+    [
+        ("post", "/requests.json", {"service_code": "pothole", "lat": "32.01", "long": "118.005"}, 403),
+        ("post", "/requests.json", {"api_key": "wrong", "service_code": "pothole"}, 403),
+        ("post", "/requests.json", {"api_key": "KEY", "service_code": "nope", "lat": "32", "long": "118"}, 404),
+        ("post", "/requests.json", {"api_key": "KEY", "service_code": "pothole"}, 400),  # no location
+        ("post", "/requests.json", {"api_key": "KEY", "service_code": "pothole", "lat": "x", "long": "118"}, 400),
+        ("post", "/requests.json", {"api_key": "KEY", "service_code": "pothole", "lat": "32.01", "long": "118.005"},
+         400),  # the required attribute is missing
+        ("post", "/requests.xml", {"api_key": "KEY", "service_code": "pothole", "lat": "0", "long": "0",
+                                   "attribute[size]": "large"}, 400),  # outside the city
+        ("get", "/services/nope.json", {}, 404),
+        ("get", "/requests/NOPE-NOPE.xml", {}, 404),
+        ("get", "/tokens/nope.json", {}, 404),
+        ("get", "/requests.json", {"start_date": "yesterday"}, 400),
+        ("get", "/requests.json", {"status": "pending"}, 400),
+        ("get", "/requests.json", {"page_size": "5000"}, 400),
+        ("get", "/requests.json", {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, 400),
+    ],
+)  # fmt: skip
+def test_errors_as_the_spec_says(client, key, method, path, data, status):
+    data = {k: (key if v == "KEY" else v) for k, v in data.items()}
+
+    response = getattr(client, method)(f"{BASE}{path}", data)
+
+    assert response.status_code == status
+    if path.endswith(".json"):
+        errors = response.json()
+        assert isinstance(errors, list)
+        assert errors[0]["code"] == str(status)
+        assert errors[0]["description"]
+    else:
+        root = ET.fromstring(response.content)
+        assert root.tag == "errors"
+        assert root.findtext("error/code") == str(status)
+    assert Grievance.objects.count() == 0
+
+
+def test_the_key_command_prints_a_key_that_works(client, categories, capsys):
+    call_command("create_open311_key", "hotline-bridge")
+    key = capsys.readouterr().out.strip()
+
+    assert post(client, key).status_code == 201
+    with pytest.raises(Exception, match="exists"):
+        call_command("create_open311_key", "hotline-bridge")
+
+
+def test_requests_default_to_the_last_90_days(client, key):
+    code = post(client, key).json()[0]["service_request_id"]
+    Grievance.objects.filter(tracking_code=code).update(created_at=timezone.now() - timedelta(days=100))
+
+    assert client.get(f"{BASE}/requests.json").json() == []
+    assert client.get(f"{BASE}/requests/{code}.json").status_code == 200
