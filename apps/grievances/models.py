@@ -33,7 +33,9 @@ class Category(BaseModel):
     department = models.ForeignKey(
         "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="categories"
     )
-    deadline_hours = models.PositiveIntegerField(_("deadline (hours)"), help_text=_("From acceptance to resolution."))
+    deadline_hours = models.PositiveIntegerField(
+        _("deadline (hours)"), help_text=_("From the report to its resolution.")
+    )
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -100,9 +102,9 @@ class Grievance(BaseModel):
         MERGED = "merged", pgettext_lazy("grievance status", "merged into another report")
 
     class Priority(models.TextChoices):
-        NORMAL = "normal", _("normal")
-        HIGH = "high", _("high")
-        URGENT = "urgent", _("urgent")
+        NORMAL = "normal", pgettext_lazy("grievance priority", "normal")
+        HIGH = "high", pgettext_lazy("grievance priority", "high")
+        URGENT = "urgent", pgettext_lazy("grievance priority", "urgent")
 
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
     token = models.CharField(_("Open311 token"), max_length=32, unique=True)
@@ -131,7 +133,7 @@ class Grievance(BaseModel):
     )  # fmt: skip
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(pgettext_lazy("grievance", "resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('group_zh', models.CharField(blank=True, max_length=60, verbose_name='group (Chinese)')),
                 ('group_en', models.CharField(blank=True, max_length=60, verbose_name='group (English)')),
                 ('keywords', models.CharField(blank=True, help_text='Comma-separated.', max_length=200, verbose_name='keywords')),
-                ('deadline_hours', models.PositiveIntegerField(help_text='From acceptance to resolution.', verbose_name='deadline (hours)')),
+                ('deadline_hours', models.PositiveIntegerField(help_text='From the report to its resolution.', verbose_name='deadline (hours)')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='categories', to='accounts.department', verbose_name='department')),

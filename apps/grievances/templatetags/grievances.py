@@ -4,7 +4,9 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from apps.grievances.models import Grievance
 from apps.grievances.services import WORKFLOW
 
 register = template.Library()
@@ -19,9 +21,20 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def grievance_actions(grievance: Any) -> list[tuple[str, str]]:
     """The workflow buttons open to this report now (reject has its own form with a reason)."""
-    labels = {"accept": _("Accept"), "start": _("Start work"), "resolve": _("Resolved"), "close": _("Close")}
+    labels = {
+        "accept": _("Accept"),
+        "start": _("Start work"),
+        "resolve": pgettext("grievance action", "Resolved"),
+        "close": _("Close"),
+    }
     return [
         (action, labels[action])
         for action, (sources, _target) in WORKFLOW.transitions.items()
         if action in labels and grievance.status in sources
     ]
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A grievance status code as the page's language names it."""
+    return str(dict(Grievance.Status.choices).get(value, value))
