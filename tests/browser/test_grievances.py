@@ -15,6 +15,7 @@ def test_a_citizen_reports_from_a_phone(asgi_server, categories, open_page):
     probe.page.select_option("#id_category", "pothole")
     probe.page.select_option("select[name='attribute[size]']:not([disabled])", "large")
     probe.page.fill("#id_description", "A deep pothole at the crossing")
+    probe.page.locator("#pick svg").scroll_into_view_if_needed()
     box = probe.page.locator("#pick svg").bounding_box()
     probe.page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)  # in street W1
     pinned = probe.page.locator("[data-role=pick-status]").inner_text()
@@ -23,8 +24,8 @@ def test_a_citizen_reports_from_a_phone(asgi_server, categories, open_page):
         probe.page.click("#report-form button[type=submit]")
     probe.screenshot("portal-phone-tracking")
 
-    grievance = Grievance.objects.get()
     assert "Pinned at 118.00" in pinned
+    grievance = Grievance.objects.get()
     assert grievance.region.code == "W1"
     assert grievance.attributes == {"size": "large"}
     assert grievance.tracking_code in probe.page.locator(".notice").inner_text()

@@ -217,3 +217,14 @@ def test_reporter_data_never_reaches_the_logs(client, categories, cast, caplog):
     for secret in (NAME, PHONE, EMAIL):
         assert secret not in logged
     assert "Bad Request" in caplog.text  # the log was captured at all
+
+
+def test_answers_to_the_category_questions_are_kept_on_an_error(client, categories):
+    response = client.post(
+        "/grievances/", form(description="", **{"attribute[size]": "small", "attribute[depth]": "12"})
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert '<option value="small" selected>' in html
+    assert 'value="12"' in html

@@ -38,3 +38,9 @@ def grievance_actions(grievance: Any) -> list[tuple[str, str]]:
 def status_label(value: str) -> str:
     """A grievance status code as the page's language names it."""
     return str(dict(Grievance.Status.choices).get(value, value))
+
+
+@register.filter
+def answers_of(posted: Any, code: str) -> list[str]:
+    """What was typed for a category question (`attribute[code]`), to show it again on an error."""
+    return posted.getlist(f"attribute[{code}]") if hasattr(posted, "getlist") else []
