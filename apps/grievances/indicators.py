@@ -29,9 +29,9 @@ def _indicator(code: str, name_zh: str, name_en: str, unit: str, order: int, **f
     )  # fmt: skip
 
 
-OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "reports", 50, headline=True)
-OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "reports", 51, headline=True)
-NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "reports", 52)
+OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True)
+OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "", 51, headline=True)
+NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "", 52)
 RESOLVE_HOURS = _indicator(
     "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", "h", 53, decimals=1, warning=48,
     critical=96, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2),
@@ -40,7 +40,7 @@ SATISFACTION = _indicator(
     "grievances.satisfaction", "满意度", "Satisfaction", "/5", 54, decimals=1, bad_direction="low", warning=3.5,
     critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2),
 )  # fmt: skip
-REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "reports", 55)
+REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "", 55)
 
 
 def grievances_observe(*, now: datetime | None = None) -> int:

@@ -69,3 +69,31 @@ def grievances_for_user(*, user: Any) -> QuerySet[Grievance]:
 
 def grievance_for_user(*, user: Any, code: str) -> Grievance | None:
     return grievances_for_user(user=user).filter(tracking_code=code).first()
+
+
+def category_stats(rows: QuerySet[Grievance], *, now: Any, days: int = 30) -> list[dict[str, Any]]:
+    """Per category over the last `days` within the given scope: reports, still open, overdue, repeats
+    (reopened or merged duplicates), median hours to resolve, mean satisfaction."""
+    import statistics
+    from datetime import timedelta
+
+    since = now - timedelta(days=days)
+    table: dict[int, dict[str, Any]] = {}
+    for g in rows.filter(created_at__gte=since).select_related("category"):
+        row = table.setdefault(g.category_id, {"category": g.category, "reports": 0, "open": 0, "overdue": 0,
+                                               "repeat": 0, "hours": [], "ratings": []})  # fmt: skip
+        row["reports"] += 1
+        row["open"] += g.is_open
+        row["overdue"] += bool(g.is_open and g.due_at and g.due_at < now)
+        row["repeat"] += bool(g.reopened_count or g.status == Grievance.Status.MERGED)
+        if g.resolved_at:
+            row["hours"].append((g.resolved_at - g.created_at).total_seconds() / 3600)
+        if g.satisfaction:
+            row["ratings"].append(g.satisfaction)
+    out = []
+    for row in table.values():
+        row["median_hours"] = statistics.median(row.pop("hours")) if row["hours"] else None
+        ratings = row.pop("ratings")
+        row["satisfaction"] = statistics.fmean(ratings) if ratings else None
+        out.append(row)
+    return sorted(out, key=lambda r: (-r["reports"], r["category"].code))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("grievances/t/<str:code>/reopen", views.reopen, name="reopen"),
     path("grievances/photos/<str:key>.jpg", views.photo, name="photo"),
     path("grievances/workbench/", views.workbench, name="workbench"),
+    path("grievances/workbench/new/", views.hotline, name="hotline"),
     path("grievances/workbench/<str:code>/", views.workbench_detail, name="workbench-detail"),
     path("grievances/workbench/<str:code>/<str:action>", views.workbench_action, name="workbench-action"),
     # Open311 GeoReport v2

@@ -22,7 +22,13 @@ from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
 from apps.grievances.models import Category, Grievance, GrievancePhoto
-from apps.grievances.selectors import grievance_for_user, grievances_for_user, public_events, public_text
+from apps.grievances.selectors import (
+    category_stats,
+    grievance_for_user,
+    grievances_for_user,
+    public_events,
+    public_text,
+)
 from apps.grievances.services import (
     Photo,
     duplicates_suggest,
@@ -73,14 +79,27 @@ def _city_map() -> Any:
 
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
+    """A citizen's report: no sign-in, rate-limited, with a honeypot."""
+    return _take_report(request, channel=Grievance.Channel.WEB)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("grievances.handle_grievance")
+def hotline(request: HttpRequest) -> HttpResponse:
+    """A call to the 12345 hotline, typed in by staff while the caller is on the line."""
+    return _take_report(request, channel=Grievance.Channel.HOTLINE)
+
+
+def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
     categories = list(Category.objects.filter(active=True).prefetch_related("attributes").order_by("order", "code"))
     form = ReportForm(request.POST or None, request.FILES or None)
     status = 200
+    citizen = channel == Grievance.Channel.WEB
     if request.method == "POST":
-        if _over_limit(request, "report", settings.CITYOPS_GRIEVANCE_REPORTS_PER_HOUR):
+        if citizen and _over_limit(request, "report", settings.CITYOPS_GRIEVANCE_REPORTS_PER_HOUR):
             form.add_error(None, _("Too many reports from this connection in an hour. Please try again later."))
             status = 429
-        elif form.is_valid() and form.cleaned_data["website"]:
+        elif citizen and form.is_valid() and form.cleaned_data["website"]:
             form.add_error(None, _("The report could not be taken."))  # a bot filled the hidden field
             status = 400
         elif form.is_valid():
@@ -95,9 +114,10 @@ def report(request: HttpRequest) -> HttpResponse:
             photos = [Photo(upload.name, upload.read(8 * 1024 * 1024 + 1))] if upload else []
             try:
                 grievance = grievance_submit(
-                    channel=Grievance.Channel.WEB, category=category, description=data["description"],
+                    channel=channel, category=category, description=data["description"],
                     lon=data["lon"], lat=data["lat"], address=data["address"], reporter_name=data["name"],
                     reporter_phone=data["phone"], reporter_email=data["email"], attributes=answers, photos=photos,
+                    actor=None if citizen else request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
                 for field, messages in exc.fields.items():
@@ -112,7 +132,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "grievances/report.html",
-        {"form": form, "categories": categories, "map": _city_map(), "posted": request.POST},
+        {"form": form, "categories": categories, "map": _city_map(), "posted": request.POST, "hotline": not citizen},
         status=status,
     )
 
@@ -224,9 +244,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status__in=Grievance.OPEN, due_at__lt=now)
     elif state == "mine":
         rows = rows.filter(status__in=Grievance.OPEN, assigned_to=request.user)
+    scope = rows
     category = request.GET.get("category", "")
     if category:
         rows = rows.filter(category__code=category)
+    district = Region.objects.filter(code=request.GET.get("region", ""), level=Region.Level.DISTRICT).first()
+    if district is not None:
+        rows = rows.filter(region__path__startswith=district.path)
     code = request.GET.get("q", "").strip()
     if code:
         rows = rows.filter(tracking_code__icontains=code.upper())
@@ -242,6 +266,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "category": category,
             "q": code,
             "categories": Category.objects.filter(active=True),
+            "districts": Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"),
+            "district": district,
+            "stats": category_stats(
+                scope if district is None else scope.filter(region__path__startswith=district.path), now=now
+            ),
         },
     )
 

@@ -228,3 +228,35 @@ def test_answers_to_the_category_questions_are_kept_on_an_error(client, categori
     assert response.status_code == 400
     assert '<option value="small" selected>' in html
     assert 'value="12"' in html
+
+
+def test_staff_log_a_hotline_call_routed_by_category(client, categories, cast):
+    client.login(username="staff", password=PASSWORD)
+
+    page = client.get("/grievances/workbench/new/")
+    response = client.post("/grievances/workbench/new/", form(category="leak", **{"attribute[size]": None}))
+
+    leak = Grievance.objects.get()
+    assert page.status_code == 200
+    assert 'name="website"' not in page.content.decode()  # no honeypot for staff
+    assert response.status_code == 302
+    assert (leak.channel, leak.department.code) == ("hotline", "water")  # routed to water, whoever typed it
+    assert leak.events.get(kind="created").actor == cast["staff"]
+
+
+def test_citizens_cannot_log_hotline_calls(client, categories):
+    assert client.get("/grievances/workbench/new/").status_code == 302  # to sign-in
+
+
+def test_the_workbench_filters_by_district_and_counts_by_category(client, submit, cast):
+    west, east = submit(), submit(lon=118.03)
+    Grievance.objects.filter(pk=east.pk).update(reopened_count=1)
+    client.login(username="staff", password=PASSWORD)
+
+    html = client.get("/grievances/workbench/", {"region": "W"}).content.decode()
+    stats = client.get("/grievances/workbench/").context["stats"]
+
+    assert west.tracking_code in html
+    assert east.tracking_code not in html
+    [pothole] = stats
+    assert (pothole["reports"], pothole["open"], pothole["repeat"]) == (2, 2, 1)

@@ -199,3 +199,32 @@ def test_numbers_a_citizen_typed_are_masked_in_public_text():
     assert "83456789" not in masked
     assert "zhang@example.cn" not in masked
     assert "199001011234" not in masked
+
+
+def test_reporter_data_stays_out_of_live_payloads_and_the_admin(client, submit, cast):
+    import json
+
+    from apps.dashboards.selectors import region_snapshot, wall_snapshot
+    from apps.grievances.indicators import grievances_observe
+    from apps.indicators.selectors import alert_list_for_user, alert_payload
+    from apps.regions.models import Region
+    from tests.conftest import PASSWORD
+
+    g = submit()
+    with time_machine.travel(timezone.now() + timedelta(hours=80), tick=False):
+        grievances_escalate_overdue()
+        grievances_observe()
+    # what the websocket streams carry: the wall, a region, the alerts
+    payloads = [
+        wall_snapshot(user=cast["command"]),
+        region_snapshot(user=cast["command"], region=Region.objects.get(code="W1")),
+        [alert_payload(a) for a in alert_list_for_user(user=cast["command"])],
+    ]
+    client.login(username="admin", password=PASSWORD)
+    admin_page = client.get(f"/admin/grievances/grievance/{g.pk}/change/").content.decode()
+
+    streamed = json.dumps(payloads, default=str, ensure_ascii=False)
+    assert g.tracking_code in streamed  # the overdue alert is there…
+    for secret in (NAME, PHONE, EMAIL):
+        assert secret not in streamed  # …without the reporter
+        assert secret not in admin_page
