@@ -53,6 +53,14 @@ WORKFLOW = Workflow(
 )
 
 
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, without control characters (they break XML output and mean nothing in a report)."""
+    return (text or "").translate(_CONTROL).strip()
+
+
 def _new_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
@@ -105,7 +113,7 @@ def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
         if len(values) > 1:
             errors[attribute.code] = [_("give one answer")]
             continue
-        value = values[0]
+        value = clean_text(values[0])
         if kind == D.SINGLE and value not in keys:
             errors[attribute.code] = [_("not one of the choices: %(values)s") % {"values": value}]
         elif kind == D.NUMBER:
@@ -117,10 +125,14 @@ def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             except ValueError:
                 errors[attribute.code] = [_("must be a number")]
         elif kind == D.DATETIME:
-            moment = parse_datetime(value)
-            if moment is None or moment.tzinfo is None:
-                errors[attribute.code] = [_("must be a date and time with a time zone, e.g. 2026-11-29T08:00:00+08:00")]
+            try:
+                moment = parse_datetime(value)
+            except ValueError:
+                moment = None
+            if moment is None:
+                errors[attribute.code] = [_("must be a date and time, e.g. 2026-11-29T08:00")]
             else:
+                moment = moment if moment.tzinfo else timezone.make_aware(moment)  # the city's clock
                 clean[attribute.code] = moment.isoformat()
         elif kind == D.STRING and len(value) > 200:
             errors[attribute.code] = [_("at most 200 characters")]
@@ -152,7 +164,8 @@ def grievance_submit(
 ) -> Grievance:
     """Take a report. Raises ApplicationError with every problem by field, storing nothing, when it cannot."""
     errors: dict[str, list[str]] = {}
-    description = (description or "").strip()
+    description = clean_text(description)
+    address = clean_text(address)
     if not description:
         errors["description"] = [_("say what the problem is")]
     elif len(description) > 4000:
@@ -196,11 +209,11 @@ def grievance_submit(
                     attributes=clean,
                     lon=lon,
                     lat=lat,
-                    address=address.strip(),
+                    address=address,
                     region=region,
-                    reporter_name=reporter_name.strip(),
-                    reporter_phone=reporter_phone.strip(),
-                    reporter_email=reporter_email.strip(),
+                    reporter_name=clean_text(reporter_name)[:100],
+                    reporter_phone=clean_text(reporter_phone)[:40],
+                    reporter_email=clean_text(reporter_email)[:200],
                 )
             break
         except IntegrityError:  # a tracking code already taken: draw another
@@ -266,6 +279,7 @@ def grievance_transition(*, grievance: Grievance, action: str, user: Any, messag
     """accept / start / resolve / close / reject, with an optional public message to the citizen."""
     grievance = _locked(grievance)
     target = WORKFLOW.target(action=action, status=grievance.status, status_label=grievance.get_status_display())
+    message = clean_text(message)
     if action == "reject" and not message.strip():
         raise ApplicationError(_("say why the report is rejected"), fields={"message": [_("required")]})
     now = timezone.now()
@@ -309,13 +323,17 @@ def grievance_assign(*, grievance: Grievance, assignee: Any, user: Any) -> Griev
 
 @transaction.atomic
 def grievance_reply(*, grievance: Grievance, user: Any, message: str, public: bool) -> GrievanceEvent:
-    message = (message or "").strip()
+    message = clean_text(message)
     if not message:
         raise ApplicationError(_("write something first"), fields={"message": [_("required")]})
+    if not (grievance.is_open or grievance.status == S.RESOLVED):
+        closed = _("this report is %(status)s: no more replies") % {"status": grievance.get_status_display()}
+        raise ApplicationError(closed, fields={"status": [grievance.status]})
     if len(message) > 4000:
         raise ApplicationError(_("at most 4,000 characters"), fields={"message": [_("too long")]})
     kind = GrievanceEvent.Kind.REPLY if public else GrievanceEvent.Kind.NOTE
     event = _event(grievance, kind, public=public, actor=user, message=message)
+    grievance.save(update_fields=["updated_at"])  # a new public note: Open311 clients poll updated_datetime
     log_action(grievance, "grievances.grievance.reply", user=user, data={"public": public})
     return event
 
@@ -325,7 +343,10 @@ def grievance_merge(*, duplicate: Grievance, into: Grievance, user: Any) -> Grie
     """Close `duplicate` as merged into `into`; its citizen follows the other report from then on."""
     if duplicate.pk == into.pk:
         raise ApplicationError(_("a report cannot be merged into itself"), fields={"into": [_("the same report")]})
-    duplicate, into = _locked(duplicate), _locked(into)
+    locked = {
+        g.pk: g for g in Grievance.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk]).order_by("pk")
+    }
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
     if not duplicate.is_open:
         raise ApplicationError(_("only an open report can be merged"), fields={"status": [duplicate.status]})
     if into.status in (S.MERGED, S.REJECTED):
@@ -336,7 +357,7 @@ def grievance_merge(*, duplicate: Grievance, into: Grievance, user: Any) -> Grie
     duplicate.merged_into = into
     duplicate.closed_at = timezone.now()
     duplicate.save()
-    _event(duplicate, GrievanceEvent.Kind.MERGED, public=True, actor=user, message=into.tracking_code,
+    _event(duplicate, GrievanceEvent.Kind.MERGED, public=True, actor=user, message=f"#{into.pk}",
            from_status=previous, to_status=S.MERGED)  # fmt: skip
     _event(into, GrievanceEvent.Kind.MERGED, public=False, actor=user, message=duplicate.tracking_code)
     grievance_resolved_alerts(duplicate)
@@ -367,9 +388,9 @@ def grievance_escalate(*, grievance: Grievance, user: Any = None, reason: str = 
         severity=Alert.Severity.CRITICAL if grievance.escalation_level > 1 else Alert.Severity.WARNING,
         region=grievance.region,
         subject=f"grievance:{grievance.pk}",
-        title_zh=f"诉求{'超期' if overdue else '升级'}：{category.name_zh} {grievance.tracking_code}",
-        title_en=f"Grievance {'overdue' if overdue else 'escalated'}: {category.name_en} {grievance.tracking_code}",
-        details={"grievance": grievance.tracking_code, "level": grievance.escalation_level},
+        title_zh=f"诉求{'超期' if overdue else '升级'}：{category.name_zh} #{grievance.pk}",
+        title_en=f"Grievance {'overdue' if overdue else 'escalated'}: {category.name_en} #{grievance.pk}",
+        details={"grievance": grievance.pk, "level": grievance.escalation_level},
         at=now,
     )
     log_action(grievance, "grievances.grievance.escalate", user=user, data={"level": grievance.escalation_level})
@@ -377,16 +398,21 @@ def grievance_escalate(*, grievance: Grievance, user: Any = None, reason: str = 
 
 
 def grievances_escalate_overdue(*, now: datetime | None = None) -> int:
-    """The beat task: every open report past its due time goes one level up (once per day overdue)."""
+    """The beat task: every open report past its due time goes one level up, once per day overdue."""
     now = now or timezone.now()
     count = 0
-    overdue = Grievance.objects.filter(status__in=Grievance.OPEN, due_at__lt=now).select_related("category")
-    for grievance in overdue:
-        days_over = int((now - grievance.due_at).total_seconds() // 86400)
-        if grievance.escalation_level <= days_over and (
-            grievance.escalated_at is None or grievance.escalated_at < grievance.due_at + timedelta(days=days_over)
-        ):
-            grievance_escalate(grievance=grievance)
+    for pk in Grievance.objects.filter(status__in=Grievance.OPEN, due_at__lt=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            grievance = Grievance.objects.select_for_update().filter(pk=pk, status__in=Grievance.OPEN).first()
+            if grievance is None or grievance.due_at is None or grievance.due_at >= now:
+                continue  # closed or given more time since the list was read
+            days_over = int((now - grievance.due_at).total_seconds() // 86400)
+            if grievance.escalation_level > days_over:
+                continue  # already escalated for this day overdue
+            try:
+                grievance_escalate(grievance=grievance)
+            except ApplicationError:
+                continue
             count += 1
     return count
 
@@ -477,17 +503,19 @@ def _similarity(a: str, b: str) -> float:
     return max(jaccard, difflib.SequenceMatcher(None, a, b).ratio() * 0.9)
 
 
-def duplicates_suggest(*, grievance: Grievance, radius_m: float = 300, window: timedelta = timedelta(days=7),
-                       limit: int = 5) -> list[Candidate]:  # fmt: skip
-    """Earlier or later reports of the same category nearby in space and time, most alike first."""
+def duplicates_suggest(*, grievance: Grievance, scope: Any = None, radius_m: float = 300,
+                       window: timedelta = timedelta(days=7), limit: int = 5) -> list[Candidate]:  # fmt: skip
+    """Earlier or later reports of the same category nearby in space and time, most alike first, among the
+    reports in `scope` (the staff member's; all when None)."""
     start, end = grievance.created_at - window, grievance.created_at + window
     pool = (
-        Grievance.objects.filter(category=grievance.category, created_at__gte=start, created_at__lte=end)
+        (Grievance.objects.all() if scope is None else scope)
+        .filter(category=grievance.category, created_at__gte=start, created_at__lte=end)
         .exclude(pk=grievance.pk)
         .exclude(status__in=[S.MERGED, S.REJECTED])
     )
     candidates = []
-    for other in pool[:500]:
+    for other in pool[:200]:
         distance = None
         if None not in (grievance.lon, grievance.lat, other.lon, other.lat):
             distance = _metres(grievance.lon, grievance.lat, other.lon, other.lat)
@@ -495,7 +523,7 @@ def duplicates_suggest(*, grievance: Grievance, radius_m: float = 300, window: t
                 continue
         elif not (grievance.address and other.address and _similarity(grievance.address, other.address) > 0.6):
             continue
-        similarity = _similarity(grievance.description, other.description)
+        similarity = _similarity(grievance.description[:500], other.description[:500])
         hours = abs((other.created_at - grievance.created_at).total_seconds()) / 3600
         place = 1 - (distance / radius_m) if distance is not None else 0.5
         score = 0.5 * similarity + 0.3 * place + 0.2 * (1 - hours / (window.total_seconds() / 3600))

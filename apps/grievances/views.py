@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.audit import log_action
@@ -65,6 +67,8 @@ def _over_limit(request: HttpRequest, action: str, per_hour: int) -> bool:
 
 
 def _normalize(code: str) -> str:
+    """A tracking code as typed — lower case, no dash, full-width from a Chinese input method — as stored."""
+    code = unicodedata.normalize("NFKC", code)
     raw = re.sub(r"[^0-9A-Za-z]", "", code).upper()
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
 
@@ -78,12 +82,14 @@ def _city_map() -> Any:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("name", "phone", "email")
 def report(request: HttpRequest) -> HttpResponse:
     """A citizen's report: no sign-in, rate-limited, with a honeypot."""
     return _take_report(request, channel=Grievance.Channel.WEB)
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("name", "phone", "email")
 @permission_required("grievances.handle_grievance")
 def hotline(request: HttpRequest) -> HttpResponse:
     """A call to the 12345 hotline, typed in by staff while the caller is on the line."""
@@ -132,7 +138,20 @@ def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
     return render(
         request,
         "grievances/report.html",
-        {"form": form, "categories": categories, "map": _city_map(), "posted": request.POST, "hotline": not citizen},
+        {
+            "form": form,
+            "categories": categories,
+            "map": _city_map(),
+            "posted": request.POST,
+            "hotline": not citizen,
+            "strings": {
+                "pinned": _("Pinned at %(where)s"),
+                "within": _("(within about %(metres)s m)"),
+                "locating": _("Locating…"),
+                "no_device": _("This device cannot tell its location: tap the map or give the address."),
+                "no_fix": _("No location: tap the map or give the address."),
+            },
+        },
         status=status,
     )
 
@@ -173,6 +192,7 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
         {
             "g": grievance,
             "description": public_text(grievance.description),
+            "address": public_text(grievance.address),
             "events": [(e, public_text(e.message)) for e in public_events(grievance)],
             "photos": grievance.photos.filter(public=True),
             "new": request.GET.get("new") == "1",
@@ -300,7 +320,11 @@ def workbench_detail(request: HttpRequest, code: str, *, error: str = "", status
             "g": grievance,
             "events": grievance.events.select_related("actor").order_by("created_at", "id"),
             "photos": grievance.photos.all(),
-            "duplicates": duplicates_suggest(grievance=grievance) if grievance.is_open else [],
+            "duplicates": (
+                duplicates_suggest(grievance=grievance, scope=grievances_for_user(user=request.user))
+                if grievance.is_open
+                else []
+            ),
             "colleagues": colleagues,
             "show_contact": show_contact,
             "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
@@ -320,12 +344,13 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         if action in ("accept", "start", "resolve", "close", "reject"):
             grievance_transition(grievance=grievance, action=action, user=request.user, message=message)
         elif action == "assign":
+            chosen = request.POST.get("assignee", "")
             assignee = (
                 get_user_model()
-                .objects.filter(
-                    pk=request.POST.get("assignee") or 0, staff_profile__departments=grievance.department_id
-                )
+                .objects.filter(pk=int(chosen), staff_profile__departments=grievance.department_id)
                 .first()
+                if chosen.isascii() and chosen.isdigit() and len(chosen) < 12
+                else None
             )
             if assignee is None:
                 raise ApplicationError(_("choose a colleague of the department"))

@@ -69,7 +69,7 @@ def test_post_read_and_resolve_the_token(client, key):
     token = client.get(f"{BASE}/tokens/{row['token']}.json").json()
 
     assert created.status_code == 201
-    grievance = Grievance.objects.get(tracking_code=row["service_request_id"])
+    grievance = Grievance.objects.get(pk=int(row["service_request_id"]))
     assert grievance.channel == "open311"
     assert grievance.reporter_phone == PHONE
     assert grievance.attributes == {"size": "large"}
@@ -92,12 +92,14 @@ def test_post_in_xml_and_read_in_xml(client, key):
 def test_reporter_data_is_never_returned(client, key):
     post(client, key, first_name="三丰", last_name="张", email=EMAIL, phone=PHONE, device_id="dev-1", account_id="a1")
     outputs = [client.get(f"{BASE}/requests.json").content, client.get(f"{BASE}/requests.xml").content]
-    code = Grievance.objects.get().tracking_code
+    grievance = Grievance.objects.get()
+    code = grievance.pk
     outputs += [client.get(f"{BASE}/requests/{code}.json").content, client.get(f"{BASE}/requests/{code}.xml").content]
 
     for body in outputs:
         text = body.decode()
-        for secret in (NAME, "三丰", PHONE, EMAIL, "dev-1"):
+        # the tracking code is the reporter's key to rate and reopen: never published either
+        for secret in (NAME, "三丰", PHONE, EMAIL, "dev-1", grievance.tracking_code):
             assert secret not in text
     assert "phone" not in json.loads(outputs[0])[0]
 
@@ -107,7 +109,7 @@ def test_filters_and_pages(client, key, cast):
 
     codes = [post(client, key).json()[0]["service_request_id"] for _ in range(3)]
     leak = post(client, key, service_code="leak", **{"attribute[size]": None}).json()[0]["service_request_id"]
-    done = Grievance.objects.get(tracking_code=codes[0])
+    done = Grievance.objects.get(pk=int(codes[0]))
     done = grievance_transition(grievance=done, action="accept", user=cast["staff"])
     grievance_transition(grievance=done, action="resolve", user=cast["staff"], message="已修补")
 
@@ -139,6 +141,13 @@ def test_filters_and_pages(client, key, cast):
                                    "attribute[size]": "large"}, 400),  # outside the city
         ("get", "/services/nope.json", {}, 404),
         ("get", "/requests/NOPE-NOPE.xml", {}, 404),
+        ("get", "/requests/99999.json", {}, 404),
+        ("get", "/requests.json", {"start_date": "2026-02-30T00:00:00Z"}, 400),  # well-formed, impossible
+        ("get", "/requests.json", {"start_date": "9999-12-31T00:00:00Z"}, 400),
+        ("get", "/requests.json", {"end_date": "0001-01-01T00:00:00Z"}, 400),
+        ("get", "/requests.json", {"page": "²"}, 400),
+        ("get", "/requests.json", {"page": "99999999999999999999"}, 400),
+        ("get", "/requests.json", {"service_request_id": "1,abc"}, 400),
         ("get", "/tokens/nope.json", {}, 404),
         ("get", "/requests.json", {"start_date": "yesterday"}, 400),
         ("get", "/requests.json", {"status": "pending"}, 400),
@@ -175,7 +184,22 @@ def test_the_key_command_prints_a_key_that_works(client, categories, capsys):
 
 def test_requests_default_to_the_last_90_days(client, key):
     code = post(client, key).json()[0]["service_request_id"]
-    Grievance.objects.filter(tracking_code=code).update(created_at=timezone.now() - timedelta(days=100))
+    Grievance.objects.filter(pk=int(code)).update(created_at=timezone.now() - timedelta(days=100))
 
     assert client.get(f"{BASE}/requests.json").json() == []
     assert client.get(f"{BASE}/requests/{code}.json").status_code == 200
+
+
+def test_control_characters_do_not_break_the_xml(client, key):
+    post(client, key, description="坑\x0b很深\x07")
+
+    listed = ET.fromstring(client.get(f"{BASE}/requests.xml").content)
+
+    assert listed.findtext("request/description") == "坑很深"
+
+
+def test_a_nul_character_is_a_400_not_a_500(client, key):
+    assert client.get(f"{BASE}/requests.json", {"service_code": "a\x00b"}).status_code == 400
+    assert client.get(f"{BASE}/requests/%00.json").status_code in (400, 404)
+    assert post(client, key, description="a\x00b").status_code == 400
+    assert Grievance.objects.count() == 0

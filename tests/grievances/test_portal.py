@@ -260,3 +260,28 @@ def test_the_workbench_filters_by_district_and_counts_by_category(client, submit
     assert east.tracking_code not in html
     [pothole] = stats
     assert (pothole["reports"], pothole["open"], pothole["repeat"]) == (2, 2, 1)
+
+
+def test_a_typed_code_is_found_however_it_was_typed(client, submit):
+    g = submit()
+    fullwidth = g.tracking_code.translate({ord(c): ord(c) + 0xFEE0 for c in g.tracking_code if c.isalnum()})
+
+    for typed in (g.tracking_code.lower(), g.tracking_code.replace("-", ""), fullwidth):
+        assert client.get("/grievances/track/", {"code": typed})["Location"] == f"/grievances/t/{g.tracking_code}/"
+
+
+def test_odd_workbench_input_is_a_400(client, submit, cast):
+    g = submit()
+    client.login(username="staff", password=PASSWORD)
+
+    assert client.post(f"/grievances/workbench/{g.tracking_code}/assign", {"assignee": "abc"}).status_code == 400
+    assert client.get("/grievances/workbench/", {"q": "x\x00y"}).status_code == 400
+
+
+def test_a_phone_number_in_the_address_is_masked_publicly(client, submit):
+    g = submit(lon=None, lat=None, address="人民路 12 号，电话 13912345678")
+
+    html = client.get(f"/grievances/t/{g.tracking_code}/").content.decode()
+
+    assert "13912345678" not in html
+    assert "139****5678" in html

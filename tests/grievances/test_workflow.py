@@ -129,7 +129,8 @@ def test_duplicates_are_suggested_by_place_time_and_words_and_merged(submit, cas
     assert far.tracking_code not in suggested
     assert merged.status == "merged"
     assert merged.merged_into == first
-    assert merged.events.filter(kind="merged", public=True, message=first.tracking_code).exists()
+    # the duplicate's reporter learns the other report's number, not its tracking code (its reporter's key)
+    assert merged.events.filter(kind="merged", public=True, message=f"#{first.pk}").exists()
 
 
 def test_overdue_reports_escalate_once_a_day_and_alert_the_wall(submit, cast):
@@ -149,7 +150,8 @@ def test_overdue_reports_escalate_once_a_day_and_alert_the_wall(submit, cast):
     assert g.escalation_level == 2
     assert g.priority == "urgent"
     assert alert.severity == "critical"
-    assert g.tracking_code in alert.title_en
+    assert f"#{g.pk}" in alert.title_en
+    assert g.tracking_code not in alert.title_zh + alert.title_en + str(alert.details)
     assert PHONE not in alert.title_zh + alert.title_en + str(alert.details)
 
     g = grievance_transition(grievance=g, action="accept", user=cast["staff"])
@@ -224,7 +226,32 @@ def test_reporter_data_stays_out_of_live_payloads_and_the_admin(client, submit, 
     admin_page = client.get(f"/admin/grievances/grievance/{g.pk}/change/").content.decode()
 
     streamed = json.dumps(payloads, default=str, ensure_ascii=False)
-    assert g.tracking_code in streamed  # the overdue alert is there…
+    assert f"#{g.pk}" in streamed  # the overdue alert is there…
+    assert g.tracking_code not in streamed
     for secret in (NAME, PHONE, EMAIL):
         assert secret not in streamed  # …without the reporter
         assert secret not in admin_page
+
+
+def test_no_replies_on_a_closed_report(submit, cast):
+    from apps.grievances.services import grievance_reply
+
+    g = submit()
+    g = grievance_transition(grievance=g, action="reject", user=cast["staff"], message="不属于本部门")
+
+    with pytest.raises(ApplicationError):
+        grievance_reply(grievance=g, user=cast["staff"], message="补充", public=True)
+
+
+def test_a_datetime_answer_without_a_zone_is_on_the_city_clock(categories, submit):
+    from apps.grievances.models import CategoryAttribute
+
+    CategoryAttribute.objects.create(category=categories["pothole"], code="seen", description_zh="发现时间",
+                                     description_en="Seen at", datatype="datetime", order=3)  # fmt: skip
+
+    g = submit(attributes={"size": "small", "seen": "2026-11-29T08:30"})  # as a datetime-local input sends it
+    with pytest.raises(ApplicationError) as caught:
+        submit(attributes={"size": "small", "seen": "2026-02-30T08:30"})
+
+    assert g.attributes["seen"] == "2026-11-29T08:30:00+08:00"
+    assert "attribute[seen]" in caught.value.fields

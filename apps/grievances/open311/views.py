@@ -13,19 +13,22 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.core.errors import ApplicationError
 from apps.core.i18n import localized
-from apps.grievances.models import Category, Grievance
+from apps.grievances.models import Category, Grievance, GrievanceEvent
 from apps.grievances.selectors import public_text, status_notes
 from apps.grievances.services import grievance_submit, open311_key_check
 
+ID = re.compile(r"[0-9]{1,12}")  # service_request_id: the report's public number (its tracking code stays private)
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 1000
@@ -80,6 +83,7 @@ def open311_view(root: str, item: str | None) -> Callable:
 
     def decorate(handler: Callable[..., tuple[list[dict[str, Any]], int]]) -> Callable:
         @csrf_exempt
+        @sensitive_post_parameters("first_name", "last_name", "email", "phone", "device_id", "account_id")
         def view(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             try:
                 _check_jurisdiction(request)
@@ -217,7 +221,7 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
         grievance = grievance_submit(
             channel=Grievance.Channel.OPEN311,
             category=category,
-            description=_param(request, "description") or category.name_zh,
+            description=_param(request, "description") or localized(category),
             lon=lon,
             lat=lat,
             address=address[:200],
@@ -230,15 +234,17 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
         descriptions = [f"{field}: {message}" for field, messages in exc.fields.items() for message in messages]
         raise Open311Error(400, *(descriptions or [exc.message])) from None
     notice = _("Reported. Track it with the code %(code)s.") % {"code": grievance.tracking_code}
-    return [{"service_request_id": grievance.tracking_code, "token": grievance.token, "service_notice": notice,
+    return [{"service_request_id": str(grievance.pk), "token": grievance.token, "service_notice": notice,
              "account_id": None}]  # fmt: skip
 
 
 def _query(request: HttpRequest) -> list[Grievance]:
-    rows = Grievance.objects.select_related("category", "department").prefetch_related("photos")
+    rows = _with_notes(Grievance.objects.select_related("category", "department"))
     ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
     if ids:
-        return list(rows.filter(tracking_code__in=ids).order_by("-created_at"))
+        if not all(ID.fullmatch(i) for i in ids):
+            raise Open311Error(400, _("service_request_id is a comma-separated list of request numbers"))
+        return list(rows.filter(pk__in=[int(i) for i in ids]).order_by("-created_at"))
     problems = []
     codes = [c.strip() for c in _param(request, "service_code").split(",") if c.strip()]
     if codes:
@@ -255,10 +261,13 @@ def _query(request: HttpRequest) -> list[Grievance]:
     now = timezone.now()
     if start is None and end is None:
         start, end = now - MAX_SPAN, now
-    elif start is None:
-        start = end - MAX_SPAN
-    elif end is None:
-        end = min(now, start + MAX_SPAN)
+    try:
+        if start is None and end is not None:
+            start = end - MAX_SPAN
+        elif end is None and start is not None:
+            end = min(now, start + MAX_SPAN)
+    except OverflowError:
+        raise Open311Error(400, _("start_date and end_date must be real dates")) from None
     if end < start:
         raise Open311Error(400, _("end_date is before start_date"))
     if end - start > MAX_SPAN:
@@ -276,7 +285,10 @@ def _date(request: HttpRequest, name: str, problems: list[str]) -> datetime | No
     text = _param(request, name)
     if not text:
         return None
-    value = parse_datetime(text.replace(" ", "+"))  # a "+" in a query string arrives as a space
+    try:
+        value = parse_datetime(text.replace(" ", "+"))  # a "+" in a query string arrives as a space
+    except ValueError:  # well-formed but impossible, e.g. 30 February
+        value = None
     if value is None:
         problems.append(_("%(name)s is not a date and time (ISO 8601, e.g. 2026-11-01T00:00:00Z)") % {"name": name})
         return None
@@ -287,19 +299,30 @@ def _number(request: HttpRequest, name: str, default: int, problems: list[str]) 
     text = _param(request, name)
     if not text:
         return default
-    if not text.isdigit() or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) < 1:
         problems.append(_("%(name)s is a whole number from 1") % {"name": name})
         return default
     return int(text)
 
 
+def _with_notes(rows: Any) -> Any:
+    """Reports with their photos and public notes fetched in two queries, not two per report."""
+    notes = (
+        GrievanceEvent.objects.filter(public=True, kind__in=[GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS])
+        .exclude(message="")
+        .order_by("created_at", "id")
+    )
+    return rows.prefetch_related("photos", Prefetch("events", queryset=notes, to_attr="public_notes"))
+
+
 def _request_row(request: HttpRequest, g: Grievance) -> dict[str, Any]:
     photo = next((p for p in g.photos.all() if p.public), None)
+    notes = getattr(g, "public_notes", None)
     media = request.build_absolute_uri(reverse("grievances:photo", args=[photo.key])) if photo else None
     return {
-        "service_request_id": g.tracking_code,
+        "service_request_id": str(g.pk),
         "status": "open" if g.is_open else "closed",
-        "status_notes": status_notes(g),
+        "status_notes": public_text(notes[-1].message) if notes else ("" if notes is not None else status_notes(g)),
         "service_name": localized(g.category),
         "service_code": g.category.code,
         "description": public_text(g.description),
@@ -308,7 +331,7 @@ def _request_row(request: HttpRequest, g: Grievance) -> dict[str, Any]:
         "requested_datetime": _iso(g.created_at),
         "updated_datetime": _iso(g.updated_at),
         "expected_datetime": _iso(g.due_at) if g.due_at else None,
-        "address": g.address,
+        "address": public_text(g.address),
         "address_id": None,
         "zipcode": None,
         "lat": g.lat,
@@ -319,11 +342,13 @@ def _request_row(request: HttpRequest, g: Grievance) -> dict[str, Any]:
 
 @open311_view("service_requests", "request")
 def request_detail(request: HttpRequest, service_request_id: str) -> tuple[list[dict[str, Any]], int]:
+    found = ID.fullmatch(service_request_id)
     grievance = (
-        Grievance.objects.select_related("category", "department")
-        .prefetch_related("photos")
-        .filter(tracking_code=service_request_id)
+        _with_notes(Grievance.objects.select_related("category", "department"))
+        .filter(pk=int(service_request_id))
         .first()
+        if found
+        else None
     )
     if grievance is None:
         raise Open311Error(404, _("no request %(id)s") % {"id": service_request_id})
@@ -335,7 +360,7 @@ def token_detail(request: HttpRequest, token: str) -> tuple[list[dict[str, Any]]
     grievance = Grievance.objects.filter(token=token).first()
     if grievance is None:
         raise Open311Error(404, _("no request has the token %(token)s") % {"token": token})
-    return [{"service_request_id": grievance.tracking_code, "token": token}], 200
+    return [{"service_request_id": str(grievance.pk), "token": token}], 200
 
 
 def root(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,8 @@ const lat = form.elements.lat;
 const west = Number(svg?.dataset.west);
 const north = Number(svg?.dataset.north);
 const scale = Number(svg?.dataset.scale);
-const zh = document.documentElement.lang.startsWith("zh");
+const T = JSON.parse(document.getElementById("report-strings").textContent);
+const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
 
 function showPin(x, y) {
   const pin = svg.querySelector(".pin");
@@ -21,8 +22,8 @@ function pinAt(longitude, latitude, accuracy) {
   lat.value = latitude.toFixed(6);
   if (svg) showPin((longitude - west) * scale, (north - latitude) * scale);
   const where = `${longitude.toFixed(5)}, ${latitude.toFixed(5)}`;
-  status.textContent = zh ? `已标注：${where}${accuracy ? `（精度约 ${Math.round(accuracy)} 米）` : ""}`
-    : `Pinned at ${where}${accuracy ? ` (within about ${Math.round(accuracy)} m)` : ""}`;
+  const near = accuracy ? ` ${fill(T.within, { metres: Math.round(accuracy) })}` : "";
+  status.textContent = fill(T.pinned, { where }) + near;
 }
 
 if (svg) {
@@ -38,13 +39,13 @@ if (svg) {
 
 document.querySelector("[data-role=locate]").addEventListener("click", () => {
   if (!navigator.geolocation) {
-    status.textContent = zh ? "此设备无法定位，请在地图上点选或填写地址。" : "This device cannot tell its location: tap the map or give the address.";
+    status.textContent = T.no_device;
     return;
   }
-  status.textContent = zh ? "正在定位…" : "Locating…";
+  status.textContent = T.locating;
   navigator.geolocation.getCurrentPosition(
     (position) => pinAt(position.coords.longitude, position.coords.latitude, position.coords.accuracy),
-    () => { status.textContent = zh ? "无法定位，请在地图上点选或填写地址。" : "No location: tap the map or give the address."; },
+    () => { status.textContent = T.no_fix; },
     { enableHighAccuracy: true, timeout: 15000 },
   );
 });
