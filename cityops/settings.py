@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.environment",
     "apps.healthcare",
     "apps.grievances",
+    "apps.fieldwork",
 ]
 
 MIDDLEWARE = [

@@ -58,6 +58,16 @@ def register_verdict_listener(*, kind: str, listener: VerdictListener) -> None:
     _VERDICT_LISTENERS.setdefault(kind, []).append(listener)
 
 
+# Apps act on an alert's lifecycle, e.g. fieldwork opens an assignment when an alert is sent for verification.
+TransitionListener = Callable[[Alert, str, Any, str], None]
+_TRANSITION_LISTENERS: dict[str, list[TransitionListener]] = {}
+
+
+def register_transition_listener(*, action: str, listener: TransitionListener) -> None:
+    """Call `listener(alert, action, user, note)` in the transition's transaction after `action`."""
+    _TRANSITION_LISTENERS.setdefault(action, []).append(listener)
+
+
 def _publish(alert: Alert, event: str) -> None:
     from apps.indicators.streams import alert_publish
 
@@ -144,6 +154,8 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     setattr(alert, stamp[1], user)
     alert.save()
     log_action(alert, f"indicators.alert.{action}", user=user, data={"note": note} if note else {})
+    for listener in _TRANSITION_LISTENERS.get(action, []):
+        listener(alert, action, user, note)
     _publish(alert, action)
     return alert
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from apps.fieldwork.api import views
+
+app_name = "fieldwork-api"
+urlpatterns = [
+    path("fieldwork/assignments/", views.AssignmentListApi.as_view(), name="assignment-list"),
+    path("fieldwork/visits", views.VisitRecordApi.as_view(), name="visit-record"),
+    path("fieldwork/visits/<str:uuid>/review", views.VisitReviewApi.as_view(), name="visit-review"),
+]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldworkConfig(AppConfig):
+    name = "apps.fieldwork"
+    label = "fieldwork"
+    verbose_name = _("Field work")
+
+    def ready(self) -> None:
+        from apps.accounts.roles import register_role_permissions
+        from apps.fieldwork.roles import FIELDWORK_ROLE_PERMISSIONS
+        from apps.fieldwork.services import assignment_for_alert
+        from apps.indicators.alerting import register_transition_listener
+
+        register_role_permissions(FIELDWORK_ROLE_PERMISSIONS)
+        # An alert sent for verification becomes an assignment for the officers of its region.
+        register_transition_listener(action="request_verification", listener=assignment_for_alert)

@@ -1,0 +1,175 @@
+"""Field truth: assignments to go and look, the in-person visits that answer them, what was found, and the
+authenticity flags a visit may carry until a supervisor has looked at it.
+
+Nothing here counts visits or photos per person: what matters is what was found (verdicts) and whether the
+visit can be trusted (flags), not how many there were.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.fields import EncryptedTextField
+from apps.core.models import BaseModel
+
+
+class Assignment(BaseModel):
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("verify an alert")
+        GRIEVANCE = "grievance", _("check a citizen report")
+        DISCREPANCY = "discrepancy", _("settle a discrepancy")
+        RECHECK = "recheck", _("random re-check")
+        PLANNED = "planned", _("planned visit")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to do")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    alert = models.ForeignKey("indicators.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    grievance = models.ForeignKey(
+        "grievances.Grievance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recheck_of = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("geofence radius (m)"), default=300)
+    due_at = models.DateTimeField(_("due"))
+    evidence = models.CharField(_("evidence needed"), max_length=300, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+class Visit(BaseModel):
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REVIEW = "review", _("waiting for review")
+        REJECTED = "rejected", _("rejected")
+
+    uuid = models.UUIDField(_("client id"), unique=True, default=uuid.uuid4,
+                            help_text=_("Made by the device: a repeated upload finds the stored visit."))  # fmt: skip
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.PROTECT,
+                                related_name="+")  # fmt: skip
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("started (device clock)"))
+    ended_at = models.DateTimeField(_("ended (device clock)"))
+    sent_at = models.DateTimeField(_("sent (device clock)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received (server clock)"), auto_now_add=True)
+    checkin_lon = models.FloatField()
+    checkin_lat = models.FloatField()
+    checkin_accuracy_m = models.FloatField()
+    checkout_lon = models.FloatField(null=True, blank=True)
+    checkout_lat = models.FloatField(null=True, blank=True)
+    checkout_accuracy_m = models.FloatField(null=True, blank=True)
+    people = models.JSONField(
+        _("people met"), default=list, blank=True, help_text=_('[{"kind": "residents", "count": 3}]')
+    )
+    people_contact = EncryptedTextField(_("contact of people met (only where needed)"), blank=True)
+    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    follow_up = models.TextField(_("follow-up actions"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")  # fmt: skip
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(_("review reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-started_at"]
+        permissions = [("review_visit", _("Can review flagged visits"))]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class VisitPhoto(models.Model):
+    """A photo of a visit, stored without metadata; its perceptual hash and what its EXIF said are kept."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(max_length=32, unique=True)
+    image = models.FileField(upload_to="visits/")
+    phash = models.CharField(_("perceptual hash"), max_length=16, db_index=True)
+    exif_taken_at = models.DateTimeField(null=True, blank=True)
+    exif_lon = models.FloatField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Finding(models.Model):
+    class Verdict(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        CONTRADICTED = "contradicted", _("contradicted")
+        PARTLY = "partly", _("partly")
+        COULD_NOT_VERIFY = "could_not_verify", _("could not verify")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings")
+    alert = models.ForeignKey("indicators.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    grievance = models.ForeignKey(
+        "grievances.Grievance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    indicator = models.CharField(_("indicator"), max_length=64, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
+    observed_value = models.FloatField(_("observed value"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=1000, blank=True)
+    applied = models.BooleanField(default=False, help_text=_("Passed on to the alert or report (once accepted)."))
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.verdict}"
+
+
+class Flag(models.Model):
+    """One authenticity concern about a visit, with its evidence; the visit waits for review while it has any."""
+
+    class Code(models.TextChoices):
+        OUTSIDE_GEOFENCE = "outside_geofence", _("check-in outside the target area")
+        SHORT_STAY = "short_stay", _("implausibly short stay")
+        PHOTO_REUSED = "photo_reused", _("photo near-duplicate of an earlier one")
+        PHOTO_EXIF_MISMATCH = "photo_exif_mismatch", _("photo taken at another time or place")
+        NOTES_COPIED = "notes_copied", _("notes near-duplicate of earlier notes")
+        IMPOSSIBLE_TRAVEL = "impossible_travel", _("impossible travel from the previous visit")
+        CLOCK_SKEW = "clock_skew", _("device clock far from server clock")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=24, choices=Code.choices)
+    evidence = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("authenticity flag")
+        verbose_name_plural = _("authenticity flags")
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,397 @@
+"""Assignments, visits and their authenticity checks, findings passed on to alerts and reports, reviews.
+
+A visit is recorded once per device-made UUID: uploading it again (a retry after a lost answer, a queue
+replayed after the signal came back) returns the stored visit. Each authenticity check is a named flag with
+its evidence; a flagged visit waits for a supervisor and its findings count only once accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import secrets
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from apps.accounts.selectors import user_can_access_region
+from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
+from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
+from apps.fieldwork.photos import ReadPhoto, hamming, photo_read
+from apps.grievances.services import _similarity, clean_text
+from apps.regions.models import Region
+from apps.regions.selectors import region_for_point
+
+MIN_STAY = timedelta(minutes=5)
+MAX_SPEED_KMH = 120  # faster between two visits than a car in town: one of them was not where it says
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+PHOTO_NEAR = 6  # bits of 64: a near-duplicate
+EXIF_TIME_SLACK = timedelta(hours=2)
+EXIF_PLACE_SLACK_M = 500
+NOTES_NEAR = 0.9
+VERDICT_TO_ALERT = {"confirmed": "confirmed", "partly": "confirmed", "contradicted": "contradicted",
+                    "could_not_verify": "could_not_verify"}  # fmt: skip
+
+
+# --- Assignments --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_for_alert(alert: Any, action: str, user: Any, note: str) -> Assignment | None:
+    """When an alert is sent for verification: an assignment in its region, due within a day."""
+    if alert.region_id is None:
+        return None
+    existing = Assignment.objects.filter(alert=alert, status=Assignment.Status.OPEN).first()
+    if existing:
+        return existing
+    region = alert.region
+    return Assignment.objects.create(
+        kind=Assignment.Kind.ALERT,
+        title_zh=f"现场核实：{alert.title_zh}",
+        title_en=f"Verify on site: {alert.title_en}",
+        alert=alert,
+        region=region,
+        lon=region.centroid_lon,
+        lat=region.centroid_lat,
+        radius_m=_region_radius_m(region),
+        due_at=timezone.now() + timedelta(hours=24),
+        evidence=note[:300],
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def _region_radius_m(region: Region) -> int:
+    """A geofence the size of the region (its box's half-diagonal), at least 300 m."""
+    west, south, east, north = region.bbox
+    return max(300, int(_metres(west, south, east, north) / 2))
+
+
+def assignments_for_officer(*, user: Any) -> Any:
+    """Open assignments the officer may take: theirs, or unassigned ones in their regions."""
+    rows = Assignment.objects.filter(status=Assignment.Status.OPEN).select_related("region", "alert", "grievance")
+    mine = rows.filter(assignee=user)
+    unassigned = [
+        a.pk for a in rows.filter(assignee__isnull=True) if user_can_access_region(user=user, region_id=a.region_id)
+    ]
+    return (mine | rows.filter(pk__in=unassigned)).distinct().order_by("due_at")
+
+
+# --- Visits -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    visit: Visit
+    created: bool
+
+
+def visit_record(*, officer: Any, data: dict[str, Any], now: datetime | None = None) -> Recorded:
+    """Store a visit sent by an officer's device; the same UUID again returns the stored visit."""
+    now = now or timezone.now()
+    raw_uuid = str(data.get("uuid", ""))
+    try:
+        client_uuid = uuid_module.UUID(raw_uuid)
+    except ValueError:  # say so along with every other problem of the upload
+        _clean(officer, data, errors={"uuid": [_("the device's UUID for this visit")]})  # raises, listing all
+        raise
+    existing = Visit.objects.filter(uuid=client_uuid).first()
+    if existing is not None:
+        if existing.officer_id != officer.pk:
+            raise ApplicationError(_("this UUID belongs to another officer's visit"), fields={"uuid": [_("taken")]})
+        return Recorded(existing, False)
+    clean = _clean(officer, data)
+    try:
+        with transaction.atomic():
+            visit = _store(officer, client_uuid, clean, now)
+    except IntegrityError:  # the same upload twice at once: the first one won
+        return Recorded(Visit.objects.get(uuid=client_uuid), False)
+    return Recorded(visit, True)
+
+
+def _time(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = True) -> datetime | None:
+    value = data.get(name)
+    if value in (None, ""):
+        if required:
+            errors[name] = [_("required")]
+        return None
+    try:
+        moment = parse_datetime(str(value))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        errors[name] = [_("a date and time with a time zone, e.g. 2026-11-29T08:00:00+08:00")]
+        return None
+    return moment
+
+
+def _point(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = True) -> tuple | None:
+    value = data.get(name)
+    if value in (None, {}):
+        if required:
+            errors[name] = [_("required: the device's position")]
+        return None
+    try:
+        lon, lat, accuracy = float(value["lon"]), float(value["lat"]), float(value.get("accuracy", 0))
+    except (TypeError, ValueError, KeyError):
+        errors[name] = [_("give lon, lat and accuracy (metres)")]
+        return None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= accuracy < 100_000) or math.nan in (lon, lat):
+        errors[name] = [_("not a position on Earth")]
+        return None
+    return lon, lat, accuracy
+
+
+def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    errors = dict(errors or {})
+    started = _time(data, "started_at", errors)
+    ended = _time(data, "ended_at", errors)
+    sent = _time(data, "sent_at", errors, required=False)
+    if started and ended and ended < started:
+        errors["ended_at"] = [_("before the start")]
+    checkin = _point(data, "checkin", errors)
+    checkout = _point(data, "checkout", errors, required=False)
+    assignment = None
+    if data.get("assignment") not in (None, ""):
+        assignment = Assignment.objects.filter(pk=_int(data.get("assignment"))).select_related("region").first()
+        if assignment is None or not (
+            assignment.assignee_id == officer.pk
+            or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
+        ):
+            errors["assignment"] = [_("not one of your assignments")]
+    people = data.get("people") or []
+    if not isinstance(people, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("count"), int) and 0 <= p["count"] < 10_000 and str(p.get("kind", ""))
+        for p in people
+    ):
+        errors["people"] = [_('a list of {"kind", "count"}')]
+        people = []
+    findings = _findings(officer, data.get("findings") or [], errors)
+    photos: list[ReadPhoto] = []
+    for index, photo in enumerate(data.get("photos") or []):
+        try:
+            content = base64.b64decode(str(photo.get("data", "")), validate=True)
+            photos.append(photo_read(str(photo.get("name", f"photo-{index}")), content))
+        except (binascii.Error, AttributeError):
+            errors.setdefault("photos", []).append(_("photo %(n)d is not base64") % {"n": index + 1})
+        except ApplicationError as exc:
+            errors.setdefault("photos", []).append(exc.message)
+    if errors:
+        raise ApplicationError(_("the visit could not be recorded"), fields=errors)
+    return {
+        "started": started,
+        "ended": ended,
+        "sent": sent,
+        "checkin": checkin,
+        "checkout": checkout,
+        "assignment": assignment,
+        "people": [{"kind": clean_text(str(p["kind"]))[:40], "count": p["count"]} for p in people],
+        "notes": clean_text(str(data.get("notes", "")))[:4000],
+        "follow_up": clean_text(str(data.get("follow_up", "")))[:2000],
+        "findings": findings,
+        "photos": photos,
+    }
+
+
+def _int(value: Any) -> int:
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else 0
+
+
+def _findings(officer: Any, rows: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    from apps.grievances.models import Grievance
+    from apps.indicators.models import Alert
+
+    out = []
+    if not isinstance(rows, list):
+        errors["findings"] = [_("a list")]
+        return out
+    for index, row in enumerate(rows):
+        where = f"findings[{index}]"
+        if not isinstance(row, dict) or row.get("verdict") not in Finding.Verdict.values:
+            errors[where] = [_("verdict is one of %(v)s") % {"v": ", ".join(Finding.Verdict.values)}]
+            continue
+        alert = grievance = None
+        if row.get("alert") is not None:
+            alert = Alert.objects.filter(pk=_int(row["alert"])).first()
+            if alert is None or (
+                alert.region_id and not user_can_access_region(user=officer, region_id=alert.region_id)
+            ):
+                errors[where] = [_("no such alert in your regions")]
+                continue
+        if row.get("grievance") is not None:
+            grievance = Grievance.objects.filter(pk=_int(row["grievance"])).first()
+            if grievance is None or (
+                grievance.region_id and not user_can_access_region(user=officer, region_id=grievance.region_id)
+            ):
+                errors[where] = [_("no such report in your regions")]
+                continue
+        indicator = str(row.get("indicator") or "")[:64]
+        if alert is None and grievance is None and not indicator:
+            errors[where] = [_("say what it is about: an alert, a report or an indicator")]
+            continue
+        observed = row.get("observed_value")
+        try:
+            observed = None if observed in (None, "") else float(observed)
+            if observed is not None and not math.isfinite(observed):
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[where] = [_("observed_value must be a number")]
+            continue
+        out.append({"alert": alert, "grievance": grievance, "indicator": indicator, "verdict": row["verdict"],
+                    "observed_value": observed, "comment": clean_text(str(row.get("comment", "")))[:1000]})  # fmt: skip
+    return out
+
+
+def _store(officer: Any, client_uuid: Any, clean: dict[str, Any], now: datetime) -> Visit:
+    lon, lat, accuracy = clean["checkin"]
+    out_lon, out_lat, out_accuracy = clean["checkout"] or (None, None, None)
+    visit = Visit.objects.create(
+        uuid=client_uuid, officer=officer, assignment=clean["assignment"],
+        region=region_for_point(lon=lon, lat=lat), started_at=clean["started"], ended_at=clean["ended"],
+        sent_at=clean["sent"], checkin_lon=lon, checkin_lat=lat, checkin_accuracy_m=accuracy, checkout_lon=out_lon,
+        checkout_lat=out_lat, checkout_accuracy_m=out_accuracy, people=clean["people"], notes=clean["notes"],
+        follow_up=clean["follow_up"],
+    )  # fmt: skip
+    for photo in clean["photos"]:
+        record = VisitPhoto(visit=visit, key=secrets.token_hex(12), phash=photo.phash, exif_taken_at=photo.taken_at,
+                            exif_lon=photo.lon, exif_lat=photo.lat)  # fmt: skip
+        record.image.save(f"{record.key}.jpg", ContentFile(photo.content), save=False)
+        record.save()
+    for finding in clean["findings"]:
+        Finding.objects.create(visit=visit, **finding)
+    flags = authenticity_flags(visit, now=now)
+    Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
+    if flags:
+        visit.status = Visit.Status.REVIEW
+        visit.save(update_fields=["status"])
+    else:
+        _apply(visit, officer)
+    log_action(visit, "fieldwork.visit.record", user=officer, data={"flags": [code for code, _e in flags]})
+    return visit
+
+
+# --- Authenticity -------------------------------------------------------------------------------------------
+
+
+def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """Every check that finds a problem, as (flag code, evidence)."""
+    flags: list[tuple[str, dict[str, Any]]] = []
+    C = Flag.Code
+    assignment = visit.assignment
+    if assignment is not None:
+        if assignment.lon is not None and assignment.lat is not None:
+            distance = _metres(visit.checkin_lon, visit.checkin_lat, assignment.lon, assignment.lat)
+            if distance > assignment.radius_m + visit.checkin_accuracy_m:
+                flags.append((C.OUTSIDE_GEOFENCE, {"distance_m": round(distance), "radius_m": assignment.radius_m,
+                                                   "accuracy_m": visit.checkin_accuracy_m}))  # fmt: skip
+        elif visit.region is None or not visit.region.path.startswith(assignment.region.path):
+            flags.append((C.OUTSIDE_GEOFENCE, {"region": visit.region.code if visit.region else None,
+                                               "expected": assignment.region.code}))  # fmt: skip
+    stay = visit.ended_at - visit.started_at
+    if stay < MIN_STAY:
+        flags.append(
+            (C.SHORT_STAY, {"minutes": round(stay.total_seconds() / 60, 1), "minimum": MIN_STAY.seconds // 60})
+        )
+    earlier = VisitPhoto.objects.exclude(visit=visit).values_list("phash", "visit__uuid")
+    for photo in visit.photos.all():
+        near = next(
+            ((str(u), hamming(photo.phash, h)) for h, u in earlier if hamming(photo.phash, h) <= PHOTO_NEAR), None
+        )
+        if near:
+            flags.append((C.PHOTO_REUSED, {"photo": photo.key, "earlier_visit": near[0], "distance_bits": near[1]}))
+        if photo.exif_taken_at and not (
+            visit.started_at - EXIF_TIME_SLACK <= photo.exif_taken_at <= visit.ended_at + EXIF_TIME_SLACK
+        ):
+            flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "taken_at": photo.exif_taken_at.isoformat()}))
+        elif photo.exif_lon is not None and photo.exif_lat is not None:
+            far = _metres(photo.exif_lon, photo.exif_lat, visit.checkin_lon, visit.checkin_lat)
+            if far > EXIF_PLACE_SLACK_M:
+                flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "distance_m": round(far)}))
+    if len(visit.notes) >= 20:
+        for other_uuid, notes in (
+            Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]
+        ):
+            similarity = _similarity(visit.notes[:1000], notes[:1000])
+            if similarity >= NOTES_NEAR:
+                flags.append((C.NOTES_COPIED, {"earlier_visit": str(other_uuid), "similarity": round(similarity, 2)}))
+                break
+    previous = (
+        Visit.objects.filter(officer=visit.officer, ended_at__lte=visit.started_at)
+        .exclude(pk=visit.pk)
+        .order_by("-ended_at")
+        .first()
+    )
+    if previous is not None:
+        lon = previous.checkout_lon if previous.checkout_lon is not None else previous.checkin_lon
+        lat = previous.checkout_lat if previous.checkout_lat is not None else previous.checkin_lat
+        km = _metres(lon, lat, visit.checkin_lon, visit.checkin_lat) / 1000
+        hours = max((visit.started_at - previous.ended_at).total_seconds() / 3600, 1 / 60)
+        if km > 1 and km / hours > MAX_SPEED_KMH:
+            evidence = {"km": round(km, 1), "minutes": round(hours * 60), "kmh": round(km / hours),
+                        "previous_visit": str(previous.uuid)}  # fmt: skip
+            flags.append((C.IMPOSSIBLE_TRAVEL, evidence))
+    if visit.sent_at is not None and abs(visit.sent_at - now) > MAX_CLOCK_SKEW:
+        flags.append((C.CLOCK_SKEW, {"device": visit.sent_at.isoformat(), "server": now.isoformat(),
+                                     "minutes": round((visit.sent_at - now).total_seconds() / 60)}))  # fmt: skip
+    return flags
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+# --- Findings and review ------------------------------------------------------------------------------------
+
+
+def _apply(visit: Visit, user: Any) -> None:
+    """Pass an accepted visit's findings on: verdicts to alerts (the wall's badge), notes to reports."""
+    from apps.grievances.models import GrievanceEvent
+    from apps.indicators.alerting import alert_record_verdict
+
+    for finding in visit.findings.filter(applied=False).select_related("alert", "grievance"):
+        if finding.alert is not None and finding.alert.status != "resolved":
+            details = {"visit": str(visit.uuid), "finding": finding.verdict, "observed_value": finding.observed_value,
+                       "comment": finding.comment}  # fmt: skip
+            alert_record_verdict(alert=finding.alert, verdict=VERDICT_TO_ALERT[finding.verdict], user=user,
+                                 details=details)  # fmt: skip
+        if finding.grievance is not None:
+            GrievanceEvent.objects.create(
+                grievance=finding.grievance, kind=GrievanceEvent.Kind.NOTE, public=False, actor=visit.officer,
+                message=f"[{finding.get_verdict_display()}] {finding.comment}".strip(),
+            )  # fmt: skip
+        finding.applied = True
+        finding.save(update_fields=["applied"])
+    if visit.assignment is not None and visit.assignment.status == Assignment.Status.OPEN:
+        visit.assignment.status = Assignment.Status.DONE
+        visit.assignment.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def visit_review(*, visit: Visit, supervisor: Any, accept: bool, reason: str = "") -> Visit:
+    """A supervisor's decision on a flagged visit: accepted (its findings count now) or rejected with a reason."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status != Visit.Status.REVIEW:
+        raise ApplicationError(_("this visit is not waiting for review"), fields={"status": [visit.status]})
+    reason = clean_text(reason)
+    if not accept and not reason:
+        raise ApplicationError(_("say why the visit is rejected"), fields={"reason": [_("required")]})
+    if visit.officer_id == supervisor.pk:
+        raise ApplicationError(_("nobody reviews their own visit"), fields={"supervisor": [_("the officer")]})
+    visit.status = Visit.Status.ACCEPTED if accept else Visit.Status.REJECTED
+    visit.reviewed_by, visit.reviewed_at, visit.review_reason = supervisor, timezone.now(), reason[:500]
+    visit.save()
+    if accept:
+        _apply(visit, supervisor)
+    log_action(visit, f"fieldwork.visit.{'accept' if accept else 'reject'}", user=supervisor, data={})
+    return visit

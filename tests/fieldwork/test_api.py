@@ -1,0 +1,56 @@
+"""The fieldwork JSON API other apps (and the field app) use: idempotent visits, assignments, reviews."""
+
+import json
+
+from apps.fieldwork.models import Assignment, Visit
+from apps.indicators.alerting import alert_transition
+from tests.conftest import PASSWORD
+from tests.fieldwork.conftest import visit_data
+
+
+def post(client, url, data):
+    return client.post(url, data=json.dumps(data), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_visit_sent_twice_is_stored_once(client, cast, city):
+    client.login(username="officer", password=PASSWORD)
+    data = visit_data(notes="已核实")
+
+    first = post(client, "/api/v1/fieldwork/visits", data)
+    again = post(client, "/api/v1/fieldwork/visits", data)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["uuid"] == again.json()["uuid"] == data["uuid"]
+    assert Visit.objects.count() == 1
+
+
+def test_a_bad_visit_is_a_400_with_field_messages(client, cast, city):
+    client.login(username="officer", password=PASSWORD)
+
+    response = post(client, "/api/v1/fieldwork/visits", {"uuid": "x", "checkin": "here"})
+
+    assert response.status_code == 400
+    assert {"uuid", "started_at", "ended_at", "checkin"} <= set(response.json()["errors"])
+
+
+def test_assignments_and_review_through_the_api(client, cast, alert_in_w1):
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    client.login(username="officer", password=PASSWORD)
+    assignments = client.get("/api/v1/fieldwork/assignments/").json()
+    visit = post(client, "/api/v1/fieldwork/visits", visit_data(assignment=assignments[0]["id"], minutes=1)).json()
+    refused = post(client, f"/api/v1/fieldwork/visits/{visit['uuid']}/review", {"decision": "accept"})
+    client.login(username="command", password=PASSWORD)
+    accepted = post(client, f"/api/v1/fieldwork/visits/{visit['uuid']}/review", {"decision": "accept"})
+
+    assert [a["kind"] for a in assignments] == ["alert"]
+    assert visit["status"] == "review"
+    assert [f["code"] for f in visit["flags"]] == ["short_stay"]
+    assert refused.status_code == 403  # officers do not review
+    assert accepted.json()["status"] == "accepted"
+    assert Assignment.objects.get().status == "done"
+
+
+def test_the_api_needs_a_field_officer(client, cast):
+    assert client.get("/api/v1/fieldwork/assignments/").status_code in (401, 403)
+    client.login(username="staff", password=PASSWORD)
+    assert post(client, "/api/v1/fieldwork/visits", visit_data()).status_code == 403

@@ -1,0 +1,201 @@
+"""Visits: idempotent by the device's UUID, every authenticity flag with a case that raises it and one that
+does not, the review queue, verdicts passed on to alerts (and the wall), scope."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.fieldwork.models import Assignment, Visit
+from apps.fieldwork.services import visit_record, visit_review
+from apps.indicators.alerting import alert_transition
+from tests.fieldwork.conftest import T0, photo, visit_data
+
+
+def flags(visit):
+    return {f.code for f in visit.flags.all()}
+
+
+def record(officer, **fields):
+    return visit_record(officer=officer, data=visit_data(**fields)).visit
+
+
+def test_the_same_uuid_twice_is_one_visit(cast, city):
+    data = visit_data(notes="路口积水已排除")
+
+    first = visit_record(officer=cast["officer"], data=data)
+    again = visit_record(officer=cast["officer"], data=data)
+
+    assert (first.created, again.created) == (True, False)
+    assert again.visit.pk == first.visit.pk
+    assert Visit.objects.count() == 1
+    with pytest.raises(ApplicationError):  # another officer cannot take that UUID
+        visit_record(officer=cast["other_officer"], data=data)
+
+
+def test_sending_for_verification_opens_an_assignment_and_a_verdict_moves_the_alert(cast, alert_in_w1):
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    assignment = Assignment.objects.get(alert=alert_in_w1)
+
+    visit = record(cast["officer"], assignment=assignment.pk,
+                   findings=[{"alert": alert_in_w1.pk, "verdict": "contradicted", "observed_value": 48.5,
+                              "comment": "现场很安静"}])  # fmt: skip
+
+    alert_in_w1.refresh_from_db()
+    assignment.refresh_from_db()
+    assert visit.status == "accepted"
+    assert alert_in_w1.status == "contradicted"
+    assert alert_in_w1.details["verdict"]["observed_value"] == 48.5
+    assert assignment.status == "done"
+
+
+@pytest.mark.parametrize(
+    ("fields", "flag"),
+    [
+        ({"minutes": 2}, "short_stay"),
+        ({"sent_at": (timezone.now() + timedelta(minutes=30)).isoformat()}, "clock_skew"),
+    ],
+)
+def test_simple_flags(cast, city, fields, flag):
+    assert flag in flags(record(cast["officer"], **fields))
+
+
+def test_no_flags_for_an_ordinary_visit(cast, city):
+    taken = timezone.localtime(T0 + timedelta(minutes=5)).strftime("%Y:%m:%d %H:%M:%S")  # EXIF: the local clock
+    visit = record(cast["officer"], sent_at=timezone.now().isoformat(), notes="与三位居民交谈，路灯已修好。",
+                   photos=[photo(1, exif_time=taken, gps=(118.005, 32.01))])  # fmt: skip
+
+    assert flags(visit) == set()
+    assert visit.status == "accepted"
+
+
+def test_outside_the_geofence(cast, alert_in_w1):
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    assignment = Assignment.objects.get(alert=alert_in_w1)
+
+    near = record(cast["officer"], assignment=assignment.pk, lon=assignment.lon, lat=assignment.lat)
+    assignment.status = "open"
+    assignment.save()
+    office = record(cast["officer"], assignment=assignment.pk, lon=118.035, lat=32.019,
+                    start=T0 + timedelta(hours=1))  # in East district, ~3 km away  # fmt: skip
+
+    assert "outside_geofence" not in flags(near)
+    assert "outside_geofence" in flags(office)
+    assert office.status == "review"
+
+
+def test_a_reused_photo_is_flagged_a_new_one_is_not(cast, city):
+    record(cast["other_officer"], lon=118.03, photos=[photo(7)])
+
+    reused = record(cast["officer"], start=T0 + timedelta(hours=1), photos=[photo(7)])
+    fresh = record(cast["officer"], start=T0 + timedelta(hours=2), photos=[photo(8)])
+
+    assert "photo_reused" in flags(reused)
+    assert "photo_reused" not in flags(fresh)
+
+
+def test_photo_exif_time_or_place_far_from_the_visit(cast, city):
+    old = record(cast["officer"], photos=[photo(3, exif_time="2025:05:01 10:00:00")])
+    elsewhere = record(cast["officer"], start=T0 + timedelta(hours=1), photos=[photo(4, gps=(118.2, 32.2))])
+    here = record(cast["officer"], start=T0 + timedelta(hours=2), photos=[photo(5, gps=(118.005, 32.01))])
+
+    assert "photo_exif_mismatch" in flags(old)
+    assert "photo_exif_mismatch" in flags(elsewhere)
+    assert "photo_exif_mismatch" not in flags(here)
+
+
+def test_copied_notes_are_flagged_new_ones_are_not(cast, city):
+    record(cast["other_officer"], lon=118.03, notes="已上门走访，居民反映情况属实，已协调相关部门尽快处理。")
+
+    copied = record(
+        cast["officer"], start=T0 + timedelta(hours=1), notes="已上门走访，居民反映情况属实，已协调相关部门尽快处理。"
+    )
+    own = record(cast["officer"], start=T0 + timedelta(hours=2), notes="井盖松动，已设置警示牌，联系市政明早更换。")
+
+    assert "notes_copied" in flags(copied)
+    assert "notes_copied" not in flags(own)
+
+
+def test_impossible_travel_between_two_visits(cast, city):
+    record(cast["officer"], lon=118.001, lat=32.001)  # ends at T0 + 20 min
+    # 4 km in 5 minutes (~48 km/h): a scooter can; then 40 km in 10 minutes cannot
+    ok = record(cast["officer"], start=T0 + timedelta(minutes=25), lon=118.039, lat=32.019)
+    far = record(cast["officer"], start=T0 + timedelta(minutes=55), lon=118.45, lat=32.019)
+
+    assert "impossible_travel" not in flags(ok)
+    assert "impossible_travel" in flags(far)
+
+
+def test_a_flagged_visit_counts_only_once_accepted(cast, alert_in_w1):
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    visit = record(cast["officer"], minutes=1, findings=[{"alert": alert_in_w1.pk, "verdict": "confirmed"}])
+    alert_in_w1.refresh_from_db()
+    assert visit.status == "review"
+    assert alert_in_w1.status == "verification_requested"  # not yet
+
+    with pytest.raises(ApplicationError):
+        visit_review(visit=visit, supervisor=cast["command"], accept=False, reason="")  # a reason is required
+    with pytest.raises(ApplicationError):
+        visit_review(visit=visit, supervisor=cast["officer"], accept=True)  # not one's own
+    visit_review(visit=visit, supervisor=cast["command"], accept=True)
+
+    alert_in_w1.refresh_from_db()
+    assert alert_in_w1.status == "confirmed"
+
+
+def test_an_officer_cannot_act_outside_their_regions(cast, alert_in_w1):
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    assignment = Assignment.objects.get(alert=alert_in_w1)  # in W1; "other_officer" works in E
+
+    with pytest.raises(ApplicationError) as caught:
+        visit_record(officer=cast["other_officer"], data=visit_data(
+            assignment=assignment.pk, findings=[{"alert": alert_in_w1.pk, "verdict": "contradicted"}]))  # fmt: skip
+
+    assert {"assignment", "findings[0]"} <= set(caught.value.fields)
+    from apps.fieldwork.services import assignments_for_officer
+
+    assert list(assignments_for_officer(user=cast["officer"])) == [assignment]
+    assert list(assignments_for_officer(user=cast["other_officer"])) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"uuid": "not-a-uuid"}, "uuid"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"started_at": "2026-02-30T08:00:00+08:00"}, "started_at"),
+        ({"checkin": {"lon": "x"}}, "checkin"),
+        ({"checkin": {"lon": 500, "lat": 0, "accuracy": 5}}, "checkin"),
+        ({"people": [{"kind": "residents", "count": -1}]}, "people"),
+        ({"findings": [{"verdict": "maybe"}]}, "findings[0]"),
+        ({"photos": [{"name": "x", "data": "@@@"}]}, "photos"),
+    ],
+)
+def test_bad_visits_are_refused_whole(cast, city, fields, field):
+    data = visit_data()
+    data.update(fields)
+
+    with pytest.raises(ApplicationError) as caught:
+        visit_record(officer=cast["officer"], data=data)
+
+    assert field in caught.value.fields
+    assert Visit.objects.count() == 0
+
+
+def test_stored_photos_keep_the_hash_and_lose_the_metadata(cast, city):
+    import base64
+    import io
+
+    from PIL import Image
+
+    visit = record(cast["officer"], photos=[photo(2, exif_time="2026:11:29 08:00:00", gps=(118.005, 32.01))])
+    stored = visit.photos.get()
+
+    with Image.open(io.BytesIO(stored.image.read())) as image:
+        assert not image.getexif()
+    assert len(stored.phash) == 16
+    assert stored.exif_lat == pytest.approx(32.01)
+    assert base64  # (the photo went in as base64)
+    assert uuid
