@@ -330,3 +330,14 @@ def categories(city: dict[str, Any], cast: dict[str, Any]) -> dict[str, Any]:
     staff_w = staff_user_upsert(username="staff_w", password=PASSWORD, roles=[Role.DEPARTMENT_STAFF],
                                 department_codes=["urban"], region_codes=["W"])  # fmt: skip
     return {"pothole": pothole, "leak": leak, "water_staff": water_staff, "staff_w": staff_w, "urban": urban}
+
+
+@pytest.fixture
+def alert_in_w1(city: dict[str, Any]) -> Any:
+    from apps.indicators.alerting import alert_raise
+    from apps.indicators.models import Alert
+
+    alert, _created = alert_raise(kind=Alert.Kind.THRESHOLD, severity="warning", title_zh="西一街道：噪声超标",
+                                  title_en="West 1: noise over the limit", region=city["W1"],
+                                  indicator="environment.noise_over_limit", value=3.0, threshold=0.1)  # fmt: skip
+    return alert

@@ -6,13 +6,25 @@ class FieldworkConfig(AppConfig):
     name = "apps.fieldwork"
     label = "fieldwork"
     verbose_name = _("Field work")
+    url_prefix = "field/"
 
     def ready(self) -> None:
         from apps.accounts.roles import register_role_permissions
+        from apps.core.surfaces import Surface, register_surface
         from apps.fieldwork.roles import FIELDWORK_ROLE_PERMISSIONS
         from apps.fieldwork.services import assignment_for_alert
         from apps.indicators.alerting import register_transition_listener
 
         register_role_permissions(FIELDWORK_ROLE_PERMISSIONS)
+        register_surface(
+            Surface(
+                key="field",
+                title=_("Field app"),
+                description=_("Your assignments, and visits recorded on the phone — with or without signal."),
+                url_name="fieldwork:app",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("fieldwork.add_visit")),
+                order=15,
+            )
+        )
         # An alert sent for verification becomes an assignment for the officers of its region.
         register_transition_listener(action="request_verification", listener=assignment_for_alert)

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 T0 = timezone.now().replace(microsecond=0) - timedelta(hours=3)
@@ -44,14 +43,3 @@ def visit_data(*, start=None, minutes: int = 20, lon: float = 118.005, lat: floa
     }
     data.update(fields)
     return data
-
-
-@pytest.fixture
-def alert_in_w1(city: dict[str, Any]) -> Any:
-    from apps.indicators.alerting import alert_raise
-    from apps.indicators.models import Alert
-
-    alert, _created = alert_raise(kind=Alert.Kind.THRESHOLD, severity="warning", title_zh="西一街道：噪声超标",
-                                  title_en="West 1: noise over the limit", region=city["W1"],
-                                  indicator="environment.noise_over_limit", value=3.0, threshold=0.1)  # fmt: skip
-    return alert

@@ -1,0 +1,27 @@
+// The field app's service worker: the app and what it last read stay usable with no signal.
+// Network first (fresh when there is signal), the cache when there is none. Uploads are not handled here:
+// the page keeps unsent visits in IndexedDB and sends them when the browser is back online.
+const CACHE = "cityops-field-v1";
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  const ours = url.origin === self.location.origin
+    && (url.pathname.startsWith("/field/") || url.pathname.startsWith("/static/")
+      || url.pathname.startsWith("/api/v1/fieldwork/assignments/"));
+  if (request.method !== "GET" || !ours) return;
+  event.respondWith(
+    fetch(request)
+      .then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(CACHE).then((cache) => cache.put(request, copy));
+        }
+        return response;
+      })
+      .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => hit || Response.error())),
+  );
+});
