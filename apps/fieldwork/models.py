@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.fields import EncryptedTextField
 from apps.core.models import BaseModel
@@ -97,8 +98,8 @@ class Visit(BaseModel):
     review_reason = models.CharField(_("review reason"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("visit")
-        verbose_name_plural = _("visits")
+        verbose_name = pgettext_lazy("field visit", "visit")
+        verbose_name_plural = pgettext_lazy("field visit", "visits")
         ordering = ["-started_at"]
         permissions = [("review_visit", _("Can review flagged visits"))]
 
@@ -127,10 +128,10 @@ class VisitPhoto(models.Model):
 
 class Finding(models.Model):
     class Verdict(models.TextChoices):
-        CONFIRMED = "confirmed", _("confirmed")
-        CONTRADICTED = "contradicted", _("contradicted")
-        PARTLY = "partly", _("partly")
-        COULD_NOT_VERIFY = "could_not_verify", _("could not verify")
+        CONFIRMED = "confirmed", pgettext_lazy("field verdict", "confirmed")
+        CONTRADICTED = "contradicted", pgettext_lazy("field verdict", "contradicted")
+        PARTLY = "partly", pgettext_lazy("field verdict", "partly")
+        COULD_NOT_VERIFY = "could_not_verify", pgettext_lazy("field verdict", "could not verify")
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings")
     alert = models.ForeignKey("indicators.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
