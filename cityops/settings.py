@@ -211,6 +211,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # Sources that disagree about a region raise discrepancy alerts, sent for verification on site.
+    "discrepancies-evaluate": {
+        "task": "apps.indicators.tasks.discrepancies_evaluate_task",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
     # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
     "data-sources-check": {
         "task": "apps.indicators.tasks.data_sources_check_task",

@@ -16,6 +16,10 @@ class FieldworkConfig(AppConfig):
         from apps.indicators.alerting import register_transition_listener
 
         register_role_permissions(FIELDWORK_ROLE_PERMISSIONS)
+        from apps.fieldwork.discrepancies import RULE
+        from apps.indicators.discrepancies import register_discrepancy_rule
+
+        register_discrepancy_rule(RULE)
         register_surface(
             Surface(
                 key="field",

@@ -23,6 +23,10 @@ class GrievancesConfig(AppConfig):
         register_demo_seeder(DemoSeeder(name="grievances.demo_categories", order=47, seed=seed_demo_grievances))
         register_simulator(Simulator(name="grievances.citizens", every=timedelta(seconds=60), step=step))
         register_role_permissions(GRIEVANCE_ROLE_PERMISSIONS)
+        from apps.grievances.discrepancies import RULE
+        from apps.indicators.discrepancies import register_discrepancy_rule
+
+        register_discrepancy_rule(RULE)
         register_surface(
             Surface(
                 key="report",

@@ -234,3 +234,16 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "lon": alert.region.centroid_lon if alert.region_id and alert.region else None,
         "lat": alert.region.centroid_lat if alert.region_id and alert.region else None,
     }
+
+
+def indicator_window_values(*, code: str, region_id: int, start: datetime, end: datetime) -> list[float]:
+    """The minute values of an indicator in a region over [start, end), by its aggregation (for rules that
+    compare sources over a window)."""
+    indicator = get_indicator(code)
+    if indicator is None:
+        return []
+    rows = IndicatorValue.objects.filter(
+        indicator=code, region_id=region_id, granularity=Granularity.MINUTE, bucket_start__gte=start,
+        bucket_start__lt=end,
+    )  # fmt: skip
+    return [row.value_for(indicator) for row in rows]

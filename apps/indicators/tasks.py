@@ -7,3 +7,11 @@ def data_sources_check_task() -> None:
     from apps.indicators.health import data_sources_check
 
     data_sources_check()
+
+
+@shared_task
+def discrepancies_evaluate_task() -> int:
+    """Cross-department discrepancy rules (registered by the apps) over their regions."""
+    from apps.indicators.discrepancies import discrepancies_evaluate
+
+    return len(discrepancies_evaluate())

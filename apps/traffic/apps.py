@@ -25,6 +25,10 @@ class TrafficConfig(AppConfig):
         from apps.traffic.incidents import incident_follow_verdict
 
         register_verdict_listener(kind="incident", listener=incident_follow_verdict)
+        from apps.indicators.discrepancies import register_discrepancy_rule
+        from apps.traffic.discrepancies import RULE
+
+        register_discrepancy_rule(RULE)
 
         register_demo_seeder(DemoSeeder(name="traffic.demo_roads", order=40, seed=seed_demo_traffic))
         from apps.traffic.roles import TRAFFIC_ROLE_PERMISSIONS

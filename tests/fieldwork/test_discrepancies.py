@@ -1,0 +1,110 @@
+"""Cross-department discrepancy rules: each fires when its sources disagree about a district, stays quiet
+when they agree, and a firing rule is sent for verification on site."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.fieldwork.models import Assignment
+from apps.indicators.discrepancies import discrepancies_evaluate
+from apps.indicators.models import Alert
+from apps.indicators.services import Observation, indicator_observations_record
+
+
+def aqi(region, value, now):
+    indicator_observations_record(
+        observations=[
+            Observation("environment.aqi", region.id, now - timedelta(minutes=m), value) for m in (5, 60, 120)
+        ]
+    )
+
+
+@pytest.fixture
+def smoke(categories):
+    from apps.grievances.models import Category
+
+    return Category.objects.create(code="smoke-odour", name_zh="油烟异味", name_en="Smoke or odour",
+                                   department=categories["urban"], deadline_hours=48)  # fmt: skip
+
+
+def smoke_reports(submit_category, n):
+    from apps.grievances.services import grievance_submit
+
+    for _ in range(n):
+        grievance_submit(channel="web", category=submit_category, description="油烟很大", lon=118.005, lat=32.01)
+
+
+def rule_alerts(code, region="W"):
+    return Alert.objects.filter(kind="discrepancy", subject=f"discrepancy:{code}", region__code=region)
+
+
+def test_good_air_and_smoke_complaints_disagree(city, smoke):
+    smoke_reports(smoke, 3)
+    now = timezone.now()
+    aqi(city["W"], 60, now)
+
+    discrepancies_evaluate(now=now)
+
+    [alert] = rule_alerts("air-good-smoke-complaints")
+    assert alert.status == "verification_requested"
+    assert alert.details["evidence"] == {"reports": 3, "aqi_max": 60, "window_hours": 3}
+    assert Assignment.objects.get(alert=alert).kind == "alert"  # an officer of the district goes to look
+
+
+@pytest.mark.parametrize(("value", "reports"), [(160, 3), (60, 2)])
+def test_agreeing_or_thin_sources_stay_quiet(city, smoke, value, reports):
+    smoke_reports(smoke, reports)
+    now = timezone.now()
+    aqi(city["W"], value, now)  # bad air explains the complaints; or too few complaints to mean anything
+
+    discrepancies_evaluate(now=now)
+
+    assert not rule_alerts("air-good-smoke-complaints").exists()
+
+
+def test_smooth_traffic_and_clustering_incidents_disagree(city):
+    from apps.traffic.models import TrafficIncident
+
+    now = timezone.now()
+    smooth = [Observation("traffic.congestion", city["E"].id, now - timedelta(minutes=m), 2.0) for m in (5, 20, 40)]
+    indicator_observations_record(observations=smooth)
+    for k in range(3):
+        TrafficIncident.objects.create(kind="accident", source="citizen", lon=118.03, lat=32.01, region=city["E"],
+                                       reported_at=now - timedelta(minutes=10 * k))  # fmt: skip
+
+    discrepancies_evaluate(now=now)
+
+    assert rule_alerts("traffic-normal-incidents-cluster", "E").exists()
+    assert not rule_alerts("traffic-normal-incidents-cluster", "W").exists()
+
+
+def test_a_feed_contradicted_on_site_twice(city, cast):
+    from apps.fieldwork.services import visit_record
+    from apps.indicators.alerting import alert_raise
+    from tests.fieldwork.conftest import T0, visit_data
+
+    now = timezone.now()
+    for k in range(2):
+        alert, _created = alert_raise(kind="threshold", severity="warning", title_zh="噪声", title_en="noise",
+                                      region=city["W1"], indicator="environment.noise_over_limit",
+                                      subject=f"s{k}")  # fmt: skip
+        visit_record(officer=cast["officer"], data=visit_data(
+            start=T0 + timedelta(hours=k), findings=[{"alert": alert.pk, "verdict": "contradicted"}]))  # fmt: skip
+
+    discrepancies_evaluate(now=now)
+
+    [alert] = rule_alerts("field-contradicts-feed")
+    assert alert.details["evidence"]["indicator"] == "environment.noise_over_limit"
+    assert alert.details["evidence"]["contradictions"] == 2
+
+
+def test_a_discrepancy_resolves_when_the_sources_agree_again(city, smoke):
+    smoke_reports(smoke, 3)
+    now = timezone.now()
+    aqi(city["W"], 60, now)
+    discrepancies_evaluate(now=now)
+
+    discrepancies_evaluate(now=now + timedelta(hours=4))  # the reports are older than the window now
+
+    assert rule_alerts("air-good-smoke-complaints").get().status == "resolved"
