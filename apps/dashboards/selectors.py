@@ -28,6 +28,16 @@ def children_values(*, region: Region, codes: list[str] | None = None) -> dict[s
     return {code: map_values(indicator_code=code, region_ids=children) for code in wanted}
 
 
+# Apps that know about visits add to the ground truth (days since the last visit, screen-only regions…).
+_GROUND_TRUTH_EXTENSIONS: list[Any] = []
+
+
+def register_ground_truth_extension(extension: Any) -> None:
+    """`extension(region, since) -> dict` merged into every ground-truth summary."""
+    if extension not in _GROUND_TRUTH_EXTENSIONS:
+        _GROUND_TRUTH_EXTENSIONS.append(extension)
+
+
 def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
     """How much of what the screen showed was checked on site, over the last 30 days.
 
@@ -39,13 +49,16 @@ def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
         alerts = alerts.filter(Q(region__path__startswith=region.path))
     total = alerts.count()
     verified = alerts.filter(verified_at__isnull=False)
-    return {
+    summary = {
         "alerts": total,
         "verified": verified.count(),
         "contradicted": verified.filter(status=Alert.Status.CONTRADICTED).count(),
         "share_verified": round(verified.count() / total, 3) if total else None,
         "last_verified_at": _iso(verified.order_by("-verified_at").values_list("verified_at", flat=True).first()),
     }
+    for extension in _GROUND_TRUTH_EXTENSIONS:
+        summary.update(extension(region, since))
+    return summary
 
 
 def _iso(value: Any) -> str | None:

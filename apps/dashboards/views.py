@@ -80,6 +80,8 @@ def wall_strings() -> dict[str, str]:
         "status_resolved": _("resolved"),
         "severity_warning": _("warning"),
         "severity_critical": _("critical"),
+        "screen_only": _("Screen-only — alerts but no visit in 30 days: %(names)s"),
+        "verified_count": _("verified on site %(count)s×"),
     }
 
 
@@ -121,6 +123,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
             "indicator": indicator,
             "indicators": indicators(),
             "strings": wall_strings(),
+            "ground": selectors.ground_truth(region=current),
         },
     )
 

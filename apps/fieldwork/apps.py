@@ -20,6 +20,10 @@ class FieldworkConfig(AppConfig):
         from apps.indicators.discrepancies import register_discrepancy_rule
 
         register_discrepancy_rule(RULE)
+        from apps.dashboards.selectors import register_ground_truth_extension
+        from apps.fieldwork.selectors import ground_extension
+
+        register_ground_truth_extension(ground_extension)
         register_surface(
             Surface(
                 key="field",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
@@ -39,7 +39,16 @@ class Tile:
 
 
 def indicator_catalogue() -> list[dict[str, Any]]:
+    """Every shown indicator with its definition, whether it is a wall tile, and its ground truth over 30
+    days: how many of its alerts got an in-person verdict, and how many of those contradicted the screen."""
     chosen = set(settings.CITYOPS_WALL_TILES)
+    checked = {
+        row["indicator"]: row
+        for row in Alert.objects.filter(verified_at__gte=timezone.now() - timedelta(days=30))
+        .exclude(indicator="")
+        .values("indicator")
+        .annotate(verified=Count("pk"), contradicted=Count("pk", filter=Q(status=Alert.Status.CONTRADICTED)))
+    }
     return [
         {
             "code": i.code,
@@ -55,6 +64,8 @@ def indicator_catalogue() -> list[dict[str, Any]]:
             "decimals": i.decimals,
             "stale_after_s": int(i.stale_after.total_seconds()),
             "on_wall": i.code in chosen if chosen else i.headline,
+            "verified": checked.get(i.code, {}).get("verified", 0),
+            "contradicted": checked.get(i.code, {}).get("contradicted", 0),
         }
         for i in indicators()
     ]

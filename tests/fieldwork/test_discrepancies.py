@@ -108,3 +108,28 @@ def test_a_discrepancy_resolves_when_the_sources_agree_again(city, smoke):
     discrepancies_evaluate(now=now + timedelta(hours=4))  # the reports are older than the window now
 
     assert rule_alerts("air-good-smoke-complaints").get().status == "resolved"
+
+
+def test_screen_only_regions_until_someone_goes(city, cast):
+    from apps.dashboards.selectors import ground_truth
+    from apps.fieldwork.services import visit_record
+    from apps.indicators.alerting import alert_raise, alert_transition
+    from tests.fieldwork.conftest import visit_data
+
+    alert, _created = alert_raise(kind="threshold", severity="warning", title_zh="噪声", title_en="noise",
+                                  region=city["W1"], indicator="environment.noise_over_limit")  # fmt: skip
+    before = ground_truth()
+    alert_transition(alert=alert, action="request_verification", user=cast["command"])
+    assignment = Assignment.objects.get(alert=alert)
+    visit_record(officer=cast["officer"], data=visit_data(
+        start=timezone.now() - timedelta(minutes=30), assignment=assignment.pk,
+        findings=[{"alert": alert.pk, "verdict": "confirmed"}]))  # fmt: skip
+    after = ground_truth()
+    west = ground_truth(region=city["W"])
+
+    assert [r["code"] for r in before["screen_only_regions"]] == ["W"]
+    assert before["days_since_visit"] is None
+    assert after["screen_only_regions"] == []
+    assert after["days_since_visit"] == 0
+    assert after["median_hours_to_verify"] is not None
+    assert west["screen_only"] is False

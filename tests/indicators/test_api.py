@@ -105,6 +105,8 @@ def test_the_catalogue_lists_registered_indicators(client, cast, load_indicator)
         "decimals": 1,
         "stale_after_s": 600,
         "on_wall": True,  # a headline indicator
+        "verified": 0,  # alerts checked in person over 30 days
+        "contradicted": 0,
     }
 
 
@@ -606,7 +608,7 @@ def test_errors_of_a_csv_request_do_not_leak_python_reprs(client, cast, load_ind
     assert "ErrorDetail(" not in response.content.decode()
 
 
-def test_the_wall_tiles_are_the_headline_indicators_unless_configured(settings):
+def test_the_wall_tiles_are_the_headline_indicators_unless_configured(settings, db):
     from apps.indicators.selectors import indicator_catalogue
 
     headline = {i["code"] for i in indicator_catalogue() if i["on_wall"]}

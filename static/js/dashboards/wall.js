@@ -38,7 +38,7 @@ function tileHtml(tile) {
     <div class="tile-value"><span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span>
       <span class="num">${value}</span><span class="unit">${escapeHtml(indicator.unit)}</span></div>
     ${sparkline(tile.spark || [])}
-    <div class="tile-meta"><span class="fresh">${at}</span><span class="gt">${groundTruthBadge()}</span></div>`;
+    <div class="tile-meta"><span class="fresh">${at}</span><span class="gt">${groundTruthBadge(indicator)}</span></div>`;
 }
 
 // The wall's tiles are the domains' headline indicators (6–8, readable across the room); every indicator
@@ -235,10 +235,12 @@ $("#alert-feed").addEventListener("click", (event) => {
 });
 
 // --- Ground truth --------------------------------------------------------------------------------------
-function groundTruthBadge() {
-  const truth = state.groundTruth;
-  if (!truth || !truth.verified) return escapeHtml(T.not_verified);
-  return escapeHtml(fill(T.verified_share, { share: `${Math.round(truth.share_verified * 100)}%`, alerts: truth.alerts }));
+function groundTruthBadge(indicator) {
+  // This number's own ground truth: how often its alerts were looked at in person, and contradicted.
+  if (!indicator || !indicator.verified) return escapeHtml(T.not_verified);
+  let text = fill(T.verified_count, { count: indicator.verified });
+  if (indicator.contradicted) text += ` · ${fill(T.contradicted, { count: indicator.contradicted })}`;
+  return escapeHtml(text);
 }
 
 function renderGroundTruth() {
@@ -250,6 +252,10 @@ function renderGroundTruth() {
     if (truth.contradicted) text += ` · ${fill(T.contradicted, { count: truth.contradicted })}`;
   }
   $('[data-role="gt-line"]').textContent = text;
+  const screenOnly = (truth && truth.screen_only_regions) || [];
+  const line = $('[data-role="screen-only"]');
+  line.hidden = screenOnly.length === 0;
+  line.textContent = fill(T.screen_only, { names: screenOnly.map((r) => pick(r, "name")).join(" · ") });
   $('[data-role="ground-truth"]').classList.toggle("unverified", Boolean(truth && truth.alerts && !truth.verified));
 }
 
