@@ -24,6 +24,12 @@ class FieldworkConfig(AppConfig):
         from apps.fieldwork.selectors import ground_extension
 
         register_ground_truth_extension(ground_extension)
+        from datetime import timedelta
+
+        from apps.core.simulation import Simulator, register_simulator
+        from apps.fieldwork.simulator import step
+
+        register_simulator(Simulator(name="fieldwork.officers", every=timedelta(minutes=2), step=step))
         register_surface(
             Surface(
                 key="field",

@@ -133,3 +133,31 @@ def test_screen_only_regions_until_someone_goes(city, cast):
     assert after["days_since_visit"] == 0
     assert after["median_hours_to_verify"] is not None
     assert west["screen_only"] is False
+
+
+def test_the_simulated_officers_visit_and_some_visits_are_flagged(db):
+    import io
+
+    from django.core.management import call_command
+
+    from apps.fieldwork import simulator
+    from apps.indicators.alerting import alert_raise
+    from apps.regions.models import Region
+
+    call_command("seed_demo", stdout=io.StringIO())
+    donghu = Region.objects.get(code="990102")
+    streets = list(Region.objects.filter(parent=donghu))
+    for k in range(30):
+        alert_raise(kind="threshold", severity="warning", title_zh=f"告警{k}", title_en=f"alert {k}",
+                    region=streets[k % len(streets)], indicator="traffic.congestion", subject=f"sim{k}")  # fmt: skip
+    now = timezone.now()
+    for k in range(30):  # dispatch, go, record — again and again, over five hours
+        simulator.step(now + timedelta(minutes=10 * k))
+
+    from apps.fieldwork.models import Visit
+
+    visits = Visit.objects.all()
+    assert visits.count() >= 8  # the alerts of the last 6 hours, two at a time
+    assert visits.filter(status="accepted").exists()
+    assert visits.filter(status="review").exists()  # a few formalistic visits wait for a supervisor
+    assert Alert.objects.filter(status__in=["confirmed", "contradicted"]).exists()
