@@ -341,3 +341,18 @@ def alert_in_w1(city: dict[str, Any]) -> Any:
                                   title_en="West 1: noise over the limit", region=city["W1"],
                                   indicator="environment.noise_over_limit", value=3.0, threshold=0.1)  # fmt: skip
     return alert
+
+
+@pytest.fixture
+def submit(categories: dict[str, Any]) -> Any:
+    from apps.grievances.services import grievance_submit
+
+    def make(category: str = "pothole", *, lon: float = 118.005, lat: float = 32.01, **fields: Any) -> Any:
+        values = {"description": "路面有个大坑", "attributes": {"size": "large"} if category == "pothole" else {},
+                  "reporter_name": "张三丰", "reporter_phone": "13912345678",
+                  "reporter_email": "zhang.sanfeng@example.cn",
+                  "channel": "web"}  # fmt: skip
+        values.update(fields)
+        return grievance_submit(category=categories[category], lon=lon, lat=lat, **values)
+
+    return make

@@ -40,5 +40,15 @@ class FieldworkConfig(AppConfig):
                 order=15,
             )
         )
+        register_surface(
+            Surface(
+                key="field-review",
+                title=_("Visit review"),
+                description=_("Flagged visits waiting for a supervisor, and what officers' visits found."),
+                url_name="fieldwork:review",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("fieldwork.review_visit")),
+                order=26,
+            )
+        )
         # An alert sent for verification becomes an assignment for the officers of its region.
         register_transition_listener(action="request_verification", listener=assignment_for_alert)

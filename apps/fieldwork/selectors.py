@@ -58,3 +58,45 @@ def screen_only(region: Region, since: datetime) -> bool:
     return not Visit.objects.filter(
         Q(region__path__startswith=region.path), status=Visit.Status.ACCEPTED, ended_at__gte=since
     ).exists()
+
+
+def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
+    """Per officer over `days`: what the visits found and how they held up — contradictions found (the screen
+    was wrong), confirmations, visits rejected on review, and agreement with random re-checks by another
+    officer. Deliberately no count of visits or photos as a score."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from apps.fieldwork.models import Assignment, Finding
+
+    since = timezone.now() - timedelta(days=days)
+    rows: dict[int, dict[str, Any]] = {}
+    findings = Finding.objects.filter(visit__ended_at__gte=since, visit__status=Visit.Status.ACCEPTED).values_list(
+        "visit__officer_id", "verdict"
+    )
+    for officer_id, verdict in findings:
+        row = rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0, "rechecks": 0,
+                                            "rechecks_agreeing": 0})  # fmt: skip
+        row["contradictions"] += verdict == "contradicted"
+        row["confirmations"] += verdict in ("confirmed", "partly")
+    for officer_id in Visit.objects.filter(ended_at__gte=since, status=Visit.Status.REJECTED).values_list(
+        "officer_id", flat=True
+    ):
+        rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0, "rechecks": 0,
+                                     "rechecks_agreeing": 0})["rejected"] += 1  # fmt: skip
+    for recheck in Assignment.objects.filter(kind=Assignment.Kind.RECHECK, recheck_of__isnull=False,
+                                             updated_at__gte=since).select_related("recheck_of"):  # fmt: skip
+        original = recheck.recheck_of
+        again = Visit.objects.filter(assignment=recheck, status=Visit.Status.ACCEPTED).first()
+        if again is None:
+            continue
+        first = {f.alert_id: f.verdict for f in original.findings.all()}
+        second = {f.alert_id: f.verdict for f in again.findings.all()}
+        shared = set(first) & set(second)
+        row = rows.setdefault(original.officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0,
+                                                    "rechecks": 0, "rechecks_agreeing": 0})  # fmt: skip
+        row["rechecks"] += 1
+        row["rechecks_agreeing"] += bool(shared) and all(first[k] == second[k] for k in shared)
+    users = get_user_model().objects.in_bulk(list(rows))
+    return [{"officer": users[pk], **row} for pk, row in sorted(rows.items()) if pk in users]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -69,6 +70,46 @@ def assignment_for_alert(alert: Any, action: str, user: Any, note: str) -> Assig
     )
 
 
+@transaction.atomic
+def assignment_for_grievance(*, grievance: Any, user: Any) -> Assignment:
+    """A department asks the field to look at a citizen's report (its place, 300 m, within a day)."""
+    if grievance.region_id is None:
+        raise ApplicationError(_("the report has no place on the map to send someone to"),
+                               fields={"region": [_("none")]})  # fmt: skip
+    existing = Assignment.objects.filter(grievance=grievance, status=Assignment.Status.OPEN).first()
+    if existing:
+        return existing
+    assignment = Assignment.objects.create(
+        kind=Assignment.Kind.GRIEVANCE,
+        title_zh=f"核查诉求 #{grievance.pk}：{grievance.category.name_zh}",
+        title_en=f"Check report #{grievance.pk}: {grievance.category.name_en}",
+        grievance=grievance, region=grievance.region, lon=grievance.lon, lat=grievance.lat, radius_m=300,
+        due_at=timezone.now() + timedelta(hours=24), evidence=_("a photo and what you found"),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )  # fmt: skip
+    log_action(grievance, "fieldwork.assignment.create", user=user, data={"assignment": assignment.pk})
+    return assignment
+
+
+def _recheck_maybe(visit: Visit) -> Assignment | None:
+    """A configured share of accepted visits is checked again by another officer (chosen by the visit's UUID,
+    so the same visit always gets the same answer)."""
+    share = settings.CITYOPS_FIELD_RECHECK_SHARE
+    if visit.assignment is None or visit.assignment.kind == Assignment.Kind.RECHECK or share <= 0:
+        return None
+    if (visit.uuid.int % 1000) >= share * 1000:
+        return None
+    original = visit.assignment
+    return Assignment.objects.create(
+        kind=Assignment.Kind.RECHECK,
+        title_zh=f"随机复核：{original.title_zh}",
+        title_en=f"Random re-check: {original.title_en}",
+        alert=original.alert, grievance=original.grievance, recheck_of=visit, region=original.region,
+        lon=original.lon, lat=original.lat, radius_m=original.radius_m,
+        due_at=timezone.now() + timedelta(days=3), evidence=original.evidence,
+    )  # fmt: skip
+
+
 def _region_radius_m(region: Region) -> int:
     """A geofence the size of the region (its box's half-diagonal), at least 300 m."""
     west, south, east, north = region.bbox
@@ -78,6 +119,7 @@ def _region_radius_m(region: Region) -> int:
 def assignments_for_officer(*, user: Any) -> Any:
     """Open assignments the officer may take: theirs, or unassigned ones in their regions."""
     rows = Assignment.objects.filter(status=Assignment.Status.OPEN).select_related("region", "alert", "grievance")
+    rows = rows.exclude(kind=Assignment.Kind.RECHECK, recheck_of__officer=user)  # a re-check is someone else's
     mine = rows.filter(assignee=user)
     unassigned = [
         a.pk for a in rows.filter(assignee__isnull=True) if user_can_access_region(user=user, region_id=a.region_id)
@@ -167,6 +209,8 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
             or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
         ):
             errors["assignment"] = [_("not one of your assignments")]
+        elif assignment.kind == Assignment.Kind.RECHECK and assignment.recheck_of.officer_id == officer.pk:
+            errors["assignment"] = [_("a re-check is made by another officer")]
     people = data.get("people") or []
     if not isinstance(people, list) or not all(
         isinstance(p, dict) and isinstance(p.get("count"), int) and 0 <= p["count"] < 10_000 and str(p.get("kind", ""))
@@ -375,6 +419,7 @@ def _apply(visit: Visit, user: Any) -> None:
     if visit.assignment is not None and visit.assignment.status == Assignment.Status.OPEN:
         visit.assignment.status = Assignment.Status.DONE
         visit.assignment.save(update_fields=["status", "updated_at"])
+        _recheck_maybe(visit)
 
 
 @transaction.atomic

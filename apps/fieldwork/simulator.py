@@ -48,7 +48,7 @@ def _dispatch(now: datetime, officers: list) -> None:
         region_id__in=regions,
         opened_at__gte=now - timedelta(hours=6),
     ).order_by("opened_at")[:2]
-    if Assignment.objects.filter(status=Assignment.Status.OPEN).count() < 4:
+    if Assignment.objects.filter(status=Assignment.Status.OPEN).exclude(kind=Assignment.Kind.RECHECK).count() < 4:
         for alert in waiting:
             alert_transition(alert=alert, action="request_verification", user=None, note="模拟调度")
 
@@ -63,7 +63,11 @@ def step(now: datetime) -> int:
         rng = random.Random(f"field:{assignment.pk}")  # noqa: S311
         if now - assignment.created_at < timedelta(minutes=rng.randint(10, 40)):
             continue  # on the way
-        officer = next((o for o in officers if assignment.region_id in (user_region_ids(user=o) or set())), None)
+        original = assignment.recheck_of.officer_id if assignment.recheck_of_id else None
+        officer = next(
+            (o for o in officers if o.pk != original and assignment.region_id in (user_region_ids(user=o) or set())),
+            None,
+        )
         if officer is None:
             continue
         done = Visit.objects.filter(officer=officer).count()

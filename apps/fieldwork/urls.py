@@ -6,4 +6,6 @@ app_name = "fieldwork"
 urlpatterns = [
     path("", views.field_app, name="app"),
     path("sw.js", views.service_worker, name="service-worker"),
+    path("review/", views.review_queue, name="review"),
+    path("photos/<str:key>.jpg", views.visit_photo, name="photo"),
 ]

@@ -53,3 +53,59 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/field/"
     return response
+
+
+@permission_required("fieldwork.review_visit")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Flagged visits waiting for a supervisor, oldest first, each with its flags' evidence; and below, what the
+    officers' visits found (outcomes — never counts of visits or photos)."""
+    from django.shortcuts import redirect
+
+    from apps.core.errors import ApplicationError
+    from apps.fieldwork.models import Visit
+    from apps.fieldwork.selectors import officer_outcomes
+    from apps.fieldwork.services import visit_review
+
+    error = ""
+    if request.method == "POST":
+        visit = Visit.objects.filter(pk=_int(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
+        if visit is None:
+            error = _("That visit is not waiting for review.")
+        else:
+            try:
+                visit_review(visit=visit, supervisor=request.user, accept=request.POST.get("decision") == "accept",
+                             reason=request.POST.get("reason", ""))  # fmt: skip
+                return redirect("fieldwork:review")
+            except ApplicationError as exc:
+                error = exc.message
+    waiting = (
+        Visit.objects.filter(status=Visit.Status.REVIEW)
+        .select_related("officer", "assignment", "region")
+        .prefetch_related("flags", "findings", "photos")
+        .order_by("received_at")
+    )
+    return render(
+        request,
+        "fieldwork/review.html",
+        {"waiting": waiting, "error": error, "outcomes": officer_outcomes()},
+        status=400 if error else 200,
+    )
+
+
+def _int(value: object) -> int:
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else 0
+
+
+@permission_required("fieldwork.review_visit")
+def visit_photo(request: HttpRequest, key: str) -> HttpResponse:
+    from django.http import FileResponse
+
+    from apps.fieldwork.models import VisitPhoto
+
+    photo = VisitPhoto.objects.filter(key=key).first()
+    if photo is None:
+        raise Http404
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -358,6 +358,10 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         elif action == "reply":
             grievance_reply(grievance=grievance, user=request.user, message=message,
                             public=request.POST.get("public") == "1")  # fmt: skip
+        elif action == "field-check":
+            from apps.fieldwork.services import assignment_for_grievance
+
+            assignment_for_grievance(grievance=grievance, user=request.user)
         elif action == "escalate":
             grievance_escalate(grievance=grievance, user=request.user, reason=message)
         elif action == "merge":

@@ -54,3 +54,30 @@ def test_the_api_needs_a_field_officer(client, cast):
     assert client.get("/api/v1/fieldwork/assignments/").status_code in (401, 403)
     client.login(username="staff", password=PASSWORD)
     assert post(client, "/api/v1/fieldwork/visits", visit_data()).status_code == 403
+
+
+def test_the_review_page_accepts_and_rejects_and_shows_outcomes(client, cast, alert_in_w1):
+    from apps.fieldwork.services import visit_record
+
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    flagged = visit_record(officer=cast["officer"], data=visit_data(
+        minutes=1, findings=[{"alert": alert_in_w1.pk, "verdict": "contradicted"}])).visit  # fmt: skip
+    client.login(username="command", password=PASSWORD)
+
+    page = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    no_reason = client.post("/field/review/", {"visit": flagged.pk, "decision": "reject", "reason": ""})
+    accepted = client.post("/field/review/", {"visit": flagged.pk, "decision": "accept"})
+    outcomes = client.get("/field/review/").context["outcomes"]
+
+    assert "implausibly short stay" in page
+    assert no_reason.status_code == 400
+    assert accepted.status_code == 302
+    alert_in_w1.refresh_from_db()
+    assert alert_in_w1.status == "contradicted"
+    assert [(r["officer"].username, r["contradictions"]) for r in outcomes] == [("officer", 1)]
+
+
+def test_officers_do_not_review(client, cast):
+    client.login(username="officer", password=PASSWORD)
+
+    assert client.get("/field/review/").status_code == 403

@@ -199,3 +199,39 @@ def test_stored_photos_keep_the_hash_and_lose_the_metadata(cast, city):
     assert stored.exif_lat == pytest.approx(32.01)
     assert base64  # (the photo went in as base64)
     assert uuid
+
+
+def test_a_department_asks_for_a_field_check_of_a_report(client, submit, cast):
+    from tests.conftest import PASSWORD
+
+    g = submit()  # in W1
+    client.login(username="staff", password=PASSWORD)
+    client.post(f"/grievances/workbench/{g.tracking_code}/field-check")
+    assignment = Assignment.objects.get(grievance=g)
+
+    visit = record(cast["officer"], assignment=assignment.pk,
+                   findings=[{"grievance": g.pk, "verdict": "confirmed", "comment": "坑确实存在"}])  # fmt: skip
+
+    assert assignment.kind == "grievance"
+    assert visit.status == "accepted"
+    assert g.events.filter(kind="note", public=False, message__contains="坑确实存在").exists()
+
+
+def test_a_share_of_visits_is_rechecked_by_another_officer(cast, alert_in_w1, settings):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+    from apps.fieldwork.services import assignments_for_officer
+
+    settings.CITYOPS_FIELD_RECHECK_SHARE = 1.0  # every visit, for the test
+    second = staff_user_upsert(username="officer2", password="x-long-password-1", roles=[Role.FIELD_OFFICER],
+                               region_codes=["W"])  # fmt: skip
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    first = record(cast["officer"], assignment=Assignment.objects.get(alert=alert_in_w1).pk,
+                   findings=[{"alert": alert_in_w1.pk, "verdict": "confirmed"}])  # fmt: skip
+
+    recheck = Assignment.objects.get(kind="recheck")
+    assert recheck.recheck_of == first
+    assert recheck not in assignments_for_officer(user=cast["officer"])  # not by the same officer
+    assert recheck in assignments_for_officer(user=second)
+    with pytest.raises(ApplicationError):
+        record(cast["officer"], assignment=recheck.pk, start=T0 + timedelta(hours=1))
