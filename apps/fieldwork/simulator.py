@@ -61,7 +61,7 @@ def step(now: datetime) -> int:
     made = 0
     for assignment in Assignment.objects.filter(status=Assignment.Status.OPEN).select_related("region", "alert"):
         rng = random.Random(f"field:{assignment.pk}")  # noqa: S311
-        if now - assignment.created_at < timedelta(minutes=rng.randint(10, 40)):
+        if now - assignment.created_at < timedelta(minutes=rng.randint(3, 20)):
             continue  # on the way
         original = assignment.recheck_of.officer_id if assignment.recheck_of_id else None
         officer = next(
@@ -71,7 +71,7 @@ def step(now: datetime) -> int:
         if officer is None:
             continue
         done = Visit.objects.filter(officer=officer).count()
-        formalistic = done % 7 == 3  # now and then: one visit in seven
+        formalistic = done % 7 == 1  # now and then: one visit in seven (the second one, for the demo)
         lon, lat = assignment.lon, assignment.lat
         minutes = rng.randint(12, 40)
         photo_seed = f"visit:{assignment.pk}"
