@@ -332,14 +332,17 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
     C = Flag.Code
     assignment = visit.assignment
     if assignment is not None:
+        # Near the target (radius + GPS accuracy) and inside the target's region: either one failing is a flag.
+        evidence: dict[str, Any] = {}
         if assignment.lon is not None and assignment.lat is not None:
             distance = _metres(visit.checkin_lon, visit.checkin_lat, assignment.lon, assignment.lat)
             if distance > assignment.radius_m + visit.checkin_accuracy_m:
-                flags.append((C.OUTSIDE_GEOFENCE, {"distance_m": round(distance), "radius_m": assignment.radius_m,
-                                                   "accuracy_m": visit.checkin_accuracy_m}))  # fmt: skip
-        elif visit.region is None or not visit.region.path.startswith(assignment.region.path):
-            flags.append((C.OUTSIDE_GEOFENCE, {"region": visit.region.code if visit.region else None,
-                                               "expected": assignment.region.code}))  # fmt: skip
+                evidence.update({"distance_m": round(distance), "radius_m": assignment.radius_m,
+                                 "accuracy_m": visit.checkin_accuracy_m})  # fmt: skip
+        if visit.region is None or not visit.region.path.startswith(assignment.region.path):
+            evidence.update({"region": visit.region.code if visit.region else None, "expected": assignment.region.code})
+        if evidence:
+            flags.append((C.OUTSIDE_GEOFENCE, evidence))
     stay = visit.ended_at - visit.started_at
     if stay < MIN_STAY:
         flags.append(

@@ -77,8 +77,8 @@ def step(now: datetime) -> int:
         photo_seed = f"visit:{assignment.pk}"
         if formalistic:
             trick = ["office", "photo", "short"][done // 7 % 3]
-            if trick == "office":  # checked in from the district office, kilometres away
-                lon, lat = assignment.region.centroid_lon + 0.03, assignment.region.centroid_lat + 0.02
+            if trick == "office":  # checked in from an office across town, outside the target area
+                lon, lat = lon + 0.12, lat + 0.02
             elif trick == "photo":  # the photo of an earlier visit
                 earlier = (
                     Visit.objects.filter(officer=officer).exclude(assignment=assignment).order_by("-ended_at").first()

@@ -235,3 +235,18 @@ def test_a_share_of_visits_is_rechecked_by_another_officer(cast, alert_in_w1, se
     assert recheck in assignments_for_officer(user=second)
     with pytest.raises(ApplicationError):
         record(cast["officer"], assignment=recheck.pk, start=T0 + timedelta(hours=1))
+
+
+def test_inside_a_wide_circle_but_in_another_district_is_still_outside(cast, city):
+    from django.utils import timezone as tz
+
+    # the officer works in W; a wide geofence around W1 reaches into E
+    assignment = Assignment.objects.create(kind="planned", title_zh="走访", title_en="visit", region=city["W1"],
+                                           lon=118.005, lat=32.01, radius_m=5000, assignee=cast["officer"],
+                                           due_at=tz.now() + timedelta(days=1))  # fmt: skip
+
+    visit = record(cast["officer"], assignment=assignment.pk, lon=118.03, lat=32.01)  # in East District
+
+    [flag] = visit.flags.all()
+    assert flag.code == "outside_geofence"
+    assert flag.evidence == {"region": "E", "expected": "W1"}
