@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from apps.accounts.selectors import user_can_access_region
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.text import clean_text, parse_id, text_similarity
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.fieldwork.photos import ReadPhoto, hamming, photo_read
-from apps.grievances.services import _similarity, clean_text
+from apps.regions.geo import distance_m
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
 
@@ -113,7 +114,7 @@ def _recheck_maybe(visit: Visit) -> Assignment | None:
 def _region_radius_m(region: Region) -> int:
     """A geofence the size of the region (its box's half-diagonal), at least 300 m."""
     west, south, east, north = region.bbox
-    return max(300, int(_metres(west, south, east, north) / 2))
+    return max(300, int(distance_m(west, south, east, north) / 2))
 
 
 def assignments_for_officer(*, user: Any) -> Any:
@@ -186,7 +187,7 @@ def _point(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, req
     except (TypeError, ValueError, KeyError):
         errors[name] = [_("give lon, lat and accuracy (metres)")]
         return None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= accuracy < 100_000) or math.nan in (lon, lat):
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= accuracy < 100_000):
         errors[name] = [_("not a position on Earth")]
         return None
     return lon, lat, accuracy
@@ -203,7 +204,7 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     checkout = _point(data, "checkout", errors, required=False)
     assignment = None
     if data.get("assignment") not in (None, ""):
-        assignment = Assignment.objects.filter(pk=_int(data.get("assignment"))).select_related("region").first()
+        assignment = Assignment.objects.filter(pk=parse_id(data.get("assignment"))).select_related("region").first()
         if assignment is None or not (
             assignment.assignee_id == officer.pk
             or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
@@ -245,11 +246,6 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     }
 
 
-def _int(value: Any) -> int:
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else 0
-
-
 def _findings(officer: Any, rows: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
     from apps.grievances.models import Grievance
     from apps.indicators.models import Alert
@@ -265,14 +261,14 @@ def _findings(officer: Any, rows: Any, errors: dict[str, list[str]]) -> list[dic
             continue
         alert = grievance = None
         if row.get("alert") is not None:
-            alert = Alert.objects.filter(pk=_int(row["alert"])).first()
+            alert = Alert.objects.filter(pk=parse_id(row["alert"])).first()
             if alert is None or (
                 alert.region_id and not user_can_access_region(user=officer, region_id=alert.region_id)
             ):
                 errors[where] = [_("no such alert in your regions")]
                 continue
         if row.get("grievance") is not None:
-            grievance = Grievance.objects.filter(pk=_int(row["grievance"])).first()
+            grievance = Grievance.objects.filter(pk=parse_id(row["grievance"])).first()
             if grievance is None or (
                 grievance.region_id and not user_can_access_region(user=officer, region_id=grievance.region_id)
             ):
@@ -335,7 +331,7 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
         # Near the target (radius + GPS accuracy) and inside the target's region: either one failing is a flag.
         evidence: dict[str, Any] = {}
         if assignment.lon is not None and assignment.lat is not None:
-            distance = _metres(visit.checkin_lon, visit.checkin_lat, assignment.lon, assignment.lat)
+            distance = distance_m(visit.checkin_lon, visit.checkin_lat, assignment.lon, assignment.lat)
             if distance > assignment.radius_m + visit.checkin_accuracy_m:
                 evidence.update({"distance_m": round(distance), "radius_m": assignment.radius_m,
                                  "accuracy_m": visit.checkin_accuracy_m})  # fmt: skip
@@ -360,14 +356,14 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
         ):
             flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "taken_at": photo.exif_taken_at.isoformat()}))
         elif photo.exif_lon is not None and photo.exif_lat is not None:
-            far = _metres(photo.exif_lon, photo.exif_lat, visit.checkin_lon, visit.checkin_lat)
+            far = distance_m(photo.exif_lon, photo.exif_lat, visit.checkin_lon, visit.checkin_lat)
             if far > EXIF_PLACE_SLACK_M:
                 flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "distance_m": round(far)}))
     if len(visit.notes) >= 20:
         for other_uuid, notes in (
             Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]
         ):
-            similarity = _similarity(visit.notes[:1000], notes[:1000])
+            similarity = text_similarity(visit.notes[:1000], notes[:1000])
             if similarity >= NOTES_NEAR:
                 flags.append((C.NOTES_COPIED, {"earlier_visit": str(other_uuid), "similarity": round(similarity, 2)}))
                 break
@@ -380,7 +376,7 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
     if previous is not None:
         lon = previous.checkout_lon if previous.checkout_lon is not None else previous.checkin_lon
         lat = previous.checkout_lat if previous.checkout_lat is not None else previous.checkin_lat
-        km = _metres(lon, lat, visit.checkin_lon, visit.checkin_lat) / 1000
+        km = distance_m(lon, lat, visit.checkin_lon, visit.checkin_lat) / 1000
         hours = max((visit.started_at - previous.ended_at).total_seconds() / 3600, 1 / 60)
         if km > 1 and km / hours > MAX_SPEED_KMH:
             evidence = {"km": round(km, 1), "minutes": round(hours * 60), "kmh": round(km / hours),
@@ -390,12 +386,6 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
         flags.append((C.CLOCK_SKEW, {"device": visit.sent_at.isoformat(), "server": now.isoformat(),
                                      "minutes": round((visit.sent_at - now).total_seconds() / 60)}))  # fmt: skip
     return flags
-
-
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
 # --- Findings and review ------------------------------------------------------------------------------------

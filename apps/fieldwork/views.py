@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from apps.core.decorators import permission_required
+from apps.core.text import parse_id
 from apps.fieldwork.models import Finding
 from apps.regions.models import Region
 from apps.regions.svg import regions_map_svg
@@ -68,7 +69,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
     error = ""
     if request.method == "POST":
-        visit = Visit.objects.filter(pk=_int(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
+        visit = Visit.objects.filter(pk=parse_id(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
         if visit is None:
             error = _("That visit is not waiting for review.")
         else:
@@ -90,11 +91,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {"waiting": waiting, "error": error, "outcomes": officer_outcomes()},
         status=400 if error else 200,
     )
-
-
-def _int(value: object) -> int:
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else 0
 
 
 @permission_required("fieldwork.review_visit")

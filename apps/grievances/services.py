@@ -4,7 +4,6 @@ transaction and an audit entry for staff actions; reporter data never goes into 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import io
 import math
@@ -23,8 +22,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.text import clean_text, text_similarity
 from apps.core.workflow import Workflow
 from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, GrievancePhoto, Open311Key
+from apps.regions.geo import distance_m
 from apps.regions.selectors import region_for_point
 
 S = Grievance.Status
@@ -51,14 +52,6 @@ WORKFLOW = Workflow(
     },
     refusal=gettext_lazy("A report that is %(status)s cannot be %(done)s."),
 )
-
-
-_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
-
-
-def clean_text(text: str) -> str:
-    """Text as typed, without control characters (they break XML output and mean nothing in a report)."""
-    return (text or "").translate(_CONTROL).strip()
 
 
 def _new_code() -> str:
@@ -491,18 +484,6 @@ class Candidate:
     hours_apart: float
 
 
-def _similarity(a: str, b: str) -> float:
-    """Text similarity 0–1: character bigrams (works for Chinese without word splitting) and sequence match."""
-
-    def grams(text: str) -> set[str]:
-        text = "".join(text.lower().split())
-        return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
-
-    ga, gb = grams(a), grams(b)
-    jaccard = len(ga & gb) / len(ga | gb) if ga | gb else 0.0
-    return max(jaccard, difflib.SequenceMatcher(None, a, b).ratio() * 0.9)
-
-
 def duplicates_suggest(*, grievance: Grievance, scope: Any = None, radius_m: float = 300,
                        window: timedelta = timedelta(days=7), limit: int = 5) -> list[Candidate]:  # fmt: skip
     """Earlier or later reports of the same category nearby in space and time, most alike first, among the
@@ -518,24 +499,18 @@ def duplicates_suggest(*, grievance: Grievance, scope: Any = None, radius_m: flo
     for other in pool[:200]:
         distance = None
         if None not in (grievance.lon, grievance.lat, other.lon, other.lat):
-            distance = _metres(grievance.lon, grievance.lat, other.lon, other.lat)
+            distance = distance_m(grievance.lon, grievance.lat, other.lon, other.lat)
             if distance > radius_m:
                 continue
-        elif not (grievance.address and other.address and _similarity(grievance.address, other.address) > 0.6):
+        elif not (grievance.address and other.address and text_similarity(grievance.address, other.address) > 0.6):
             continue
-        similarity = _similarity(grievance.description[:500], other.description[:500])
+        similarity = text_similarity(grievance.description[:500], other.description[:500])
         hours = abs((other.created_at - grievance.created_at).total_seconds()) / 3600
         place = 1 - (distance / radius_m) if distance is not None else 0.5
         score = 0.5 * similarity + 0.3 * place + 0.2 * (1 - hours / (window.total_seconds() / 3600))
         if score >= 0.35:
             candidates.append(Candidate(other, round(score, 3), distance, round(similarity, 3), round(hours, 1)))
     return sorted(candidates, key=lambda c: -c.score)[:limit]
-
-
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
 # --- Open311 keys -------------------------------------------------------------------------------------------

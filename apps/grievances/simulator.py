@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.core.simulation import city_activity, stable_noise
@@ -172,9 +172,12 @@ def step(now: datetime) -> int:
                     _created_at(grievance, slot + timedelta(seconds=rng.randint(0, slot_s - 1)))
                     made += 1
         slot += SLOT
-    for grievance in simulated.filter(status__in=[*Grievance.OPEN, Grievance.Status.RESOLVED]).select_related(
-        "category"
-    ):
+    # open reports, and resolved ones recent enough for their citizen to still rate them
+    recent = now - timedelta(days=2)
+    handled = simulated.filter(
+        Q(status__in=Grievance.OPEN) | Q(status=Grievance.Status.RESOLVED, resolved_at__gte=recent)
+    ).select_related("category")
+    for grievance in handled:
         handle(grievance, now)
     return made
 

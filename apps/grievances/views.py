@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.audit import log_action
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
+from apps.core.text import parse_id
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
 from apps.grievances.models import Category, Grievance, GrievancePhoto
 from apps.grievances.selectors import (
@@ -344,13 +345,12 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         if action in ("accept", "start", "resolve", "close", "reject"):
             grievance_transition(grievance=grievance, action=action, user=request.user, message=message)
         elif action == "assign":
-            chosen = request.POST.get("assignee", "")
             assignee = (
                 get_user_model()
-                .objects.filter(pk=int(chosen), staff_profile__departments=grievance.department_id)
+                .objects.filter(
+                    pk=parse_id(request.POST.get("assignee")), staff_profile__departments=grievance.department_id
+                )
                 .first()
-                if chosen.isascii() and chosen.isdigit() and len(chosen) < 12
-                else None
             )
             if assignee is None:
                 raise ApplicationError(_("choose a colleague of the department"))

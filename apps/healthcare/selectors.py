@@ -13,7 +13,6 @@ from apps.dashboards.selectors import city_region
 from apps.healthcare.models import CapacitySnapshot, Facility
 from apps.healthcare.services import (
     FRESH,
-    distance_km,
     district_verdicts,
     latest_states,
     surveillance_regions,
@@ -21,6 +20,7 @@ from apps.healthcare.services import (
 from apps.healthcare.surveillance import DayVerdict
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_latest
+from apps.regions.geo import distance_m
 from apps.regions.models import Region
 
 Need = Literal["er", "icu", "bed"]
@@ -111,7 +111,7 @@ def facilities_nearest(
             "bed": (state.beds_free or 0) > 0,
         }[need]
         if has_room:
-            candidates.append((distance_km(lon, lat, f.lon, f.lat), state))
+            candidates.append((distance_m(lon, lat, f.lon, f.lat) / 1000, state))
     candidates.sort(key=lambda pair: (pair[0], pair[1].facility.code))
     return {
         "need": need,

@@ -11,7 +11,6 @@ bad row, one bulk write. Aggregates only — no field names a patient.
 from __future__ import annotations
 
 import bisect
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -409,11 +408,3 @@ def latest_states(*, now: datetime | None = None) -> dict[int, CapacitySnapshot]
     for facility_id, at in newest.items():
         wanted |= Q(facility_id=facility_id, observed_at=at)
     return {s.facility_id: s for s in CapacitySnapshot.objects.filter(wanted)}
-
-
-def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))

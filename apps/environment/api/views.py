@@ -4,7 +4,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,8 +12,7 @@ from rest_framework.views import APIView
 from apps.core.errors import ApplicationError
 from apps.environment.aqi import STANDARDS, AqiInputError, aqi, standard_for
 from apps.environment.services import environment_readings_ingest
-from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
-from apps.ingest.batches import BatchInvalid, BatchTooLarge
+from apps.ingest.api_views import BatchIngestApi
 
 KEYS = sorted({key for standard in STANDARDS.values() for key in standard.keys})
 
@@ -67,29 +65,8 @@ class AqiCalculatorApi(APIView):
         return Response(result.as_dict(translation.get_language() or "zh-hans"))
 
 
-class ReadingIngestApi(APIView):
+class ReadingIngestApi(BatchIngestApi):
     """Station hourly means in bulk (air and noise), from machines holding an ingest token of the stations'
     data source. Up to 5,000 rows as a JSON array or CSV; idempotent on (station, observed_at)."""
 
-    authentication_classes = [IngestTokenAuthentication]
-    permission_classes = [HasIngestToken]
-    throttle_classes: list = []
-
-    @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT, "text/csv": OpenApiTypes.STR},
-        responses={
-            201: OpenApiResponse(description='{"accepted": n, "duplicates": m}'),
-            400: OpenApiResponse(description='{"detail", "errors": [{"index", "field", "message"}]}'),
-            413: OpenApiResponse(description="more than 5,000 rows"),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        try:
-            result = environment_readings_ingest(
-                source=request.auth.source, body=request.body, content_type=request.content_type or ""
-            )
-        except BatchTooLarge as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        except BatchInvalid as exc:
-            return Response({"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=400)
-        return Response(result, status=status.HTTP_201_CREATED)
+    ingest = staticmethod(environment_readings_ingest)

@@ -1,65 +1,28 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core.api_views import PermissionApi
 from apps.core.errors import ApplicationError
 from apps.healthcare.selectors import NEEDS, facilities_nearest, facility_states
 from apps.healthcare.services import healthcare_snapshots_ingest
-from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
-from apps.ingest.batches import BatchInvalid, BatchTooLarge
+from apps.ingest.api_views import BatchIngestApi
 
 
-class SnapshotIngestApi(APIView):
+@extend_schema_view(post=extend_schema(examples=[OpenApiExample("a hospital", request_only=True, value=[
+    {"facility": "HF-T01", "observed_at": "2026-11-29T08:00:00+08:00", "beds_occupied": 1710, "icu_occupied": 71,
+     "er_waiting": 18, "er_wait_minutes": 52, "fever_clinic_visits": 64}
+])]))  # fmt: skip
+class SnapshotIngestApi(BatchIngestApi):
     """Facilities' capacity snapshots in bulk, from machines holding an ingest token of the facilities' data
     source. Up to 5,000 rows as a JSON array or CSV; idempotent on (facility, observed_at). Aggregate counts
     only: `fever_clinic_visits` is the local day's visits so far. Occupied never above capacity."""
 
-    authentication_classes = [IngestTokenAuthentication]
-    permission_classes = [HasIngestToken]
-    throttle_classes: list = []
-
-    @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT, "text/csv": OpenApiTypes.STR},
-        responses={
-            201: OpenApiResponse(description='{"accepted": n, "duplicates": m}'),
-            400: OpenApiResponse(description='{"detail", "errors": [{"index", "field", "message"}]}'),
-            413: OpenApiResponse(description="more than 5,000 rows"),
-        },
-        examples=[
-            OpenApiExample(
-                "a hospital",
-                value=[
-                    {
-                        "facility": "HF-T01",
-                        "observed_at": "2026-11-29T08:00:00+08:00",
-                        "beds_occupied": 1710,
-                        "icu_occupied": 71,
-                        "er_waiting": 18,
-                        "er_wait_minutes": 52,
-                        "fever_clinic_visits": 64,
-                    }
-                ],
-                request_only=True,
-            )  # fmt: skip
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        try:
-            result = healthcare_snapshots_ingest(
-                source=request.auth.source, body=request.body, content_type=request.content_type or ""
-            )
-        except BatchTooLarge as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        except BatchInvalid as exc:
-            return Response({"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=400)
-        return Response(result, status=status.HTTP_201_CREATED)
+    ingest = staticmethod(healthcare_snapshots_ingest)
 
 
 class NearestQuerySerializer(serializers.Serializer):

@@ -4,62 +4,28 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.core.api_views import PermissionApi
-from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
-from apps.ingest.batches import BatchInvalid, BatchTooLarge
+from apps.ingest.api_views import BatchIngestApi
 from apps.traffic import selectors
 from apps.traffic.incidents import incident_request_verification, incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
 from apps.traffic.services import traffic_readings_ingest
 
 
-class TrafficReadingIngestApi(APIView):
+@extend_schema_view(post=extend_schema(examples=[OpenApiExample("one reading", request_only=True, value=[
+    {"sensor": "L-001", "observed_at": "2026-11-29T08:00:00+08:00", "speed_kmh": 42.5, "volume": 31, "occupancy": 18.0}
+])]))  # fmt: skip
+class TrafficReadingIngestApi(BatchIngestApi):
     """Sensor readings in bulk, from machines holding an ingest token of the sensors' data source."""
 
-    authentication_classes = [IngestTokenAuthentication]
-    permission_classes = [HasIngestToken]
-    throttle_classes: list = []
-
-    @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT, "text/csv": OpenApiTypes.STR},
-        responses={
-            201: OpenApiResponse(description='{"accepted": n, "duplicates": m}'),
-            400: OpenApiResponse(description='{"detail", "errors": [{"index", "field", "message"}]}'),
-            413: OpenApiResponse(description="more than 5,000 rows"),
-        },
-        examples=[
-            OpenApiExample(
-                "one reading",
-                value=[
-                    {
-                        "sensor": "L-001",
-                        "observed_at": "2026-11-29T08:00:00+08:00",
-                        "speed_kmh": 42.5,
-                        "volume": 31,
-                        "occupancy": 18.0,
-                    }
-                ],  # fmt: skip
-                request_only=True,
-            )
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        try:
-            result = traffic_readings_ingest(
-                source=request.auth.source, body=request.body, content_type=request.content_type or ""
-            )
-        except BatchTooLarge as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        except BatchInvalid as exc:
-            return Response({"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]}, status=400)
-        return Response(result, status=status.HTTP_201_CREATED)
+    ingest = staticmethod(traffic_readings_ingest)
 
 
 class VerificationSerializer(serializers.Serializer):
