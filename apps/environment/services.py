@@ -24,7 +24,7 @@ from apps.environment.reports import daily_report, realtime_report
 from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
-from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
+from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
 from apps.regions.models import Region
 
@@ -53,10 +53,7 @@ def environment_readings_ingest(
     def check(batch: Batch) -> list[RowError]:
         return _row_rules(batch, stations)
 
-    if body is not None:
-        batch = batch_parse(body=body, content_type=content_type, columns=READING_COLUMNS, check=check)
-    else:
-        batch = batch_of_rows(rows=rows or [], columns=READING_COLUMNS, check=check)
+    batch = batch_read(body=body, content_type=content_type, rows=rows, columns=READING_COLUMNS, check=check)
     return _store(batch, stations)
 
 

@@ -27,7 +27,7 @@ from apps.healthcare.surveillance import DEFAULT, DayVerdict, detect
 from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
-from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
+from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
@@ -57,10 +57,7 @@ def healthcare_snapshots_ingest(
     def check(batch: Batch) -> list[RowError]:
         return _row_rules(batch, facilities)
 
-    if body is not None:
-        batch = batch_parse(body=body, content_type=content_type, columns=SNAPSHOT_COLUMNS, check=check)
-    else:
-        batch = batch_of_rows(rows=rows or [], columns=SNAPSHOT_COLUMNS, check=check)
+    batch = batch_read(body=body, content_type=content_type, rows=rows, columns=SNAPSHOT_COLUMNS, check=check)
     return _store(batch, facilities)
 
 

@@ -109,6 +109,20 @@ def batch_of_rows(*, rows: Sequence[dict[str, Any]], columns: Sequence[Column], 
     return batch
 
 
+def batch_read(
+    *,
+    body: bytes | None,
+    content_type: str,
+    rows: Sequence[dict[str, Any]] | None,
+    columns: Sequence[Column],
+    check: Check | None = None,
+) -> Batch:
+    """A feed's batch from a request body (batch_parse) or, without one, from rows in Python (batch_of_rows)."""
+    if body is not None:
+        return batch_parse(body=body, content_type=content_type, columns=columns, check=check)
+    return batch_of_rows(rows=rows or [], columns=columns, check=check)
+
+
 # --- The fast path ---------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from apps.core.bulk import bulk_insert_new
 from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
-from apps.ingest.batches import Batch, Column, RowError, batch_of_rows, batch_parse
+from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
@@ -50,10 +50,7 @@ def traffic_readings_ingest(
     def check(batch: Batch) -> list[RowError]:
         return _unknown_sensors(batch, sensor_ids)
 
-    if body is not None:
-        batch = batch_parse(body=body, content_type=content_type, columns=READING_COLUMNS, check=check)
-    else:
-        batch = batch_of_rows(rows=rows or [], columns=READING_COLUMNS, check=check)
+    batch = batch_read(body=body, content_type=content_type, rows=rows, columns=READING_COLUMNS, check=check)
     return _store(batch, sensor_ids)
 
 
