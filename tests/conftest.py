@@ -22,6 +22,15 @@ def services_available() -> bool:
     return all(os.environ.get(name) for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Each test starts with an empty cache (rate limits, the wall's "ground truth changed" mark)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     skip_services = pytest.mark.skip(
         reason="needs PostgreSQL, Redis and a Celery broker: run `make test-services` (DATABASE_URL, REDIS_URL, "

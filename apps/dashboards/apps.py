@@ -11,6 +11,10 @@ class DashboardsConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.surfaces import Surface, register_surface
         from apps.dashboards import streams  # noqa: F401  (registers the wall and region streams)
+        from apps.dashboards.services import ground_truth_touch
+        from apps.indicators.alerting import register_change_listener
+
+        register_change_listener(ground_truth_touch)  # the wall's ground-truth panel follows alerts live
 
         register_surface(
             Surface(

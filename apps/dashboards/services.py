@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboards.selectors import children_values, city_region
+from apps.dashboards.selectors import children_values, city_region, ground_truth
 from apps.indicators.alerting import alerts_evaluate
 from apps.indicators.selectors import data_source_failures, region_tiles
 from apps.indicators.services import indicator_rollups_run
@@ -23,13 +26,37 @@ def live_tick() -> dict[str, int]:
     """
     feeds_aggregate()
     changed = indicator_rollups_run()
-    if not changed:
-        return {"changed": 0, "deltas": 0}
-    alerts_evaluate(keys=changed)
-    by_region: dict[int, set[str]] = defaultdict(set)
-    for indicator, region_id in changed:
-        by_region[region_id].add(indicator)
-    return {"changed": len(changed), "deltas": _publish(by_region)}
+    deltas = 0
+    if changed:
+        alerts_evaluate(keys=changed)
+        by_region: dict[int, set[str]] = defaultdict(set)
+        for indicator, region_id in changed:
+            by_region[region_id].add(indicator)
+        deltas = _publish(by_region)
+    return {"changed": len(changed), "deltas": deltas + ground_truth_publish()}
+
+
+GROUND_DIRTY_KEY = "dashboards:ground-truth-dirty"
+
+
+def ground_truth_touch(*_args: Any) -> None:
+    """Something the ground truth is made of changed (an alert opened or got a verdict, a visit was accepted):
+    the next tick sends the wall its new ground-truth summary. Marked in the cache after commit, so the tick —
+    in another process in production — sees it, and a burst of changes costs one summary."""
+    transaction.on_commit(lambda: cache.set(GROUND_DIRTY_KEY, 1, timeout=3600))
+
+
+def ground_truth_publish() -> int:
+    """The wall's ground-truth panel (share verified, screen-only districts) when it changed; 1 if sent."""
+    if not cache.get(GROUND_DIRTY_KEY):
+        return 0
+    cache.delete(GROUND_DIRTY_KEY)
+    city = city_region()
+    if city is None:
+        return 0
+    now = timezone.now().isoformat()
+    stream_publish(stream="wall", params={}, payload={"server_time": now, "ground_truth": ground_truth(region=city)})
+    return 1
 
 
 def _publish(by_region: dict[int, set[str]]) -> int:

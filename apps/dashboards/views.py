@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from apps.core.decorators import permission_required
+from apps.core.text import parse_id
 from apps.dashboards import charts, selectors
 from apps.indicators.registry import get_indicator, indicators
 from apps.indicators.selectors import alert_list_for_user, alert_payload
@@ -23,7 +24,8 @@ def _figure_json(figure: Any) -> Any:
 
 @permission_required("indicators.view_wall")
 def wall(request: HttpRequest) -> HttpResponse:
-    """The command wall for big screens (1920×1080 to 3840×2160); `?kiosk=1` for unattended screens."""
+    """The command wall for big screens (1920×1080 to 3840×2160); `?kiosk=1` for unattended screens, which
+    turn every 15 seconds (`&every=N`, 5–300) through indicators and regions needing verification."""
     city = selectors.city_region()
     registered = indicators()
     figure = None
@@ -44,6 +46,7 @@ def wall(request: HttpRequest) -> HttpResponse:
             "kiosk": request.GET.get("kiosk") == "1",
             "config": {
                 "kiosk": request.GET.get("kiosk") == "1",
+                "kiosk_seconds": min(max(parse_id(request.GET.get("every")) or 15, 5), 300),
                 "bbox": city.bbox if city else None,
                 "can_acknowledge": request.user.has_perm("indicators.acknowledge_alert"),
                 "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
@@ -70,6 +73,7 @@ def wall_strings() -> dict[str, str]:
         "updated": _("updated %(time)s"),
         "more_alerts": _("+%(count)s more"),
         "needs_verification": _("Needs verification on site: %(name)s"),
+        "screen_only_region": _("Screen-only — nobody has been to %(name)s in 30 days despite its alerts"),
         "failed": _("The action failed: %(reason)s"),
         "status_open": _("open"),
         "status_acknowledged": _("acknowledged"),

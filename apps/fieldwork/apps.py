@@ -24,6 +24,10 @@ class FieldworkConfig(AppConfig):
         from apps.fieldwork.selectors import ground_extension
 
         register_ground_truth_extension(ground_extension)
+        from apps.fieldwork.selectors import source_trust_for_domain
+        from apps.indicators.trust import register_source_trust
+
+        register_source_trust(source_trust_for_domain)
         from datetime import timedelta
 
         from apps.core.simulation import Simulator, register_simulator
@@ -48,6 +52,19 @@ class FieldworkConfig(AppConfig):
                 url_name="fieldwork:review",
                 visible=lambda user: bool(user.is_authenticated and user.has_perm("fieldwork.review_visit")),
                 order=26,
+            )
+        )
+        register_surface(
+            Surface(
+                key="field-dispatch",
+                title=_("Dispatch"),
+                description=_(
+                    "Plan visits to communities, hand assignments to officers, and see each data "
+                    "source and district against the ground."
+                ),
+                url_name="fieldwork:dispatch",
+                visible=lambda user: bool(user.is_authenticated and user.has_perm("fieldwork.add_assignment")),
+                order=27,
             )
         )
         # An alert sent for verification becomes an assignment for the officers of its region.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Max, Q
@@ -62,29 +62,34 @@ def screen_only(region: Region, since: datetime) -> bool:
 
 def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
     """Per officer over `days`: what the visits found and how they held up — contradictions found (the screen
-    was wrong), confirmations, visits rejected on review, and agreement with random re-checks by another
+    was wrong), confirmations, citizens' reports the officer checked that were then resolved and rated
+    satisfied (4–5) by the citizen, visits rejected on review, and agreement with random re-checks by another
     officer. Deliberately no count of visits or photos as a score."""
-    from datetime import timedelta
-
     from django.contrib.auth import get_user_model
 
     from apps.fieldwork.models import Assignment, Finding
 
     since = timezone.now() - timedelta(days=days)
     rows: dict[int, dict[str, Any]] = {}
-    findings = Finding.objects.filter(visit__ended_at__gte=since, visit__status=Visit.Status.ACCEPTED).values_list(
-        "visit__officer_id", "verdict"
-    )
-    for officer_id, verdict in findings:
-        row = rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0, "rechecks": 0,
-                                            "rechecks_agreeing": 0})  # fmt: skip
-        row["contradictions"] += verdict == "contradicted"
-        row["confirmations"] += verdict in ("confirmed", "partly")
+
+    def row(officer_id: int) -> dict[str, Any]:
+        return rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "resolved_confirmed": 0,
+                                            "rejected": 0, "rechecks": 0, "rechecks_agreeing": 0})  # fmt: skip
+
+    accepted = Finding.objects.filter(visit__ended_at__gte=since, visit__status=Visit.Status.ACCEPTED)
+    for officer_id, verdict in accepted.values_list("visit__officer_id", "verdict"):
+        row(officer_id)["contradictions"] += verdict == "contradicted"
+        row(officer_id)["confirmations"] += verdict in ("confirmed", "partly")
+    for officer_id, _grievance in set(
+        accepted.filter(grievance__status__in=["resolved", "closed"], grievance__satisfaction__gte=4).values_list(
+            "visit__officer_id", "grievance_id"
+        )
+    ):
+        row(officer_id)["resolved_confirmed"] += 1
     for officer_id in Visit.objects.filter(ended_at__gte=since, status=Visit.Status.REJECTED).values_list(
         "officer_id", flat=True
     ):
-        rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0, "rechecks": 0,
-                                     "rechecks_agreeing": 0})["rejected"] += 1  # fmt: skip
+        row(officer_id)["rejected"] += 1
     for recheck in Assignment.objects.filter(kind=Assignment.Kind.RECHECK, recheck_of__isnull=False,
                                              updated_at__gte=since).select_related("recheck_of"):  # fmt: skip
         original = recheck.recheck_of
@@ -94,9 +99,137 @@ def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
         first = {f.alert_id: f.verdict for f in original.findings.all()}
         second = {f.alert_id: f.verdict for f in again.findings.all()}
         shared = set(first) & set(second)
-        row = rows.setdefault(original.officer_id, {"contradictions": 0, "confirmations": 0, "rejected": 0,
-                                                    "rechecks": 0, "rechecks_agreeing": 0})  # fmt: skip
-        row["rechecks"] += 1
-        row["rechecks_agreeing"] += bool(shared) and all(first[k] == second[k] for k in shared)
+        row(original.officer_id)["rechecks"] += 1
+        row(original.officer_id)["rechecks_agreeing"] += bool(shared) and all(first[k] == second[k] for k in shared)
     users = get_user_model().objects.in_bulk(list(rows))
-    return [{"officer": users[pk], **row} for pk, row in sorted(rows.items()) if pk in users]
+    return [{"officer": users[pk], **r} for pk, r in sorted(rows.items()) if pk in users]
+
+
+# --- Per data source and per region -------------------------------------------------------------------------
+
+GROUND_DAYS = 30
+
+
+def trust_score(*, confirmed: float, contradicted: int) -> float | None:
+    """Share of in-person verdicts that agreed with the source, pulled towards one half while there are few
+    (Laplace: (agreeing + 1) / (verdicts + 2)) — one contradiction is not a verdict on a feed, three in a row
+    are. "Partly" counts half. None without any verdict: nobody has looked yet."""
+    decisive = confirmed + contradicted
+    if decisive == 0:
+        return None
+    return round((confirmed + 1) / (decisive + 2), 3)
+
+
+def trust_level(score: float | None) -> str:
+    if score is None:
+        return "unchecked"
+    return "high" if score >= 0.75 else "medium" if score >= 0.5 else "low"
+
+
+def _verdict_rows(since: datetime) -> list[tuple[str, str, datetime, int | None]]:
+    """(domain, verdict, visit end, region id) of every finding of an accepted visit since `since`: about an
+    alert (its indicator's domain), an indicator, or a citizen report (grievances)."""
+    from apps.fieldwork.models import Finding
+    from apps.indicators.registry import get_indicator
+
+    rows = []
+    for alert_indicator, indicator, grievance_id, verdict, ended_at, region_id in Finding.objects.filter(
+        visit__status=Visit.Status.ACCEPTED, visit__ended_at__gte=since
+    ).values_list("alert__indicator", "indicator", "grievance_id", "verdict", "visit__ended_at", "visit__region_id"):
+        code = alert_indicator or indicator
+        definition = get_indicator(code) if code else None
+        domain = definition.domain if definition else ("grievances" if grievance_id else None)
+        if domain:
+            rows.append((domain, verdict, ended_at, region_id))
+    return rows
+
+
+def _alert_stats(alerts: Any) -> dict[str, Any]:
+    waits = [
+        (verified - requested).total_seconds() / 3600
+        for requested, verified in alerts.filter(
+            verified_at__isnull=False, verification_requested_at__isnull=False
+        ).values_list("verification_requested_at", "verified_at")
+    ]
+    total = alerts.count()
+    verified = alerts.filter(verified_at__isnull=False).count()
+    return {
+        "alerts": total,
+        "verified": verified,
+        "coverage": round(verified / total, 3) if total else None,
+        "median_hours_to_verify": round(statistics.median(waits), 1) if waits else None,
+    }
+
+
+def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datetime) -> dict[str, Any]:
+    confirmed = sum(1.0 if v == "confirmed" else 0.5 if v == "partly" else 0.0 for _d, v, _e, _r in rows)
+    contradicted = sum(v == "contradicted" for _d, v, _e, _r in rows)
+    decisive = sum(v in ("confirmed", "partly", "contradicted") for _d, v, _e, _r in rows)
+    last = max((ended for _d, _v, ended, _r in rows), default=None)
+    score = trust_score(confirmed=confirmed, contradicted=contradicted)
+    return {
+        "checks": decisive,
+        "contradicted": contradicted,
+        "contradiction_rate": round(contradicted / decisive, 3) if decisive else None,
+        "trust": score,
+        "trust_percent": round(score * 100) if score is not None else None,
+        "trust_level": trust_level(score),
+        "days_since_check": (now - last).days if last else None,
+    }
+
+
+def ground_by_source(*, days: int = GROUND_DAYS, domain: str | None = None) -> list[dict[str, Any]]:
+    """Per data source over `days`: its alerts' verification coverage and median time to verify, the share
+    of in-person verdicts that contradicted it, a trust score, days since it was last checked on site.
+
+    An alert counts for the sources of its indicator's domain (one feed per domain in most cities; where a
+    domain has several, they share its verdicts)."""
+    from apps.indicators.models import DataSource
+    from apps.indicators.registry import indicators
+
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    verdicts = _verdict_rows(since)
+    sources = DataSource.objects.order_by("domain", "code")
+    if domain is not None:
+        sources = sources.filter(domain=domain)
+    out = []
+    for source in sources:
+        codes = [i.code for i in indicators(include_hidden=True) if i.domain == source.domain]
+        alerts = Alert.objects.filter(opened_at__gte=since, indicator__in=codes)
+        out.append({
+            "code": source.code, "name_zh": source.name_zh, "name_en": source.name_en or source.code,
+            "domain": source.domain, "days": days, **_alert_stats(alerts),
+            **_verdict_stats([r for r in verdicts if r[0] == source.domain], now),
+        })  # fmt: skip
+    return out
+
+
+def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -> list[dict[str, Any]]:
+    """Per district (or per child of `parent`) over `days`: alerts, coverage, median time to verify,
+    contradiction rate, days since the last accepted visit, screen-only."""
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    areas = Region.objects.filter(parent=parent) if parent else Region.objects.filter(level=Region.Level.DISTRICT)
+    areas = areas.order_by("code")
+    verdicts = _verdict_rows(since)
+    paths = dict(Region.objects.filter(pk__in={r for *_x, r in verdicts if r}).values_list("pk", "path"))
+    out = []
+    for area in areas:
+        alerts = Alert.objects.filter(opened_at__gte=since, region__path__startswith=area.path)
+        last = Visit.objects.filter(status=Visit.Status.ACCEPTED, region__path__startswith=area.path).aggregate(
+            at=Max("ended_at")
+        )["at"]
+        inside = [r for r in verdicts if r[3] and paths.get(r[3], "").startswith(area.path)]
+        stats = _verdict_stats(inside, now)
+        out.append({
+            "code": area.code, "name_zh": area.name_zh, "name_en": area.name_en, **_alert_stats(alerts),
+            "checks": stats["checks"], "contradiction_rate": stats["contradiction_rate"],
+            "days_since_visit": (now - last).days if last else None, "screen_only": screen_only(area, since),
+        })  # fmt: skip
+    return out
+
+
+def source_trust_for_domain(domain: str) -> list[dict[str, Any]]:
+    """The provider the domain pages read through apps.indicators.trust."""
+    return ground_by_source(domain=domain)

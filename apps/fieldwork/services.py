@@ -17,13 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from apps.accounts.selectors import user_can_access_region
+from apps.accounts.roles import Role
+from apps.accounts.selectors import user_can_access_region, user_region_ids
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.text import clean_text, parse_id, text_similarity
@@ -67,6 +70,7 @@ def assignment_for_alert(alert: Any, action: str, user: Any, note: str) -> Assig
         radius_m=_region_radius_m(region),
         due_at=timezone.now() + timedelta(hours=24),
         evidence=note[:300],
+        assignee=assignee_pick(region),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
 
@@ -86,7 +90,7 @@ def assignment_for_grievance(*, grievance: Any, user: Any) -> Assignment:
         title_en=f"Check report #{grievance.pk}: {grievance.category.name_en}",
         grievance=grievance, region=grievance.region, lon=grievance.lon, lat=grievance.lat, radius_m=300,
         due_at=timezone.now() + timedelta(hours=24), evidence=_("a photo and what you found"),
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        assignee=assignee_pick(grievance.region), created_by=user if getattr(user, "is_authenticated", False) else None,
     )  # fmt: skip
     log_action(grievance, "fieldwork.assignment.create", user=user, data={"assignment": assignment.pk})
     return assignment
@@ -108,7 +112,109 @@ def _recheck_maybe(visit: Visit) -> Assignment | None:
         alert=original.alert, grievance=original.grievance, recheck_of=visit, region=original.region,
         lon=original.lon, lat=original.lat, radius_m=original.radius_m,
         due_at=timezone.now() + timedelta(days=3), evidence=original.evidence,
+        assignee=assignee_pick(original.region, exclude=(visit.officer_id,)),
     )  # fmt: skip
+
+
+def officers_for_region(region: Region) -> list[Any]:
+    """Active field officers whose regions cover `region` (an officer without regions covers nothing)."""
+    users = (
+        get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct().order_by("username")
+    )
+    return [u for u in users if (ids := user_region_ids(user=u)) is None or region.id in ids]
+
+
+def assignee_pick(region: Region, *, exclude: tuple[int, ...] = ()) -> Any | None:
+    """Among the officers covering the region, the one with the fewest open assignments (then by name); None
+    when nobody covers it — the assignment then waits, visible to any officer who later covers the region."""
+    candidates = [u for u in officers_for_region(region) if u.pk not in exclude]
+    if not candidates:
+        return None
+    load = dict(
+        Assignment.objects.filter(status=Assignment.Status.OPEN, assignee__in=candidates)
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values_list("assignee", "n")
+    )
+    return min(candidates, key=lambda u: (load.get(u.pk, 0), u.username))
+
+
+MAX_PLANNED_WEEKS = 12
+
+
+@transaction.atomic
+def assignments_plan(
+    *,
+    region: Region,
+    user: Any,
+    due_at: datetime,
+    evidence: str = "",
+    assignee: Any = None,
+    weeks: int = 1,
+    now: datetime | None = None,
+) -> list[Assignment]:
+    """Planned visits to a community (or any region): one, or one a week for `weeks` weeks, due at the same
+    weekday and hour. The assignee is the dispatcher's pick — an officer covering the region — or, when none is
+    given, the least-loaded officer who covers it."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not user_can_access_region(user=user, region_id=region.id):
+        errors["region"] = [_("outside your regions")]
+    if due_at <= now:
+        errors["due_at"] = [_("must be in the future")]
+    elif due_at > now + timedelta(days=92):
+        errors["due_at"] = [_("at most three months ahead")]
+    if not 1 <= weeks <= MAX_PLANNED_WEEKS:
+        errors["weeks"] = [_("between 1 and %(max)s") % {"max": MAX_PLANNED_WEEKS}]
+    if assignee is not None and assignee not in officers_for_region(region):
+        errors["assignee"] = [_("not a field officer of this region")]
+    if errors:
+        raise ApplicationError(_("the planned visit cannot be made"), fields=errors)
+    evidence = clean_text(evidence)[:300]
+    made = []
+    for week in range(weeks):
+        made.append(
+            Assignment.objects.create(
+                kind=Assignment.Kind.PLANNED,
+                title_zh=f"计划走访：{region.name_zh}",
+                title_en=f"Planned visit: {region.name_en or region.name_zh}",
+                region=region,
+                lon=region.centroid_lon,
+                lat=region.centroid_lat,
+                radius_m=_region_radius_m(region),
+                due_at=due_at + timedelta(weeks=week),
+                evidence=evidence,
+                assignee=assignee or assignee_pick(region),
+                created_by=user,
+            )  # fmt: skip
+        )
+    log_action(region, "fieldwork.assignment.plan", user=user,
+               data={"assignments": [a.pk for a in made], "assignee": made[0].assignee_id})  # fmt: skip
+    return made
+
+
+@transaction.atomic
+def assignment_reassign(*, assignment: Assignment, assignee: Any, user: Any) -> Assignment:
+    """The dispatcher hands an open assignment to another officer covering its region (or back to the pool)."""
+    assignment = Assignment.objects.select_for_update().select_related("region", "recheck_of").get(pk=assignment.pk)
+    errors: dict[str, list[str]] = {}
+    if assignment.status != Assignment.Status.OPEN:
+        errors["status"] = [_("the assignment is no longer open")]
+    if not user_can_access_region(user=user, region_id=assignment.region_id):
+        errors["assignment"] = [_("outside your regions")]
+    if assignee is not None:
+        if assignee not in officers_for_region(assignment.region):
+            errors["assignee"] = [_("not a field officer of this region")]
+        elif assignment.recheck_of is not None and assignment.recheck_of.officer_id == assignee.pk:
+            errors["assignee"] = [_("a re-check is made by another officer")]
+    if errors:
+        raise ApplicationError(_("the assignment cannot be handed over"), fields=errors)
+    previous = assignment.assignee_id
+    assignment.assignee = assignee
+    assignment.save(update_fields=["assignee", "updated_at"])
+    log_action(assignment, "fieldwork.assignment.reassign", user=user,
+               data={"from": previous, "to": assignee.pk if assignee else None})  # fmt: skip
+    return assignment
 
 
 def _region_radius_m(region: Region) -> int:
@@ -393,6 +499,7 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
 
 def _apply(visit: Visit, user: Any) -> None:
     """Pass an accepted visit's findings on: verdicts to alerts (the wall's badge), notes to reports."""
+    from apps.dashboards.services import ground_truth_touch
     from apps.grievances.models import GrievanceEvent
     from apps.indicators.alerting import alert_record_verdict
 
@@ -409,6 +516,7 @@ def _apply(visit: Visit, user: Any) -> None:
             )  # fmt: skip
         finding.applied = True
         finding.save(update_fields=["applied"])
+    ground_truth_touch()  # an accepted visit ends a district's "screen-only" on the wall
     if visit.assignment is not None and visit.assignment.status == Assignment.Status.OPEN:
         visit.assignment.status = Assignment.Status.DONE
         visit.assignment.save(update_fields=["status", "updated_at"])

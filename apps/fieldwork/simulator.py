@@ -64,7 +64,7 @@ def step(now: datetime) -> int:
         if now - assignment.created_at < timedelta(minutes=rng.randint(3, 20)):
             continue  # on the way
         original = assignment.recheck_of.officer_id if assignment.recheck_of_id else None
-        officer = next(
+        officer = next((o for o in officers if o.pk == assignment.assignee_id), None) or next(
             (o for o in officers if o.pk != original and assignment.region_id in (user_region_ids(user=o) or set())),
             None,
         )

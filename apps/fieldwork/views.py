@@ -3,6 +3,8 @@ waiting to upload), and its service worker, served from /field/ so its scope cov
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -105,3 +107,77 @@ def visit_photo(request: HttpRequest, key: str) -> HttpResponse:
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@permission_required("fieldwork.add_assignment")
+def dispatch(request: HttpRequest) -> HttpResponse:
+    """The dispatcher's desk: plan visits to a community, hand open assignments to an officer, and see per data
+    source and per district how much of what the screen said was checked on site."""
+    from django.contrib.auth import get_user_model
+    from django.shortcuts import redirect
+
+    from apps.accounts.roles import Role
+    from apps.accounts.selectors import regions_scope
+    from apps.core.errors import ApplicationError
+    from apps.fieldwork.forms import PlanForm
+    from apps.fieldwork.models import Assignment
+    from apps.fieldwork.selectors import ground_by_region, ground_by_source
+    from apps.fieldwork.services import assignment_reassign, assignments_plan, officers_for_region
+
+    officers = list(
+        get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct().order_by("username")
+    )
+    by_name = {o.username: o for o in officers}
+    form = PlanForm(user=request.user, officers=officers)
+    error, status = "", 200
+    if request.method == "POST" and request.POST.get("action") == "plan":
+        form = PlanForm(request.POST, user=request.user, officers=officers)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = assignments_plan(
+                    region=Region.objects.get(code=data["region"]), user=request.user, due_at=data["due_at"],
+                    evidence=data["evidence"], assignee=by_name.get(data["assignee"]), weeks=data["weeks"],
+                )  # fmt: skip
+                return redirect(f"{request.path}?planned={len(made)}")
+            except ApplicationError as exc:
+                for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
+                    form.add_error(field if field in form.fields else None, messages)
+        status = 400
+    elif request.method == "POST" and request.POST.get("action") == "reassign":
+        assignment = (
+            regions_scope(Assignment.objects.filter(status=Assignment.Status.OPEN), user=request.user)
+            .filter(pk=parse_id(request.POST.get("assignment")))
+            .first()
+        )
+        name = request.POST.get("assignee", "")
+        if assignment is None:
+            error = _("That assignment is not open in your regions.")
+        elif name and name not in by_name:
+            error = _("No such field officer.")
+        else:
+            try:
+                assignment_reassign(assignment=assignment, assignee=by_name.get(name), user=request.user)
+                return redirect(f"{request.path}#assignments")
+            except ApplicationError as exc:
+                error = "; ".join(m for messages in (exc.fields or {}).values() for m in messages) or exc.message
+        status = 400
+    open_assignments = list(
+        regions_scope(Assignment.objects.filter(status=Assignment.Status.OPEN), user=request.user)
+        .select_related("region", "assignee", "recheck_of")
+        .order_by("due_at")[:200]
+    )
+    covering: dict[int, list[Any]] = {}
+    for a in open_assignments:
+        if a.region_id not in covering:
+            covering[a.region_id] = officers_for_region(a.region)
+        a.candidates = [o for o in covering[a.region_id] if not (a.recheck_of and a.recheck_of.officer_id == o.pk)]
+    return render(
+        request,
+        "fieldwork/dispatch.html",
+        {
+            "form": form, "error": error, "planned": parse_id(request.GET.get("planned")),
+            "assignments": open_assignments, "sources": ground_by_source(), "regions": ground_by_region(),
+        },
+        status=status,
+    )  # fmt: skip

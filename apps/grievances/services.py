@@ -380,6 +380,7 @@ def grievance_escalate(*, grievance: Grievance, user: Any = None, reason: str = 
         kind=Alert.Kind.GRIEVANCE_OVERDUE,
         severity=Alert.Severity.CRITICAL if grievance.escalation_level > 1 else Alert.Severity.WARNING,
         region=grievance.region,
+        indicator="grievances.overdue",  # whose ground truth the field's verdicts on it count for
         subject=f"grievance:{grievance.pk}",
         title_zh=f"诉求{'超期' if overdue else '升级'}：{category.name_zh} #{grievance.pk}",
         title_en=f"Grievance {'overdue' if overdue else 'escalated'}: {category.name_en} #{grievance.pk}",

@@ -68,10 +68,24 @@ def register_transition_listener(*, action: str, listener: TransitionListener) -
     _TRANSITION_LISTENERS.setdefault(action, []).append(listener)
 
 
+# Anything that summarises alerts (the wall's ground truth) hears of every change but a repeated breach.
+ChangeListener = Callable[[Alert, str], None]
+_CHANGE_LISTENERS: list[ChangeListener] = []
+
+
+def register_change_listener(listener: ChangeListener) -> None:
+    """Call `listener(alert, event)` when an alert opens, moves in its lifecycle, gets a verdict or resolves."""
+    if listener not in _CHANGE_LISTENERS:
+        _CHANGE_LISTENERS.append(listener)
+
+
 def _publish(alert: Alert, event: str) -> None:
     from apps.indicators.streams import alert_publish
 
     alert_publish(alert=alert, event=event)
+    if event != "updated":
+        for listener in _CHANGE_LISTENERS:
+            listener(alert, event)
 
 
 @transaction.atomic

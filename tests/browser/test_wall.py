@@ -142,3 +142,26 @@ def test_the_wall_reads_the_citys_clock_whatever_the_browsers_zone(asgi_server, 
     hours = {f"{(city_now + timedelta(minutes=m)).hour:02d}:" for m in (-1, 0, 1)}
     assert any(f" {hour}" in clock or clock.startswith(hour) for hour in hours), clock
     assert any(hour in updated for hour in hours), updated
+
+
+def test_kiosk_turns_through_the_regions_needing_someone_on_site(asgi_server, cast, observe, open_page):
+    # given West breaching (an alert) and nobody on site in 30 days: West is screen-only
+    _history(observe)
+    base = f"http://{asgi_server}"
+    probe = open_page(width=1920, height=1080)
+    probe.sign_in(base, "command")
+
+    # when an unattended wall turns every 5 seconds
+    probe.page.goto(f"{base}/wall/?kiosk=1&every=5")
+    banner = probe.page.locator('[data-role="verify-banner"]')
+    banner.wait_for(state="visible", timeout=15000)
+    probe.screenshot("wall-kiosk-screen-only")
+
+    # then the banner names the screen-only district, and the map outlines it
+    assert banner.get_attribute("data-region") == "W"
+    assert "西区" in banner.inner_text()
+    assert "30" in banner.inner_text()
+    widths = probe.page.evaluate("document.getElementById('wall-map').data[1].marker.line.width")
+    codes = probe.page.evaluate("document.getElementById('wall-map').data[1].locations")
+    assert widths[codes.index("W")] > widths[codes.index("E")]
+    assert probe.console_errors == []

@@ -303,3 +303,24 @@ def test_the_wall_only_gets_deltas_of_the_city_it_shows(city, observe, monkeypat
 
     # then Z's own stream gets its tiles, but the wall (which shows C) gets nothing
     assert sent == [("region", {"code": "Z"})]
+
+
+def test_a_verdict_reaches_the_walls_ground_truth_panel_at_the_next_tick(cast, city):
+    # given an alert on E sent to the field, and the wall watching
+    alert, _created = alert_raise(
+        kind="threshold", severity="warning", region=city["E"], indicator="test.load", title_zh="东", title_en="E"
+    )
+    live_tick()  # the alert's opening has been sent already
+
+    # when the officer's verdict comes in
+    [received] = tick_and_receive(
+        [(cast["command"], [("wall", {})])],
+        before_tick=lambda: alert_record_verdict(alert=alert, verdict="contradicted", user=cast["other_officer"]),
+    )
+
+    # then the wall gets its new summary without reconnecting
+    truth = received["wall"]["data"]["ground_truth"]
+    assert (truth["alerts"], truth["verified"], truth["contradicted"]) == (1, 1, 1)
+    assert "tiles" not in received["wall"]["data"]
+    # and a tick with nothing new sends nothing
+    assert live_tick() == {"changed": 0, "deltas": 0}

@@ -1,15 +1,51 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.roles import Role
+from apps.accounts.selectors import regions_scope, user_region_ids
 from apps.core.api_views import PermissionApi
 from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment, Visit
-from apps.fieldwork.services import assignments_for_officer, visit_record, visit_review
+from apps.fieldwork.selectors import ground_by_region, ground_by_source
+from apps.fieldwork.services import (
+    assignment_reassign,
+    assignments_for_officer,
+    assignments_plan,
+    visit_record,
+    visit_review,
+)
+from apps.regions.models import Region
+
+
+class _OfficerField(serializers.SlugRelatedField):
+    def get_queryset(self) -> Any:
+        return get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct()
+
+
+class PlanSerializer(serializers.Serializer):
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all(),
+                                          help_text="a community or street code")  # fmt: skip
+    due_at = serializers.DateTimeField()
+    weeks = serializers.IntegerField(min_value=1, max_value=12, default=1)
+    evidence = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    assignee = _OfficerField(
+        slug_field="username",
+        required=False,
+        allow_null=True,
+        help_text="a field officer's username; left out: the least busy officer of the area",
+    )
+
+
+class AssigneeSerializer(serializers.Serializer):
+    assignee = _OfficerField(slug_field="username", allow_null=True)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -18,7 +54,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = ["id", "kind", "status", "title_zh", "title_en", "alert", "grievance", "region", "lon", "lat",
-                  "radius_m", "due_at", "evidence"]  # fmt: skip
+                  "radius_m", "due_at", "evidence", "assignee"]  # fmt: skip
+
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -39,13 +77,68 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class AssignmentListApi(PermissionApi):
-    """The signed-in officer's open assignments: their own and unassigned ones in their regions, soonest due."""
+    """GET: the signed-in officer's open assignments — their own and unassigned ones in their regions, soonest
+    due. POST (dispatchers, `fieldwork.add_assignment`): planned visits to a community or street — one, or one
+    a week for `weeks` weeks — for the named officer, or the least busy officer covering it."""
 
     permissions = ("fieldwork.view_assignment",)
 
     @extend_schema(responses=AssignmentSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(AssignmentSerializer(assignments_for_officer(user=request.user), many=True).data)
+
+    @extend_schema(
+        request=PlanSerializer,
+        responses={
+            201: AssignmentSerializer(many=True),
+            400: OpenApiResponse(description='{"detail", "errors": {field: [message]}}'),
+        },  # fmt: skip
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_perm("fieldwork.add_assignment"):
+            self.permission_denied(request)
+        plan = PlanSerializer(data=request.data)
+        plan.is_valid(raise_exception=True)
+        data = plan.validated_data
+        made = assignments_plan(region=data["region"], user=request.user, due_at=data["due_at"],
+                                evidence=data.get("evidence", ""), assignee=data.get("assignee"),
+                                weeks=data.get("weeks", 1))  # fmt: skip
+        return Response(AssignmentSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AssigneeApi(PermissionApi):
+    """Hand an open assignment to an officer covering its region (`{"assignee": "username"}`), or back to the
+    area's pool (`{"assignee": null}`)."""
+
+    permissions = ("fieldwork.change_assignment",)
+
+    @extend_schema(request=AssigneeSerializer, responses={200: AssignmentSerializer, 404: OpenApiTypes.OBJECT})
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = regions_scope(Assignment.objects.all(), user=request.user).filter(pk=pk).first()
+        if assignment is None:
+            return Response({"detail": "no such assignment in your regions"}, status=status.HTTP_404_NOT_FOUND)
+        body = AssigneeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assignment = assignment_reassign(assignment=assignment, assignee=body.validated_data["assignee"],
+                                         user=request.user)  # fmt: skip
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class GroundApi(PermissionApi):
+    """Screen against ground over the last 30 days: per data source (alerts, share verified in person, median
+    hours to verify, contradiction rate, trust score, days since a check) and per district (the same, days
+    since the last accepted visit, screen-only)."""
+
+    permissions = ("fieldwork.view_visit",)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        regions = ground_by_region()
+        allowed = user_region_ids(user=request.user)
+        if allowed is not None:
+            codes = set(Region.objects.filter(pk__in=allowed).values_list("code", flat=True))
+            regions = [r for r in regions if r["code"] in codes]
+        return Response({"sources": ground_by_source(), "regions": regions})
 
 
 class VisitRecordApi(PermissionApi):

@@ -296,6 +296,10 @@ function onWallSnapshot(data) {
 }
 
 function onWallDelta(data) {
+  if (data.ground_truth) {
+    state.groundTruth = data.ground_truth;
+    renderGroundTruth();
+  }
   applyTiles(data.tiles || [], true);
   applyMap(data.map);
   drawMap();
@@ -353,19 +357,44 @@ if (figure) {
   });
 }
 
-// Kiosk: rotate the map through the indicators, and name the regions that need a visit.
+// Kiosk: rotate the map through the indicators, and through the regions that need someone on site —
+// screen-only districts first (alerts, nobody there in 30 days), then regions with unverified alerts —
+// naming each in the banner and outlining it on the map.
+function kioskRegions() {
+  const regions = new Map();
+  for (const r of (state.groundTruth && state.groundTruth.screen_only_regions) || []) {
+    regions.set(r.code, { code: r.code, text: fill(T.screen_only_region, { name: pick(r, "name") }) });
+  }
+  for (const a of state.alerts.values()) {
+    if (a.status === "resolved" || a.verified_at || !a.region || regions.has(a.region)) continue;
+    regions.set(a.region, { code: a.region, text: fill(T.needs_verification, { name: pick(a, "region_name") }) });
+  }
+  return [...regions.values()];
+}
+
+function outline(code) {
+  if (!figure) return;
+  const regions = figure.data[1];
+  regions.marker = regions.marker || {};
+  regions.marker.line = {
+    color: regions.locations.map((c) => (c === code ? "#ffb300" : "#0b1d33")),
+    width: regions.locations.map((c) => (c === code ? 5 : 1)),
+  };
+}
+
 if (config.kiosk) {
   let turn = 0;
   window.setInterval(() => {
     const codes = [...state.indicators.keys()];
-    if (codes.length > 1) select(codes[(codes.indexOf(state.selected) + 1) % codes.length]);
+    const regions = kioskRegions();
     const banner = $('[data-role="verify-banner"]');
-    const alerts = [...state.alerts.values()].filter((a) => a.status !== "resolved" && !a.verified_at && a.region);
-    banner.hidden = alerts.length === 0;
-    if (alerts.length) {
-      const alert = alerts[turn % alerts.length];
-      banner.textContent = fill(T.needs_verification, { name: pick(alert, "region_name") });
-      turn += 1;
-    }
-  }, 15000);
+    banner.hidden = regions.length === 0;
+    const region = regions.length ? regions[turn % regions.length] : null;
+    if (region) banner.textContent = region.text;
+    banner.dataset.region = region ? region.code : "";
+    outline(region ? region.code : null);
+    turn += 1;
+    if (codes.length > 1) select(codes[(codes.indexOf(state.selected) + 1) % codes.length]);
+    else drawMap();
+  }, config.kiosk_seconds ? config.kiosk_seconds * 1000 : 15000);
 }
