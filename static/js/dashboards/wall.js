@@ -82,9 +82,13 @@ function layoutTiles() {
 }
 
 // --- Map and trend -------------------------------------------------------------------------------------
-function colorscale(indicator) {
+function colorscale(indicator, values) {
   const { warning, critical } = indicator;
-  if (warning === null || critical === null) return { scale: [[0, "#1d4f86"], [1, "#4fc3f7"]], max: critical || warning || 1 };
+  if (warning === null || critical === null) {
+    // No thresholds (a volume, a speed): a plain scale up to the largest value shown, not a made-up limit.
+    const largest = Math.max(0, ...Object.values(values || {}).map((v) => v.value ?? 0));
+    return { scale: [[0, "#1d4f86"], [1, "#4fc3f7"]], max: critical || warning || largest || 1 };
+  }
   const high = indicator.bad_direction === "high";
   const top = high ? critical * 1.25 : warning * 1.25;
   const w = warning / top;
@@ -102,7 +106,7 @@ function drawMap() {
   const values = state.map[state.selected] || {};
   regions.z = regions.locations.map((code) => (values[code] ? values[code].value : null));
   if (indicator) {
-    const { scale, max } = colorscale(indicator);
+    const { scale, max } = colorscale(indicator, values);
     Object.assign(regions, { colorscale: scale, zmin: 0, zmax: max, showscale: true });
     regions.colorbar = { ...(regions.colorbar || {}), title: { text: indicator.unit } };
   }
