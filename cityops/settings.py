@@ -181,6 +181,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.system_heartbeat_task",
         "schedule": timedelta(seconds=5),
     },
+    # The audit trail's hash chain: entries a crashed process left unsealed get sealed within a minute.
+    "audit-seal": {"task": "apps.core.tasks.audit_seal_task", "schedule": timedelta(minutes=1)},
     # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that
     # could not start within 2 s is dropped: the next one covers the same changes.
     "live-tick": {

@@ -1,16 +1,29 @@
-"""The audit trail: every operator action goes through `log_action`."""
+"""The audit trail: every operator action goes through `log_action`, every reading of personal data by a
+person through `log_personal_read` (who, which record, which fields, when, for what purpose).
+
+Tamper evidence: entries are written as part of the caller's transaction, then *sealed* into a hash chain in
+commit order (`audit_seal`, after each commit and every minute): entry n gets seq n, the hash of entry n − 1,
+and hash = SHA-256(seq, time, actor, action, object, data, previous hash). `python manage.py
+verify_audit_log` recomputes the chain: an entry edited, deleted or slipped in breaks the chain at that point,
+and a removed tail no longer matches the chain's head. Sealing after commit (rather than chaining inside the
+caller's transaction) keeps audited transactions from queuing behind one lock or deadlocking on it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
-from apps.core.models import AuditLog
+from apps.core.models import AuditHead, AuditLog
 
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+GENESIS = "0" * 64
 
 
 def log_action(
@@ -22,13 +35,14 @@ def log_action(
 ) -> AuditLog:
     """Record that `user` did `action` ("app.entity.verb") to `obj`, with `data` as parameters.
 
-    Joins the caller's transaction, so the entry exists exactly when the action does. `data` must be
-    JSON-serialisable and must not contain personal data. Raises ValueError for a malformed action.
+    Joins the caller's transaction, so the entry exists exactly when the action does; it is sealed into the
+    hash chain after the commit. `data` must be JSON-serialisable and must not contain personal data.
+    Raises ValueError for a malformed action.
     """
     if not _ACTION.match(action):
         raise ValueError(f"audit action {action!r} must look like 'app.entity.verb'")
     actor = user if getattr(user, "is_authenticated", False) else None
-    return AuditLog.objects.create(
+    entry = AuditLog.objects.create(
         actor=actor,
         actor_name=actor.get_username() if actor else "",
         action=action,
@@ -37,9 +51,76 @@ def log_action(
         target_repr=str(obj)[:200] if obj is not None else "",
         data=data or {},
     )
+    transaction.on_commit(audit_seal)
+    return entry
+
+
+def log_personal_read(obj: models.Model, *, fields: list[str], purpose: str, user: Any) -> AuditLog:
+    """A person read personal data: which record, which fields, for what purpose (stewards review these)."""
+    meta = obj._meta
+    return log_action(obj, f"{meta.app_label}.{meta.model_name}.read_personal", user=user,
+                      data={"fields": sorted(fields), "purpose": purpose[:200]})  # fmt: skip
 
 
 def audit_log_for(obj: models.Model) -> models.QuerySet[AuditLog]:
     return AuditLog.objects.filter(
         target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk)
     ).select_related("actor")
+
+
+# --- The hash chain -----------------------------------------------------------------------------------------
+
+
+def entry_hash(entry: AuditLog, prev_hash: str) -> str:
+    body = json.dumps(
+        [entry.seq, entry.created_at.isoformat(), entry.actor_id, entry.actor_name, entry.action,
+         entry.target_type_id, entry.target_id, entry.target_repr, entry.data, prev_hash],
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+    )  # fmt: skip
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def audit_seal(*, limit: int = 5000) -> int:
+    """Chain every committed entry not yet sealed, oldest first. Returns how many were sealed."""
+    if not AuditLog.objects.filter(seq__isnull=True).exists():
+        return 0
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        pending = list(AuditLog.objects.filter(seq__isnull=True).order_by("id")[:limit])
+        seq, prev = head.seq, head.hash or GENESIS
+        for entry in pending:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = entry_hash(entry, prev)
+        AuditLog.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=500)
+        head.seq, head.hash = seq, prev
+        head.save()
+    return len(pending)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    sealed: int
+    unsealed: int
+    problem: str  # "" when the chain holds
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def audit_verify() -> ChainReport:
+    """Recompute the chain from the first entry: the first broken link, if any, in one sentence."""
+    prev, expected, count = GENESIS, 1, 0
+    for entry in AuditLog.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected:
+            return ChainReport(count, 0, f"entry seq {expected} is missing (next is {entry.seq}): deleted")
+        if entry.prev_hash != prev:
+            return ChainReport(count, 0, f"entry seq {entry.seq} (id {entry.pk}) does not follow seq {expected - 1}")
+        if entry_hash(entry, prev) != entry.hash:
+            return ChainReport(count, 0, f"entry seq {entry.seq} (id {entry.pk}) was changed after it was sealed")
+        prev, expected, count = entry.hash, expected + 1, count + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != count or (count and head.hash != prev)):
+        return ChainReport(count, 0, f"the chain ends at seq {count} but its head says {head.seq}: entries removed")
+    return ChainReport(count, AuditLog.objects.filter(seq__isnull=True).count(), "")

@@ -40,6 +40,11 @@ class AuditLog(models.Model):
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     target_repr = models.CharField(_("object"), max_length=200, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # The hash chain (see apps/core/audit.py): entries are sealed in commit order, each hash covering the
+    # entry and the previous hash, so an edited, deleted or inserted entry breaks every later link.
+    seq = models.PositiveBigIntegerField(_("sequence"), null=True, blank=True, unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit log entry")
@@ -51,7 +56,23 @@ class AuditLog(models.Model):
             # "everything of this kind of action in a period": stewards' review.
             models.Index(fields=["action", "created_at"], name="audit_action_idx"),
             models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
+            # the sealing task: entries not yet in the chain.
+            models.Index(fields=["seq", "id"], name="audit_seal_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action} {self.target_repr}"
+
+
+class AuditHead(models.Model):
+    """The end of the audit hash chain: the last sealed sequence number and hash. One row; sealing locks it,
+    so entries are chained one at a time, and a truncated tail no longer matches it."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash[:12]}"

@@ -24,3 +24,11 @@ def simulators_step_task() -> None:
     from apps.core.simulation import simulators_run
 
     simulators_run()
+
+
+@shared_task(ignore_result=True)
+def audit_seal_task() -> None:
+    """Seal audit entries into the hash chain (a safety net: each commit seals its own entries)."""
+    from apps.core.audit import audit_seal
+
+    audit_seal()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from apps.fieldwork.services import (
 from apps.regions.models import Region
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class _OfficerField(serializers.SlugRelatedField):
     def get_queryset(self) -> Any:
         return get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct()
