@@ -9,4 +9,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from apps.core import streams, surfaces  # noqa: F401  (registers the system stream and surfaces)
+        from django.utils.module_loading import autodiscover_modules
+
+        from apps.core import classification_audit, streams, surfaces  # noqa: F401  (registers labels, streams)
+
+        autodiscover_modules("classification")  # each app's field labels (apps/<app>/classification.py)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.core.classification import ClassifiedAdminMixin
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit
 
 
@@ -25,12 +26,12 @@ class FlagInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
-    """Visits come from officers' devices; here they are read (reviews happen in the review queue)."""
+class VisitAdmin(ClassifiedAdminMixin, admin.ModelAdmin):
+    """Visits come from officers' devices; here they are read (reviews happen in the review queue). Check-in
+    positions (a location track) and contacts of people met are shown masked (apps/fieldwork/classification.py)."""
 
     list_display = ["uuid", "officer", "assignment", "region", "started_at", "status"]
     list_filter = ["status"]
-    exclude = ["people_contact"]
     inlines = [FindingInline, FlagInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.core.classification import ClassifiedAdminMixin
 from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, Open311Key
 
 
@@ -31,13 +32,13 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Grievance)
-class GrievanceAdmin(admin.ModelAdmin):
-    """Reports are handled in the workbench; the admin lists them without the reporter's contact."""
+class GrievanceAdmin(ClassifiedAdminMixin, admin.ModelAdmin):
+    """Reports are handled in the workbench; the admin shows the reporter's contact masked only (reading it in
+    clear is the workbench's, with a purpose, logged)."""
 
     list_display = ["tracking_code", "category", "department", "region", "status", "priority", "due_at", "created_at"]
     list_filter = ["status", "channel", "priority", "department", "category"]
     search_fields = ["tracking_code"]
-    exclude = ["reporter_name", "reporter_phone", "reporter_email", "token"]
     readonly_fields = ["tracking_code", "channel", "category", "department", "description", "attributes", "lon",
                        "lat", "address", "region", "status", "assigned_to", "due_at", "accepted_at", "resolved_at",
                        "closed_at", "escalation_level", "escalated_at", "merged_into", "satisfaction",

@@ -17,12 +17,13 @@ class GrievancesConfig(AppConfig):
         from apps.core.surfaces import Surface, register_surface
         from apps.grievances import indicators  # noqa: F401  (registers the grievance indicators)
         from apps.grievances.demo import seed_demo_grievances
-        from apps.grievances.roles import GRIEVANCE_ROLE_PERMISSIONS
+        from apps.grievances.roles import CONTACT_ROLE_PERMISSIONS, GRIEVANCE_ROLE_PERMISSIONS
         from apps.grievances.simulator import step
 
         register_demo_seeder(DemoSeeder(name="grievances.demo_categories", order=47, seed=seed_demo_grievances))
         register_simulator(Simulator(name="grievances.citizens", every=timedelta(seconds=60), step=step))
         register_role_permissions(GRIEVANCE_ROLE_PERMISSIONS)
+        register_role_permissions(CONTACT_ROLE_PERMISSIONS)
         from apps.grievances.discrepancies import RULE
         from apps.indicators.discrepancies import register_discrepancy_rule
 

@@ -163,7 +163,10 @@ class Grievance(BaseModel):
                 name="grievance_satisfaction_range",
             )
         ]
-        permissions = [("handle_grievance", _("Can handle grievances of own department"))]
+        permissions = [
+            ("handle_grievance", _("Can handle grievances of own department")),
+            ("view_reporter_contact", _("Can read a reporter's contact details (each reading logged)")),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code

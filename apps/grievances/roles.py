@@ -10,3 +10,9 @@ GRIEVANCE_ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COMMAND_CENTER: ["grievances.view_category"],  # counts on the wall and region pages, no reports
     Role.DATA_STEWARD: ["grievances.view_category", "grievances.change_category", "grievances.view_open311key"],
 }
+
+# Granted by a later migration (0005): a dict of its own, since migration 0002 grants the one above.
+CONTACT_ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # department staff may read a reporter's contact, for a stated purpose, each reading logged
+    Role.DEPARTMENT_STAFF: ["grievances.view_reporter_contact"],
+}

@@ -13,7 +13,9 @@ urlpatterns = [
     path("grievances/photos/<str:key>.jpg", views.photo, name="photo"),
     path("grievances/workbench/", views.workbench, name="workbench"),
     path("grievances/workbench/new/", views.hotline, name="hotline"),
+    path("grievances/workbench/export.csv", views.workbench_export, name="workbench-export"),
     path("grievances/workbench/<str:code>/", views.workbench_detail, name="workbench-detail"),
+    path("grievances/workbench/<str:code>/contact", views.workbench_contact, name="workbench-contact"),
     path("grievances/workbench/<str:code>/<str:action>", views.workbench_action, name="workbench-action"),
     # Open311 GeoReport v2
     path("open311/v2/", open311.root, name="open311-root"),

@@ -20,9 +20,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.audit import log_action
+from apps.core.classification import label_for, masked_fields, may_reveal, reveal_fields
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
-from apps.core.text import parse_id
+from apps.core.text import clean_text, parse_id
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
 from apps.grievances.models import Category, Grievance, GrievancePhoto
 from apps.grievances.selectors import (
@@ -254,8 +255,8 @@ def photo(request: HttpRequest, key: str) -> FileResponse:
 # --- Workbench ----------------------------------------------------------------------------------------------
 
 
-@permission_required("grievances.handle_grievance")
-def workbench(request: HttpRequest) -> HttpResponse:
+def _workbench_rows(request: HttpRequest) -> dict[str, Any]:
+    """The inbox as filtered by the query string (state, category, district, code), and its whole scope."""
     rows = grievances_for_user(user=request.user)
     now = timezone.now()
     state = request.GET.get("state", "open")
@@ -275,25 +276,73 @@ def workbench(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("q", "").strip()
     if code:
         rows = rows.filter(tracking_code__icontains=code.upper())
-    rows = rows.order_by("due_at", "created_at")
+    return {"rows": rows.order_by("due_at", "created_at"), "scope": scope, "now": now, "state": state,
+            "category": category, "district": district, "q": code}  # fmt: skip
+
+
+@permission_required("grievances.handle_grievance")
+def workbench(request: HttpRequest) -> HttpResponse:
+    found = _workbench_rows(request)
+    rows, scope, district, now = found["rows"], found["scope"], found["district"], found["now"]
     return render(
         request,
         "grievances/workbench.html",
         {
+            **found,
             "rows": rows[:200],
             "total": rows.count(),
-            "now": now,
-            "state": state,
-            "category": category,
-            "q": code,
             "categories": Category.objects.filter(active=True),
             "districts": Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"),
-            "district": district,
             "stats": category_stats(
                 scope if district is None else scope.filter(region__path__startswith=district.path), now=now
             ),
+            "may_reveal": all(may_reveal(request.user, label_for(Grievance, n)) for n in CONTACT),
+            "purposes": contact_purposes(),
+            "export_query": request.GET.urlencode(),
         },
     )
+
+
+EXPORT_LIMIT = 5000
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("grievances.handle_grievance")
+def workbench_export(request: HttpRequest) -> HttpResponse:
+    """The filtered inbox as CSV (UTF-8 with BOM, for spreadsheet programs). GET: the reporter's contact
+    masked. POST with a purpose (and the permission to read contacts): in clear, the export logged with its
+    purpose and the reports it contains."""
+    import csv
+
+    found = _workbench_rows(request)
+    rows = list(found["rows"].select_related("category", "department", "region")[:EXPORT_LIMIT])
+    clear = False
+    if request.method == "POST":
+        if not all(may_reveal(request.user, label_for(Grievance, n)) for n in CONTACT):
+            raise PermissionDenied
+        reasons = dict(contact_purposes())
+        choice, detail = request.POST.get("purpose", ""), clean_text(request.POST.get("detail", ""))[:150]
+        if choice not in reasons or (choice == "other" and not detail):
+            return HttpResponse(_("Say why the export needs the reporters' contacts."), status=400,
+                                content_type="text/plain; charset=utf-8")  # fmt: skip
+        log_action(None, "grievances.grievance.export_personal", user=request.user,
+                   data={"fields": CONTACT, "purpose": f"{choice}: {detail}" if detail else choice,
+                         "count": len(rows), "records": [g.pk for g in rows]})  # fmt: skip
+        clear = True
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="grievances.csv"'
+    response["Cache-Control"] = "private, no-store"
+    response.write("\ufeff")
+    out = csv.writer(response)
+    out.writerow(["number", "tracking_code", "category", "department", "region", "status", "priority", "created_at",
+                  "due_at", "resolved_at", "satisfaction", *CONTACT])  # fmt: skip
+    for g in rows:
+        contact = {n: getattr(g, n) for n in CONTACT} if clear else masked_fields(g, CONTACT)
+        out.writerow([g.pk, g.tracking_code, g.category.code, g.department.code if g.department else "",
+                      g.region.code if g.region else "", g.status, g.priority, g.created_at.isoformat(),
+                      g.due_at.isoformat() if g.due_at else "", g.resolved_at.isoformat() if g.resolved_at else "",
+                      g.satisfaction or "", *(contact[n] for n in CONTACT)])  # fmt: skip
+    return response
 
 
 def _staff_grievance(request: HttpRequest, code: str) -> Grievance:
@@ -303,18 +352,31 @@ def _staff_grievance(request: HttpRequest, code: str) -> Grievance:
     return grievance
 
 
+CONTACT = ["reporter_name", "reporter_phone", "reporter_email"]
+
+
+def contact_purposes() -> list[tuple[str, str]]:
+    return [
+        ("callback", _("Call the reporter back about the report")),
+        ("clarify", _("Ask for details the report lacks (place, time)")),
+        ("outcome", _("Tell the reporter the outcome")),
+        ("other", _("Another reason (say which)")),
+    ]
+
+
 @permission_required("grievances.handle_grievance")
-def workbench_detail(request: HttpRequest, code: str, *, error: str = "", status: int = 200) -> HttpResponse:
+def workbench_detail(
+    request: HttpRequest, code: str, *, error: str = "", status: int = 200, revealed: dict[str, Any] | None = None
+) -> HttpResponse:
+    """A report for the department. The reporter's contact is masked (张* · 138****1234); staff allowed to read
+    it ask with a purpose, and each reading is logged (`contact` below)."""
     grievance = _staff_grievance(request, code)
-    show_contact = request.GET.get("contact") == "1"
-    if show_contact:
-        log_action(grievance, "grievances.reporter.read", user=request.user, data={"purpose": "contact the reporter"})
     colleagues = (
         get_user_model()
         .objects.filter(is_active=True, staff_profile__departments=grievance.department_id)
         .order_by("username")
     )
-    return render(
+    response = render(
         request,
         "grievances/workbench_detail.html",
         {
@@ -327,13 +389,37 @@ def workbench_detail(request: HttpRequest, code: str, *, error: str = "", status
                 else []
             ),
             "colleagues": colleagues,
-            "show_contact": show_contact,
+            "contact": revealed or masked_fields(grievance, CONTACT),
+            "revealed": revealed is not None,
+            "may_reveal": all(may_reveal(request.user, label_for(grievance, n)) for n in CONTACT),
+            "purposes": contact_purposes(),
             "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
             "error": error,
             "now": timezone.now(),
         },
         status=status,
     )
+    if revealed is not None:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@permission_required("grievances.handle_grievance")
+def workbench_contact(request: HttpRequest, code: str) -> HttpResponse:
+    """Read the reporter's contact in clear, for a stated purpose; the reading is logged (who, which report,
+    which fields, when, why). Without the permission: 403; without a purpose: the page again with an error."""
+    grievance = _staff_grievance(request, code)
+    if not all(may_reveal(request.user, label_for(grievance, n)) for n in CONTACT):
+        raise PermissionDenied
+    reasons = dict(contact_purposes())
+    choice = request.POST.get("purpose", "")
+    detail = clean_text(request.POST.get("detail", ""))[:150]
+    if choice not in reasons or (choice == "other" and not detail):
+        return workbench_detail(request, code, error=_("Say why you need the reporter's contact."), status=400)
+    purpose = f"{choice}: {detail}" if detail else choice
+    revealed = reveal_fields(grievance, CONTACT, user=request.user, purpose=purpose)
+    return workbench_detail(request, code, revealed=revealed)
 
 
 @require_POST

@@ -164,14 +164,21 @@ def test_the_workbench_is_scoped_and_reading_contact_is_recorded(client, submit,
     inbox = client.get("/grievances/workbench/").content.decode()
     detail = client.get(f"/grievances/workbench/{pothole.tracking_code}/").content.decode()
     other = client.get(f"/grievances/workbench/{leak.tracking_code}/")
-    contact = client.get(f"/grievances/workbench/{pothole.tracking_code}/", {"contact": "1"}).content.decode()
+    no_purpose = client.post(f"/grievances/workbench/{pothole.tracking_code}/contact", {"purpose": ""})
+    contact = client.post(f"/grievances/workbench/{pothole.tracking_code}/contact", {"purpose": "callback"})
 
     assert pothole.tracking_code in inbox
     assert leak.tracking_code not in inbox
     assert other.status_code == 404
-    assert PHONE not in detail  # hidden until asked for
-    assert PHONE in contact
-    assert AuditLog.objects.filter(action="grievances.reporter.read", target_id=str(pothole.pk)).exists()
+    assert PHONE not in detail  # masked until asked for, with a purpose
+    assert f"{PHONE[:3]}****{PHONE[-4:]}" in detail
+    assert no_purpose.status_code == 400
+    assert PHONE not in no_purpose.content.decode()
+    assert PHONE in contact.content.decode()
+    assert contact["Cache-Control"] == "private, no-store"
+    [read] = AuditLog.objects.filter(action="grievances.grievance.read_personal", target_id=str(pothole.pk))
+    assert read.data == {"fields": ["reporter_email", "reporter_name", "reporter_phone"], "purpose": "callback"}
+    assert read.actor == cast["staff"]
 
 
 def test_workbench_actions(client, submit, cast):

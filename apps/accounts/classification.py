@@ -1,0 +1,17 @@
+"""Classification of staff accounts (see apps/core/classification.py)."""
+
+from apps.core.classification import INTERNAL, PUBLIC, SECRET, Grade, Label, Mask, Personal, classify
+
+STAFF_IDENTITY = Label(Grade.GENERAL_2, Personal.PERSONAL,
+                       plain_because="staff sign in with it and colleagues see who handles what")
+
+classify("auth.User", {
+    "id is_superuser is_staff is_active date_joined last_login groups user_permissions": INTERNAL,
+    "username first_name last_name email": STAFF_IDENTITY,
+    "password": SECRET,
+})
+classify("accounts.Department", {"id created_at updated_at code name_zh name_en": PUBLIC})
+classify("accounts.StaffProfile", {
+    "id created_at updated_at user regions departments": INTERNAL,
+    "phone": Label(Grade.GENERAL_3, Personal.PERSONAL, Mask.PHONE),
+})

@@ -1,0 +1,241 @@
+"""Classification and grading of every stored field, and the masking that follows from it.
+
+Every field of every model carries a `Label` (a test fails when one does not): its grade after GB/T 43697-2024
+(general data levels 1–4, important data, core data) and whether it is personal information or sensitive
+personal information (PIPL art. 28: ID numbers, health, precise location tracks, minors' data). Apps declare
+their labels in their own `classification.py` with `classify("app.Model", {"field other_field": LABEL})` —
+every field named explicitly, no defaults — and the registry is read by:
+
+- `mask(label, value)` and `field_view(user, ...)`: what a person sees — the value, or a masked form
+  (phone 138****1234, name 张*, e-mail z***@example.com) unless they hold the label's `reveal` permission and
+  ask, giving a purpose that is logged (`apps.core.audit.log_personal_read`);
+- `ClassifiedSerializerMixin`, `ClassifiedAdminMixin`: the same in REST serializers and the admin;
+- the data stewards' registry page (`/governance/classification/`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Grade(models.TextChoices):
+    """GB/T 43697-2024: general data in four levels, important data, core data."""
+
+    GENERAL_1 = "general-1", _("General data, level 1 — may be public")
+    GENERAL_2 = "general-2", _("General data, level 2 — internal")
+    GENERAL_3 = "general-3", _("General data, level 3 — restricted")
+    GENERAL_4 = "general-4", _("General data, level 4 — strictly restricted")
+    IMPORTANT = "important", _("Important data")
+    CORE = "core", _("Core data")
+
+
+class Personal(models.TextChoices):
+    NO = "", _("not personal information")
+    PERSONAL = "personal", _("personal information")
+    SENSITIVE = "sensitive", _("sensitive personal information")
+
+
+class Mask(models.TextChoices):
+    NONE = "", _("shown as it is")
+    NAME = "name", _("name: first character")
+    PHONE = "phone", _("phone: first 3 and last 4 digits")
+    EMAIL = "email", _("e-mail: first character and domain")
+    TEXT = "text", _("free text: numbers, e-mails and ID numbers masked")
+    POINT = "point", _("position: rounded to about 1 km")
+    SECRET = "secret", _("never shown")
+
+
+@dataclass(frozen=True)
+class Label:
+    grade: str
+    personal: str = Personal.NO
+    mask: str = Mask.NONE
+    # The permission that lets a person see the value in clear, on request with a purpose (logged). Empty with
+    # a mask: nobody sees it in clear in the interface.
+    reveal: str = ""
+    # Why a personal field is stored unencrypted (e.g. needed for spatial queries); empty for encrypted ones.
+    plain_because: str = ""
+
+    @property
+    def is_personal(self) -> bool:
+        return bool(self.personal)
+
+
+# Shorthands for the common labels.
+PUBLIC = Label(Grade.GENERAL_1)
+INTERNAL = Label(Grade.GENERAL_2)
+RESTRICTED = Label(Grade.GENERAL_3)
+SECRET = Label(Grade.GENERAL_4, mask=Mask.SECRET)
+
+_LABELS: dict[tuple[str, str], Label] = {}
+
+
+def classify(model_label: str, groups: dict[str, Label]) -> None:
+    """Label fields of a model: {"field other_field": label}. Unknown field names are an error, so the
+    labels follow the models."""
+    from django.apps import apps
+
+    model = apps.get_model(model_label)
+    for names, label in groups.items():
+        for name in names.split():
+            try:
+                model._meta.get_field(name)
+            except FieldDoesNotExist as exc:
+                raise ImproperlyConfigured(f"classify({model_label!r}): no field {name!r}") from exc
+            if label.is_personal and label.mask == Mask.NONE and label.reveal:
+                raise ImproperlyConfigured(f"{model_label}.{name}: a revealable personal field needs a mask")
+            _LABELS[(model._meta.label, name)] = label
+
+
+def label_for(model: type[models.Model] | models.Model, field: str) -> Label | None:
+    return _LABELS.get((model._meta.label, field))
+
+
+def labelled_fields(model: type[models.Model]) -> list[str]:
+    """Every field that holds data: concrete fields and many-to-many relations (not reverse relations)."""
+    return [f.name for f in model._meta.get_fields() if f.concrete or (f.many_to_many and not f.auto_created)]
+
+
+def registry() -> list[dict[str, Any]]:
+    """Every labelled field, for the stewards' page: model, field, verbose name, grade, personal, mask, reveal."""
+    from django.apps import apps
+
+    from apps.core.fields import EncryptedTextField
+
+    rows = []
+    for model in apps.get_models():
+        for name in labelled_fields(model):
+            label = label_for(model, name)
+            if label is None:
+                continue
+            field = model._meta.get_field(name)
+            rows.append({
+                "model": model._meta.label, "model_name": str(model._meta.verbose_name), "field": name,
+                "verbose_name": str(getattr(field, "verbose_name", name)), "grade": label.grade,
+                "grade_display": Grade(label.grade).label, "personal": label.personal,
+                "personal_display": Personal(label.personal).label, "mask": Mask(label.mask).label,
+                "reveal": label.reveal, "encrypted": isinstance(field, EncryptedTextField),
+                "plain_because": label.plain_because,
+            })  # fmt: skip
+    return rows
+
+
+# --- Masks ----------------------------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
+_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]{2,}")
+_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
+
+def mask_text(text: str) -> str:
+    """Free text with mobile and landline numbers, e-mails and ID numbers masked (138****1234)."""
+    text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _PHONE.sub(r"\1****\2", text)
+    text = _LANDLINE.sub(r"\1-****\2", text)
+    return _EMAIL.sub(r"\1***@***", text)
+
+
+def mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * max(len(digits) - 2, 1) + digits[-2:] if digits else ""
+
+
+def mask_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if value.isascii():  # "Jane Doe" → "J*** D**"
+        return " ".join(part[0] + "*" * (len(part) - 1) for part in value.split())
+    return value[0] + "*" * (len(value) - 1)
+
+
+def mask_email(value: str) -> str:
+    local, _at, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask(label: Label | None, value: Any) -> Any:
+    """The masked form of a value under its label (unchanged for unmasked labels and empty values)."""
+    if label is None or label.mask == Mask.NONE or value in (None, ""):
+        return value
+    if label.mask == Mask.SECRET:
+        return "••••"
+    if label.mask == Mask.POINT:
+        return round(float(value), 2)
+    text = str(value)
+    return {Mask.NAME: mask_name, Mask.PHONE: mask_phone, Mask.EMAIL: mask_email, Mask.TEXT: mask_text}[
+        Mask(label.mask)
+    ](text)
+
+
+def may_reveal(user: Any, label: Label | None) -> bool:
+    """Whether the user may ask to see this field in clear (the reading is then logged with a purpose)."""
+    if label is None or label.mask == Mask.NONE:
+        return True
+    return bool(label.reveal and getattr(user, "is_authenticated", False) and user.has_perm(label.reveal))
+
+
+def masked_fields(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """{field: masked value} for the named fields of an object."""
+    return {name: mask(label_for(obj, name), getattr(obj, name)) for name in fields}
+
+
+def reveal_fields(obj: models.Model, fields: list[str], *, user: Any, purpose: str) -> dict[str, Any]:
+    """The named fields in clear for a person allowed to see them, the reading logged with its purpose;
+    PermissionError when the user may not or no purpose is given."""
+    from apps.core.audit import log_personal_read
+
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise PermissionError("a purpose is required to read personal data")
+    if not all(may_reveal(user, label_for(obj, name)) for name in fields):
+        raise PermissionError("not allowed to read these fields")
+    log_personal_read(obj, fields=fields, purpose=purpose, user=user)
+    return {name: getattr(obj, name) for name in fields}
+
+
+class ClassifiedSerializerMixin:
+    """For ModelSerializers: personal fields leave masked, whoever asks; reading them in clear is a separate,
+    logged request with a purpose (an endpoint of its own)."""
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        for name in list(data):
+            label = label_for(instance, name)
+            if label is not None and label.mask:
+                data[name] = mask(label, data[name])
+        return data
+
+
+class ClassifiedAdminMixin:
+    """For ModelAdmins: masked fields are never in forms or lists; the admin shows their masked form."""
+
+    def get_exclude(self, request: Any, obj: Any = None) -> Any:
+        excluded = list(super().get_exclude(request, obj) or [])  # type: ignore[misc]
+        return excluded + [n for n in labelled_fields(self.model) if (label_for(self.model, n) or PUBLIC).mask]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return fields + ["masked_personal_data"]
+
+    @staticmethod
+    def _masked_names(model: type[models.Model]) -> list[str]:
+        return [n for n in labelled_fields(model) if (label_for(model, n) or PUBLIC).mask]
+
+    def masked_personal_data(self, obj: Any) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        shown = [f"{obj._meta.get_field(n).verbose_name}: {mask(label_for(obj, n), getattr(obj, n)) or '—'}"
+                 for n in self._masked_names(type(obj))]  # fmt: skip
+        return " · ".join(shown) or "—"
+
+    masked_personal_data.short_description = _("personal data (masked)")  # type: ignore[attr-defined]

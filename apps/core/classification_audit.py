@@ -1,0 +1,11 @@
+"""Classification of the audit trail (see apps/core/classification.py)."""
+
+from apps.core.classification import INTERNAL, RESTRICTED, Grade, Label, Personal, classify
+
+classify("core.AuditLog", {
+    "id created_at action target_type target_id seq prev_hash hash": INTERNAL,
+    "target_repr data": RESTRICTED,
+    "actor actor_name": Label(Grade.GENERAL_3, Personal.PERSONAL,
+                              plain_because="who did what must stay readable, also after the account is gone"),
+})
+classify("core.AuditHead", {"id seq hash": INTERNAL})
