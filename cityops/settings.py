@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.healthcare",
     "apps.grievances",
     "apps.fieldwork",
+    "apps.opendata",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.indicators.tasks.data_sources_check_task",
         "schedule": timedelta(seconds=60),
     },
+    # Open data: draft releases of every dataset for yesterday, for a data steward to approve. Hourly, so the
+    # first run after local midnight drafts the day whatever the time zone; a day already drafted is left alone.
+    "opendata-releases-produce": {
+        "task": "apps.opendata.tasks.releases_produce_daily_task",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},
+    },
 }
 # Embedded mode runs CELERY_BEAT_SCHEDULE in a thread of `manage.py serve` (no broker, no beat process).
 CITYOPS_EMBEDDED_SCHEDULER = CELERY_TASK_ALWAYS_EAGER and env_bool("CITYOPS_EMBEDDED_SCHEDULER", True)
@@ -261,6 +269,8 @@ CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")
 # Field work: the share of accepted visits checked again by another officer (random re-checks).
 CITYOPS_FIELD_RECHECK_SHARE = float(env_str("CITYOPS_FIELD_RECHECK_SHARE", "0.1") or 0.1)
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))
+# Open data: every released combination of quasi-identifiers covers at least this many records (k-anonymity).
+CITYOPS_OPEN_DATA_K = env_int("CITYOPS_OPEN_DATA_K", 5, minimum=2)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,159 @@
+"""Writes: producing a release (a draft), and a steward approving or withdrawing it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
+from apps.opendata.datasets import Dataset, datasets, get_dataset
+from apps.opendata.models import Release
+from apps.opendata.render import render_csv, render_geojson, render_json
+
+MAX_DAYS = 366
+
+
+def release_period(*, first_day: date, days: int) -> tuple[datetime, datetime]:
+    """Local midnight of `first_day` to local midnight `days` later (aware)."""
+    start = timezone.make_aware(datetime.combine(first_day, time.min))
+    return start, timezone.make_aware(datetime.combine(first_day + timedelta(days=days), time.min))
+
+
+def _header(release: Release, dataset: Dataset) -> dict[str, Any]:
+    last_day = timezone.localtime(release.period_end).date() - timedelta(days=1)
+    meta = release.metadata
+    return {
+        "dataset": dataset.code, "release": release.pk, "name_zh": meta["name_zh"], "name_en": meta["name_en"],
+        "first_day": timezone.localtime(release.period_start).date().isoformat(), "last_day": last_day.isoformat(),
+        "k": release.k if release.personal else None, "quasi_identifiers": meta["quasi_identifiers"],
+        "total_records": release.total_records, "suppressed_records": release.suppressed_records,
+        "max_reidentification_risk": release.max_risk, "license": meta["license"], "dictionary": meta["dictionary"],
+    }  # fmt: skip
+
+
+def _check_input(*, dataset_code: str, first_day: date, days: int, k: int) -> tuple[Dataset, datetime, datetime]:
+    dataset = get_dataset(dataset_code)
+    if dataset is None:
+        raise ApplicationError(f"Unknown dataset {dataset_code!r}.", fields={"dataset": ["unknown dataset"]})
+    if k < 2:
+        raise ApplicationError("k must be at least 2.", fields={"k": ["at least 2"]})
+    if not 1 <= days <= MAX_DAYS:
+        raise ApplicationError(f"A release covers 1 to {MAX_DAYS} days.", fields={"days": ["1 to 366"]})
+    start, end = release_period(first_day=first_day, days=days)
+    if end > timezone.now():
+        # A period still running would be released again with other counts: the difference could single out.
+        raise ApplicationError("The period is not over yet.", fields={"first_day": ["the period must be over"]})
+    return dataset, start, end
+
+
+@transaction.atomic
+def release_produce(
+    *, dataset_code: str, first_day: date, days: int = 1, k: int | None = None, user: Any = None, demo: bool = False
+) -> Release:
+    """A draft release of a dataset for `days` local days from `first_day`, de-identified with k.
+
+    Idempotent: the same period again rebuilds its draft, or returns its approved release unchanged. Raises
+    ApplicationError for an unknown dataset, k < 2, a period not over yet or one overlapping another live
+    release of the dataset (overlapping releases could be subtracted from each other). Audited.
+    """
+    k = settings.CITYOPS_OPEN_DATA_K if k is None else k
+    dataset, start, end = _check_input(dataset_code=dataset_code, first_day=first_day, days=days, k=k)
+    live = Release.objects.select_for_update().filter(
+        dataset=dataset.code, status__in=[Release.Status.DRAFT, Release.Status.APPROVED],
+        period_start__lt=end, period_end__gt=start,
+    )  # fmt: skip
+    same = next((r for r in live if r.period_start == start and r.period_end == end), None)
+    if same is not None and same.status == Release.Status.APPROVED:
+        return same
+    if any(r != same for r in live):
+        raise ApplicationError("The period overlaps another release of this dataset.", fields={"first_day": [
+            "overlaps another release"]})  # fmt: skip
+    outcome, geometries = dataset.build(start, end, k)
+    release = same or Release(dataset=dataset.code, period_start=start, period_end=end)
+    release.k, release.personal, release.demo, release.produced_by = k, dataset.personal, demo, user
+    release.metadata = dataset.metadata()
+    for figure in ("total_records", "released_records", "suppressed_records", "suppressed_cells",
+                   "generalised_records", "max_risk", "mean_risk"):  # fmt: skip
+        setattr(release, figure, getattr(outcome, figure))
+    release.rows = len(outcome.rows)
+    release.save()  # the files carry the release's number
+    columns, header = [c.name for c in dataset.columns], _header(release, dataset)
+    release.csv_body = render_csv(outcome.rows, columns)
+    release.json_body = render_json(outcome.rows, columns, header)
+    release.geojson_body = render_geojson(outcome.rows, columns, header, geometries, dataset.geometry_column)
+    release.save(update_fields=["csv_body", "json_body", "geojson_body", "updated_at"])
+    log_action(release, "opendata.release.produce", user=user, data=_figures(release))
+    return release
+
+
+def _figures(release: Release) -> dict[str, Any]:
+    return {"k": release.k, "total_records": release.total_records, "suppressed_records": release.suppressed_records,
+            "rows": release.rows, "max_risk": release.max_risk}  # fmt: skip
+
+
+def _smallest_count(release: Release) -> int | None:
+    """The smallest count column value in the release's CSV as it will be published (None when empty)."""
+    count_column = release.metadata["count_column"]
+    counts = [int(row[count_column]) for row in csv.DictReader(io.StringIO(release.csv_body))]
+    return min(counts) if counts else None
+
+
+@transaction.atomic
+def release_approve(*, release: Release, user: Any) -> Release:
+    """Publish a draft. Raises ApplicationError when it is not a draft, or — checked on the file itself — when
+    a personal dataset's CSV has a row of fewer than k records. Audited."""
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if release.status != Release.Status.DRAFT:
+        raise ApplicationError("Only a draft can be approved.")
+    smallest = _smallest_count(release)
+    if release.personal and smallest is not None and smallest < release.k:
+        raise ApplicationError(f"A row covers {smallest} records, fewer than k = {release.k}: not approved.")
+    release.status, release.approved_by, release.approved_at = Release.Status.APPROVED, user, timezone.now()
+    release.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    log_action(release, "opendata.release.approve", user=user, data=_figures(release))
+    return release
+
+
+@transaction.atomic
+def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
+    """Take a draft or an approved release off (it stays recorded, no longer public). Raises ApplicationError
+    without a reason or when already withdrawn. Audited with the reason."""
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Say why the release is withdrawn.", fields={"reason": ["required"]})
+    if release.status == Release.Status.WITHDRAWN:
+        raise ApplicationError("The release is already withdrawn.")
+    release.status, release.withdrawn_by, release.withdrawn_at = Release.Status.WITHDRAWN, user, timezone.now()
+    release.withdrawn_reason = reason[:500]
+    release.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason", "updated_at"])
+    log_action(release, "opendata.release.withdraw", user=user, data={"reason": release.withdrawn_reason})
+    return release
+
+
+def releases_produce_daily(*, today: date | None = None) -> list[Release]:
+    """Drafts of every open dataset for yesterday (local), for a steward to approve. Safe to repeat: a day
+    already drafted or approved is left as it is (a draft does not change under the steward reviewing it), one
+    overlapping a longer release is skipped."""
+    yesterday = (today or timezone.localdate()) - timedelta(days=1)
+    start, end = release_period(first_day=yesterday, days=1)
+    done = set(
+        Release.objects.filter(period_start=start, period_end=end, status__in=[Release.Status.DRAFT,
+                               Release.Status.APPROVED]).values_list("dataset", flat=True)
+    )  # fmt: skip
+    produced = []
+    for dataset in datasets():
+        if dataset.code in done:
+            continue
+        try:
+            produced.append(release_produce(dataset_code=dataset.code, first_day=yesterday))
+        except ApplicationError:
+            continue
+    return produced

@@ -1,0 +1,129 @@
+"""The open-data portal (public: datasets, approved releases, downloads) and the stewards' release queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.decorators import permission_required
+from apps.core.errors import ApplicationError
+from apps.opendata import selectors
+from apps.opendata.datasets import datasets, get_dataset
+from apps.opendata.models import Release
+from apps.opendata.render import CONTENT_TYPES
+from apps.opendata.services import MAX_DAYS, release_approve, release_produce, release_withdraw
+
+PREVIEW_ROWS = 20
+
+
+def file_response(release: Release, fmt: str) -> HttpResponse:
+    """A release's file as a download; CSV starts with a byte-order mark so spreadsheets read Chinese right."""
+    body = release.body(fmt)
+    response = HttpResponse(("\ufeff" + body) if fmt == "csv" else body, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{release.dataset}-{release.first_day}-{release.pk}.{fmt}"'
+    return response
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    entries = [(d, selectors.release_latest_public(dataset=d.code)) for d in datasets()]
+    return render(request, "opendata/index.html", {"entries": entries})
+
+
+def dataset_detail(request: HttpRequest, code: str) -> HttpResponse:
+    dataset = get_dataset(code)
+    if dataset is None:
+        raise Http404
+    releases = selectors.releases_public(dataset=code)[:200]
+    return render(request, "opendata/dataset.html", {"dataset": dataset, "releases": releases,
+                                                     "license": dataset.metadata()["license"]})  # fmt: skip
+
+
+def download(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
+    release = selectors.release_get_public(pk=pk, dataset=code)
+    if release is None:
+        raise Http404
+    return file_response(release, fmt)
+
+
+class ProduceForm(forms.Form):
+    dataset = forms.ChoiceField(label=gettext_lazy("Dataset"))
+    first_day = forms.DateField(label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(label=gettext_lazy("Days"), min_value=1, max_value=MAX_DAYS, initial=1)
+    k = forms.IntegerField(label=gettext_lazy("k"), min_value=2, max_value=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [(d.code, d.name) for d in datasets()]
+        self.fields["k"].initial = settings.CITYOPS_OPEN_DATA_K
+        self.fields["first_day"].initial = timezone.localdate() - timedelta(days=1)
+
+
+@permission_required("opendata.approve_release")
+def releases(request: HttpRequest) -> HttpResponse:
+    """Drafts waiting for approval (oldest first) and the latest decided releases; a form to draft a period."""
+    form = ProduceForm(request.POST or None)
+    if request.method == "POST" and request.user.has_perm("opendata.add_release") and form.is_valid():
+        data = form.cleaned_data
+        try:
+            release = release_produce(dataset_code=data["dataset"], first_day=data["first_day"], days=data["days"],
+                                      k=data["k"], user=request.user)  # fmt: skip
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("opendata:release", pk=release.pk)
+    everything = selectors.releases_for_steward()
+    drafts = list(everything.filter(status=Release.Status.DRAFT).order_by("period_start", "dataset"))
+    decided = list(everything.exclude(status=Release.Status.DRAFT).order_by("-updated_at")[:50])
+    names = {d.code: d.name for d in datasets()}
+    for release in drafts + decided:
+        release.dataset_name = names.get(release.dataset, release.dataset)
+    return render(request, "opendata/releases.html", {"form": form, "drafts": drafts, "decided": decided})
+
+
+def _preview(release: Release) -> tuple[list[str], list[list[str]]]:
+    reader = csv.reader(io.StringIO(release.csv_body))
+    header = next(reader, [])
+    return header, [row for _index, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
+
+
+@permission_required("opendata.approve_release")
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = get_object_or_404(Release, pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "approve":
+                release_approve(release=release, user=request.user)
+                messages.success(request, _("Release approved: it is public now."))
+            elif request.POST.get("action") == "withdraw":
+                release_withdraw(release=release, user=request.user, reason=request.POST.get("reason", ""))
+                messages.success(request, _("Release withdrawn: it is no longer public."))
+            else:
+                raise ApplicationError(_("Unknown action."))
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("opendata:release", pk=release.pk)
+    header, rows = _preview(release)
+    dataset = get_dataset(release.dataset)
+    return render(request, "opendata/release.html", {
+        "release": release, "dataset": dataset, "header": header, "rows": rows, "error": error,
+        "preview_rows": PREVIEW_ROWS,
+    })  # fmt: skip
+
+
+@permission_required("opendata.approve_release")
+def release_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Any release's file, drafts included, for the steward reviewing it."""
+    return file_response(get_object_or_404(Release, pk=pk), fmt)
