@@ -32,3 +32,11 @@ def audit_seal_task() -> None:
     from apps.core.audit import audit_seal
 
     audit_seal()
+
+
+@shared_task(ignore_result=True)
+def retention_task() -> None:
+    """Erase or coarsen personal data of records finished longer ago than the retention period."""
+    from apps.core.retention import retention_run
+
+    retention_run()

@@ -67,5 +67,18 @@ class FieldworkConfig(AppConfig):
                 order=27,
             )
         )
+        from apps.core.retention import Retention, register_retention
+        from apps.fieldwork.services import visits_erase_personal_data
+
+        register_retention(
+            Retention(
+                name="fieldwork.visits",
+                description=_(
+                    "Decided visits: contacts of people met and photos erased, notes masked, positions "
+                    "coarsened to about 100 m; verdicts, flags and photo hashes stay."
+                ),
+                erase=visits_erase_personal_data,
+            )
+        )
         # An alert sent for verification becomes an assignment for the officers of its region.
         register_transition_listener(action="request_verification", listener=assignment_for_alert)

@@ -96,6 +96,11 @@ class Visit(BaseModel):
                                     related_name="+")  # fmt: skip
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.CharField(_("review reason"), max_length=500, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True,
+        help_text=_("After the retention period contacts and photos are erased, notes masked, positions coarsened "
+                    "to about 100 m."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = pgettext_lazy("field visit", "visit")

@@ -541,3 +541,36 @@ def visit_review(*, visit: Visit, supervisor: Any, accept: bool, reason: str = "
         _apply(visit, supervisor)
     log_action(visit, f"fieldwork.visit.{'accept' if accept else 'reject'}", user=supervisor, data={})
     return visit
+
+
+# --- Retention ------------------------------------------------------------------------------------------------
+
+
+def visits_erase_personal_data(cutoff: datetime) -> int:
+    """Visits decided (accepted or rejected) and ended before `cutoff`: contacts of people met and photo files
+    erased (the perceptual hash stays, so a reused photo is still recognised), notes masked, the officer's
+    positions and the photos' EXIF places rounded to about 100 m. Verdicts, flags, region and times stay."""
+    from apps.core.classification import mask_text
+
+    def coarse(value: float | None) -> float | None:
+        return round(value, 3) if value is not None else None
+
+    done = 0
+    visits = Visit.objects.filter(
+        status__in=[Visit.Status.ACCEPTED, Visit.Status.REJECTED], ended_at__lt=cutoff,
+        personal_data_erased_at__isnull=True,
+    )  # fmt: skip
+    for visit in visits.iterator(chunk_size=200):
+        with transaction.atomic():
+            for photo in visit.photos.exclude(image=""):
+                photo.image.delete(save=False)
+                VisitPhoto.objects.filter(pk=photo.pk).update(image="", exif_lon=coarse(photo.exif_lon),
+                                                              exif_lat=coarse(photo.exif_lat))  # fmt: skip
+            Visit.objects.filter(pk=visit.pk).update(
+                people_contact="", notes=mask_text(visit.notes), follow_up=mask_text(visit.follow_up),
+                checkin_lon=coarse(visit.checkin_lon), checkin_lat=coarse(visit.checkin_lat),
+                checkout_lon=coarse(visit.checkout_lon), checkout_lat=coarse(visit.checkout_lat),
+                personal_data_erased_at=timezone.now(),
+            )  # fmt: skip
+        done += 1
+    return done

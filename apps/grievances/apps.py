@@ -28,6 +28,20 @@ class GrievancesConfig(AppConfig):
         from apps.indicators.discrepancies import register_discrepancy_rule
 
         register_discrepancy_rule(RULE)
+        from apps.core.retention import Retention, register_retention
+        from apps.grievances.services import grievances_erase_personal_data
+
+        register_retention(
+            Retention(
+                name="grievances.reports",
+                description=_(
+                    "Finished reports: the reporter's contact and photos erased, texts masked, the typed "
+                    "address dropped, the point coarsened to about 100 m; category, region, times, "
+                    "status and rating stay."
+                ),
+                erase=grievances_erase_personal_data,
+            )
+        )
         register_surface(
             Surface(
                 key="report",

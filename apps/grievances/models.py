@@ -148,6 +148,11 @@ class Grievance(BaseModel):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=1000, blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True,
+        help_text=_("After the retention period the reporter's contact and photos are erased, texts masked, the "
+                    "place coarsened to about 100 m."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("grievance")

@@ -542,3 +542,42 @@ def open311_key_check(key: str) -> Open311Key | None:
 
 def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- Retention ------------------------------------------------------------------------------------------------
+
+
+def grievances_erase_personal_data(cutoff: datetime) -> int:
+    """Reports finished before `cutoff` (closed, resolved, rejected or merged): the reporter's contact and the
+    photos erased, texts masked (numbers, e-mails, ID numbers), the typed address dropped and the point
+    rounded to about 100 m. Category, place (region), times, status and rating stay for the statistics."""
+    from django.db.models import Q
+
+    from apps.core.classification import mask_text
+
+    finished = (
+        Q(status=Grievance.Status.CLOSED, closed_at__lt=cutoff)
+        | Q(status=Grievance.Status.RESOLVED, resolved_at__lt=cutoff)
+        | Q(status__in=[Grievance.Status.REJECTED, Grievance.Status.MERGED], updated_at__lt=cutoff)
+    )
+    done = 0
+    for grievance in Grievance.objects.filter(finished, personal_data_erased_at__isnull=True).iterator(chunk_size=200):
+        with transaction.atomic():
+            for photo in grievance.photos.all():
+                photo.image.delete(save=False)
+                photo.delete()
+            for event in grievance.events.exclude(message=""):
+                masked = mask_text(event.message)
+                if masked != event.message:
+                    GrievanceEvent.objects.filter(pk=event.pk).update(message=masked)
+            Grievance.objects.filter(pk=grievance.pk).update(
+                reporter_name="", reporter_phone="", reporter_email="", address="",
+                description=mask_text(grievance.description),
+                satisfaction_comment=mask_text(grievance.satisfaction_comment),
+                attributes={k: mask_text(v) if isinstance(v, str) else v for k, v in grievance.attributes.items()},
+                lon=round(grievance.lon, 3) if grievance.lon is not None else None,
+                lat=round(grievance.lat, 3) if grievance.lat is not None else None,
+                personal_data_erased_at=timezone.now(),
+            )  # fmt: skip
+        done += 1
+    return done

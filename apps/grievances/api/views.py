@@ -66,8 +66,11 @@ class GrievanceContactApi(PermissionApi):
 
     @extend_schema(
         request=ContactRequestSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description='{"detail", "errors"}'),
-                   404: OpenApiResponse(description="no such report in your scope")},  # fmt: skip
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description='{"detail", "errors"}'),
+            404: OpenApiResponse(description="no such report in your scope"),
+        },  # fmt: skip
     )
     def post(self, request: Request, code: str) -> Response:
         grievance = grievance_for_user(user=request.user, code=code.strip().upper())

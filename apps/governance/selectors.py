@@ -1,0 +1,77 @@
+"""What the stewards' pages show: the registry summarised, reads of personal data, the chain's last check."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.core.audit import ChainReport, audit_verify
+from apps.core.classification import Grade, Personal, registry
+from apps.core.models import AuditLog
+
+CHAIN_KEY = "governance:audit-chain"
+PERSONAL_ACTIONS = Q(action__endswith=".read_personal") | Q(action__endswith=".export_personal")
+
+
+def registry_summary() -> dict[str, Any]:
+    rows = registry()
+    grades = Counter(r["grade"] for r in rows)
+    personal = Counter(r["personal"] for r in rows)
+    return {
+        "fields": len(rows),
+        "models": len({r["model"] for r in rows}),
+        "grades": [(Grade(g).label, grades.get(g, 0)) for g in Grade.values],
+        "personal": personal.get(Personal.PERSONAL, 0),
+        "sensitive": personal.get(Personal.SENSITIVE, 0),
+        "encrypted": sum(1 for r in rows if r["personal"] and r["encrypted"]),
+    }
+
+
+def chain_check(*, fresh: bool = False) -> dict[str, Any]:
+    """The audit chain's last verification (recomputed when `fresh`, or when none is remembered)."""
+    remembered = None if fresh else cache.get(CHAIN_KEY)
+    if remembered is None:
+        report: ChainReport = audit_verify()
+        remembered = {"ok": report.ok, "problem": report.problem, "sealed": report.sealed,
+                      "unsealed": report.unsealed, "at": timezone.now().isoformat()}  # fmt: skip
+        cache.set(CHAIN_KEY, remembered, timeout=3600)
+    return remembered
+
+
+def personal_reads(*, days: int = 30) -> list[dict[str, Any]]:
+    """Who read or exported personal data in the last `days`, how often, for which purposes."""
+    since = timezone.now() - timedelta(days=days)
+    rows = AuditLog.objects.filter(PERSONAL_ACTIONS, created_at__gte=since)
+    out: dict[str, dict[str, Any]] = {}
+    for actor, action, data in rows.values_list("actor_name", "action", "data"):
+        row = out.setdefault(actor or "—", {"actor": actor or "—", "reads": 0, "exports": 0, "purposes": Counter()})
+        row["exports" if action.endswith("export_personal") else "reads"] += 1
+        row["purposes"][str((data or {}).get("purpose", "")).split(":")[0] or "—"] += 1
+    rows = sorted(out.values(), key=lambda r: -(r["reads"] + r["exports"]))
+    return [{**r, "purposes": r["purposes"].most_common()} for r in rows]  # pairs: templates read them plainly
+
+
+def audit_entries(
+    *, personal_only: bool, actor: str, action: str, since: datetime | None, until: datetime | None
+) -> QuerySet[AuditLog]:
+    rows = AuditLog.objects.select_related("target_type").order_by("-created_at", "-id")
+    if personal_only:
+        rows = rows.filter(PERSONAL_ACTIONS)
+    if actor:
+        rows = rows.filter(actor_name=actor)
+    if action:
+        rows = rows.filter(action__startswith=action)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lt=until)
+    return rows
+
+
+def last_retention() -> AuditLog | None:
+    return AuditLog.objects.filter(action="core.retention.erase").order_by("-created_at").first()
