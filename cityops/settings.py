@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -275,11 +277,23 @@ CITYOPS_OPEN_DATA_K = env_int("CITYOPS_OPEN_DATA_K", 5, minimum=2)
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Lockout: this many failed sign-ins (passwords or second-factor codes) within the lock period lock the username
+# for the lock period; a client address is locked after its own, higher count (password spraying).
+CITYOPS_LOGIN_MAX_FAILURES = env_int("CITYOPS_LOGIN_MAX_FAILURES", 5, minimum=1)
+CITYOPS_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("CITYOPS_LOGIN_MAX_FAILURES_PER_ADDRESS", 30, minimum=1)
+CITYOPS_LOGIN_LOCK_MINUTES = env_int("CITYOPS_LOGIN_LOCK_MINUTES", 15, minimum=1)
+# Who must have a TOTP second factor: role names, and "superuser" for admins. Others may set one up.
+CITYOPS_TOTP_REQUIRED_ROLES = ["superuser", "data_steward"]
+# Sessions end after this many minutes without a request (the command wall's open socket counts as activity).
+# The cookie lasts for the browser session; the server expires the session (see AccountSecurityMiddleware).
+CITYOPS_SESSION_IDLE_MINUTES = env_int("CITYOPS_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = CITYOPS_SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.forms import LockoutAdminAuthenticationForm
 from apps.accounts.models import Department, StaffProfile
+from apps.accounts.services import totp_device_reset, user_sessions_end
+from apps.core.audit import log_action
+
+# The admin's own sign-in page counts failures and honours locks like the site's.
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(Department)
@@ -34,6 +45,7 @@ class CityOpsUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "roles", "is_active", "is_superuser", "last_login"]
     list_filter = ["groups", "is_active", "is_superuser", "staff_profile__departments"]
     date_hierarchy = "date_joined"
+    actions = ["reset_two_factor"]
 
     @admin.display(description=_("roles"))
     def roles(self, user: object) -> str:
@@ -41,3 +53,21 @@ class CityOpsUserAdmin(UserAdmin):
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Disabling an account here ends its sessions and closes its websockets."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sessions_end(user=obj)
+            log_action(obj, "accounts.user.deactivate", user=request.user)
+
+    @admin.action(description=_("Reset two-factor authentication (the user sets it up again)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for user in queryset:
+                totp_device_reset(user=user, actor=request.user)
+        self.message_user(
+            request,
+            _("Two-factor authentication reset for %(count)d accounts.") % {"count": len(queryset)},
+            messages.SUCCESS,
+        )

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        import apps.accounts.sockets  # noqa: F401  (registers the server-side "accounts.sockets" stream)
         from apps.accounts.demo import seed_demo_accounts
         from apps.core.demo import DemoSeeder, register_demo_seeder
 

@@ -15,3 +15,10 @@ classify("accounts.StaffProfile", {
     "id created_at updated_at user regions departments": INTERNAL,
     "phone": Label(Grade.GENERAL_3, Personal.PERSONAL, Mask.PHONE),
 })
+# Sign-in throttles hold keyed digests of usernames and addresses, never the values themselves.
+classify("accounts.LoginThrottle", {"id kind key failures window_start locked_until": INTERNAL})
+# A second-factor key is authentication data of a person (GB/T 35273: personal sensitive information).
+classify("accounts.TotpDevice", {
+    "id created_at updated_at user confirmed_at last_step": INTERNAL,
+    "secret": Label(Grade.GENERAL_4, Personal.SENSITIVE, Mask.SECRET),
+})

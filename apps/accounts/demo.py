@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from apps.accounts import totp
 from apps.accounts.roles import Role
-from apps.accounts.services import department_upsert, staff_user_upsert
+from apps.accounts.selectors import second_factor_required
+from apps.accounts.services import department_upsert, staff_user_upsert, totp_device_set
 from apps.core.demo import DemoContext
 
 DEMO_DEPARTMENTS = [
@@ -70,7 +72,7 @@ def seed_demo_accounts(context: DemoContext) -> None:
         department_upsert(code=code, name_zh=name_zh, name_en=name_en)
     password, generated = demo_password()
     for login in DEMO_LOGINS:
-        staff_user_upsert(
+        user = staff_user_upsert(
             username=login.username,
             password=password,
             roles=login.roles,
@@ -78,6 +80,8 @@ def seed_demo_accounts(context: DemoContext) -> None:
             department_codes=login.departments,
             superuser=login.superuser,
         )
+        if second_factor_required(user=user):  # the admin and the steward: a random secret, shown on the console
+            totp_device_set(user=user, secret=totp.secret_generate())
     context.out.write(demo_logins_text(password=password if generated else None))
 
 
@@ -100,4 +104,17 @@ def demo_logins_text(*, password: str | None = None) -> str:
         lines.append("  password for all: the value of CITYOPS_DEMO_PASSWORD")
     elif (settings.DATA_DIR / PASSWORD_FILE).exists():
         lines.append(f"  password for all: {(settings.DATA_DIR / PASSWORD_FILE).read_text().strip()}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _demo_second_factor_lines()) + "\n"
+
+
+def _demo_second_factor_lines() -> list[str]:
+    """The demo accounts with a second factor: their TOTP key, and the command that prints a code."""
+    from apps.accounts.models import TotpDevice
+
+    devices = TotpDevice.objects.filter(
+        user__username__in=[d.username for d in DEMO_LOGINS], confirmed_at__isnull=False
+    ).select_related("user")
+    lines = [f"  {d.user.username:<16} two-factor key {d.secret}" for d in sorted(devices, key=lambda d: d.user.pk)]
+    if lines:
+        lines.append("  a current code: .venv/bin/python manage.py totp_code USERNAME (or add the key to an app)")
+    return lines

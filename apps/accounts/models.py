@@ -58,3 +58,47 @@ class StaffProfile(BaseModel):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per key (a hashed username or client address) to lock it for a while.
+
+    Keys are SHA-256 digests: the table holds neither the names people typed nor their addresses.
+    """
+
+    class Kind(models.TextChoices):
+        USERNAME = "username", _("username")
+        ADDRESS = "address", _("client address")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=64)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_start = models.DateTimeField(_("first failure of the window"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="accounts_login_throttle_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key[:12]}"
+
+
+class TotpDevice(BaseModel):
+    """A user's TOTP second factor (RFC 6238). Unconfirmed until the user has entered one valid code."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = EncryptedTextField(_("secret"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The time step of the last accepted code: a code is never accepted twice (replay).
+    last_step = models.BigIntegerField(_("last used time step"), default=0)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return str(self.user)

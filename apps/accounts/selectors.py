@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 
-from apps.accounts.models import Department, StaffProfile
+from apps.accounts.models import Department, StaffProfile, TotpDevice
 from apps.accounts.roles import CITY_WIDE_ROLES, user_roles
 from apps.regions.selectors import region_descendant_ids
 
@@ -63,3 +64,26 @@ def user_department_ids(*, user: Any) -> frozenset[int] | None:
     if not ids and user_roles(user) & CITY_WIDE_ROLES:
         return None
     return ids
+
+
+# The session key set once the second factor was given (or set up) in this session.
+SECOND_FACTOR_SESSION_KEY = "cityops_2fa"
+
+
+def second_factor_required(*, user: Any) -> bool:
+    """Must this user have a second factor (CITYOPS_TOTP_REQUIRED_ROLES: role names and "superuser")?"""
+    required = set(settings.CITYOPS_TOTP_REQUIRED_ROLES)
+    return bool(("superuser" in required and user.is_superuser) or user_roles(user) & required)
+
+
+def second_factor_pending(*, user: Any, session: Any) -> str | None:
+    """What a signed-in session still owes: "verify" (a code), "enrol" (set a device up first) or None."""
+    if not getattr(user, "is_authenticated", False) or (session is not None and session.get(SECOND_FACTOR_SESSION_KEY)):
+        return None
+    if TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
+        return "verify"
+    return "enrol" if second_factor_required(user=user) else None
+
+
+def totp_device_confirmed(*, user: Any) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()

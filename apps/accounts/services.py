@@ -6,8 +6,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from apps.accounts.models import Department, StaffProfile
+from apps.accounts import totp
+from apps.accounts.models import Department, StaffProfile, TotpDevice
 from apps.accounts.roles import Role, all_role_permissions
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
@@ -85,3 +87,103 @@ def roles_ensure() -> None:
         for name in names:
             app_label, codename = name.split(".", 1)
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+# --- Two-factor (TOTP) ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def totp_device_start(*, user: Any) -> TotpDevice:
+    """The user's unconfirmed device with a fresh secret, or the pending one (a reload keeps the QR code valid).
+
+    Raises ApplicationError if the user already has a confirmed device (replacing it needs an admin reset).
+    """
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is not None and device.confirmed_at is not None:
+        raise ApplicationError("two-factor authentication is already set up for this account")
+    if device is None:
+        device = TotpDevice.objects.create(user=user, secret=totp.secret_generate())
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: Any, code: str) -> bool:
+    """Confirm the pending device with a first valid code. Logs `accounts.totp.enrol`. False for a wrong code."""
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=True).first()
+    if device is None:
+        return False
+    step = totp.matching_step(device.secret, code, after_step=device.last_step)
+    if step is None:
+        return False
+    device.confirmed_at, device.last_step = timezone.now(), step
+    device.save(update_fields=["confirmed_at", "last_step", "updated_at"])
+    log_action(user, "accounts.totp.enrol", user=user)
+    return True
+
+
+@transaction.atomic
+def totp_verify(*, user: Any, code: str) -> bool:
+    """Check a code against the user's confirmed device; each time step's code is accepted once (no replay)."""
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        return False
+    step = totp.matching_step(device.secret, code, after_step=device.last_step)
+    if step is None:
+        return False
+    device.last_step = step
+    device.save(update_fields=["last_step", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def totp_device_reset(*, user: Any, actor: Any) -> None:
+    """Remove the user's device (lost phone) and end their sessions: they enrol again at the next sign-in.
+
+    Logs `accounts.totp.reset`. Idempotent.
+    """
+    TotpDevice.objects.filter(user=user).delete()
+    user_sessions_end(user=user)
+    log_action(user, "accounts.totp.reset", user=actor)
+
+
+@transaction.atomic
+def totp_device_set(*, user: Any, secret: str) -> TotpDevice:
+    """For the demo only: give the user a confirmed device with a known secret. Idempotent."""
+    device, _created = TotpDevice.objects.update_or_create(
+        user=user, defaults={"secret": secret, "confirmed_at": timezone.now()}
+    )
+    return device
+
+
+# --- Sessions -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_sessions_end(*, user: Any) -> int:
+    """Delete every session of the user and, once committed, close their open websockets in every process.
+
+    Returns the number of sessions deleted. Reads each live session (there are few in an operations center).
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    from apps.accounts.sockets import user_sockets_close
+
+    keys = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+    user_sockets_close(user_ids=[user.pk])
+    return len(keys)
+
+
+@transaction.atomic
+def user_deactivate(*, user: Any, actor: Any = None) -> None:
+    """Disable the account, end all its sessions and close its websockets. Logs `accounts.user.deactivate`."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+    log_action(user, "accounts.user.deactivate", user=actor)

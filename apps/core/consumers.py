@@ -20,9 +20,13 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.accounts.selectors import second_factor_pending
+from apps.accounts.sockets import socket_registry
 from cityops.realtime import Stream, current_seq, get_stream, group_name, local_hub
 
 CLOSE_UNAUTHENTICATED = 4401
+# Streams of the unattended command wall: a socket subscribed to one keeps its session from idling out.
+KEEPALIVE_STREAMS = frozenset({"wall"})
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -32,14 +36,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        if (
+            user is None
+            or not user.is_authenticated
+            or await database_sync_to_async(second_factor_pending)(user=user, session=session)
+        ):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # group -> (stream, viewer): the viewer feeds the stream's per-socket filter, if it has one.
         self.groups_joined: dict[str, tuple[Stream, object]] = {}
         await self.accept()
+        await socket_registry().add(self, user_id=user.pk, session_key=session.session_key)
+
+    def keeps_session_alive(self) -> bool:
+        return any(stream.name in KEEPALIVE_STREAMS for stream, _viewer in getattr(self, "groups_joined", {}).values())
 
     async def disconnect(self, code: int) -> None:
+        await socket_registry().remove(self)
         hub = local_hub()
         for group in list(getattr(self, "groups_joined", {})):
             await hub.leave(group, self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,17 @@ class PageProbe:
         self.page.fill("input[name=password]", PASSWORD)
         with self.page.expect_navigation():
             self.page.click("main button[type=submit]")
+
+    def wait_for(self, expression: str, timeout: float = 30_000) -> None:
+        """Like page.wait_for_function, which polls its predicate with eval(): the pages' CSP forbids that.
+
+        page.evaluate runs through the DevTools protocol, outside the page's CSP.
+        """
+        deadline = time.monotonic() + timeout / 1000
+        while not self.page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still false after {timeout} ms: {expression}")
+            self.page.wait_for_timeout(50)
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)

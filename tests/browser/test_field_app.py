@@ -55,13 +55,13 @@ def test_a_visit_recorded_offline_reaches_the_server_once(asgi_server, city, cas
         context.set_offline(True)
         probe.page.click(f".cards .card[data-id='{assignment.pk}']")
         probe.page.click("[data-action=checkin]")
-        probe.page.wait_for_function("document.querySelector('[data-role=position]').textContent.includes('12')")
+        probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
         probe.page.check("input[name=verdict][value=contradicted]")
         probe.page.fill("#observed", "48")
         probe.page.fill("input[name=residents]", "3")
         probe.page.fill("#notes", "Quiet street, three residents say the noise stopped last week.")
         probe.page.click("#visit-form button[type=submit]")
-        probe.page.wait_for_function("document.querySelector('[data-role=sync]').dataset.waiting === '1'")
+        probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '1'")
         waiting = probe.page.locator("[data-role=sync]").inner_text()
         probe.screenshot("field-app-offline")
         assert Visit.objects.count() == 0
@@ -69,9 +69,7 @@ def test_a_visit_recorded_offline_reaches_the_server_once(asgi_server, city, cas
         # the signal returns
         context.set_offline(False)
         probe.page.evaluate("window.dispatchEvent(new Event('online'))")
-        probe.page.wait_for_function(
-            "document.querySelector('[data-role=sync]').dataset.waiting === '0'", timeout=15000
-        )
+        probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '0'", timeout=15000)
         probe.screenshot("field-app-synced")
     finally:
         context.close()

@@ -17,7 +17,7 @@ def test_regions_page_draws_the_offline_map(asgi_server, cast, open_page, width,
     # when the regions page opens
     probe.page.goto(f"{base}/regions/C/")
     probe.page.wait_for_selector("#region-map .maplibregl-canvas", timeout=15000)
-    probe.page.wait_for_function("document.querySelectorAll('#region-map path, #region-map canvas').length > 0")
+    probe.wait_for("document.querySelectorAll('#region-map path, #region-map canvas').length > 0")
     probe.screenshot(f"regions-{name}")
 
     # then the map and the table are drawn, in Chinese, with no errors and nothing fetched from outside

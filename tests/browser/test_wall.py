@@ -67,7 +67,7 @@ def test_wall_draws_map_tiles_and_alerts_and_takes_live_values(
     observe("W2", 99.0)
     observe("E", 99.0)
     tick()
-    probe.page.wait_for_function(
+    probe.wait_for(
         "document.querySelector('.tile[data-indicator=\"test.load\"] .num').textContent.trim() === '99.0'",
         timeout=5000,
     )
@@ -92,27 +92,23 @@ def test_kiosk_wall_survives_a_server_restart(live_server_factory, cast, observe
     probe.sign_in(base, "command")
     probe.page.goto(f"{base}/wall/?kiosk=1")
     connection = probe.page.locator('[data-role="connection"]')
-    probe.page.wait_for_function("document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'")
+    probe.wait_for("document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'")
 
     # when the server goes away, the wall says so instead of showing frozen numbers
     server.stop()
-    probe.page.wait_for_function(
-        "document.querySelector('[data-role=\"connection\"]').dataset.state === 'lost'", timeout=10000
-    )
+    probe.wait_for("document.querySelector('[data-role=\"connection\"]').dataset.state === 'lost'", timeout=10000)
     lost_text = connection.inner_text()
     clock = probe.page.locator("[data-role=clock]").inner_text()
     probe.screenshot("wall-kiosk-connection-lost")
 
     # and when it comes back, the wall reconnects and takes new values by itself
     server.start()
-    probe.page.wait_for_function(
-        "document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'", timeout=20000
-    )
+    probe.wait_for("document.querySelector('[data-role=\"connection\"]').dataset.state === 'live'", timeout=20000)
     observe("W1", 12.0)
     observe("W2", 12.0)
     observe("E", 12.0)
     tick()
-    probe.page.wait_for_function(
+    probe.wait_for(
         "document.querySelector('.tile[data-indicator=\"test.load\"] .num').textContent.trim() === '12.0'",
         timeout=5000,
     )

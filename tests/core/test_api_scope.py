@@ -1,0 +1,110 @@
+"""Every REST endpoint under /api/v1/ refuses anonymous callers, unless it is declared public here with why;
+spot checks that object endpoints refuse objects outside the caller's scope."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# route -> why anonymous callers get an answer. A new public endpoint fails the test until it is listed here.
+PUBLIC = {
+    "api/v1/regions/": "region boundaries are public reference data",
+    "api/v1/regions.geojson": "region boundaries are public reference data",
+    "api/v1/regions/lookup": "which region a point is in: public reference data",
+    "api/v1/regions/lookup/": "which region a point is in: public reference data",
+    "api/v1/regions/<str:code>/": "region boundaries are public reference data",
+    "api/v1/environment/aqi": "the published AQI is public information for citizens",
+    "api/v1/open-data/datasets": "open data, released after review (k-anonymised)",
+    "api/v1/open-data/datasets/<slug:code>": "open data, released after review (k-anonymised)",
+    "api/v1/open-data/datasets/<slug:code>/releases": "open data, released after review (k-anonymised)",
+    "api/v1/open-data/releases/<int:pk>": "open data, released after review (k-anonymised)",
+    "api/v1/open-data/releases/<int:pk>/files/<str:fmt>": "open data, released after review (k-anonymised)",
+}
+SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
+
+
+def api_routes() -> list[str]:
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern)
+
+    return sorted({route for route in walk(get_resolver().url_patterns) if route.startswith("api/v1/")})
+
+
+def sample_path(route: str) -> str:
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE[m.group(1) or "str"], route)
+
+
+def test_the_enumeration_finds_the_api():
+    routes = api_routes()
+
+    assert "api/v1/alerts/<int:pk>/" in routes
+    assert "api/v1/grievances/<str:code>/contact" in routes
+    assert set(PUBLIC) <= set(routes), "a public route listed here no longer exists"
+
+
+@pytest.mark.parametrize("route", [r for r in api_routes() if r not in PUBLIC])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_non_public_endpoint_refuses_anonymous_callers(client, cast, route, method):
+    # when
+    response = getattr(client, method)(sample_path(route))
+
+    # then
+    assert response.status_code in (401, 403, 405), f"{method.upper()} {route} answered {response.status_code}"
+    if response.status_code == 405:  # the method is not offered: the other one is checked
+        return
+    assert b"correct-horse" not in response.content
+
+
+@pytest.mark.parametrize("route", sorted(PUBLIC))
+def test_public_endpoints_answer_anonymous_reads_only(client, cast, route):
+    # when
+    response = client.post(sample_path(route), {})
+
+    # then
+    assert response.status_code in (401, 403, 404, 405)
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"), [("get", ""), ("post", "acknowledge"), ("post", "resolve"), ("post", "request-verification")]
+)
+def test_an_alert_outside_the_officers_district_is_not_found(client, cast, alert_in_w1, method, suffix):
+    # given
+    client.force_login(cast["other_officer"])
+    before = (alert_in_w1.status, alert_in_w1.updated_at)
+
+    # when
+    response = getattr(client, method)(f"/api/v1/alerts/{alert_in_w1.pk}/{suffix}")
+
+    # then
+    assert response.status_code in (403, 404)
+    alert_in_w1.refresh_from_db()
+    assert (alert_in_w1.status, alert_in_w1.updated_at) == before
+
+
+def test_an_alert_inside_the_officers_district_is_found(client, cast, alert_in_w1):
+    # given
+    client.force_login(cast["officer"])
+
+    # when
+    response = client.get(f"/api/v1/alerts/{alert_in_w1.pk}/")
+
+    # then
+    assert response.status_code == 200
+
+
+def test_the_alert_list_holds_only_the_officers_district(client, cast, alert_in_w1):
+    # given
+    client.force_login(cast["other_officer"])
+
+    # when
+    response = client.get("/api/v1/alerts/")
+
+    # then
+    assert response.status_code == 200
+    assert alert_in_w1.pk not in [row["id"] for row in response.json()["results"]]
