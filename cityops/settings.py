@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.healthcare",
     "apps.grievances",
     "apps.fieldwork",
+    "apps.governance",
     "apps.opendata",
 ]
 
@@ -186,6 +187,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit trail's hash chain: entries a crashed process left unsealed get sealed within a minute.
     "audit-seal": {"task": "apps.core.tasks.audit_seal_task", "schedule": timedelta(minutes=1)},
+    # Personal data of finished reports and visits past the retention period: erased or coarsened, daily.
+    "personal-data-retention": {"task": "apps.core.tasks.retention_task", "schedule": timedelta(hours=24)},
     # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that
     # could not start within 2 s is dropped: the next one covers the same changes.
     "live-tick": {
@@ -268,6 +271,9 @@ CITYOPS_GRIEVANCE_REOPEN_DAYS = env_int("CITYOPS_GRIEVANCE_REOPEN_DAYS", 7)
 CITYOPS_GRIEVANCE_REPORTS_PER_HOUR = env_int("CITYOPS_GRIEVANCE_REPORTS_PER_HOUR", 10)
 # Open311: the jurisdiction_id this endpoint answers to (empty: any or none).
 CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")
+# Personal data of finished records (closed reports, reviewed visits) is kept this many days, then erased or
+# coarsened (apps/core/retention.py); statistics stay.
+CITYOPS_PERSONAL_DATA_RETENTION_DAYS = env_int("CITYOPS_PERSONAL_DATA_RETENTION_DAYS", 365, minimum=1)
 # Field work: the share of accepted visits checked again by another officer (random re-checks).
 CITYOPS_FIELD_RECHECK_SHARE = float(env_str("CITYOPS_FIELD_RECHECK_SHARE", "0.1") or 0.1)
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))

@@ -27,8 +27,11 @@ _original_get_urls = admin.site.get_urls
 
 def _get_urls() -> list[Any]:
     return [
-        path("governance/classification/", admin.site.admin_view(classification_admin_view),
-             name="governance-classification"),  # fmt: skip
+        path(
+            "governance/classification/",
+            admin.site.admin_view(classification_admin_view),
+            name="governance-classification",
+        ),  # fmt: skip
         *_original_get_urls(),
     ]
 

@@ -18,8 +18,10 @@ class GovernanceConfig(AppConfig):
             Surface(
                 key="governance",
                 title=_("Data governance"),
-                description=_("Every field's grade and personal-data label, who read personal data and why, the "
-                              "audit trail's integrity, retention."),
+                description=_(
+                    "Every field's grade and personal-data label, who read personal data and why, the "
+                    "audit trail's integrity, retention."
+                ),
                 url_name="governance:index",
                 visible=lambda user: bool(user.is_authenticated and user.has_perm("core.view_auditlog")),
                 order=80,

@@ -83,7 +83,14 @@ def audit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "governance/audit.html",
-        {"page": page, "personal_only": personal_only, "actor": actor, "action": action,
-         "from": request.GET.get("from", ""), "to": request.GET.get("to", ""), "query": query.urlencode(),
-         "chain": chain_check()},  # fmt: skip
+        {
+            "page": page,
+            "personal_only": personal_only,
+            "actor": actor,
+            "action": action,
+            "from": request.GET.get("from", ""),
+            "to": request.GET.get("to", ""),
+            "query": query.urlencode(),
+            "chain": chain_check(),
+        },  # fmt: skip
     )

@@ -44,8 +44,9 @@ def surfaces(client, code: str, pk: int) -> dict[str, str]:
         "page": shown(client.get(f"/grievances/workbench/{code}/")),
         "page+purpose": shown(client.post(f"/grievances/workbench/{code}/contact", purpose)),
         "api": shown(client.get("/api/v1/grievances/")),
-        "api+purpose": shown(client.post(f"/api/v1/grievances/{code}/contact", purpose,
-                                         content_type="application/json")),  # fmt: skip
+        "api+purpose": shown(
+            client.post(f"/api/v1/grievances/{code}/contact", purpose, content_type="application/json")
+        ),  # fmt: skip
         "admin": shown(client.get(f"/admin/grievances/grievance/{pk}/change/")),
         "export": shown(client.get("/grievances/workbench/export.csv?state=all")),
         "export+purpose": shown(client.post("/grievances/workbench/export.csv?state=all", purpose)),
