@@ -20,7 +20,8 @@ classify(
 classify(
     "indicators.DataSource",
     {
-        "id created_at updated_at code name_zh name_en domain department expected_interval_s flatline_after_s": INTERNAL,
+        "id created_at updated_at code name_zh name_en domain department": INTERNAL,
+        "expected_interval_s flatline_after_s": INTERNAL,
     },
 )
 classify(
