@@ -1,9 +1,11 @@
 """Classification of staff accounts (see apps/core/classification.py)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.classification import INTERNAL, PUBLIC, SECRET, Grade, Label, Mask, Personal, classify
 
 STAFF_IDENTITY = Label(
-    Grade.GENERAL_2, Personal.PERSONAL, plain_because="staff sign in with it and colleagues see who handles what"
+    Grade.GENERAL_2, Personal.PERSONAL, plain_because=_("staff sign in with it and colleagues see who handles what")
 )
 
 classify(

@@ -1,5 +1,7 @@
 """Classification of the audit trail (see apps/core/classification.py)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.classification import INTERNAL, RESTRICTED, Grade, Label, Personal, classify
 
 classify(
@@ -10,7 +12,7 @@ classify(
         "actor actor_name": Label(
             Grade.GENERAL_3,
             Personal.PERSONAL,
-            plain_because="who did what must stay readable, also after the account is gone",
+            plain_because=_("who did what must stay readable, also after the account is gone"),
         ),
     },
 )

@@ -1,5 +1,7 @@
 """Classification of field work (see apps/core/classification.py)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.classification import INTERNAL, RESTRICTED, Grade, Label, Mask, Personal, classify
 
 REVIEW = "fieldwork.review_visit"
@@ -9,8 +11,10 @@ TRACK = Label(
     Personal.SENSITIVE,
     Mask.POINT,
     reveal=REVIEW,
-    plain_because="the presence checks (geofence, travel speed) compute on it; coarsened to about "
-    "100 m after the retention period",
+    plain_because=_(
+        "the presence checks (geofence, travel speed) compute on it; coarsened to about "
+        "100 m after the retention period"
+    ),
 )
 
 classify(
@@ -37,7 +41,9 @@ classify(
         "id visit key phash exif_taken_at": INTERNAL,
         "exif_lon exif_lat": TRACK,
         "image": Label(
-            Grade.GENERAL_3, Personal.PERSONAL, plain_because="re-encoded without metadata; may show people met on site"
+            Grade.GENERAL_3,
+            Personal.PERSONAL,
+            plain_because=_("re-encoded without metadata; may show people met on site"),
         ),
     },
 )

@@ -1,5 +1,7 @@
 """Classification of citizens' reports (see apps/core/classification.py)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.classification import INTERNAL, PUBLIC, RESTRICTED, SECRET, Grade, Label, Mask, Personal, classify
 
 REVEAL = "grievances.view_reporter_contact"
@@ -32,13 +34,15 @@ classify(
         "description attributes satisfaction_comment": Label(
             Grade.GENERAL_3,
             Personal.PERSONAL,
-            plain_because="the citizen's own words, needed to handle the report; numbers, e-mails and ID numbers "
-            "are masked wherever it is shown publicly",
+            plain_because=_(
+                "the citizen's own words, needed to handle the report; numbers, e-mails and ID numbers "
+                "are masked wherever it is shown publicly"
+            ),
         ),
         "lon lat address": Label(
             Grade.GENERAL_3,
             Personal.PERSONAL,
-            plain_because="where the problem is (maps, nearby duplicates, routing); published only generalised",
+            plain_because=_("where the problem is (maps, nearby duplicates, routing); published only generalised"),
         ),
     },
 )
@@ -56,7 +60,7 @@ classify(
         "image": Label(
             Grade.GENERAL_3,
             Personal.PERSONAL,
-            plain_because="re-encoded without metadata; may show people or number plates",
+            plain_because=_("re-encoded without metadata; may show people or number plates"),
         ),
     },
 )
