@@ -55,7 +55,9 @@ def staff_user_upsert(
         defaults={
             "first_name": first_name,
             "last_name": last_name,
-            "is_staff": superuser,
+            # The admin site: administrators, and data stewards (categories, keys, the audit trail, the registry,
+            # each as far as their permissions go).
+            "is_staff": superuser or Role.DATA_STEWARD in roles,
             "is_superuser": superuser,
             "is_active": True,
         },

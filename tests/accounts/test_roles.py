@@ -144,12 +144,18 @@ def test_staff_user_upsert_twice_with_the_same_input_gives_the_same_account(cast
 
 def test_staff_user_upsert_can_demote_a_superuser(cast):
     # when
-    user = staff_user_upsert(username="admin", password=PASSWORD, roles=[Role.DATA_STEWARD])
+    user = staff_user_upsert(username="admin", password=PASSWORD, roles=[Role.COMMAND_CENTER])
 
     # then
     user = User.objects.get(pk=user.pk)
     assert (user.is_staff, user.is_superuser) == (False, False)
-    assert list(user.groups.values_list("name", flat=True)) == [Role.DATA_STEWARD]
+    assert list(user.groups.values_list("name", flat=True)) == [Role.COMMAND_CENTER]
+
+
+def test_data_stewards_use_the_admin_site_without_being_superusers(cast):
+    user = User.objects.get(pk=cast["steward"].pk)
+
+    assert (user.is_staff, user.is_superuser) == (True, False)
 
 
 def snapshot_of(username):

@@ -40,7 +40,7 @@ def test_a_steward_without_a_device_is_sent_to_enrolment_before_anything_else(cl
     # when
     signed_in = sign_in(client, "steward")
     page = client.get("/regions/")
-    api = client.get("/api/v1/regions/")
+    api = client.get("/api/v1/regions/", HTTP_ACCEPT_LANGUAGE="en")
 
     # then
     assert (signed_in.status_code, signed_in["Location"]) == (302, "/regions/")

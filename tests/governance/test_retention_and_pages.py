@@ -122,10 +122,13 @@ def test_other_roles_do_not_see_the_governance_pages(client, cast):
                                                         "/governance/audit/")} == {403}  # fmt: skip
 
 
-def test_the_registry_is_in_the_admin_for_administrators(client, cast):
-    client.login(username="admin", password=PASSWORD)
+def test_the_registry_is_in_the_admin_for_stewards_and_administrators(client, cast):
+    pages = {}
+    for role in ("admin", "steward", "command"):
+        client.force_login(cast[role])
+        pages[role] = client.get("/admin/governance/classification/", HTTP_ACCEPT_LANGUAGE="en")
 
-    page = client.get("/admin/governance/classification/", HTTP_ACCEPT_LANGUAGE="en")
-
-    assert page.status_code == 200
-    assert "reporter_phone" in page.content.decode()
+    assert pages["admin"].status_code == 200
+    assert "reporter_phone" in pages["admin"].content.decode()
+    assert pages["steward"].status_code == 200
+    assert pages["command"].status_code == 302  # not an admin-site user: to the admin's sign-in
