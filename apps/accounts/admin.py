@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -14,6 +15,7 @@ from apps.accounts.forms import LockoutAdminAuthenticationForm
 from apps.accounts.models import Department, StaffProfile
 from apps.accounts.services import totp_device_reset, user_sessions_end
 from apps.core.audit import log_action
+from apps.core.classification import label_for, mask
 
 # The admin's own sign-in page counts failures and honours locks like the site's.
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -27,8 +29,37 @@ class DepartmentAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
+class StaffProfileForm(forms.ModelForm):
+    """The work mobile is written, never shown back in clear: the form shows it masked (138****1234), and an
+    empty field keeps the stored number (apps/accounts/classification.py)."""
+
+    phone = forms.CharField(
+        label=_("mobile phone"), required=False, max_length=32,
+        help_text=_("Leave empty to keep the stored number; type a new one to replace it."),
+    )  # fmt: skip
+
+    class Meta:
+        model = StaffProfile
+        fields = ["regions", "departments", "phone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.phone if self.instance and self.instance.pk else ""
+        self.initial["phone"] = ""
+        if stored:
+            masked = mask(label_for(StaffProfile, "phone"), stored)
+            self.fields["phone"].help_text = _(
+                "Stored: %(masked)s. Leave empty to keep it; type a new one to replace it."
+            ) % {"masked": masked}
+
+    def clean_phone(self) -> str:
+        typed = self.cleaned_data.get("phone", "").strip()
+        return typed or (self.instance.phone if self.instance and self.instance.pk else "")
+
+
 class StaffProfileInline(admin.StackedInline):
     model = StaffProfile
+    form = StaffProfileForm
     can_delete = False
     verbose_name_plural = _("scope: regions and departments")
     filter_horizontal = ["regions", "departments"]

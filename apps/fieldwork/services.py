@@ -325,6 +325,10 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     ):
         errors["people"] = [_('a list of {"kind", "count"}')]
         people = []
+    contact = data.get("people_contact") or ""
+    if not isinstance(contact, str) or len(contact) > 500:
+        errors["people_contact"] = [_("text of at most 500 characters")]
+        contact = ""
     findings = _findings(officer, data.get("findings") or [], errors)
     photos: list[ReadPhoto] = []
     for index, photo in enumerate(data.get("photos") or []):
@@ -343,6 +347,7 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
         "sent": sent,
         "checkin": checkin,
         "checkout": checkout,
+        "people_contact": clean_text(contact),
         "assignment": assignment,
         "people": [{"kind": clean_text(str(p["kind"]))[:40], "count": p["count"]} for p in people],
         "notes": clean_text(str(data.get("notes", "")))[:4000],
@@ -405,6 +410,7 @@ def _store(officer: Any, client_uuid: Any, clean: dict[str, Any], now: datetime)
         region=region_for_point(lon=lon, lat=lat), started_at=clean["started"], ended_at=clean["ended"],
         sent_at=clean["sent"], checkin_lon=lon, checkin_lat=lat, checkin_accuracy_m=accuracy, checkout_lon=out_lon,
         checkout_lat=out_lat, checkout_accuracy_m=out_accuracy, people=clean["people"], notes=clean["notes"],
+        people_contact=clean["people_contact"],
         follow_up=clean["follow_up"],
     )  # fmt: skip
     for photo in clean["photos"]:

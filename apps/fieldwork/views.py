@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from apps.core.decorators import permission_required
-from apps.core.text import parse_id
+from apps.core.text import clean_text, parse_id
 from apps.fieldwork.models import Finding
 from apps.regions.models import Region
 from apps.regions.svg import regions_map_svg
@@ -70,7 +70,20 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     from apps.fieldwork.services import visit_review
 
     error = ""
-    if request.method == "POST":
+    revealed: dict[int, str] = {}
+    if request.method == "POST" and request.POST.get("decision") == "contact":
+        # A supervisor reads the contact an officer noted, for a stated purpose; the reading is logged.
+        from apps.core.classification import reveal_fields
+
+        visit = Visit.objects.filter(pk=parse_id(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
+        purpose = clean_text(request.POST.get("purpose", ""))[:150]
+        if visit is None or not purpose:
+            error = _("Say why you need the contact.") if visit else _("That visit is not waiting for review.")
+        else:
+            revealed[visit.pk] = reveal_fields(visit, ["people_contact"], user=request.user, purpose=purpose)[
+                "people_contact"
+            ]
+    elif request.method == "POST":
         visit = Visit.objects.filter(pk=parse_id(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
         if visit is None:
             error = _("That visit is not waiting for review.")
@@ -87,6 +100,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related("flags", "findings", "photos")
         .order_by("received_at")
     )
+    waiting = list(waiting)
+    for v in waiting:
+        v.revealed_contact = revealed.get(v.pk, "")
     return render(
         request,
         "fieldwork/review.html",

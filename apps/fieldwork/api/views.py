@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from apps.accounts.roles import Role
 from apps.accounts.selectors import regions_scope, user_region_ids
 from apps.core.api_views import PermissionApi
+from apps.core.classification import ClassifiedSerializerMixin
 from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment, Visit
 from apps.fieldwork.selectors import ground_by_region, ground_by_source
@@ -60,7 +61,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(ClassifiedSerializerMixin, serializers.ModelSerializer):
+    """Positions leave rounded to about 1 km (an officer's movements are a location track)."""
+
     flags = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
 

@@ -205,7 +205,8 @@ $("#visit-form").addEventListener("submit", async (event) => {
   const payload = {
     uuid, assignment: state.assignment ? state.assignment.id : null,
     started_at: state.started.toISOString(), ended_at: new Date().toISOString(),
-    checkin: state.checkin, checkout, people, notes: form.notes.value, follow_up: form.follow_up.value,
+    checkin: state.checkin, checkout, people, people_contact: form.people_contact.value, notes: form.notes.value,
+    follow_up: form.follow_up.value,
     findings, photos: await photoData(form.photo.files[0]),
   };
   await outboxPut({ uuid, payload, saved_at: new Date().toISOString() });
