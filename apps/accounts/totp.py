@@ -44,8 +44,11 @@ def matching_step(secret: str, code: str, *, after_step: int, at: float | None =
     Steps at or before `after_step` (the last one used) are never matched: a code works once.
     """
     code = "".join(code.split())
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not code.isdecimal():  # not isdigit: "²" is a digit but no decimal
         return None
+    # Decimal digits of any script as ASCII: full-width digits from a Chinese input method are the same code,
+    # and compare_digest refuses non-ASCII text (a TypeError, the sign-in page's 500).
+    code = "".join(str(int(c)) for c in code)
     now = time_step(at)
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
         if step > after_step and hmac.compare_digest(hotp(secret, step), code):

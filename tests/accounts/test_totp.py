@@ -30,9 +30,14 @@ def test_a_step_already_used_never_matches_again():
     assert totp.matching_step(RFC_SECRET, "005924", after_step=41152263, at=now) is None
 
 
-@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef"])
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "²²²²²²", "١٢٣٤٥٦", "٢٨٧٠٨٣"])
 def test_malformed_codes_never_match(code):
     assert totp.matching_step(RFC_SECRET, code, after_step=0, at=59) is None
+
+
+def test_full_width_digits_are_the_same_code():
+    # "２８７０８２": typed with a Chinese input method
+    assert totp.matching_step(RFC_SECRET, "２８７０８２", after_step=0, at=59) == 1
 
 
 def test_the_provisioning_uri_carries_secret_issuer_and_account():

@@ -145,6 +145,20 @@ def test_wrong_codes_count_as_failed_sign_ins_and_lock_the_account(client, cast)
     assert "form-errors" in again.content.decode()
 
 
+def test_a_code_in_other_digits_is_refused_like_a_wrong_one(client, cast):
+    # given
+    totp_device_set(user=cast["admin"], secret=SECRET)
+    sign_in(client, "admin")
+
+    # when
+    response = client.post("/accounts/login/code/", {"code": "١٢٣٤٥٦"}, headers={"accept-language": "en"})
+
+    # then
+    assert response.status_code == 200
+    assert "That code is not valid." in response.content.decode()
+    assert client.session[SESSION_KEY] == str(cast["admin"].pk)
+
+
 def test_a_field_officer_is_not_forced_but_may_enrol_from_the_security_page(client, cast):
     # given
     client.force_login(cast["officer"])
