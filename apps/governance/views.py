@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -58,15 +58,21 @@ def classification(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Days a filter may name: outside them the database cannot hold the moment (year 1 in UTC, the day after
+# 9999-12-31), and no audit entry is there anyway.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
+
+
 def _day(value: str, *, end: bool = False) -> datetime | None:
+    """Local midnight of a YYYY-MM-DD day (the next one for `end`); None for no, a malformed or an impossible day."""
     try:
         day = parse_date(value or "")
     except ValueError:
         return None
-    if day is None:
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         return None
     moment = timezone.make_aware(datetime.combine(day, time.min))
-    return moment + timezone.timedelta(days=1) if end else moment
+    return moment + timedelta(days=1) if end else moment
 
 
 @permission_required("core.view_auditlog")

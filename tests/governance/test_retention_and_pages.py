@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from apps.core.models import AuditLog
@@ -113,6 +114,19 @@ def test_a_broken_chain_shows_on_the_stewards_page(client, submit, cast):
 
     assert 'data-ok="0"' in page
     assert "entry seq 1" in page
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-30", "abc"])
+def test_the_audit_trail_ignores_a_day_it_cannot_filter_by(client, cast, day):
+    # given
+    client.force_login(cast["steward"])
+
+    # when
+    response = client.get(f"/governance/audit/?from={day}&to={day}")
+
+    # then
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == AuditLog.objects.count() > 0
 
 
 def test_other_roles_do_not_see_the_governance_pages(client, cast):
