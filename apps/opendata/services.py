@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
@@ -18,6 +19,7 @@ from apps.opendata.models import Release
 from apps.opendata.render import render_csv, render_geojson, render_json
 
 MAX_DAYS = 366
+EARLIEST_DAY = date(1970, 1, 1)
 
 
 def release_period(*, first_day: date, days: int) -> tuple[datetime, datetime]:
@@ -46,10 +48,15 @@ def _check_input(*, dataset_code: str, first_day: date, days: int, k: int) -> tu
         raise ApplicationError("k must be at least 2.", fields={"k": ["at least 2"]})
     if not 1 <= days <= MAX_DAYS:
         raise ApplicationError(f"A release covers 1 to {MAX_DAYS} days.", fields={"days": ["1 to 366"]})
+    # Checked on the day before computing the period: a day near either end of the calendar has no period.
+    if first_day >= timezone.localdate():
+        raise ApplicationError(_("The period is not over yet."), fields={"first_day": [_("the period must be over")]})
+    if first_day < EARLIEST_DAY:
+        raise ApplicationError(_("A release starts in 1970 or later."), fields={"first_day": [_("1970 or later")]})
     start, end = release_period(first_day=first_day, days=days)
     if end > timezone.now():
         # A period still running would be released again with other counts: the difference could single out.
-        raise ApplicationError("The period is not over yet.", fields={"first_day": ["the period must be over"]})
+        raise ApplicationError(_("The period is not over yet."), fields={"first_day": [_("the period must be over")]})
     return dataset, start, end
 
 

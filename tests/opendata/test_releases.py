@@ -210,6 +210,18 @@ def test_the_steward_form_refuses_bad_periods_with_a_message(client, cast, repor
     assert Release.objects.get().k == 3
 
 
+@pytest.mark.parametrize(("first_day", "message"), [("9999-12-31", "not over yet"), ("0001-01-01", "1970 or later")])
+def test_the_steward_form_refuses_a_day_at_the_ends_of_the_calendar(client, cast, first_day, message):
+    client.force_login(cast["steward"])
+
+    response = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": first_day, "days": 1,
+                                                    "k": 5}, headers={"accept-language": "en"})  # fmt: skip
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Release.objects.exists()
+
+
 def test_producing_again_is_idempotent_and_overlaps_are_refused(cast, reports):
     first = approved("citizen-reports", cast["steward"])
 
