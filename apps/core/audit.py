@@ -110,9 +110,17 @@ class ChainReport:
 
 
 def audit_verify() -> ChainReport:
-    """Recompute the chain from the first entry: the first broken link, if any, in one sentence."""
+    """Recompute the chain from the first entry: the first broken link, if any, in one sentence.
+
+    The chain is checked up to the head as read first: every commit seals, so entries sealed while the chain is
+    read are no gap (they are checked next time), while entries beyond the head as it is afterwards are.
+    """
+    head = AuditHead.objects.filter(pk=1).first()
+    entries = AuditLog.objects.filter(seq__isnull=False).order_by("seq")
+    if head is not None:
+        entries = entries.filter(seq__lte=head.seq)
     prev, expected, count = GENESIS, 1, 0
-    for entry in AuditLog.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
+    for entry in entries.iterator(chunk_size=2000):
         if entry.seq != expected:
             return ChainReport(count, 0, f"entry seq {expected} is missing (next is {entry.seq}): deleted")
         if entry.prev_hash != prev:
@@ -120,7 +128,15 @@ def audit_verify() -> ChainReport:
         if entry_hash(entry, prev) != entry.hash:
             return ChainReport(count, 0, f"entry seq {entry.seq} (id {entry.pk}) was changed after it was sealed")
         prev, expected, count = entry.hash, expected + 1, count + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != count or (count and head.hash != prev)):
+    if head is None:
+        if count:
+            return ChainReport(count, 0, f"the chain has {count} entries but no head: the head was removed")
+    elif head.seq != count or (count and head.hash != prev):
         return ChainReport(count, 0, f"the chain ends at seq {count} but its head says {head.seq}: entries removed")
+    else:
+        # Read before the head again: an entry seen here was committed with the head that covers it.
+        beyond = AuditLog.objects.filter(seq__gt=head.seq).aggregate(last=models.Max("seq"))["last"]
+        now = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+        if beyond is not None and beyond > now:
+            return ChainReport(count, 0, f"entries up to seq {beyond} lie beyond the head (seq {now}): slipped in")
     return ChainReport(count, AuditLog.objects.filter(seq__isnull=True).count(), "")

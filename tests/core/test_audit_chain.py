@@ -83,3 +83,46 @@ def test_a_personal_read_records_the_fields_and_the_purpose(cast):
 
     assert entry.action == "auth.user.read_personal"
     assert entry.data == {"fields": ["phone"], "purpose": "回访核实"}
+
+
+def test_an_entry_sealed_while_the_chain_is_read_is_no_break(chain, cast, monkeypatch):
+    # given: another request commits and seals an entry while the chain is being checked
+    from apps.core import audit
+
+    original, interrupted = audit.entry_hash, []
+
+    def entry_hash_with_a_commit_meanwhile(entry, prev_hash):
+        if not interrupted:
+            interrupted.append(True)
+            log_action(None, "core.test.meanwhile", user=cast["admin"])
+            audit_seal()
+        return original(entry, prev_hash)
+
+    monkeypatch.setattr(audit, "entry_hash", entry_hash_with_a_commit_meanwhile)
+
+    # when
+    report = audit_verify()
+
+    # then
+    assert interrupted
+    assert report.ok, report.problem
+    assert AuditHead.objects.get().seq == report.sealed + 1
+
+
+def test_a_removed_head_breaks_the_chain(chain):
+    AuditLog.objects.filter(seq__gte=chain[-2].seq).delete()
+    AuditHead.objects.all().delete()
+
+    assert "no head" in audit_verify().problem
+
+
+def test_an_entry_sealed_beyond_the_head_breaks_the_chain(chain):
+    from apps.core.audit import entry_hash
+
+    last = AuditLog.objects.order_by("-seq").first()
+    forged = AuditLog(actor_name="someone", action="core.test.forged", seq=last.seq + 1, prev_hash=last.hash,
+                      created_at=last.created_at)  # fmt: skip
+    forged.hash = entry_hash(forged, last.hash)
+    forged.save()
+
+    assert "beyond the head" in audit_verify().problem
