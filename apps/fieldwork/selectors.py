@@ -230,6 +230,18 @@ def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -
     return out
 
 
+def ground_by_region_for_user(*, user: Any) -> list[dict[str, Any]]:
+    """`ground_by_region`, only the districts within the user's regions."""
+    from apps.accounts.selectors import user_region_ids
+
+    rows = ground_by_region()
+    allowed = user_region_ids(user=user)
+    if allowed is None:
+        return rows
+    codes = set(Region.objects.filter(pk__in=allowed).values_list("code", flat=True))
+    return [row for row in rows if row["code"] in codes]
+
+
 def source_trust_for_domain(domain: str) -> list[dict[str, Any]]:
     """The provider the domain pages read through apps.indicators.trust."""
     return ground_by_source(domain=domain)

@@ -116,18 +116,25 @@ def _recheck_maybe(visit: Visit) -> Assignment | None:
     )  # fmt: skip
 
 
-def officers_for_region(region: Region) -> list[Any]:
-    """Active field officers whose regions cover `region` (an officer without regions covers nothing)."""
-    users = (
-        get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct().order_by("username")
-    )
-    return [u for u in users if (ids := user_region_ids(user=u)) is None or region.id in ids]
+def field_officers() -> list[Any]:
+    """Active field officers, by username."""
+    users = get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct()
+    return list(users.order_by("username"))
 
 
-def assignee_pick(region: Region, *, exclude: tuple[int, ...] = ()) -> Any | None:
+def officers_for_region(region: Region, *, officers: list[Any] | None = None) -> list[Any]:
+    """Active field officers whose regions cover `region` (an officer without regions covers nothing).
+
+    Asking for many regions, pass the same `officers` (from `field_officers()`) each time: each officer's
+    regions are then read once, not once per region."""
+    officers = field_officers() if officers is None else officers
+    return [u for u in officers if (ids := user_region_ids(user=u)) is None or region.id in ids]
+
+
+def assignee_pick(region: Region, *, exclude: tuple[int, ...] = (), officers: list[Any] | None = None) -> Any | None:
     """Among the officers covering the region, the one with the fewest open assignments (then by name); None
     when nobody covers it — the assignment then waits, visible to any officer who later covers the region."""
-    candidates = [u for u in officers_for_region(region) if u.pk not in exclude]
+    candidates = [u for u in officers_for_region(region, officers=officers) if u.pk not in exclude]
     if not candidates:
         return None
     load = dict(
@@ -166,7 +173,8 @@ def assignments_plan(
         errors["due_at"] = [_("at most three months ahead")]
     if not 1 <= weeks <= MAX_PLANNED_WEEKS:
         errors["weeks"] = [_("between 1 and %(max)s") % {"max": MAX_PLANNED_WEEKS}]
-    if assignee is not None and assignee not in officers_for_region(region):
+    officers = field_officers()
+    if assignee is not None and assignee not in officers_for_region(region, officers=officers):
         errors["assignee"] = [_("not a field officer of this region")]
     if errors:
         raise ApplicationError(_("the planned visit cannot be made"), fields=errors)
@@ -184,7 +192,7 @@ def assignments_plan(
                 radius_m=_region_radius_m(region),
                 due_at=due_at + timedelta(weeks=week),
                 evidence=evidence,
-                assignee=assignee or assignee_pick(region),
+                assignee=assignee or assignee_pick(region, officers=officers),
                 created_by=user,
             )  # fmt: skip
         )

@@ -129,20 +129,16 @@ def visit_photo(request: HttpRequest, key: str) -> HttpResponse:
 def dispatch(request: HttpRequest) -> HttpResponse:
     """The dispatcher's desk: plan visits to a community, hand open assignments to an officer, and see per data
     source and per district how much of what the screen said was checked on site."""
-    from django.contrib.auth import get_user_model
     from django.shortcuts import redirect
 
-    from apps.accounts.roles import Role
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
     from apps.fieldwork.forms import PlanForm
     from apps.fieldwork.models import Assignment
-    from apps.fieldwork.selectors import ground_by_region, ground_by_source
-    from apps.fieldwork.services import assignment_reassign, assignments_plan, officers_for_region
+    from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
+    from apps.fieldwork.services import assignment_reassign, assignments_plan, field_officers, officers_for_region
 
-    officers = list(
-        get_user_model().objects.filter(is_active=True, groups__name=Role.FIELD_OFFICER).distinct().order_by("username")
-    )
+    officers = field_officers()
     by_name = {o.username: o for o in officers}
     form = PlanForm(user=request.user, officers=officers)
     error, status = "", 200
@@ -186,14 +182,15 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     covering: dict[int, list[Any]] = {}
     for a in open_assignments:
         if a.region_id not in covering:
-            covering[a.region_id] = officers_for_region(a.region)
+            covering[a.region_id] = officers_for_region(a.region, officers=officers)
         a.candidates = [o for o in covering[a.region_id] if not (a.recheck_of and a.recheck_of.officer_id == o.pk)]
     return render(
         request,
         "fieldwork/dispatch.html",
         {
             "form": form, "error": error, "planned": parse_id(request.GET.get("planned")),
-            "assignments": open_assignments, "sources": ground_by_source(), "regions": ground_by_region(),
+            "assignments": open_assignments, "sources": ground_by_source(),
+            "regions": ground_by_region_for_user(user=request.user),
         },
         status=status,
     )  # fmt: skip

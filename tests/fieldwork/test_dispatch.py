@@ -126,6 +126,45 @@ def test_the_dispatch_page_plans_hands_over_and_refuses_bad_input(client, cast, 
     assert 'data-region="W"' in page
 
 
+def test_the_dispatch_page_reads_each_officers_regions_once_however_many_areas_have_work(client, cast, city):
+    # given: three officers; open work in one area, then in four
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    second_west_officer()
+    due = timezone.now() + timedelta(days=1)
+    assignments_plan(region=city["W1"], user=cast["command"], due_at=due)
+    client.force_login(cast["command"])
+    client.get("/field/dispatch/")  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as one_area:
+        client.get("/field/dispatch/")
+    for code in ("W2", "W", "E"):
+        assignments_plan(region=city[code], user=cast["command"], due_at=due)
+
+    # when
+    with CaptureQueriesContext(connection) as four_areas:
+        page = client.get("/field/dispatch/")
+
+    # then
+    assert page.content.decode().count("data-assignment=") == 4
+    assert len(four_areas) == len(one_area)
+
+
+def test_a_dispatcher_of_one_district_sees_only_its_ground(client, cast, city):
+    # given
+    west = staff_user_upsert(username="west-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["W"])
+    client.force_login(west)
+
+    # when
+    page = client.get("/field/dispatch/").content.decode()
+    api = client.get("/api/v1/fieldwork/ground").json()
+
+    # then
+    assert 'data-region="W"' in page
+    assert 'data-region="E"' not in page
+    assert [r["code"] for r in api["regions"]] == ["W"]
+
+
 def test_officers_and_department_staff_do_not_dispatch(client, cast, city):
     for user in ("officer", "staff"):
         client.login(username=user, password=PASSWORD)

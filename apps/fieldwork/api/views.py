@@ -10,12 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.roles import Role
-from apps.accounts.selectors import regions_scope, user_region_ids
+from apps.accounts.selectors import regions_scope
 from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin
 from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment, Visit
-from apps.fieldwork.selectors import ground_by_region, ground_by_source
+from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
 from apps.fieldwork.services import (
     assignment_reassign,
     assignments_for_officer,
@@ -137,12 +137,7 @@ class GroundApi(PermissionApi):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        regions = ground_by_region()
-        allowed = user_region_ids(user=request.user)
-        if allowed is not None:
-            codes = set(Region.objects.filter(pk__in=allowed).values_list("code", flat=True))
-            regions = [r for r in regions if r["code"] in codes]
-        return Response({"sources": ground_by_source(), "regions": regions})
+        return Response({"sources": ground_by_source(), "regions": ground_by_region_for_user(user=request.user)})
 
 
 class VisitRecordApi(PermissionApi):
