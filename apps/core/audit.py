@@ -56,10 +56,19 @@ def log_action(
 
 
 def log_personal_read(obj: models.Model, *, fields: list[str], purpose: str, user: Any) -> AuditLog:
-    """A person read personal data: which record, which fields, for what purpose (stewards review these)."""
+    """A person read personal data: which record, which fields, for what purpose (stewards review these).
+
+    The purpose is typed by a person ("call back 139…"): numbers, e-mails and ID numbers in it are masked."""
     meta = obj._meta
     return log_action(obj, f"{meta.app_label}.{meta.model_name}.read_personal", user=user,
-                      data={"fields": sorted(fields), "purpose": purpose[:200]})  # fmt: skip
+                      data={"fields": sorted(fields), "purpose": purpose_masked(purpose)})  # fmt: skip
+
+
+def purpose_masked(purpose: str) -> str:
+    """A stated purpose as the audit trail keeps it: at most 200 characters, contact details masked."""
+    from apps.core.classification import mask_text
+
+    return mask_text(purpose)[:200]
 
 
 def audit_log_for(obj: models.Model) -> models.QuerySet[AuditLog]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.audit import log_action
+from apps.core.audit import log_action, purpose_masked
 from apps.core.classification import label_for, masked_fields, may_reveal, reveal_fields
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
@@ -326,7 +326,7 @@ def workbench_export(request: HttpRequest) -> HttpResponse:
             return HttpResponse(_("Say why the export needs the reporters' contacts."), status=400,
                                 content_type="text/plain; charset=utf-8")  # fmt: skip
         log_action(None, "grievances.grievance.export_personal", user=request.user,
-                   data={"fields": CONTACT, "purpose": f"{choice}: {detail}" if detail else choice,
+                   data={"fields": CONTACT, "purpose": purpose_masked(f"{choice}: {detail}" if detail else choice),
                          "count": len(rows), "records": [g.pk for g in rows]})  # fmt: skip
         clear = True
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -60,6 +60,27 @@ def test_never_in_plain_text_in_the_database_or_the_logs(client, categories, cas
     assert not any(secret in caplog.text for secret in SECRETS)  # and never logged
 
 
+def test_a_purpose_that_quotes_the_contact_is_kept_masked(client, categories, cast):
+    # given
+    code = report_through_the_portal(client, categories)
+    client.force_login(cast["staff"])
+    detail = f"{NAME}的号码 {PHONE} 打不通，试邮件 {EMAIL}"
+
+    # when
+    page = client.post(f"/grievances/workbench/{code}/contact", {"purpose": "other", "detail": detail})
+    api = client.post(f"/api/v1/grievances/{code}/contact", {"purpose": detail},
+                      content_type="application/json")  # fmt: skip
+    export = client.post("/grievances/workbench/export.csv?state=all", {"purpose": "other", "detail": detail})
+
+    # then
+    assert (page.status_code, api.status_code, export.status_code) == (200, 200, 200)
+    from apps.core.models import AuditLog
+
+    purposes = [e.data["purpose"] for e in AuditLog.objects.filter(action__endswith="_personal").order_by("id")]
+    assert len(purposes) == 3
+    assert all("139****5678" in p and PHONE not in p and EMAIL not in p for p in purposes)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_never_in_websocket_frames(cast, categories, submit):
     from apps.grievances.models import Grievance
