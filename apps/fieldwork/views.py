@@ -64,18 +64,21 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     officers' visits found (outcomes — never counts of visits or photos)."""
     from django.shortcuts import redirect
 
+    from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
     from apps.fieldwork.models import Visit
     from apps.fieldwork.selectors import officer_outcomes
     from apps.fieldwork.services import visit_review
 
+    # Visits in the supervisor's regions only: the queue, the decisions and the contacts read.
+    reviewable = regions_scope(Visit.objects.filter(status=Visit.Status.REVIEW), user=request.user)
     error = ""
     revealed: dict[int, str] = {}
     if request.method == "POST" and request.POST.get("decision") == "contact":
         # A supervisor reads the contact an officer noted, for a stated purpose; the reading is logged.
         from apps.core.classification import reveal_fields
 
-        visit = Visit.objects.filter(pk=parse_id(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
+        visit = reviewable.filter(pk=parse_id(request.POST.get("visit"))).first()
         purpose = clean_text(request.POST.get("purpose", ""))[:150]
         if visit is None or not purpose:
             error = _("Say why you need the contact.") if visit else _("That visit is not waiting for review.")
@@ -84,7 +87,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 "people_contact"
             ]
     elif request.method == "POST":
-        visit = Visit.objects.filter(pk=parse_id(request.POST.get("visit")), status=Visit.Status.REVIEW).first()
+        visit = reviewable.filter(pk=parse_id(request.POST.get("visit"))).first()
         if visit is None:
             error = _("That visit is not waiting for review.")
         else:
@@ -95,8 +98,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 error = exc.message
     waiting = (
-        Visit.objects.filter(status=Visit.Status.REVIEW)
-        .select_related("officer", "assignment", "region")
+        reviewable.select_related("officer", "assignment", "region")
         .prefetch_related("flags", "findings", "photos")
         .order_by("received_at")
     )

@@ -81,3 +81,31 @@ def test_officers_do_not_review(client, cast):
     client.login(username="officer", password=PASSWORD)
 
     assert client.get("/field/review/").status_code == 403
+
+
+def test_a_supervisor_of_another_district_neither_sees_nor_decides_nor_reads_a_visit(client, cast, city):
+    # given: a flagged visit in W with a contact; a supervisor of E
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+    from apps.core.models import AuditLog
+    from apps.fieldwork.services import visit_record
+
+    flagged = visit_record(
+        officer=cast["officer"], data=visit_data(minutes=1, people_contact="王先生 13912345678")
+    ).visit
+    east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
+    client.force_login(east)
+
+    # when
+    page = client.get("/field/review/")
+    contact = client.post("/field/review/", {"visit": flagged.pk, "decision": "contact", "purpose": "回访"})
+    accept = client.post("/field/review/", {"visit": flagged.pk, "decision": "accept"})
+    api = post(client, f"/api/v1/fieldwork/visits/{flagged.uuid}/review", {"decision": "accept"})
+
+    # then
+    assert list(page.context["waiting"]) == []
+    assert (contact.status_code, accept.status_code, api.status_code) == (400, 400, 404)
+    assert "13912345678" not in contact.content.decode()
+    assert not AuditLog.objects.filter(action__endswith="read_personal").exists()
+    flagged.refresh_from_db()
+    assert flagged.status == "review"

@@ -174,9 +174,10 @@ class VisitReviewApi(PermissionApi):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=VisitSerializer)
     def post(self, request: Request, uuid: str) -> Response:
-        visit = Visit.objects.filter(uuid=uuid).first() if _is_uuid(uuid) else None
+        visits = regions_scope(Visit.objects.filter(uuid=uuid), user=request.user) if _is_uuid(uuid) else None
+        visit = visits.first() if visits is not None else None
         if visit is None:
-            return Response({"detail": "no such visit"}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": "no such visit in your regions"}, status=status.HTTP_404_NOT_FOUND)
         decision = request.data.get("decision") if isinstance(request.data, dict) else None
         if decision not in ("accept", "reject"):
             raise ApplicationError("decision is accept or reject", fields={"decision": ["accept or reject"]})
