@@ -204,7 +204,8 @@ def assignments_plan(
 @transaction.atomic
 def assignment_reassign(*, assignment: Assignment, assignee: Any, user: Any) -> Assignment:
     """The dispatcher hands an open assignment to another officer covering its region (or back to the pool)."""
-    assignment = Assignment.objects.select_for_update().select_related("region", "recheck_of").get(pk=assignment.pk)
+    locked = Assignment.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer-joined re-check
+    assignment = locked.select_related("region", "recheck_of").get(pk=assignment.pk)
     errors: dict[str, list[str]] = {}
     if assignment.status != Assignment.Status.OPEN:
         errors["status"] = [_("the assignment is no longer open")]

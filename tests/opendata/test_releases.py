@@ -277,8 +277,8 @@ def test_the_command_drafts_and_refuses_an_unknown_dataset_in_one_line(cast, rep
 def test_the_daily_task_drafts_yesterday_once(cast, reports):
     from apps.opendata.tasks import releases_produce_daily_task
 
-    releases_produce_daily_task.delay()
-    releases_produce_daily_task.delay()
+    releases_produce_daily_task.apply()  # in this process, whatever the broker
+    releases_produce_daily_task.apply()  # in this process, whatever the broker
 
     assert sorted(Release.objects.values_list("dataset", "status")) == [
         ("citizen-reports", "draft"), ("district-indicators", "draft"), ("field-findings", "draft"),
