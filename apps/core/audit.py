@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 
 from apps.core.models import AuditHead, AuditLog
 
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 GENESIS = "0" * 64
+logger = logging.getLogger("cityops.audit")
 
 
 def log_action(
@@ -51,7 +53,7 @@ def log_action(
         target_repr=str(obj)[:200] if obj is not None else "",
         data=data or {},
     )
-    transaction.on_commit(audit_seal)
+    transaction.on_commit(_seal_after_commit)
     return entry
 
 
@@ -90,11 +92,21 @@ def entry_hash(entry: AuditLog, prev_hash: str) -> str:
 
 
 def audit_seal(*, limit: int = 5000) -> int:
-    """Chain every committed entry not yet sealed, oldest first. Returns how many were sealed."""
+    """Chain every committed entry not yet sealed, oldest first. Returns how many were sealed.
+
+    Each seal logs the chain's new head (sequence and hash): a copy outside the database, so even someone
+    able to rewrite the whole chain and its head row cannot make it match what the logs already hold.
+    Refuses (logs an error, seals nothing) when the head row is gone but sealed entries exist: continuing
+    would start a second chain over the first."""
     if not AuditLog.objects.filter(seq__isnull=True).exists():
         return 0
     with transaction.atomic():
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            if AuditLog.objects.filter(seq__isnull=False).exists():
+                logger.error("audit chain head missing while sealed entries exist: not sealing (see verify_audit_log)")
+                return 0
+            head = AuditHead.objects.create(pk=1)
         pending = list(AuditLog.objects.filter(seq__isnull=True).order_by("id")[:limit])
         seq, prev = head.seq, head.hash or GENESIS
         for entry in pending:
@@ -104,7 +116,17 @@ def audit_seal(*, limit: int = 5000) -> int:
         AuditLog.objects.bulk_update(pending, ["seq", "prev_hash", "hash"], batch_size=500)
         head.seq, head.hash = seq, prev
         head.save()
+    logger.info("audit chain sealed to seq %d, hash %s", seq, prev)
     return len(pending)
+
+
+def _seal_after_commit() -> None:
+    """Sealing after an action's commit must not fail the action (a busy SQLite file, a lost connection):
+    the beat task seals what is left within a minute."""
+    try:
+        audit_seal()
+    except DatabaseError:
+        logger.warning("audit sealing deferred to the next run", exc_info=True)
 
 
 @dataclass(frozen=True)

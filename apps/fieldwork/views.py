@@ -117,10 +117,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def visit_photo(request: HttpRequest, key: str) -> HttpResponse:
     from django.http import FileResponse
 
+    from apps.accounts.selectors import regions_scope
     from apps.fieldwork.models import VisitPhoto
 
-    photo = VisitPhoto.objects.filter(key=key).first()
-    if photo is None:
+    # A supervisor sees the photos of visits in their regions (as the review queue), and none erased by retention.
+    photo = regions_scope(VisitPhoto.objects.filter(key=key), user=request.user, field="visit__region").first()
+    if photo is None or not photo.image:
         raise Http404
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"

@@ -306,6 +306,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
 EXPORT_LIMIT = 5000
 
 
+def _spreadsheet_safe(value: Any) -> Any:
+    """A cell a spreadsheet program would run as a formula (a name typed as "=HYPERLINK(…)") is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("grievances.handle_grievance")
 def workbench_export(request: HttpRequest) -> HttpResponse:
@@ -338,10 +345,11 @@ def workbench_export(request: HttpRequest) -> HttpResponse:
                   "due_at", "resolved_at", "satisfaction", *CONTACT])  # fmt: skip
     for g in rows:
         contact = {n: getattr(g, n) for n in CONTACT} if clear else masked_fields(g, CONTACT)
-        out.writerow([g.pk, g.tracking_code, g.category.code, g.department.code if g.department else "",
-                      g.region.code if g.region else "", g.status, g.priority, g.created_at.isoformat(),
-                      g.due_at.isoformat() if g.due_at else "", g.resolved_at.isoformat() if g.resolved_at else "",
-                      g.satisfaction or "", *(contact[n] for n in CONTACT)])  # fmt: skip
+        cells = [g.pk, g.tracking_code, g.category.code, g.department.code if g.department else "",
+                 g.region.code if g.region else "", g.status, g.priority, g.created_at.isoformat(),
+                 g.due_at.isoformat() if g.due_at else "", g.resolved_at.isoformat() if g.resolved_at else "",
+                 g.satisfaction or "", *(contact[n] for n in CONTACT)]  # fmt: skip
+        out.writerow([_spreadsheet_safe(cell) for cell in cells])
     return response
 
 

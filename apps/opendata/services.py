@@ -43,11 +43,14 @@ def _header(release: Release, dataset: Dataset) -> dict[str, Any]:
 def _check_input(*, dataset_code: str, first_day: date, days: int, k: int) -> tuple[Dataset, datetime, datetime]:
     dataset = get_dataset(dataset_code)
     if dataset is None:
-        raise ApplicationError(f"Unknown dataset {dataset_code!r}.", fields={"dataset": ["unknown dataset"]})
+        raise ApplicationError(
+            _("Unknown dataset %(code)r.") % {"code": dataset_code}, fields={"dataset": [_("unknown dataset")]}
+        )
     if k < 2:
-        raise ApplicationError("k must be at least 2.", fields={"k": ["at least 2"]})
+        raise ApplicationError(_("k must be at least 2."), fields={"k": [_("at least 2")]})
     if not 1 <= days <= MAX_DAYS:
-        raise ApplicationError(f"A release covers 1 to {MAX_DAYS} days.", fields={"days": ["1 to 366"]})
+        raise ApplicationError(_("A release covers 1 to %(max)s days.") % {"max": MAX_DAYS},
+                               fields={"days": [_("1 to %(max)s") % {"max": MAX_DAYS}]})  # fmt: skip
     # Checked on the day before computing the period: a day near either end of the calendar has no period.
     if first_day >= timezone.localdate():
         raise ApplicationError(_("The period is not over yet."), fields={"first_day": [_("the period must be over")]})
@@ -80,8 +83,8 @@ def release_produce(
     if same is not None and same.status == Release.Status.APPROVED:
         return same
     if any(r != same for r in live):
-        raise ApplicationError("The period overlaps another release of this dataset.", fields={"first_day": [
-            "overlaps another release"]})  # fmt: skip
+        raise ApplicationError(_("The period overlaps another release of this dataset."),
+                               fields={"first_day": [_("overlaps another release")]})  # fmt: skip
     outcome, geometries = dataset.build(start, end, k)
     release = same or Release(dataset=dataset.code, period_start=start, period_end=end)
     release.k, release.personal, release.demo, release.produced_by = k, dataset.personal, demo, user
@@ -118,10 +121,12 @@ def release_approve(*, release: Release, user: Any) -> Release:
     a personal dataset's CSV has a row of fewer than k records. Audited."""
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.status != Release.Status.DRAFT:
-        raise ApplicationError("Only a draft can be approved.")
+        raise ApplicationError(_("Only a draft can be approved."))
     smallest = _smallest_count(release)
     if release.personal and smallest is not None and smallest < release.k:
-        raise ApplicationError(f"A row covers {smallest} records, fewer than k = {release.k}: not approved.")
+        raise ApplicationError(
+            _("A row covers %(n)s records, fewer than k = %(k)s: not approved.") % {"n": smallest, "k": release.k}
+        )
     release.status, release.approved_by, release.approved_at = Release.Status.APPROVED, user, timezone.now()
     release.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     log_action(release, "opendata.release.approve", user=user, data=_figures(release))
@@ -135,9 +140,9 @@ def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
     release = Release.objects.select_for_update().get(pk=release.pk)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why the release is withdrawn.", fields={"reason": ["required"]})
+        raise ApplicationError(_("Say why the release is withdrawn."), fields={"reason": [_("required")]})
     if release.status == Release.Status.WITHDRAWN:
-        raise ApplicationError("The release is already withdrawn.")
+        raise ApplicationError(_("The release is already withdrawn."))
     release.status, release.withdrawn_by, release.withdrawn_at = Release.Status.WITHDRAWN, user, timezone.now()
     release.withdrawn_reason = reason[:500]
     release.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawn_reason", "updated_at"])

@@ -126,3 +126,25 @@ def test_an_entry_sealed_beyond_the_head_breaks_the_chain(chain):
     forged.save()
 
     assert "beyond the head" in audit_verify().problem
+
+
+def test_sealing_refuses_to_start_a_second_chain_when_the_head_is_gone(chain, cast, caplog):
+    AuditHead.objects.all().delete()
+    log_action(None, "core.test.step", user=cast["admin"])
+
+    assert audit_seal() == 0
+    assert "head missing" in caplog.text
+    assert AuditLog.objects.filter(seq__isnull=True).count() == 1  # left for someone to look at
+    assert not audit_verify().ok
+
+
+def test_each_seal_logs_the_new_head_outside_the_database(cast, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="cityops.audit")
+    log_action(None, "core.test.step", user=cast["admin"])
+
+    audit_seal()
+
+    head = AuditHead.objects.get()
+    assert f"sealed to seq {head.seq}, hash {head.hash}" in caplog.text

@@ -86,3 +86,23 @@ def test_a_staff_mobile_is_written_in_the_admin_and_shown_masked(client, cast):
 
     assert "13912340000" not in page
     assert "139****0000" in page
+
+
+def test_visit_photos_only_for_supervisors_of_the_region(client, cast, city, settings, tmp_path):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+    from apps.fieldwork.services import visit_record
+    from tests.fieldwork.conftest import photo
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    east = staff_user_upsert(username="sup_e", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
+    visit = visit_record(officer=cast["officer"], data=visit_data(photos=[photo(5)])).visit  # in W
+    url = f"/field/photos/{visit.photos.get().key}.jpg"
+
+    client.force_login(cast["command"])
+    city_wide = client.get(url)
+    client.force_login(east)
+    elsewhere = client.get(url)
+
+    assert city_wide.status_code == 200
+    assert elsewhere.status_code == 404

