@@ -13,3 +13,16 @@ class AccountsConfig(AppConfig):
         from apps.core.demo import DemoSeeder, register_demo_seeder
 
         register_demo_seeder(DemoSeeder(name="accounts.demo_users", order=20, seed=seed_demo_accounts))
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_note_second_factor_state, dispatch_uid="accounts.second_factor_state")
+
+
+def _note_second_factor_state(sender: object, request: object, user: object, **kwargs: object) -> None:
+    """At sign-in, note in the session whether a second factor is owed, so the screens' sockets opened right
+    after do not each ask the database again."""
+    from apps.accounts.selectors import second_factor_pending
+
+    session = getattr(request, "session", None)
+    if session is not None:
+        second_factor_pending(user=user, session=session)

@@ -3,6 +3,7 @@ region-bound goes through `regions_scope` / `user_can_access_region`."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -76,13 +77,27 @@ def second_factor_required(*, user: Any) -> bool:
     return bool(("superuser" in required and user.is_superuser) or user_roles(user) & required)
 
 
+# When a session was last found to owe nothing (no device, no role that needs one): every request and every
+# socket of such a session would otherwise ask the database again; re-checked after NOTHING_OWED_FOR seconds,
+# so a user given a role that needs a second factor is sent to set it up within minutes.
+NOTHING_OWED_SESSION_KEY = "cityops_2fa_none_at"
+NOTHING_OWED_FOR = 300
+
+
 def second_factor_pending(*, user: Any, session: Any) -> str | None:
     """What a signed-in session still owes: "verify" (a code), "enrol" (set a device up first) or None."""
     if not getattr(user, "is_authenticated", False) or (session is not None and session.get(SECOND_FACTOR_SESSION_KEY)):
         return None
+    now = time.time()
+    if session is not None and now - float(session.get(NOTHING_OWED_SESSION_KEY) or 0) < NOTHING_OWED_FOR:
+        return None
     if TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists():
         return "verify"
-    return "enrol" if second_factor_required(user=user) else None
+    if second_factor_required(user=user):
+        return "enrol"
+    if session is not None:
+        session[NOTHING_OWED_SESSION_KEY] = now
+    return None
 
 
 def totp_device_confirmed(*, user: Any) -> bool:
