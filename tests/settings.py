@@ -34,3 +34,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Admins and stewards need a second factor in the app; most tests sign them in with force_login, which cannot
 # give one. tests/accounts/test_two_factor.py turns the requirement back on (the `settings` fixture).
 CITYOPS_TOTP_REQUIRED_ROLES: list[str] = []
+
+# Random re-checks pick visits by their random UUID: off unless a test turns them on, so a test recording one
+# visit does not find a second assignment one run in ten.
+CITYOPS_FIELD_RECHECK_SHARE = 0.0

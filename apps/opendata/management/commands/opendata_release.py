@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=1, help="number of days (default 1)")
         parser.add_argument("--k", type=int, default=None, help="k (default CITYOPS_OPEN_DATA_K)")
 
+    @no_translations  # one line in English on the terminal, whatever the default language
     def handle(self, *args: Any, dataset: str | None, first_day: date | None, days: int, k: int | None,
                **options: Any) -> None:  # fmt: skip
         from apps.opendata.services import release_produce
