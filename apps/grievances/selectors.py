@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from apps.accounts.models import StaffProfile
 from apps.accounts.selectors import user_department_ids
+from apps.core.classification import mask_text
 from apps.grievances.models import Grievance, GrievanceEvent
 from apps.regions.selectors import region_descendant_ids
-
-# What a citizen may have typed into a public text about themselves: masked wherever text is shown publicly.
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
-_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]{2,}")
-_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
 
 
 def public_text(text: str) -> str:
     """Text for public eyes: mobile and landline numbers, emails and ID numbers masked (138****1234)."""
-    text = _ID_NUMBER.sub(r"\1********\2", text)
-    text = _PHONE.sub(r"\1****\2", text)
-    text = _LANDLINE.sub(r"\1-****\2", text)
-    return _EMAIL.sub(r"\1***@***", text)
+    return mask_text(text)
 
 
 def public_events(grievance: Grievance) -> QuerySet[GrievanceEvent]:

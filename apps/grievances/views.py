@@ -296,7 +296,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "stats": category_stats(
                 scope if district is None else scope.filter(region__path__startswith=district.path), now=now
             ),
-            "may_reveal": all(may_reveal(request.user, label_for(Grievance, n)) for n in CONTACT),
+            "may_reveal": _may_read_contact(request.user),
             "purposes": contact_purposes(),
             "export_query": request.GET.urlencode(),
         },
@@ -325,16 +325,15 @@ def workbench_export(request: HttpRequest) -> HttpResponse:
     rows = list(found["rows"].select_related("category", "department", "region")[:EXPORT_LIMIT])
     clear = False
     if request.method == "POST":
-        if not all(may_reveal(request.user, label_for(Grievance, n)) for n in CONTACT):
+        if not _may_read_contact(request.user):
             raise PermissionDenied
-        reasons = dict(contact_purposes())
-        choice, detail = request.POST.get("purpose", ""), clean_text(request.POST.get("detail", ""))[:150]
-        if choice not in reasons or (choice == "other" and not detail):
+        purpose = _stated_purpose(request)
+        if not purpose:
             return HttpResponse(_("Say why the export needs the reporters' contacts."), status=400,
                                 content_type="text/plain; charset=utf-8")  # fmt: skip
         log_action(None, "grievances.grievance.export_personal", user=request.user,
-                   data={"fields": CONTACT, "purpose": purpose_masked(f"{choice}: {detail}" if detail else choice),
-                         "count": len(rows), "records": [g.pk for g in rows]})  # fmt: skip
+                   data={"fields": CONTACT, "purpose": purpose_masked(purpose), "count": len(rows),
+                         "records": [g.pk for g in rows]})  # fmt: skip
         clear = True
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="grievances.csv"'
@@ -372,6 +371,18 @@ def contact_purposes() -> list[tuple[str, str]]:
     ]
 
 
+def _may_read_contact(user: Any) -> bool:
+    return all(may_reveal(user, label_for(Grievance, n)) for n in CONTACT)
+
+
+def _stated_purpose(request: HttpRequest) -> str:
+    """The purpose chosen in a contact form ("callback", "other: …"); "" when none was properly given."""
+    choice, detail = request.POST.get("purpose", ""), clean_text(request.POST.get("detail", ""))[:150]
+    if choice not in dict(contact_purposes()) or (choice == "other" and not detail):
+        return ""
+    return f"{choice}: {detail}" if detail else choice
+
+
 @permission_required("grievances.handle_grievance")
 def workbench_detail(
     request: HttpRequest, code: str, *, error: str = "", status: int = 200, revealed: dict[str, Any] | None = None
@@ -399,7 +410,7 @@ def workbench_detail(
             "colleagues": colleagues,
             "contact": revealed or masked_fields(grievance, CONTACT),
             "revealed": revealed is not None,
-            "may_reveal": all(may_reveal(request.user, label_for(grievance, n)) for n in CONTACT),
+            "may_reveal": _may_read_contact(request.user),
             "purposes": contact_purposes(),
             "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
             "error": error,
@@ -418,14 +429,11 @@ def workbench_contact(request: HttpRequest, code: str) -> HttpResponse:
     """Read the reporter's contact in clear, for a stated purpose; the reading is logged (who, which report,
     which fields, when, why). Without the permission: 403; without a purpose: the page again with an error."""
     grievance = _staff_grievance(request, code)
-    if not all(may_reveal(request.user, label_for(grievance, n)) for n in CONTACT):
+    if not _may_read_contact(request.user):
         raise PermissionDenied
-    reasons = dict(contact_purposes())
-    choice = request.POST.get("purpose", "")
-    detail = clean_text(request.POST.get("detail", ""))[:150]
-    if choice not in reasons or (choice == "other" and not detail):
+    purpose = _stated_purpose(request)
+    if not purpose:
         return workbench_detail(request, code, error=_("Say why you need the reporter's contact."), status=400)
-    purpose = f"{choice}: {detail}" if detail else choice
     revealed = reveal_fields(grievance, CONTACT, user=request.user, purpose=purpose)
     return workbench_detail(request, code, revealed=revealed)
 
