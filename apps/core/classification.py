@@ -221,7 +221,7 @@ class ClassifiedAdminMixin:
 
     def get_exclude(self, request: Any, obj: Any = None) -> Any:
         excluded = list(super().get_exclude(request, obj) or [])  # type: ignore[misc]
-        return excluded + [n for n in labelled_fields(self.model) if (label_for(self.model, n) or PUBLIC).mask]
+        return excluded + self._masked_names(self.model)
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
