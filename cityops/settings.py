@@ -187,6 +187,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The audit trail's hash chain: entries a crashed process left unsealed get sealed within a minute.
     "audit-seal": {"task": "apps.core.tasks.audit_seal_task", "schedule": timedelta(minutes=1)},
+    # …and checked every hour: the stewards' page shows the last result, a broken chain is logged as an error.
+    "audit-chain-check": {"task": "apps.governance.tasks.audit_chain_check_task", "schedule": timedelta(hours=1)},
     # Personal data of finished reports and visits past the retention period: erased or coarsened, daily.
     "personal-data-retention": {"task": "apps.core.tasks.retention_task", "schedule": timedelta(hours=24)},
     # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that

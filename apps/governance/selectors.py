@@ -39,7 +39,7 @@ def chain_check(*, fresh: bool = False) -> dict[str, Any]:
         report: ChainReport = audit_verify()
         remembered = {"ok": report.ok, "problem": report.problem, "sealed": report.sealed,
                       "unsealed": report.unsealed, "at": timezone.now().isoformat()}  # fmt: skip
-        cache.set(CHAIN_KEY, remembered, timeout=3600)
+        cache.set(CHAIN_KEY, remembered, timeout=2 * 3600)  # refreshed hourly by the beat task
     return remembered
 
 

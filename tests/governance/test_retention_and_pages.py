@@ -146,3 +146,20 @@ def test_the_registry_is_in_the_admin_for_stewards_and_administrators(client, ca
     assert "reporter_phone" in pages["admin"].content.decode()
     assert pages["steward"].status_code == 200
     assert pages["command"].status_code == 302  # not an admin-site user: to the admin's sign-in
+
+
+def test_the_hourly_check_logs_a_broken_chain_and_the_page_reads_its_result(submit, caplog):
+    from apps.core.audit import audit_seal
+    from apps.governance.selectors import chain_check
+    from apps.governance.tasks import audit_chain_check_task
+
+    submit()
+    audit_seal()
+    audit_chain_check_task()
+    assert chain_check()["ok"] is True
+    AuditLog.objects.filter(seq=1).update(action="core.test.forged")
+
+    audit_chain_check_task()
+
+    assert chain_check()["ok"] is False  # the page reads the task's result, not a stale "intact"
+    assert "audit chain broken: entry seq 1" in caplog.text
