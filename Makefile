@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export CITYOPS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-services lint fmt bench worker beat messages clean help
+.PHONY: run test test-services test-clock lint fmt bench worker beat messages clean help
 
 help:
 	@echo "make run            the app with demo data on http://127.0.0.1:$(PORT) (embedded: SQLite, no services)"
 	@echo "make test           ruff, migrations check and the whole test suite"
 	@echo "make test-services  the suite against PostgreSQL, Redis and RabbitMQ on this machine"
+	@echo "make test-clock     the time-sensitive tests at 00:00:30, 00:45 and 23:59:30 local (faketime)"
 	@echo "make bench          benchmarks (ratios against a reference measured in the same run)"
 	@echo "make worker / beat  Celery worker / beat for production mode (needs CELERY_BROKER_URL)"
 
@@ -41,6 +42,20 @@ test-services: $(VENV)/.installed
 	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-redis://127.0.0.1:6379/2} \
 	CITYOPS_TEST_AMQP_URL=$${CITYOPS_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672//} \
 	$(PY) -m pytest --create-db
+
+# The time-sensitive folders at three instants of today in the city's zone: the process's wall clock (faketime)
+# and the suite's clock (tests/clock.py) both start there. Tests marked own_clock rely on another process's clock.
+CITY_TZ ?= Asia/Shanghai
+CLOCK_INSTANTS ?= 00:00:30 00:45:00 23:59:30
+CLOCK_FOLDERS ?= tests/accounts tests/core tests/dashboards tests/environment tests/fieldwork tests/governance \
+	tests/grievances tests/healthcare tests/indicators tests/ingest tests/opendata tests/traffic
+test-clock: $(VENV)/.installed
+	@command -v faketime >/dev/null || { echo "make test-clock needs faketime: apt-get install faketime" >&2; exit 1; }
+	@day=$$(TZ=$(CITY_TZ) date +%F); for t in $(CLOCK_INSTANTS); do \
+	  instant=$$(TZ=$(CITY_TZ) date -d "$$day $$t" --iso-8601=seconds); echo "== make test-clock at $$instant"; \
+	  TZ=$(CITY_TZ) CITYOPS_TEST_NOW=$$instant faketime -m -f "@$$day $$t" \
+	    $(PY) -m pytest -q -p no:cacheprovider -m "not own_clock" $(CLOCK_FOLDERS) || exit 1; \
+	done
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

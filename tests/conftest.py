@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import department_upsert, roles_ensure, staff_user_upsert
 from apps.regions.geo import BoundaryFeature
 from apps.regions.services import regions_import
+from tests.clock import parse_instant, refusing_the_wall_clock, running_from, suite_now
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSWORD = "correct-horse-battery"  # noqa: S105
@@ -20,6 +22,37 @@ PASSWORD = "correct-horse-battery"  # noqa: S105
 
 def services_available() -> bool:
     return all(os.environ.get(name) for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"))
+
+
+def pytest_configure(config: Any) -> None:
+    try:
+        suite_now()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: Any) -> Any:
+    """While test modules are imported, `timezone.now()` refuses: a date made then is the wall clock's, not the
+    test's (a parameter computed at 23:59 and a test run at 00:01 disagree on "yesterday")."""
+    with refusing_the_wall_clock():
+        return (yield)
+
+
+@pytest.fixture(autouse=True)
+def clock(request: Any) -> Iterator[Any]:
+    """Every test runs at the suite's instant (tests/clock.py), or at the one its `clock` marker pins.
+
+    Yields time-machine's traveller: `clock.move_to(instant)`, `clock.shift(timedelta)`.
+    """
+    pinned = request.node.get_closest_marker("clock")
+    if pinned is None:
+        start, tick = suite_now(), True
+    else:
+        start = parse_instant(pinned.args[0], source=f"clock marker of {request.node.nodeid}")
+        tick = pinned.kwargs.get("tick", True)
+    with running_from(start, tick=tick) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +71,11 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     )
     skip_browser = pytest.mark.skip(reason="no Chromium on this machine: apt-get install chromium (see .ci/run)")
     for item in items:
+        own_clock = item.get_closest_marker("own_clock")
+        if own_clock is not None and not (own_clock.args and str(own_clock.args[0]).strip()):
+            raise pytest.UsageError(f'{item.nodeid}: own_clock needs its reason, e.g. own_clock("a worker process")')
+        if "browser" in item.keywords and own_clock is None:
+            item.add_marker(pytest.mark.own_clock("Chromium keeps its own clock (set from the suite's per context)"))
         if "services" in item.keywords and not services_available():
             item.add_marker(skip_services)
         if "browser" in item.keywords and not CHROMIUM:

@@ -84,13 +84,26 @@ class PageProbe:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+def new_context(browser: Any, **options: Any) -> Any:
+    """A browser context whose clock reads the suite's (tests/clock.py), as the server's does.
+
+    Chromium keeps its own clock: without this, pages would compare the server's times with the wall clock's
+    (stale tiles, visits "from the future"). Playwright's clock keeps running and fires timers as usual.
+    """
+    from django.utils import timezone
+
+    context = browser.new_context(**options)
+    context.clock.install(time=timezone.now())
+    return context
+
+
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
     contexts = []
 
     def make(*, width: int, height: int, locale: str = "zh-CN", timezone_id: str | None = None) -> PageProbe:
         options = {"timezone_id": timezone_id} if timezone_id else {}
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale, **options)
+        context = new_context(browser, viewport={"width": width, "height": height}, locale=locale, **options)
         contexts.append(context)
         return PageProbe(context.new_page())
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.browser.conftest import PageProbe
+from tests.browser.conftest import PageProbe, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,9 @@ def test_a_visit_recorded_offline_reaches_the_server_once(asgi_server, city, cas
     alert_pk = _alert_sent_for_verification(city, cast)
     assignment = Assignment.objects.get(alert_id=alert_pk)
     base = f"http://{asgi_server}"
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB",
-                                  geolocation={"longitude": assignment.lon, "latitude": assignment.lat, "accuracy": 12},
-                                  permissions=["geolocation"])  # fmt: skip
+    context = new_context(browser, viewport={"width": 390, "height": 844}, locale="en-GB",
+                          geolocation={"longitude": assignment.lon, "latitude": assignment.lat, "accuracy": 12},
+                          permissions=["geolocation"])  # fmt: skip
     probe = PageProbe(context.new_page())
     try:
         probe.sign_in(base, "officer")

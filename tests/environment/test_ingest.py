@@ -11,6 +11,7 @@ from apps.dashboards.services import live_tick
 from apps.environment.models import AirReading, NoiseReading
 from apps.environment.services import noise_limit
 from apps.indicators.models import IndicatorValue, SensorActivity, SourceSensor
+from tests.clock import SENT, at_send, local
 
 URL = "/api/v1/environment/readings"
 
@@ -20,12 +21,14 @@ def _at(hours_ago=0):
 
 
 def post(client, token, rows):
+    rows = at_send(rows, _at())
     return client.post(URL, data=json.dumps(rows), content_type="application/json",
                        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
 
 
 def air(station="A1", at=None, **values):
-    return {"station": station, "observed_at": (at or _at()).isoformat(), "pm25": 80, "pm10": 120, "so2": 8,
+    """An air reading; at the top of the hour the test sends it in, unless `at` says otherwise."""
+    return {"station": station, "observed_at": at.isoformat() if at else SENT, "pm25": 80, "pm10": 120, "so2": 8,
             "no2": 30, "o3": 60, "co": 0.6, **values}  # fmt: skip
 
 
@@ -54,8 +57,8 @@ def test_a_missing_pollutant_is_fine(client, stations):
         (air(pm25=-1), "pm25", "must be at least 0"),
         (air(pm25=None, pm10=None, so2=None, no2=None, o3=None, co=None), "pm25", "give at least one pollutant"),
         (air(leq=50), "leq", "an air station measures no noise"),
-        ({"station": "N1", "observed_at": _at().isoformat()}, "leq", "a noise station's reading needs leq"),
-        ({"station": "N1", "observed_at": _at().isoformat(), "leq": 50, "pm25": 3}, "pm25",
+        ({"station": "N1", "observed_at": SENT}, "leq", "a noise station's reading needs leq"),
+        ({"station": "N1", "observed_at": SENT, "leq": 50, "pm25": 3}, "pm25",
          "a noise station measures no pollutants"),
         (air(observed_at="2026-11-29T08:00:00"), "observed_at", "has no time zone (add Z or +08:00)"),
     ],
@@ -122,10 +125,11 @@ def test_the_simulator_feeds_the_demo_stations_through_ingest(db):
     assert IndicatorValue.objects.filter(indicator="environment.aqi_daily").exists()
 
 
+@pytest.mark.clock("2026-12-03T10:00:00+08:00")
 def test_a_whole_day_gives_the_daily_aqi_and_the_polluted_hours(client, stations):
-    # given the 24 hourly means of the day before yesterday (local time), PM2.5 80 (AQI 119) for the first
-    # 10 hours, then 30, and yesterday's first hour
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    # given the 24 hourly means of 12-01 (local time), PM2.5 80 (AQI 119) for the first 10 hours, then 30,
+    # and the first hour of 12-02
+    midnight = local("2026-12-02 00:00:00")
     ends = [midnight - timedelta(hours=23 - h) for h in range(24)]  # hours ending 01:00 … 24:00
     rows = [air(at=end, pm25=80 if h < 10 else 30, pm10=40) for h, end in enumerate(ends)]
     rows.append(air(at=midnight + timedelta(hours=1), pm25=30, pm10=40))

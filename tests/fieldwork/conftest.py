@@ -6,9 +6,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
+from tests.clock import clock_start
 
-T0 = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+
+def t0() -> Any:
+    """Three hours before the test's clock started: the visits' reference time."""
+    return clock_start().replace(microsecond=0) - timedelta(hours=3)
 
 
 def photo(seed: int = 1, *, exif_time: str | None = None, gps: tuple[float, float] | None = None) -> dict[str, str]:
@@ -33,7 +36,7 @@ def photo(seed: int = 1, *, exif_time: str | None = None, gps: tuple[float, floa
 
 
 def visit_data(*, start=None, minutes: int = 20, lon: float = 118.005, lat: float = 32.01, **fields: Any) -> dict:
-    start = start or T0
+    start = start or t0()
     data = {
         "uuid": str(uuid.uuid4()),
         "started_at": start.isoformat(),

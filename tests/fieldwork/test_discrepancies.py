@@ -82,7 +82,7 @@ def test_smooth_traffic_and_clustering_incidents_disagree(city):
 def test_a_feed_contradicted_on_site_twice(city, cast):
     from apps.fieldwork.services import visit_record
     from apps.indicators.alerting import alert_raise
-    from tests.fieldwork.conftest import T0, visit_data
+    from tests.fieldwork.conftest import t0, visit_data
 
     now = timezone.now()
     for k in range(2):
@@ -90,7 +90,7 @@ def test_a_feed_contradicted_on_site_twice(city, cast):
                                       region=city["W1"], indicator="environment.noise_over_limit",
                                       subject=f"s{k}")  # fmt: skip
         visit_record(officer=cast["officer"], data=visit_data(
-            start=T0 + timedelta(hours=k), findings=[{"alert": alert.pk, "verdict": "contradicted"}]))  # fmt: skip
+            start=t0() + timedelta(hours=k), findings=[{"alert": alert.pk, "verdict": "contradicted"}]))  # fmt: skip
 
     discrepancies_evaluate(now=now)
 

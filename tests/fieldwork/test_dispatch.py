@@ -14,7 +14,7 @@ from apps.fieldwork.selectors import ground_by_region, ground_by_source, officer
 from apps.fieldwork.services import assignment_reassign, assignments_plan, visit_record
 from apps.indicators.alerting import alert_raise, alert_transition
 from tests.conftest import PASSWORD
-from tests.fieldwork.conftest import T0, visit_data
+from tests.fieldwork.conftest import t0, visit_data
 
 
 def second_west_officer():
@@ -82,7 +82,7 @@ def test_planned_visits_every_week_to_a_community(cast, city):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"due_at": timezone.now() - timedelta(hours=1)}, "due_at"),
+        ({"due_at": timedelta(hours=-1)}, "due_at"),  # from now: parameters are made at collection, not in the test
         ({"weeks": 13}, "weeks"),
         ({"assignee": "other_officer"}, "assignee"),  # covers E, not W2
     ],
@@ -90,6 +90,8 @@ def test_planned_visits_every_week_to_a_community(cast, city):
 def test_a_bad_plan_is_refused_whole(cast, city, change, field):
     arguments = {"region": city["W2"], "user": cast["command"], "due_at": timezone.now() + timedelta(days=1)}
     arguments.update({k: cast[v] if k == "assignee" else v for k, v in change.items()})
+    if isinstance(arguments["due_at"], timedelta):
+        arguments["due_at"] = timezone.now() + arguments["due_at"]
 
     with pytest.raises(ApplicationError) as caught:
         assignments_plan(**arguments)
@@ -213,7 +215,7 @@ def contradict(cast, city, times, verdict="contradicted"):
         alert = noise_alert(city, f"c{k}")
         alert_transition(alert=alert, action="request_verification", user=cast["command"])
         visit_record(officer=cast["officer"], data=visit_data(
-            start=T0 + timedelta(hours=k * 0.5), assignment=Assignment.objects.get(alert=alert).pk,
+            start=t0() + timedelta(hours=k * 0.5), assignment=Assignment.objects.get(alert=alert).pk,
             findings=[{"alert": alert.pk, "verdict": verdict}]))  # fmt: skip
 
 

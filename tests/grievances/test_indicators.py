@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from apps.grievances.indicators import grievances_observe
@@ -9,6 +10,7 @@ from apps.grievances.models import Grievance
 from apps.grievances.services import grievance_rate, grievance_transition
 from apps.indicators.models import IndicatorValue
 from apps.indicators.services import indicator_rollups_run
+from tests.clock import local
 
 
 def value(code, region):
@@ -43,3 +45,22 @@ def test_open_overdue_new_time_to_resolve_satisfaction_and_repeats(submit, cast)
     assert round(value("grievances.satisfaction", "C"), 2) == 3.67
     assert value("grievances.repeat", "E") == 1
     assert value("grievances.repeat", "W") == 0
+
+
+@pytest.mark.clock("2026-12-02T23:59:59+08:00", tick=False)
+def test_new_today_counts_from_local_midnight_and_starts_again_at_the_next(submit, clock):
+    # given a report in the first second of 12-02 (local), one the evening before, one in its last second
+    first, evening = submit(), submit(lon=118.015)
+    Grievance.objects.filter(pk=first.pk).update(created_at=local("2026-12-02 00:00:00"))
+    Grievance.objects.filter(pk=evening.pk).update(created_at=local("2026-12-01 23:59:59"))
+    submit(lon=118.03)  # now: 23:59:59
+
+    grievances_observe()
+    indicator_rollups_run()
+    before_midnight = value("grievances.new_today", "C")
+    clock.move_to(local("2026-12-03 00:00:00"))
+    grievances_observe()
+    indicator_rollups_run()
+
+    assert before_midnight == 2  # 00:00:00 and 23:59:59 of 12-02, not 23:59:59 of 12-01
+    assert value("grievances.new_today", "C") == 0  # a new local day (16:00 UTC), nothing reported yet

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from tests.clock import SENT, at_send
+
 URL = "/api/v1/healthcare/snapshots"
 
 
@@ -14,10 +16,12 @@ def at(minutes_ago: float = 0) -> Any:
 
 
 def snap(facility: str = "T1", when: Any = None, **values: Any) -> dict[str, Any]:
-    row = {"facility": facility, "observed_at": (when or at()).isoformat(), "beds_occupied": 80}
+    """A capacity snapshot; at the minute the test sends it in, unless `when` says otherwise."""
+    row = {"facility": facility, "observed_at": when.isoformat() if when else SENT, "beds_occupied": 80}
     return {**row, **values}
 
 
 def post(client: Any, token: str, rows: list[dict[str, Any]], language: str = "en") -> Any:
+    rows = at_send(rows, at())
     return client.post(URL, data=json.dumps(rows), content_type="application/json",
                        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)  # fmt: skip

@@ -1,11 +1,14 @@
 """POST /api/v1/healthcare/snapshots and the tick: stored once, every bad row named, regions' capacity on the
 spine (occupancy weighed by beds, not a mean of percentages), stale facilities left out, alerts."""
 
+from datetime import date
+
 import pytest
 
 from apps.dashboards.services import live_tick
 from apps.healthcare.models import CapacitySnapshot, FeverDay
 from apps.indicators.models import Alert, IndicatorValue, SensorActivity
+from tests.clock import SENT, local
 from tests.healthcare.conftest import at, post, snap
 
 
@@ -40,7 +43,7 @@ def test_snapshots_are_stored_once(client, facilities):
         (snap("K4", beds_occupied=1, fever_clinic_visits=2), "fever_clinic_visits", "the facility has no fever clinic"),
         (snap(er_wait_minutes=-5), "er_wait_minutes", "must be at least 0"),
         (snap(fever_clinic_visits=2.5), "fever_clinic_visits", "must be a whole number"),
-        ({"facility": "T1", "observed_at": at().isoformat()}, "beds_occupied", "required"),
+        ({"facility": "T1", "observed_at": SENT}, "beds_occupied", "required"),
     ],
 )
 def test_a_bad_row_rejects_the_batch_and_says_why(client, facilities, row, field, message):
@@ -100,16 +103,34 @@ def test_a_facility_silent_for_two_hours_is_left_out(client, facilities):
     assert latest("healthcare.bed_occupancy", "W") == 50  # C3 alone: T1's report is 2½ hours old
 
 
+@pytest.mark.clock("2026-12-02T10:00:00+08:00")
 def test_fever_visits_count_the_local_day_and_keep_the_days(client, facilities):
     post(client, facilities["token"], [
-        snap("T1", at(60), fever_clinic_visits=10),
-        snap("T1", at(30), fever_clinic_visits=25),
+        snap("T1", local("2026-12-02 09:00"), fever_clinic_visits=10),
+        snap("T1", local("2026-12-02 09:30"), fever_clinic_visits=25),
     ])  # fmt: skip
 
     live_tick()
 
     day = FeverDay.objects.get(facility=facilities["T1"])
-    assert day.visits == 25  # the day's last cumulative count, not a sum of snapshots
+    assert (day.day, day.visits) == (date(2026, 12, 2), 25)  # the day's last cumulative count, not a sum
+
+
+@pytest.mark.clock("2026-12-03T00:30:00+08:00")
+def test_fever_visits_at_23_59_59_count_for_that_day_and_at_midnight_for_the_next(client, facilities):
+    # given the clinic's running count in the last second of 12-02 and from the first second of 12-03
+    post(client, facilities["token"], [
+        snap("T1", local("2026-12-02 23:30:00"), fever_clinic_visits=38),
+        snap("T1", local("2026-12-02 23:59:59"), fever_clinic_visits=40),
+        snap("T1", local("2026-12-03 00:00:00"), fever_clinic_visits=1),
+        snap("T1", local("2026-12-03 00:20:00"), fever_clinic_visits=4),
+    ])  # fmt: skip
+
+    live_tick()
+
+    days = FeverDay.objects.filter(facility=facilities["T1"]).order_by("day").values_list("day", "visits")
+    assert list(days) == [(date(2026, 12, 2), 40), (date(2026, 12, 3), 4)]
+    assert latest("healthcare.fever_visits", "W") == 4  # the tiles count today, from local midnight
 
 
 def test_a_lasting_high_occupancy_alerts(client, facilities):

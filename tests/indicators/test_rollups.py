@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from apps.core.errors import ApplicationError
+from apps.indicators.buckets import bucket_end, bucket_start
 from apps.indicators.models import IndicatorValue, PendingRollup
 from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
 from apps.indicators.services import Observation, indicator_observations_record, indicator_rollups_run
+from tests.clock import local
 
 T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # 2026-11-30 01:00 in Asia/Shanghai
 LOCAL_DAY = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)  # 2026-11-30 00:00+08:00
@@ -466,3 +468,47 @@ def test_hidden_indicators_are_rolled_up_but_not_listed(city, synthetic):
 
     assert "test.capacity" not in [i.code for i in indicators()]
     assert "test.capacity" in [i.code for i in indicators(include_hidden=True)]
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        ("2026-11-30 23:59:59", "2026-11-30"),  # a month's last second
+        ("2026-12-01 00:00:00", "2026-12-01"),  # the next month's first
+        ("2026-12-31 23:59:59", "2026-12-31"),
+        ("2027-01-01 00:00:00", "2027-01-01"),
+        ("2028-02-29 23:59:59", "2028-02-29"),  # a leap day
+    ],
+)
+def test_day_buckets_at_month_and_year_ends(city, observe, clock, moment, day):
+    clock.move_to(local(moment) + timedelta(minutes=1))  # observations from the future are refused
+    observe("E", 5, at=local(moment))
+
+    indicator_rollups_run()
+
+    row = IndicatorValue.objects.get(region__code="E", granularity="day")
+    assert row.bucket_start == local(f"{day} 00:00:00")
+    assert bucket_end(row.bucket_start, "day") == local(f"{day} 00:00:00") + timedelta(days=1)
+
+
+def test_every_local_day_in_china_is_24_hours_long():
+    # Asia/Shanghai has had no daylight saving time since 1991: day buckets start at 16:00 UTC all year
+    starts = [local("2026-01-01 00:00:00") + timedelta(days=n) for n in range(366)]
+
+    assert {bucket_end(s, "day").astimezone(UTC) - s.astimezone(UTC) for s in starts} == {timedelta(hours=24)}
+    assert {s.astimezone(UTC).hour for s in starts} == {16}
+
+
+def test_in_a_zone_with_daylight_saving_a_day_bucket_follows_the_wall_clock():
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone as django_timezone
+
+    berlin = ZoneInfo("Europe/Berlin")  # a deployment elsewhere: clocks go forward on 2026-03-29
+    with django_timezone.override(berlin):
+        spring = bucket_start(datetime(2026, 3, 29, 12, 0, tzinfo=berlin), "day")
+        autumn = bucket_start(datetime(2026, 10, 25, 12, 0, tzinfo=berlin), "day")
+
+        # (in UTC: two datetimes of one zone subtract as wall-clock times)
+        assert bucket_end(spring, "day").astimezone(UTC) - spring.astimezone(UTC) == timedelta(hours=23)
+        assert bucket_end(autumn, "day").astimezone(UTC) - autumn.astimezone(UTC) == timedelta(hours=25)

@@ -6,11 +6,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-YESTERDAY: date = timezone.localdate() - timedelta(days=1)
+from tests.clock import clock_start
 
 
-def at(hour: int, *, day: date = YESTERDAY) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
+def yesterday() -> date:
+    """The local day before the one the test started on."""
+    return timezone.localdate(clock_start()) - timedelta(days=1)
+
+
+def at(hour: int, *, day: date | None = None) -> datetime:
+    return timezone.make_aware(datetime.combine(day or yesterday(), time(hour)))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 
 from apps.opendata.services import release_produce
-from tests.opendata.conftest import YESTERDAY, at
+from tests.opendata.conftest import at, yesterday
 
 
 def finding(city, officer, *, region: str, verdict: str, status: str = "accepted", hour: int = 10) -> None:
@@ -26,11 +26,11 @@ def test_field_findings_are_counted_per_district_day_and_verdict_with_k(city, ca
     finding(city, cast["officer"], region="W1", verdict="confirmed", status="review")  # not accepted: left out
     finding(city, cast["other_officer"], region="E", verdict="confirmed", hour=14)  # alone in E: suppressed
 
-    release = release_produce(dataset_code="field-findings", first_day=YESTERDAY)
+    release = release_produce(dataset_code="field-findings", first_day=yesterday())
     table = pd.read_csv(io.StringIO(release.csv_body))
 
     assert table.to_dict("records") == [{
-        "date": YESTERDAY.isoformat(), "district_code": "W", "district_name_zh": "西区",
+        "date": yesterday().isoformat(), "district_code": "W", "district_name_zh": "西区",
         "district_name_en": "West District", "verdict": "confirmed", "findings": 5,
     }]  # fmt: skip
     assert (table.groupby(["date", "district_code", "verdict"])["findings"].sum() >= 5).all()
@@ -51,7 +51,7 @@ def test_indicators_are_daily_district_values_of_sensor_domains_only(city):
                                   bucket_start=day, count=1, sum=9, min=9, max=9, last_value=9,
                                   last_at=day)  # fmt: skip
 
-    release = release_produce(dataset_code="district-indicators", first_day=YESTERDAY)
+    release = release_produce(dataset_code="district-indicators", first_day=yesterday())
     table = pd.read_csv(io.StringIO(release.csv_body))
 
     assert table[["indicator", "district_code", "value", "observations"]].to_dict("records") == [

@@ -18,14 +18,15 @@ from apps.core.errors import ApplicationError
 from apps.core.models import AuditLog
 from apps.opendata.models import Release
 from apps.opendata.services import release_approve, release_produce, release_withdraw
+from tests.clock import local
 from tests.conftest import PASSWORD
-from tests.opendata.conftest import YESTERDAY
+from tests.opendata.conftest import yesterday
 
 REPORTS_QI = ["date", "category", "area_code"]
 
 
 def approved(code: str, steward, **kwargs) -> Release:
-    return release_approve(release=release_produce(dataset_code=code, first_day=YESTERDAY, **kwargs), user=steward)
+    return release_approve(release=release_produce(dataset_code=code, first_day=yesterday(), **kwargs), user=steward)
 
 
 def public_files(client, release: Release) -> dict[str, str]:
@@ -48,14 +49,14 @@ def test_a_released_dataset_passes_an_independent_k_anonymity_check(client, cast
     assert len(groups) == len(table) == 2
     assert (groups >= 5).all()
     assert groups.to_dict() == {
-        (YESTERDAY.isoformat(), "pothole", "E"): 5,
-        (YESTERDAY.isoformat(), "pothole", "W1"): 6,
+        (yesterday().isoformat(), "pothole", "E"): 5,
+        (yesterday().isoformat(), "pothole", "W1"): 6,
     }
     assert table.set_index("area_code")["area_kind"].to_dict() == {"E": "district", "W1": "street"}
 
 
 def test_small_cells_are_suppressed_and_counted_with_the_risk(cast, reports):
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
 
     assert release.status == "draft"
     assert (release.k, release.total_records, release.released_records) == (5, 15, 11)
@@ -68,7 +69,7 @@ def test_small_cells_are_suppressed_and_counted_with_the_risk(cast, reports):
 def test_k_is_configurable(cast, reports, settings):
     settings.CITYOPS_OPEN_DATA_K = 2
 
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
     table = pd.read_csv(io.StringIO(release.csv_body))
 
     assert release.k == 2
@@ -95,7 +96,7 @@ def test_personal_data_appears_in_no_file_and_no_page(client, cast, reports, rep
 
 
 def test_drafts_are_not_public_until_a_steward_approves(client, cast, reports):
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
     before = [
         client.get(f"/open-data/citizen-reports/{release.pk}.csv").status_code,
         client.get(f"/api/v1/open-data/releases/{release.pk}").status_code,
@@ -120,7 +121,7 @@ def test_drafts_are_not_public_until_a_steward_approves(client, cast, reports):
 
 @pytest.mark.parametrize("who", ["command", "officer", "staff"])
 def test_only_stewards_approve(client, cast, reports, who):
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
     client.login(username=who, password=PASSWORD)
 
     refused = [
@@ -136,7 +137,7 @@ def test_only_stewards_approve(client, cast, reports, who):
 
 
 def test_visitors_are_sent_to_sign_in_for_the_stewards_pages(client, cast, reports):
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
 
     response = client.post(f"/open-data/releases/{release.pk}/", {"action": "approve"})
 
@@ -170,7 +171,7 @@ def test_the_json_carries_license_dictionary_and_k(client, cast, reports):
     assert body["k"] == 5
     assert body["quasi_identifiers"] == REPORTS_QI
     assert [c["name"] for c in body["dictionary"]] == list(body["records"][0])
-    assert (body["first_day"], body["last_day"], body["suppressed_records"]) == (YESTERDAY.isoformat(),) * 2 + (4,)
+    assert (body["first_day"], body["last_day"], body["suppressed_records"]) == (yesterday().isoformat(),) * 2 + (4,)
 
 
 def test_bad_input_is_a_404_or_400_never_a_500(client, cast, reports):
@@ -199,9 +200,9 @@ def test_the_steward_form_refuses_bad_periods_with_a_message(client, cast, repor
     client.login(username="steward", password=PASSWORD)
     future = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": "2999-01-01",
                                                    "days": 1, "k": 5})  # fmt: skip
-    low_k = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": YESTERDAY, "days": 1,
+    low_k = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(), "days": 1,
                                                   "k": 1})  # fmt: skip
-    made = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": YESTERDAY, "days": 1,
+    made = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(), "days": 1,
                                                  "k": 3})  # fmt: skip
 
     assert (future.status_code, low_k.status_code) == (200, 200)
@@ -225,9 +226,9 @@ def test_the_steward_form_refuses_a_day_at_the_ends_of_the_calendar(client, cast
 def test_producing_again_is_idempotent_and_overlaps_are_refused(cast, reports):
     first = approved("citizen-reports", cast["steward"])
 
-    again = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
+    again = release_produce(dataset_code="citizen-reports", first_day=yesterday())
     with pytest.raises(ApplicationError, match="overlaps"):
-        release_produce(dataset_code="citizen-reports", first_day=YESTERDAY - timedelta(days=1), days=2)
+        release_produce(dataset_code="citizen-reports", first_day=yesterday() - timedelta(days=1), days=2)
     with pytest.raises(ApplicationError, match="not over"):
         release_produce(dataset_code="citizen-reports", first_day=timezone.localdate())
 
@@ -237,8 +238,8 @@ def test_producing_again_is_idempotent_and_overlaps_are_refused(cast, reports):
 
 
 def test_approval_checks_the_file_itself(cast, reports):
-    release = release_produce(dataset_code="citizen-reports", first_day=YESTERDAY)
-    tampered = release.csv_body + f"{YESTERDAY},leak,x,x,street,W1,a,b,1,0\n"
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
+    tampered = release.csv_body + f"{yesterday()},leak,x,x,street,W1,a,b,1,0\n"
     Release.objects.filter(pk=release.pk).update(csv_body=tampered)
 
     with pytest.raises(ApplicationError, match="fewer than k"):
@@ -258,7 +259,7 @@ def test_withdrawing_takes_a_release_off_and_needs_a_reason(client, cast, report
     assert client.get(f"/api/v1/open-data/releases/{release.pk}").status_code == 404
     assert AuditLog.objects.get(action="opendata.release.withdraw").data == {"reason": "a street was renamed"}
     # the period may be drafted again once the release is withdrawn
-    assert release_produce(dataset_code="citizen-reports", first_day=YESTERDAY).pk != release.pk
+    assert release_produce(dataset_code="citizen-reports", first_day=yesterday()).pk != release.pk
 
 
 def test_the_command_drafts_and_refuses_an_unknown_dataset_in_one_line(cast, reports):
@@ -309,3 +310,24 @@ def test_the_api_serves_files_whatever_the_client_accepts(client, cast, reports)
 
     assert (geojson.status_code, geojson["Content-Type"]) == (200, "application/geo+json")
     assert (csv.status_code, csv["Content-Type"]) == (200, "text/csv; charset=utf-8")
+
+
+@pytest.mark.clock("2027-01-01T00:00:30+08:00")
+def test_the_daily_task_just_after_new_year_drafts_the_years_last_day_to_its_last_second(cast, submit):
+    from apps.grievances.models import Grievance
+    from apps.opendata.tasks import releases_produce_daily_task
+
+    # given five reports in street W1 at 12-31 00:00:00 … 23:59:59 local, and one at 01-01 00:00:00
+    made = {moment: submit(lon=118.005, lat=32.01) for moment in (
+        "2026-12-31 00:00:00", "2026-12-31 08:00:00", "2026-12-31 12:00:00", "2026-12-31 20:00:00",
+        "2026-12-31 23:59:59", "2027-01-01 00:00:00")}  # fmt: skip
+    for moment, report in made.items():
+        Grievance.objects.filter(pk=report.pk).update(created_at=local(moment))
+
+    releases_produce_daily_task.apply()
+
+    release = Release.objects.get(dataset="citizen-reports")
+    rows = pd.read_csv(io.StringIO(release.csv_body))
+    assert (release.first_day.isoformat(), release.last_day.isoformat()) == ("2026-12-31", "2026-12-31")
+    assert rows["date"].unique().tolist() == ["2026-12-31"]
+    assert rows["reports"].sum() == 5  # 00:00:00 and 23:59:59 of the day; not the new year's first second

@@ -101,6 +101,7 @@ def test_broker_that_does_not_answer_is_reported(settings):
     assert result.error
 
 
+@pytest.mark.own_clock("the Celery worker is a process of its own, on the wall clock")
 @pytest.mark.django_db(transaction=True)
 def test_task_runs_in_a_real_celery_worker_over_redis():
     # given a real worker process on the Redis broker, using the test database
