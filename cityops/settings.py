@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from cityops.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
+from cityops.env import env_bool, env_choice, env_int, env_list, env_networks, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CITYOPS_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -52,6 +52,9 @@ if "*" in ALLOWED_HOSTS:
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (comma-separated host names)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client (apps/core/clients.py). Empty:
+# no proxy is trusted and the client is the connection's peer, so nobody can choose their own address.
+CITYOPS_TRUSTED_PROXIES = env_networks("CITYOPS_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

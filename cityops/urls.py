@@ -5,10 +5,8 @@ adds its URLs without editing this file."""
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -32,6 +30,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Uploaded media (citizens' and visit photos) are never served as files: only through the apps' views, which
+# check who asks (grievances:photo, fieldwork:photo).

@@ -186,6 +186,7 @@ class LiveServer:
             lifespan="on" if self.scheduler else "off",
             log_level="warning",
             ws="websockets-sansio",
+            proxy_headers=False,  # as `manage.py serve`: apps/core/clients.py decides who the client is
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -11,8 +11,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.lockout import client_address, login_failure_record, login_locked, login_success_record
+from apps.accounts.lockout import login_failure_record, login_locked, login_success_record
 from apps.accounts.selectors import totp_device_confirmed
+from apps.core.clients import client_address
 
 LOCKED_MESSAGE = _(
     "Too many failed sign-in attempts. Signing in is paused for %(minutes)s minutes; try again later or ask "

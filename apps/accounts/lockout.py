@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -19,11 +18,6 @@ from apps.accounts.models import LoginThrottle
 from apps.core.audit import log_action
 
 Key = tuple[str, str]
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address as the server sees it (behind a proxy: the proxy's, unless it sets REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _keys(*, username: str, address: str) -> list[Key]:

@@ -16,7 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from apps.accounts import selectors, services, totp
 from apps.accounts.forms import LOCKED_MESSAGE, CodeForm
-from apps.accounts.lockout import client_address, login_failure_record, login_locked, login_success_record
+from apps.accounts.lockout import login_failure_record, login_locked, login_success_record
+from apps.core.clients import client_address
 from apps.core.errors import ApplicationError
 
 ISSUER = "CityOps"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from datetime import timedelta
@@ -10,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.audit import log_action, purpose_masked
 from apps.core.classification import label_for, masked_fields, may_reveal, reveal_fields
+from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.text import clean_text, parse_id
@@ -51,21 +50,8 @@ from apps.regions.svg import regions_map_svg
 FIELD_OF = {"location": "address", "attribute": "category"}
 
 
-def _client_key(request: HttpRequest) -> str:
-    """The client, for rate limits: a hash of its address (addresses are not kept)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
-
-
 def _over_limit(request: HttpRequest, action: str, per_hour: int) -> bool:
-    key = f"grievances:{action}:{_client_key(request)}:{timezone.now():%Y%m%d%H}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > per_hour
+    return rate_limited(request, action=f"grievances.{action}", limit=per_hour, window_seconds=3600)
 
 
 def _normalize(code: str) -> str:

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from cityops.env import DatabaseUrl, env_bool, env_choice, env_int, env_list, parse_database_url
+from cityops.env import DatabaseUrl, env_bool, env_choice, env_int, env_list, env_networks, parse_database_url
 
 
 @pytest.mark.parametrize(
@@ -186,3 +186,12 @@ def test_parse_database_url_refuses_a_url_without_a_database_name():
     assert "topsecret" not in message
     assert "DATABASE_URL='postgres://u:***@h:5432/'" in message
     assert "names no database" in message
+
+
+def test_env_networks_accepts_addresses_and_networks_and_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("CITYOPS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/24,::1")
+    assert env_networks("CITYOPS_TRUSTED_PROXIES") == ["127.0.0.1", "10.0.0.0/24", "::1"]
+
+    monkeypatch.setenv("CITYOPS_TRUSTED_PROXIES", "127.0.0.1,proxy.local")
+    with pytest.raises(ImproperlyConfigured, match=r"CITYOPS_TRUSTED_PROXIES: 'proxy.local' is not an IP"):
+        env_networks("CITYOPS_TRUSTED_PROXIES")

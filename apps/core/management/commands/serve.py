@@ -36,6 +36,9 @@ class Command(BaseCommand):
                 lifespan="on" if settings.CITYOPS_EMBEDDED_SCHEDULER else "off",
                 log_level="warning",
                 ws="websockets-sansio",
+                # The client's address is decided by apps/core/clients.py (CITYOPS_TRUSTED_PROXIES), not by
+                # uvicorn, which would believe X-Forwarded-For from any local client.
+                proxy_headers=False,
             )
         finally:
             self.stdout.write("CityOps stopped.")
