@@ -1,5 +1,15 @@
-"""Scope of a user: which regions and departments they may see. Every list and object fetch that is
-region-bound goes through `regions_scope` / `user_can_access_region`."""
+"""Scope of a user: which regions and departments they may see. The one mechanism every surface goes through.
+
+- A user with assigned regions sees those regions and everything below them; a parent region's own figures
+  (a district's for a street officer, the city's for a district's staff) only when they are assigned the parent.
+- A user without assigned regions sees the whole city if their role is city-wide by design (`CITY_WIDE_ROLES`:
+  the command center and data stewards), and no region at all otherwise (field officers and department staff
+  must be given regions; department staff still see their departments' reports, see grievances' selectors).
+- Superusers see everything.
+
+Lists and object fetches go through `regions_scope` / `user_can_access_region`; overviews (the wall, the domain
+pages) start from `user_home_region`, the user's own "city": a district-scoped wall shows that district.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +17,12 @@ import time
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 
 from apps.accounts.models import Department, StaffProfile, TotpDevice
 from apps.accounts.roles import CITY_WIDE_ROLES, user_roles
+from apps.regions.models import Region
 from apps.regions.selectors import region_descendant_ids
 
 M = TypeVar("M", bound=Model)
@@ -53,6 +65,86 @@ def regions_scope(queryset: QuerySet[M], *, user: Any, field: str = "region") ->
 def user_can_access_region(*, user: Any, region_id: int) -> bool:
     region_ids = user_region_ids(user=user)
     return region_ids is None or region_id in region_ids
+
+
+def user_scope_roots(*, user: Any) -> list[Region]:
+    """The highest regions the user sees whole, by code: the top of the hierarchy for users who see everything,
+    otherwise their assigned regions that are not inside another one of them. Empty for users who see none."""
+    region_ids = user_region_ids(user=user)
+    if region_ids is None:
+        return list(Region.objects.filter(parent=None).order_by("code"))
+    if not region_ids:
+        return []
+    inside = Region.objects.filter(id__in=region_ids)
+    return list(inside.exclude(parent_id__in=region_ids).order_by("depth", "code"))
+
+
+def user_home_region(*, user: Any, code: str = "") -> Region | None:
+    """Where the user's overviews start: the region `code` names if the user sees it, else their first scope root
+    (the city for city-wide users). None for a user who sees no region."""
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is not None and user_can_access_region(user=user, region_id=region.id):
+            return region
+    roots = user_scope_roots(user=user)
+    return roots[0] if roots else None
+
+
+def user_assigned_region_ids(*, user: Any) -> frozenset[int] | None:
+    """The regions (with everything below them) a user is narrowed to; None when none are assigned. For scopes
+    that are not regional in the first place (a department's reports), which regions narrow further."""
+    assigned = list(
+        StaffProfile.regions.through.objects.filter(staffprofile__user=user).values_list("region_id", flat=True)
+    )
+    return frozenset(region_descendant_ids(region_ids=assigned)) if assigned else None
+
+
+def region_field(model: type[Model]) -> str | None:
+    """The path from a model to the region its rows belong to ("region", "station__region", …), or None for models
+    that belong to no region. Declared on the model as `scope_region`, else its own `region` foreign key."""
+    declared = getattr(model, "scope_region", None)
+    if declared is not None:
+        return declared or None
+    try:
+        field = model._meta.get_field("region")
+    except FieldDoesNotExist:
+        return None
+    return "region" if field.is_relation and field.related_model is Region else None
+
+
+def audit_scope(rows: QuerySet[Any], *, user: Any) -> QuerySet[Any]:
+    """Audit entries a user may read: everything for those who see the whole city; otherwise the entries about
+    objects in their regions (regions themselves, and rows of every model that belongs to a region) and their own
+    actions."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Cast
+
+    region_ids = user_region_ids(user=user)
+    if region_ids is None:
+        return rows
+    wanted = Q(actor_id=user.pk) | Q(
+        target_type=ContentType.objects.get_for_model(Region), target_id__in=[str(i) for i in region_ids]
+    )
+    for model in apps.get_models():
+        field = region_field(model)
+        if field is None or model is Region:  # regions: by their ids, above
+            continue
+        inside = model.objects.filter(**{f"{field}__in": region_ids}).values_list(Cast("pk", CharField()))
+        wanted |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=inside)
+    return rows.filter(wanted)
+
+
+class RegionScopedAdminMixin:
+    """The admin narrowed like every other surface: a user with regions lists and opens only rows of their
+    regions (models that belong to no region are not narrowed). Every ModelAdmin of a region-bound model uses it
+    (tests/core/test_scope_walk.py checks)."""
+
+    def get_queryset(self, request: Any) -> QuerySet[Any]:
+        rows = super().get_queryset(request)  # type: ignore[misc]
+        field = region_field(rows.model)
+        return regions_scope(rows, user=request.user, field=field) if field else rows
 
 
 def user_department_ids(*, user: Any) -> frozenset[int] | None:

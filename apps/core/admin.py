@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.models import AuditLog
@@ -15,6 +16,11 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "action", "target_repr", "target_id"]
     date_hierarchy = "created_at"
     list_select_related = ["target_type"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditLog]:
+        from apps.accounts.selectors import audit_scope
+
+        return audit_scope(super().get_queryset(request), user=request.user)
 
     # The trail is append-only: nobody edits or deletes it from the admin.
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -65,29 +66,50 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def needing_verification(*, user: Any) -> list[str]:
-    """Codes of regions with active, unverified alerts (kiosk mode rotates through them)."""
-    alerts = alert_list_for_user(user=user).filter(verified_at__isnull=True, region__isnull=False)
+def needing_verification(*, user: Any, root: Region) -> list[str]:
+    """Codes of regions under `root` with active, unverified alerts (kiosk mode rotates through them)."""
+    alerts = alert_list_for_user(user=user).filter(
+        verified_at__isnull=True, region__isnull=False, region__path__startswith=root.path
+    )
     return list(dict.fromkeys(alerts.values_list("region__code", flat=True)))[:20]
 
 
-def wall_snapshot(*, user: Any) -> dict[str, Any]:
-    city = city_region()
-    if city is None:
-        return {
-            "city": None,
-            "indicators": indicator_catalogue(),
-            "tiles": [],
-            "map": {},
-            "ground_truth": ground_truth(),
-        }
+# Wall roots: the regions a wall may show as its "city" — the top of the hierarchy, its districts, and every
+# region assigned to someone who may watch the wall. The publish tick sends wall deltas for these only.
+WALL_ROOTS_KEY = "dashboards:wall-roots"
+WALL_ROOTS_SECONDS = 60
+
+
+def wall_root_ids() -> frozenset[int]:
+    cached = cache.get(WALL_ROOTS_KEY)
+    if cached is not None:
+        return frozenset(cached)
+    from django.contrib.auth.models import Permission
+
+    from apps.accounts.models import StaffProfile
+
+    watch = Permission.objects.filter(content_type__app_label="indicators", codename="view_wall")
+    watchers = StaffProfile.objects.filter(
+        Q(user__groups__permissions__in=watch) | Q(user__user_permissions__in=watch) | Q(user__is_superuser=True)
+    )
+    ids = set(Region.objects.filter(depth__lte=1).values_list("id", flat=True))
+    ids |= set(
+        StaffProfile.regions.through.objects.filter(staffprofile__in=watchers).values_list("region_id", flat=True)
+    )
+    cache.set(WALL_ROOTS_KEY, sorted(ids), timeout=WALL_ROOTS_SECONDS)
+    return frozenset(ids)
+
+
+def wall_snapshot(*, user: Any, root: Region) -> dict[str, Any]:
+    """What a wall showing `root` as its city starts from: the root's tiles, its children on the map, its
+    ground truth and the regions under it that need someone on site."""
     return {
-        "city": {"code": city.code, "name_zh": city.name_zh, "name_en": city.name_en},
+        "city": {"code": root.code, "name_zh": root.name_zh, "name_en": root.name_en},
         "indicators": indicator_catalogue(),
-        "tiles": [tile.as_dict() for tile in region_tiles(region_id=city.id, region_code=city.code)],
-        "map": children_values(region=city),
-        "ground_truth": ground_truth(region=city),
-        "needing_verification": needing_verification(user=user),
+        "tiles": [tile.as_dict() for tile in region_tiles(region_id=root.id, region_code=root.code)],
+        "map": children_values(region=root),
+        "ground_truth": ground_truth(region=root),
+        "needing_verification": needing_verification(user=user, root=root),
         "server_time": timezone.now().isoformat(),
     }
 

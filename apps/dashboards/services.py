@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboards.selectors import children_values, city_region, ground_truth
+from apps.dashboards.selectors import children_values, ground_truth, wall_root_ids
 from apps.indicators.alerting import alerts_evaluate
 from apps.indicators.selectors import data_source_failures, region_tiles
 from apps.indicators.services import indicator_rollups_run
@@ -47,16 +47,17 @@ def ground_truth_touch(*_args: Any) -> None:
 
 
 def ground_truth_publish() -> int:
-    """The wall's ground-truth panel (share verified, screen-only districts) when it changed; 1 if sent."""
+    """Every wall's ground-truth panel (share verified, screen-only areas) when something changed; the number
+    of walls sent to."""
     if not cache.get(GROUND_DIRTY_KEY):
         return 0
     cache.delete(GROUND_DIRTY_KEY)
-    city = city_region()
-    if city is None:
-        return 0
     now = timezone.now().isoformat()
-    stream_publish(stream="wall", params={}, payload={"server_time": now, "ground_truth": ground_truth(region=city)})
-    return 1
+    roots = Region.objects.filter(id__in=wall_root_ids()).order_by("depth", "code")
+    for root in roots:
+        payload = {"server_time": now, "ground_truth": ground_truth(region=root)}
+        stream_publish(stream="wall", params={"code": root.code}, payload=payload)
+    return len(roots)
 
 
 def _publish(by_region: dict[int, set[str]]) -> int:
@@ -68,7 +69,7 @@ def _publish(by_region: dict[int, set[str]]) -> int:
     missing = set(children_changed) - set(regions)  # rollups mark parents changed too: usually none
     regions.update(Region.objects.in_bulk(list(missing)) if missing else {})
     now = timezone.now().isoformat()
-    city = city_region()
+    walls = wall_root_ids()
     failures = data_source_failures()  # once per tick, not once per region
     deltas = 0
     for region in regions.values():
@@ -82,8 +83,8 @@ def _publish(by_region: dict[int, set[str]]) -> int:
             payload["children"] = children_values(region=region, codes=sorted(children_changed[region.id]))
         stream_publish(stream="region", params={"code": region.code}, payload=payload)
         deltas += 1
-        if city is not None and region.id == city.id:  # the wall shows the city's tiles and its districts
+        if region.id in walls:  # a wall shows its root's tiles and the root's children on its map
             wall = {"server_time": now, "tiles": payload.get("tiles", []), "map": payload.get("children", {})}
-            stream_publish(stream="wall", params={}, payload=wall)
+            stream_publish(stream="wall", params={"code": region.code}, payload=wall)
             deltas += 1
     return deltas

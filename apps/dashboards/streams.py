@@ -1,4 +1,8 @@
-"""The "wall" (city-wide) and "region" (params: code) streams."""
+"""The "wall" and "region" streams, both per region (params: code).
+
+A wall shows one region as its "city": the city for city-wide users, a district for a district's staff. Both
+streams refuse a region outside the subscriber's scope (apps/accounts/selectors.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,12 @@ from cityops.realtime import Params, Payload, Stream, register_stream
 
 
 def _can_watch_wall(user: Any, params: Params) -> bool:
-    return bool(user.is_authenticated and user.has_perm("indicators.view_wall"))
+    return bool(user.is_authenticated and user.has_perm("indicators.view_wall") and _in_scope(user, params))
+
+
+def _in_scope(user: Any, params: Params) -> bool:
+    region_id = Region.objects.filter(code=params["code"]).values_list("id", flat=True).first()
+    return region_id is not None and user_can_access_region(user=user, region_id=region_id)
 
 
 def _clean_region_params(params: Params) -> Params:
@@ -22,10 +31,7 @@ def _clean_region_params(params: Params) -> Params:
 
 
 def _can_watch_region(user: Any, params: Params) -> bool:
-    if not (user.is_authenticated and user.has_perm("regions.view_region")):
-        return False
-    region_id = Region.objects.filter(code=params["code"]).values_list("id", flat=True).first()
-    return region_id is not None and user_can_access_region(user=user, region_id=region_id)
+    return bool(user.is_authenticated and user.has_perm("regions.view_region") and _in_scope(user, params))
 
 
 def _region_snapshot(user: Any, params: Params) -> Payload:
@@ -35,9 +41,10 @@ def _region_snapshot(user: Any, params: Params) -> Payload:
 WALL_STREAM = register_stream(
     Stream(
         name="wall",
-        group=lambda params: "city",
+        group=lambda params: params["code"],
         can_subscribe=_can_watch_wall,
-        snapshot=lambda user, params: wall_snapshot(user=user),
+        snapshot=lambda user, params: wall_snapshot(user=user, root=Region.objects.get(code=params["code"])),
+        clean_params=_clean_region_params,
     )
 )
 REGION_STREAM = register_stream(

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import user_can_access_region, user_home_region
 from apps.core.decorators import permission_required
 from apps.core.text import parse_id
 from apps.dashboards import charts, selectors
@@ -25,35 +26,55 @@ def _figure_json(figure: Any) -> Any:
 @permission_required("indicators.view_wall")
 def wall(request: HttpRequest) -> HttpResponse:
     """The command wall for big screens (1920×1080 to 3840×2160); `?kiosk=1` for unattended screens, which
-    turn every 15 seconds (`&every=N`, 5–300) through indicators and regions needing verification."""
-    city = selectors.city_region()
+    turn every 15 seconds (`&every=N`, 5–300) through indicators and regions needing verification.
+
+    It shows the user's own "city" (`user_home_region`): the city for city-wide staff, a district for a
+    district's staff; `?region=CODE` picks another region the user sees.
+    """
+    root = user_home_region(user=request.user, code=request.GET.get("region", ""))
     registered = indicators()
     figure = None
-    if city is not None:
-        collection = region_selectors.region_feature_collection(parent_code=city.code)
+    if root is not None:
+        collection = _map_collection(root)
         first = registered[0] if registered else None
-        values = selectors.children_values(region=city, codes=[first.code]).get(first.code, {}) if first else {}
-        alerts = [alert_payload(a) for a in alert_list_for_user(user=request.user)[:50]]
+        values = selectors.children_values(region=root, codes=[first.code]).get(first.code, {}) if first else {}
+        alerts = alert_list_for_user(user=request.user).filter(region__path__startswith=root.path)[:50]
+        payloads = [alert_payload(a) for a in alerts]
         figure = charts.indicator_map(
-            collection, bbox=city.bbox, indicator=first, values=values, alerts=[a for a in alerts if a["lon"]]
+            collection, bbox=root.bbox, indicator=first, values=values, alerts=[a for a in payloads if a["lon"]]
         )
+    kiosk = request.GET.get("kiosk") == "1"
     return render(
         request,
         "dashboards/wall.html",
         {
-            "city": city,
+            "city": root,
             "figure": _figure_json(figure) if figure else None,
-            "kiosk": request.GET.get("kiosk") == "1",
+            "kiosk": kiosk,
             "config": {
-                "kiosk": request.GET.get("kiosk") == "1",
+                "kiosk": kiosk,
                 "kiosk_seconds": min(max(parse_id(request.GET.get("every")) or 15, 5), 300),
-                "bbox": city.bbox if city else None,
+                "root": root.code if root else None,
+                "root_path": root.path if root else None,
+                "root_is_top": bool(root and root.parent_id is None),
+                "bbox": root.bbox if root else None,
                 "can_acknowledge": request.user.has_perm("indicators.acknowledge_alert"),
                 "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
                 "strings": wall_strings(),
             },
         },
     )
+
+
+def _map_collection(region: Region) -> dict[str, Any]:
+    """A region's children as a GeoJSON layer, or its own outline when nothing is recorded below it."""
+    collection = region_selectors.region_feature_collection(parent_code=region.code)
+    if not collection["features"]:
+        collection = {
+            "type": "FeatureCollection",
+            "features": [region_selectors.region_feature(region, simplified=True)],
+        }
+    return collection
 
 
 def wall_strings() -> dict[str, str]:
@@ -91,37 +112,37 @@ def wall_strings() -> dict[str, str]:
 
 @permission_required("regions.view_region")
 def region_index(request: HttpRequest) -> HttpResponse:
-    """/regions/ opens the top of the hierarchy (and keeps old ?code= links working)."""
+    """/regions/ opens the top of what the user sees (and keeps old ?code= links working)."""
     code = request.GET.get("code", "").strip()
     if code:
         return redirect("dashboards:region", code=code)
-    city = selectors.city_region()
-    if city is None:
-        return render(request, "dashboards/region.html", {"current": None})
-    return redirect("dashboards:region", code=city.code)
+    home = user_home_region(user=request.user)
+    if home is None:
+        no_regions = selectors.city_region() is not None  # regions exist, none of them is this user's
+        return render(request, "dashboards/region.html", {"current": None, "no_regions_assigned": no_regions})
+    return redirect("dashboards:region", code=home.code)
 
 
 @permission_required("regions.view_region")
 def region_page(request: HttpRequest, code: str) -> HttpResponse:
-    """A region's indicators, alerts and child areas side by side, live; drill down and up."""
+    """A region's indicators, alerts and child areas side by side, live; drill down and up within the scope."""
     current = region_selectors.region_get(code=code)
-    if current is None:
+    if current is None or not user_can_access_region(user=request.user, region_id=current.id):
         raise Http404(_("No region has the code %(code)s.") % {"code": code})
     children = list(region_selectors.region_list(parent_code=current.code))
-    collection = region_selectors.region_feature_collection(parent_code=current.code)
-    if not collection["features"]:  # a leaf: show its own outline
-        collection = {
-            "type": "FeatureCollection",
-            "features": [region_selectors.region_feature(current, simplified=True)],
-        }
+    collection = _map_collection(current)
     indicator = get_indicator(request.GET.get("indicator", "")) or (indicators()[0] if indicators() else None)
     figure = _region_figure(current, collection, indicator)
+    ancestors = [
+        (ancestor, user_can_access_region(user=request.user, region_id=ancestor.id))
+        for ancestor in region_selectors.region_ancestors(region=current)
+    ]
     return render(
         request,
         "dashboards/region.html",
         {
             "current": current,
-            "ancestors": region_selectors.region_ancestors(region=current),
+            "ancestors": ancestors,
             "children": children,
             "figure": _figure_json(figure),
             "indicator": indicator,

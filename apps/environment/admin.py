@@ -3,18 +3,19 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.environment.models import AirReading, NoiseReading, Station
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin):
+class StationAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "kind", "zone", "region", "source", "operator"]
     list_filter = ["kind", "zone", "source"]
     search_fields = ["code", "name_zh", "name_en", "operator"]
     raw_id_fields = ["region"]
 
 
-class _ReadingAdmin(admin.ModelAdmin):
+class _ReadingAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["station__source"]
     search_fields = ["station__code"]
     date_hierarchy = "observed_at"

@@ -50,6 +50,8 @@ class Station(BaseModel):
 class AirReading(models.Model):
     """Hourly means at a station, `observed_at` the end of the hour (China µg/m³, CO mg/m³); any may be missing."""
 
+    scope_region = "station__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="air_readings")
     observed_at = models.DateTimeField()
     pm25 = models.FloatField(null=True, blank=True)
@@ -70,6 +72,8 @@ class AirReading(models.Model):
 
 class NoiseReading(models.Model):
     """Equivalent continuous sound level Leq over the hour ending at `observed_at`, dB(A)."""
+
+    scope_region = "station__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="noise_readings")
     observed_at = models.DateTimeField()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from apps.accounts.selectors import regions_scope
 from apps.dashboards.selectors import city_region
 from apps.environment.aqi import POLLUTANT, STANDARDS, Category, category_for, standard_for
 from apps.environment.models import AirReading, NoiseReading, Station
@@ -35,9 +36,10 @@ def current_standard() -> str:
     return settings.CITYOPS_AQI_STANDARD or standard_for(timezone.now())
 
 
-def public_air_quality() -> dict[str, Any]:
-    """The city's and each district's latest AQI and PM2.5 with category — public information."""
-    city = city_region()
+def public_air_quality(*, root: Region | None = None) -> dict[str, Any]:
+    """The latest AQI and PM2.5 with category of a region and each region below it — the city and its districts
+    unless `root` says otherwise (staff pages pass the user's own region). Public information."""
+    city = root or city_region()
     standard = current_standard()
     if city is None:
         return {"city": None, "districts": [], "standard": STANDARDS[standard]}
@@ -69,9 +71,11 @@ def public_air_quality() -> dict[str, Any]:
     }
 
 
-def station_rows() -> list[dict[str, Any]]:
-    """Every station with its latest reading and its health (stale, flat-lined, implausible values)."""
-    stations = list(Station.objects.select_related("region", "source").order_by("kind", "code"))
+def station_rows(*, user: Any) -> list[dict[str, Any]]:
+    """Every station in the user's regions with its latest reading and its health (stale, flat-lined,
+    implausible values)."""
+    rows = regions_scope(Station.objects.select_related("region", "source"), user=user, field="region")
+    stations = list(rows.order_by("kind", "code"))
     analysers = {channel_code(st, name) for st in stations for name in POLLUTANTS}
     health = {
         (s.source_id, s.code): sensor_health(sensor=s, completeness=s.code not in analysers)

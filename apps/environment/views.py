@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
 from apps.dashboards.charts import office_trend
@@ -26,11 +27,13 @@ def public_aqi(request: HttpRequest) -> HttpResponse:
 
 @permission_required("environment.view_station")
 def environment_index(request: HttpRequest) -> HttpResponse:
-    """For staff: the AQI map by district, the city's AQI over 24 hours, every station and its health."""
-    air = public_air_quality()
+    """For staff: the AQI map of the user's own region (the city, or their district) by the areas below it, its
+    AQI over 24 hours, every station in it and its health."""
+    home = user_home_region(user=request.user)
+    air = public_air_quality(root=home) if home else {**public_air_quality(), "city": None, "districts": []}
     city = air["city"]
     figure = trend_figure = None
-    stations = station_rows()
+    stations = station_rows(user=request.user)
     if city is not None:
         districts = {a.region.code: a for a in air["districts"]}
         areas = {

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.selectors import audit_scope
 from apps.core.audit import ChainReport, audit_verify
 from apps.core.classification import Grade, Personal, registry
 from apps.core.models import AuditLog
@@ -57,9 +58,10 @@ def personal_reads(*, days: int = 30) -> list[dict[str, Any]]:
 
 
 def audit_entries(
-    *, personal_only: bool, actor: str, action: str, since: datetime | None, until: datetime | None
+    *, user: Any, personal_only: bool, actor: str, action: str, since: datetime | None, until: datetime | None
 ) -> QuerySet[AuditLog]:
-    rows = AuditLog.objects.select_related("target_type").order_by("-created_at", "-id")
+    """The entries the user may read (their regions' objects, unless they see the whole city), newest first."""
+    rows = audit_scope(AuditLog.objects.select_related("target_type"), user=user).order_by("-created_at", "-id")
     if personal_only:
         rows = rows.filter(PERSONAL_ACTIONS)
     if actor:

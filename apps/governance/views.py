@@ -82,7 +82,9 @@ def audit(request: HttpRequest) -> HttpResponse:
     actor = request.GET.get("actor", "").strip()[:150]
     action = request.GET.get("action", "").strip()[:100]
     since, until = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""), end=True)
-    rows = audit_entries(personal_only=personal_only, actor=actor, action=action, since=since, until=until)
+    rows = audit_entries(
+        user=request.user, personal_only=personal_only, actor=actor, action=action, since=since, until=until
+    )
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

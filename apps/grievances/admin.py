@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.core.classification import ClassifiedAdminMixin
 from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, Open311Key
 
@@ -32,7 +33,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Grievance)
-class GrievanceAdmin(ClassifiedAdminMixin, admin.ModelAdmin):
+class GrievanceAdmin(RegionScopedAdminMixin, ClassifiedAdminMixin, admin.ModelAdmin):
     """Reports are handled in the workbench; the admin shows the reporter's contact masked only (reading it in
     clear is the workbench's, with a purpose, logged)."""
 

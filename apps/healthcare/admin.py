@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.healthcare.models import CapacitySnapshot, Facility, FeverDay
 from apps.healthcare.services import facility_register
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "kind", "beds", "icu_beds", "emergency", "fever_clinic", "region"]
     list_filter = ["kind", "emergency", "fever_clinic", "source"]
     search_fields = ["code", "name_zh", "name_en", "address"]
@@ -19,7 +20,7 @@ class FacilityAdmin(admin.ModelAdmin):
         facility_register(facility=obj)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["facility"]
     search_fields = ["facility__code"]
 

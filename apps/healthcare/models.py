@@ -51,6 +51,8 @@ class CapacitySnapshot(models.Model):
     """A facility's state at `observed_at`. `fever_clinic_visits` counts the visits of the local day so far
     (it restarts at midnight), so a late, repeated or missing snapshot never double-counts or loses a day."""
 
+    scope_region = "facility__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="snapshots")
     observed_at = models.DateTimeField()
     beds_occupied = models.PositiveIntegerField()
@@ -71,6 +73,8 @@ class CapacitySnapshot(models.Model):
 class FeverDay(models.Model):
     """Fever-clinic visits of one facility on one local day: the day's last cumulative count, kept up to date
     by the feed's tick. What the surveillance reads (a few rows per facility and day, not every snapshot)."""
+
+    scope_region = "facility__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="fever_days")
     day = models.DateField()

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.utils import timezone
 
-from apps.dashboards.selectors import city_region
+from apps.accounts.selectors import regions_scope, user_can_access_region
 from apps.healthcare.models import CapacitySnapshot, Facility
 from apps.healthcare.services import (
     FRESH,
@@ -75,11 +75,13 @@ class FacilityState:
         return out
 
 
-def facility_states(*, now: datetime | None = None) -> list[FacilityState]:
+def facility_states(*, user: Any, now: datetime | None = None) -> list[FacilityState]:
+    """The facilities in the user's regions with their latest snapshots, hospitals first."""
     now = now or timezone.now()
     latest = latest_states(now=now)
     rank = {kind: index for index, kind in enumerate(Facility.Kind.values)}  # hospitals first
-    facilities = sorted(Facility.objects.select_related("region"), key=lambda f: (rank.get(f.kind, 9), f.code))
+    rows = regions_scope(Facility.objects.select_related("region"), user=user, field="region")
+    facilities = sorted(rows, key=lambda f: (rank.get(f.kind, 9), f.code))
     return [
         FacilityState(f, latest.get(f.id), bool(f.id in latest and now - latest[f.id].observed_at <= FRESH))
         for f in facilities
@@ -87,14 +89,14 @@ def facility_states(*, now: datetime | None = None) -> list[FacilityState]:
 
 
 def facilities_nearest(
-    *, lon: float, lat: float, need: Need, limit: int = 5, now: datetime | None = None
+    *, user: Any, lon: float, lat: float, need: Need, limit: int = 5, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The nearest facilities that can take a patient now, by straight-line distance from the point:
-    `er` an emergency department reporting, `icu` a free ICU bed, `bed` a free bed. Facilities whose last
-    report is older than FRESH are left out (and counted): their capacity is not known."""
+    """The nearest facilities in the user's regions that can take a patient now, by straight-line distance from
+    the point: `er` an emergency department reporting, `icu` a free ICU bed, `bed` a free bed. Facilities whose
+    last report is older than FRESH are left out (and counted): their capacity is not known."""
     candidates = []
     not_reporting = 0
-    for state in facility_states(now=now):
+    for state in facility_states(user=user, now=now):
         f = state.facility
         relevant = {"er": f.emergency, "icu": f.icu_beds > 0, "bed": f.beds > 0}[need]
         if not relevant:
@@ -121,12 +123,12 @@ def facilities_nearest(
     }
 
 
-def region_rows() -> list[dict[str, Any]]:
-    """The city and each district: occupancy, ICU, emergency and fever-clinic figures, latest values."""
-    city = city_region()
-    if city is None:
+def region_rows(*, root: Region | None) -> list[dict[str, Any]]:
+    """The root (the user's "city") and each region below it: occupancy, ICU, emergency and fever-clinic
+    figures, latest values."""
+    if root is None:
         return []
-    regions = [city, *Region.objects.filter(parent=city).order_by("code")]
+    regions = [root, *Region.objects.filter(parent=root).order_by("code")]
     shown = [
         ("healthcare.bed_occupancy", " %"),
         ("healthcare.icu_occupancy", " %"),
@@ -172,10 +174,12 @@ class DistrictSurveillance:
         return since
 
 
-def surveillance_table(*, days: int = 56) -> list[DistrictSurveillance]:
-    """Each watched district's verdicts for the last `days` complete days, highest latest score first."""
+def surveillance_table(*, user: Any, days: int = 56) -> list[DistrictSurveillance]:
+    """Each watched district the user sees whole, its verdicts for the last `days` complete days, highest latest
+    score first."""
     yesterday = timezone.localdate() - timedelta(days=1)
     first = yesterday - timedelta(days=days - 1)
-    rows = [DistrictSurveillance(d, district_verdicts(d, first=first, last=yesterday)) for d in surveillance_regions()]
+    watched = [d for d in surveillance_regions() if user_can_access_region(user=user, region_id=d.id)]
+    rows = [DistrictSurveillance(d, district_verdicts(d, first=first, last=yesterday)) for d in watched]
     rows = [r for r in rows if r.verdicts]
     return sorted(rows, key=lambda r: (-(r.latest.score if r.latest else 0), r.region.code))

@@ -10,10 +10,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
 from apps.dashboards.charts import office_trend
-from apps.dashboards.selectors import city_region
 from apps.healthcare import charts
 from apps.healthcare.api.views import NearestQuerySerializer
 from apps.healthcare.selectors import facilities_nearest, facility_states, region_rows, surveillance_table
@@ -33,9 +33,9 @@ def need_names() -> dict[str, str]:
 @permission_required("healthcare.view_facility")
 def healthcare_index(request: HttpRequest) -> HttpResponse:
     """Facilities on the map, regions' capacity, trends, where a patient can go now, fever-clinic surveillance."""
-    city = city_region()
-    states = facility_states()
-    surveillance = surveillance_table()
+    city = user_home_region(user=request.user)  # the user's own "city": a district for a district's staff
+    states = facility_states(user=request.user)
+    surveillance = surveillance_table(user=request.user)
     chosen = next((s for s in surveillance if s.region.code == request.GET.get("district")), None)
     chosen = chosen or (surveillance[0] if surveillance else None)
     figure = trend = signal = None
@@ -77,7 +77,7 @@ def healthcare_index(request: HttpRequest) -> HttpResponse:
     nearest = None
     query = NearestQuerySerializer(data=request.GET)
     if "lon" in request.GET and query.is_valid():
-        nearest = facilities_nearest(**query.validated_data)
+        nearest = facilities_nearest(user=request.user, **query.validated_data)
         for f in nearest["facilities"]:
             f["observed_local"] = timezone.localtime(datetime.fromisoformat(f["observed_at"]))
     return render(
@@ -85,7 +85,7 @@ def healthcare_index(request: HttpRequest) -> HttpResponse:
         "healthcare/index.html",
         {
             "city": city,
-            "regions": region_rows(),
+            "regions": region_rows(root=city),
             "states": states,
             "surveillance": surveillance,
             "chosen": chosen,

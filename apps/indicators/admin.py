@@ -7,13 +7,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.core.errors import ApplicationError
 from apps.indicators.alerting import alert_transition
 from apps.indicators.models import Alert, DataSource, IndicatorValue, SourceSensor
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["indicator", "region", "granularity", "bucket_start", "count", "min", "max", "last_value"]
     list_filter = ["granularity", "indicator"]
     search_fields = ["indicator", "region__code", "region__name_zh", "region__name_en"]
@@ -26,7 +27,7 @@ class IndicatorValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["opened_at", "title_zh", "kind", "severity", "status", "region", "value", "threshold"]
     list_filter = ["status", "kind", "severity", "indicator"]
     search_fields = ["title_zh", "title_en", "indicator", "subject", "region__code", "region__name_zh"]

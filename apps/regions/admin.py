@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.regions.models import Region
 from apps.regions.svg import region_svg
 
@@ -20,7 +21,7 @@ class ParentFilter(admin.SimpleListFilter):
     parameter_name = "parent"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        parents = Region.objects.filter(children__isnull=False).distinct().order_by("depth", "code")
+        parents = model_admin.get_queryset(request).filter(children__isnull=False).distinct().order_by("depth", "code")
         return [(r.code, str(r)) for r in parents.defer("geometry", "geometry_simplified")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Region]) -> QuerySet[Region]:
@@ -28,7 +29,7 @@ class ParentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "level", "parent", "population", "area_km2", "thumbnail"]
     list_filter = ["level", ParentFilter]
     search_fields = ["code", "name_zh", "name_en"]

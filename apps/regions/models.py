@@ -10,6 +10,8 @@ from apps.core.models import BaseModel
 class Region(BaseModel):
     """An administrative area with its boundary (WGS84 GeoJSON)."""
 
+    scope_region = "id"  # a region is its own, for scope (apps/accounts/selectors.py)
+
     class Level(models.TextChoices):
         CITY = "city", _("City")
         DISTRICT = "district", _("District")

@@ -81,3 +81,13 @@ def regions_map_svg(outline: dict[str, Any] | None, parts: list[tuple[str, str, 
         '<circle class="pin" r="7" cx="-100" cy="-100"/></svg>'
     )
     return mark_safe(svg)  # noqa: S308  (numbers we formatted and escaped names)
+
+
+def region_map_svg(region: Any, *, size: int = 300) -> str:
+    """A region's outline with the regions below it drawn inside (its own outline alone for a leaf); "" for none."""
+    if region is None:
+        return ""
+    from apps.regions.models import Region
+
+    parts = [(r.code, r.name, r.geometry) for r in Region.objects.filter(parent=region).order_by("code")]
+    return regions_map_svg(region.geometry, parts or [(region.code, region.name, region.geometry)], size=size)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
 
 
 @admin.register(RoadSegment)
-class RoadSegmentAdmin(admin.ModelAdmin):
+class RoadSegmentAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "road_class", "free_flow_kmh", "region"]
     list_filter = ["road_class"]
     search_fields = ["code", "name_zh", "name_en"]
@@ -15,7 +16,7 @@ class RoadSegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrafficSensor)
-class TrafficSensorAdmin(admin.ModelAdmin):
+class TrafficSensorAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "kind", "segment", "source", "region", "lon", "lat"]
     list_filter = ["kind", "source"]
     search_fields = ["code", "segment__code", "segment__name_zh"]
@@ -24,7 +25,7 @@ class TrafficSensorAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrafficReading)
-class TrafficReadingAdmin(admin.ModelAdmin):
+class TrafficReadingAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["sensor", "observed_at", "speed_kmh", "volume", "occupancy"]
     list_filter = ["sensor__source"]
     search_fields = ["sensor__code"]
@@ -36,7 +37,7 @@ class TrafficReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrafficIncident)
-class TrafficIncidentAdmin(admin.ModelAdmin):
+class TrafficIncidentAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["reported_at", "kind", "severity", "status", "source", "segment", "region"]
     list_filter = ["status", "kind", "source", "severity"]
     search_fields = ["description", "segment__code", "segment__name_zh", "region__name_zh"]

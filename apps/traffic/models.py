@@ -70,6 +70,8 @@ class TrafficSensor(BaseModel):
 class TrafficReading(models.Model):
     """One sensor's measurement over its reporting interval. Raw rows: dashboards read rollups instead."""
 
+    scope_region = "sensor__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     sensor = models.ForeignKey(TrafficSensor, on_delete=models.CASCADE, related_name="readings")
     observed_at = models.DateTimeField()
     speed_kmh = models.FloatField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
@@ -15,10 +15,20 @@ from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, Tr
 RECENT = timedelta(minutes=10)  # a bounded window: the cost does not grow with history
 
 
-def segment_congestion(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """{segment code: {index, band, speed_kmh, at}} from each segment's newest readings (last 10 minutes)."""
+def segment_list_for_user(*, user: Any) -> QuerySet[RoadSegment]:
+    """Road segments the user sees: in their regions, or measured there (a road crossing the district is the
+    district's road too, measured by its own loops)."""
+    in_scope = regions_scope(RoadSegment.objects.all(), user=user, field="region")
+    measured = sensor_list_for_user(user=user).values_list("segment_id", flat=True)
+    return RoadSegment.objects.filter(Q(id__in=in_scope.values("id")) | Q(id__in=measured)).select_related("region")
+
+
+def segment_congestion(*, user: Any, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """{segment code: {index, band, speed_kmh, at}} from the newest readings (last 10 minutes) of the loops the
+    user sees: another district's loops on a shared road do not show through."""
     now = now or timezone.now()
-    recent = TrafficReading.objects.filter(observed_at__gte=now - RECENT, observed_at__lte=now)
+    sensors = sensor_list_for_user(user=user).values("id")
+    recent = TrafficReading.objects.filter(observed_at__gte=now - RECENT, observed_at__lte=now, sensor_id__in=sensors)
     newest = dict(recent.values_list("sensor_id").annotate(Max("observed_at")))
     if not newest:
         return {}

@@ -9,16 +9,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
 from apps.dashboards.charts import office_trend
-from apps.dashboards.selectors import city_region
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_series
 from apps.regions.models import Region
 from apps.regions.selectors import region_feature_collection
 from apps.traffic import charts, selectors
-from apps.traffic.models import RoadSegment
 
 
 def band_names() -> dict[str, str]:
@@ -36,12 +35,13 @@ def band_names() -> dict[str, str]:
 @permission_required("traffic.view_trafficincident")
 def traffic_index(request: HttpRequest) -> HttpResponse:
     """Congestion on the monitored roads now, open incidents with their handling, and the city's trend."""
-    city = city_region()
+    city = user_home_region(user=request.user)  # the user's own "city": a district for a district's staff
     districts = list(Region.objects.filter(parent=city).order_by("code")) if city else []
     focus = next((d for d in districts if d.code == request.GET.get("region")), city)
     incidents = list(selectors.incident_list_for_user(user=request.user)[:50])
     segments = [
-        {"code": s.code, "name": localized(s), "geometry": s.geometry} for s in RoadSegment.objects.order_by("code")
+        {"code": s.code, "name": localized(s), "geometry": s.geometry}
+        for s in selectors.segment_list_for_user(user=request.user).order_by("code")
     ]
     figure = trend_figure = None
     if city is not None:
@@ -52,7 +52,7 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
         figure = charts.segment_map(
             outlines=region_feature_collection(parent_code=city.code),
             segments=segments,
-            congestion=selectors.segment_congestion(),
+            congestion=selectors.segment_congestion(user=request.user),
             incidents=markers,
             bbox=city.bbox,
             band_names=band_names(),

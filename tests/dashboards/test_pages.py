@@ -166,16 +166,16 @@ def test_a_region_page_without_indicators_has_no_chips_or_cells(client, cast, ci
     assert "data-child=" not in html
 
 
-def test_boundaries_of_other_districts_are_not_scoped(client, cast, load_indicator):
+def test_other_districts_and_the_city_above_are_not_an_officers_pages(client, cast, load_indicator):
     # given an officer of W
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/E/")
+    other, city, own = client.get("/regions/E/"), client.get("/regions/C/"), client.get("/regions/W/")
 
-    # then
-    assert response.status_code == 200
-    assert 'data-region="E"' in response.content.decode()
+    # then: the city's figures would be made of E's too
+    assert (other.status_code, city.status_code, own.status_code) == (404, 404, 200)
+    assert 'data-region="W"' in own.content.decode()
 
 
 def test_an_unknown_region_is_404(client, cast, city):
@@ -189,13 +189,11 @@ def test_an_unknown_region_is_404(client, cast, city):
     assert response.status_code == 404
 
 
-def test_regions_index_opens_the_city(client, cast, city):
-    # given
+def test_regions_index_opens_the_city_for_the_command_center_and_the_own_district_for_an_officer(client, cast, city):
+    client.force_login(cast["command"])
+    command = client.get("/regions/")
     client.force_login(cast["officer"])
+    officer = client.get("/regions/")
 
-    # when
-    response = client.get("/regions/")
-
-    # then
-    assert response.status_code == 302
-    assert response["Location"] == "/regions/C/"
+    assert (command.status_code, command["Location"]) == (302, "/regions/C/")
+    assert (officer.status_code, officer["Location"]) == (302, "/regions/W/")

@@ -56,7 +56,8 @@ def tick_and_receive(
             for communicator, (_h, subscriptions) in zip(opened, headers, strict=True):
                 frames = [await communicator.receive_json_from(timeout=TIMEOUT) for _ in subscriptions]
                 assert await communicator.receive_nothing(timeout=QUIET)
-                received.append({frame["params"].get("code", "wall"): frame for frame in frames})
+                keyed = {"wall" if frame["stream"] == "wall" else frame["params"]["code"]: frame for frame in frames}
+                received.append(keyed)
         finally:
             for communicator in opened:
                 await communicator.disconnect()
@@ -84,10 +85,10 @@ def expected_tile(code: str, value: float, severity: str) -> dict[str, Any]:
 
 def test_the_command_center_gets_the_wall_snapshot(cast, city, load_indicator):
     # when
-    [reply] = watch(cast["command"], [("wall", {})])
+    [reply] = watch(cast["command"], [("wall", {"code": "C"})])
 
     # then
-    assert (reply["type"], reply["stream"], reply["params"]) == ("snapshot", "wall", {})
+    assert (reply["type"], reply["stream"], reply["params"]) == ("snapshot", "wall", {"code": "C"})
     data = reply["data"]
     assert set(data) == {"city", "indicators", "tiles", "map", "ground_truth", "needing_verification", "server_time"}
     assert data["city"] == {"code": "C", "name_zh": "测试市", "name_en": "Test City"}
@@ -109,7 +110,7 @@ def test_the_command_center_gets_the_wall_snapshot(cast, city, load_indicator):
 
 def test_an_officer_may_not_watch_the_wall(cast, city):
     # when
-    [reply] = watch(cast["officer"], [("wall", {})])
+    [reply] = watch(cast["officer"], [("wall", {"code": "C"})])
 
     # then
     assert reply == {
@@ -169,16 +170,16 @@ def test_an_unknown_region_is_forbidden(cast, city):
 
 def test_ground_truth_on_the_wall_before_and_after_a_verdict(cast, city):
     # given no alerts at all
-    [empty] = watch(cast["command"], [("wall", {})])
+    [empty] = watch(cast["command"], [("wall", {"code": "C"})])
     # and then an open alert on E
     alert, _created = alert_raise(
         kind="threshold", severity="warning", region=city["E"], indicator="test.load", title_zh="东", title_en="E"
     )
-    [unverified] = watch(cast["command"], [("wall", {})])
+    [unverified] = watch(cast["command"], [("wall", {"code": "C"})])
 
     # when the officer on site confirms it
     alert = alert_record_verdict(alert=alert, verdict="confirmed", user=cast["other_officer"])
-    [verified] = watch(cast["command"], [("wall", {})])
+    [verified] = watch(cast["command"], [("wall", {"code": "C"})])
 
     # then (the fields fieldwork adds — screen-only regions, days since a visit — are tested there)
     core = ("alerts", "verified", "contradicted", "share_verified", "last_verified_at")
@@ -228,7 +229,7 @@ def test_a_tick_after_an_observation_in_e_updates_the_wall_and_regions_e_and_c(c
     # when
     command, east = tick_and_receive(
         [
-            (cast["command"], [("wall", {}), ("region", {"code": "C"})]),
+            (cast["command"], [("wall", {"code": "C"}), ("region", {"code": "C"})]),
             (cast["other_officer"], [("region", {"code": "E"})]),
         ],
         before_tick,
@@ -237,7 +238,7 @@ def test_a_tick_after_an_observation_in_e_updates_the_wall_and_regions_e_and_c(c
     # then C (rolled up from E alone) and E read 80, the wall's map shows E
     east_map = {"test.load": {"E": {"value": 80.0, "severity": "warning", "stale": False}}}
     wall, region_c, region_e = command["wall"], command["C"], east["E"]
-    assert (wall["type"], wall["stream"], wall["params"]) == ("delta", "wall", {})
+    assert (wall["type"], wall["stream"], wall["params"]) == ("delta", "wall", {"code": "C"})
     assert set(wall["data"]) == {"server_time", "tiles", "map"}
     assert wall["data"]["tiles"] == [expected_tile("C", 80.0, "warning")]
     assert wall["data"]["map"] == east_map
@@ -258,7 +259,7 @@ def test_a_tick_after_observations_in_streets_updates_their_district_and_the_cit
     # when
     command, west = tick_and_receive(
         [
-            (cast["command"], [("wall", {}), ("region", {"code": "C"})]),
+            (cast["command"], [("wall", {"code": "C"}), ("region", {"code": "C"})]),
             (cast["officer"], [("region", {"code": "W"})]),
         ],
         before_tick,
@@ -287,8 +288,9 @@ def test_a_tick_counts_its_deltas(city, observe):
     # when
     result = live_tick()
 
-    # then W1, W and C changed; regions W1, W and C and the wall each get one delta
-    assert result == {"changed": 3, "deltas": 4}
+    # then W1, W and C changed; regions W1, W and C each get one delta, and so do the walls showing C and W
+    # (a district's own wall shows the district)
+    assert result == {"changed": 3, "deltas": 5}
 
 
 def test_the_wall_only_gets_deltas_of_the_city_it_shows(city, observe, monkeypatch):
@@ -301,8 +303,8 @@ def test_the_wall_only_gets_deltas_of_the_city_it_shows(city, observe, monkeypat
     # when
     live_tick()
 
-    # then Z's own stream gets its tiles, but the wall (which shows C) gets nothing
-    assert sent == [("region", {"code": "Z"})]
+    # then Z's own stream and a wall showing Z get its tiles, but the wall showing C gets nothing
+    assert sent == [("region", {"code": "Z"}), ("wall", {"code": "Z"})]
 
 
 def test_a_verdict_reaches_the_walls_ground_truth_panel_at_the_next_tick(cast, city):
@@ -314,7 +316,7 @@ def test_a_verdict_reaches_the_walls_ground_truth_panel_at_the_next_tick(cast, c
 
     # when the officer's verdict comes in
     [received] = tick_and_receive(
-        [(cast["command"], [("wall", {})])],
+        [(cast["command"], [("wall", {"code": "C"})])],
         before_tick=lambda: alert_record_verdict(alert=alert, verdict="contradicted", user=cast["other_officer"]),
     )
 

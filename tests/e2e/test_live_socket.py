@@ -83,7 +83,7 @@ def test_ingested_data_reaches_the_wall_within_two_seconds_through_the_scheduled
             f"ws://{server.address}/ws/live/",
             additional_headers={"Cookie": cookie, "Origin": f"http://{server.address}"},
         ) as socket:
-            await socket.send(json.dumps({"type": "subscribe", "stream": "wall", "params": {}}))
+            await socket.send(json.dumps({"type": "subscribe", "stream": "wall", "params": {"code": "C"}}))
             snapshot = await _receive(socket)
             # when new data is ingested (nobody calls the tick: the scheduler does)
             started = asyncio.get_running_loop().time()

@@ -100,7 +100,8 @@ def test_never_in_websocket_frames(cast, categories, submit):
         await flush_layer()
         socket = await open_socket(headers)
         try:
-            frames = [json.dumps(await subscribe(socket, stream), ensure_ascii=False) for stream in ("wall", "alerts")]
+            subscriptions = [("wall", {"code": "C"}), ("alerts", {})]
+            frames = [json.dumps(await subscribe(socket, *s), ensure_ascii=False) for s in subscriptions]
             await in_thread(report_and_escalate)()
             while not await socket.receive_nothing(timeout=1):
                 frames.append(await socket.receive_from())

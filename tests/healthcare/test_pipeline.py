@@ -63,15 +63,15 @@ def test_quiet_fever_clinics_raise_no_alarm(client, facilities):
     assert not Alert.objects.filter(indicator="healthcare.fever_signal").exists()
 
 
-def test_the_nearest_facility_with_a_free_icu_bed(client, facilities):
+def test_the_nearest_facility_with_a_free_icu_bed(client, facilities, cast):
     post(client, facilities["token"], [
         snap("T1", at(), beds_occupied=50, icu_occupied=10),  # ICU full
         snap("H2", at(), beds_occupied=20, icu_occupied=2, er_waiting=3, er_wait_minutes=20),
     ])  # fmt: skip
 
-    icu = facilities_nearest(lon=118.004, lat=32.01, need="icu")
-    er = facilities_nearest(lon=118.004, lat=32.01, need="er")
-    bed = facilities_nearest(lon=118.004, lat=32.01, need="bed")
+    icu = facilities_nearest(user=cast["command"], lon=118.004, lat=32.01, need="icu")
+    er = facilities_nearest(user=cast["command"], lon=118.004, lat=32.01, need="er")
+    bed = facilities_nearest(user=cast["command"], lon=118.004, lat=32.01, need="bed")
 
     assert [f["code"] for f in icu["facilities"]] == ["H2"]  # T1 is nearer, but its ICU is full
     assert icu["facilities"][0]["icu_free"] == 3

@@ -36,8 +36,8 @@ def test_sending_an_incident_for_verification_opens_an_alert_where_it_is(client,
         "verified_at": None,
     }
     # it reaches the field officer of that district's list, not the other one's
-    assert needing_verification(user=cast["officer"]) == ["W1"]
-    assert needing_verification(user=cast["other_officer"]) == []
+    assert needing_verification(user=cast["officer"], root=network["segment"].region) == ["W1"]
+    assert needing_verification(user=cast["other_officer"], root=network["segment"].region) == []
 
 
 def test_it_cannot_be_sent_twice_while_waiting_or_once_cleared(client, network, cast):

@@ -55,14 +55,15 @@ class NearestCapacityApi(PermissionApi):
         if not query.is_valid():
             fields = {name: [str(m) for m in messages] for name, messages in query.errors.items()}
             raise ApplicationError(_("the point or the need is not valid"), fields=fields)
-        return Response(facilities_nearest(**query.validated_data))
+        return Response(facilities_nearest(user=request.user, **query.validated_data))
 
 
 class FacilityListApi(PermissionApi):
-    """Every facility with its capacity and its latest snapshot (`fresh`: reported in the last two hours)."""
+    """Every facility in the caller's regions with its capacity and its latest snapshot (`fresh`: reported in the
+    last two hours)."""
 
     permissions = ("healthcare.view_facility",)
 
     @extend_schema(responses={200: OpenApiResponse(description="[{code, name_zh, name_en, kind, beds, ...}]")})
     def get(self, request: Request) -> Response:
-        return Response([state.as_dict() for state in facility_states()])
+        return Response([state.as_dict() for state in facility_states(user=request.user)])

@@ -148,7 +148,7 @@ class SegmentListApi(PermissionApi):
     @extend_schema(responses=SegmentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
         return _page(
-            self, request, RoadSegment.objects.select_related("region").order_by("code"), SegmentOutputSerializer
+            self, request, selectors.segment_list_for_user(user=request.user).order_by("code"), SegmentOutputSerializer
         )
 
 
@@ -157,4 +157,4 @@ class SegmentCongestionApi(PermissionApi):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="{segment: {index, band, speed_kmh, at}} now.")
     def get(self, request: Request) -> Response:
-        return Response(selectors.segment_congestion())
+        return Response(selectors.segment_congestion(user=request.user))

@@ -310,13 +310,19 @@ function onWallDelta(data) {
   drawTrend();
 }
 
+// The alerts stream carries everything the user may see; this wall shows its own region's (and, on the top
+// region's wall, alerts that belong to no region).
+const inRoot = (alert) =>
+  alert.region_path ? alert.region_path.startsWith(config.root_path) : Boolean(config.root_is_top);
+
 function onAlertsSnapshot(data) {
-  state.alerts = new Map(data.alerts.map((a) => [a.id, a]));
+  state.alerts = new Map(data.alerts.filter(inRoot).map((a) => [a.id, a]));
   renderAlerts();
   drawMap();
 }
 
 function onAlertsDelta(data) {
+  if (!inRoot(data.alert)) return;
   state.alerts.set(data.alert.id, data.alert);
   renderAlerts();
   drawMap();
@@ -332,8 +338,10 @@ function onStatus(status, lastAt) {
 }
 
 const live = new Live({ onStatus });
-live.subscribe("wall", {}, { snapshot: onWallSnapshot, delta: onWallDelta });
-live.subscribe("alerts", {}, { snapshot: onAlertsSnapshot, delta: onAlertsDelta });
+if (config.root) {
+  live.subscribe("wall", { code: config.root }, { snapshot: onWallSnapshot, delta: onWallDelta });
+  live.subscribe("alerts", {}, { snapshot: onAlertsSnapshot, delta: onAlertsDelta });
+}
 
 // Clock, and staleness that grows while no data arrives.
 function everySecond() {
