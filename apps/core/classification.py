@@ -10,12 +10,18 @@ every field named explicitly, no defaults — and the registry is read by:
   (phone 138****1234, name 张*, e-mail z***@example.com) unless they hold the label's `reveal` permission and
   ask, giving a purpose that is logged (`apps.core.audit.log_personal_read`);
 - `ClassifiedSerializerMixin`, `ClassifiedAdminMixin`: the same in REST serializers and the admin;
+- `public_value(obj, field)`: the one door to the public (Open311, the tracking page, open data, public pages).
+  Each label says how its value may leave (`Public`): never, as it is, as free text with numbers masked, or
+  generalised — a position snapped to a 0.001° grid (about 100 m), a typed address replaced by the district and
+  street containing the place. A test walks every page and API an anonymous client can open and checks them
+  against the labels (tests/governance/test_public_output.py);
 - the data stewards' registry page (`/governance/classification/`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +57,18 @@ class Mask(models.TextChoices):
     SECRET = "secret", _("never shown")
 
 
+class Public(models.TextChoices):
+    """How a value may appear on a public surface (anonymous pages and APIs), when the surface shows its record
+    at all — which records it shows (a public timeline entry, an approved release) is the surface's own rule."""
+
+    NEVER = "", _("not public")
+    AS_IS = "as-is", _("public as it is")
+    TEXT = "text", _("public with phone numbers, e-mails and ID numbers masked")
+    STAFF_TEXT = "staff-text", _("public: staff's words as written, a citizen's with numbers masked")
+    POSITION = "position", _("published only generalised: to a 0.001° grid (about 100 m)")
+    AREA = "area", _("published only generalised: the district and street containing the place")
+
+
 @dataclass(frozen=True)
 class Label:
     grade: str
@@ -61,6 +79,8 @@ class Label:
     reveal: str = ""
     # Why a personal field is stored unencrypted (e.g. needed for spatial queries); empty for encrypted ones.
     plain_because: str = ""
+    # How the value may leave for the public (`public_value`); general data of level 1 is public as it is.
+    public: str = Public.NEVER
 
     @property
     def is_personal(self) -> bool:
@@ -68,7 +88,7 @@ class Label:
 
 
 # Shorthands for the common labels.
-PUBLIC = Label(Grade.GENERAL_1)
+PUBLIC = Label(Grade.GENERAL_1, public=Public.AS_IS)
 INTERNAL = Label(Grade.GENERAL_2)
 RESTRICTED = Label(Grade.GENERAL_3)
 SECRET = Label(Grade.GENERAL_4, mask=Mask.SECRET)
@@ -90,6 +110,10 @@ def classify(model_label: str, groups: dict[str, Label]) -> None:
                 raise ImproperlyConfigured(f"classify({model_label!r}): no field {name!r}") from exc
             if label.is_personal and label.mask == Mask.NONE and label.reveal:
                 raise ImproperlyConfigured(f"{model_label}.{name}: a revealable personal field needs a mask")
+            if label.grade == Grade.GENERAL_1 and label.public != Public.AS_IS:
+                raise ImproperlyConfigured(f"{model_label}.{name}: general data of level 1 is public as it is")
+            if label.mask == Mask.SECRET and label.public != Public.NEVER:
+                raise ImproperlyConfigured(f"{model_label}.{name}: a secret is never public")
             _LABELS[(model._meta.label, name)] = label
 
 
@@ -121,25 +145,143 @@ def registry() -> list[dict[str, Any]]:
                 "grade_display": Grade(label.grade).label, "personal": label.personal,
                 "personal_display": Personal(label.personal).label, "mask": Mask(label.mask).label,
                 "reveal": label.reveal, "encrypted": isinstance(field, EncryptedTextField),
-                "plain_because": label.plain_because,
+                "plain_because": label.plain_because, "public": label.public,
+                "public_display": Public(label.public).label,
             })  # fmt: skip
     return rows
 
 
 # --- Masks ----------------------------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?\d{3,4}(\d{4})(?!\d)")
-_EMAIL = re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]{2,}")
-_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+# Free text. Citizens write numbers every way: 139-1234-5678, 139 1234 5678, +86 139…, (0571)8765-4321, digits
+# and signs in full width from a Chinese input method, an ID number in groups of 6-8-4, someone＠example.com.
+# So the text is first folded character by character, each keeping its position (every decimal digit to 0-9,
+# full-width letters and signs to ASCII, dashes to "-"); digits are then read as chains of groups joined by a
+# few separators (spaces, dashes, dots, slashes, brackets), and a run of whole groups that spells a mobile
+# number (with or without +86 / 0086 / 86), a landline with its area code, or an ID number (18 digits, or 15 in
+# one group) is masked in place. Numbers that spell none of these — dates, times, house numbers, amounts,
+# short codes, a landline without its area code — stay as written: readers need them, and they single out
+# nobody.
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SEPARATORS = r"[\s\-.·・/\\()\[\]_]{1,3}"
+_CHAIN = re.compile(rf"\d+(?:{_SEPARATORS}\d+)*")
+_GROUP = re.compile(r"\d+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+ ?@ ?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
+_MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
+_LANDLINE = re.compile(r"(?:0|(?:00)?86)(10|2\d|[3-9]\d\d)(\d{7,8})")
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+# In groups, an ID number must carry a birth date, so that runs of dates never pass for one.
+_GROUPED_ID_NUMBER = re.compile(r"\d{6}(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
+_OLD_ID_NUMBER = re.compile(r"\d{15}")
+_COUNTRY_CODE = ("86", "0086")
+_MOST_GROUPS = 8  # "+86 139 1234 5678" is 4 groups, "110 105 1949 1231 002X" 5
+_FEWEST_DIGITS = 10  # a landline with its area code (010 1234567); mobiles have 11, ID numbers 15 or 18
+
+
+def _fold(char: str) -> str:
+    """One character as the ASCII one it stands for (１ → 1, ＠ → @, － → -), else itself: always one character."""
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
+    if char in _DASHES:
+        return "-"
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 and folded.isascii() else char
+
+
+class _FoldTable(dict[int, str]):
+    """`str.translate` table filled as characters are met (up to a bound: text from anyone may hold any)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold(chr(code))
+        if len(self) < 20_000:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def _folded(text: str) -> str:
+    return text.translate(_FOLD_TABLE)
+
+
+def _grouped_like_a_number(groups: list[str]) -> bool:
+    """Whether groups of digits are written as one number: +86 139 1234 5678, (0571) 8765-4321, 110105 19491231
+    002X. Dates (2026-12-06, 12/06) have groups of two digits inside; a number has them only for its country
+    code, an area code after it (+86 10 …) and its last group."""
+    rest = groups[1:] if groups[0] in _COUNTRY_CODE and len(groups) > 1 else groups
+    if rest is not groups and len(rest) > 1 and len(rest[0]) == 2:
+        rest = rest[1:]
+    return all(len(group) >= 3 for group in rest[:-1])
+
+
+def _masked_number(groups: list[str]) -> str | None:
+    """The masked form of groups of digits that spell a phone or an ID number; None for any other number."""
+    digits = "".join(groups)
+    if len(groups) > 1 and not _grouped_like_a_number(groups):
+        return None
+    if found := _MOBILE.fullmatch(digits):
+        return f"{found[1][:3]}****{found[1][-4:]}"
+    if found := _LANDLINE.fullmatch(digits):
+        return f"0{found[1]}-****{found[2][-4:]}"
+    if (_ID_NUMBER if len(groups) == 1 else _GROUPED_ID_NUMBER).fullmatch(digits):
+        return f"{digits[:6]}********{digits[-4:]}"
+    if len(groups) == 1 and _OLD_ID_NUMBER.fullmatch(digits):
+        return f"{digits[:6]}******{digits[-3:]}"
+    return None
+
+
+def _run_mask(folded: str, groups: list[tuple[int, int]]) -> tuple[int, int, str] | None:
+    """(start, end, masked form) when the groups spell a phone or an ID number: the span takes in a "+" or "("
+    written before it and an ID number's check character X after it."""
+    start, end = groups[0][0], groups[-1][1]
+    texts = [folded[a:b] for a, b in groups]
+    if len("".join(texts)) == 17 and folded[end : end + 1] in ("X", "x"):
+        texts[-1], end = texts[-1] + "X", end + 1
+    masked = _masked_number(texts)
+    if masked is None:
+        return None
+    while start > 0 and folded[start - 1] in "+(":
+        start -= 1
+    return start, end, masked
+
+
+def _number_masks(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, masked form) of every phone and ID number in folded text, left to right: in each chain of
+    digit groups, the longest run of whole groups that spells one, from the left."""
+    found = []
+    for chain in _CHAIN.finditer(folded):
+        if sum(c.isdigit() for c in chain[0]) < _FEWEST_DIGITS:  # a date, a time, an amount: nothing to mask
+            continue
+        groups = [(g.start() + chain.start(), g.end() + chain.start()) for g in _GROUP.finditer(chain[0])]
+        i = 0
+        while i < len(groups):
+            for j in range(min(len(groups), i + _MOST_GROUPS) - 1, i - 1, -1):
+                if run := _run_mask(folded, groups[i : j + 1]):
+                    found.append(run)
+                    i = j
+                    break
+            i += 1
+    return found
+
+
+def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
+    out, last = [], 0
+    for start, end, replacement in spans:
+        out += [text[last:start], replacement]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def mask_text(text: str) -> str:
-    """Free text with mobile and landline numbers, e-mails and ID numbers masked (138****1234)."""
-    text = _ID_NUMBER.sub(r"\1********\2", text)
-    text = _PHONE.sub(r"\1****\2", text)
-    text = _LANDLINE.sub(r"\1-****\2", text)
-    return _EMAIL.sub(r"\1***@***", text)
+    """Free text with mobile and landline numbers, e-mails and ID numbers masked (138****1234), however they
+    are written (see above)."""
+    if not text:
+        return text
+    folded = _folded(text)
+    text = _replaced(text, [(m.start(), m.end(), f"{m[0][0]}***@***") for m in _EMAIL.finditer(folded)])
+    return _replaced(text, _number_masks(_folded(text)))
 
 
 def mask_phone(value: str) -> str:
@@ -175,6 +317,57 @@ def mask(label: Label | None, value: Any) -> Any:
     return {Mask.NAME: mask_name, Mask.PHONE: mask_phone, Mask.EMAIL: mask_email, Mask.TEXT: mask_text}[
         Mask(label.mask)
     ](text)
+
+
+# --- What leaves for the public -------------------------------------------------------------------------------
+
+POSITION_DECIMALS = 3  # a 0.001° grid: about 111 m north–south and 94 m east–west at 32°N
+
+
+class NotPublic(LookupError):
+    """A public surface asked for a field whose label keeps it from the public."""
+
+
+def public_position(value: float | None) -> float | None:
+    """A coordinate on the public grid (0.001°, about 100 m): the stretch of street, not the doorway."""
+    return None if value is None else round(float(value), POSITION_DECIMALS)
+
+
+def public_area(region: Any) -> str:
+    """The district and street containing a place ("东湖区 · 七星街道"), read upwards from its region (a
+    community's name is left out: too close); "" without a region. Walks `parent`: a caller listing many
+    records selects `region__parent__parent` with them."""
+    from apps.regions.models import Region
+
+    names = []
+    while region is not None and region.level != Region.Level.CITY:
+        if region.level in (Region.Level.STREET, Region.Level.DISTRICT):
+            names.append(region.name)
+        if region.level == Region.Level.DISTRICT:
+            break
+        region = region.parent
+    return " · ".join(reversed(names))
+
+
+def public_value(obj: models.Model, field: str) -> Any:
+    """A field's value in the form its label lets it leave for the public: the one door every public surface
+    (Open311, the tracking page, open data, public pages) goes through, so the labels alone decide. Raises
+    NotPublic for a field that may not leave at all.
+
+    STAFF_TEXT reads the record's `written_by_staff`; AREA reads the record's `region` (where it was placed).
+    """
+    label = label_for(obj, field)
+    rule = label.public if label is not None else Public.NEVER
+    if rule == Public.NEVER:
+        raise NotPublic(f"{obj._meta.label}.{field} is not public")
+    value = getattr(obj, field)
+    if rule == Public.TEXT or (rule == Public.STAFF_TEXT and not getattr(obj, "written_by_staff", False)):
+        return mask_text(value or "")
+    if rule == Public.POSITION:
+        return public_position(value)
+    if rule == Public.AREA:
+        return public_area(getattr(obj, "region", None))
+    return value
 
 
 def may_reveal(user: Any, label: Label | None) -> bool:

@@ -186,6 +186,8 @@ class Grievance(BaseModel):
 class GrievanceEvent(models.Model):
     """One entry of a grievance's timeline; `public` entries are what the citizen sees."""
 
+    scope_region = "grievance__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     class Kind(models.TextChoices):
         CREATED = "created", _("reported")
         STATUS = "status", _("status changed")
@@ -218,14 +220,26 @@ class GrievanceEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.grievance_id} {self.kind}"
 
+    # The kinds only the department writes: their messages reach the citizen as written.
+    STAFF_KINDS = (Kind.REPLY, Kind.STATUS, Kind.MERGED)
+
+    @property
+    def written_by_staff(self) -> bool:
+        """A reply, a status note or a merge from the department; not a citizen's reason to reopen or comment."""
+        return self.kind in self.STAFF_KINDS
+
 
 def photo_path(photo: GrievancePhoto, filename: str) -> str:
-    return f"grievances/{photo.grievance.tracking_code}/{photo.key}.jpg"
+    """grievances/ab/abcdef….jpg: the photo's random key only. A file name never holds the report's tracking
+    code (the reporter's private key), since file names travel (backups, storage listings, logs)."""
+    return f"grievances/{photo.key[:2]}/{photo.key}.jpg"
 
 
 class GrievancePhoto(models.Model):
     """A photo of the problem, re-encoded without any metadata (EXIF time, place, camera) before it is stored:
     the stored copy is the only copy, and it is safe to show publicly."""
+
+    scope_region = "grievance__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="photos")
     key = models.CharField(max_length=32, unique=True)

@@ -5,7 +5,6 @@ transaction and an audit entry for staff actions; reporter data never goes into 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import secrets
 from dataclasses import dataclass
@@ -22,6 +21,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.photos import MAX_PHOTO_BYTES as CORE_MAX_PHOTO_BYTES
+from apps.core.photos import Photo
+from apps.core.photos import photo_clean as _photo_clean
 from apps.core.text import clean_text, text_similarity
 from apps.core.workflow import Workflow
 from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, GrievancePhoto, Open311Key
@@ -30,10 +32,8 @@ from apps.regions.selectors import region_for_point
 
 S = Grievance.Status
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
-PHOTO_SIDE = 2048
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Citizens' photos: the same limit as field evidence (phones make 3–8 MB photos; some modes far more).
+MAX_PHOTO_BYTES = CORE_MAX_PHOTO_BYTES
 
 WORKFLOW = Workflow(
     transitions={
@@ -73,12 +73,6 @@ def _event(grievance: Grievance, kind: str, *, public: bool, actor: Any = None, 
 
 
 # --- Submission ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Photo:
-    name: str
-    content: bytes
 
 
 def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -225,30 +219,9 @@ def grievance_submit(
 
 
 def photo_clean(photo: Photo) -> tuple[bytes, int, int]:
-    """Check an uploaded photo (type, size) and re-encode it as a JPEG without any metadata: no EXIF time,
-    place or camera survives. Returns (JPEG bytes, width, height)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if len(photo.content) > MAX_PHOTO_BYTES:
-        raise ApplicationError(_("%(name)s is larger than 8 MB") % {"name": photo.name})
-    try:
-        with Image.open(io.BytesIO(photo.content)) as probe:
-            kind = probe.format
-            probe.verify()
-        if kind not in PHOTO_FORMATS:
-            raise ApplicationError(_("%(name)s is not a JPEG, PNG or WebP photo") % {"name": photo.name})
-        with Image.open(io.BytesIO(photo.content)) as image:
-            if image.width * image.height > MAX_PHOTO_PIXELS:
-                raise ApplicationError(_("%(name)s has too many pixels") % {"name": photo.name})
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ApplicationError(_("%(name)s is not a JPEG, PNG or WebP photo") % {"name": photo.name}) from None
-    upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
-    clean = Image.new("RGB", upright.size)  # a fresh image: pixels only, no info, no EXIF, no ICC
-    clean.paste(upright)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=85, optimize=True)
-    return out.getvalue(), clean.width, clean.height
+    """The one cleaning of photos (apps/core/photos.py) at the citizens' limit: checked, re-encoded as a JPEG
+    without any metadata. Returns (JPEG bytes, width, height)."""
+    return _photo_clean(photo, max_bytes=MAX_PHOTO_BYTES)
 
 
 def _photo_store(grievance: Grievance, image: tuple[bytes, int, int], *, public: bool = True) -> GrievancePhoto:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.selectors import user_assigned_region_ids, user_home_region
 from apps.core.audit import log_action, purpose_masked
 from apps.core.classification import label_for, masked_fields, may_reveal, reveal_fields
 from apps.core.clients import rate_limited
@@ -28,11 +29,13 @@ from apps.grievances.models import Category, Grievance, GrievancePhoto
 from apps.grievances.selectors import (
     category_stats,
     grievance_for_user,
+    grievance_public,
     grievances_for_user,
-    public_events,
-    public_text,
+    public_reports,
+    public_timeline,
 )
 from apps.grievances.services import (
+    MAX_PHOTO_BYTES,
     Photo,
     duplicates_suggest,
     grievance_assign,
@@ -45,7 +48,7 @@ from apps.grievances.services import (
     grievance_transition,
 )
 from apps.regions.models import Region
-from apps.regions.svg import regions_map_svg
+from apps.regions.svg import region_map_svg
 
 FIELD_OF = {"location": "address", "attribute": "category"}
 
@@ -61,12 +64,11 @@ def _normalize(code: str) -> str:
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
 
 
-def _city_map() -> Any:
-    city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
-    if city is None:
-        return ""
-    parts = [(d.code, d.name, d.geometry) for d in Region.objects.filter(parent=city).order_by("code")]
-    return regions_map_svg(city.geometry, parts)
+def _area_map(request: HttpRequest, *, citizen: bool) -> Any:
+    """The pin map: the whole city for citizens, the user's own regions for a hotline desk."""
+    if citizen:
+        return region_map_svg(Region.objects.filter(parent=None).order_by("code").first())
+    return region_map_svg(user_home_region(user=request.user))
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,7 +107,7 @@ def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
                 for a in category.attributes.all()
             }  # fmt: skip
             upload = data.get("photo")
-            photos = [Photo(upload.name, upload.read(8 * 1024 * 1024 + 1))] if upload else []
+            photos = [Photo(upload.name, upload.read(MAX_PHOTO_BYTES + 1))] if upload else []
             try:
                 grievance = grievance_submit(
                     channel=channel, category=category, description=data["description"],
@@ -129,7 +131,7 @@ def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
         {
             "form": form,
             "categories": categories,
-            "map": _city_map(),
+            "map": _area_map(request, citizen=citizen),
             "posted": request.POST,
             "hotline": not citizen,
             "strings": {
@@ -159,11 +161,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 def _public(code: str) -> Grievance:
-    grievance = (
-        Grievance.objects.select_related("category", "department", "region", "merged_into")
-        .filter(tracking_code=_normalize(code))
-        .first()
-    )
+    grievance = public_reports().select_related("merged_into").filter(tracking_code=_normalize(code)).first()
     if grievance is None:
         raise Http404(_("No report has this code."))
     return grievance
@@ -178,10 +176,10 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
         request,
         "grievances/detail.html",
         {
-            "g": grievance,
-            "description": public_text(grievance.description),
-            "address": public_text(grievance.address),
-            "events": [(e, public_text(e.message)) for e in public_events(grievance)],
+            # The page shows the report's public form only; the code is the one the visitor gave.
+            "code": grievance.tracking_code,
+            "report": grievance_public(grievance),
+            "events": public_timeline(grievance),
             "photos": grievance.photos.filter(public=True),
             "new": request.GET.get("new") == "1",
             "can_rate": grievance.status in ("resolved", "closed") and grievance.satisfaction is None,
@@ -256,7 +254,7 @@ def _workbench_rows(request: HttpRequest) -> dict[str, Any]:
     category = request.GET.get("category", "")
     if category:
         rows = rows.filter(category__code=category)
-    district = Region.objects.filter(code=request.GET.get("region", ""), level=Region.Level.DISTRICT).first()
+    district = _workbench_districts(request.user).filter(code=request.GET.get("region", "")).first()
     if district is not None:
         rows = rows.filter(region__path__startswith=district.path)
     code = request.GET.get("q", "").strip()
@@ -264,6 +262,13 @@ def _workbench_rows(request: HttpRequest) -> dict[str, Any]:
         rows = rows.filter(tracking_code__icontains=code.upper())
     return {"rows": rows.order_by("due_at", "created_at"), "scope": scope, "now": now, "state": state,
             "category": category, "district": district, "q": code}  # fmt: skip
+
+
+def _workbench_districts(user: Any) -> Any:
+    """The districts to filter the inbox by: those the user is narrowed to, or every one for a department-wide desk."""
+    districts = Region.objects.filter(level=Region.Level.DISTRICT).order_by("code")
+    narrowed = user_assigned_region_ids(user=user)
+    return districts if narrowed is None else districts.filter(id__in=narrowed)
 
 
 @permission_required("grievances.handle_grievance")
@@ -278,7 +283,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "rows": rows[:200],
             "total": rows.count(),
             "categories": Category.objects.filter(active=True),
-            "districts": Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"),
+            "districts": _workbench_districts(request.user),
             "stats": category_stats(
                 scope if district is None else scope.filter(region__path__startswith=district.path), now=now
             ),

@@ -203,3 +203,150 @@ def test_a_nul_character_is_a_400_not_a_500(client, key):
     assert client.get(f"{BASE}/requests/%00.json").status_code in (400, 404)
     assert post(client, key, description="a\x00b").status_code == 400
     assert Grievance.objects.count() == 0
+
+
+# --- Public output: the labels' rule (positions on a 0.001° grid, the place as district and street) ----------
+
+
+def request_views(client, pk: int, fmt: str) -> dict[str, dict]:
+    """The report as every read shows it: list and one request, with and without extensions, by field."""
+
+    def rows(path, params):
+        response = client.get(f"{BASE}{path}.{fmt}", params)
+        assert response.status_code == 200, response.content
+        if fmt == "json":
+            return response.json()
+        return [{child.tag: child.text or "" for child in row} for row in ET.fromstring(response.content)]
+
+    views = {}
+    for extensions in ("", "true"):
+        params = {"extensions": extensions} if extensions else {}
+        views[f"list{extensions}"] = rows("/requests", {"page_size": "1000", **params})[0]
+        views[f"one{extensions}"] = rows(f"/requests/{pk}", params)[0]
+    return views
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_request_is_published_on_the_grid_and_by_district_and_street(client, submit, fmt):
+    # given a report with an exact point and a typed address naming the flat
+    g = submit(lon=118.0051234, lat=32.0109876, address="人民路 88 号 5 栋 1203 室")
+
+    # when
+    views = request_views(client, g.pk, fmt)
+
+    # then every read shows the point on the 0.001° grid and the district and street only
+    for name, row in views.items():
+        assert (float(row["lat"]), float(row["long"])) == (32.011, 118.005), name
+        assert row["address"] == "西区 · 西一街道", name
+    assert "1203" not in str(views)
+    assert "0051234" not in str(views)
+    assert "0109876" not in str(views)
+
+
+def test_a_report_placed_by_its_address_alone_is_published_without_it(client, submit):
+    g = submit(lon=None, lat=None, address="人民路 88 号 5 栋 1203 室")
+
+    [row] = client.get(f"{BASE}/requests/{g.pk}.json").json()
+
+    assert (row["address"], row["lat"], row["long"]) == ("", None, None)
+
+
+def test_extensions_add_the_detailed_status_and_every_public_photo(client, submit, cast):
+    from apps.grievances.services import grievance_transition
+
+    g = submit()
+    grievance_transition(grievance=g, action="accept", user=cast["staff"])
+
+    plain = client.get(f"{BASE}/requests/{g.pk}.json").json()[0]
+    extended = client.get(f"{BASE}/requests/{g.pk}.json", {"extensions": "true"}).json()[0]
+    xml = ET.fromstring(client.get(f"{BASE}/requests.xml", {"extensions": "true"}).content)
+    wrong = client.get(f"{BASE}/requests.json", {"extensions": "maybe"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "extended_attributes" not in plain
+    assert extended["extended_attributes"] == {"detailed_status": "accepted", "media_urls": []}
+    assert {k: v for k, v in extended.items() if k != "extended_attributes"} == plain
+    assert xml.findtext("request/extended_attributes/detailed_status") == "accepted"
+    assert wrong.status_code == 400
+    assert wrong.json()[0]["description"] == "extensions is true or false"
+
+
+def test_a_departments_callback_number_reaches_the_citizen_and_the_citizens_stays_masked(client, submit, cast):
+    from apps.grievances.services import grievance_reopen, grievance_reply, grievance_transition
+
+    # given a citizen's number in the report, the department's in its reply, the citizen's again on reopening
+    g = submit(description="坑很深，请回电 139-8765-4321")
+    g = grievance_transition(grievance=g, action="accept", user=cast["staff"])
+    grievance_reply(grievance=g, user=cast["staff"], message="请致电养护科 0571-8888-1234", public=True)
+    g = grievance_transition(grievance=g, action="resolve", user=cast["staff"], message="已修补，热线 12345")
+    grievance_reopen(grievance=g, reason="没修好，打我 139 8765 4321")
+
+    # when
+    notes = client.get(f"{BASE}/requests/{g.pk}.json").json()[0]
+    page = client.get(f"/grievances/t/{g.tracking_code}/").content.decode()
+
+    # then
+    assert notes["description"] == "坑很深，请回电 139****4321"
+    assert notes["status_notes"] == "已修补，热线 12345"
+    assert "请致电养护科 0571-8888-1234" in page
+    assert "没修好，打我 139****4321" in page
+    assert "8765" not in page
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"start_date": "0001-01-01T00:00:00+14:00"}, ["start_date"]),
+        ({"end_date": "9999-12-31T23:59:59-14:00"}, ["end_date"]),
+        ({"start_date": "0001-01-01T00:00:00+14:00", "end_date": "9999-12-31T23:59:59-14:00"},
+         ["start_date", "end_date"]),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_moment_outside_the_calendar_is_a_400(client, categories, params, names, fmt):
+    response = client.get(f"{BASE}/requests.{fmt}", params, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    if fmt == "json":
+        errors = [(e["code"], e["description"]) for e in response.json()]
+    else:
+        root = ET.fromstring(response.content)
+        assert root.tag == "errors"
+        errors = [(e.findtext("code"), e.findtext("description")) for e in root.findall("error")]
+    assert errors == [("400", f"{name} is outside the years 1 to 9999") for name in names]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_reads_without_a_key_are_limited_per_client(client, key, settings, fmt):
+    # given a limit of 3 reads a minute
+    settings.CITYOPS_OPEN311_READS_PER_MINUTE = 3
+
+    # when a client reads four times, another client once, and a key holder five times
+    answers = [client.get(f"{BASE}/services.{fmt}").status_code for _ in range(3)]
+    refused = client.get(f"{BASE}/requests.{fmt}", HTTP_ACCEPT_LANGUAGE="en")
+    other = client.get(f"{BASE}/services.{fmt}", REMOTE_ADDR="192.0.2.7")
+    keyed = [client.get(f"{BASE}/requests.{fmt}", {"api_key": key}).status_code for _ in range(5)]
+    posted = post(client, key, fmt=fmt)
+
+    # then
+    assert answers == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    if fmt == "json":
+        assert refused.json()[0]["code"] == "429"
+        assert "at most 3 a minute" in refused.json()[0]["description"]
+    else:
+        assert ET.fromstring(refused.content).findtext("error/code") == "429"
+    assert other.status_code == 200
+    assert keyed == [200] * 5
+    assert posted.status_code == 201
+
+
+def test_the_read_limit_starts_again_after_its_minute(client, categories, settings, clock):
+    settings.CITYOPS_OPEN311_READS_PER_MINUTE = 1
+    first = client.get(f"{BASE}/services.json").status_code
+    second = client.get(f"{BASE}/services.json").status_code
+
+    clock.shift(timedelta(seconds=61))
+    third = client.get(f"{BASE}/services.json").status_code
+
+    assert (first, second, third) == (200, 429, 200)

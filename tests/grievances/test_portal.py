@@ -285,10 +285,24 @@ def test_odd_workbench_input_is_a_400(client, submit, cast):
     assert client.get("/grievances/workbench/", {"q": "x\x00y"}).status_code == 400
 
 
-def test_a_phone_number_in_the_address_is_masked_publicly(client, submit):
-    g = submit(lon=None, lat=None, address="人民路 12 号，电话 13912345678")
+def test_a_typed_address_is_not_shown_publicly(client, submit):
+    # given a report placed by its address alone (no point, so no street to show instead)
+    g = submit(lon=None, lat=None, address="人民路 12 号 5 栋 1203 室，电话 13912345678")
 
+    # when
     html = client.get(f"/grievances/t/{g.tracking_code}/").content.decode()
 
-    assert "13912345678" not in html
-    assert "139****5678" in html
+    # then the address is left out, number and all
+    assert "1203" not in html
+    assert "人民路" not in html
+    assert "139" not in html.replace(g.tracking_code, "")
+
+
+def test_the_tracking_page_places_the_report_by_district_and_street(client, submit):
+    g = submit(lon=118.0051234, lat=32.0109876, address="人民路 88 号 5 栋 1203 室")
+
+    html = client.get(f"/grievances/t/{g.tracking_code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "西区 · 西一街道 ·" in html
+    assert "1203" not in html
+    assert "人民路" not in html

@@ -1,19 +1,21 @@
 """Open311 GeoReport v2 (../shared/standards/OPEN311.md): discovery, services, service definitions, requests,
 tokens — each in XML and JSON. Errors are `[{code, description}]` with 403 (api_key), 404 (unknown service,
-request, token or jurisdiction) or 400 (anything else); never a 500 for bad input. Reporter data (name,
-email, phone, device, account) is taken on POST and never returned."""
+request, token or jurisdiction), 429 (too many reads without an API key, with Retry-After) or 400 (anything
+else); never a 500 for bad input. Reporter data (name, email, phone, device, account) is taken on POST and
+never returned; a request is published in its public form (`grievance_public`): the place as the district and
+street and a 0.001° grid point, the citizen's numbers masked. `extensions=true` adds `extended_attributes`
+(the detailed status and every public photo), as GeoReport v2 servers commonly do."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -22,23 +24,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
+from apps.core.clients import rate_limited
 from apps.core.errors import ApplicationError
 from apps.core.i18n import localized
-from apps.grievances.models import Category, Grievance, GrievanceEvent
-from apps.grievances.selectors import public_text, status_notes
+from apps.grievances.models import Category, Grievance
+from apps.grievances.selectors import grievance_public, public_reports_with_notes, status_notes
 from apps.grievances.services import grievance_submit, open311_key_check
 
 ID = re.compile(r"[0-9]{1,12}")  # service_request_id: the report's public number (its tracking code stays private)
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 1000
+READ_WINDOW_SECONDS = 60  # CITYOPS_OPEN311_READS_PER_MINUTE: per client, in a window from its first read
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions: str) -> None:
+    def __init__(self, status: int, *descriptions: str, retry_after: int | None = None) -> None:
         super().__init__(descriptions[0] if descriptions else "")
         self.status = status
         self.descriptions = descriptions
+        self.retry_after = retry_after
 
 
 def _render(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]], status: int = 200) -> HttpResponse:
@@ -58,7 +63,9 @@ def _render(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]], s
 
 def _xml_fill(element: ET.Element, row: dict[str, Any]) -> None:
     for key, value in row.items():
-        if isinstance(value, list):  # attributes → attribute, values → value, endpoints → endpoint, formats → format
+        if isinstance(value, dict):  # extended_attributes
+            _xml_fill(ET.SubElement(element, key), value)
+        elif isinstance(value, list):  # attributes → attribute, values → value, endpoints → endpoint, formats → format
             holder = ET.SubElement(element, key)
             for entry in value:
                 child = ET.SubElement(holder, key[:-1])
@@ -86,11 +93,15 @@ def open311_view(root: str, item: str | None) -> Callable:
         @sensitive_post_parameters("first_name", "last_name", "email", "phone", "device_id", "account_id")
         def view(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             try:
+                _check_read_limit(request)
                 _check_jurisdiction(request)
                 rows, status = handler(request, **kwargs)
             except Open311Error as exc:
                 errors = [{"code": str(exc.status), "description": d} for d in exc.descriptions]
-                return _render(fmt, "errors", "error", errors, status=exc.status)
+                response = _render(fmt, "errors", "error", errors, status=exc.status)
+                if exc.retry_after is not None:
+                    response["Retry-After"] = str(exc.retry_after)
+                return response
             return _render(fmt, root, item, rows, status=status)
 
         return view
@@ -102,6 +113,18 @@ def _param(request: HttpRequest, name: str) -> str:
     """A parameter from the body (POST) or the query string; empty counts as absent."""
     value = request.POST.get(name) if request.method == "POST" else None
     return (value if value not in (None, "") else request.GET.get(name, "")).strip()
+
+
+def _check_read_limit(request: HttpRequest) -> None:
+    """Reads without an API key are limited per client (`CITYOPS_OPEN311_READS_PER_MINUTE`): the public list
+    holds up to 1000 reports a call. Key holders (a city's apps) are known and not limited by it; posting
+    always needs a key."""
+    if request.method not in ("GET", "HEAD") or open311_key_check(_param(request, "api_key")) is not None:
+        return
+    limit = settings.CITYOPS_OPEN311_READS_PER_MINUTE
+    if rate_limited(request, action="open311.read", limit=limit, window_seconds=READ_WINDOW_SECONDS):
+        message = _("Too many requests from this connection: at most %(n)d a minute without an API key.") % {"n": limit}
+        raise Open311Error(429, message, retry_after=READ_WINDOW_SECONDS)
 
 
 def _check_jurisdiction(request: HttpRequest) -> None:
@@ -187,7 +210,8 @@ def requests_view(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
         return _create(request), 201
     if request.method != "GET":
         raise Open311Error(400, _("use GET or POST"))
-    return [_request_row(request, g) for g in _query(request)], 200
+    extended = _extensions(request)
+    return [_request_row(request, g, extended=extended) for g in _query(request)], 200
 
 
 def _create(request: HttpRequest) -> list[dict[str, Any]]:
@@ -238,8 +262,15 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
              "account_id": None}]  # fmt: skip
 
 
+def _extensions(request: HttpRequest) -> bool:
+    value = _param(request, "extensions").lower()
+    if value not in ("", "true", "false"):
+        raise Open311Error(400, _("extensions is true or false"))
+    return value == "true"
+
+
 def _query(request: HttpRequest) -> list[Grievance]:
-    rows = _with_notes(Grievance.objects.select_related("category", "department"))
+    rows = public_reports_with_notes()
     ids = [i.strip() for i in _param(request, "service_request_id").split(",") if i.strip()]
     if ids:
         if not all(ID.fullmatch(i) for i in ids):
@@ -292,7 +323,11 @@ def _date(request: HttpRequest, name: str, problems: list[str]) -> datetime | No
     if value is None:
         problems.append(_("%(name)s is not a date and time (ISO 8601, e.g. 2026-11-01T00:00:00Z)") % {"name": name})
         return None
-    return value if value.tzinfo else timezone.make_aware(value)
+    try:  # 0001-01-01T00:00:00+14:00 is a moment before year 1 in UTC: no database holds it
+        return (value if value.tzinfo else timezone.make_aware(value)).astimezone(UTC)
+    except (OverflowError, ValueError):
+        problems.append(_("%(name)s is outside the years 1 to 9999") % {"name": name})
+        return None
 
 
 def _number(request: HttpRequest, name: str, default: int, problems: list[str]) -> int:
@@ -305,54 +340,43 @@ def _number(request: HttpRequest, name: str, default: int, problems: list[str]) 
     return int(text)
 
 
-def _with_notes(rows: Any) -> Any:
-    """Reports with their photos and public notes fetched in two queries, not two per report."""
-    notes = (
-        GrievanceEvent.objects.filter(public=True, kind__in=[GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS])
-        .exclude(message="")
-        .order_by("created_at", "id")
-    )
-    return rows.prefetch_related("photos", Prefetch("events", queryset=notes, to_attr="public_notes"))
-
-
-def _request_row(request: HttpRequest, g: Grievance) -> dict[str, Any]:
-    photo = next((p for p in g.photos.all() if p.public), None)
-    notes = getattr(g, "public_notes", None)
-    media = request.build_absolute_uri(reverse("grievances:photo", args=[photo.key])) if photo else None
-    return {
-        "service_request_id": str(g.pk),
-        "status": "open" if g.is_open else "closed",
-        "status_notes": public_text(notes[-1].message) if notes else ("" if notes is not None else status_notes(g)),
-        "service_name": localized(g.category),
-        "service_code": g.category.code,
-        "description": public_text(g.description),
-        "agency_responsible": localized(g.department),
+def _request_row(request: HttpRequest, g: Grievance, *, extended: bool = False) -> dict[str, Any]:
+    """A request as the spec names its fields, from the report's public form: nothing else of it leaves."""
+    report = grievance_public(g)
+    photos = [request.build_absolute_uri(reverse("grievances:photo", args=[p.key])) for p in g.photos.all()
+              if p.public]  # fmt: skip
+    row = {
+        "service_request_id": str(report.number),
+        "status": "open" if report.is_open else "closed",
+        "status_notes": status_notes(g),
+        "service_name": localized(report.category),
+        "service_code": report.category.code,
+        "description": report.description,
+        "agency_responsible": localized(report.department),
         "service_notice": "",
-        "requested_datetime": _iso(g.created_at),
-        "updated_datetime": _iso(g.updated_at),
-        "expected_datetime": _iso(g.due_at) if g.due_at else None,
-        "address": public_text(g.address),
+        "requested_datetime": _iso(report.created_at),
+        "updated_datetime": _iso(report.updated_at),
+        "expected_datetime": _iso(report.due_at) if report.due_at else None,
+        "address": report.area,
         "address_id": None,
         "zipcode": None,
-        "lat": g.lat,
-        "long": g.lon,
-        "media_url": media,
+        "lat": report.lat,
+        "long": report.lon,
+        "media_url": photos[0] if photos else None,
     }
+    if extended:
+        row["extended_attributes"] = {"detailed_status": report.status, "media_urls": photos}
+    return row
 
 
 @open311_view("service_requests", "request")
 def request_detail(request: HttpRequest, service_request_id: str) -> tuple[list[dict[str, Any]], int]:
+    extended = _extensions(request)
     found = ID.fullmatch(service_request_id)
-    grievance = (
-        _with_notes(Grievance.objects.select_related("category", "department"))
-        .filter(pk=int(service_request_id))
-        .first()
-        if found
-        else None
-    )
+    grievance = public_reports_with_notes().filter(pk=int(service_request_id)).first() if found else None
     if grievance is None:
         raise Open311Error(404, _("no request %(id)s") % {"id": service_request_id})
-    return [_request_row(request, grievance)], 200
+    return [_request_row(request, grievance, extended=extended)], 200
 
 
 @open311_view("service_requests", "request")
