@@ -80,5 +80,17 @@ class FieldworkConfig(AppConfig):
                 erase=visits_erase_personal_data,
             )
         )
+        from apps.fieldwork.photos import visit_photo_files_sweep
+
+        register_retention(
+            Retention(
+                name="fieldwork.photo_files",
+                description=_(
+                    "Visit photo files no visit refers to (a failed upload could leave one behind before "
+                    "files were written with their rows): erased an hour after they were written."
+                ),
+                erase=visit_photo_files_sweep,
+            )
+        )
         # An alert sent for verification becomes an assignment for the officers of its region.
         register_transition_listener(action="request_verification", listener=assignment_for_alert)

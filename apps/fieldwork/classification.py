@@ -38,7 +38,7 @@ classify(
 classify(
     "fieldwork.VisitPhoto",
     {
-        "id visit key phash exif_taken_at": INTERNAL,
+        "id visit index name sha256 size received_at key phash exif_taken_at": INTERNAL,
         "exif_lon exif_lat": TRACK,
         "image": Label(
             Grade.GENERAL_3,

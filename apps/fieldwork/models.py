@@ -65,6 +65,7 @@ class Assignment(BaseModel):
 
 class Visit(BaseModel):
     class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting for its photos")
         ACCEPTED = "accepted", _("accepted")
         REVIEW = "review", _("waiting for review")
         REJECTED = "rejected", _("rejected")
@@ -113,12 +114,26 @@ class Visit(BaseModel):
 
 
 class VisitPhoto(models.Model):
-    """A photo of a visit, stored without metadata; its perceptual hash and what its EXIF said are kept."""
+    """A photo the visit declared (its index, the SHA-256 of the original bytes, its name on the device) and,
+    once bytes matching that hash arrived on their own upload, a copy stored without metadata with what the
+    original said: EXIF time and place, perceptual hash, size. A visit waits until all its photos arrived."""
+
+    scope_region = "visit__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    index = models.PositiveSmallIntegerField(_("index in the visit"))
+    name = models.CharField(_("name on the device"), max_length=200, blank=True)
+    sha256 = models.CharField(
+        _("SHA-256 of the original"),
+        max_length=64,
+        blank=True,
+        help_text=_("Declared by the device; the bytes received must match it."),
+    )
+    size = models.PositiveIntegerField(_("size of the original (bytes)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
     key = models.CharField(max_length=32, unique=True)
-    image = models.FileField(upload_to="visits/")
-    phash = models.CharField(_("perceptual hash"), max_length=16, db_index=True)
+    image = models.FileField(upload_to="visits/", blank=True)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
     exif_taken_at = models.DateTimeField(null=True, blank=True)
     exif_lon = models.FloatField(null=True, blank=True)
     exif_lat = models.FloatField(null=True, blank=True)
@@ -126,12 +141,19 @@ class VisitPhoto(models.Model):
     class Meta:
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
+        ordering = ["visit", "index"]
+        constraints = [
+            # one photo per place in the visit: a repeated upload finds the stored one
+            models.UniqueConstraint(fields=["visit", "index"], name="fieldwork_visitphoto_one_per_index"),
+        ]
 
     def __str__(self) -> str:
         return self.key
 
 
 class Finding(models.Model):
+    scope_region = "visit__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     class Verdict(models.TextChoices):
         CONFIRMED = "confirmed", pgettext_lazy("field verdict", "confirmed")
         CONTRADICTED = "contradicted", pgettext_lazy("field verdict", "contradicted")
@@ -159,6 +181,8 @@ class Finding(models.Model):
 
 class Flag(models.Model):
     """One authenticity concern about a visit, with its evidence; the visit waits for review while it has any."""
+
+    scope_region = "visit__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
     class Code(models.TextChoices):
         OUTSIDE_GEOFENCE = "outside_geofence", _("check-in outside the target area")

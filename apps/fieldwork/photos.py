@@ -1,79 +1,118 @@
-"""Visit photos: what the EXIF says (time, place) is read first, a perceptual hash taken, then the photo is
-stored without any metadata (through the same cleaning as citizens' photos)."""
+"""Visit photos on their own uploads, as ODK Central takes a submission's attachments: keyed by the visit's
+UUID and the photo's index, idempotent, resumable after a lost answer.
+
+The visit declared each photo (index, SHA-256 of the original bytes, name). An upload whose bytes match is read
+once — EXIF time and place, perceptual hash and size, all from the original — and a downscaled copy without
+metadata is stored (apps/core/photos.py). Sending it again answers with the stored photo and stores nothing.
+The last photo to arrive completes the visit (`visit_complete_if_ready`): the photo checks run, then the
+findings count, or the visit waits for a supervisor.
+
+A file is written only inside the transaction that stores its row, and deleted again when that transaction
+does not commit: no file without a row. The transaction is `durable` (the outermost), so its end is the commit.
+"""
 
 from __future__ import annotations
 
-import io
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from apps.grievances.services import Photo, photo_clean
+from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
+from apps.core.photos import MAX_PHOTO_BYTES, Photo, ReadPhoto, photo_read
+from apps.fieldwork.models import Visit, VisitPhoto
+from apps.fieldwork.services import visit_complete_if_ready
+
+PHOTO_FOLDER = "visits"
+ORPHAN_GRACE = timedelta(hours=1)  # an upload in progress has written its file, its row not yet committed
 
 
 @dataclass(frozen=True)
-class ReadPhoto:
-    content: bytes  # JPEG without metadata
-    phash: str  # 64-bit difference hash, hex
-    taken_at: datetime | None
-    lon: float | None
-    lat: float | None
+class Received:
+    photo: VisitPhoto
+    created: bool
 
 
-def photo_read(name: str, content: bytes) -> ReadPhoto:
-    """Raises ApplicationError (from the cleaning) for what is not a JPEG, PNG or WebP photo."""
-    clean, _width, _height = photo_clean(Photo(name, content))
-    taken_at, lon, lat = _exif(content)
-    return ReadPhoto(clean, dhash(clean), taken_at, lon, lat)
-
-
-def dhash(content: bytes) -> str:
-    """Difference hash: 9×8 grey pixels, one bit per left-right step. Survives re-encoding, resizing and small
-    edits; two photos of the same scene from the same spot differ in a few bits at most."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(content)) as image:
-        small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-        pixels = list(small.get_flattened_data() if hasattr(small, "get_flattened_data") else small.getdata())
-    bits = 0
-    for row in range(8):
-        for col in range(8):
-            bits = (bits << 1) | (pixels[row * 9 + col] > pixels[row * 9 + col + 1])
-    return f"{bits:016x}"
-
-
-def hamming(a: str, b: str) -> int:
-    return bin(int(a, 16) ^ int(b, 16)).count("1")
-
-
-def _exif(content: bytes) -> tuple[datetime | None, float | None, float | None]:
-    from PIL import Image
-
+def visit_photo_receive(*, officer: Any, photo: VisitPhoto, content: bytes) -> Received:
+    """Store the bytes of one declared photo of the officer's visit; the same bytes again answer with the
+    stored photo (`created` False). Raises ApplicationError (field `file`), storing nothing, when the bytes are
+    not the declared photo (SHA-256), not a photo, larger than MAX_PHOTO_BYTES, or carry an impossible EXIF
+    time. Side effects of the last photo: those of completing the visit."""
+    digest = hashlib.sha256(content).hexdigest()
+    if photo.sha256 and digest != photo.sha256:
+        message = _("SHA-256 %(got)s, but the visit declared %(declared)s") % {"got": digest, "declared": photo.sha256}
+        raise ApplicationError(_("these are not the bytes of the photo the visit declared"), fields={"file": [message]})
+    if photo.received_at is not None:
+        return Received(photo, False)
+    name = photo.name or _("photo %(n)s") % {"n": photo.index + 1}
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            exif = image.getexif()
-            gps = exif.get_ifd(0x8825)
-            sub = exif.get_ifd(0x8769)
-    except Exception:  # noqa: BLE001  (unreadable metadata is simply absent)
-        return None, None, None
-    taken = sub.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
-    taken_at = None
-    if isinstance(taken, str):
-        try:
-            # EXIF times carry no zone: the camera's clock, taken as the city's
-            taken_at = timezone.make_aware(datetime.strptime(taken.strip(), "%Y:%m:%d %H:%M:%S"))  # noqa: DTZ007
-        except ValueError:
-            taken_at = None
-    lat = _degrees(gps.get(2), gps.get(1), "S")
-    lon = _degrees(gps.get(4), gps.get(3), "W")
-    return taken_at, lon, lat
+        read = photo_read(Photo(name, content), max_bytes=MAX_PHOTO_BYTES)
+    except ApplicationError as exc:
+        raise ApplicationError(_("the photo could not be stored"), fields={"file": [exc.message]}) from None
+    return _store(officer=officer, photo=photo, read=read)
 
 
-def _degrees(value: object, ref: object, negative: str) -> float | None:
+def _store(*, officer: Any, photo: VisitPhoto, read: ReadPhoto) -> Received:
+    written = ""
     try:
-        d, m, s = (float(x) for x in value)  # type: ignore[union-attr]
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    degrees = d + m / 60 + s / 3600
-    return -degrees if ref == negative else degrees
+        with transaction.atomic(durable=True):
+            visit = Visit.objects.select_for_update().get(pk=photo.visit_id)  # one photo of a visit at a time
+            photo = VisitPhoto.objects.get(pk=photo.pk)
+            if photo.received_at is not None:  # the same photo on two connections at once: the first one won
+                return Received(photo, False)
+            photo.image.save(f"{photo.key}.jpg", ContentFile(read.content), save=False)
+            written = photo.image.name
+            photo.size, photo.phash, photo.received_at = read.size, read.phash, timezone.now()
+            photo.exif_taken_at, photo.exif_lon, photo.exif_lat = read.taken_at, read.lon, read.lat
+            photo.save()
+            visit_complete_if_ready(visit=visit, user=officer)
+    except BaseException:
+        if written:
+            default_storage.delete(written)
+        raise
+    return Received(photo, True)
+
+
+@transaction.atomic
+def visit_photo_withdraw(*, officer: Any, photo: VisitPhoto) -> Visit:
+    """The officer gives up a declared photo that never arrived (refused, or lost from the phone): the visit no
+    longer waits for it, and is complete if it was the last one missing. A received photo stays with its visit
+    (ApplicationError). Logged; withdrawing it again finds nothing and changes nothing."""
+    visit = Visit.objects.select_for_update().get(pk=photo.visit_id)
+    current = VisitPhoto.objects.filter(pk=photo.pk).first()
+    if current is None:
+        return visit
+    if current.received_at is not None:
+        raise ApplicationError(
+            _("this photo was received; it stays with the visit"), fields={"index": [_("already received")]}
+        )
+    current.delete()
+    log_action(visit, "fieldwork.visit.photo_withdraw", user=officer, data={"index": photo.index})
+    visit_complete_if_ready(visit=visit, user=officer)
+    return visit
+
+
+def visit_photo_files_sweep(cutoff: datetime) -> int:
+    """Erase photo files no photo refers to, older than an hour — before files were written with their rows, a
+    failed upload could leave one behind, a photo of people with no record to find or erase it by. Registered
+    as a retention; the retention's cut-off does not apply: such a file is kept for nobody. Returns how many."""
+    try:
+        _folders, names = default_storage.listdir(PHOTO_FOLDER)
+    except FileNotFoundError:
+        return 0
+    paths = {f"{PHOTO_FOLDER}/{name}" for name in names}
+    known = set(VisitPhoto.objects.exclude(image="").values_list("image", flat=True))
+    before = timezone.now() - ORPHAN_GRACE
+    erased = 0
+    for path in sorted(paths - known):
+        if default_storage.get_modified_time(path) < before:
+            default_storage.delete(path)
+            erased += 1
+    return erased

@@ -1,24 +1,23 @@
 """Assignments, visits and their authenticity checks, findings passed on to alerts and reports, reviews.
 
 A visit is recorded once per device-made UUID: uploading it again (a retry after a lost answer, a queue
-replayed after the signal came back) returns the stored visit. Each authenticity check is a named flag with
+replayed after the signal came back) returns the stored visit. It declares its photos, which come on their own
+uploads (apps/fieldwork/photos.py); until all arrived it waits. Each authenticity check is a named flag with
 its evidence; a flagged visit waits for a supervisor and its findings count only once accepted.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
+import re
 import secrets
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -29,9 +28,9 @@ from apps.accounts.roles import Role
 from apps.accounts.selectors import user_can_access_region, user_region_ids
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.photos import hamming
 from apps.core.text import clean_text, parse_id, text_similarity
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
-from apps.fieldwork.photos import ReadPhoto, hamming, photo_read
 from apps.regions.geo import distance_m
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
@@ -43,6 +42,10 @@ PHOTO_NEAR = 6  # bits of 64: a near-duplicate
 EXIF_TIME_SLACK = timedelta(hours=2)
 EXIF_PLACE_SLACK_M = 500
 NOTES_NEAR = 0.9
+MAX_PHOTOS = 10  # declared per visit
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+DEVICE_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # outside these no working phone's clock (year 1 at +14:00
+DEVICE_LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # cannot even be stored): refused, not stored
 VERDICT_TO_ALERT = {"confirmed": "confirmed", "partly": "confirmed", "contradicted": "contradicted",
                     "could_not_verify": "could_not_verify"}  # fmt: skip
 
@@ -253,7 +256,12 @@ class Recorded:
 
 
 def visit_record(*, officer: Any, data: dict[str, Any], now: datetime | None = None) -> Recorded:
-    """Store a visit sent by an officer's device; the same UUID again returns the stored visit."""
+    """Store a visit sent by an officer's device; the same UUID again returns the stored visit.
+
+    The visit declares its photos (index, SHA-256 of the original, name); their bytes come on their own uploads
+    (apps/fieldwork/photos.py) and until all arrived the visit waits: the presence checks are made now, the
+    photo checks and the findings' effects when it is complete. A visit without photos is complete at once.
+    Raises ApplicationError listing every problem, storing nothing."""
     now = now or timezone.now()
     raw_uuid = str(data.get("uuid", ""))
     try:
@@ -288,6 +296,13 @@ def _time(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, requ
     if moment is None or moment.tzinfo is None:
         errors[name] = [_("a date and time with a time zone, e.g. 2026-11-29T08:00:00+08:00")]
         return None
+    try:
+        plausible = DEVICE_EARLIEST <= moment < DEVICE_LATEST
+    except OverflowError:  # year 1 at +14:00 is before year 1 in UTC
+        plausible = False
+    if not plausible:
+        errors[name] = [_("a date between 1900 and 2099")]
+        return None
     return moment
 
 
@@ -299,13 +314,31 @@ def _point(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, req
         return None
     try:
         lon, lat, accuracy = float(value["lon"]), float(value["lat"]), float(value.get("accuracy", 0))
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, AttributeError):
         errors[name] = [_("give lon, lat and accuracy (metres)")]
         return None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= accuracy < 100_000):
         errors[name] = [_("not a position on Earth")]
         return None
     return lon, lat, accuracy
+
+
+def _assignment(officer: Any, raw: Any, errors: dict[str, list[str]]) -> Assignment | None:
+    """The officer's own assignment, or an unassigned one in their regions; a re-check never of their visit."""
+    if raw in (None, ""):
+        return None
+    assignment = Assignment.objects.filter(pk=parse_id(raw)).select_related("region", "recheck_of").first()
+    if assignment is None or not (
+        assignment.assignee_id == officer.pk
+        or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
+    ):
+        errors["assignment"] = [_("not one of your assignments")]
+        return None
+    recheck_of = assignment.recheck_of if assignment.kind == Assignment.Kind.RECHECK else None
+    if recheck_of is not None and recheck_of.officer_id == officer.pk:
+        errors["assignment"] = [_("a re-check is made by another officer")]
+        return None
+    return assignment
 
 
 def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -317,16 +350,7 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
         errors["ended_at"] = [_("before the start")]
     checkin = _point(data, "checkin", errors)
     checkout = _point(data, "checkout", errors, required=False)
-    assignment = None
-    if data.get("assignment") not in (None, ""):
-        assignment = Assignment.objects.filter(pk=parse_id(data.get("assignment"))).select_related("region").first()
-        if assignment is None or not (
-            assignment.assignee_id == officer.pk
-            or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
-        ):
-            errors["assignment"] = [_("not one of your assignments")]
-        elif assignment.kind == Assignment.Kind.RECHECK and assignment.recheck_of.officer_id == officer.pk:
-            errors["assignment"] = [_("a re-check is made by another officer")]
+    assignment = _assignment(officer, data.get("assignment"), errors)
     people = data.get("people") or []
     if not isinstance(people, list) or not all(
         isinstance(p, dict) and isinstance(p.get("count"), int) and 0 <= p["count"] < 10_000 and str(p.get("kind", ""))
@@ -338,16 +362,8 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     if not isinstance(contact, str) or len(contact) > 500:
         errors["people_contact"] = [_("text of at most 500 characters")]
         contact = ""
-    findings = _findings(officer, data.get("findings") or [], errors)
-    photos: list[ReadPhoto] = []
-    for index, photo in enumerate(data.get("photos") or []):
-        try:
-            content = base64.b64decode(str(photo.get("data", "")), validate=True)
-            photos.append(photo_read(str(photo.get("name", f"photo-{index}")), content))
-        except (binascii.Error, AttributeError):
-            errors.setdefault("photos", []).append(_("photo %(n)d is not base64") % {"n": index + 1})
-        except ApplicationError as exc:
-            errors.setdefault("photos", []).append(exc.message)
+    findings = _findings(officer, assignment, data.get("findings") or [], errors)
+    photos = _photos_declared(data.get("photos"), errors)
     if errors:
         raise ApplicationError(_("the visit could not be recorded"), fields=errors)
     return {
@@ -366,11 +382,53 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     }
 
 
-def _findings(officer: Any, rows: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+def _photos_declared(rows: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The photos a visit declares, [{"index", "sha256", "name"}]: each index (0 to MAX_PHOTOS - 1) and each
+    photo once. Their bytes come on their own uploads, checked against the SHA-256 declared here."""
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list):
+        errors["photos"] = [_('a list of {"index", "sha256", "name"}; each photo is uploaded on its own')]
+        return []
+    if len(rows) > MAX_PHOTOS:
+        errors["photos"] = [_("at most %(n)s photos") % {"n": MAX_PHOTOS}]
+        return []
+    out: list[dict[str, Any]] = []
+    for position, row in enumerate(rows):
+        where = f"photos[{position}]"
+        index = row.get("index") if isinstance(row, dict) else None
+        digest = str(row.get("sha256", "")).lower() if isinstance(row, dict) else ""
+        name = row.get("name", "") if isinstance(row, dict) else ""
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < MAX_PHOTOS:
+            errors[where] = [_("index is a whole number from 0 to %(max)s") % {"max": MAX_PHOTOS - 1}]
+        elif not SHA256_HEX.fullmatch(digest):
+            errors[where] = [_("sha256 is the SHA-256 of the photo's bytes, 64 hexadecimal digits")]
+        elif not isinstance(name, str) or len(name) > 200:
+            errors[where] = [_("name is text of at most 200 characters")]
+        elif any(p["index"] == index for p in out):
+            errors[where] = [_("index %(index)s twice") % {"index": index}]
+        elif any(p["sha256"] == digest for p in out):
+            errors[where] = [_("the same photo twice")]
+        else:
+            out.append({"index": index, "sha256": digest, "name": clean_text(name)[:200]})
+    return out
+
+
+def _finding_target_allowed(officer: Any, assignment: Assignment | None, target: Any, field: str) -> bool:
+    """An officer speaks about an alert or a report they were sent to (the visit's assignment), or one inside
+    their regions. One with no region (an address-only report) is nobody's region: only its assignment."""
+    if assignment is not None and getattr(assignment, f"{field}_id") == target.pk:
+        return True
+    if target.region_id is None:
+        return user_region_ids(user=officer) is None
+    return user_can_access_region(user=officer, region_id=target.region_id)
+
+
+def _findings(officer: Any, assignment: Assignment | None, rows: Any, errors: dict[str, list[str]]) -> list[dict]:
     from apps.grievances.models import Grievance
     from apps.indicators.models import Alert
 
-    out = []
+    out: list[dict[str, Any]] = []
     if not isinstance(rows, list):
         errors["findings"] = [_("a list")]
         return out
@@ -382,16 +440,12 @@ def _findings(officer: Any, rows: Any, errors: dict[str, list[str]]) -> list[dic
         alert = grievance = None
         if row.get("alert") is not None:
             alert = Alert.objects.filter(pk=parse_id(row["alert"])).first()
-            if alert is None or (
-                alert.region_id and not user_can_access_region(user=officer, region_id=alert.region_id)
-            ):
+            if alert is None or not _finding_target_allowed(officer, assignment, alert, "alert"):
                 errors[where] = [_("no such alert in your regions")]
                 continue
         if row.get("grievance") is not None:
             grievance = Grievance.objects.filter(pk=parse_id(row["grievance"])).first()
-            if grievance is None or (
-                grievance.region_id and not user_can_access_region(user=officer, region_id=grievance.region_id)
-            ):
+            if grievance is None or not _finding_target_allowed(officer, assignment, grievance, "grievance"):
                 errors[where] = [_("no such report in your regions")]
                 continue
         indicator = str(row.get("indicator") or "")[:64]
@@ -419,32 +473,52 @@ def _store(officer: Any, client_uuid: Any, clean: dict[str, Any], now: datetime)
         region=region_for_point(lon=lon, lat=lat), started_at=clean["started"], ended_at=clean["ended"],
         sent_at=clean["sent"], checkin_lon=lon, checkin_lat=lat, checkin_accuracy_m=accuracy, checkout_lon=out_lon,
         checkout_lat=out_lat, checkout_accuracy_m=out_accuracy, people=clean["people"], notes=clean["notes"],
-        people_contact=clean["people_contact"],
-        follow_up=clean["follow_up"],
+        people_contact=clean["people_contact"], follow_up=clean["follow_up"], status=Visit.Status.WAITING,
     )  # fmt: skip
-    for photo in clean["photos"]:
-        record = VisitPhoto(visit=visit, key=secrets.token_hex(12), phash=photo.phash, exif_taken_at=photo.taken_at,
-                            exif_lon=photo.lon, exif_lat=photo.lat)  # fmt: skip
-        record.image.save(f"{record.key}.jpg", ContentFile(photo.content), save=False)
-        record.save()
+    VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, key=secrets.token_hex(12), **p) for p in clean["photos"]])
     for finding in clean["findings"]:
         Finding.objects.create(visit=visit, **finding)
-    flags = authenticity_flags(visit, now=now)
+    flags = presence_flags(visit, now=now)
     Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
-    if flags:
-        visit.status = Visit.Status.REVIEW
-        visit.save(update_fields=["status"])
-    else:
-        _apply(visit, officer)
-    log_action(visit, "fieldwork.visit.record", user=officer, data={"flags": [code for code, _e in flags]})
+    log_action(
+        visit,
+        "fieldwork.visit.record",
+        user=officer,
+        data={"flags": [code for code, _e in flags], "photos": len(clean["photos"])},
+    )
+    visit_complete_if_ready(visit=visit, user=officer)
     return visit
+
+
+def visit_complete_if_ready(*, visit: Visit, user: Any) -> bool:
+    """Once every declared photo arrived (at once for a visit without photos): the photo checks run, then the
+    visit is accepted and its findings passed on — or, flagged, it waits for a supervisor. Call it inside the
+    transaction that stored the last photo; returns whether the visit is complete (now or before)."""
+    if visit.status != Visit.Status.WAITING:
+        return True
+    if visit.photos.filter(received_at__isnull=True).exists():
+        return False
+    flags = photo_flags(visit)
+    Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
+    visit.status = Visit.Status.REVIEW if visit.flags.exists() else Visit.Status.ACCEPTED
+    visit.save(update_fields=["status", "updated_at"])
+    if visit.status == Visit.Status.ACCEPTED:
+        _apply(visit, user)
+    if visit.photos.exists():
+        log_action(visit, "fieldwork.visit.complete", user=user, data={"flags": [code for code, _e in flags]})
+    return True
 
 
 # --- Authenticity -------------------------------------------------------------------------------------------
 
 
 def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[str, Any]]]:
-    """Every check that finds a problem, as (flag code, evidence)."""
+    """Every check that finds a problem, as (flag code, evidence): presence checks and photo checks."""
+    return presence_flags(visit, now=now) + photo_flags(visit)
+
+
+def presence_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """The checks a visit can have as soon as it arrives: where, how long, notes, travel, the device's clock."""
     flags: list[tuple[str, dict[str, Any]]] = []
     C = Flag.Code
     assignment = visit.assignment
@@ -465,8 +539,51 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
         flags.append(
             (C.SHORT_STAY, {"minutes": round(stay.total_seconds() / 60, 1), "minimum": MIN_STAY.seconds // 60})
         )
-    earlier = VisitPhoto.objects.exclude(visit=visit).values_list("phash", "visit__uuid")
-    for photo in visit.photos.all():
+    flags += _notes_copied(visit) + _impossible_travel(visit)
+    if visit.sent_at is not None and abs(visit.sent_at - now) > MAX_CLOCK_SKEW:
+        flags.append((C.CLOCK_SKEW, {"device": visit.sent_at.isoformat(), "server": now.isoformat(),
+                                     "minutes": round((visit.sent_at - now).total_seconds() / 60)}))  # fmt: skip
+    return flags
+
+
+def _notes_copied(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
+    if len(visit.notes) < 20:
+        return []
+    for other_uuid, notes in Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]:
+        similarity = text_similarity(visit.notes[:1000], notes[:1000])
+        if similarity >= NOTES_NEAR:
+            return [(Flag.Code.NOTES_COPIED, {"earlier_visit": str(other_uuid), "similarity": round(similarity, 2)})]
+    return []
+
+
+def _impossible_travel(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
+    previous = (
+        Visit.objects.filter(officer=visit.officer, ended_at__lte=visit.started_at)
+        .exclude(pk=visit.pk)
+        .order_by("-ended_at")
+        .first()
+    )
+    if previous is None:
+        return []
+    lon = previous.checkout_lon if previous.checkout_lon is not None else previous.checkin_lon
+    lat = previous.checkout_lat if previous.checkout_lat is not None else previous.checkin_lat
+    km = distance_m(lon, lat, visit.checkin_lon, visit.checkin_lat) / 1000
+    hours = max((visit.started_at - previous.ended_at).total_seconds() / 3600, 1 / 60)
+    if km > 1 and km / hours > MAX_SPEED_KMH:
+        evidence = {"km": round(km, 1), "minutes": round(hours * 60), "kmh": round(km / hours),
+                    "previous_visit": str(previous.uuid)}  # fmt: skip
+        return [(Flag.Code.IMPOSSIBLE_TRAVEL, evidence)]
+    return []
+
+
+def photo_flags(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
+    """The checks on the photos received, from what their originals said (the stored copies say nothing): a
+    near-duplicate of anyone's earlier photo, an EXIF time or place far from the visit."""
+    flags: list[tuple[str, dict[str, Any]]] = []
+    C = Flag.Code
+    photos = list(visit.photos.exclude(phash=""))
+    earlier = list(VisitPhoto.objects.exclude(visit=visit).exclude(phash="").values_list("phash", "visit__uuid"))
+    for photo in photos:
         near = next(
             ((str(u), hamming(photo.phash, h)) for h, u in earlier if hamming(photo.phash, h) <= PHOTO_NEAR), None
         )
@@ -480,32 +597,6 @@ def authenticity_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[s
             far = distance_m(photo.exif_lon, photo.exif_lat, visit.checkin_lon, visit.checkin_lat)
             if far > EXIF_PLACE_SLACK_M:
                 flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "distance_m": round(far)}))
-    if len(visit.notes) >= 20:
-        for other_uuid, notes in (
-            Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]
-        ):
-            similarity = text_similarity(visit.notes[:1000], notes[:1000])
-            if similarity >= NOTES_NEAR:
-                flags.append((C.NOTES_COPIED, {"earlier_visit": str(other_uuid), "similarity": round(similarity, 2)}))
-                break
-    previous = (
-        Visit.objects.filter(officer=visit.officer, ended_at__lte=visit.started_at)
-        .exclude(pk=visit.pk)
-        .order_by("-ended_at")
-        .first()
-    )
-    if previous is not None:
-        lon = previous.checkout_lon if previous.checkout_lon is not None else previous.checkin_lon
-        lat = previous.checkout_lat if previous.checkout_lat is not None else previous.checkin_lat
-        km = distance_m(lon, lat, visit.checkin_lon, visit.checkin_lat) / 1000
-        hours = max((visit.started_at - previous.ended_at).total_seconds() / 3600, 1 / 60)
-        if km > 1 and km / hours > MAX_SPEED_KMH:
-            evidence = {"km": round(km, 1), "minutes": round(hours * 60), "kmh": round(km / hours),
-                        "previous_visit": str(previous.uuid)}  # fmt: skip
-            flags.append((C.IMPOSSIBLE_TRAVEL, evidence))
-    if visit.sent_at is not None and abs(visit.sent_at - now) > MAX_CLOCK_SKEW:
-        flags.append((C.CLOCK_SKEW, {"device": visit.sent_at.isoformat(), "server": now.isoformat(),
-                                     "minutes": round((visit.sent_at - now).total_seconds() / 60)}))  # fmt: skip
     return flags
 
 

@@ -1,12 +1,12 @@
 """Simulated field officers of the demo city: a dispatcher sends a few unverified alerts for verification each
 hour, officers go to the assignments in their districts and record what they find — and now and then a visit
 is formalistic (a photo reused from an earlier visit, a check-in from the office, a two-minute stay), so the
-authenticity flags and the review queue show in `make run`. Visits go through the same service the field app
-uses."""
+authenticity flags and the review queue show in `make run`. Visits and their photos go through the same
+services the field app's uploads use."""
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
 import random
 import uuid
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import user_region_ids
 from apps.fieldwork.models import Assignment, Visit
+from apps.fieldwork.photos import visit_photo_receive
 from apps.fieldwork.services import visit_record
 from apps.indicators.alerting import alert_transition
 from apps.indicators.models import Alert
@@ -29,7 +30,7 @@ NOTES = [
 ]
 
 
-def _photo(seed: str) -> str:
+def _photo(seed: str) -> bytes:
     from PIL import Image
 
     rng = random.Random(seed)  # noqa: S311  (a simulation)
@@ -37,7 +38,7 @@ def _photo(seed: str) -> str:
     image.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(48 * 32)])
     out = io.BytesIO()
     image.resize((480, 320)).save(out, format="JPEG", quality=80)
-    return base64.b64encode(out.getvalue()).decode()
+    return out.getvalue()
 
 
 def _dispatch(now: datetime, officers: list) -> None:
@@ -88,6 +89,7 @@ def step(now: datetime) -> int:
                 minutes = 2
         verdict = rng.choices(["confirmed", "contradicted", "partly", "could_not_verify"], weights=[55, 25, 12, 8])[0]
         started = now - timedelta(minutes=minutes + 2)
+        photo = _photo(photo_seed)
         data = {
             "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
             "assignment": assignment.pk,
@@ -102,8 +104,11 @@ def step(now: datetime) -> int:
             "people": [{"kind": "residents", "count": rng.randint(1, 5)}],
             "notes": rng.choice(NOTES).format(n=rng.randint(2, 6)) + f"（{assignment.region.name_zh}）",
             "findings": [{"alert": assignment.alert_id, "verdict": verdict}] if assignment.alert_id else [],
-            "photos": [{"name": "scene.jpg", "data": _photo(photo_seed)}],
+            "photos": [{"index": 0, "name": "scene.jpg", "sha256": hashlib.sha256(photo).hexdigest()}],
         }
-        visit_record(officer=officer, data=data)
+        recorded = visit_record(officer=officer, data=data)
+        if not recorded.created:
+            continue  # this assignment's visit was made in an earlier step (and waits for review)
+        visit_photo_receive(officer=officer, photo=recorded.visit.photos.get(index=0), content=photo)  # its own upload
         made += 1
     return made

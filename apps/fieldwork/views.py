@@ -11,22 +11,24 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
+from apps.core.photos import MAX_PHOTO_BYTES
 from apps.core.text import clean_text, parse_id
-from apps.fieldwork.models import Finding
+from apps.fieldwork.models import Finding, Visit
+from apps.fieldwork.services import MAX_PHOTOS
 from apps.regions.models import Region
-from apps.regions.svg import regions_map_svg
+from apps.regions.svg import region_map_svg
 
 
 @permission_required("fieldwork.add_visit")
 def field_app(request: HttpRequest) -> HttpResponse:
-    city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
-    parts = [(d.code, d.name, d.geometry) for d in Region.objects.filter(parent=city).order_by("code")] if city else []
+    home = user_home_region(user=request.user)  # the officer's own area, not the whole city
     return render(
         request,
         "fieldwork/app.html",
         {
-            "map": regions_map_svg(city.geometry, parts, size=400) if city else "",
+            "map": region_map_svg(home, size=400),
             "strings": {
                 "waiting": _("%(count)s visits waiting to upload"),
                 "synced": _("All synced %(time)s"),
@@ -41,6 +43,25 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "due": _("due %(time)s"),
                 "free_visit": _("A visit without an assignment"),
                 "verdicts": dict(Finding.Verdict.choices),
+                "checkin_hint": _("Check in where you are: your position is recorded with its accuracy."),
+                "refused_count": _("%(count)s refused: see below"),
+                "signed_out": _("Signed out: sign in again to send."),
+                "next_try": _("next try %(time)s"),
+                "to_send": _("Waiting to send"),
+                "on_server": _("On the server"),
+                "photos_progress": _("%(done)s of %(total)s photos uploaded"),
+                "photo_refused": _("Photo %(n)s refused: %(reason)s"),
+                "photo_too_big": _("%(name)s is larger than %(limit)s MB"),
+                "edit": _("Edit"),
+                "discard": _("Discard"),
+                "discard_photo": _("Discard this photo"),
+                "remove": _("Remove"),
+                "confirm_discard": _("Discard this visit from the phone? It has not reached the server."),
+                "sent_line": _("%(time)s sent: %(title)s (photos: %(photos)s) — %(status)s"),
+                "sent_notice": _("Received by the server, with its photos."),
+                "status_labels": dict(Visit.Status.choices),
+                "max_photo_bytes": MAX_PHOTO_BYTES,
+                "max_photos": MAX_PHOTOS,
             },
         },
     )
@@ -108,9 +129,23 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "fieldwork/review.html",
-        {"waiting": waiting, "error": error, "outcomes": officer_outcomes()},
+        {"waiting": waiting, "error": error, "outcomes": officer_outcomes(), "incomplete": _incomplete(request.user)},
         status=400 if error else 200,
     )
+
+
+def _incomplete(user: Any) -> list[Any]:
+    """Visits in the supervisor's regions still waiting for photos from the phone: nothing to decide yet, but
+    seen, with how many photos arrived and the flags the presence checks already raised."""
+    from django.db.models import Count, Q
+
+    from apps.accounts.selectors import regions_scope
+
+    visits = regions_scope(Visit.objects.filter(status=Visit.Status.WAITING), user=user)
+    visits = visits.annotate(
+        photos_declared=Count("photos"), photos_arrived=Count("photos", filter=Q(photos__received_at__isnull=False))
+    )
+    return list(visits.select_related("officer", "region").prefetch_related("flags").order_by("received_at")[:100])
 
 
 @permission_required("fieldwork.review_visit")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
 import uuid
 from datetime import timedelta
@@ -14,8 +14,8 @@ def t0() -> Any:
     return clock_start().replace(microsecond=0) - timedelta(hours=3)
 
 
-def photo(seed: int = 1, *, exif_time: str | None = None, gps: tuple[float, float] | None = None) -> dict[str, str]:
-    """A distinct photo per seed (a random pattern), optionally with EXIF time and GPS."""
+def photo(seed: int = 1, *, exif_time: str | None = None, gps: tuple[float, float] | None = None) -> bytes:
+    """A distinct small JPEG per seed (a random pattern), optionally with EXIF time and GPS."""
     import random
 
     from PIL import Image
@@ -32,7 +32,24 @@ def photo(seed: int = 1, *, exif_time: str | None = None, gps: tuple[float, floa
         exif.get_ifd(0x8825).update({1: "N", 2: (lat, 0.0, 0.0), 3: "E", 4: (lon, 0.0, 0.0)})
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif, quality=90)
-    return {"name": f"p{seed}.jpg", "data": base64.b64encode(out.getvalue()).decode()}
+    return out.getvalue()
+
+
+def declared(*contents: bytes) -> list[dict[str, Any]]:
+    """How a visit declares its photos: index, SHA-256 of the original bytes, name."""
+    return [{"index": i, "sha256": hashlib.sha256(c).hexdigest(), "name": f"p{i}.jpg"} for i, c in enumerate(contents)]
+
+
+def record_with_photos(officer: Any, data: dict[str, Any], photos: list[bytes]) -> Any:
+    """A visit recorded as the field app sends it: the visit declaring its photos, then each photo on its own."""
+    from apps.fieldwork.photos import visit_photo_receive
+    from apps.fieldwork.services import visit_record
+
+    visit = visit_record(officer=officer, data={**data, "photos": declared(*photos)}).visit
+    for index, content in enumerate(photos):
+        visit_photo_receive(officer=officer, photo=visit.photos.get(index=index), content=content)
+    visit.refresh_from_db()
+    return visit
 
 
 def visit_data(*, start=None, minutes: int = 20, lon: float = 118.005, lat: float = 32.01, **fields: Any) -> dict:

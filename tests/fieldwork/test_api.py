@@ -2,7 +2,9 @@
 
 import json
 
-from apps.fieldwork.models import Assignment, Visit
+import pytest
+
+from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.indicators.alerting import alert_transition
 from tests.conftest import PASSWORD
 from tests.fieldwork.conftest import visit_data
@@ -31,6 +33,32 @@ def test_a_bad_visit_is_a_400_with_field_messages(client, cast, city):
 
     assert response.status_code == 400
     assert {"uuid", "started_at", "ended_at", "checkin"} <= set(response.json()["errors"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("started_at", "0001-01-01T00:00:00+14:00"),
+        ("started_at", "9999-12-31T23:59:59-14:00"),
+        ("ended_at", "0001-01-01T00:00:00+14:00"),
+        ("ended_at", "9999-12-31T23:59:59-14:00"),
+        ("sent_at", "0001-01-01T00:00:00+14:00"),
+        ("sent_at", "9999-12-31T23:59:59-14:00"),
+        ("photos", 5),
+        ("photos", [{"name": "street.jpg", "data": "/9j/4AAQSkZJRgABAQ"}]),
+    ],
+)
+def test_extreme_input_is_a_400_naming_the_field_and_stores_nothing(client, cast, city, field, value):
+    client.login(username="officer", password=PASSWORD)
+    data = visit_data()
+    data[field] = value
+
+    response = post(client, "/api/v1/fieldwork/visits", data)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()["errors"]) in ({field}, {f"{field}[0]"})
+    assert (Visit.objects.count(), VisitPhoto.objects.count(), Flag.objects.count()) == (0, 0, 0)
 
 
 def test_assignments_and_review_through_the_api(client, cast, alert_in_w1):

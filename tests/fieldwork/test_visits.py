@@ -7,18 +7,18 @@ import pytest
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.fieldwork.models import Assignment, Visit
+from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.fieldwork.services import visit_record, visit_review
 from apps.indicators.alerting import alert_transition
-from tests.fieldwork.conftest import photo, t0, visit_data
+from tests.fieldwork.conftest import photo, record_with_photos, t0, visit_data
 
 
 def flags(visit):
     return {f.code for f in visit.flags.all()}
 
 
-def record(officer, **fields):
-    return visit_record(officer=officer, data=visit_data(**fields)).visit
+def record(officer, photos=(), **fields):
+    return record_with_photos(officer, visit_data(**fields), list(photos))
 
 
 def test_the_same_uuid_twice_is_one_visit(cast, city):
@@ -171,7 +171,17 @@ def test_an_officer_cannot_act_outside_their_regions(cast, alert_in_w1):
         ({"checkin": {"lon": 500, "lat": 0, "accuracy": 5}}, "checkin"),
         ({"people": [{"kind": "residents", "count": -1}]}, "people"),
         ({"findings": [{"verdict": "maybe"}]}, "findings[0]"),
-        ({"photos": [{"name": "x", "data": "@@@"}]}, "photos"),
+        ({"started_at": "0001-01-01T00:00:00+14:00"}, "started_at"),
+        ({"ended_at": "9999-12-31T23:59:59-14:00"}, "ended_at"),
+        ({"sent_at": "0001-01-01T00:00:00+14:00"}, "sent_at"),
+        ({"sent_at": "9999-12-31T23:59:59-14:00"}, "sent_at"),
+        ({"photos": 5}, "photos"),
+        ({"photos": [{"name": "x", "data": "/9j/4AAQ"}]}, "photos[0]"),  # inline base64: no longer taken
+        ({"photos": [{"index": 0, "sha256": "ab"}]}, "photos[0]"),
+        ({"photos": [{"index": 10, "sha256": "a" * 64}]}, "photos[0]"),
+        ({"photos": [{"index": 0, "sha256": "a" * 64}, {"index": 0, "sha256": "b" * 64}]}, "photos[1]"),
+        ({"photos": [{"index": 0, "sha256": "a" * 64}, {"index": 1, "sha256": "a" * 64}]}, "photos[1]"),
+        ({"photos": [{"index": i, "sha256": f"{i:064x}"} for i in range(11)]}, "photos"),
     ],
 )
 def test_bad_visits_are_refused_whole(cast, city, fields, field):
@@ -182,7 +192,7 @@ def test_bad_visits_are_refused_whole(cast, city, fields, field):
         visit_record(officer=cast["officer"], data=data)
 
     assert field in caught.value.fields
-    assert Visit.objects.count() == 0
+    assert (Visit.objects.count(), VisitPhoto.objects.count(), Flag.objects.count()) == (0, 0, 0)
 
 
 def test_stored_photos_keep_the_hash_and_lose_the_metadata(cast, city):
@@ -249,3 +259,58 @@ def test_inside_a_wide_circle_but_in_another_district_is_still_outside(cast, cit
     [flag] = visit.flags.all()
     assert flag.code == "outside_geofence"
     assert flag.evidence == {"region": "E", "expected": "W1"}
+
+
+def test_a_finding_on_a_report_without_a_region_needs_an_assignment_for_it(cast, city, submit):
+    # given: a report with an address only (no place on the map, so no region)
+    report = submit(lon=None, lat=None, address="西一路 12 号门口")
+    finding = {"grievance": report.pk, "verdict": "confirmed", "comment": "看过了，确有其事"}
+    events = report.events.count()
+
+    # when: an officer of the other district speaks about it, without being sent
+    with pytest.raises(ApplicationError) as caught:
+        visit_record(officer=cast["other_officer"], data=visit_data(lon=118.03, findings=[finding]))
+
+    # then: refused, nothing passed on to the report
+    assert report.region_id is None
+    assert set(caught.value.fields) == {"findings[0]"}
+    assert (Visit.objects.count(), report.events.count()) == (0, events)
+
+    # and an officer with an assignment for that report may
+    assignment = Assignment.objects.create(
+        kind="grievance",
+        title_zh="核查",
+        title_en="check",
+        grievance=report,
+        region=city["W1"],
+        lon=118.005,
+        lat=32.01,
+        assignee=cast["officer"],
+        due_at=timezone.now() + timedelta(days=1),
+    )
+    visit = record(cast["officer"], assignment=assignment.pk, findings=[finding])
+    assert visit.status == "accepted"
+    assert report.events.filter(kind="note", public=False, message__contains="确有其事").count() == 1
+
+
+def test_a_finding_on_an_alert_without_a_region_is_refused_without_an_assignment(cast, city):
+    from apps.indicators.alerting import alert_raise
+    from apps.indicators.models import Alert
+
+    alert, _created = alert_raise(
+        kind=Alert.Kind.THRESHOLD,
+        severity="warning",
+        title_zh="全市：噪声",
+        title_en="City: noise",
+        region=None,
+        indicator="environment.noise_over_limit",
+        value=3.0,
+        threshold=0.1,
+    )
+
+    with pytest.raises(ApplicationError) as caught:
+        record(cast["other_officer"], lon=118.03, findings=[{"alert": alert.pk, "verdict": "contradicted"}])
+
+    alert.refresh_from_db()
+    assert set(caught.value.fields) == {"findings[0]"}
+    assert alert.status == "open"

@@ -91,12 +91,11 @@ def test_a_staff_mobile_is_written_in_the_admin_and_shown_masked(client, cast):
 def test_visit_photos_only_for_supervisors_of_the_region(client, cast, city, settings, tmp_path):
     from apps.accounts.roles import Role
     from apps.accounts.services import staff_user_upsert
-    from apps.fieldwork.services import visit_record
-    from tests.fieldwork.conftest import photo
+    from tests.fieldwork.conftest import photo, record_with_photos
 
     settings.MEDIA_ROOT = str(tmp_path)
     east = staff_user_upsert(username="sup_e", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
-    visit = visit_record(officer=cast["officer"], data=visit_data(photos=[photo(5)])).visit  # in W
+    visit = record_with_photos(cast["officer"], visit_data(), [photo(5)])  # in W
     url = f"/field/photos/{visit.photos.get().key}.jpg"
 
     client.force_login(cast["command"])

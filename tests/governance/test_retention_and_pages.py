@@ -60,13 +60,12 @@ def test_photos_of_finished_reports_are_deleted(submit, settings, tmp_path):
 
 def test_decided_visits_lose_contacts_and_exact_positions(cast, city, settings):
     from apps.fieldwork.models import Visit
-    from apps.fieldwork.services import visit_record
-    from tests.fieldwork.conftest import photo, t0, visit_data
+    from tests.fieldwork.conftest import photo, record_with_photos, t0, visit_data
 
     settings.CITYOPS_PERSONAL_DATA_RETENTION_DAYS = 1
-    visit = visit_record(officer=cast["officer"], data=visit_data(
-        start=t0() - timedelta(days=3), lon=118.00567, lat=32.01234, photos=[photo(3)],
-        notes=f"走访王先生，电话{PHONE}，问题属实")).visit  # fmt: skip
+    visit = record_with_photos(cast["officer"], visit_data(
+        start=t0() - timedelta(days=3), lon=118.00567, lat=32.01234,
+        notes=f"走访王先生，电话{PHONE}，问题属实"), [photo(3)])  # fmt: skip
     Visit.objects.filter(pk=visit.pk).update(people_contact=f"王先生 {PHONE}")
     phash = visit.photos.get().phash
 

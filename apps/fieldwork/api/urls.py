@@ -9,4 +9,5 @@ urlpatterns = [
     path("fieldwork/ground", views.GroundApi.as_view(), name="ground"),
     path("fieldwork/visits", views.VisitRecordApi.as_view(), name="visit-record"),
     path("fieldwork/visits/<str:uuid>/review", views.VisitReviewApi.as_view(), name="visit-review"),
+    path("fieldwork/visits/<str:uuid>/photos/<int:index>", views.VisitPhotoApi.as_view(), name="visit-photo"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -14,9 +15,13 @@ from apps.accounts.selectors import regions_scope
 from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin
 from apps.core.errors import ApplicationError
-from apps.fieldwork.models import Assignment, Visit
+from apps.core.photos import MAX_PHOTO_BYTES, MB
+from apps.core.text import parse_id
+from apps.fieldwork.models import Assignment, Finding, Visit, VisitPhoto
+from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
 from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
 from apps.fieldwork.services import (
+    MAX_PHOTOS,
     assignment_reassign,
     assignments_for_officer,
     assignments_plan,
@@ -61,16 +66,27 @@ class AssignmentSerializer(serializers.ModelSerializer):
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
 
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    """A declared photo and whether its bytes arrived (`received_at` null: the visit still waits for it)."""
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["index", "name", "sha256", "size", "received_at"]
+
+
 class VisitSerializer(ClassifiedSerializerMixin, serializers.ModelSerializer):
-    """Positions leave rounded to about 1 km (an officer's movements are a location track)."""
+    """Positions leave rounded to about 1 km (an officer's movements are a location track). `status` is
+    `waiting` until every declared photo arrived."""
 
     flags = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
+    photos = VisitPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = Visit
         fields = ["uuid", "assignment", "status", "started_at", "ended_at", "received_at", "checkin_lon",
-                  "checkin_lat", "checkin_accuracy_m", "people", "notes", "follow_up", "flags", "findings"]  # fmt: skip
+                  "checkin_lat", "checkin_accuracy_m", "people", "notes", "follow_up", "flags", "findings",
+                  "photos"]  # fmt: skip
 
     def get_flags(self, visit: Visit) -> list[dict]:
         return [{"code": f.code, "evidence": f.evidence} for f in visit.flags.all()]
@@ -140,15 +156,62 @@ class GroundApi(PermissionApi):
         return Response({"sources": ground_by_source(), "regions": ground_by_region_for_user(user=request.user)})
 
 
+class _PhotoDeclarationSerializer(serializers.Serializer):
+    index = serializers.IntegerField(min_value=0, max_value=MAX_PHOTOS - 1)
+    sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="SHA-256 of the photo's original bytes, hex")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class _PointSerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    accuracy = serializers.FloatField(min_value=0, help_text="metres")
+
+
+class _PeopleSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=40)
+    count = serializers.IntegerField(min_value=0, max_value=9999)
+
+
+class _FindingInputSerializer(serializers.Serializer):
+    alert = serializers.IntegerField(required=False, allow_null=True)
+    grievance = serializers.IntegerField(required=False, allow_null=True)
+    indicator = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    verdict = serializers.ChoiceField(choices=Finding.Verdict.choices)
+    observed_value = serializers.FloatField(required=False, allow_null=True)
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class VisitInputSerializer(serializers.Serializer):
+    """The visit as the device sends it (documentation: the service checks it, every problem by field)."""
+
+    uuid = serializers.UUIDField(help_text="made by the device: the same visit sent again is stored once")
+    assignment = serializers.IntegerField(required=False, allow_null=True)
+    started_at = serializers.DateTimeField(help_text="device clock, with its zone; 1900–2099")
+    ended_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(required=False, allow_null=True)
+    checkin = _PointSerializer()
+    checkout = _PointSerializer(required=False, allow_null=True)
+    people = _PeopleSerializer(many=True, required=False)
+    people_contact = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    follow_up = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    findings = _FindingInputSerializer(many=True, required=False)
+    photos = _PhotoDeclarationSerializer(
+        many=True, required=False, help_text="declared here, each uploaded on its own (PUT …/photos/<index>)"
+    )
+
+
 class VisitRecordApi(PermissionApi):
     """Record an in-person visit. Idempotent by the device-made `uuid`: the same visit sent again (a retry, an
-    offline queue replayed) answers 200 with the stored visit, never a second one. Photos as base64; their EXIF
-    is read for the checks, then removed. Flagged visits wait for review (`status: review`)."""
+    offline queue replayed) answers 200 with the stored visit, never a second one. Photos are declared here
+    (index, SHA-256 of the original bytes, name) and uploaded on their own; the visit answers `status: waiting`
+    until all arrived. Flagged visits wait for review (`status: review`)."""
 
     permissions = ("fieldwork.add_visit",)
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=VisitInputSerializer,
         responses={201: VisitSerializer, 200: VisitSerializer,
                    400: OpenApiResponse(description='{"detail", "errors": {field: [message]}}')},  # fmt: skip
         examples=[OpenApiExample("a visit", request_only=True, value={
@@ -157,7 +220,8 @@ class VisitRecordApi(PermissionApi):
             "sent_at": "2026-11-29T09:26:00+08:00", "checkin": {"lon": 118.78, "lat": 32.06, "accuracy": 12},
             "people": [{"kind": "residents", "count": 3}], "notes": "…",
             "findings": [{"alert": 40, "verdict": "contradicted", "observed_value": 35, "comment": "…"}],
-            "photos": [{"name": "street.jpg", "data": "<base64>"}]})],
+            "photos": [{"index": 0, "name": "street.jpg",
+                        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]})],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
@@ -165,6 +229,94 @@ class VisitRecordApi(PermissionApi):
         recorded = visit_record(officer=request.user, data=request.data)
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         return Response(VisitSerializer(recorded.visit).data, status=code)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=f"the photo's original bytes, at most {MAX_PHOTO_BYTES // MB} MB")
+
+
+class PhotoReceivedSerializer(VisitPhotoSerializer):
+    visit = VisitSerializer(read_only=True)
+
+    class Meta(VisitPhotoSerializer.Meta):
+        fields = [*VisitPhotoSerializer.Meta.fields, "visit"]
+
+
+class VisitPhotoApi(PermissionApi):
+    """One declared photo of the signed-in officer's visit, by the visit's UUID and the photo's index: sent
+    (PUT) or withdrawn (DELETE). Another officer's visit, or an index the visit did not declare: 404."""
+
+    permissions = ("fieldwork.add_visit",)
+
+    @extend_schema(
+        description="The photo's original bytes as the multipart part `file`, checked against the SHA-256 the "
+        "visit declared. Idempotent: 201 when stored, 200 with the stored photo when sent again (nothing stored "
+        "twice), so a device that lost the answer simply sends it again. At most 20 MB (413). The answer carries "
+        "the visit: `waiting` until its last photo arrived, then `accepted` or `review`.",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={
+            201: PhotoReceivedSerializer,
+            200: PhotoReceivedSerializer,
+            400: OpenApiResponse(
+                description='{"detail", "errors": {"file": [message]}}: not the declared bytes '
+                "(SHA-256), not a JPEG/PNG/WebP photo, an impossible EXIF time"
+            ),
+            404: OpenApiResponse(description="no such visit of yours, or no photo of that index declared"),
+            413: OpenApiResponse(description='{"detail", "errors": {"file": [message]}, "limit_bytes"}'),
+        },
+    )
+    def put(self, request: Request, uuid: str, index: int) -> Response:
+        photo = _declared_photo(request, uuid, index)
+        if photo is None:
+            return _no_such_photo()
+        if parse_id(request.META.get("CONTENT_LENGTH")) > MAX_PHOTO_BYTES + MULTIPART_SLACK:
+            return _too_large()  # refused before the body is parsed
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApplicationError(_("send the photo as the multipart part `file`"), fields={"file": [_("required")]})
+        if upload.size > MAX_PHOTO_BYTES:
+            return _too_large()
+        received = visit_photo_receive(officer=request.user, photo=photo, content=upload.read())
+        code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
+        return Response(PhotoReceivedSerializer(received.photo).data, status=code)
+
+    @extend_schema(
+        description="Withdraw a declared photo that never arrived (refused, lost from the phone): the visit stops "
+        "waiting for it, and is complete if it was the last one missing. Answers the visit.",
+        responses={
+            200: VisitSerializer,
+            400: OpenApiResponse(description="the photo was received: it stays"),
+            404: OpenApiResponse(description="no such visit of yours, or no such photo (any more)"),
+        },
+    )
+    def delete(self, request: Request, uuid: str, index: int) -> Response:
+        photo = _declared_photo(request, uuid, index)
+        if photo is None:
+            return _no_such_photo()
+        visit = visit_photo_withdraw(officer=request.user, photo=photo)
+        return Response(VisitSerializer(Visit.objects.get(pk=visit.pk)).data)
+
+
+MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file: boundaries, part headers
+
+
+def _declared_photo(request: Request, uuid: str, index: int) -> VisitPhoto | None:
+    """The photo of that index declared by one of the officer's own visits (another officer's: none)."""
+    if not _is_uuid(uuid):
+        return None
+    return VisitPhoto.objects.filter(visit__uuid=uuid, visit__officer=request.user, index=index).first()
+
+
+def _no_such_photo() -> Response:
+    return Response({"detail": _("no such photo of a visit of yours")}, status=status.HTTP_404_NOT_FOUND)
+
+
+def _too_large() -> Response:
+    message = _("a photo is at most %(mb)s MB") % {"mb": MAX_PHOTO_BYTES // MB}
+    return Response(
+        {"detail": message, "errors": {"file": [message]}, "limit_bytes": MAX_PHOTO_BYTES},
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 class VisitReviewApi(PermissionApi):
