@@ -28,8 +28,11 @@ class BatchIngestApi(APIView):
         request={"application/json": OpenApiTypes.OBJECT, "text/csv": OpenApiTypes.STR},
         responses={
             201: OpenApiResponse(description='{"accepted": n, "duplicates": m}'),
-            400: OpenApiResponse(description='{"detail", "errors": [{"index", "field", "message"}]}'),
-            413: OpenApiResponse(description="more than 5,000 rows"),
+            400: OpenApiResponse(
+                description='{"detail", "errors": [{"index", "field", "message"}]}; only {"detail"} for a body that '
+                "is not a batch (not JSON, nested more than 64 levels)"
+            ),
+            413: OpenApiResponse(description='more than 5,000 rows; or a body over 2.5 MB: {"detail", "limit_bytes"}'),
         },
     )
     def post(self, request: Request) -> Response:

@@ -9,6 +9,10 @@ A batch is a JSON array of objects, or CSV with a header row. Each domain descri
   {"index", "field", "message"}, so a sender can fix the whole batch at once.
 
 The fast path accepts a subset of what the row-by-row path accepts, and yields the same values.
+
+Input that is not even a batch never becomes a 500: bytes that are not UTF-8 (and escapes of NUL or of
+half a surrogate pair) are text no database stores, told in their cell; arrays and objects nested deeper
+than apps.core.parsers.MAX_JSON_DEPTH refuse the body before decoding (json recurses).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import math
 import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.core.parsers import JSONTooDeep, json_loads
 
 MAX_ROWS = 5000
 MAX_FUTURE = timedelta(minutes=5)  # devices' clocks drift a little; more than this is refused
@@ -129,16 +134,16 @@ def batch_read(
 def _fast(body: bytes, columns: tuple[Column, ...]) -> Batch | None:
     try:
         rows = _decoder(columns).decode(body)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None  # the row-by-row path says where and why (RecursionError: an unknown field nests deep)
     if len(rows) > MAX_ROWS:
         raise BatchTooLarge(_("%(count)d rows; at most %(max)d per batch") % {"count": len(rows), "max": MAX_ROWS})
     data = {column.name: list(map(operator.attrgetter(column.name), rows)) for column in columns}
     now = timezone.now()
     for column in columns:
         values = [v for v in data[column.name] if v is not None] if not column.required else data[column.name]
-        if column.kind == "text" and any(v != v.strip() for v in set(values)):
-            return None  # the row-by-row path trims, as it does for CSV
+        if column.kind == "text" and any(v != v.strip() or "\x00" in v for v in set(values)):
+            return None  # the row-by-row path trims, as it does for CSV, and refuses NUL
         if column.kind == "time" and values and (min(values) < EARLIEST or max(values) > now + MAX_FUTURE):
             return None
     return Batch(columns=data, size=len(rows))
@@ -169,21 +174,29 @@ _FAST_TYPES: dict[str, Any] = {
 
 
 def _rows(body: bytes, content_type: str) -> list[dict[str, Any]]:
+    # Bytes that are not UTF-8 become lone surrogates, which parse_text refuses in their own cell.
+    text = body.decode("utf-8-sig", "surrogateescape")
     if content_type.startswith("text/csv"):
         try:
-            rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-        except (UnicodeDecodeError, csv.Error) as exc:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        except csv.Error as exc:
             raise ApplicationError(_("unreadable CSV: %(problem)s") % {"problem": exc}) from None
     else:
         try:
-            rows = json.loads(body or b"null")
-        except (UnicodeDecodeError, ValueError):
+            rows = json_loads(text or "null", strict=False)  # NaN is refused in its cell
+        except JSONTooDeep as exc:
+            raise ApplicationError(str(exc)) from None
+        except ValueError:
             raise ApplicationError(_("the body is not JSON: send an array of objects (or CSV as text/csv)")) from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise ApplicationError(_("the body must be a JSON array of objects"))
     if len(rows) > MAX_ROWS:
         raise BatchTooLarge(_("%(count)d rows; at most %(max)d per batch") % {"count": len(rows), "max": MAX_ROWS})
     return rows
+
+
+# What a byte that is not UTF-8 reads as (decoded with "surrogateescape"), and what a lone \ud800 escape gives.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Bad(ValueError):
@@ -226,9 +239,15 @@ def parse_time(value: Any) -> datetime:
 
 
 def parse_text(value: Any) -> str:
+    if isinstance(value, list | dict):
+        raise _Bad(_("not a valid value"))
     text = str(value).strip()
     if not text:
         raise _Bad(_("is empty"))
+    if "\x00" in text:
+        raise _Bad(_("contains a NUL character"))
+    if not text.isascii() and _SURROGATE.search(text):
+        raise _Bad(_("is not valid UTF-8 text"))
     return text
 
 

@@ -1,7 +1,9 @@
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
 from rest_framework import exceptions, serializers
+from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -142,3 +144,33 @@ def test_other_api_exceptions_keep_drf_default_handling():
 def test_unexpected_exceptions_are_not_handled():
     # when / then: None lets Django report a 500 (and the error reach the logs)
     assert exception_handler(RuntimeError("boom"), {}) is None
+
+
+def test_a_body_over_the_upload_limit_is_413_naming_the_limit(settings):
+    # given
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+    # when
+    with translation.override("en"):
+        response = call_view(RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
+
+    # then
+    assert response.status_code == 413
+    assert response.data == {
+        "detail": "The request body is larger than the limit of 5.0\xa0MB.",
+        "limit_bytes": 5 * 1024 * 1024,
+    }
+
+
+def test_an_error_is_json_whatever_the_client_asked_for():
+    # given a view that answers HTML, asked for HTML
+    view = _Raises.as_view(exc=exceptions.NotFound(), renderer_classes=[StaticHTMLRenderer])
+
+    # when
+    with translation.override("en"):
+        response = view(APIRequestFactory().get("/", HTTP_ACCEPT="text/html"))
+        response.render()
+
+    # then
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert response.content == b'{"detail":"Not found."}'

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
+from apps.core.errors import ApplicationError
 from apps.ingest import batches
 from apps.ingest.batches import Batch, BatchInvalid, BatchTooLarge, Column, batch_of_rows, batch_parse
 
@@ -143,4 +144,50 @@ def test_csv_is_read_row_by_row_with_the_same_rules(paths):
     assert [(e.index, e.field, e.message) for e in raised.value.errors] == [
         (1, "count", "not a valid value"),
         (1, "level", "is required"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "message"),
+    [
+        (b"caf\xe9", "is not valid UTF-8 text"),  # msgspec raises UnicodeDecodeError
+        (b"\\ud800", "is not valid UTF-8 text"),  # msgspec: DecodeError; json: a lone surrogate
+        (b"A\\u0000", "contains a NUL character"),  # msgspec takes it: the fast path hands it over
+    ],
+)
+def test_text_no_database_stores_is_refused_in_its_cell_by_the_row_by_row_path(paths, spoiled, message):
+    body = json.dumps([_row(), _row(note="SPOILED")]).encode().replace(b"SPOILED", spoiled)
+
+    with pytest.raises(BatchInvalid) as raised:
+        batch_parse(body=body, content_type="application/json", columns=COLUMNS)
+
+    assert paths == ["fast", "rows"]
+    assert [e.as_dict() for e in raised.value.errors] == [{"index": 1, "field": "note", "message": message}]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps([{**_row(), "extra": "DEEP"}]),
+    ],
+    ids=["the-body", "an-unknown-field"],
+)
+def test_nesting_past_the_limit_is_refused_whole_on_either_path(paths, body):
+    body = body.replace('"DEEP"', "[" * 2000 + "]" * 2000)  # msgspec recurses into an unknown field to skip it
+
+    with pytest.raises(ApplicationError) as raised:
+        batch_parse(body=body.encode(), content_type="application/json", columns=COLUMNS)
+
+    assert paths == ["fast"]
+    assert raised.value.message == "The JSON is nested more than 64 levels deep."
+
+
+def test_an_array_or_object_is_not_text():
+    with pytest.raises(BatchInvalid) as raised:
+        batch_of_rows(rows=[_row(code=["A"]), _row(code={"A": 1}), _row(code=7)], columns=COLUMNS)
+
+    assert [e.as_dict() for e in raised.value.errors] == [
+        {"index": 0, "field": "code", "message": "not a valid value"},
+        {"index": 1, "field": "code", "message": "not a valid value"},
     ]
