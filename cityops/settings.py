@@ -22,13 +22,22 @@ from cityops.env import env_bool, env_choice, env_int, env_list, env_networks, e
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CITYOPS_DATA_DIR") or BASE_DIR / "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:  # keys, the database and citizens' photos: for the account that runs CityOps only
+    DATA_DIR.chmod(0o700)
+except PermissionError:
+    raise ImproperlyConfigured(f"CITYOPS_DATA_DIR {DATA_DIR} belongs to another account: run as its owner") from None
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 EMBEDDED = not DATABASE_URL
 
-DEBUG = env_bool("DEBUG", default=EMBEDDED)
+# Debug pages show the URLconf and tracebacks with request data: only when asked for, in embedded mode too
+# (`make run` is also how a small city on a closed network runs CityOps).
+DEBUG = env_bool("DEBUG", default=False)
+# Served over HTTPS (secure cookies, redirects, HSTS): production by default; embedded mode serves plain HTTP on
+# its own port unless a TLS proxy is put in front and this is set.
+HTTPS = env_bool("CITYOPS_HTTPS", default=not EMBEDDED)
 
 
 def _data_dir_secret(filename: str, make: callable) -> str:  # type: ignore[valid-type]
@@ -42,15 +51,15 @@ def _data_dir_secret(filename: str, make: callable) -> str:  # type: ignore[vali
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off (50+ random characters)")
+    if not EMBEDDED:
+        raise ImproperlyConfigured("SECRET_KEY is required in production (50+ random characters)")
     SECRET_KEY = _data_dir_secret("secret-key", lambda: secrets.token_urlsafe(50))
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if EMBEDDED else [])
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS='*' is refused: list the host names this server answers to")
 if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (comma-separated host names)")
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required in production (comma-separated host names)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client (apps/core/clients.py). Empty:
 # no proxy is trusted and the client is the connection's peer, so nobody can choose their own address.
@@ -86,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ApiJsonErrorsMiddleware",  # outside all that answers errors: JSON under /api/
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,10 +131,13 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------
 if EMBEDDED:
+    _sqlite = DATA_DIR / "cityops.sqlite3"
+    _sqlite.touch(mode=0o600)  # SQLite gives its -wal and -shm files the database file's mode
+    _sqlite.chmod(0o600)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "cityops.sqlite3",
+            "NAME": _sqlite,
             "OPTIONS": {
                 # WAL lets the web process read while the scheduler thread writes; IMMEDIATE avoids
                 # "database is locked" upgrades from read to write transactions.
@@ -274,8 +287,10 @@ CITYOPS_WALL_TILES = env_list("CITYOPS_WALL_TILES", [])
 # Grievances: a citizen may reopen a resolved report within this many days; portal submissions per client per hour.
 CITYOPS_GRIEVANCE_REOPEN_DAYS = env_int("CITYOPS_GRIEVANCE_REOPEN_DAYS", 7)
 CITYOPS_GRIEVANCE_REPORTS_PER_HOUR = env_int("CITYOPS_GRIEVANCE_REPORTS_PER_HOUR", 10)
-# Open311: the jurisdiction_id this endpoint answers to (empty: any or none).
+# Open311: the jurisdiction_id this endpoint answers to (empty: any or none); reads per client per minute
+# without an API key (key holders are not limited by it).
 CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")
+CITYOPS_OPEN311_READS_PER_MINUTE = env_int("CITYOPS_OPEN311_READS_PER_MINUTE", 120, minimum=1)
 # Personal data of finished records (closed reports, reviewed visits) is kept this many days, then erased or
 # coarsened (apps/core/retention.py); statistics stay.
 CITYOPS_PERSONAL_DATA_RETENTION_DAYS = env_int("CITYOPS_PERSONAL_DATA_RETENTION_DAYS", 365, minimum=1)
@@ -319,7 +334,9 @@ USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files: inside the data dir for `make run`; a proxy that serves them itself (nginx) needs them
+# where it may read, e.g. /var/www/cityops/static (the data dir is private).
+STATIC_ROOT = Path(env_str("CITYOPS_STATIC_ROOT") or DATA_DIR / "static").resolve()
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -329,6 +346,8 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600  # photos are served only through permission-checked views, never as files
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -348,6 +367,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.exception_handler",
+    # JSON: DRF's parser, refusing deep nesting and text no database stores (400, not a 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("CITYOPS_ANON_RATE", "120/minute"),
         "user": env_str("CITYOPS_USER_RATE", "2000/minute"),
@@ -372,7 +397,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

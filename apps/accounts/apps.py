@@ -13,9 +13,11 @@ class AccountsConfig(AppConfig):
         from apps.core.demo import DemoSeeder, register_demo_seeder
 
         register_demo_seeder(DemoSeeder(name="accounts.demo_users", order=20, seed=seed_demo_accounts))
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         user_logged_in.connect(_note_second_factor_state, dispatch_uid="accounts.second_factor_state")
+        # Django's own event for every sign-out (the site's and the admin's): the session's screens stop at once.
+        user_logged_out.connect(_close_session_sockets, dispatch_uid="accounts.close_session_sockets")
 
 
 def _note_second_factor_state(sender: object, request: object, user: object, **kwargs: object) -> None:
@@ -26,3 +28,12 @@ def _note_second_factor_state(sender: object, request: object, user: object, **k
     session = getattr(request, "session", None)
     if session is not None:
         second_factor_pending(user=user, session=session)
+
+
+def _close_session_sockets(sender: object, request: object, user: object, **kwargs: object) -> None:
+    """At sign-out, close the websockets of the session that signs out, in every process."""
+    from apps.accounts.sockets import session_sockets_close
+
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        session_sockets_close(session_key=session.session_key)

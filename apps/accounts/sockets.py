@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import weakref
 from collections.abc import Iterable
@@ -52,6 +53,16 @@ def user_sockets_close(*, user_ids: Iterable[int]) -> None:
     stream_publish(stream=SOCKETS_STREAM.name, params={}, payload={"close_users": sorted(user_ids)})
 
 
+def session_sockets_close(*, session_key: str) -> None:
+    """Close the open websockets of one session (it signed out) in every process. The key travels as a digest:
+    a session key is a credential."""
+    stream_publish(stream=SOCKETS_STREAM.name, params={}, payload={"close_sessions": [_digest(session_key)]})
+
+
+def _digest(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 class SocketRegistry:
     """This process's sockets with their user and session; a member of the "accounts.sockets" group."""
 
@@ -71,6 +82,9 @@ class SocketRegistry:
     async def deliver(self, message: dict[str, Any], text: str) -> None:
         """The hub's call for an "accounts.sockets" message."""
         await self.close_users(set(message["data"].get("close_users", ())))
+        sessions = set(message["data"].get("close_sessions", ()))
+        if sessions:
+            await self._close(s for s, (_user, key) in list(self.sockets.items()) if _digest(key) in sessions)
 
     async def close_users(self, user_ids: set[int]) -> None:
         await self._close(socket for socket, (user_id, _key) in list(self.sockets.items()) if user_id in user_ids)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from apps.core.clients import client_address
 from apps.core.health import run_checks
 from apps.core.surfaces import surfaces_for_user
 
@@ -16,10 +20,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 async def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when every configured service answers, 503 otherwise. Public: it names no secrets."""
+    """200 when every configured service answers, 503 otherwise. The status is public (a load balancer or a
+    monitor reads it); which backends answered and how fast only for signed-in staff and this machine."""
     checks = await run_checks()
     ok = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ok" if ok else "error"}
+    if await _may_see_details(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+async def _may_see_details(request: HttpRequest) -> bool:
+    try:
+        if ipaddress.ip_address(client_address(request)).is_loopback:
+            return True
+    except ValueError:
+        pass
+    user = await request.auser()
+    return bool(user.is_authenticated)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -150,7 +150,7 @@ def test_an_open_wall_keeps_its_session_alive_but_another_page_does_not(cast):
     async def scenario():
         await flush_layer()
         wall_socket, other_socket = await open_socket(wall), await open_socket(region)
-        assert (await subscribe(wall_socket, "wall"))["type"] == "snapshot"
+        assert (await subscribe(wall_socket, "wall", {"code": "C"}))["type"] == "snapshot"
         assert (await subscribe(other_socket, "system"))["type"] == "snapshot"
         # when
         await socket_registry().sweep()
@@ -163,3 +163,31 @@ def test_an_open_wall_keeps_its_session_alive_but_another_page_does_not(cast):
     expiry = dict(Session.objects.filter(session_key__in=keys).values_list("session_key", "expire_date"))
     assert expiry[keys[0]] - timezone.now() > timedelta(minutes=29)
     assert expiry[keys[1]] == soon
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["/accounts/logout/", "/admin/logout/"])
+def test_signing_out_closes_that_sessions_websockets_at_once_and_not_another_sessions(cast, settings, page):
+    # given the admin signed in twice (a wall and a desk), each with a screen open
+    desk, wall = Client(), Client()
+    for client in (desk, wall):
+        client.force_login(cast["admin"])
+    headers = [[(b"origin", b"http://localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}="
+                f"{c.cookies[settings.SESSION_COOKIE_NAME].value}".encode())] for c in (desk, wall)]  # fmt: skip
+
+    async def scenario():
+        await flush_layer()
+        desk_socket, wall_socket = await open_socket(headers[0]), await open_socket(headers[1])
+        for socket in (desk_socket, wall_socket):
+            assert (await subscribe(socket, "system"))["type"] == "snapshot"
+        # when the desk signs out (no sweep runs)
+        await in_thread(desk.post)(page)
+        closed = await desk_socket.receive_output(timeout=TIMEOUT)
+        wall_open = await wall_socket.receive_nothing(timeout=QUIET)
+        await wall_socket.disconnect()
+        return closed, wall_open
+
+    # then
+    closed, wall_open = async_to_sync(scenario)()
+    assert closed == CLOSED
+    assert wall_open is True

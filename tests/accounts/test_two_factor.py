@@ -170,7 +170,7 @@ def test_a_field_officer_is_not_forced_but_may_enrol_from_the_security_page(clie
     # then
     assert security.status_code == 200
     assert 'href="/accounts/two-factor/"' in security.content.decode()
-    assert (regions.status_code, regions["Location"]) == (302, "/regions/C/")
+    assert (regions.status_code, regions["Location"]) == (302, "/regions/W/")  # the officer's own district
 
 
 def test_a_websocket_of_a_session_that_owes_its_code_is_refused(client, cast):
@@ -221,9 +221,9 @@ def test_an_admin_reset_removes_the_device_ends_sessions_and_is_logged(client, c
     assert (entry.actor, entry.target_id) == (cast["admin"], str(cast["steward"].pk))
 
 
-def test_totp_code_prints_the_current_code_of_a_demo_user_with_debug_on(cast, settings, capsys):
+def test_totp_code_prints_the_current_code_of_a_demo_user_in_embedded_mode(cast, settings, capsys):
     # given
-    settings.DEBUG = True
+    settings.EMBEDDED = True
     totp_device_set(user=cast["admin"], secret=SECRET)
 
     # when
@@ -233,10 +233,10 @@ def test_totp_code_prints_the_current_code_of_a_demo_user_with_debug_on(cast, se
     assert capsys.readouterr().out.strip() == totp.totp_now(SECRET)
 
 
-@pytest.mark.parametrize(("debug", "username"), [(False, "admin"), (True, "officer")])
-def test_totp_code_refuses_without_debug_or_for_a_user_not_in_the_demo(cast, settings, debug, username):
+@pytest.mark.parametrize(("embedded", "username"), [(False, "admin"), (True, "officer")])
+def test_totp_code_refuses_in_production_or_for_a_user_not_in_the_demo(cast, settings, embedded, username):
     # given
-    settings.DEBUG = debug
+    settings.EMBEDDED = embedded
 
     # when / then
     with pytest.raises(CommandError):

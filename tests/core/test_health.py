@@ -101,3 +101,30 @@ def test_healthz_never_shows_part_of_the_secret_key_at_the_cut(client, db, setti
     # then not even the head of the key shows
     assert response.status_code == 503
     assert settings.SECRET_KEY[:20] not in response.content.decode()
+
+
+def test_a_visitor_from_elsewhere_gets_the_status_alone_and_staff_the_details(client, db, settings, cast):
+    # given the embedded broker, and a request from another machine
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    elsewhere = {"REMOTE_ADDR": "203.0.113.7"}
+
+    # when
+    anonymous = client.get("/healthz", **elsewhere)
+    client.force_login(cast["officer"])
+    staff = client.get("/healthz", **elsewhere)
+
+    # then
+    assert (anonymous.status_code, anonymous.json()) == (200, {"status": "ok"})
+    assert set(staff.json()["checks"]) == {"database", "channel_layer", "cache", "broker"}
+
+
+def test_a_forwarded_address_does_not_pass_for_this_machine(client, db, settings):
+    # given nginx on this machine, trusted, forwarding a request from elsewhere
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CITYOPS_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    # when
+    response = client.get("/healthz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+
+    # then
+    assert response.json() == {"status": "ok"}

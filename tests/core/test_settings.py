@@ -44,6 +44,9 @@ SETTINGS_VARIABLES = [
     "CITYOPS_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "CITYOPS_LOGIN_LOCK_MINUTES",
     "CITYOPS_SESSION_IDLE_MINUTES",
+    "CITYOPS_HTTPS",
+    "CITYOPS_STATIC_ROOT",
+    "CITYOPS_TRUSTED_PROXIES",
 ]
 
 SETUP = "import django; django.setup()"
@@ -157,3 +160,44 @@ def test_check_deploy_passes_with_a_production_environment(tmp_path):
     # then
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+PRINT_MODE = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DEBUG, settings.HTTPS, settings.SESSION_COOKIE_SECURE, settings.ALLOWED_HOSTS)"
+)
+
+
+def test_make_run_serves_without_debug_pages_unless_asked_and_over_plain_http(tmp_path):
+    # when: embedded (make run), with nothing set, then with DEBUG=1
+    plain = run_python(["-c", PRINT_MODE], tmp_path)
+    asked = run_python(["-c", PRINT_MODE], tmp_path, DEBUG="1")
+
+    # then no debug pages by default, and no secure-only cookies on its plain-HTTP port
+    assert plain.returncode == asked.returncode == 0, plain.stderr + asked.stderr
+    assert plain.stdout.split()[:3] == ["False", "False", "False"]
+    assert asked.stdout.split()[:3] == ["True", "False", "False"]
+
+
+def test_the_data_dir_the_database_and_uploads_are_private(tmp_path):
+    # given a data dir anyone could read
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+
+    # when the app starts and migrates its database
+    result = run_python(["manage.py", "migrate", "--noinput", "-v", "0"], data)
+
+    # then only this account can read the dir, the database or a photo it stores
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "cityops.sqlite3").stat().st_mode) == 0o600
+    check = "from django.conf import settings; print(oct(settings.FILE_UPLOAD_PERMISSIONS))"
+    assert run_python(["-c", f"{SETUP}; {check}"], data).stdout.strip() == "0o600"
+
+
+def test_trusted_proxies_that_are_not_addresses_are_refused(tmp_path):
+    result = run_python(["-c", SETUP], tmp_path, CITYOPS_TRUSTED_PROXIES="nginx.local")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: CITYOPS_TRUSTED_PROXIES: 'nginx.local' is not an IP address" in result.stderr

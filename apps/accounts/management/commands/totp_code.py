@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Print the current two-factor code of a demo account (admin, steward). Refused unless DEBUG is on and "
+        "Print the current two-factor code of a demo account (admin, steward). Refused unless embedded (the demo) and "
         "the user is one of the demo logins: it exists so `make run` stays usable without a phone."
     )
 
@@ -20,8 +20,8 @@ class Command(BaseCommand):
         from apps.accounts.demo import DEMO_LOGINS
         from apps.accounts.models import TotpDevice
 
-        if not settings.DEBUG:
-            raise CommandError("totp_code runs only with DEBUG on (the embedded demo)")
+        if not settings.EMBEDDED:
+            raise CommandError("totp_code runs only in embedded mode (the demo of `make run`)")
         if username not in {login.username for login in DEMO_LOGINS}:
             raise CommandError(f"{username!r} is not a demo login")
         device = TotpDevice.objects.filter(user__username=username, confirmed_at__isnull=False).first()
