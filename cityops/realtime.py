@@ -19,10 +19,13 @@ import importlib
 import json
 import logging
 import re
+import secrets
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
@@ -41,8 +44,11 @@ Payload = dict[str, Any]
 STREAM_MESSAGE_TYPE = "stream.message"
 _GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 # channels-redis forgets group members after `group_expiry` (300 s in our settings, so a dead process's
-# hub stops receiving within minutes); a live hub re-joins its groups well before that.
+# hub stops receiving within minutes); a live hub re-joins its groups well before that, at once after a failure
+# of the layer, and within HUB_CHECK_SECONDS of a flush.
 HUB_REJOIN_SECONDS = 60
+HUB_CHECK_SECONDS = 2.0
+HUB_BACKOFF_MIN, HUB_BACKOFF_MAX = 0.25, 2.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,9 @@ class Stream:
     clean_params: Callable[[Params], Params] = lambda params: {}
     viewer: Callable[[Any], Any] | None = None
     visible: Callable[[Any, Payload], bool] | None = None
+    # Seconds between the stream's own beats, if it has them: a client that accepts no delta for twice as long
+    # asks for a snapshot again (the beats stopped reaching it, whatever the reason).
+    heartbeat_s: float | None = None
 
 
 _STREAMS: dict[str, Stream] = {}
@@ -85,23 +94,48 @@ def group_name(stream: Stream, params: Params) -> str:
     return _GROUP_SAFE.sub("_", f"live.{stream.name}.{stream.group(params)}")[:99]
 
 
-def _next_seq(group: str) -> int:
-    """The group's next sequence number, shared by every publishing process through the cache."""
-    key = f"realtime:seq:{group}"
+# Each group's position: its sequence number and the epoch it counts in, kept together in one cache entry, so
+# they are lost together. A counter found missing (a Redis restart, a flush, an eviction) starts again at 1 in a
+# new epoch, and a client that sees a new epoch asks for a snapshot instead of dropping every delta as already
+# seen until the counter passes its old value (which could take days).
+_POSITION_KEY = "realtime:pos:{group}"
+_NEXT = """
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then epoch = ARGV[1]; redis.call('HSET', KEYS[1], 'epoch', epoch) end
+return {seq, epoch}
+"""
+_CURRENT = """
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then epoch = ARGV[1]; redis.call('HSET', KEYS[1], 'epoch', epoch) end
+return {tonumber(redis.call('HGET', KEYS[1], 'seq') or '0'), epoch}
+"""
+_local_positions = threading.Lock()
+
+
+def _new_epoch() -> str:
+    return secrets.token_hex(4)
+
+
+def _position(group: str, *, advance: bool) -> tuple[int, str]:
+    """(seq, epoch) of the group, advanced by one for a message to send; shared by every publishing process
+    through the cache (one atomic Redis script), or within this process for the local-memory cache."""
+    key = _POSITION_KEY.format(group=group)
     client = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client is not None:
-        # Redis: one atomic INCR round trip (Django's incr() makes two), starting at 1 for a new key.
-        # Django's Redis serializer stores integers as plain numbers, so cache.get() still reads it.
-        return int(client(key, write=True).incr(cache.make_and_validate_key(key)))
-    try:
-        return cache.incr(key)
-    except ValueError:  # first message of the group since the cache was emptied
-        cache.add(key, 0, timeout=None)
-        return cache.incr(key)
+        script = _NEXT if advance else _CURRENT
+        seq, epoch = client(key, write=True).eval(script, 1, cache.make_and_validate_key(key), _new_epoch())
+        return int(seq), epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+    with _local_positions:
+        seq, epoch = cache.get(key) or (0, _new_epoch())
+        seq += 1 if advance else 0
+        cache.set(key, (seq, epoch), timeout=None)
+        return seq, epoch
 
 
-def current_seq(group: str) -> int:
-    return int(cache.get(f"realtime:seq:{group}", 0))
+def current_position(group: str) -> tuple[int, str]:
+    """The group's last sequence number and its epoch, for a snapshot (a delta racing it has seq <= this)."""
+    return _position(group, advance=False)
 
 
 def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
@@ -114,12 +148,14 @@ def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
     group = group_name(target, cleaned)
 
     def send() -> None:
+        seq, epoch = _position(group, advance=True)
         message = {
             "type": STREAM_MESSAGE_TYPE,
             "group": group,
             "stream": stream,
             "params": cleaned,
-            "seq": _next_seq(group),
+            "seq": seq,
+            "epoch": epoch,
             # Serialised here, once: datetimes and decimals become text, and every socket gets the same bytes.
             "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
         }
@@ -170,7 +206,13 @@ def local_hub() -> LocalHub:
 
 
 class LocalHub:
-    """Joins each channel-layer group once for this process and fans messages out to local sockets."""
+    """Joins each channel-layer group once for this process and fans messages out to local sockets.
+
+    It heals itself: every failure of the layer is logged and retried with backoff, never ending the listener;
+    after a failure (Redis restarted: every membership lost) it joins its groups again as soon as the layer
+    answers, and it notices a flushed Redis within HUB_CHECK_SECONDS by a marker it keeps in the cache. It
+    reports its own health (`health()`, read by /healthz): a process whose listener died answers 503.
+    """
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
@@ -178,15 +220,21 @@ class LocalHub:
         self.members: dict[str, set[Subscriber]] = {}
         self._lock = asyncio.Lock()
         self._listener: asyncio.Task[None] | None = None
+        self._rejoin_now = False
+        self.last_join_at: float | None = None  # wall-clock times, for the health report
+        self.last_message_at: float | None = None
+        self.failing_since: float | None = None
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         async with self._lock:
             if self.channel is None:
                 self.channel = await self.layer.new_channel("hub.")
+                await cache.aset(self._marker_key(), 1, timeout=None)
+            if self._listener is None or self._listener.done():
                 self._listener = asyncio.get_running_loop().create_task(self._listen())
             if group not in self.members:
-                self.members[group] = set()
                 await self.layer.group_add(group, self.channel)
+                self.members[group] = set()
             self.members[group].add(subscriber)
 
     async def leave(self, group: str, subscriber: Subscriber) -> None:
@@ -197,37 +245,63 @@ class LocalHub:
             members.discard(subscriber)
             if not members:
                 del self.members[group]
-                await self.layer.group_discard(group, self.channel)
+                with contextlib.suppress(Exception):  # the layer forgets it after group_expiry anyway
+                    await self.layer.group_discard(group, self.channel)
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
-        rejoined_at = loop.time()
+        backoff = HUB_BACKOFF_MIN
+        next_rejoin, next_check = loop.time() + HUB_REJOIN_SECONDS, loop.time() + HUB_CHECK_SECONDS
         while self.channel is not None:
-            if loop.time() - rejoined_at >= HUB_REJOIN_SECONDS:  # by the clock, busy or idle
-                await self._rejoin()
-                rejoined_at = loop.time()
             try:
-                message = await asyncio.wait_for(self.layer.receive(self.channel), timeout=HUB_REJOIN_SECONDS)
-            except TimeoutError:
-                continue
+                now = loop.time()
+                if now >= next_check:  # a flushed Redis forgets our memberships without an error
+                    next_check = now + HUB_CHECK_SECONDS
+                    self._rejoin_now = self._rejoin_now or not await cache.aget(self._marker_key())
+                if self._rejoin_now or now >= next_rejoin:  # by the clock too, busy or idle
+                    await self._rejoin()
+                    next_rejoin = loop.time() + HUB_REJOIN_SECONDS
+                wait = max(min(next_check, next_rejoin) - loop.time(), 0.01)
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), timeout=wait)
+                except TimeoutError:
+                    message = None
+                self._healthy()
+                backoff = HUB_BACKOFF_MIN
+                if message is not None:
+                    self.last_message_at = time.time()
+                    await self._dispatch(message)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a broken message or a layer hiccup must not end fan-out for the process
-                logger.exception("live hub: receive failed")
-                await asyncio.sleep(1)
-                continue
-            await self._dispatch(message)
+            except Exception:  # a broken message or a layer outage must not end fan-out for the process
+                if self.failing_since is None:
+                    logger.exception("live hub: the channel layer failed; retrying, then joining the groups again")
+                self.failing_since = self.failing_since or time.time()
+                self._rejoin_now = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, HUB_BACKOFF_MAX)
+
+    def _healthy(self) -> None:
+        if self.failing_since is not None:
+            logger.warning("live hub: the channel layer answers again after %.1f s", time.time() - self.failing_since)
+            self.failing_since = None
+
+    def _marker_key(self) -> str:
+        return f"realtime:hub:{self.channel}"
 
     async def _rejoin(self) -> None:
         async with self._lock:
-            for group in self.members:
+            for group in list(self.members):
                 await self.layer.group_add(group, self.channel)
+        await cache.aset(self._marker_key(), 1, timeout=None)
+        self._rejoin_now = False
+        self.last_join_at = time.time()
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         subscribers = list(self.members.get(message.get("group", ""), ()))
         if not subscribers:
             return
-        frame = {k: message[k] for k in ("stream", "params", "seq", "data")}
+        frame = {k: message.get(k) for k in ("stream", "params", "seq", "epoch", "data")}
         text = json.dumps({"type": "delta", **frame}, separators=(",", ":"))
         # One after the other: a send only queues bytes on the socket's transport, so this is cheaper
         # than a task per socket, and cost per message stays flat per client.
@@ -237,11 +311,36 @@ class LocalHub:
             except Exception as exc:  # a closing socket must not stop the others
                 logger.debug("live hub: a socket did not take a message: %r", exc)
 
+    def health(self) -> dict[str, Any]:
+        """Is fan-out working in this process: the listener alive, when it last joined and heard a message."""
+        alive = self._listener is not None and not self._listener.done()
+        return {
+            "ok": alive or self.channel is None,
+            "listener": "alive" if alive else ("none" if self._listener is None else "dead"),
+            "groups": len(self.members),
+            "last_join_at": _iso(self.last_join_at),
+            "last_message_at": _iso(self.last_message_at),
+            "failing_since": _iso(self.failing_since),
+        }
+
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
+
+
+def hub_health() -> dict[str, Any] | None:
+    """The health of the running event loop's hub, None when this process has none (no screen ever joined)."""
+    try:
+        hub = _hubs.get(asyncio.get_running_loop())
+    except RuntimeError:
+        return None
+    return hub.health() if hub is not None else None
+
+
+def _iso(moment: float | None) -> str | None:
+    return datetime.fromtimestamp(moment, tz=UTC).isoformat() if moment is not None else None
 
 
 def collect_websocket_urlpatterns() -> list[Any]:

@@ -2,15 +2,16 @@
 
 Protocol (JSON text frames):
   client → {"type": "subscribe", "stream": NAME, "params": {...}}
-  server → {"type": "snapshot", "stream", "params", "seq", "data"}    the full current state
-  server → {"type": "delta", "stream", "params", "seq", "data"}       each later change, seq + 1
+  server → {"type": "snapshot", "stream", "params", "seq", "epoch", "heartbeat", "data"}  the full current state
+  server → {"type": "delta", "stream", "params", "seq", "epoch", "data"}      each later change, seq + 1
   client → {"type": "unsubscribe", "stream", "params"} / {"type": "ping"}
   server → {"type": "error", "stream"?, "code", "message"}
 Sockets do not join channel-layer groups themselves: the process's LocalHub does, once per group, and
 hands each message to its sockets (see cityops/realtime.py). The consumer joins before building the
 snapshot and reads the sequence number after it, so
 a delta racing the snapshot has seq <= the snapshot's and the client drops it. A client that sees a gap
-(seq > last + 1), or reconnects, subscribes again to get a fresh snapshot.
+(seq > last + 1), a new epoch (the server lost its counters and started again at 1), no accepted delta for two
+heartbeats of a stream that has them, or reconnects, subscribes again to get a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.accounts.selectors import second_factor_pending
 from apps.accounts.sockets import socket_registry
-from cityops.realtime import Stream, current_seq, get_stream, group_name, local_hub
+from cityops.realtime import Stream, current_position, get_stream, group_name, local_hub
 
 CLOSE_UNAUTHENTICATED = 4401
 # Streams of the unattended command wall: a socket subscribed to one keeps its session from idling out.
@@ -100,8 +101,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined[group] = (stream, viewer)
         await local_hub().join(group, self)
         data = await database_sync_to_async(stream.snapshot)(user, params)
-        seq = await database_sync_to_async(current_seq)(group)
-        await self.send_json({"type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "data": data})
+        seq, epoch = await database_sync_to_async(current_position)(group)
+        await self.send_json({
+            "type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "epoch": epoch,
+            "heartbeat": stream.heartbeat_s, "data": data,
+        })  # fmt: skip
 
     async def _unsubscribe(self, content: dict[str, Any]) -> None:
         resolved = await self._resolve(content)

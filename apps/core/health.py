@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from cityops.realtime import hub_health
+
 CHECK_TIMEOUT_S = 3.0
 
 
@@ -98,4 +100,8 @@ async def run_checks() -> dict[str, dict[str, Any]]:
     broker = await sync_to_async(check_broker)()
     layer = await check_channel_layer()
     results = {"database": database, "channel_layer": layer, "cache": cache_result, "broker": broker}
-    return {name: asdict(result) for name, result in results.items()}
+    checks = {name: asdict(result) for name, result in results.items()}
+    hub = hub_health()  # this process's fan-out to its screens, once a screen has joined
+    if hub is not None:
+        checks["live_hub"] = {"backend": "LocalHub", "error": "" if hub["ok"] else "the listener has stopped", **hub}
+    return checks

@@ -1,7 +1,7 @@
 """The "system" stream: server time and service health, for every signed-in screen.
 
-Screens use it to show how fresh their connection is ("last update 12:03:10") and to notice when
-the server restarts (the sequence starts again).
+Screens use it to show how fresh their connection is ("last update 12:03:10"), and to notice when the server
+lost its sequence counters (a new epoch on the beat: every stream of the screen takes a fresh snapshot).
 """
 
 from __future__ import annotations
@@ -27,5 +27,6 @@ SYSTEM_STREAM = register_stream(
         group=lambda params: "all",
         can_subscribe=_can_subscribe,
         snapshot=lambda user, params: system_payload(),
+        heartbeat_s=5,  # the beat schedule's "system-heartbeat"
     )
 )

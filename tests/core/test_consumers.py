@@ -142,9 +142,10 @@ def test_system_snapshot_then_delta_with_the_next_sequence_number(client, cast):
     snapshot, delta = async_to_sync(scenario)()
 
     # then
-    assert set(snapshot) == {"type", "stream", "params", "seq", "data"}
+    assert set(snapshot) == {"type", "stream", "params", "seq", "epoch", "heartbeat", "data"}
     assert (snapshot["type"], snapshot["stream"], snapshot["params"]) == ("snapshot", "system", {})
     assert isinstance(snapshot["seq"], int)
+    assert snapshot["heartbeat"] == 5
     assert set(snapshot["data"]) == {"server_time"}
     assert datetime.fromisoformat(snapshot["data"]["server_time"]).tzinfo is not None
     assert delta == {
@@ -152,6 +153,7 @@ def test_system_snapshot_then_delta_with_the_next_sequence_number(client, cast):
         "stream": "system",
         "params": {},
         "seq": snapshot["seq"] + 1,
+        "epoch": snapshot["epoch"],  # the same count goes on
         "data": {"server_time": "2026-01-01T00:00:00+00:00"},
     }
 
@@ -347,6 +349,7 @@ def test_deltas_reach_only_subscribers_of_the_same_params(client, cast, test_str
         "stream": "test-rooms",
         "params": {"room": "a"},
         "seq": snapshot["seq"] + 1,
+        "epoch": snapshot["epoch"],
         "data": {"for": "a"},
     }
 

@@ -1,5 +1,12 @@
-// The live connection: one websocket to /ws/live/, many stream subscriptions, sequence numbers,
-// resnapshot on gaps, reconnect with backoff, and a watchdog for silent network loss.
+// The live connection: one websocket to /ws/live/, many stream subscriptions, sequence numbers in epochs,
+// resnapshot on gaps, on a new epoch and on silent streams, reconnect with backoff, and a watchdog for silent
+// network loss.
+//
+// Every message of a stream carries (epoch, seq). Within an epoch seq grows by one per message: a delta with
+// seq <= the last accepted raced a snapshot or is a duplicate (dropped), one with seq > last + 1 means a message
+// was lost (resnapshot). A new epoch means the server lost its counters (a Redis restart or flush) and counts
+// from 1 again: resnapshot — and when the system stream's epoch changes, every stream resnapshots, since they
+// all lost theirs. A stream with a heartbeat that has accepted nothing for two beats resnapshots too.
 const MAX_BACKOFF_MS = 30000;
 const SILENCE_MS = 20000; // the system stream beats every 5 s: 20 s of silence means the link is dead
 
@@ -14,7 +21,7 @@ export class Live {
     this.socket = null;
     this.subscribe("system", {}, {});
     this.open();
-    window.setInterval(() => this.watchdog(), 5000);
+    window.setInterval(() => this.watchdog(), 1000);
   }
 
   key(stream, params) {
@@ -22,10 +29,16 @@ export class Live {
   }
 
   subscribe(stream, params, handlers) {
-    const entry = { stream, params: params || {}, handlers, seq: null };
+    const entry = { stream, params: params || {}, handlers, seq: null, epoch: null, heartbeat: null, acceptedAt: null };
     this.subscriptions.set(this.key(stream, params), entry);
-    this.send({ type: "subscribe", stream, params: entry.params });
+    this.resnapshot(entry);
     return entry;
+  }
+
+  resnapshot(entry) {
+    entry.seq = null; // deltas are ignored until the snapshot arrives
+    entry.acceptedAt = Date.now();
+    this.send({ type: "subscribe", stream: entry.stream, params: entry.params });
   }
 
   send(message) {
@@ -40,10 +53,7 @@ export class Live {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.backoff = 1000;
-      for (const entry of this.subscriptions.values()) {
-        entry.seq = null;
-        this.send({ type: "subscribe", stream: entry.stream, params: entry.params });
-      }
+      for (const entry of this.subscriptions.values()) this.resnapshot(entry);
     });
     socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
     socket.addEventListener("close", () => this.reconnect(socket));
@@ -60,8 +70,14 @@ export class Live {
   }
 
   watchdog() {
-    if (this.socket && this.lastMessageAt && Date.now() - this.lastMessageAt > SILENCE_MS) {
+    const now = Date.now();
+    if (this.socket && this.lastMessageAt && now - this.lastMessageAt > SILENCE_MS) {
       this.socket.close();
+      return;
+    }
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    for (const entry of this.subscriptions.values()) {
+      if (entry.heartbeat && now - entry.acceptedAt > entry.heartbeat * 2000) this.resnapshot(entry);
     }
   }
 
@@ -74,17 +90,25 @@ export class Live {
     }
     if (!entry) return;
     if (message.type === "snapshot") {
-      entry.seq = message.seq;
+      Object.assign(entry, { seq: message.seq, epoch: message.epoch, heartbeat: message.heartbeat, acceptedAt: Date.now() });
       this.onStatus("live", this.lastMessageAt);
       if (entry.handlers.snapshot) entry.handlers.snapshot(message.data);
     } else if (message.type === "delta") {
-      if (entry.seq === null || message.seq <= entry.seq) return; // raced the snapshot, or a duplicate
+      if (entry.seq === null) return; // waiting for a snapshot
+      if (message.epoch !== entry.epoch) {
+        // The server counts again from 1: this stream's state is unknown, and on the system stream's beat it
+        // means every stream's counters were lost.
+        const all = entry.stream === "system" ? [...this.subscriptions.values()] : [entry];
+        all.forEach((each) => this.resnapshot(each));
+        return;
+      }
+      if (message.seq <= entry.seq) return; // raced the snapshot, or a duplicate
       if (message.seq > entry.seq + 1) {
-        entry.seq = null; // a gap: ask for a fresh snapshot instead of guessing
-        this.send({ type: "subscribe", stream: entry.stream, params: entry.params });
+        this.resnapshot(entry); // a gap: ask for a fresh snapshot instead of guessing
         return;
       }
       entry.seq = message.seq;
+      entry.acceptedAt = Date.now();
       this.onStatus("live", this.lastMessageAt);
       if (entry.handlers.delta) entry.handlers.delta(message.data);
     }
