@@ -52,14 +52,21 @@ def get_feed(key: str) -> Feed | None:
 
 
 def feed_minutes_mark(*, feed: str, minutes: Iterable[datetime]) -> None:
-    """Mark minutes of a feed for the tick. Call inside the transaction that stores the raw rows."""
+    """Mark minutes of a feed for the tick. Call inside the transaction that stores the raw rows.
+
+    A minute already marked is touched, not skipped: the update locks its mark until this transaction commits,
+    so a tick (which takes marks with SKIP LOCKED) cannot take it and read the minute's raw rows without this
+    batch's, and a mark a tick is taking right now makes this wait and then mark the minute anew. (With DO
+    NOTHING, a batch committing after a tick read its minute was stored but never folded in.) Minutes go in
+    sorted, so two batches lock shared marks in the same order and never deadlock.
+    """
     adapt = connection.ops.adapt_datetimefield_value
     bulk_insert(
         table=FeedMinute._meta.db_table,
         columns=["feed", "minute"],
         pg_types=["text", "timestamptz"],
-        rows=[(feed, adapt(minute)) for minute in set(minutes)],
-        on_conflict="ON CONFLICT (feed, minute) DO NOTHING",
+        rows=[(feed, adapt(minute)) for minute in sorted(set(minutes))],
+        on_conflict="ON CONFLICT (feed, minute) DO UPDATE SET feed = EXCLUDED.feed",
     )
 
 

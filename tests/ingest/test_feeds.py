@@ -65,3 +65,54 @@ def test_minutes_of_an_unregistered_feed_wait_for_it(db, registry):
 
     assert feeds_aggregate() == 0
     assert FeedMinute.objects.count() == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_still_open_while_a_tick_reads_its_minute_is_folded_in_once_it_commits(network):
+    """The race of issue 17 on PostgreSQL: a minute already marked, a second batch of it holding its transaction
+    open across one tick. The tick must not fold the minute without that batch, or the batch is lost for good."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from apps.indicators.models import DataSource, IndicatorValue
+    from apps.indicators.services import indicator_rollups_run
+    from apps.traffic.models import TrafficReading
+    from apps.traffic.services import traffic_readings_ingest
+
+    loops = DataSource.objects.get(code="loops")
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) - 2 * M
+    row = lambda code, speed, second: {"sensor": code, "observed_at": (minute + timedelta(seconds=second)).isoformat(),  # noqa: E731
+                                       "speed_kmh": speed, "volume": 10, "occupancy": 0.2}  # fmt: skip
+    # given a first batch of the minute, committed (its mark is there)
+    traffic_readings_ingest(source=loops, rows=[row("L1", 20, 5)])
+    stored, release = threading.Event(), threading.Event()
+
+    def second_batch() -> None:
+        try:
+            with transaction.atomic():
+                traffic_readings_ingest(source=loops, rows=[row("L2", 80, 10), row("L1", 100, 30)])
+                stored.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    # when a second batch of the same minute is stored but not committed, and a tick runs meanwhile
+    writer = threading.Thread(target=second_batch)
+    writer.start()
+    assert stored.wait(timeout=30)
+    feeds_aggregate()
+    release.set()
+    writer.join(timeout=30)
+    while feeds_aggregate():
+        pass
+    indicator_rollups_run()
+
+    # then every region's minute equals a recomputation from the raw rows: W1 has 20 and 100, E has 80
+    speed = {code: IndicatorValue.objects.get(indicator="traffic.speed", region__code=code, granularity="minute",
+                                              bucket_start=minute) for code in ("W1", "E")}  # fmt: skip
+    assert TrafficReading.objects.count() == 3
+    assert (speed["W1"].count, speed["W1"].sum) == (2, 120.0)
+    assert (speed["E"].count, speed["E"].sum) == (1, 80.0)
+    assert not FeedMinute.objects.exists()
