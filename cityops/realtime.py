@@ -148,20 +148,33 @@ def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
     group = group_name(target, cleaned)
 
     def send() -> None:
-        seq, epoch = _position(group, advance=True)
-        message = {
-            "type": STREAM_MESSAGE_TYPE,
-            "group": group,
-            "stream": stream,
-            "params": cleaned,
-            "seq": seq,
-            "epoch": epoch,
-            # Serialised here, once: datetimes and decimals become text, and every socket gets the same bytes.
-            "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
-        }
-        _group_send(group, message)
+        from apps.core.outages import is_outage
+
+        try:
+            _send(group, stream, cleaned, payload)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Redis is down: what was committed stays committed (the request that committed it must not fail),
+            # and screens notice the lost message by its gap or its new epoch and take a fresh snapshot.
+            logger.warning("live: %s not sent to %s, the channel layer or the cache is unreachable", stream, group)
 
     transaction.on_commit(send)
+
+
+def _send(group: str, stream: str, cleaned: Params, payload: Payload) -> None:
+    seq, epoch = _position(group, advance=True)
+    message = {
+        "type": STREAM_MESSAGE_TYPE,
+        "group": group,
+        "stream": stream,
+        "params": cleaned,
+        "seq": seq,
+        "epoch": epoch,
+        # Serialised here, once: datetimes and decimals become text, and every socket gets the same bytes.
+        "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+    }
+    _group_send(group, message)
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.ApiJsonErrorsMiddleware",  # outside all that answers errors: JSON under /api/
+    "apps.core.outages.ServiceOutageMiddleware",  # a view's lost database or Redis: 503 with Retry-After
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

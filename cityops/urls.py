@@ -32,3 +32,7 @@ urlpatterns = [
 ]
 # Uploaded media (citizens' and visit photos) are never served as files: only through the apps' views, which
 # check who asks (grievances:photo, fieldwork:photo).
+
+# A 500 caused by a service that is down (a middleware loading the session from a restarting database) is
+# answered 503 with Retry-After instead (apps/core/outages.py).
+handler500 = "apps.core.outages.server_error"

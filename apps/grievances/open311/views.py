@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from apps.core.clients import rate_limited
 from apps.core.errors import ApplicationError
 from apps.core.i18n import localized
+from apps.core.outages import RETRY_AFTER_S, is_outage
 from apps.grievances.models import Category, Grievance
 from apps.grievances.selectors import grievance_public, public_reports_with_notes, status_notes
 from apps.grievances.services import grievance_submit, open311_key_check
@@ -96,7 +97,12 @@ def open311_view(root: str, item: str | None) -> Callable:
                 _check_read_limit(request)
                 _check_jurisdiction(request)
                 rows, status = handler(request, **kwargs)
-            except Open311Error as exc:
+            except Exception as exc:  # noqa: BLE001  (only ours and a service outage are answered here)
+                if is_outage(exc):  # a restarting database or Redis: say when to try again (apps/core/outages.py)
+                    exc = Open311Error(503, _("The service is briefly unavailable. Please try again in a few "
+                                              "seconds."), retry_after=RETRY_AFTER_S)  # fmt: skip
+                elif not isinstance(exc, Open311Error):
+                    raise
                 errors = [{"code": str(exc.status), "description": d} for d in exc.descriptions]
                 response = _render(fmt, "errors", "error", errors, status=exc.status)
                 if exc.retry_after is not None:
