@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import geo_lookup, ingest, queries, rt_fanout
+from bench import faults, geo_lookup, ingest, queries, rt_fanout
 from bench.harness import django_with_demo_city
 
-BENCHMARKS = [geo_lookup, queries, rt_fanout, ingest]
+BENCHMARKS = [geo_lookup, queries, rt_fanout, ingest, faults]
 
 
 def main() -> int:

@@ -41,10 +41,14 @@ def pytest_collection(session: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def clock(request: Any) -> Iterator[Any]:
-    """Every test runs at the suite's instant (tests/clock.py), or at the one its `clock` marker pins.
+    """Every test runs at the suite's instant (tests/clock.py), or at the one its `clock` marker pins; a test
+    marked `own_clock` (it shares data with a process of its own, which reads the wall clock) at the wall clock.
 
     Yields time-machine's traveller: `clock.move_to(instant)`, `clock.shift(timedelta)`.
     """
+    if request.node.get_closest_marker("own_clock") is not None:  # another process reads the wall clock too
+        yield None
+        return
     pinned = request.node.get_closest_marker("clock")
     if pinned is None:
         start, tick = suite_now(), True
@@ -74,8 +78,6 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         own_clock = item.get_closest_marker("own_clock")
         if own_clock is not None and not (own_clock.args and str(own_clock.args[0]).strip()):
             raise pytest.UsageError(f'{item.nodeid}: own_clock needs its reason, e.g. own_clock("a worker process")')
-        if "browser" in item.keywords and own_clock is None:
-            item.add_marker(pytest.mark.own_clock("Chromium keeps its own clock (set from the suite's per context)"))
         if "services" in item.keywords and not services_available():
             item.add_marker(skip_services)
         if "browser" in item.keywords and not CHROMIUM:
