@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.bulk import bulk_insert
@@ -181,100 +181,113 @@ def _minute_buckets_write(buckets: dict[tuple[str, int, datetime], _Bucket], ada
 
 
 # --- Rollups ---------------------------------------------------------------------------------------------
+#
+# Set-based: each step reads all the buckets it needs in one query and writes all it computed in one upsert, so a
+# tick costs a fixed number of queries whether one minute changed or a whole backlog after an outage (one rollup
+# run used to issue a query per bucket: 1,770 for one batch).
+
+Key = tuple[str, int, str, datetime]  # (indicator, region id, granularity, bucket start)
+
+
+@dataclass
+class _Totals:
+    """A bucket being combined from finer buckets or from children: count, sum, min, max, last value and time."""
+
+    count: int = 0
+    total: float = 0.0
+    low: float = math.inf
+    high: float = -math.inf
+    last_value: float = 0.0
+    last_at: datetime | None = None
+
+    def add(self, count: int, total: float, low: float, high: float, last_value: float, last_at: datetime) -> None:
+        self.count += count
+        self.total += total
+        self.low, self.high = min(self.low, low), max(self.high, high)
+        if self.last_at is None or last_at > self.last_at:
+            self.last_value, self.last_at = last_value, last_at
 
 
 @transaction.atomic
-def indicator_rollups_run(*, limit: int = 5000) -> set[tuple[str, int]]:
+def indicator_rollups_run(*, limit: int = 20000) -> set[tuple[str, int]]:
     """Roll queued minute buckets up to hour and day, and every bucket up to the parent regions.
 
     Returns the (indicator, region_id) pairs whose values changed. Idempotent: rollups are recomputed
     from their sources, so running twice gives the same rows.
     """
-    pending = list(PendingRollup.objects.order_by("id")[:limit])
+    pending = list(PendingRollup.objects.order_by("id").values_list("id", "indicator", "region_id", "minute")[:limit])
     if not pending:
         return set()
-    PendingRollup.objects.filter(id__in=[p.id for p in pending]).delete()
-    touched = {(p.indicator, p.region_id, Granularity.MINUTE, p.minute) for p in pending}
-    # Each hour, then each day, once however many of its minutes changed (hours before days: days read hours).
-    hours = {(i, r, bucket_start(m, Granularity.HOUR)) for i, r, _g, m in touched}
-    for indicator, region_id, hour in sorted(hours):
-        touched.add(
-            (
-                indicator,
-                region_id,
-                Granularity.HOUR,
-                _derive(indicator, region_id, Granularity.HOUR, hour, source=Granularity.MINUTE),
-            )
-        )
-    days = {(i, r, bucket_start(h, Granularity.DAY)) for i, r, h in hours}
-    for indicator, region_id, day in sorted(days):
-        touched.add(
-            (
-                indicator,
-                region_id,
-                Granularity.DAY,
-                _derive(indicator, region_id, Granularity.DAY, day, source=Granularity.HOUR),
-            )
-        )
+    PendingRollup.objects.filter(id__in=[row[0] for row in pending]).delete()
+    touched: set[Key] = {(i, r, Granularity.MINUTE, m) for _pk, i, r, m in pending}
+    # Hours, then days (days read hours), each once however many of its minutes changed.
+    hours = {(i, r, Granularity.HOUR, bucket_start(m, Granularity.HOUR)) for i, r, _g, m in touched}
+    _derive(hours, source=Granularity.MINUTE)
+    days = {(i, r, Granularity.DAY, bucket_start(b, Granularity.DAY)) for i, r, _g, b in hours}
+    _derive(days, source=Granularity.HOUR)
+    touched |= hours | days
     changed = {(indicator, region_id) for indicator, region_id, _g, _b in touched}
     changed |= _roll_up_parents(touched)
     return changed
 
 
-def _derive(indicator: str, region_id: int, granularity: str, moment: datetime, *, source: str) -> datetime:
-    """Recompute one hour or day bucket of a region from its finer buckets."""
-    start = bucket_start(moment, granularity)
-    rows = IndicatorValue.objects.filter(
-        indicator=indicator,
-        region_id=region_id,
-        granularity=source,
-        bucket_start__gte=start,
-        bucket_start__lt=bucket_end(start, granularity),
+def _ranges(keys: Iterable[Key], *, child_regions: bool = False, exact: bool = False) -> Any:
+    """One filter for the buckets finer than the keys (or, `child_regions`, their children's; `exact`, the keys'
+    own): per distinct (granularity, start), its indicators and regions — a few ranges, not one condition per
+    key, so it may match a few more (indicator × region) than asked."""
+    groups: dict[tuple[str, datetime], tuple[set[str], set[int]]] = defaultdict(lambda: (set(), set()))
+    for indicator, region_id, granularity, start in keys:
+        groups[(granularity, start)][0].add(indicator)
+        groups[(granularity, start)][1].add(region_id)
+    condition = Q()
+    for (granularity, start), (indicators, region_ids) in groups.items():
+        if child_regions or exact:
+            regions = Q(region__parent_id__in=region_ids) if child_regions else Q(region_id__in=region_ids)
+            condition |= Q(regions, granularity=granularity, bucket_start=start, indicator__in=indicators)
+        else:
+            condition |= Q(bucket_start__gte=start, bucket_start__lt=bucket_end(start, granularity),
+                           indicator__in=indicators, region_id__in=region_ids)  # fmt: skip
+    return condition
+
+
+def _derive(keys: set[Key], *, source: str) -> None:
+    """Recompute hour or day buckets (`keys`) of their regions from their finer `source` buckets."""
+    if not keys:
+        return
+    granularity = next(iter(keys))[2]
+    totals: dict[Key, _Totals] = defaultdict(_Totals)
+    rows = IndicatorValue.objects.filter(_ranges(keys), granularity=source).values_list(
+        "indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at"
     )
-    totals = rows.aggregate(count=Sum("count"), total=Sum("sum"), low=Min("min"), high=Max("max"))
-    last = rows.order_by("-last_at").values("last_value", "last_at").first()
-    if last is None:
-        return start
-    _bucket_put(
-        indicator,
-        region_id,
-        granularity,
-        start,
-        totals["count"],
-        totals["total"],
-        totals["low"],
-        totals["high"],
-        last["last_value"],
-        last["last_at"],
-    )
-    return start
+    for indicator, region_id, start, *fields in rows.iterator(chunk_size=10_000):
+        key = (indicator, region_id, granularity, bucket_start(start, granularity))
+        if key in keys:  # the ranges cover a few more (indicator × region) than asked: leave those alone
+            totals[key].add(*fields)
+    _buckets_put(totals)
 
 
-def _bucket_put(indicator: str, region_id: int, granularity: str, start: datetime, *fields: Any) -> None:
-    count, total, low, high, last_value, last_at = fields
-    IndicatorValue.objects.bulk_create(
-        [
-            IndicatorValue(
-                indicator=indicator,
-                region_id=region_id,
-                granularity=granularity,
-                bucket_start=start,
-                count=count,
-                sum=total,
-                min=low,
-                max=high,
-                last_value=last_value,
-                last_at=last_at,
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["indicator", "region", "granularity", "bucket_start"],
-        update_fields=["count", "sum", "min", "max", "last_value", "last_at", "updated_at"],
-    )
+def _buckets_put(totals: dict[Key, _Totals]) -> None:
+    """Upsert whole buckets (every field replaced) in one statement."""
+    if not totals:
+        return
+    adapt = _adapter()
+    now = adapt(timezone.now())
+    bulk_insert(
+        table=IndicatorValue._meta.db_table,
+        columns=["indicator", "region_id", "granularity", "bucket_start", "count", "sum", "min", "max", "last_value",
+                 "last_at", "updated_at"],
+        pg_types=["text", "bigint", "text", "timestamptz", "integer", "float8", "float8", "float8", "float8",
+                  "timestamptz", "timestamptz"],
+        rows=[(i, r, g, adapt(b), t.count, t.total, t.low, t.high, t.last_value, adapt(t.last_at), now)
+              for (i, r, g, b), t in totals.items()],
+        on_conflict="""ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
+            count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+            last_value = excluded.last_value, last_at = excluded.last_at, updated_at = excluded.updated_at""",
+    )  # fmt: skip
 
 
-def _roll_up_parents(touched: set[tuple[str, int, str, datetime]]) -> set[tuple[str, int]]:
-    """Recompute every ancestor's buckets from its children, deepest level first."""
+def _roll_up_parents(touched: set[Key]) -> set[tuple[str, int]]:
+    """Recompute every ancestor's buckets from its children, deepest level first, one level at a time."""
     regions = Region.objects.in_bulk({region_id for _i, region_id, _g, _b in touched})
     parents_of = _parent_ids(regions.values())
     changed: set[tuple[str, int]] = set()
@@ -283,9 +296,8 @@ def _roll_up_parents(touched: set[tuple[str, int, str, datetime]]) -> set[tuple[
     level = {key for key in touched if key[0] not in own}
     while level:
         above = {(i, parents_of[r], g, b) for i, r, g, b in level if parents_of.get(r)}
-        for indicator, parent_id, granularity, start in above:
-            if _combine_children(indicator, parent_id, granularity, start):
-                changed.add((indicator, parent_id))
+        combined = _combine_children(above)
+        changed |= {(indicator, parent_id) for indicator, parent_id, _g, _b in combined}
         level = above
     return changed
 
@@ -296,35 +308,81 @@ def _parent_ids(regions: Iterable[Region]) -> dict[int, int]:
     return {pk: parent for pk, parent in Region.objects.filter(code__in=codes).values_list("id", "parent_id") if parent}
 
 
-def _weights(indicator: Any, children: list[IndicatorValue], granularity: str, start: datetime) -> list[float] | None:
-    """Each child's weight in a weighted mean: its population, or its value of the `weight` indicator at the
-    same bucket (a child without one weighs nothing); None when every weight is zero."""
-    if indicator.weight is None:
-        weights = [float(child.region.population or 1) for child in children]
-    else:
-        weigher = get_indicator(indicator.weight)
-        rows = IndicatorValue.objects.filter(
-            indicator=indicator.weight,
-            granularity=granularity,
-            bucket_start=start,
-            region_id__in=[child.region_id for child in children],
-        )
-        by_region = {row.region_id: max(0.0, row.value_for(weigher)) for row in rows} if weigher else {}
-        weights = [by_region.get(child.region_id, 0.0) for child in children]
-    return weights if sum(weights) > 0 else None
+@dataclass(frozen=True)
+class _Child:
+    region_id: int
+    population: int
+    count: int
+    total: float
+    low: float
+    high: float
+    last_value: float
+    last_at: datetime
+
+    def value_for(self, indicator: Any) -> float:
+        """The bucket's value by the indicator's aggregation (as IndicatorValue.value_for)."""
+        mean = self.total / self.count
+        return {"sum": self.total, "max": self.high, "last": self.last_value}.get(indicator.aggregation, mean)
 
 
-def _combine_children(indicator_code: str, parent_id: int, granularity: str, start: datetime) -> bool:
-    indicator = get_indicator(indicator_code)
-    children = list(
-        IndicatorValue.objects.filter(
-            indicator=indicator_code, granularity=granularity, bucket_start=start, region__parent_id=parent_id
-        ).select_related("region")
-    )
-    if indicator is None or not children:
-        return False
+def _combine_children(parents: set[Key]) -> set[Key]:
+    """Recompute the parents' buckets from their children's (one read, one write); returns those written."""
+    if not parents:
+        return set()
+    children: dict[Key, list[_Child]] = defaultdict(list)
+    rows = IndicatorValue.objects.filter(_ranges(parents, child_regions=True)).values_list(
+        "indicator", "region__parent_id", "granularity", "bucket_start", "region_id", "region__population", "count",
+        "sum", "min", "max", "last_value", "last_at",
+    )  # fmt: skip
+    for indicator, parent_id, granularity, start, *fields in rows.iterator(chunk_size=10_000):
+        key = (indicator, parent_id, granularity, start)
+        if key in parents:
+            children[key].append(_Child(*fields))
+    weights = _weights(children)
+    totals = {}
+    for key, members in children.items():
+        indicator = get_indicator(key[0])
+        if indicator is not None:
+            totals[key] = _combined(indicator, members, weights.get(key))
+    _buckets_put(totals)
+    return set(totals)
+
+
+def _weights(children: dict[Key, list[_Child]]) -> dict[Key, list[float] | None]:
+    """Each child's weight in a weighted mean: its population, or its value of the `weight` indicator at the same
+    bucket (a child without one weighs nothing); None when every weight is zero. The weight indicators' buckets
+    are read in one query."""
+    by_indicator = {key: get_indicator(key[0]) for key in children}
+    wanted = {
+        (found.weight, child.region_id, key[2], key[3])
+        for key, found in by_indicator.items()
+        if found is not None and found.rollup == "weighted_mean" and found.weight
+        for child in children[key]
+    }
+    weight_values: dict[Key, float] = {}
+    if wanted:
+        for row in IndicatorValue.objects.filter(_ranges(wanted, exact=True)):
+            weigher = get_indicator(row.indicator)
+            if weigher is not None:
+                weight_values[(row.indicator, row.region_id, row.granularity, row.bucket_start)] = max(
+                    0.0, row.value_for(weigher)
+                )
+    result: dict[Key, list[float] | None] = {}
+    for key, members in children.items():
+        found = by_indicator[key]
+        if found is None or found.rollup != "weighted_mean":
+            continue
+        if found.weight is None:
+            weights = [float(child.population or 1) for child in members]
+        else:
+            weights = [weight_values.get((found.weight, child.region_id, key[2], key[3]), 0.0) for child in members]
+        result[key] = weights if sum(weights) > 0 else None
+    return result
+
+
+def _combined(indicator: Any, children: list[_Child], weights: list[float] | None) -> _Totals:
+    """A parent's bucket from its children's by the indicator's rollup (sum, max or a weighted mean)."""
     values = [child.value_for(indicator) for child in children]
-    weights = _weights(indicator, children, granularity, start) if indicator.rollup == "weighted_mean" else None
     weights = weights or [1.0] * len(children)
     if indicator.rollup == "sum":
         combined = sum(values)
@@ -333,19 +391,12 @@ def _combine_children(indicator_code: str, parent_id: int, granularity: str, sta
     else:
         combined = sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
     count = sum(child.count for child in children)
-    total = {"mean": combined * count, "sum": combined}.get(indicator.aggregation, sum(c.sum for c in children))
-    high = combined if indicator.aggregation == "max" else max(c.max for c in children)
-    last_value = combined if indicator.aggregation == "last" else max(children, key=lambda c: c.last_at).last_value
-    _bucket_put(
-        indicator_code,
-        parent_id,
-        granularity,
-        start,
-        count,
-        total,
-        min(c.min for c in children),
-        high,
-        last_value,
-        max(c.last_at for c in children),
+    latest = max(children, key=lambda c: c.last_at)
+    return _Totals(
+        count=count,
+        total={"mean": combined * count, "sum": combined}.get(indicator.aggregation, sum(c.total for c in children)),
+        low=min(c.low for c in children),
+        high=combined if indicator.aggregation == "max" else max(c.high for c in children),
+        last_value=combined if indicator.aggregation == "last" else latest.last_value,
+        last_at=latest.last_at,
     )
-    return True

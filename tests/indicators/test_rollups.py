@@ -512,3 +512,26 @@ def test_in_a_zone_with_daylight_saving_a_day_bucket_follows_the_wall_clock():
         # (in UTC: two datetimes of one zone subtract as wall-clock times)
         assert bucket_end(spring, "day").astimezone(UTC) - spring.astimezone(UTC) == timedelta(hours=23)
         assert bucket_end(autumn, "day").astimezone(UTC) - autumn.astimezone(UTC) == timedelta(hours=25)
+
+
+def test_a_rollup_run_costs_the_same_few_queries_for_one_minute_or_a_backlog(city, observe, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(minutes: int, streets: tuple[str, ...]) -> int:
+        for n in range(minutes):
+            for street in streets:
+                observe(street, 40 + n, at=T0 + timedelta(minutes=n))
+        with CaptureQueriesContext(connection) as run:
+            indicator_rollups_run()
+        return len(run.captured_queries)
+
+    # given the clock after the backlog, one minute of one street, then two hours of three regions (an outage's)
+    clock.move_to(T0 + timedelta(hours=3))
+    one = queries_for(1, ("W1",))
+    backlog = queries_for(120, ("W1", "W2", "E"))
+
+    # then both cost the same fixed number of queries (one per step and level, not one per bucket)
+    assert one == backlog
+    assert backlog <= 16
+    assert bucket("C", "day", LOCAL_DAY).count == 1 + 120 * 3
