@@ -17,7 +17,7 @@ from apps.environment import charts
 from apps.environment.selectors import public_air_quality, station_rows
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_series
-from apps.regions.selectors import region_feature_collection
+from apps.regions.selectors import region_feature, region_feature_collection
 
 
 def public_aqi(request: HttpRequest) -> HttpResponse:
@@ -35,17 +35,21 @@ def environment_index(request: HttpRequest) -> HttpResponse:
     figure = trend_figure = None
     stations = station_rows(user=request.user)
     if city is not None:
-        districts = {a.region.code: a for a in air["districts"]}
+        # The areas below the user's region in their AQI colours; where none of them has its own AQI (a district's
+        # streets: stations report per district), the region itself.
+        shown = air["districts"] if any(a.category for a in air["districts"]) else [city]
         areas = {
-            code: {"name": a.region.name, "aqi": a.aqi, "level": a.category.level} if a.category else None
-            for code, a in districts.items()
+            a.region.code: {"name": a.region.name, "aqi": a.aqi, "level": a.category.level} if a.category else None
+            for a in shown
         }
         markers = [
             {"lon": s.lon, "lat": s.lat, "label": f"{s.code} · {localized(s)}"}
             for s in (r["station"] for r in stations)
         ]
         figure = charts.aqi_map(
-            outlines=region_feature_collection(parent_code=city.region.code),
+            outlines=region_feature_collection(parent_code=city.region.code)
+            if shown is air["districts"]
+            else {"type": "FeatureCollection", "features": [region_feature(city.region, simplified=True)]},
             areas=areas,
             categories=air["categories"],
             stations=markers,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.selectors import user_assigned_region_ids, user_home_region
 from apps.core.audit import log_action, purpose_masked
-from apps.core.classification import label_for, masked_fields, may_reveal, reveal_fields
+from apps.core.classification import label_for, mask_text, masked_fields, may_reveal, reveal_fields
 from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
@@ -65,8 +65,9 @@ def _normalize(code: str) -> str:
 
 
 def _area_map(request: HttpRequest, *, citizen: bool) -> Any:
-    """The pin map: the whole city for citizens, the user's own regions for a hotline desk."""
-    if citizen:
+    """The pin map: the whole city for citizens and for a department-wide hotline desk, a desk's own region
+    when it is narrowed to regions."""
+    if citizen or user_assigned_region_ids(user=request.user) is None:
         return region_map_svg(Region.objects.filter(parent=None).order_by("code").first())
     return region_map_svg(user_home_region(user=request.user))
 
@@ -400,6 +401,9 @@ def workbench_detail(
             ),
             "colleagues": colleagues,
             "contact": revealed or masked_fields(grievance, CONTACT),
+            # A number or e-mail the citizen wrote into the description is as personal as the contact fields: shown
+            # masked, in clear only with the contact, read for a stated purpose (logged).
+            "description": grievance.description if revealed is not None else mask_text(grievance.description),
             "revealed": revealed is not None,
             "may_reveal": _may_read_contact(request.user),
             "purposes": contact_purposes(),

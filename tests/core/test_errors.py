@@ -174,3 +174,25 @@ def test_an_error_is_json_whatever_the_client_asked_for():
     # then
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
     assert response.content == b'{"detail":"Not found."}'
+
+
+def test_a_page_the_role_may_not_open_says_so_in_the_sites_own_page(client, cast):
+    client.force_login(cast["officer"])
+
+    response = client.get("/wall/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
+    assert 'name="viewport"' in response.content.decode()  # the site's page, readable on a phone
+
+
+def test_an_expired_form_explains_what_happened_instead_of_djangos_technical_page(cast):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/grievances/", {"description": "路灯不亮"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 403
+    assert "表单已过期" in response.content.decode()
+    assert "DEBUG" not in response.content.decode()

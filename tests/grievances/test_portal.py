@@ -157,7 +157,7 @@ def test_an_unknown_code_is_a_friendly_404(client, categories):
 
 
 def test_the_workbench_is_scoped_and_reading_contact_is_recorded(client, submit, categories, cast):
-    pothole = submit()
+    pothole = submit(description="路面有个大坑，请打我邻居电话 13700001111 联系")
     leak = submit("leak")
     client.login(username="staff", password=PASSWORD)
 
@@ -175,6 +175,9 @@ def test_the_workbench_is_scoped_and_reading_contact_is_recorded(client, submit,
     assert no_purpose.status_code == 400
     assert PHONE not in no_purpose.content.decode()
     assert PHONE in contact.content.decode()
+    # a number written into the description is masked like the contact, and read in clear with it
+    assert ("13700001111" in detail, "137****1111" in detail) == (False, True)
+    assert "13700001111" in contact.content.decode()
     assert contact["Cache-Control"] == "private, no-store"
     [read] = AuditLog.objects.filter(action="grievances.grievance.read_personal", target_id=str(pothole.pk))
     assert read.data == {"fields": ["reporter_email", "reporter_name", "reporter_phone"], "purpose": "callback"}
