@@ -16,6 +16,7 @@ Every limit on anonymous or per-client use (sign-in lockout, the portal's report
 from __future__ import annotations
 
 import ipaddress
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -73,10 +74,16 @@ def rate_limited(request: Any, *, action: str, limit: int, window_seconds: int) 
     twice the limit around the top of the hour).
     """
     key = f"ratelimit:{action}:{client_key(request, purpose=action)}"
-    cache.add(key, 0, timeout=window_seconds)
+    now = time.time()  # the window is the app's clock, not the cache's expiry (Redis counts on its own clock)
+    started = cache.get(key)
+    if started is None or now - started >= window_seconds:
+        started = now
+        cache.set(key, started, timeout=window_seconds * 2)
+    counter = f"{key}:{int(started * 1000)}"
+    cache.add(counter, 0, timeout=window_seconds * 2)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window_seconds)
+        count = cache.incr(counter)
+    except ValueError:  # evicted between add and incr
+        cache.set(counter, 1, timeout=window_seconds * 2)
         count = 1
     return count > limit
