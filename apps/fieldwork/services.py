@@ -4,6 +4,12 @@ A visit is recorded once per device-made UUID: uploading it again (a retry after
 replayed after the signal came back) returns the stored visit. It declares its photos, which come on their own
 uploads (apps/fieldwork/photos.py); until all arrived it waits. Each authenticity check is a named flag with
 its evidence; a flagged visit waits for a supervisor and its findings count only once accepted.
+
+Where a visit may be made: where the officer was sent (its assignment; a check-in outside the assignment's area
+is flagged and waits for a supervisor of the region it was made in), or, without an assignment, inside the
+officer's own regions. A check-in elsewhere without an assignment is refused (400 on `checkin`), nothing stored:
+a visit's findings on an indicator count for the region it was made in (the ground figures and the sources'
+trust), so an officer must not speak for another district unasked.
 """
 
 from __future__ import annotations
@@ -341,6 +347,19 @@ def _assignment(officer: Any, raw: Any, errors: dict[str, list[str]]) -> Assignm
     return assignment
 
 
+def _visit_region(
+    officer: Any, assignment: Assignment | None, checkin: tuple | None, errors: dict[str, list[str]]
+) -> Region | None:
+    """The region the check-in lies in. Without an assignment it must be one of the officer's regions (a point
+    outside every region is nobody's); with one, the geofence check flags a check-in elsewhere for review."""
+    if checkin is None:
+        return None
+    region = region_for_point(lon=checkin[0], lat=checkin[1])
+    if assignment is None and (region is None or not user_can_access_region(user=officer, region_id=region.id)):
+        errors["checkin"] = [_("outside your regions: a visit elsewhere needs an assignment")]
+    return region
+
+
 def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
     errors = dict(errors or {})
     started = _time(data, "started_at", errors)
@@ -351,6 +370,7 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
     checkin = _point(data, "checkin", errors)
     checkout = _point(data, "checkout", errors, required=False)
     assignment = _assignment(officer, data.get("assignment"), errors)
+    region = _visit_region(officer, assignment, checkin, errors)
     people = data.get("people") or []
     if not isinstance(people, list) or not all(
         isinstance(p, dict) and isinstance(p.get("count"), int) and 0 <= p["count"] < 10_000 and str(p.get("kind", ""))
@@ -372,6 +392,7 @@ def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | No
         "sent": sent,
         "checkin": checkin,
         "checkout": checkout,
+        "region": region,
         "people_contact": clean_text(contact),
         "assignment": assignment,
         "people": [{"kind": clean_text(str(p["kind"]))[:40], "count": p["count"]} for p in people],
@@ -470,7 +491,7 @@ def _store(officer: Any, client_uuid: Any, clean: dict[str, Any], now: datetime)
     out_lon, out_lat, out_accuracy = clean["checkout"] or (None, None, None)
     visit = Visit.objects.create(
         uuid=client_uuid, officer=officer, assignment=clean["assignment"],
-        region=region_for_point(lon=lon, lat=lat), started_at=clean["started"], ended_at=clean["ended"],
+        region=clean["region"], started_at=clean["started"], ended_at=clean["ended"],
         sent_at=clean["sent"], checkin_lon=lon, checkin_lat=lat, checkin_accuracy_m=accuracy, checkout_lon=out_lon,
         checkout_lat=out_lat, checkout_accuracy_m=out_accuracy, people=clean["people"], notes=clean["notes"],
         people_contact=clean["people_contact"], follow_up=clean["follow_up"], status=Visit.Status.WAITING,

@@ -35,6 +35,18 @@ def test_a_bad_visit_is_a_400_with_field_messages(client, cast, city):
     assert {"uuid", "started_at", "ended_at", "checkin"} <= set(response.json()["errors"])
 
 
+def test_a_visit_in_another_district_without_an_assignment_is_a_400_on_checkin(client, cast, city):
+    # given: West District's officer; the point is in East District
+    client.login(username="officer", password=PASSWORD)
+    data = visit_data(lon=118.03, findings=[{"indicator": "environment.aqi", "verdict": "contradicted"}])
+
+    response = post(client, "/api/v1/fieldwork/visits", data)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"checkin": ["outside your regions: a visit elsewhere needs an assignment"]}
+    assert Visit.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

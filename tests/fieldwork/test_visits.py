@@ -17,6 +17,20 @@ def flags(visit):
     return {f.code for f in visit.flags.all()}
 
 
+def sent_to(officer, region, *, lon, lat):
+    """A planned visit the dispatcher gave the officer, wherever it is."""
+    return Assignment.objects.create(
+        kind="planned",
+        title_zh="走访",
+        title_en="visit",
+        region=region,
+        lon=lon,
+        lat=lat,
+        assignee=officer,
+        due_at=timezone.now() + timedelta(days=1),
+    )
+
+
 def record(officer, photos=(), **fields):
     return record_with_photos(officer, visit_data(**fields), list(photos))
 
@@ -120,10 +134,13 @@ def test_copied_notes_are_flagged_new_ones_are_not(cast, city):
 
 
 def test_impossible_travel_between_two_visits(cast, city):
+    # given: the officer was sent to East District and far outside the city (a visit elsewhere needs that)
+    sent_east = sent_to(cast["officer"], city["E"], lon=118.039, lat=32.019)
+    sent_far = sent_to(cast["officer"], city["C"], lon=118.45, lat=32.019)
     record(cast["officer"], lon=118.001, lat=32.001)  # ends at t0() + 20 min
     # 4 km in 5 minutes (~48 km/h): a scooter can; then 40 km in 10 minutes cannot
-    ok = record(cast["officer"], start=t0() + timedelta(minutes=25), lon=118.039, lat=32.019)
-    far = record(cast["officer"], start=t0() + timedelta(minutes=55), lon=118.45, lat=32.019)
+    ok = record(cast["officer"], assignment=sent_east.pk, start=t0() + timedelta(minutes=25), lon=118.039, lat=32.019)
+    far = record(cast["officer"], assignment=sent_far.pk, start=t0() + timedelta(minutes=55), lon=118.45, lat=32.019)
 
     assert "impossible_travel" not in flags(ok)
     assert "impossible_travel" in flags(far)
@@ -314,3 +331,37 @@ def test_a_finding_on_an_alert_without_a_region_is_refused_without_an_assignment
     alert.refresh_from_db()
     assert set(caught.value.fields) == {"findings[0]"}
     assert alert.status == "open"
+
+
+@pytest.mark.parametrize(
+    ("lon", "where"),
+    [(118.005, "West District, not the officer's"), (118.45, "outside every region")],
+)
+def test_a_visit_outside_the_officers_regions_without_an_assignment_is_refused(cast, city, lon, where):
+    from apps.fieldwork.selectors import ground_by_region, ground_by_source
+    from apps.indicators.models import DataSource
+
+    # given: East District's officer, not sent anywhere, and the ground figures before
+    DataSource.objects.create(code="aqi-feed", name_zh="空气", domain="environment")
+    before = (ground_by_region(), ground_by_source())
+    finding = {"indicator": "environment.aqi", "verdict": "contradicted", "observed_value": 500}
+
+    # when: a visit with a verdict on an indicator is checked in elsewhere
+    with pytest.raises(ApplicationError) as caught:
+        visit_record(officer=cast["other_officer"], data=visit_data(lon=lon, findings=[finding]))
+
+    # then: refused on the check-in, nothing stored, nobody's figures moved
+    assert set(caught.value.fields) == {"checkin"}, where
+    assert (Visit.objects.count(), Flag.objects.count()) == (0, 0)
+    assert (ground_by_region(), ground_by_source()) == before
+
+
+def test_an_indicator_finding_inside_the_officers_regions_counts_there(cast, city):
+    from apps.fieldwork.selectors import ground_by_region
+
+    finding = {"indicator": "environment.aqi", "verdict": "contradicted", "observed_value": 500}
+
+    visit = record(cast["other_officer"], lon=118.03, findings=[finding])
+
+    assert (visit.status, visit.region.code) == ("accepted", "E")
+    assert {row["code"]: row["checks"] for row in ground_by_region()} == {"E": 1, "W": 0}
