@@ -133,6 +133,28 @@ def _position(group: str, *, advance: bool) -> tuple[int, str]:
         return seq, epoch
 
 
+_NEXT_MANY = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local seq = redis.call('HINCRBY', key, 'seq', 1)
+  local epoch = redis.call('HGET', key, 'epoch')
+  if not epoch then epoch = ARGV[i]; redis.call('HSET', key, 'epoch', epoch) end
+  out[i] = {seq, epoch}
+end
+return out
+"""
+
+
+def _positions(groups: list[str]) -> list[tuple[int, str]]:
+    """_position(advance=True) of many groups in one round trip (one script on Redis)."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None or len(groups) < 2:
+        return [_position(group, advance=True) for group in groups]
+    keys = [cache.make_and_validate_key(_POSITION_KEY.format(group=group)) for group in groups]
+    answers = client(keys[0], write=True).eval(_NEXT_MANY, len(keys), *keys, *[_new_epoch() for _ in keys])
+    return [(int(seq), epoch.decode() if isinstance(epoch, bytes) else str(epoch)) for seq, epoch in answers]
+
+
 def current_position(group: str) -> tuple[int, str]:
     """The group's last sequence number and its epoch, for a snapshot (a delta racing it has seq <= this)."""
     return _position(group, advance=False)
@@ -162,29 +184,92 @@ def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
     transaction.on_commit(send)
 
 
+def streams_publish(items: list[tuple[str, Params, Payload]], *, watched_only: bool = False) -> int:
+    """stream_publish of many (stream, params, payload) at once, after the current transaction commits: their
+    sequence numbers in one round trip and their sends together, so a publish tick of hundreds of streams pays
+    the fixed costs once. With `watched_only`, streams no screen watches (see `groups_watched`) are skipped.
+    Returns how many were sent (or will be, on commit)."""
+    prepared = []
+    for stream, params, payload in items:
+        target = _STREAMS[stream]
+        cleaned = dict(target.clean_params(params))
+        prepared.append((group_name(target, cleaned), stream, cleaned, payload))
+    if watched_only and prepared:
+        watched = groups_watched([group for group, *_rest in prepared])
+        prepared = [item for item in prepared if item[0] in watched]
+
+    def send() -> None:
+        from apps.core.outages import is_outage
+
+        try:
+            _send_many(prepared)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            logger.warning("live: %d messages not sent, the channel layer or the cache is unreachable", len(prepared))
+
+    if prepared:
+        transaction.on_commit(send)
+    return len(prepared)
+
+
 def _send(group: str, stream: str, cleaned: Params, payload: Payload) -> None:
-    seq, epoch = _position(group, advance=True)
-    message = {
-        "type": STREAM_MESSAGE_TYPE,
-        "group": group,
-        "stream": stream,
-        "params": cleaned,
-        "seq": seq,
-        "epoch": epoch,
-        # Serialised here, once: datetimes and decimals become text, and every socket gets the same bytes.
-        "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
-    }
-    _group_send(group, message)
+    _send_many([(group, stream, cleaned, payload)])
+
+
+def _send_many(items: list[tuple[str, str, Params, Payload]]) -> None:
+    positions = _positions([group for group, *_rest in items])
+    messages = []
+    for (group, stream, cleaned, payload), (seq, epoch) in zip(items, positions, strict=True):
+        messages.append((group, {
+            "type": STREAM_MESSAGE_TYPE,
+            "group": group,
+            "stream": stream,
+            "params": cleaned,
+            "seq": seq,
+            "epoch": epoch,
+            # Serialised here, once: datetimes and decimals become text, and every socket gets the same bytes.
+            "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        }))  # fmt: skip
+    _group_send_many(messages)
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
+    _group_send_many([(group, message)])
+
+
+def _group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
+
+    async def send_all() -> None:
+        # In order, on one loop: each group's messages keep their sequence (a send is a few Redis commands).
+        for group, message in messages:
+            await layer.group_send(group, message)
+
     home = _home_loop
     if isinstance(layer, InMemoryChannelLayer) and home is not None and home.is_running() and not _on_loop(home):
-        # The in-memory layer's queues belong to the server's event loop: hand the send to that loop.
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), home).result(timeout=10)
+        # The in-memory layer's queues belong to the server's event loop: hand the sends to that loop.
+        asyncio.run_coroutine_threadsafe(send_all(), home).result(timeout=30)
     else:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(send_all)()
+
+
+# Which groups some process's hub has joined: a key per group, set on join and renewed with every re-join, so
+# it lapses within WATCHED_SECONDS of the last screen leaving (or of its process dying). A publisher of many
+# streams (the tick) builds and sends only the watched ones; a screen joins before it reads its snapshot, so a
+# change it misses was committed before that snapshot was read.
+_WATCHED_KEY = "realtime:watched:{group}"
+WATCHED_SECONDS = 3 * HUB_REJOIN_SECONDS
+
+
+def groups_watched(groups: list[str]) -> set[str]:
+    """The groups of `groups` that a screen of some process watches (one cache round trip)."""
+    keys = {_WATCHED_KEY.format(group=group): group for group in groups}
+    return {keys[key] for key in cache.get_many(list(keys))}
+
+
+async def _watch(groups: list[str]) -> None:
+    await cache.aset_many({_WATCHED_KEY.format(group=group): 1 for group in groups}, timeout=WATCHED_SECONDS)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -247,6 +332,7 @@ class LocalHub:
                 self._listener = asyncio.get_running_loop().create_task(self._listen())
             if group not in self.members:
                 await self.layer.group_add(group, self.channel)
+                await _watch([group])
                 self.members[group] = set()
             self.members[group].add(subscriber)
 
@@ -306,6 +392,8 @@ class LocalHub:
         async with self._lock:
             for group in list(self.members):
                 await self.layer.group_add(group, self.channel)
+            if self.members:
+                await _watch(list(self.members))
         await cache.aset(self._marker_key(), 1, timeout=None)
         self._rejoin_now = False
         self.last_join_at = time.time()

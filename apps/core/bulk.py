@@ -79,3 +79,24 @@ def _copy(cursor: Any, table: str, columns: Sequence[str], pg_types: Sequence[st
         write = copy.write_row
         for row in zip(*values, strict=True):
             write(row)
+
+
+def bulk_update_rows(
+    *, table: str, key: str, columns: Sequence[str], pg_types: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int:
+    """UPDATE `table` SET each of `columns` from rows of (key, *values): one statement on PostgreSQL (the rows
+    joined in through `unnest`), executemany on SQLite. `pg_types` names the key's type first. Django's
+    bulk_update writes a CASE with a branch per row for every column, which grows with the square of the rows."""
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(["k", *(f"c{n}" for n in range(len(columns)))])
+            unnest = ", ".join(f"%s::{kind}[]" for kind in pg_types)
+            sets = ", ".join(f"{column} = v.c{n}" for n, column in enumerate(columns))
+            sql = f"UPDATE {table} SET {sets} FROM unnest({unnest}) AS v({names}) WHERE {table}.{key} = v.k"  # noqa: S608
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        else:
+            sets = ", ".join(f"{column} = %s" for column in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE {key} = %s", [(*row[1:], row[0]) for row in rows])  # noqa: S608
+        return cursor.rowcount

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
-from apps.indicators.selectors import alert_list_for_user, alert_payload, indicator_catalogue, map_values, region_tiles
+from apps.indicators.selectors import (
+    alert_list_for_user,
+    alert_payload,
+    indicator_catalogue,
+    maps_values,
+    region_tiles,
+)
 from apps.regions.models import Region
 
 GROUND_TRUTH_WINDOW = timedelta(days=30)
@@ -24,9 +30,29 @@ def city_region() -> Region | None:
 
 def children_values(*, region: Region, codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """{indicator: {child code: {value, severity, stale}}} for the region's children."""
-    children = dict(Region.objects.filter(parent=region).values_list("id", "code"))
     wanted = [i.code for i in indicators() if codes is None or i.code in codes]
-    return {code: map_values(indicator_code=code, region_ids=children) for code in wanted}
+    return regions_children_values(wanted={region.id: wanted}).get(region.id, {})
+
+
+def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[str, dict[str, Any]]]:
+    """children_values of many regions at once, {region id: …}, in a fixed number of queries."""
+    children: dict[int, dict[int, str]] = {region_id: {} for region_id in wanted}
+    for child_id, code, parent_id in Region.objects.filter(parent_id__in=list(wanted)).values_list(
+        "id", "code", "parent_id"
+    ):
+        children[parent_id][child_id] = code
+    every_child = {child_id: code for kids in children.values() for child_id, code in kids.items()}
+    codes = sorted({code for names in wanted.values() for code in names})
+    values = maps_values(codes=codes, region_ids=every_child)
+    result: dict[int, dict[str, dict[str, Any]]] = {}
+    for region_id, names in wanted.items():
+        kids = set(children[region_id].values())
+        result[region_id] = {
+            code: {child: shown for child, shown in values[code].items() if child in kids}
+            for code in names
+            if code in values
+        }
+    return result
 
 
 # Apps that know about visits add to the ground truth (days since the last visit, screen-only regions…).

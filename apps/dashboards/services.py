@@ -9,13 +9,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboards.selectors import children_values, ground_truth, wall_root_ids
+from apps.dashboards.selectors import ground_truth, regions_children_values, wall_root_ids
 from apps.indicators.alerting import alerts_evaluate
-from apps.indicators.selectors import data_source_failures, region_tiles
+from apps.indicators.registry import indicators
+from apps.indicators.selectors import data_source_failures, regions_tiles
 from apps.indicators.services import indicator_rollups_run
 from apps.ingest.feeds import feeds_aggregate
 from apps.regions.models import Region
-from cityops.realtime import stream_publish
+from cityops.realtime import get_stream, group_name, groups_watched, stream_publish, streams_publish
 
 
 def live_tick() -> dict[str, int]:
@@ -61,6 +62,8 @@ def ground_truth_publish() -> int:
 
 
 def _publish(by_region: dict[int, set[str]]) -> int:
+    """One delta per changed region's stream and per wall showing it, for the streams some screen watches; the
+    tiles and children's values of all of them in a fixed number of queries."""
     regions = Region.objects.in_bulk(list(by_region))
     children_changed: dict[int, set[str]] = defaultdict(set)
     for region_id, codes in by_region.items():
@@ -68,23 +71,42 @@ def _publish(by_region: dict[int, set[str]]) -> int:
             children_changed[regions[region_id].parent_id] |= codes
     missing = set(children_changed) - set(regions)  # rollups mark parents changed too: usually none
     regions.update(Region.objects.in_bulk(list(missing)) if missing else {})
-    now = timezone.now().isoformat()
     walls = wall_root_ids()
-    failures = data_source_failures()  # once per tick, not once per region
-    deltas = 0
-    for region in regions.values():
-        payload = {"server_time": now}
-        if region.id in by_region:
-            tiles = region_tiles(
-                region_id=region.id, region_code=region.code, codes=sorted(by_region[region.id]), failures=failures
-            )
-            payload["tiles"] = [tile.as_dict() for tile in tiles]
-        if region.id in children_changed:
-            payload["children"] = children_values(region=region, codes=sorted(children_changed[region.id]))
-        stream_publish(stream="region", params={"code": region.code}, payload=payload)
-        deltas += 1
+    watched = _watched(regions.values(), walls)
+    order = [indicator.code for indicator in indicators()]
+
+    def ordered(codes: set[str]) -> list[str]:
+        return [code for code in order if code in codes]
+
+    tiles = regions_tiles(
+        wanted={rid: ordered(codes) for rid, codes in by_region.items() if rid in watched},
+        failures=data_source_failures(),  # once per tick, not once per region
+    )
+    children = regions_children_values(
+        wanted={rid: ordered(codes) for rid, codes in children_changed.items() if rid in watched}
+    )
+    now = timezone.now().isoformat()
+    messages = []
+    for region in sorted(regions.values(), key=lambda r: r.path):
+        if region.id not in watched:
+            continue
+        payload: dict[str, Any] = {"server_time": now}
+        if region.id in tiles:
+            payload["tiles"] = [tile.as_dict() for tile in tiles[region.id]]
+        if region.id in children:
+            payload["children"] = children[region.id]
+        messages.append(("region", {"code": region.code}, payload))
         if region.id in walls:  # a wall shows its root's tiles and the root's children on its map
             wall = {"server_time": now, "tiles": payload.get("tiles", []), "map": payload.get("children", {})}
-            stream_publish(stream="wall", params={"code": region.code}, payload=wall)
-            deltas += 1
-    return deltas
+            messages.append(("wall", {"code": region.code}, wall))
+    return streams_publish(messages, watched_only=True)
+
+
+def _watched(regions: Any, walls: set[int]) -> set[int]:
+    """Ids of the regions whose region stream, or whose wall, some screen watches."""
+    groups: dict[str, int] = {}
+    for region in regions:
+        groups[group_name(get_stream("region"), {"code": region.code})] = region.id
+        if region.id in walls:
+            groups[group_name(get_stream("wall"), {"code": region.code})] = region.id
+    return {groups[group] for group in groups_watched(list(groups))}

@@ -198,29 +198,52 @@ def alert_record_verdict(
 
 
 def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = None) -> list[Alert]:
-    """Open, refresh or auto-resolve threshold alerts for the given (indicator, region_id) pairs."""
+    """Open, refresh or auto-resolve threshold alerts for the given (indicator, region_id) pairs.
+
+    The pairs' recent minutes and their open alerts are read in two queries, however many pairs a tick brings
+    (thousands after an outage's backlog, hundreds every second in a large city).
+    """
     now = now or timezone.now()
-    touched = []
+    pairs: dict[tuple[str, int], Indicator] = {}
     for indicator_code, region_id in keys:
         indicator = get_indicator(indicator_code)
-        if indicator is None or (indicator.warning is None and indicator.critical is None):
-            continue
-        alert = _evaluate_one(indicator, region_id, now)
+        if indicator is not None and (indicator.warning is not None or indicator.critical is not None):
+            pairs[(indicator_code, region_id)] = indicator
+    if not pairs:
+        return []
+    earliest = min(now - indicator.min_duration - ONE_MINUTE for indicator in pairs.values())
+    windows: dict[tuple[str, int], list[IndicatorValue]] = {}
+    for row in IndicatorValue.objects.filter(
+        indicator__in={code for code, _r in pairs},
+        region_id__in={region_id for _c, region_id in pairs},
+        granularity=Granularity.MINUTE,
+        bucket_start__gte=earliest,
+    ).order_by("bucket_start"):
+        key = (row.indicator, row.region_id)
+        if key in pairs and row.bucket_start >= now - pairs[key].min_duration - ONE_MINUTE:
+            windows.setdefault(key, []).append(row)
+    open_alerts: dict[tuple[str, int], Alert] = {}
+    for alert in (
+        Alert.objects.filter(
+            kind=Alert.Kind.THRESHOLD,
+            indicator__in={code for code, _r in pairs},
+            region_id__in={region_id for _c, region_id in pairs},
+        )
+        .exclude(status=S.RESOLVED)
+        .order_by("-pk")
+    ):
+        open_alerts[(alert.indicator, alert.region_id)] = alert  # the oldest open one wins, as before
+    touched = []
+    for key, indicator in pairs.items():
+        alert = _evaluate_one(indicator, key[1], now, windows.get(key, []), open_alerts.get(key))
         if alert is not None:
             touched.append(alert)
     return touched
 
 
-def _evaluate_one(indicator: Indicator, region_id: int, now: datetime) -> Alert | None:
-    window_start = now - indicator.min_duration - ONE_MINUTE
-    rows = list(
-        IndicatorValue.objects.filter(
-            indicator=indicator.code,
-            region_id=region_id,
-            granularity=Granularity.MINUTE,
-            bucket_start__gte=window_start,
-        ).order_by("bucket_start")
-    )
+def _evaluate_one(
+    indicator: Indicator, region_id: int, now: datetime, rows: list[IndicatorValue], open_alert: Alert | None
+) -> Alert | None:
     if not rows:
         return None
     severities = [indicator.severity(row.value_for(indicator)) for row in rows]
@@ -231,8 +254,8 @@ def _evaluate_one(indicator: Indicator, region_id: int, now: datetime) -> Alert 
         if indicator.rollup == "max" and _rolled_up_from_children(indicator, region_id, rows[-1].bucket_start):
             return None  # its value is a child's, and that child alerts: one alert, where it happens
         return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at)
-    if severities[-1] == "normal":
-        return _maybe_resolve(indicator, region_id, now)
+    if severities[-1] == "normal" and open_alert is not None:
+        return _maybe_resolve(indicator, open_alert, now)
     return None
 
 
@@ -262,13 +285,8 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
     return alert
 
 
-def _maybe_resolve(indicator: Indicator, region_id: int, now: datetime) -> Alert | None:
-    alert = (
-        Alert.objects.filter(kind=Alert.Kind.THRESHOLD, indicator=indicator.code, region_id=region_id)
-        .exclude(status=S.RESOLVED)
-        .first()
-    )
-    if alert is None or now - alert.last_breach_at < indicator.resolve_after:
+def _maybe_resolve(indicator: Indicator, alert: Alert, now: datetime) -> Alert | None:
+    if now - alert.last_breach_at < indicator.resolve_after:
         return None
     return alert_auto_resolve(alert=alert, reason="back to normal")
 

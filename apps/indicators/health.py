@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.core.bulk import bulk_insert
+from apps.core.bulk import bulk_insert, bulk_update_rows
 from apps.indicators.alerting import alert_auto_resolve, alert_raise
 from apps.indicators.models import Alert, DataSource, SensorActivity, SourceSensor
 
@@ -66,15 +66,27 @@ def sensor_states_advance(*, source: DataSource, readings: Sequence[SensorReadin
     Idempotent: a reading older than the sensor's last seen changes nothing, and the same reading twice
     leaves the state as once.
     """
-    sensors = {s.code: s for s in SourceSensor.objects.select_for_update().filter(source=source)}
+    codes = sorted({reading.sensor for reading in readings})  # locked in one order: concurrent callers never deadlock
+    sensors = {
+        s.code: s
+        for s in SourceSensor.objects.select_for_update().filter(source=source, code__in=codes).order_by("code")
+    }
     changed = {}
     for reading in sorted(readings, key=lambda r: r.observed_at):
         sensor = sensors.get(reading.sensor)
         if sensor is not None:
             _sensor_update(sensor, reading)
             changed[sensor.code] = sensor
-    SourceSensor.objects.bulk_update(
-        changed.values(), ["last_seen", "last_value", "same_value_since", "out_of_range_at"]
+    adapt = connection.ops.adapt_datetimefield_value
+    bulk_update_rows(
+        table=SourceSensor._meta.db_table,
+        key="id",
+        columns=["last_seen", "last_value", "same_value_since", "out_of_range_at"],
+        pg_types=["bigint", "timestamptz", "float8", "timestamptz", "timestamptz"],
+        rows=[
+            (s.pk, adapt(s.last_seen), s.last_value, adapt(s.same_value_since), adapt(s.out_of_range_at))
+            for s in changed.values()
+        ],
     )
 
 

@@ -126,37 +126,83 @@ def region_tiles(
     now: datetime | None = None,
     failures: list[tuple[str, str]] | None = None,
 ) -> list[Tile]:
-    """Tiles of every (or the named) indicator for one region, with a 60-minute sparkline.
+    """Tiles of every (or the named) indicator for one region, with a 60-minute sparkline."""
+    wanted = [i.code for i in indicators() if codes is None or i.code in codes]
+    return regions_tiles(wanted={region_id: wanted}, now=now, failures=failures).get(region_id, [])
 
-    `failures` is `data_source_failures()`, passed in by callers that build many tiles at once.
+
+def regions_tiles(
+    *, wanted: dict[int, list[str]], now: datetime | None = None, failures: list[tuple[str, str]] | None = None
+) -> dict[int, list[Tile]]:
+    """{region id: tiles of the indicators named for it}, for many regions in a fixed number of queries (the
+    publish tick builds hundreds at once): the sparklines' minutes in one query, the latest older value of
+    tiles without a minute in the last hour in one more.
+
+    `failures` is `data_source_failures()`, passed in by callers that already read it.
     """
     now = now or timezone.now()
-    wanted = [i for i in indicators() if codes is None or i.code in codes]
+    if not wanted:
+        return {}
+    codes = sorted({code for wanted_codes in wanted.values() for code in wanted_codes})
+    series: dict[tuple[str, int], list[IndicatorValue]] = {}
     rows = IndicatorValue.objects.filter(
-        indicator__in=[i.code for i in wanted],
-        region_id=region_id,
+        indicator__in=codes,
+        region_id__in=list(wanted),
         granularity=Granularity.MINUTE,
         bucket_start__gte=now - timedelta(minutes=SPARK_POINTS),
         bucket_start__lte=now,
     ).order_by("bucket_start")
-    by_indicator: dict[str, list[IndicatorValue]] = {}
     for row in rows:
-        by_indicator.setdefault(row.indicator, []).append(row)
-    path = Region.objects.filter(id=region_id).values_list("path", flat=True).first() or "/"
-    failing = {
-        domain for domain, where in (data_source_failures() if failures is None else failures) if where.startswith(path)
+        series.setdefault((row.indicator, row.region_id), []).append(row)
+    missing = [
+        (code, region_id) for region_id, names in wanted.items() for code in names if (code, region_id) not in series
+    ]
+    for key, row in _latest_many(missing, now).items():
+        series[key] = [row]
+    paths = dict(Region.objects.filter(id__in=list(wanted)).values_list("id", "path"))
+    region_codes = dict(Region.objects.filter(id__in=list(wanted)).values_list("id", "code"))
+    failing = data_source_failures() if failures is None else failures
+    result: dict[int, list[Tile]] = {}
+    for region_id, names in wanted.items():
+        path = paths.get(region_id, "/")
+        down = {domain for domain, where in failing if where.startswith(path)}
+        tiles = []
+        for code in names:
+            indicator = get_indicator(code)
+            if indicator is None:
+                continue
+            tile = _tile(indicator, region_codes.get(region_id, ""), series.get((code, region_id), []), now)
+            if indicator.domain in down and not tile.stale:
+                tile = replace(tile, stale=True)
+            tiles.append(tile)
+        result[region_id] = tiles
+    return result
+
+
+def _latest_many(pairs: list[tuple[str, int]], now: datetime) -> dict[tuple[str, int], IndicatorValue]:
+    """The newest minute bucket within the look-back window of each (indicator, region id): two queries."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    rows = IndicatorValue.objects.filter(
+        indicator__in={code for code, _r in pairs},
+        region_id__in={region_id for _c, region_id in pairs},
+        granularity=Granularity.MINUTE,
+        bucket_start__gte=now - LATEST_LOOKBACK,
+        bucket_start__lte=now,
+    )
+    newest = {
+        (code, region_id): at
+        for code, region_id, at in rows.values_list("indicator", "region_id").annotate(newest=Max("bucket_start"))
+        if (code, region_id) in wanted
     }
-    tiles = []
-    for indicator in wanted:
-        series = by_indicator.get(indicator.code, [])
-        if not series:
-            latest = indicator_latest(indicator=indicator, region_ids=[region_id], now=now).get(region_id)
-            series = [latest] if latest else []
-        tile = _tile(indicator, region_code, series, now)
-        if indicator.domain in failing and not tile.stale:
-            tile = replace(tile, stale=True)
-        tiles.append(tile)
-    return tiles
+    if not newest:
+        return {}
+    latest = {}
+    for row in rows.filter(bucket_start__gte=min(newest.values())):
+        if newest.get((row.indicator, row.region_id)) == row.bucket_start:
+            latest[(row.indicator, row.region_id)] = row
+    return latest
 
 
 def data_source_failures() -> list[tuple[str, str]]:
@@ -190,14 +236,22 @@ def map_values(
     *, indicator_code: str, region_ids: dict[int, str], now: datetime | None = None
 ) -> dict[str, dict[str, Any]]:
     """{region code: {value, severity, stale}} of the newest bucket per region, for map layers."""
-    indicator = get_indicator(indicator_code)
-    if indicator is None:
-        return {}
+    return maps_values(codes=[indicator_code], region_ids=region_ids, now=now).get(indicator_code, {})
+
+
+def maps_values(
+    *, codes: list[str], region_ids: dict[int, str], now: datetime | None = None
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{indicator: {region code: {value, severity, stale}}} of the newest bucket per region and indicator, for
+    many map layers at once (two queries however many)."""
     now = now or timezone.now()
-    result = {}
-    for region_id, row in indicator_latest(indicator=indicator, region_ids=list(region_ids), now=now).items():
+    known = [code for code in codes if get_indicator(code) is not None]
+    result: dict[str, dict[str, dict[str, Any]]] = {code: {} for code in known}
+    latest = _latest_many([(code, region_id) for code in known for region_id in region_ids], now)
+    for (code, region_id), row in sorted(latest.items(), key=lambda item: region_ids[item[0][1]]):
+        indicator = get_indicator(code)
         value = round(row.value_for(indicator), indicator.decimals)
-        result[region_ids[region_id]] = {
+        result[code][region_ids[region_id]] = {
             "value": value,
             "severity": indicator.severity(value),
             "stale": now - row.last_at > indicator.stale_after,

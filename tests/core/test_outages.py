@@ -115,10 +115,10 @@ def test_a_committed_change_does_not_fail_when_its_live_message_cannot_be_sent(
 ):
     from cityops import realtime
 
-    def layer_down(group, message):
+    def layer_down(messages):
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(realtime, "_group_send", layer_down)
+    monkeypatch.setattr(realtime, "_group_send_many", layer_down)
 
     with caplog.at_level(logging.WARNING, logger="cityops.realtime"), django_capture_on_commit_callbacks(execute=True):
         realtime.stream_publish(stream="system", params={}, payload={"server_time": "now"})  # sent after commit

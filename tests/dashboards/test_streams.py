@@ -281,9 +281,20 @@ def test_a_tick_after_observations_in_streets_updates_their_district_and_the_cit
     assert command["wall"]["data"]["map"] == city_map
 
 
+def _watch(*streams: tuple[str, str]) -> None:
+    """Screens of some process watch these (stream, region code) pairs, as a hub joining their groups records."""
+    from asgiref.sync import async_to_sync
+
+    from cityops import realtime
+
+    groups = [realtime.group_name(realtime.get_stream(stream), {"code": code}) for stream, code in streams]
+    async_to_sync(realtime._watch)(groups)
+
+
 def test_a_tick_counts_its_deltas(city, observe):
-    # given an observation in W1
+    # given an observation in W1, and screens on every region stream and wall it reaches
     observe("W1", 50, at=timezone.now())
+    _watch(("region", "W1"), ("region", "W"), ("region", "C"), ("wall", "C"), ("wall", "W"))
 
     # when
     result = live_tick()
@@ -293,12 +304,27 @@ def test_a_tick_counts_its_deltas(city, observe):
     assert result == {"changed": 3, "deltas": 5}
 
 
+def test_a_tick_builds_and_sends_only_what_some_screen_watches(city, observe):
+    # given an observation in W1 while only the city's wall is on a screen
+    observe("W1", 50, at=timezone.now())
+    _watch(("wall", "C"))
+
+    # when
+    result = live_tick()
+
+    # then the three regions changed, and one delta went out: the wall's
+    assert result == {"changed": 3, "deltas": 1}
+
+
 def test_the_wall_only_gets_deltas_of_the_city_it_shows(city, observe, monkeypatch):
     # given a second top-level region (a district imported before its city, say) with a value
     regions_import(features=[feature("Z", "新区", "New Area", (118.04, 32.00, 118.06, 32.02), 50_000)], level="city")
     sent: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(services, "stream_publish", lambda **kw: sent.append((kw["stream"], kw["params"])))
+    monkeypatch.setattr(
+        services, "streams_publish", lambda items, **kw: sent.extend((s, p) for s, p, _d in items) or len(items)
+    )
     observe("Z", 99, at=timezone.now())
+    _watch(("region", "Z"), ("wall", "Z"), ("region", "C"), ("wall", "C"))
 
     # when
     live_tick()

@@ -474,7 +474,7 @@ def test_nothing_is_published_before_the_transaction_commits(
     # given
     alert = open_alert(city["E"])
     sent: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(realtime, "_group_send", lambda group, message: sent.append((group, message)))
+    monkeypatch.setattr(realtime, "_group_send_many", sent.extend)
 
     # when the transition runs but its transaction has not committed
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
