@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.core.classification import ClassifiedAdminMixin
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit
+from apps.fieldwork.selectors import flags_for_viewer
 
 
 @admin.register(Assignment)
@@ -22,8 +27,26 @@ class FindingInline(admin.TabularInline):
 
 
 class FlagInline(admin.TabularInline):
+    """Read only, the evidence through the viewer's scope (another district's visit it names is not named)."""
+
     model = Flag
     extra = 0
+    fields = readonly_fields = ["code", "evidence_shown"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        self._viewer = request.user  # the admin builds one inline per request; the column reads it
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=_("evidence"))
+    def evidence_shown(self, flag: Flag) -> str:
+        [shown] = flags_for_viewer(flags=[flag], user=getattr(self, "_viewer", None))
+        return json.dumps(shown["evidence"], ensure_ascii=False)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Visit)

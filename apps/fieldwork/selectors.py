@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from apps.fieldwork.models import Visit
+from apps.fieldwork.models import Flag, Visit
 from apps.indicators.models import Alert
 from apps.regions.models import Region
 
@@ -245,3 +246,38 @@ def ground_by_region_for_user(*, user: Any) -> list[dict[str, Any]]:
 def source_trust_for_domain(domain: str) -> list[dict[str, Any]]:
     """The provider the domain pages read through apps.indicators.trust."""
     return ground_by_source(domain=domain)
+
+
+# Evidence keys that name another visit, and what is said instead when the viewer may not see that visit.
+VISIT_REFERENCES = {
+    "earlier_visit": {
+        Flag.Code.PHOTO_REUSED: _("a photo already used in another visit"),
+        Flag.Code.NOTES_COPIED: _("notes like those of another visit"),
+    },
+    "previous_visit": {Flag.Code.IMPOSSIBLE_TRAVEL: _("the officer's previous visit, outside your regions")},
+}
+
+
+def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
+    """Flags as {"code", "label", "evidence"} for this viewer. The stored evidence may name another visit (a
+    reused photo, copied notes, the previous visit of impossible travel); it is named only when that visit is the
+    viewer's own or inside their regions, else its UUID becomes null and `note` says what it was, so a flag does
+    not leak another district's visit."""
+    from apps.accounts.selectors import regions_scope
+
+    named = {str(f.evidence[key]) for f in flags for key in VISIT_REFERENCES if f.evidence.get(key)}
+    visible: set[str] = set()
+    if named:
+        rows = Visit.objects.filter(uuid__in=named)
+        own = rows.filter(officer_id=user.pk) if getattr(user, "is_authenticated", False) else rows.none()
+        inside = regions_scope(rows, user=user)
+        visible = {str(u) for u in (own | inside).values_list("uuid", flat=True)}
+    out = []
+    for flag in flags:
+        evidence = dict(flag.evidence)
+        for key, notes in VISIT_REFERENCES.items():
+            if evidence.get(key) and str(evidence[key]) not in visible:
+                evidence[key] = None
+                evidence["note"] = str(notes.get(flag.code, _("another visit, outside your regions")))
+        out.append({"code": flag.code, "label": flag.get_code_display(), "evidence": evidence})
+    return out

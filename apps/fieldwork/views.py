@@ -88,7 +88,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
     from apps.fieldwork.models import Visit
-    from apps.fieldwork.selectors import officer_outcomes
+    from apps.fieldwork.selectors import flags_for_viewer, officer_outcomes
     from apps.fieldwork.services import visit_review
 
     # Visits in the supervisor's regions only: the queue, the decisions and the contacts read.
@@ -124,8 +124,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("received_at")
     )
     waiting = list(waiting)
+    flags = [f for v in waiting for f in v.flags.all()]
+    shown = iter(flags_for_viewer(flags=flags, user=request.user))  # another district's visit is not named
     for v in waiting:
         v.revealed_contact = revealed.get(v.pk, "")
+        v.shown_flags = [next(shown) for _f in v.flags.all()]
     return render(
         request,
         "fieldwork/review.html",

@@ -337,3 +337,73 @@ def test_a_rotated_phone_photo_hashes_as_it_is_seen(cast, city, media):
     # then
     second.refresh_from_db()
     assert [f.code for f in second.flags.all()] == ["photo_reused"]
+
+
+def test_a_reused_photo_names_another_districts_visit_to_nobody_without_that_district(client, cast, city, media):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+
+    # given: West District's visit with a photo; East District's officer sends the same photo
+    taken = photo(7)
+    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
+    client.login(username="other", password=PASSWORD)
+    uuid = declare_visit(client, taken, lon=118.03, start=t0() + timedelta(hours=1))
+
+    # when: the officer's answer, East's supervisor's review page and API, and a city-wide supervisor's page
+    answer = put(client, uuid, 0, taken).json()["visit"]
+    client.force_login(cast["command"])
+    city_page = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
+    client.force_login(east)
+    east_page = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    east_api = client.post(f"/api/v1/fieldwork/visits/{uuid}/review", {"decision": "accept"}).json()
+
+    # then: the flag is stored with the earlier visit, shown without it outside West District
+    [flag] = Flag.objects.filter(visit__uuid=uuid)
+    assert (flag.code, flag.evidence["earlier_visit"]) == ("photo_reused", str(earlier.uuid))
+    for shown in (answer["flags"][0]["evidence"], east_api["flags"][0]["evidence"]):
+        assert (shown["earlier_visit"], shown["note"]) == (None, "a photo already used in another visit")
+    assert str(earlier.uuid) not in east_page
+    assert "a photo already used in another visit" in east_page
+    assert f"earlier_visit={earlier.uuid}" in city_page
+
+
+def test_a_flag_naming_the_officers_own_earlier_visit_keeps_it(client, cast, city, media):
+    taken = photo(9)
+    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
+    client.login(username="officer", password=PASSWORD)
+    uuid = declare_visit(client, taken, start=t0() + timedelta(hours=1))
+
+    answer = put(client, uuid, 0, taken).json()["visit"]
+
+    assert answer["flags"] == [{"code": "photo_reused", "evidence": Flag.objects.get(visit__uuid=uuid).evidence}]
+    assert answer["flags"][0]["evidence"]["earlier_visit"] == str(earlier.uuid)
+
+
+def test_the_admin_shows_a_flag_through_the_viewers_scope(client, cast, city, media):
+    from django.contrib.auth.models import Permission
+
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+
+    # given: East District's visit reusing West District's photo; an East-scoped user of the admin
+    taken = photo(7)
+    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
+    again = visit_record(officer=cast["other_officer"], data=visit_data(lon=118.03, photos=declared(taken))).visit
+    visit_photo_receive(officer=cast["other_officer"], photo=again.photos.get(), content=taken)
+    east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
+    east.is_staff = True
+    east.save(update_fields=["is_staff"])
+    east.user_permissions.add(Permission.objects.get(codename="view_flag"))
+    client.force_login(east)
+
+    # when
+    page = client.get(f"/admin/fieldwork/visit/{again.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    assert page.status_code == 200
+    assert "a photo already used in another visit" in page.content.decode()
+    assert str(earlier.uuid) not in page.content.decode()

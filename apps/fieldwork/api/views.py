@@ -19,7 +19,7 @@ from apps.core.photos import MAX_PHOTO_BYTES, MB
 from apps.core.text import parse_id
 from apps.fieldwork.models import Assignment, Finding, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
-from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
+from apps.fieldwork.selectors import flags_for_viewer, ground_by_region_for_user, ground_by_source
 from apps.fieldwork.services import (
     MAX_PHOTOS,
     assignment_reassign,
@@ -89,7 +89,10 @@ class VisitSerializer(ClassifiedSerializerMixin, serializers.ModelSerializer):
                   "photos"]  # fmt: skip
 
     def get_flags(self, visit: Visit) -> list[dict]:
-        return [{"code": f.code, "evidence": f.evidence} for f in visit.flags.all()]
+        """Through the viewer's scope: another district's visit a flag's evidence names is not named."""
+        request = self.context.get("request")
+        shown = flags_for_viewer(flags=list(visit.flags.all()), user=getattr(request, "user", None))
+        return [{"code": f["code"], "evidence": f["evidence"]} for f in shown]
 
     def get_findings(self, visit: Visit) -> list[dict]:
         return [{"alert": f.alert_id, "grievance": f.grievance_id, "indicator": f.indicator, "verdict": f.verdict,
@@ -228,7 +231,7 @@ class VisitRecordApi(PermissionApi):
             raise ApplicationError("send a JSON object", fields={"body": ["not an object"]})
         recorded = visit_record(officer=request.user, data=request.data)
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
-        return Response(VisitSerializer(recorded.visit).data, status=code)
+        return Response(VisitSerializer(recorded.visit, context={"request": request}).data, status=code)
 
 
 class PhotoUploadSerializer(serializers.Serializer):
@@ -278,7 +281,7 @@ class VisitPhotoApi(PermissionApi):
             return _too_large()
         received = visit_photo_receive(officer=request.user, photo=photo, content=upload.read())
         code = status.HTTP_201_CREATED if received.created else status.HTTP_200_OK
-        return Response(PhotoReceivedSerializer(received.photo).data, status=code)
+        return Response(PhotoReceivedSerializer(received.photo, context={"request": request}).data, status=code)
 
     @extend_schema(
         description="Withdraw a declared photo that never arrived (refused, lost from the phone): the visit stops "
@@ -294,7 +297,7 @@ class VisitPhotoApi(PermissionApi):
         if photo is None:
             return _no_such_photo()
         visit = visit_photo_withdraw(officer=request.user, photo=photo)
-        return Response(VisitSerializer(Visit.objects.get(pk=visit.pk)).data)
+        return Response(VisitSerializer(Visit.objects.get(pk=visit.pk), context={"request": request}).data)
 
 
 MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file: boundaries, part headers
@@ -335,7 +338,7 @@ class VisitReviewApi(PermissionApi):
             raise ApplicationError("decision is accept or reject", fields={"decision": ["accept or reject"]})
         visit = visit_review(visit=visit, supervisor=request.user, accept=decision == "accept",
                              reason=str(request.data.get("reason", "")))  # fmt: skip
-        return Response(VisitSerializer(visit).data)
+        return Response(VisitSerializer(visit, context={"request": request}).data)
 
 
 def _is_uuid(value: str) -> bool:
