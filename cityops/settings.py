@@ -354,7 +354,10 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "cityops.staticstorage.PublicCompressedManifestStaticFilesStorage",
+        # Public files, read by a proxy that serves them itself (nginx as www-data): not the uploads' 0600 / 0700,
+        # whatever the umask of collectstatic (the compressed copies too: cityops/staticstorage.py).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
