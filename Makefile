@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export CITYOPS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-services test-clock lint fmt bench worker beat messages clean help
+.PHONY: run test test-services test-clock deploy-check lint fmt bench worker beat messages clean help
 
 help:
 	@echo "make run            the app with demo data on http://127.0.0.1:$(PORT) (embedded: SQLite, no services)"
 	@echo "make test           ruff, migrations check and the whole test suite"
 	@echo "make test-services  the suite against PostgreSQL, Redis and RabbitMQ on this machine"
 	@echo "make test-clock     the time-sensitive tests at 00:00:30, 00:45 and 23:59:30 local (faketime)"
+	@echo "make deploy-check   the Debian kit in deploy/ end to end: nginx, uvicorn x2, Celery on PostgreSQL and Redis"
 	@echo "make bench          benchmarks (ratios against a reference measured in the same run)"
 	@echo "make worker / beat  Celery worker / beat for production mode (needs CELERY_BROKER_URL)"
 
@@ -56,6 +57,12 @@ test-clock: $(VENV)/.installed
 	  TZ=$(CITY_TZ) CITYOPS_TEST_NOW=$$instant faketime -m -f "@$$day $$t" \
 	    $(PY) -m pytest -q -p no:cacheprovider -m "not own_clock" $(CLOCK_FOLDERS) || exit 1; \
 	done
+
+# The production kit in deploy/ end to end on this machine (deploy/check.py): Debian's nginx as a private instance in
+# front of uvicorn with 2 workers, a Celery worker and beat, on a new PostgreSQL database (127.0.0.1:5432, dropped
+# afterwards) and Redis databases 13 and 14 (flushed); one line per check. About a minute; stopped after 5.
+deploy-check: $(VENV)/.installed
+	timeout --kill-after=15 300 $(PY) deploy/check.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
