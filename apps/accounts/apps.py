@@ -18,6 +18,9 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(_note_second_factor_state, dispatch_uid="accounts.second_factor_state")
         # Django's own event for every sign-out (the site's and the admin's): the session's screens stop at once.
         user_logged_out.connect(_close_session_sockets, dispatch_uid="accounts.close_session_sockets")
+        from apps.accounts.access import access_changes_connect
+
+        access_changes_connect()  # a change of regions, roles or permissions closes the user's sockets at once
 
 
 def _note_second_factor_state(sender: object, request: object, user: object, **kwargs: object) -> None:

@@ -1,4 +1,5 @@
-"""Open websockets by user, per ASGI process: closed when their account is disabled or their session ends.
+"""Open websockets by user, per ASGI process: closed when their account is disabled or their session ends, or
+when what they may see changes (apps/accounts/access.py).
 
 Two paths, both working with the in-memory layer (embedded) and with Redis across several processes:
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
 CLOSE_SESSION_ENDED = 4401  # the code of an unauthenticated socket: the client treats both as signed out
+CLOSE_ACCESS_CHANGED = 4403  # the user's regions, roles or permissions changed: reconnect, subscribe again
 
 SOCKETS_STREAM = register_stream(
     Stream(
@@ -48,9 +50,9 @@ class Socket(Protocol):
     def keeps_session_alive(self) -> bool: ...
 
 
-def user_sockets_close(*, user_ids: Iterable[int]) -> None:
+def user_sockets_close(*, user_ids: Iterable[int], code: int = CLOSE_SESSION_ENDED) -> None:
     """Close every open websocket of these users in every process, after the current transaction commits."""
-    stream_publish(stream=SOCKETS_STREAM.name, params={}, payload={"close_users": sorted(user_ids)})
+    stream_publish(stream=SOCKETS_STREAM.name, params={}, payload={"close_users": sorted(user_ids), "code": code})
 
 
 def session_sockets_close(*, session_key: str) -> None:
@@ -81,13 +83,15 @@ class SocketRegistry:
 
     async def deliver(self, message: dict[str, Any], text: str) -> None:
         """The hub's call for an "accounts.sockets" message."""
-        await self.close_users(set(message["data"].get("close_users", ())))
+        data = message["data"]
+        await self.close_users(set(data.get("close_users", ())), code=data.get("code", CLOSE_SESSION_ENDED))
         sessions = set(message["data"].get("close_sessions", ()))
         if sessions:
             await self._close(s for s, (_user, key) in list(self.sockets.items()) if _digest(key) in sessions)
 
-    async def close_users(self, user_ids: set[int]) -> None:
-        await self._close(socket for socket, (user_id, _key) in list(self.sockets.items()) if user_id in user_ids)
+    async def close_users(self, user_ids: set[int], *, code: int = CLOSE_SESSION_ENDED) -> None:
+        entries = list(self.sockets.items())
+        await self._close((socket for socket, (user_id, _key) in entries if user_id in user_ids), code=code)
 
     async def sweep(self) -> None:
         """Close sockets of ended sessions and disabled users; keep the wall's sessions alive."""
@@ -102,11 +106,11 @@ class SocketRegistry:
         )
         await self._close(socket for socket, (user_id, key) in entries if (user_id, key) not in valid)
 
-    async def _close(self, sockets: Iterable[Socket]) -> None:
+    async def _close(self, sockets: Iterable[Socket], *, code: int = CLOSE_SESSION_ENDED) -> None:
         for socket in list(sockets):
             self.sockets.pop(socket, None)
             with contextlib.suppress(Exception):  # a socket closing on its own at the same moment
-                await socket.close(code=CLOSE_SESSION_ENDED)
+                await socket.close(code=code)
 
     async def _sweep_forever(self) -> None:
         while True:
