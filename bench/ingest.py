@@ -178,9 +178,13 @@ def _postgres_reference(name: str) -> float:
     """Binary COPY of the same number of rows into the same table (fresh timestamps, same sensors)."""
     import psycopg
 
+    from apps.ingest.partitions import partition_create_sql
+
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as connection:
         sensor_ids = [row[0] for row in connection.execute("SELECT id FROM traffic_trafficsensor ORDER BY id")]
         start = datetime(2025, 1, 1, tzinfo=UTC)
+        connection.execute(partition_create_sql("traffic_trafficreading", start.date()))  # the rows' month
+        connection.commit()
 
         def row(b: int, i: int) -> tuple[object, ...]:
             at = start + timedelta(hours=3 * b, minutes=i // len(sensor_ids))

@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-chain-check": {"task": "apps.governance.tasks.audit_chain_check_task", "schedule": timedelta(hours=1)},
     # Personal data of finished reports and visits past the retention period: erased or coarsened, daily.
     "personal-data-retention": {"task": "apps.core.tasks.retention_task", "schedule": timedelta(hours=24)},
+    # Raw readings (PostgreSQL): monthly partitions for this month and the next two; ingest makes any other
+    # month a batch needs itself.
+    "raw-partitions-ahead": {"task": "apps.ingest.tasks.raw_partitions_ahead_task", "schedule": timedelta(hours=6)},
+    # …and past CITYOPS_RAW_RETENTION_DAYS dropped a whole month at a time (SQLite: deleted in chunks), daily.
+    "raw-data-retention": {"task": "apps.ingest.tasks.raw_retention_task", "schedule": timedelta(hours=24)},
     # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that
     # could not start within 2 s is dropped: the next one covers the same changes.
     "live-tick": {
@@ -295,6 +300,9 @@ CITYOPS_OPEN311_READS_PER_MINUTE = env_int("CITYOPS_OPEN311_READS_PER_MINUTE", 1
 # Personal data of finished records (closed reports, reviewed visits) is kept this many days, then erased or
 # coarsened (apps/core/retention.py); statistics stay.
 CITYOPS_PERSONAL_DATA_RETENTION_DAYS = env_int("CITYOPS_PERSONAL_DATA_RETENTION_DAYS", 365, minimum=1)
+# Raw readings (traffic, air, noise, healthcare snapshots) are kept this many days (apps/ingest/lifecycle.py); their
+# rollups stay. At least 120: the demo's healthcare history goes 100 days back, and ingest refuses older readings.
+CITYOPS_RAW_RETENTION_DAYS = env_int("CITYOPS_RAW_RETENTION_DAYS", 400, minimum=120)
 # Field work: the share of accepted visits checked again by another officer (random re-checks).
 CITYOPS_FIELD_RECHECK_SHARE = float(env_str("CITYOPS_FIELD_RECHECK_SHARE", "0.1") or 0.1)
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))

@@ -21,7 +21,13 @@ class EnvironmentConfig(AppConfig):
         from apps.environment.simulator import step
         from apps.ingest.feeds import Feed, register_feed
 
-        register_feed(Feed(key=FEED, aggregate=environment_readings_aggregate))
+        register_feed(
+            Feed(
+                key=FEED,
+                aggregate=environment_readings_aggregate,
+                raw_models=("environment.AirReading", "environment.NoiseReading"),
+            )
+        )
         register_demo_seeder(DemoSeeder(name="environment.demo_stations", order=45, seed=seed_demo_environment))
         register_simulator(Simulator(name="environment.stations", every=timedelta(seconds=60), step=step))
         register_role_permissions(ENVIRONMENT_ROLE_PERMISSIONS)

@@ -26,6 +26,7 @@ from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 
 FEED = "environment.readings"
@@ -87,6 +88,8 @@ def _store(batch: Batch, stations: dict[str, Station]) -> dict[str, int]:
     adapt = connection.ops.adapt_datetimefield_value
     air = [i for i, code in enumerate(batch["station"]) if stations[code].kind == Station.Kind.AIR]
     noise = [i for i, code in enumerate(batch["station"]) if stations[code].kind == Station.Kind.NOISE]
+    for rows, model in ((air, AirReading), (noise, NoiseReading)):  # both before either is written
+        raw_partitions_ensure(model=model, moments=[batch["observed_at"][i] for i in rows])
     accepted = 0
     for rows, model, fields, types in (
         (air, AirReading, POLLUTANTS, ["float8"] * len(POLLUTANTS)),

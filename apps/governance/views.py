@@ -15,6 +15,7 @@ from apps.core.classification import Grade, Personal, registry
 from apps.core.decorators import permission_required
 from apps.core.retention import retentions
 from apps.governance.selectors import audit_entries, chain_check, last_retention, personal_reads, registry_summary
+from apps.ingest.selectors import raw_retention_last, raw_tables
 
 
 @permission_required("core.view_auditlog")
@@ -32,6 +33,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "retention_days": settings.CITYOPS_PERSONAL_DATA_RETENTION_DAYS,
             "retentions": retentions(),
             "last_retention": last_retention(),
+            "raw_days": settings.CITYOPS_RAW_RETENTION_DAYS,
+            "raw_tables": raw_tables(),
+            "raw_last": raw_retention_last(),
         },
     )
 

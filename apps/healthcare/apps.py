@@ -21,7 +21,9 @@ class HealthcareConfig(AppConfig):
         from apps.healthcare.simulator import step
         from apps.ingest.feeds import Feed, register_feed
 
-        register_feed(Feed(key=FEED, aggregate=healthcare_snapshots_aggregate))
+        register_feed(
+            Feed(key=FEED, aggregate=healthcare_snapshots_aggregate, raw_models=("healthcare.CapacitySnapshot",))
+        )
         register_demo_seeder(DemoSeeder(name="healthcare.demo_facilities", order=46, seed=seed_demo_healthcare))
         register_simulator(Simulator(name="healthcare.facilities", every=timedelta(seconds=60), step=step))
         register_role_permissions(HEALTHCARE_ROLE_PERMISSIONS)

@@ -29,6 +29,7 @@ from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
 
@@ -97,6 +98,7 @@ def _store(batch: Batch, facilities: dict[str, Facility]) -> dict[str, int]:
         return {"accepted": 0, "duplicates": 0}
     adapt = connection.ops.adapt_datetimefield_value
     fields = ["beds_occupied", *OPTIONAL]
+    raw_partitions_ensure(model=CapacitySnapshot, moments=batch["observed_at"])
     accepted = bulk_insert_new(
         table=CapacitySnapshot._meta.db_table,
         columns=["facility_id", "observed_at", *fields],

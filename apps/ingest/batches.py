@@ -29,12 +29,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import msgspec
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
 from apps.core.parsers import JSONTooDeep, json_loads
+from apps.ingest.lifecycle import raw_retention_cutoff
 
 MAX_ROWS = 5000
 MAX_FUTURE = timedelta(minutes=5)  # devices' clocks drift a little; more than this is refused
@@ -144,7 +146,7 @@ def _fast(body: bytes, columns: tuple[Column, ...]) -> Batch | None:
         values = [v for v in data[column.name] if v is not None] if not column.required else data[column.name]
         if column.kind == "text" and any(v != v.strip() or "\x00" in v for v in set(values)):
             return None  # the row-by-row path trims, as it does for CSV, and refuses NUL
-        if column.kind == "time" and values and (min(values) < EARLIEST or max(values) > now + MAX_FUTURE):
+        if column.kind == "time" and values and (min(values) < earliest(now) or max(values) > now + MAX_FUTURE):
             return None
     return Batch(columns=data, size=len(rows))
 
@@ -168,6 +170,13 @@ _FAST_TYPES: dict[str, Any] = {
     "number": float,
     "count": int,
 }
+
+
+def earliest(now: datetime) -> datetime:
+    """The oldest time a row may carry: raw readings are kept CITYOPS_RAW_RETENTION_DAYS (apps/ingest/lifecycle.py),
+    and an older one would land in a month already dropped — its minute recomputed from that one reading would
+    overwrite the rollup that month's rows made."""
+    return max(EARLIEST, raw_retention_cutoff(now))
 
 
 # --- The row-by-row path ---------------------------------------------------------------------------------
@@ -235,6 +244,9 @@ def parse_time(value: Any) -> datetime:
         raise _Bad(_("is in the future"))
     if moment < EARLIEST:
         raise _Bad(_("is before the year 2000"))
+    if moment < earliest(timezone.now()):
+        days = settings.CITYOPS_RAW_RETENTION_DAYS
+        raise _Bad(_("is older than the %(days)d days raw readings are kept") % {"days": days})
     return moment
 
 

@@ -6,9 +6,11 @@ feed its marked minutes as time spans; the feed's aggregator recomputes those mi
 and *replaces* what it computed before — so a late reading, a re-sent batch or a tick that runs twice
 never counts anything twice.
 
-A domain registers its feed in its AppConfig.ready():
+A domain registers its feed in its AppConfig.ready(), naming the models its raw rows go to (partitioned by
+month on PostgreSQL and kept `CITYOPS_RAW_RETENTION_DAYS`: apps/ingest/lifecycle.py):
 
-    register_feed(Feed(key="traffic.readings", aggregate=traffic_readings_aggregate))
+    register_feed(Feed(key="traffic.readings", aggregate=traffic_readings_aggregate,
+                       raw_models=("traffic.TrafficReading",)))
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Feed:
     key: str
     # Recompute everything derived from the raw rows observed within these spans.
     aggregate: Callable[[list[Span]], None]
+    # "app_label.Model" of each raw table the feed stores into (each with an `observed_at`).
+    raw_models: tuple[str, ...] = ()
 
 
 _FEEDS: dict[str, Feed] = {}
@@ -49,6 +53,10 @@ def register_feed(feed: Feed) -> None:
 
 def get_feed(key: str) -> Feed | None:
     return _FEEDS.get(key)
+
+
+def feeds() -> list[Feed]:
+    return list(_FEEDS.values())
 
 
 def feed_minutes_mark(*, feed: str, minutes: Iterable[datetime]) -> None:

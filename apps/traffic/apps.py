@@ -20,7 +20,7 @@ class TrafficConfig(AppConfig):
         from apps.traffic.services import FEED, traffic_readings_aggregate
         from apps.traffic.simulator import step
 
-        register_feed(Feed(key=FEED, aggregate=traffic_readings_aggregate))
+        register_feed(Feed(key=FEED, aggregate=traffic_readings_aggregate, raw_models=("traffic.TrafficReading",)))
         from apps.indicators.alerting import register_verdict_listener
         from apps.traffic.incidents import incident_follow_verdict
 

@@ -79,6 +79,8 @@ class TrafficReading(models.Model):
     occupancy = models.FloatField()
 
     class Meta:
+        verbose_name = _("traffic reading")
+        verbose_name_plural = _("traffic readings")
         constraints = [
             # Idempotent ingest: a re-sent reading is the same row.
             models.UniqueConstraint(fields=["sensor", "observed_at"], name="trafficreading_unique"),

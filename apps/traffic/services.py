@@ -21,6 +21,7 @@ from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
 from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
 
@@ -73,6 +74,7 @@ def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
     for moment in times:
         if moment not in stored:
             stored[moment] = adapt(moment)
+    raw_partitions_ensure(model=TrafficReading, moments=stored.keys())
     accepted = bulk_insert_new(
         table=TrafficReading._meta.db_table,
         columns=["sensor_id", "observed_at", "speed_kmh", "volume", "occupancy"],
