@@ -255,6 +255,9 @@ def _derive(keys: set[Key], *, source: str) -> None:
     if not keys:
         return
     granularity = next(iter(keys))[2]
+    if connection.vendor == "postgresql":
+        _derive_in_database(keys, source=source, granularity=granularity)
+        return
     totals: dict[Key, _Totals] = defaultdict(_Totals)
     rows = IndicatorValue.objects.filter(_ranges(keys), granularity=source).values_list(
         "indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at"
@@ -264,6 +267,36 @@ def _derive(keys: set[Key], *, source: str) -> None:
         if key in keys:  # the ranges cover a few more (indicator × region) than asked: leave those alone
             totals[key].add(*fields)
     _buckets_put(totals)
+
+
+_UPSERT_BUCKET = """ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
+    count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+    last_value = excluded.last_value, last_at = excluded.last_at, updated_at = excluded.updated_at"""
+
+
+def _derive_in_database(keys: set[Key], *, source: str, granularity: str) -> None:
+    """_derive on PostgreSQL: grouped and written by the database in one statement (a tick of a large city
+    re-derives hundreds of hours from their minutes: tens of thousands of rows it need not fetch). The ranges
+    cover a few more (indicator × region) than asked: those are recomputed from their own rows too, the same."""
+    query = IndicatorValue.objects.filter(_ranges(keys), granularity=source).query
+    where, where_params = query.get_compiler(connection=connection).compile(query.where)
+    table = IndicatorValue._meta.db_table
+    # As bucket_start(): hours of the stored (UTC) instant, days of the local calendar.
+    bucket, bucket_params = (
+        ("date_trunc('hour', bucket_start, 'UTC')", [])
+        if granularity == Granularity.HOUR
+        else ("date_trunc('day', bucket_start, %s)", [timezone.get_current_timezone_name()])
+    )
+    sql = f"""
+        INSERT INTO {table} (indicator, region_id, granularity, bucket_start, count, sum, min, max, last_value,
+                             last_at, updated_at)
+        SELECT indicator, region_id, %s, {bucket} AS derived, SUM(count), SUM(sum), MIN(min), MAX(max),
+               (array_agg(last_value ORDER BY last_at DESC))[1], MAX(last_at), %s
+        FROM {table} WHERE {where}
+        GROUP BY indicator, region_id, derived
+        {_UPSERT_BUCKET}"""  # noqa: S608  (names and SQL are ours; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [granularity, *bucket_params, timezone.now(), *where_params])
 
 
 def _buckets_put(totals: dict[Key, _Totals]) -> None:
@@ -280,9 +313,7 @@ def _buckets_put(totals: dict[Key, _Totals]) -> None:
                   "timestamptz", "timestamptz"],
         rows=[(i, r, g, adapt(b), t.count, t.total, t.low, t.high, t.last_value, adapt(t.last_at), now)
               for (i, r, g, b), t in totals.items()],
-        on_conflict="""ON CONFLICT (indicator, region_id, granularity, bucket_start) DO UPDATE SET
-            count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-            last_value = excluded.last_value, last_at = excluded.last_at, updated_at = excluded.updated_at""",
+        on_conflict=_UPSERT_BUCKET,
     )  # fmt: skip
 
 

@@ -42,6 +42,9 @@ class Feed:
     aggregate: Callable[[list[Span]], None]
     # "app_label.Model" of each raw table the feed stores into (each with an `observed_at`).
     raw_models: tuple[str, ...] = ()
+    # For a feed that marks parts of minutes (feed_minutes_mark's `parts`): recompute only those parts,
+    # {minute: {part, …}}. Minutes marked whole still go to `aggregate`.
+    aggregate_parts: Callable[[dict[datetime, set[int]]], None] | None = None
 
 
 _FEEDS: dict[str, Feed] = {}
@@ -59,30 +62,38 @@ def feeds() -> list[Feed]:
     return list(_FEEDS.values())
 
 
-def feed_minutes_mark(*, feed: str, minutes: Iterable[datetime]) -> None:
-    """Mark minutes of a feed for the tick. Call inside the transaction that stores the raw rows.
+PARTS_AT_MOST = 500
+
+
+def feed_minutes_mark(
+    *, feed: str, minutes: Iterable[datetime] = (), parts: Iterable[tuple[datetime, int]] = ()
+) -> None:
+    """Mark minutes of a feed for the tick — whole (`minutes`) or in parts (`parts`: (minute, part), part ≥ 1,
+    for a feed with `aggregate_parts`). Call inside the transaction that stores the raw rows.
 
     A minute already marked is touched, not skipped: the update locks its mark until this transaction commits,
     so a tick (which takes marks with SKIP LOCKED) cannot take it and read the minute's raw rows without this
     batch's, and a mark a tick is taking right now makes this wait and then mark the minute anew. (With DO
-    NOTHING, a batch committing after a tick read its minute was stored but never folded in.) Minutes go in
+    NOTHING, a batch committing after a tick read its minute was stored but never folded in.) Marks go in
     sorted, so two batches lock shared marks in the same order and never deadlock.
     """
     adapt = connection.ops.adapt_datetimefield_value
+    marks = {(minute, FeedMinute.WHOLE) for minute in minutes} | {(minute, part) for minute, part in parts}
     bulk_insert(
         table=FeedMinute._meta.db_table,
-        columns=["feed", "minute"],
-        pg_types=["text", "timestamptz"],
-        rows=[(feed, adapt(minute)) for minute in sorted(set(minutes))],
-        on_conflict="ON CONFLICT (feed, minute) DO UPDATE SET feed = EXCLUDED.feed",
+        columns=["feed", "minute", "part"],
+        pg_types=["text", "timestamptz", "bigint"],
+        rows=[(feed, adapt(minute), part) for minute, part in sorted(marks)],
+        on_conflict="ON CONFLICT (feed, minute, part) DO UPDATE SET feed = EXCLUDED.feed",
     )
 
 
-def feeds_aggregate(*, limit: int = 1440) -> int:
-    """Fold marked minutes into the live spine, oldest marks first; returns how many minutes were folded.
+def feeds_aggregate(*, limit: int = 20000) -> int:
+    """Fold marked minutes into the live spine, oldest marks first; returns how many marks were folded.
 
-    Each feed's minutes are taken and recomputed in one transaction: if its aggregator fails, the marks
-    stay for the next tick and the other feeds go on.
+    Each feed's marks are taken and recomputed in one transaction: if its aggregator fails, the marks stay for
+    the next tick and the other feeds go on. A minute marked whole is recomputed whole, whatever parts of it
+    are marked too; the parts of other minutes go to the feed's `aggregate_parts`.
     """
     by_feed: dict[str, list[int]] = defaultdict(list)
     for pk, key in FeedMinute.objects.order_by("id").values_list("id", "feed")[:limit]:
@@ -98,15 +109,24 @@ def feeds_aggregate(*, limit: int = 1440) -> int:
                 marks = FeedMinute.objects.filter(id__in=ids)
                 if connection.features.has_select_for_update_skip_locked:
                     marks = marks.select_for_update(skip_locked=True)
-                taken = list(marks.values_list("id", "minute"))  # without those another tick holds
-                FeedMinute.objects.filter(id__in=[pk for pk, _minute in taken]).delete()
-                minutes = [minute for _pk, minute in taken]
-                if minutes:
-                    feed.aggregate(minute_spans(minutes))
+                taken = list(marks.values_list("id", "minute", "part"))  # without those another tick holds
+                FeedMinute.objects.filter(id__in=[pk for pk, _minute, _part in taken]).delete()
+                whole = {minute for _pk, minute, part in taken if part == FeedMinute.WHOLE or not feed.aggregate_parts}
+                parts: dict[datetime, set[int]] = defaultdict(set)
+                for _pk, minute, part in taken:
+                    if minute not in whole:
+                        parts[minute].add(part)
+                for minute in [minute for minute, of_minute in parts.items() if len(of_minute) > PARTS_AT_MOST]:
+                    whole.add(minute)  # a backlog's minute with most of its parts marked: cheaper whole
+                    del parts[minute]
+                if whole:
+                    feed.aggregate(minute_spans(whole))
+                if parts and feed.aggregate_parts:
+                    feed.aggregate_parts(dict(parts))
         except Exception:
             logger.exception("feed %s could not be aggregated; its minutes stay marked", key)
             continue
-        done += len(minutes)
+        done += len(taken)
     return done
 
 

@@ -35,11 +35,17 @@ class FeedMinute(models.Model):
 
     feed = models.CharField(_("feed"), max_length=64)
     minute = models.DateTimeField(_("minute"))
+    # WHOLE: every device's rows of the minute. Otherwise the feed's own part of it (traffic: the devices of one
+    # region), so a tick in a large city recomputes what the batches touched, not the whole minute again.
+    part = models.BigIntegerField(_("part"), default=0)
+
+    WHOLE = 0
 
     class Meta:
         verbose_name = _("minute waiting for the live spine")
         verbose_name_plural = _("minutes waiting for the live spine")
-        constraints = [models.UniqueConstraint(fields=["feed", "minute"], name="feedminute_unique")]
+        constraints = [models.UniqueConstraint(fields=["feed", "minute", "part"], name="feedminute_part_unique")]
 
     def __str__(self) -> str:
-        return f"{self.feed} {self.minute:%Y-%m-%d %H:%M}"
+        part = "" if self.part == self.WHOLE else f" #{self.part}"
+        return f"{self.feed} {self.minute:%Y-%m-%d %H:%M}{part}"

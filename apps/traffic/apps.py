@@ -17,10 +17,17 @@ class TrafficConfig(AppConfig):
         from apps.ingest.feeds import Feed, register_feed
         from apps.traffic import indicators  # noqa: F401  (registers the traffic indicators)
         from apps.traffic.demo import seed_demo_traffic
-        from apps.traffic.services import FEED, traffic_readings_aggregate
+        from apps.traffic.services import FEED, traffic_readings_aggregate, traffic_readings_aggregate_parts
         from apps.traffic.simulator import step
 
-        register_feed(Feed(key=FEED, aggregate=traffic_readings_aggregate, raw_models=("traffic.TrafficReading",)))
+        register_feed(
+            Feed(
+                key=FEED,
+                aggregate=traffic_readings_aggregate,
+                aggregate_parts=traffic_readings_aggregate_parts,
+                raw_models=("traffic.TrafficReading",),
+            )
+        )
         from apps.indicators.alerting import register_verdict_listener
         from apps.traffic.incidents import incident_follow_verdict
 

@@ -9,10 +9,11 @@ tick calls about once a second (apps.ingest.feeds).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.bulk import bulk_insert_new
@@ -20,7 +21,7 @@ from apps.indicators.health import SensorReading, sensor_activity_put, sensor_st
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, readings_per_hour
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
@@ -89,8 +90,23 @@ def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
         conflict=["sensor_id", "observed_at"],
     )
     if accepted:
-        feed_minutes_mark(feed=FEED, minutes={_minute(moment) for moment in stored})
+        # Each minute in parts, a part per region of the batch's loops (a whole minute for loops of no region):
+        # the tick recomputes those regions' minutes, not the whole city's again for every batch.
+        regions = _sensor_regions()
+        parts, whole = set(), set()
+        for code, moment in zip(batch["sensor"], times, strict=True):
+            region_id = regions.get(sensor_ids[code])
+            if region_id is None:
+                whole.add(_minute(moment))
+            else:
+                parts.add((_minute(moment), region_id))
+        feed_minutes_mark(feed=FEED, minutes=whole, parts=parts)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
+
+
+def _sensor_regions() -> dict[int, int | None]:
+    """{sensor id: region id} of every loop (a few thousand in a large city: one light query per batch)."""
+    return dict(TrafficSensor.objects.values_list("id", "region_id"))
 
 
 def _minute(moment: datetime) -> datetime:
@@ -102,14 +118,28 @@ def _minute(moment: datetime) -> datetime:
 
 def traffic_readings_aggregate(spans: list[Span]) -> None:
     """Recompute the traffic indicators and sensor health for every reading observed within the spans."""
+    filters = [Q(observed_at__gte=start, observed_at__lt=end) for start, end in spans]
+    _aggregate(filters, spans)
+
+
+def traffic_readings_aggregate_parts(parts: dict[datetime, set[int]]) -> None:
+    """Recompute them for the loops of the marked regions in each minute: all of those loops' readings of the
+    minute, so each region's minute comes out whole, as from the whole minute's readings."""
+    filters = [
+        Q(observed_at__gte=minute, observed_at__lt=minute + timedelta(minutes=1), sensor__region_id__in=sorted(regions))
+        for minute, regions in parts.items()
+    ]
+    regions = sorted({region_id for of_minute in parts.values() for region_id in of_minute})
+    _aggregate(filters, minute_spans(parts), region_ids=regions)
+
+
+def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | None = None) -> None:
     sensors = {s.id: s for s in TrafficSensor.objects.select_related("segment", "source")}
     if not sensors:
         return
     readings = []
-    for start, end in spans:
-        readings += TrafficReading.objects.filter(
-            sensor_id__in=list(sensors), observed_at__gte=start, observed_at__lt=end
-        ).values_list("sensor_id", "observed_at", "speed_kmh", "volume")
+    for where in filters:  # every stored reading has a sensor (a foreign key): no list of thousands of ids
+        readings += TrafficReading.objects.filter(where).values_list("sensor_id", "observed_at", "speed_kmh", "volume")
     observations = []
     by_source: dict[int, list[SensorReading]] = defaultdict(list)
     for sensor_id, observed_at, speed, volume in readings:
@@ -127,12 +157,17 @@ def traffic_readings_aggregate(spans: list[Span]) -> None:
     sources = {sensor.source_id: sensor.source for sensor in sensors.values()}
     for source_id, source_readings in by_source.items():
         sensor_states_advance(source=sources[source_id], readings=source_readings)
-    _activity_recount(spans, sensors, sources)
+    _activity_recount(spans, sensors, sources, region_ids)
 
 
-def _activity_recount(spans: list[Span], sensors: dict[int, TrafficSensor], sources: dict[int, DataSource]) -> None:
-    """Readings per sensor and hour, counted from the raw rows of every hour the spans touch."""
-    readings = TrafficReading.objects.filter(sensor_id__in=list(sensors))
+def _activity_recount(
+    spans: list[Span], sensors: dict[int, TrafficSensor], sources: dict[int, DataSource], region_ids: list[int] | None
+) -> None:
+    """Readings per sensor and hour, counted from the raw rows of every hour the spans touch (of the loops of
+    `region_ids` only, when given: no other loop's count changed)."""
+    readings = TrafficReading.objects.all()
+    if region_ids is not None:
+        readings = readings.filter(sensor__region_id__in=region_ids)
     counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
     for (sensor_id, hour), received in readings_per_hour(readings, device_field="sensor_id", spans=spans).items():
         sensor = sensors[sensor_id]

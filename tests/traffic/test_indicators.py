@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from apps.dashboards.services import live_tick
 from apps.indicators.models import Alert, IndicatorValue, SensorActivity, SourceSensor
+from apps.ingest.feeds import feed_minutes_mark
 from apps.ingest.models import FeedMinute
 from apps.traffic.congestion import congestion_band, congestion_index
-from apps.traffic.services import traffic_readings_ingest
+from apps.traffic.services import FEED, traffic_readings_ingest
 
 
 @pytest.mark.parametrize(
@@ -125,3 +126,41 @@ def test_a_failing_sensor_marks_its_domains_values_stale_where_it_is(network):
     assert stale("W")["traffic.speed"] is True
     assert stale("C")["traffic.speed"] is True
     assert stale("W1")["traffic.congestion"] is True
+
+
+def test_a_batch_marks_its_regions_minutes_and_the_tick_recomputes_only_those_parts_whole(network):
+    # given L1 (street W1) at 30 km/h folded by a tick
+    source = network["sensors"]["L1"].source
+    minute = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+
+    def row(sensor, speed, second):
+        at = (minute + timedelta(seconds=second)).isoformat()
+        return {"sensor": sensor, "observed_at": at, "speed_kmh": speed, "volume": 10, "occupancy": 30}
+
+    traffic_readings_ingest(source=source, rows=[row("L1", 30, 0)])
+    live_tick()
+
+    # when, in the same minute, a batch of L2 (district E) comes, and then a second L1 reading
+    traffic_readings_ingest(source=source, rows=[row("L2", 60, 10)])
+    marks = sorted(FeedMinute.objects.values_list("part", flat=True))
+    live_tick()
+    traffic_readings_ingest(source=source, rows=[row("L1", 40, 30)])
+    live_tick()
+
+    # then the batch marked E's part of the minute, not the whole minute; W1's minute holds both of its readings
+    # (recomputed whole, not replaced by the last one), E kept its own, and the city sees all three
+    assert marks == [network["sensors"]["L2"].region_id]
+
+    def minute_of(code):
+        bucket = IndicatorValue.objects.get(indicator="traffic.speed", region__code=code, granularity="minute")
+        return bucket.count, bucket.sum
+
+    assert minute_of("W1") == (2, 70.0)
+    assert minute_of("E") == (1, 60.0)
+    by_parts = sorted(IndicatorValue.objects.values_list("indicator", "region__code", "granularity", "count", "sum"))
+    feed_minutes_mark(feed=FEED, minutes=[minute])  # and the whole minute recomputed gives the same buckets
+    live_tick()
+    assert sorted(IndicatorValue.objects.values_list("indicator", "region__code", "granularity", "count", "sum")) == (
+        by_parts
+    )
+    assert not FeedMinute.objects.exists()
