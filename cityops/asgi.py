@@ -48,13 +48,14 @@ django_asgi_app = DjangoHttp()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from apps.core.origins import SameOriginValidator  # noqa: E402
 from cityops.realtime import collect_websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(collect_websocket_urlpatterns()))),
+        # The site's own pages only: the Origin must be the request's own scheme, host and port (apps/core/origins.py).
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(collect_websocket_urlpatterns()))),
     }
 )

@@ -15,7 +15,17 @@ from django.utils import timezone
 from apps.accounts.services import user_deactivate
 from apps.accounts.sockets import CLOSE_SESSION_ENDED, socket_registry
 from apps.core.models import AuditLog
-from tests.indicators.live import QUIET, TIMEOUT, flush_layer, in_thread, open_socket, session_headers, subscribe
+from tests.indicators.live import (
+    HOST,
+    ORIGIN,
+    QUIET,
+    TIMEOUT,
+    flush_layer,
+    in_thread,
+    open_socket,
+    session_headers,
+    subscribe,
+)
 
 CLOSED = {"type": "websocket.close", "code": CLOSE_SESSION_ENDED}
 
@@ -172,8 +182,8 @@ def test_signing_out_closes_that_sessions_websockets_at_once_and_not_another_ses
     desk, wall = Client(), Client()
     for client in (desk, wall):
         client.force_login(cast["admin"])
-    headers = [[(b"origin", b"http://localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}="
-                f"{c.cookies[settings.SESSION_COOKIE_NAME].value}".encode())] for c in (desk, wall)]  # fmt: skip
+    cookies = [f"{settings.SESSION_COOKIE_NAME}={c.cookies[settings.SESSION_COOKIE_NAME].value}" for c in (desk, wall)]
+    headers = [[(b"host", HOST), (b"origin", ORIGIN), (b"cookie", cookie.encode())] for cookie in cookies]
 
     async def scenario():
         await flush_layer()

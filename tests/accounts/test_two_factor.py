@@ -174,7 +174,7 @@ def test_a_field_officer_is_not_forced_but_may_enrol_from_the_security_page(clie
 
 
 def test_a_websocket_of_a_session_that_owes_its_code_is_refused(client, cast):
-    from tests.indicators.live import ORIGIN, TIMEOUT
+    from tests.indicators.live import HOST, ORIGIN, TIMEOUT
 
     # given
     totp_device_set(user=cast["admin"], secret=SECRET)
@@ -187,7 +187,7 @@ def test_a_websocket_of_a_session_that_owes_its_code_is_refused(client, cast):
         from cityops.asgi import application
 
         communicator = WebsocketCommunicator(
-            application, "/ws/live/", headers=[(b"origin", ORIGIN), (b"cookie", cookie)]
+            application, "/ws/live/", headers=[(b"host", HOST), (b"origin", ORIGIN), (b"cookie", cookie)]
         )
         connected, code = await communicator.connect(timeout=TIMEOUT)
         await communicator.disconnect()

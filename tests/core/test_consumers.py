@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # An allowed host of both the embedded and the service-backed test settings. Not "testserver": the test runner
 # adds it to ALLOWED_HOSTS after collection, but the origin validator read the list when cityops.asgi was imported.
+HOST = b"localhost"
 ORIGIN = b"http://localhost"
 TIMEOUT = 5
 
@@ -56,10 +57,10 @@ def test_streams(monkeypatch):
     )
 
 
-def session_headers(client, user, origin: bytes = ORIGIN) -> list[tuple[bytes, bytes]]:
+def session_headers(client, user, origin: bytes = ORIGIN, host: bytes = HOST) -> list[tuple[bytes, bytes]]:
     client.force_login(user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return [(b"origin", origin), (b"cookie", cookie.encode())]
+    return [(b"host", host), (b"origin", origin), (b"cookie", cookie.encode())]
 
 
 async def open_socket(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
@@ -81,7 +82,7 @@ publish = database_sync_to_async(stream_publish)
 def test_anonymous_connection_is_closed_with_4401():
     # given
     async def scenario() -> tuple[bool, Any]:
-        communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"origin", ORIGIN)])
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=[(b"host", HOST), (b"origin", ORIGIN)])
         # when
         result = await communicator.connect(timeout=TIMEOUT)
         await communicator.disconnect(timeout=TIMEOUT)
@@ -122,6 +123,33 @@ def test_foreign_origin_is_refused_even_for_a_signed_in_user(client, cast):
 
     # then refused by the origin validator, before the consumer (which would close with 4401)
     assert async_to_sync(scenario)() == (False, 1000)
+
+
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [(b"http://localhost:9999", b"localhost:8311"), (b"https://localhost:8311", b"localhost:8311")],
+)
+def test_a_page_of_another_port_or_scheme_on_the_same_host_is_refused(client, cast, origin, host):
+    # given: a signed-in browser on a page of the same host name but another origin (cross-site hijacking)
+    headers = session_headers(client, cast["command"], origin=origin, host=host)
+
+    async def scenario() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+        result = await communicator.connect(timeout=TIMEOUT)
+        await communicator.disconnect(timeout=TIMEOUT)
+        return result
+
+    # then refused at the handshake; the same page on the server's own origin is accepted
+    assert async_to_sync(scenario)() == (False, 1000)
+    own = session_headers(client, cast["command"], origin=b"http://localhost:8311", host=b"localhost:8311")
+    assert async_to_sync(_connects)(own) is True
+
+
+async def _connects(headers) -> bool:
+    communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+    connected, _code = await communicator.connect(timeout=TIMEOUT)
+    await communicator.disconnect(timeout=TIMEOUT)
+    return connected
 
 
 def test_system_snapshot_then_delta_with_the_next_sequence_number(client, cast):

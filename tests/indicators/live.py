@@ -12,7 +12,9 @@ from django.test import Client
 
 from cityops.asgi import application
 
-# An allowed host of both the embedded and the service-backed test settings (see tests/core/test_consumers.py).
+# An allowed host of both the embedded and the service-backed test settings (see tests/core/test_consumers.py),
+# and the page's origin on it: a socket is accepted only from the origin it was opened on (apps/core/origins.py).
+HOST = b"localhost"
 ORIGIN = b"http://localhost"
 TIMEOUT = 5
 QUIET = 0.3  # how long "nothing arrives" is watched for
@@ -23,7 +25,7 @@ def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
     client = Client()
     client.force_login(user)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return [(b"origin", ORIGIN), (b"cookie", cookie.encode())]
+    return [(b"origin", ORIGIN), (b"cookie", cookie.encode()), (b"host", HOST)]
 
 
 async def flush_layer() -> None:
