@@ -84,7 +84,7 @@ def _users() -> dict[str, Any]:
 def world_build() -> World:
     """The regions, the users and, in each district, one of everything a surface may show."""
     world = World(regions=_regions(), users=_users())
-    for builder in (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work):
+    for builder in (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work, _open_data):
         builder(world)
     return world
 
@@ -230,6 +230,25 @@ def _field_work(world: World) -> None:
             ("other_officer", world.objects["assignment"][1], OTHER_STREET, OTHER_POINT),
         )
     ]
+
+
+def _open_data(world: World) -> None:
+    """A draft of a city-wide open-data release (today's district figures), as a steward reviews it."""
+    from django.utils import timezone
+
+    from apps.opendata.datasets import get_dataset
+    from apps.opendata.models import Release
+    from apps.opendata.render import render_csv
+    from apps.opendata.services import release_period
+
+    dataset = get_dataset("district-indicators")
+    start, end = release_period(first_day=timezone.localdate(), days=1)
+    outcome, _geometries = dataset.build(start, end, 5)
+    csv_body = render_csv(outcome.rows, [column.name for column in dataset.columns])
+    draft = Release(dataset=dataset.code, period_start=start, period_end=end, k=5, personal=False)
+    draft.metadata, draft.csv_body, draft.rows = dataset.metadata(), csv_body, len(outcome.rows)
+    draft.save()
+    world.objects["release"] = [draft]
 
 
 def leaked(text: str) -> list[str]:

@@ -67,6 +67,12 @@ def user_can_access_region(*, user: Any, region_id: int) -> bool:
     return region_ids is None or region_id in region_ids
 
 
+def user_sees_whole_city(*, user: Any) -> bool:
+    """Does the user's scope cover every region (superusers, city-wide roles without assigned regions)? What
+    covers the whole city — a city-wide open-data release — is for them only."""
+    return user_region_ids(user=user) is None
+
+
 def user_scope_roots(*, user: Any) -> list[Region]:
     """The highest regions the user sees whole, by code: the top of the hierarchy for users who see everything,
     otherwise their assigned regions that are not inside another one of them. Empty for users who see none."""

@@ -1,4 +1,13 @@
-"""Writes: producing a release (a draft), and a steward approving or withdrawing it."""
+"""Writes: producing a release (a draft), and a steward approving or withdrawing it.
+
+Who may (等保: least privilege and separation of duties):
+- Every dataset covers the whole city (each district's rows), so only a steward who sees the whole city
+  (`user_sees_whole_city`: no assigned regions) drafts, approves or withdraws a release; one limited to a district
+  would publish the other districts' figures.
+- The steward who drafted a release does not approve it: another one does. A draft made by the daily task (no
+  one) may be approved by any steward.
+- k is never below CITYOPS_OPEN_DATA_K, the city's configured minimum; a release may only be stricter.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import user_sees_whole_city
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.opendata.datasets import Dataset, datasets, get_dataset
@@ -46,8 +56,10 @@ def _check_input(*, dataset_code: str, first_day: date, days: int, k: int) -> tu
         raise ApplicationError(
             _("Unknown dataset %(code)r.") % {"code": dataset_code}, fields={"dataset": [_("unknown dataset")]}
         )
-    if k < 2:
-        raise ApplicationError(_("k must be at least 2."), fields={"k": [_("at least 2")]})
+    minimum = settings.CITYOPS_OPEN_DATA_K
+    if k < minimum:
+        raise ApplicationError(_("k must be at least %(k)s, the city's minimum.") % {"k": minimum},
+                               fields={"k": [_("at least %(k)s") % {"k": minimum}]})  # fmt: skip
     if not 1 <= days <= MAX_DAYS:
         raise ApplicationError(_("A release covers 1 to %(max)s days.") % {"max": MAX_DAYS},
                                fields={"days": [_("1 to %(max)s") % {"max": MAX_DAYS}]})  # fmt: skip
@@ -70,9 +82,11 @@ def release_produce(
     """A draft release of a dataset for `days` local days from `first_day`, de-identified with k.
 
     Idempotent: the same period again rebuilds its draft, or returns its approved release unchanged. Raises
-    ApplicationError for an unknown dataset, k < 2, a period not over yet or one overlapping another live
-    release of the dataset (overlapping releases could be subtracted from each other). Audited.
+    ApplicationError for a user who does not see the whole city, an unknown dataset, k below
+    CITYOPS_OPEN_DATA_K, a period not over yet or one overlapping another live release of the dataset
+    (overlapping releases could be subtracted from each other). `user` None: the daily task. Audited.
     """
+    _check_city_wide(user)
     k = settings.CITYOPS_OPEN_DATA_K if k is None else k
     dataset, start, end = _check_input(dataset_code=dataset_code, first_day=first_day, days=days, k=k)
     live = Release.objects.select_for_update().filter(
@@ -103,6 +117,13 @@ def release_produce(
     return release
 
 
+def _check_city_wide(user: Any) -> None:
+    """Every dataset covers the whole city: a steward limited to regions may not handle its releases."""
+    if user is not None and not user_sees_whole_city(user=user):
+        raise ApplicationError(_("A city-wide release is handled by a steward who sees the whole city."),
+                               fields={"user": [_("limited to regions")]})  # fmt: skip
+
+
 def _figures(release: Release) -> dict[str, Any]:
     return {"k": release.k, "total_records": release.total_records, "suppressed_records": release.suppressed_records,
             "rows": release.rows, "max_risk": release.max_risk}  # fmt: skip
@@ -117,11 +138,16 @@ def _smallest_count(release: Release) -> int | None:
 
 @transaction.atomic
 def release_approve(*, release: Release, user: Any) -> Release:
-    """Publish a draft. Raises ApplicationError when it is not a draft, or — checked on the file itself — when
-    a personal dataset's CSV has a row of fewer than k records. Audited."""
+    """Publish a draft. Raises ApplicationError for a user who does not see the whole city or who drafted it
+    (another steward approves), when it is not a draft, or — checked on the file itself — when a personal
+    dataset's CSV has a row of fewer than k records. Audited."""
+    _check_city_wide(user)
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.status != Release.Status.DRAFT:
         raise ApplicationError(_("Only a draft can be approved."))
+    if release.produced_by_id is not None and release.produced_by_id == getattr(user, "pk", None):
+        raise ApplicationError(_("You drafted this release: another steward approves it."),
+                               fields={"user": [_("drafted it")]})  # fmt: skip
     smallest = _smallest_count(release)
     if release.personal and smallest is not None and smallest < release.k:
         raise ApplicationError(
@@ -136,7 +162,9 @@ def release_approve(*, release: Release, user: Any) -> Release:
 @transaction.atomic
 def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
     """Take a draft or an approved release off (it stays recorded, no longer public). Raises ApplicationError
-    without a reason or when already withdrawn. Audited with the reason."""
+    for a user who does not see the whole city, without a reason or when already withdrawn. Audited with the
+    reason."""
+    _check_city_wide(user)
     release = Release.objects.select_for_update().get(pk=release.pk)
     reason = (reason or "").strip()
     if not reason:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.accounts.selectors import user_sees_whole_city
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.opendata import selectors
@@ -60,20 +64,47 @@ class ProduceForm(forms.Form):
     dataset = forms.ChoiceField(label=gettext_lazy("Dataset"))
     first_day = forms.DateField(label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label=gettext_lazy("Days"), min_value=1, max_value=MAX_DAYS, initial=1)
-    k = forms.IntegerField(label=gettext_lazy("k"), min_value=2, max_value=1000)
+    k = forms.IntegerField(label=gettext_lazy("k"), max_value=1000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = [(d.code, d.name) for d in datasets()]
         self.fields["k"].initial = settings.CITYOPS_OPEN_DATA_K
+        self.fields["k"].widget.attrs["min"] = settings.CITYOPS_OPEN_DATA_K
         self.fields["first_day"].initial = timezone.localdate() - timedelta(days=1)
 
+    def clean_k(self) -> int:
+        """Never below the city's configured minimum: a release may only be stricter."""
+        k = self.cleaned_data["k"]
+        if k < settings.CITYOPS_OPEN_DATA_K:
+            raise forms.ValidationError(
+                _("k must be at least %(k)s, the city's minimum.") % {"k": settings.CITYOPS_OPEN_DATA_K}
+            )
+        return k
 
-@permission_required("opendata.approve_release")
+
+def city_wide_steward(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The stewards' pages, for stewards who see the whole city: every dataset covers every district, so a
+    steward limited to regions would read (and publish) the other districts' figures. 403 for the others."""
+
+    @permission_required("opendata.approve_release")
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not user_sees_whole_city(user=request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@city_wide_steward
 def releases(request: HttpRequest) -> HttpResponse:
-    """Drafts waiting for approval (oldest first) and the latest decided releases; a form to draft a period."""
+    """Drafts waiting for approval (oldest first) and the latest decided releases; a form to draft a period
+    (refused: the page again with the form's errors, status 400)."""
     form = ProduceForm(request.POST or None)
-    if request.method == "POST" and request.user.has_perm("opendata.add_release") and form.is_valid():
+    if request.method == "POST" and not request.user.has_perm("opendata.add_release"):
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             release = release_produce(dataset_code=data["dataset"], first_day=data["first_day"], days=data["days"],
@@ -88,7 +119,9 @@ def releases(request: HttpRequest) -> HttpResponse:
     names = {d.code: d.name for d in datasets()}
     for release in drafts + decided:
         release.dataset_name = names.get(release.dataset, release.dataset)
-    return render(request, "opendata/releases.html", {"form": form, "drafts": drafts, "decided": decided})
+    status = 400 if request.method == "POST" else 200  # a valid draft was redirected above
+    context = {"form": form, "drafts": drafts, "decided": decided}
+    return render(request, "opendata/releases.html", context, status=status)
 
 
 def _preview(release: Release) -> tuple[list[str], list[list[str]]]:
@@ -97,7 +130,7 @@ def _preview(release: Release) -> tuple[list[str], list[list[str]]]:
     return header, [row for _index, row in zip(range(PREVIEW_ROWS), reader, strict=False)]
 
 
-@permission_required("opendata.approve_release")
+@city_wide_steward
 def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     release = get_object_or_404(Release, pk=pk)
     error = ""
@@ -119,11 +152,11 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = get_dataset(release.dataset)
     return render(request, "opendata/release.html", {
         "release": release, "dataset": dataset, "header": header, "rows": rows, "error": error,
-        "preview_rows": PREVIEW_ROWS,
-    })  # fmt: skip
+        "preview_rows": PREVIEW_ROWS, "drafted_by_viewer": release.produced_by_id == request.user.pk,
+    }, status=400 if error else 200)  # fmt: skip
 
 
-@permission_required("opendata.approve_release")
+@city_wide_steward
 def release_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Any release's file, drafts included, for the steward reviewing it."""
     return file_response(get_object_or_404(Release, pk=pk), fmt)

@@ -52,6 +52,7 @@ def candidates(world: Any, url_name: str, parameter: str) -> list[str]:
             "alert": [a.pk for a in objects["alert"]],
             "incident": [i.pk for i in objects["incident"]],
             "assignment": [a.pk for a in objects["assignment"]],
+            "release": [r.pk for r in objects["release"]],
         },
         "code": {
             "region": [OWN, OWN_STREET, OTHER, OTHER_STREET, CITY_CODE],

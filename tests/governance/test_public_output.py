@@ -109,9 +109,9 @@ def world(submit, cast, categories, stations, alert_in_w1, settings):
     typed_only = submit(lon=None, lat=None, address="东区某小区 9 栋 302 室，电话 13511112222")
     yesterday = timezone.now() - timedelta(days=1)
     Grievance.objects.update(created_at=yesterday)
-    release = release_produce(dataset_code="citizen-reports", first_day=timezone.localdate(yesterday), k=2,
-                              user=cast["steward"])  # fmt: skip
-    release_approve(release=release, user=cast["steward"])
+    settings.CITYOPS_OPEN_DATA_K = 2  # small numbers, to publish what the walk checks
+    release = release_produce(dataset_code="citizen-reports", first_day=timezone.localdate(yesterday), k=2)
+    release_approve(release=release, user=cast["steward"])  # drafted by the daily task, approved by a steward
     return {"reports": [exact, reopened, typed_only], "release": release}
 
 

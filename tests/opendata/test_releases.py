@@ -203,12 +203,12 @@ def test_the_steward_form_refuses_bad_periods_with_a_message(client, cast, repor
     low_k = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(), "days": 1,
                                                   "k": 1})  # fmt: skip
     made = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(), "days": 1,
-                                                 "k": 3})  # fmt: skip
+                                                 "k": 7})  # fmt: skip
 
-    assert (future.status_code, low_k.status_code) == (200, 200)
+    assert (future.status_code, low_k.status_code) == (400, 400)
     assert b"form-errors" in future.content
     assert made.status_code == 302
-    assert Release.objects.get().k == 3
+    assert Release.objects.get().k == 7
 
 
 @pytest.mark.parametrize(("first_day", "message"), [("9999-12-31", "not over yet"), ("0001-01-01", "1970 or later")])
@@ -218,7 +218,7 @@ def test_the_steward_form_refuses_a_day_at_the_ends_of_the_calendar(client, cast
     response = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": first_day, "days": 1,
                                                     "k": 5}, headers={"accept-language": "en"})  # fmt: skip
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Release.objects.exists()
 
@@ -331,3 +331,95 @@ def test_the_daily_task_just_after_new_year_drafts_the_years_last_day_to_its_las
     assert (release.first_day.isoformat(), release.last_day.isoformat()) == ("2026-12-31", "2026-12-31")
     assert rows["date"].unique().tolist() == ["2026-12-31"]
     assert rows["reports"].sum() == 5  # 00:00:00 and 23:59:59 of the day; not the new year's first second
+
+
+def another_steward(username="steward2", **scope):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+
+    return staff_user_upsert(username=username, password=PASSWORD, roles=[Role.DATA_STEWARD], **scope)
+
+
+def test_a_steward_limited_to_a_district_neither_drafts_nor_reads_nor_approves_a_city_wide_release(
+    client, cast, reports
+):
+    # given: a draft of every district's figures; a steward of West District
+    release = release_produce(dataset_code="citizen-reports", first_day=yesterday())
+    client.force_login(another_steward("steward.west", region_codes=["W"]))
+    form = {"dataset": "district-indicators", "first_day": yesterday(), "days": 1, "k": 5}
+
+    # when
+    statuses = [
+        client.get("/open-data/releases/").status_code,
+        client.post("/open-data/releases/", form).status_code,
+        client.get(f"/open-data/releases/{release.pk}/").status_code,
+        client.get(f"/open-data/releases/{release.pk}.csv").status_code,
+        client.post(f"/open-data/releases/{release.pk}/", {"action": "approve"}).status_code,
+        client.post(f"/open-data/releases/{release.pk}/", {"action": "withdraw", "reason": "x"}).status_code,
+    ]
+
+    # then: refused everywhere, nothing drafted or decided
+    assert statuses == [403] * 6
+    assert list(Release.objects.values_list("pk", "status")) == [(release.pk, "draft")]
+    assert not AuditLog.objects.filter(action__in=["opendata.release.approve", "opendata.release.withdraw"]).exists()
+
+
+def test_the_services_refuse_a_steward_limited_to_a_district(cast, reports):
+    west = another_steward("steward.west", region_codes=["W"])
+    draft = release_produce(dataset_code="citizen-reports", first_day=yesterday())
+
+    for attempt in (
+        lambda: release_produce(dataset_code="district-indicators", first_day=yesterday(), user=west),
+        lambda: release_approve(release=draft, user=west),
+        lambda: release_withdraw(release=draft, user=west, reason="no"),
+    ):
+        with pytest.raises(ApplicationError, match="whole city"):
+            attempt()
+
+    assert list(Release.objects.values_list("status", flat=True)) == ["draft"]
+
+
+def test_the_steward_who_drafted_a_release_does_not_approve_it_another_does(client, cast, reports):
+    # given: the steward drafts a release through the form
+    client.force_login(cast["steward"])
+    made = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(), "days": 1,
+                                                 "k": 5})  # fmt: skip
+    release = Release.objects.get()
+
+    # when: the same steward opens and approves it; then another steward
+    page = client.get(f"/open-data/releases/{release.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    own = client.post(f"/open-data/releases/{release.pk}/", {"action": "approve"}, HTTP_ACCEPT_LANGUAGE="en")
+    status_after_own = Release.objects.get().status
+    client.force_login(another_steward())
+    other = client.post(f"/open-data/releases/{release.pk}/", {"action": "approve"})
+
+    # then
+    assert made.status_code == 302
+    assert 'value="approve"' not in page.content.decode()
+    assert "another steward approves it" in page.content.decode()
+    assert (own.status_code, status_after_own) == (400, "draft")
+    assert "You drafted this release: another steward approves it." in own.content.decode()
+    assert other.status_code == 302
+    release.refresh_from_db()
+    assert (release.status, release.produced_by, release.approved_by.username) == (
+        "approved",
+        cast["steward"],
+        "steward2",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "k must be at least 5, the city&#x27;s minimum."), ("zh-hans", "k 至少为 5")]
+)
+def test_k_below_the_citys_minimum_is_refused_in_both_languages(client, cast, reports, settings, language, message):
+    settings.CITYOPS_OPEN_DATA_K = 5
+    client.force_login(cast["steward"])
+
+    response = client.post("/open-data/releases/", {"dataset": "citizen-reports", "first_day": yesterday(),
+                                                     "days": 1, "k": 2}, HTTP_ACCEPT_LANGUAGE=language)  # fmt: skip
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Release.objects.exists()
+    with pytest.raises(ApplicationError, match="at least 5"):
+        release_produce(dataset_code="citizen-reports", first_day=yesterday(), k=4)
