@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,6 +14,10 @@ from rest_framework.views import APIView
 
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
 from apps.ingest.batches import BatchInvalid, BatchTooLarge
+
+# The body's media types a batch comes in. Anything else — a form or a multipart upload above all, which Django
+# reads into fields and files before the view could read the body — is a 415 that says what to send.
+BATCH_MEDIA_TYPES = frozenset({"application/json", "text/csv"})
 
 
 class BatchIngestApi(APIView):
@@ -33,9 +38,14 @@ class BatchIngestApi(APIView):
                 "is not a batch (not JSON, nested more than 64 levels)"
             ),
             413: OpenApiResponse(description='more than 5,000 rows; or a body over 2.5 MB: {"detail", "limit_bytes"}'),
+            415: OpenApiResponse(description='{"detail"}: the body is neither application/json nor text/csv'),
         },
     )
     def post(self, request: Request) -> Response:
+        media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if media_type not in BATCH_MEDIA_TYPES:
+            detail = _("Send the batch as the body itself, with Content-Type application/json or text/csv.")
+            return Response({"detail": detail}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         try:
             result = self.ingest(source=request.auth.source, body=request.body, content_type=request.content_type or "")
         except BatchTooLarge as exc:

@@ -1,6 +1,7 @@
 """Every feed refuses what used to make a 500 — bytes that are not UTF-8 in a text value, arrays and objects
 nested past the limit — and a body over the upload limit, with a 400 or 413 that says why, storing nothing."""
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -173,4 +174,30 @@ def test_a_body_over_the_upload_limit_is_json_413_naming_the_limit(client, feed,
     # then
     assert (response.status_code, response["Content-Type"]) == (413, "application/json")
     assert response.json() == {"detail": "The request body is larger than the limit of 2.0\xa0KB.", "limit_bytes": 2048}
+    assert stored() == [0] * 7
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain", ""],
+    ids=["multipart", "form", "text", "none"],
+)
+def test_a_body_that_is_neither_json_nor_csv_is_415_saying_what_to_send(db, client, feed, content_type):
+    # given good rows, sent as a file upload (curl -F), a form (curl -d) or without a type
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    rows = json.dumps([feed.row()])
+    body = rows
+    if content_type == "multipart/form-data":
+        body, content_type = encode_multipart(BOUNDARY, {"file": io.BytesIO(rows.encode())}), MULTIPART_CONTENT
+
+    # when (as it comes: the test client would encode a multipart body again)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {feed.token}", "HTTP_ACCEPT_LANGUAGE": "en"}
+    response = client.generic("POST", feed.url, body, content_type=content_type, **headers)
+
+    # then
+    assert (response.status_code, response["Content-Type"]) == (415, "application/json")
+    assert response.json() == {
+        "detail": "Send the batch as the body itself, with Content-Type application/json or text/csv."
+    }
     assert stored() == [0] * 7
