@@ -6,6 +6,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -24,9 +25,11 @@ def _app_urls() -> list:
 
 urlpatterns = [
     *_app_urls(),
+    # For signed-in staff only (SPECTACULAR_SETTINGS' SERVE_PERMISSIONS): the schema answers a visitor 403, the
+    # docs send them to sign in.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (?script): the CSP allows no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
