@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from shapely.geometry import shape
 
 from apps.core.errors import ApplicationError
@@ -374,7 +374,7 @@ def test_the_services_refuse_a_steward_limited_to_a_district(cast, reports):
         lambda: release_approve(release=draft, user=west),
         lambda: release_withdraw(release=draft, user=west, reason="no"),
     ):
-        with pytest.raises(ApplicationError, match="whole city"):
+        with translation.override("en"), pytest.raises(ApplicationError, match="whole city"):
             attempt()
 
     assert list(Release.objects.values_list("status", flat=True)) == ["draft"]
@@ -422,5 +422,5 @@ def test_k_below_the_citys_minimum_is_refused_in_both_languages(client, cast, re
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Release.objects.exists()
-    with pytest.raises(ApplicationError, match="at least 5"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="at least 5"):
         release_produce(dataset_code="citizen-reports", first_day=yesterday(), k=4)
