@@ -93,7 +93,13 @@ def ours(n: int, m: int, gap: float) -> None:
 
     async def main() -> None:
         config = uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="error", ws="websockets-sansio"
+            application,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="error",
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
         )
         server = uvicorn.Server(config)
         serving = asyncio.get_running_loop().create_task(server.serve())

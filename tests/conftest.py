@@ -188,6 +188,7 @@ class LiveServer:
             lifespan="on" if self.scheduler else "off",
             log_level="warning",
             ws="websockets-sansio",
+            ws_per_message_deflate=False,
             proxy_headers=False,  # as `manage.py serve`: apps/core/clients.py decides who the client is
         )
         self.server = uvicorn.Server(config)

@@ -102,6 +102,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await local_hub().join(group, self)
         data = await database_sync_to_async(stream.snapshot)(user, params)
         seq, epoch = await database_sync_to_async(current_position)(group)
+        _forget_permission_caches(user)
         await self.send_json({
             "type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "epoch": epoch,
             "heartbeat": stream.heartbeat_s, "data": data,
@@ -127,3 +128,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if stream.visible is not None and not stream.visible(viewer, message["data"]):
             return
         await self.base_send({"type": "websocket.send", "text": text})
+
+
+def _forget_permission_caches(user: Any) -> None:
+    """Drop the permission sets Django caches on the user object (a few KiB per socket, kept for hours by an idle
+    wall); the next subscription reads them again, as it should after a change of roles."""
+    wrapped = getattr(user, "_wrapped", user)  # scope["user"] is a lazy object around the user
+    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        getattr(wrapped, "__dict__", {}).pop(name, None)

@@ -79,6 +79,7 @@ def test_the_web_unit_serves_the_asgi_app_where_nginx_sends_it_and_leaves_addres
     assert command[command.index("--host") + 1 : command.index("--host") + 4] == [upstream[1], "--port", upstream[2]]
     assert "--no-proxy-headers" in command
     assert command[command.index("--ws") + 1] == "websockets-sansio"
+    assert command[command.index("--ws-per-message-deflate") + 1] == "false"  # no compressor per idle socket (RT-4)
 
 
 def test_nginx_takes_what_the_app_takes_and_photos_only_where_photos_go():

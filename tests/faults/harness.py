@@ -160,7 +160,8 @@ def asgi_server(processes: Processes, env: dict[str, str], *, workers: int, log:
     port = free_port()
     processes.start([sys.executable, "-m", "uvicorn", "cityops.asgi:application", "--host", "127.0.0.1",
                      "--port", str(port), "--workers", str(workers), "--lifespan", "off", "--no-proxy-headers",
-                     "--ws", "websockets-sansio", "--log-level", "warning"], env, log=log)  # fmt: skip
+                     "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--log-level", "warning"],
+                    env, log=log)  # fmt: skip
 
     def up() -> bool:
         try:

@@ -36,6 +36,9 @@ class Command(BaseCommand):
                 lifespan="on" if settings.CITYOPS_EMBEDDED_SCHEDULER else "off",
                 log_level="warning",
                 ws="websockets-sansio",
+                # No compressor per socket: about 45 KiB of memory on every idle wall, and each delta compressed
+                # once per screen where the hub serialises it once for all. Deltas are small; walls sit on a LAN.
+                ws_per_message_deflate=False,
                 # The client's address is decided by apps/core/clients.py (CITYOPS_TRUSTED_PROXIES), not by
                 # uvicorn, which would believe X-Forwarded-For from any local client.
                 proxy_headers=False,
