@@ -357,7 +357,8 @@ def test_a_reused_photo_names_another_districts_visit_to_nobody_without_that_dis
     east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
     client.force_login(east)
     east_page = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    east_api = client.post(f"/api/v1/fieldwork/visits/{uuid}/review", {"decision": "accept"}).json()
+    review = f"/api/v1/fieldwork/visits/{uuid}/review"
+    east_api = client.post(review, {"decision": "accept"}, HTTP_ACCEPT_LANGUAGE="en").json()
 
     # then: the flag is stored with the earlier visit, shown without it outside West District
     [flag] = Flag.objects.filter(visit__uuid=uuid)
