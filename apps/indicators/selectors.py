@@ -84,13 +84,13 @@ def indicator_latest(
     )
     if region_ids is not None:
         rows = rows.filter(region_id__in=region_ids)
-    # Newest bucket start per region first (one grouped query), then only rows from the oldest of those:
-    # on a live system that is about one row per region, however long the look-back.
+    # Newest bucket start per region first (one grouped query), then only the rows at those instants: on a live
+    # system about one row per region, however long the look-back and however quiet some regions are.
     newest = dict(rows.values_list("region_id").annotate(newest=Max("bucket_start")))
     if not newest:
         return {}
     latest: dict[int, IndicatorValue] = {}
-    for row in rows.filter(bucket_start__gte=min(newest.values())):
+    for row in rows.filter(bucket_start__in=set(newest.values())):
         if row.bucket_start == newest[row.region_id]:
             latest[row.region_id] = row
     return latest
@@ -199,7 +199,9 @@ def _latest_many(pairs: list[tuple[str, int]], now: datetime) -> dict[tuple[str,
     if not newest:
         return {}
     latest = {}
-    for row in rows.filter(bucket_start__gte=min(newest.values())):
+    # Only the rows at those instants (a handful: most regions' newest minute is the same), not every row since
+    # the oldest of them — one quiet region would otherwise pull hours of every other region's minutes.
+    for row in rows.filter(bucket_start__in=set(newest.values())):
         if newest.get((row.indicator, row.region_id)) == row.bucket_start:
             latest[(row.indicator, row.region_id)] = row
     return latest

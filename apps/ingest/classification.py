@@ -9,4 +9,4 @@ classify(
         "token_hash": SECRET,
     },
 )
-classify("ingest.FeedMinute", {"id feed minute": INTERNAL})
+classify("ingest.FeedMinute", {"id feed minute part": INTERNAL})
