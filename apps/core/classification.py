@@ -21,13 +21,15 @@ every field named explicitly, no defaults — and the registry is read by:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Free text is masked in apps/core/masking.py; apps import mask_text from here, with the labels it serves.
+from apps.core.masking import mask_text, visible_text
 
 
 class Grade(models.TextChoices):
@@ -153,136 +155,6 @@ def registry() -> list[dict[str, Any]]:
 
 # --- Masks ----------------------------------------------------------------------------------------------------
 
-# Free text. Citizens write numbers every way: 139-1234-5678, 139 1234 5678, +86 139…, (0571)8765-4321, digits
-# and signs in full width from a Chinese input method, an ID number in groups of 6-8-4, someone＠example.com.
-# So the text is first folded character by character, each keeping its position (every decimal digit to 0-9,
-# full-width letters and signs to ASCII, dashes to "-"); digits are then read as chains of groups joined by a
-# few separators (spaces, dashes, dots, slashes, brackets), and a run of whole groups that spells a mobile
-# number (with or without +86 / 0086 / 86), a landline with its area code, or an ID number (18 digits, or 15 in
-# one group) is masked in place. Numbers that spell none of these — dates, times, house numbers, amounts,
-# short codes, a landline without its area code — stay as written: readers need them, and they single out
-# nobody.
-
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_SEPARATORS = r"[\s\-.·・/\\()\[\]_]{1,3}"
-_CHAIN = re.compile(rf"\d+(?:{_SEPARATORS}\d+)*")
-_GROUP = re.compile(r"\d+")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+ ?@ ?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
-_MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
-_LANDLINE = re.compile(r"(?:0|(?:00)?86)(10|2\d|[3-9]\d\d)(\d{7,8})")
-_ID_NUMBER = re.compile(r"\d{17}[\dX]")
-# In groups, an ID number must carry a birth date, so that runs of dates never pass for one.
-_GROUPED_ID_NUMBER = re.compile(r"\d{6}(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
-_OLD_ID_NUMBER = re.compile(r"\d{15}")
-_COUNTRY_CODE = ("86", "0086")
-_MOST_GROUPS = 8  # "+86 139 1234 5678" is 4 groups, "110 105 1949 1231 002X" 5
-_FEWEST_DIGITS = 10  # a landline with its area code (010 1234567); mobiles have 11, ID numbers 15 or 18
-
-
-def _fold(char: str) -> str:
-    """One character as the ASCII one it stands for (１ → 1, ＠ → @, － → -), else itself: always one character."""
-    if char.isdecimal():
-        return str(unicodedata.decimal(char))
-    if char in _DASHES:
-        return "-"
-    folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 and folded.isascii() else char
-
-
-class _FoldTable(dict[int, str]):
-    """`str.translate` table filled as characters are met (up to a bound: text from anyone may hold any)."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold(chr(code))
-        if len(self) < 20_000:
-            self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def _folded(text: str) -> str:
-    return text.translate(_FOLD_TABLE)
-
-
-def _grouped_like_a_number(groups: list[str]) -> bool:
-    """Whether groups of digits are written as one number: +86 139 1234 5678, (0571) 8765-4321, 110105 19491231
-    002X. Dates (2026-12-06, 12/06) have groups of two digits inside; a number has them only for its country
-    code, an area code after it (+86 10 …) and its last group."""
-    rest = groups[1:] if groups[0] in _COUNTRY_CODE and len(groups) > 1 else groups
-    if rest is not groups and len(rest) > 1 and len(rest[0]) == 2:
-        rest = rest[1:]
-    return all(len(group) >= 3 for group in rest[:-1])
-
-
-def _masked_number(groups: list[str]) -> str | None:
-    """The masked form of groups of digits that spell a phone or an ID number; None for any other number."""
-    digits = "".join(groups)
-    if len(groups) > 1 and not _grouped_like_a_number(groups):
-        return None
-    if found := _MOBILE.fullmatch(digits):
-        return f"{found[1][:3]}****{found[1][-4:]}"
-    if found := _LANDLINE.fullmatch(digits):
-        return f"0{found[1]}-****{found[2][-4:]}"
-    if (_ID_NUMBER if len(groups) == 1 else _GROUPED_ID_NUMBER).fullmatch(digits):
-        return f"{digits[:6]}********{digits[-4:]}"
-    if len(groups) == 1 and _OLD_ID_NUMBER.fullmatch(digits):
-        return f"{digits[:6]}******{digits[-3:]}"
-    return None
-
-
-def _run_mask(folded: str, groups: list[tuple[int, int]]) -> tuple[int, int, str] | None:
-    """(start, end, masked form) when the groups spell a phone or an ID number: the span takes in a "+" or "("
-    written before it and an ID number's check character X after it."""
-    start, end = groups[0][0], groups[-1][1]
-    texts = [folded[a:b] for a, b in groups]
-    if len("".join(texts)) == 17 and folded[end : end + 1] in ("X", "x"):
-        texts[-1], end = texts[-1] + "X", end + 1
-    masked = _masked_number(texts)
-    if masked is None:
-        return None
-    while start > 0 and folded[start - 1] in "+(":
-        start -= 1
-    return start, end, masked
-
-
-def _number_masks(folded: str) -> list[tuple[int, int, str]]:
-    """(start, end, masked form) of every phone and ID number in folded text, left to right: in each chain of
-    digit groups, the longest run of whole groups that spells one, from the left."""
-    found = []
-    for chain in _CHAIN.finditer(folded):
-        if sum(c.isdigit() for c in chain[0]) < _FEWEST_DIGITS:  # a date, a time, an amount: nothing to mask
-            continue
-        groups = [(g.start() + chain.start(), g.end() + chain.start()) for g in _GROUP.finditer(chain[0])]
-        i = 0
-        while i < len(groups):
-            for j in range(min(len(groups), i + _MOST_GROUPS) - 1, i - 1, -1):
-                if run := _run_mask(folded, groups[i : j + 1]):
-                    found.append(run)
-                    i = j
-                    break
-            i += 1
-    return found
-
-
-def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
-    out, last = [], 0
-    for start, end, replacement in spans:
-        out += [text[last:start], replacement]
-        last = end
-    return "".join(out) + text[last:]
-
-
-def mask_text(text: str) -> str:
-    """Free text with mobile and landline numbers, e-mails and ID numbers masked (138****1234), however they
-    are written (see above)."""
-    if not text:
-        return text
-    folded = _folded(text)
-    text = _replaced(text, [(m.start(), m.end(), f"{m[0][0]}***@***") for m in _EMAIL.finditer(folded)])
-    return _replaced(text, _number_masks(_folded(text)))
-
 
 def mask_phone(value: str) -> str:
     digits = re.sub(r"\D", "", value)
@@ -362,12 +234,23 @@ def public_value(obj: models.Model, field: str) -> Any:
         raise NotPublic(f"{obj._meta.label}.{field} is not public")
     value = getattr(obj, field)
     if rule == Public.TEXT or (rule == Public.STAFF_TEXT and not getattr(obj, "written_by_staff", False)):
-        return mask_text(value or "")
+        return _text_masked(value)
+    if rule == Public.STAFF_TEXT:  # a department's words as written, but nothing that draws nothing
+        return visible_text(value or "")
     if rule == Public.POSITION:
         return public_position(value)
     if rule == Public.AREA:
         return public_area(getattr(obj, "region", None))
     return value
+
+
+def _text_masked(value: Any) -> Any:
+    """Free text masked; a JSON field's texts masked inside it (the answers to a category's questions)."""
+    if isinstance(value, dict):
+        return {key: _text_masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_masked(item) for item in value]
+    return mask_text(value or "") if value is None or isinstance(value, str) else value
 
 
 def may_reveal(user: Any, label: Label | None) -> bool:

@@ -25,7 +25,7 @@ from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.text import clean_text, parse_id
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
-from apps.grievances.models import Category, Grievance, GrievancePhoto
+from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
 from apps.grievances.selectors import (
     category_stats,
     grievance_for_user,
@@ -392,7 +392,7 @@ def workbench_detail(
         "grievances/workbench_detail.html",
         {
             "g": grievance,
-            "events": grievance.events.select_related("actor").order_by("created_at", "id"),
+            **_citizens_words(grievance, clear=revealed is not None),
             "photos": grievance.photos.all(),
             "duplicates": (
                 duplicates_suggest(grievance=grievance, scope=grievances_for_user(user=request.user))
@@ -401,9 +401,6 @@ def workbench_detail(
             ),
             "colleagues": colleagues,
             "contact": revealed or masked_fields(grievance, CONTACT),
-            # A number or e-mail the citizen wrote into the description is as personal as the contact fields: shown
-            # masked, in clear only with the contact, read for a stated purpose (logged).
-            "description": grievance.description if revealed is not None else mask_text(grievance.description),
             "revealed": revealed is not None,
             "may_reveal": _may_read_contact(request.user),
             "purposes": contact_purposes(),
@@ -416,6 +413,31 @@ def workbench_detail(
     if revealed is not None:
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+# What a citizen wrote on the timeline (the department's replies, notes and status changes are its own).
+CITIZENS_EVENTS = (GrievanceEvent.Kind.RATED, GrievanceEvent.Kind.REOPENED)
+
+
+def _citizens_words(grievance: Grievance, *, clear: bool) -> dict[str, Any]:
+    """The description, the answers to the category's questions and the timeline, for the workbench. A number or
+    e-mail a citizen wrote into any of them is as personal as the contact fields: masked, in clear only with
+    the contact, read for a stated purpose (logged)."""
+
+    def shown(text: str) -> str:
+        return text if clear else mask_text(text)
+
+    answers = [(a, grievance.attributes.get(a.code)) for a in grievance.category.attributes.all()]
+    events = grievance.events.select_related("actor").order_by("created_at", "id")
+    return {
+        "description": shown(grievance.description),
+        "answers": [
+            (a, shown(", ".join(map(str, v)) if isinstance(v, list) else str(v)))
+            for a, v in answers
+            if v not in (None, "", [])
+        ],
+        "events": [(e, shown(e.message) if e.kind in CITIZENS_EVENTS else e.message) for e in events],
+    }
 
 
 @require_POST

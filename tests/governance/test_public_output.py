@@ -47,6 +47,10 @@ QUERIES = {
     "regions-api:region-lookup": [{"lon": "118.0051234", "lat": "32.0109876"}],
 }  # fmt: skip
 ADDRESS = "人民路 88 号 5 栋 1203 室"
+# Numbers as an attacker writes them: split by characters that draw nothing, reversed under a right-to-left
+# override, in Chinese numerals, a bank card in fours.
+HIDDEN_NUMBERS = ("井盖丢了，电话 139\u200b8765\u20600000，另 \u202e87654321931\u202c，一三七八七六五四三二一，"
+                  "卡号 6222 0212 3456 7890 123")  # fmt: skip
 POINT = (118.0051234, 32.0109876)
 CITIZENS_NUMBER = "139-8765-4321"
 OFFICIAL_NUMBER = "0571-8888-1234"
@@ -102,7 +106,7 @@ def world(submit, cast, categories, stations, alert_in_w1, settings):
     grievance_reply(grievance=exact, user=staff, message="内部备注：联系施工队长老周 13600001111", public=False)
     exact = grievance_transition(grievance=exact, action="resolve", user=staff, message="已修补")
     grievance_rate(grievance=exact, score=4, comment="谢谢，有事打 13700002222")
-    reopened = submit(lon=118.0159876, lat=32.0041234, address="西二路 7 号 2 单元 501")
+    reopened = submit(lon=118.0159876, lat=32.0041234, address="西二路 7 号 2 单元 501", description=HIDDEN_NUMBERS)
     reopened = grievance_transition(grievance=reopened, action="accept", user=staff)
     reopened = grievance_transition(grievance=reopened, action="resolve", user=staff)
     grievance_reopen(grievance=reopened, reason="根本没修，打 138 0000 3333 问")
@@ -142,11 +146,20 @@ def distinctive(text: str, *, personal: bool) -> bool:
     return len(text) >= 8 or (personal and not text.isascii() and len(text) >= 2)
 
 
+def as_read(text: str) -> str:
+    """A text as a reader reads it, independently of the mask: what draws nothing left out, full-width folded,
+    Chinese numerals as digits."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Mn", "Me"))
+    return unicodedata.normalize("NFKC", text).translate({ord(c): str(d) for d, c in enumerate("〇一二三四五六七八九")})
+
+
 def citizens_numbers(text: str) -> list[str]:
-    """Phone and ID numbers in a text (10 digits or more, however separated), found independently of the mask."""
-    folded = unicodedata.normalize("NFKC", text)
-    runs = re.findall(r"\d[\d\s\-().+]{8,}\d", folded)
-    return [digits for run in runs if len(digits := re.sub(r"\D", "", run)) >= 10]
+    """Phone, ID and card numbers in a text (10 digits or more, however separated), found independently of the
+    mask; a run under a right-to-left override as it is shown, too."""
+    runs = re.findall(r"\d[\d\s\-().+]{8,}\d", as_read(text))
+    shown_reversed = re.findall(r"\u202e([^\u202c]*)\u202c", text)
+    digits = [re.sub(r"\D", "", run) for run in [*runs, *(r[::-1] for r in shown_reversed)]]
+    return [number for number in digits if len(number) >= 10]
 
 
 def field_values() -> Iterator[tuple[Any, str, Any, Any]]:
@@ -274,7 +287,7 @@ def shown(secret: Secret, text: str) -> bool:
     if isinstance(secret.value, float):
         return repr(secret.value) in text
     if secret.rule in (Public.TEXT, Public.STAFF_TEXT):  # the digits in order, whatever between them
-        return re.search(r"\D{0,3}".join(secret.value), unicodedata.normalize("NFKC", text)) is not None
+        return re.search(r"\D{0,3}".join(secret.value), as_read(text)) is not None
     return secret.value in text
 
 
@@ -334,6 +347,10 @@ def test_no_public_surface_shows_more_than_the_labels_allow(world):
     page = bodies[f"/grievances/t/{exact.tracking_code}/"]
     assert f"请致电养护科 {OFFICIAL_NUMBER}" in page  # the department's own number reaches the citizen
     assert "137****2222" in page
+    hidden = bodies[f"/open311/v2/requests/{reopened.pk}.json"]
+    assert [masked in hidden for masked in ("139****0000", "876****1931", "137****4321", "6222****0123")] == [True] * 4
+    invisible = [url for url, text in bodies.items() if text and re.search("[\u200b-\u200f\u202a-\u202e\u2060]", text)]
+    assert invisible == []  # a public text carries nothing that draws nothing
 
 
 @pytest.mark.django_db
