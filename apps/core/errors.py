@@ -1,5 +1,5 @@
-"""One domain error type, the one DRF exception handler that turns it into HTTP 400, and the JSON error
-answers of everything under /api/.
+"""One domain error type, the one DRF exception handler that turns it into HTTP 400, and the error formats of
+the machine-read parts of the site.
 
 Under /api/ every error is JSON with a `detail` sentence, whoever answers: API views through
 `exception_handler`, and whatever else (no URL matched, an exception that escaped a view, a middleware's
@@ -7,15 +7,22 @@ refusal) through apps.core.middleware.ApiJsonErrorsMiddleware, which gives it `a
 An answer with its own body or headers is `api_error_response` (e.g. a 503 with Retry-After: decide it
 where the exception is seen — `_response_for` in API views, a `handler500` outside them — and answer
 with it; the middleware leaves JSON alone).
+
+Other prefixes declare their own format the same way (`register_error_format`: Open311 under /open311/, its
+errors as `[{code, description}]` in JSON or XML), and `error_response` answers a refusal made outside a view
+(a NUL byte, an oversized body, text that is not UTF-8) in the format of the request's prefix, or as plain text
+in UTF-8 elsewhere.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
@@ -129,3 +136,63 @@ def api_error_response(
 
 def api_error_content(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()  # as DRF renders it
+
+
+# --- Error formats by path prefix ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How errors are written under a path prefix. `render(request, status, detail, extra)` gives the body and its
+    content type (`extra`: {"errors": {field: [messages]}} and format-specific keys, e.g. "limit_bytes");
+    `owns(response)` tells an answer already in the format, which the middleware leaves alone."""
+
+    prefix: str
+    render: Callable[[HttpRequest, int, str, dict[str, Any]], tuple[bytes, str]]
+    owns: Callable[[HttpResponse], bool]
+
+
+_ERROR_FORMATS: dict[str, ErrorFormat] = {}
+
+
+def register_error_format(error_format: ErrorFormat) -> None:
+    """Declare a prefix's error format (an app's `ready`); one format per prefix."""
+    if _ERROR_FORMATS.get(error_format.prefix, error_format) != error_format:
+        raise ImproperlyConfigured(f"an error format for {error_format.prefix} is registered already")
+    _ERROR_FORMATS[error_format.prefix] = error_format
+
+
+def error_format_for(request: HttpRequest) -> ErrorFormat | None:
+    """The format of the longest registered prefix of the request's path; None for pages."""
+    path = request.path_info
+    found = [f for prefix, f in _ERROR_FORMATS.items() if path.startswith(prefix)]
+    return max(found, key=lambda f: len(f.prefix), default=None)
+
+
+def error_response(
+    request: HttpRequest,
+    status_code: int,
+    detail: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """An error answer in the format of the request's prefix, or plain text in UTF-8 (a page's)."""
+    error_format = error_format_for(request)
+    if error_format is None:
+        return HttpResponse(detail, status=status_code, headers=headers, content_type="text/plain; charset=utf-8")
+    content, content_type = error_format.render(request, status_code, detail, extra or {})
+    return HttpResponse(content, status=status_code, headers=headers, content_type=content_type)
+
+
+def _api_render(request: HttpRequest, status_code: int, detail: str, extra: dict[str, Any]) -> tuple[bytes, str]:
+    return api_error_content({"detail": detail, **extra}), JSON
+
+
+register_error_format(
+    ErrorFormat(
+        prefix=API_PREFIX,
+        render=_api_render,
+        owns=lambda response: response.get("Content-Type", "").startswith(JSON),
+    )
+)

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import DisallowedHost, RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.errors import (
-    JSON,
-    api_error_content,
+    ErrorFormat,
     api_error_detail,
-    api_error_response,
-    is_api_request,
+    error_format_for,
+    error_response,
     request_too_big_body,
 )
 
 
 class ApiJsonErrorsMiddleware:
-    """Under /api/ every error answer is JSON, also those no API view made (see apps.core.errors).
+    """Under /api/ every error answer is JSON, and under every other prefix with an error format of its own
+    (/open311/) in that format — also those no view made (see apps.core.errors).
 
     Outside every middleware that can answer an error (only SecurityMiddleware, which never does, comes
-    before it), it sees every answer. An error under /api/ that is not JSON — no URL matched (404),
-    an exception that escaped a view or a middleware (500 or 400, logged by Django), a middleware's refusal,
-    DEBUG's technical pages — is answered `{"detail": …}` instead: the sentence of its status, never a
-    traceback or the request's data. Its status, headers (Allow, the security headers) and cookies stay:
-    the answer is changed in place, so Django logs it once.
+    before it), it sees every answer. An error under such a prefix that is not in its format — no URL matched
+    (404), an exception that escaped a view or a middleware (500 or 400, logged by Django), a middleware's
+    refusal, a method a view does not take (405), DEBUG's technical pages — is answered in the format instead,
+    with the sentence of its status, never a traceback or the request's data. Its status, headers (Allow, the
+    security headers) and cookies stay: the answer is changed in place, so Django logs it once.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,32 +35,35 @@ class ApiJsonErrorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code >= 400 and is_api_request(request) and not _is_json(response):
-            return _as_json(request, response)
+        error_format = error_format_for(request) if response.status_code >= 400 else None
+        if error_format is not None and not error_format.owns(response):
+            return _reformatted(request, response, error_format)
         return response
 
 
-def _as_json(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """`response` with the sentence of its status as JSON body; its status, headers and cookies stay."""
+def _reformatted(request: HttpRequest, response: HttpResponse, error_format: ErrorFormat) -> HttpResponse:
+    """`response` with the sentence of its status in the format; its status, headers and cookies stay."""
     with translation.override(getattr(request, "LANGUAGE_CODE", None)):
-        content = api_error_content({"detail": api_error_detail(response.status_code, method=request.method or "")})
+        detail = api_error_detail(response.status_code, method=request.method or "")
+        content, content_type = error_format.render(request, response.status_code, detail, {})
     if response.streaming:
         response.streaming_content = [content]
     else:
         response.content = content
-    response["Content-Type"] = JSON
+    response["Content-Type"] = content_type
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(content))
     return response
 
 
-def _is_json(response: HttpResponse) -> bool:
-    return response.get("Content-Type", "").startswith(JSON)
-
-
 class RejectNulBytesMiddleware:
-    """A NUL character in the path, the query or a form field is never meaningful here, and PostgreSQL refuses
-    it in text: answer 400 at the door (JSON under /api/) instead of failing deep inside a view."""
+    """Input no view should have to read is refused at the door, in the error format of the request's prefix
+    (apps.core.errors.error_response; plain UTF-8 text for pages): a NUL character in the path, the query or a
+    form field (never meaningful here, and PostgreSQL refuses it in text); a query or form field that is not
+    UTF-8 (400 naming the fields: Django reads such bytes as U+FFFD, "�", which would be stored in place of
+    what was sent — nobody types it); a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413 naming the limit) or with
+    more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (400). Pages without a format of their own keep Django's
+    400 for the last two."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -68,24 +71,40 @@ class RejectNulBytesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             has_nul = "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "") or _form_has_nul(request)
-        except RequestDataTooBig:  # reading the form: Django answers 400, an API 413 with the limit
-            if not is_api_request(request):
+            unreadable = [] if has_nul else _fields_not_utf8(request)
+        except RequestDataTooBig:
+            if error_format_for(request) is None:
                 raise
-            return api_error_response(request, 413, body=request_too_big_body())
-        if not has_nul:
-            return self.get_response(request)
-        message = _("The request contains a NUL character.")
-        if is_api_request(request):
-            return api_error_response(request, 400, body={"detail": message})
-        return HttpResponseBadRequest(message, content_type="text/plain")
+            body = request_too_big_body()
+            return error_response(request, 413, body["detail"], extra={"limit_bytes": body["limit_bytes"]})
+        except (TooManyFieldsSent, TooManyFilesSent):
+            if error_format_for(request) is None:
+                raise
+            return error_response(request, 400, _("The request has more fields than the limit."))
+        if has_nul:
+            return error_response(request, 400, _("The request contains a NUL character."))
+        if unreadable:
+            errors = {name: [_("is not valid UTF-8 text")] for name in unreadable}
+            return error_response(request, 400, _("Some fields are not valid UTF-8 text."), extra={"errors": errors})
+        return self.get_response(request)
+
+
+def _is_form(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
 
 
 def _form_has_nul(request: HttpRequest) -> bool:
-    if request.method != "POST" or not request.content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    if not _is_form(request):
         return False
     return any("\x00" in value for values in request.POST.lists() for value in [values[0], *values[1]])
+
+
+def _fields_not_utf8(request: HttpRequest) -> list[str]:
+    """The query's and the form's fields holding U+FFFD, what Django makes of bytes that are not UTF-8."""
+    fields = [*request.GET.lists(), *(request.POST.lists() if _is_form(request) else [])]
+    return sorted({name for name, values in fields if "\ufffd" in name or any("\ufffd" in v for v in values)})
 
 
 class ContentSecurityPolicyMiddleware:

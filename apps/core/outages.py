@@ -4,7 +4,7 @@ While PostgreSQL restarts, or Redis (the channel layer, the cache and the sequen
 request that needs it fails with the driver's connection error. A gateway posting readings, a phone's outbox
 and a citizen's app must know that trying again later will work — and that their request was not at fault — so
 every such failure is answered 503 with `Retry-After`: JSON under /api/, the Open311 error format under
-/open311/ (apps/grievances/open311/views.py), a plain page elsewhere. Where the failure is caught:
+/open311/ (apps.core.errors.error_response), a plain page elsewhere. Where the failure is caught:
 
 - a view's: `ServiceOutageMiddleware.process_exception`;
 - a middleware's (a session or a user loaded from the database): `server_error`, the project's handler500,
@@ -23,7 +23,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
 
-from apps.core.errors import api_error_response, is_api_request
+from apps.core.errors import error_format_for, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +45,12 @@ def is_outage(exc: BaseException | None) -> bool:
 
 
 def outage_response(request: HttpRequest) -> HttpResponse:
-    """503 with Retry-After: JSON under /api/, a page that says to try again elsewhere."""
+    """503 with Retry-After: in the error format of the request's prefix (JSON under /api/, Open311's under
+    /open311/), a page that says to try again elsewhere."""
     headers = {"Retry-After": str(RETRY_AFTER_S)}
-    if is_api_request(request):
+    if error_format_for(request) is not None:
         detail = _("The service is briefly unavailable. Please try again in a few seconds.")
-        return api_error_response(request, 503, body={"detail": detail, "retry_after": RETRY_AFTER_S}, headers=headers)
+        return error_response(request, 503, detail, extra={"retry_after": RETRY_AFTER_S}, headers=headers)
     body = loader.render_to_string("503.html")
     return HttpResponse(body, status=503, headers=headers, content_type="text/html; charset=utf-8")
 

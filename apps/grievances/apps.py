@@ -24,6 +24,11 @@ class GrievancesConfig(AppConfig):
         register_simulator(Simulator(name="grievances.citizens", every=timedelta(seconds=60), step=step))
         register_role_permissions(GRIEVANCE_ROLE_PERMISSIONS)
         register_role_permissions(CONTACT_ROLE_PERMISSIONS)
+        from apps.core.errors import ErrorFormat, register_error_format
+        from apps.grievances.open311.views import is_open311_answer, open311_error_body
+
+        # Every answer under /open311/ in the Open311 error format, also those no view gives (apps/core/errors.py).
+        register_error_format(ErrorFormat(prefix="/open311/", render=open311_error_body, owns=is_open311_answer))
         from apps.grievances.discrepancies import RULE
         from apps.indicators.discrepancies import register_discrepancy_rule
 

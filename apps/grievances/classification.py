@@ -27,7 +27,8 @@ classify(
 classify(
     "grievances.CategoryAttribute",
     {
-        "id category code description_zh description_en datatype required order values": PUBLIC,
+        "id category code description_zh description_en datatype required order values minimum maximum "
+        "whole_number": PUBLIC,
     },
 )
 classify(

@@ -42,6 +42,10 @@ ATTRIBUTES = {
 }  # fmt: skip
 
 
+# The answers a number question takes.
+ANSWER_RANGES = {"households": {"minimum": 0, "maximum": 1_000_000, "whole_number": True}}
+
+
 def seed_demo_grievances(context: DemoContext) -> None:
     departments = {d.code: d for d in Department.objects.all()}
     made = 0
@@ -60,7 +64,8 @@ def seed_demo_grievances(context: DemoContext) -> None:
                 category=category,
                 code=attr,
                 defaults={"description_zh": qzh, "description_en": qen, "datatype": datatype, "required": required,
-                          "order": index, "values": [{"key": k, "name_zh": z, "name_en": e} for k, z, e in values]},
+                          "order": index, "values": [{"key": k, "name_zh": z, "name_en": e} for k, z, e in values],
+                          **ANSWER_RANGES.get(attr, {})},
             )  # fmt: skip
         made += 1
     context.out.write(f"Demo grievances: {made} categories.\n")

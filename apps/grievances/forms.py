@@ -1,24 +1,28 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.grievances.models import Category
-
-PHONE = re.compile(r"^\+?[\d\s-]{5,20}$")
+from apps.grievances.services import ADDRESS_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
 
 
 class ReportForm(forms.Form):
     category = forms.ChoiceField(label=_("What is the problem"))
-    description = forms.CharField(label=_("Describe it"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    # What is typed is checked where every channel's report is (services.grievance_submit); the form takes it.
+    description = forms.CharField(
+        label=_("Describe it"), widget=forms.Textarea(attrs={"rows": 4, "maxlength": DESCRIPTION_MAX})
+    )
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
-    address = forms.CharField(label=_("Or the address"), max_length=200, required=False)
-    name = forms.CharField(label=_("Your name"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
-    email = forms.EmailField(label=_("Email"), max_length=200, required=False)
+    address = forms.CharField(
+        label=_("Or the address"), required=False, widget=forms.TextInput(attrs={"maxlength": ADDRESS_MAX})
+    )
+    name = forms.CharField(label=_("Your name"), required=False, widget=forms.TextInput(attrs={"maxlength": NAME_MAX}))
+    phone = forms.CharField(
+        label=_("Phone"), required=False, widget=forms.TextInput(attrs={"maxlength": PHONE_MAX, "inputmode": "tel"})
+    )
+    email = forms.CharField(label=_("Email"), required=False, widget=forms.EmailInput(attrs={"maxlength": EMAIL_MAX}))
     photo = forms.FileField(label=_("Photo"), required=False)
     # A field people never see: bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this empty"))
@@ -28,12 +32,6 @@ class ReportForm(forms.Form):
         self.fields["category"].choices = [("", "—")] + [
             (c.code, c.name) for c in Category.objects.filter(active=True).order_by("order", "code")
         ]
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not PHONE.match(phone):
-            raise forms.ValidationError(_("digits, spaces, + and - only"))
-        return phone
 
 
 class TrackForm(forms.Form):

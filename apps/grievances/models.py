@@ -73,12 +73,23 @@ class CategoryAttribute(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=1)
     # [{"key": "deep", "name_zh": "深", "name_en": "deep"}] for the list datatypes
     values = models.JSONField(_("values"), default=list, blank=True)
+    # For a number: the answers taken (households affected: a whole number from 0). Empty: any finite number.
+    minimum = models.FloatField(_("smallest answer"), null=True, blank=True)
+    maximum = models.FloatField(_("largest answer"), null=True, blank=True)
+    whole_number = models.BooleanField(_("whole numbers only"), default=False)
 
     class Meta:
         verbose_name = _("category attribute")
         verbose_name_plural = _("category attributes")
         ordering = ["category", "order", "code"]
-        constraints = [models.UniqueConstraint(fields=["category", "code"], name="categoryattribute_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="categoryattribute_unique"),
+            # A range that holds at least one answer.
+            models.CheckConstraint(
+                condition=Q(minimum__isnull=True) | Q(maximum__isnull=True) | Q(minimum__lte=models.F("maximum")),
+                name="categoryattribute_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category.code}.{self.code}"

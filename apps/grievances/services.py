@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -104,13 +107,11 @@ def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
         if kind == D.SINGLE and value not in keys:
             errors[attribute.code] = [_("not one of the choices: %(values)s") % {"values": value}]
         elif kind == D.NUMBER:
-            try:
-                number = float(value)
-                if not math.isfinite(number):
-                    raise ValueError
+            number, problem = _answer_number(attribute, value)
+            if problem:
+                errors[attribute.code] = [problem]
+            else:
                 clean[attribute.code] = number
-            except ValueError:
-                errors[attribute.code] = [_("must be a number")]
         elif kind == D.DATETIME:
             try:
                 moment = parse_datetime(value)
@@ -133,6 +134,62 @@ def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
     return clean, errors
 
 
+def _answer_number(attribute: CategoryAttribute, value: str) -> tuple[float | None, str]:
+    """(the number, "") or (None, what is wrong with it): finite, within the question's range, whole if asked."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None, _("must be a number")
+    if not math.isfinite(number):
+        return None, _("must be a number")
+    if attribute.whole_number and not number.is_integer():
+        return None, _("must be a whole number")
+    low, high = attribute.minimum, attribute.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None, answer_range_text(attribute)
+    return (int(number) if attribute.whole_number else number), ""
+
+
+def answer_range_text(attribute: CategoryAttribute) -> str:
+    """The answers a number question takes, in words ("must be from 0 to 1,000,000"); "" for any number."""
+    low, high = attribute.minimum, attribute.maximum
+    if low is not None and high is not None:
+        return _("must be from %(min)s to %(max)s") % {"min": _plain(low), "max": _plain(high)}
+    if low is not None:
+        return _("must be at least %(min)s") % {"min": _plain(low)}
+    if high is not None:
+        return _("must be at most %(max)s") % {"max": _plain(high)}
+    return ""
+
+
+def _plain(number: float) -> str:
+    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
+
+
+# What every channel takes (the portal's form, the hotline, Open311: one check, here).
+DESCRIPTION_MAX, ADDRESS_MAX, NAME_MAX, PHONE_MAX, EMAIL_MAX = 4000, 200, 100, 20, 200
+PHONE = re.compile(r"\+?[\d\s()-]{5,20}")
+
+
+def reporter_contact_problems(*, name: str, phone: str, email: str) -> dict[str, list[str]]:
+    """Problems with a reporter's name, phone and e-mail, by field ("name", "phone", "email")."""
+    problems: dict[str, list[str]] = {}
+    if len(name) > NAME_MAX:
+        problems["name"] = [_("at most %(n)d characters") % {"n": NAME_MAX}]
+    if len(phone) > PHONE_MAX:
+        problems["phone"] = [_("at most %(n)d characters") % {"n": PHONE_MAX}]
+    elif phone and not (PHONE.fullmatch(phone) and phone.isascii()):
+        problems["phone"] = [_("digits, spaces, + and - only")]
+    if len(email) > EMAIL_MAX:
+        problems["email"] = [_("at most %(n)d characters") % {"n": EMAIL_MAX}]
+    elif email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems["email"] = [_("not a valid e-mail address")]
+    return problems
+
+
 @transaction.atomic
 def grievance_submit(
     *,
@@ -153,9 +210,12 @@ def grievance_submit(
     errors: dict[str, list[str]] = {}
     description = clean_text(description)
     address = clean_text(address)
+    reporter_name, reporter_phone = clean_text(reporter_name), clean_text(reporter_phone)
+    reporter_email = clean_text(reporter_email)
+    errors.update(reporter_contact_problems(name=reporter_name, phone=reporter_phone, email=reporter_email))
     if not description:
         errors["description"] = [_("say what the problem is")]
-    elif len(description) > 4000:
+    elif len(description) > DESCRIPTION_MAX:
         errors["description"] = [_("at most 4,000 characters")]
     if not category.active:
         errors["category"] = [_("this category no longer takes reports")]
@@ -171,8 +231,8 @@ def grievance_submit(
                 errors["location"] = [_("this place is outside the city")]
     elif not address.strip():
         errors["location"] = [_("put a pin on the map or give an address")]
-    if len(address) > 200:
-        errors["address"] = [_("at most 200 characters")]
+    if len(address) > ADDRESS_MAX:
+        errors["address"] = [_("at most %(n)d characters") % {"n": ADDRESS_MAX}]
     clean, attribute_errors = attributes_clean(category, attributes or {})
     errors.update({f"attribute[{code}]": messages for code, messages in attribute_errors.items()})
     images = []
@@ -198,9 +258,9 @@ def grievance_submit(
                     lat=lat,
                     address=address,
                     region=region,
-                    reporter_name=clean_text(reporter_name)[:100],
-                    reporter_phone=clean_text(reporter_phone)[:40],
-                    reporter_email=clean_text(reporter_email)[:200],
+                    reporter_name=reporter_name,
+                    reporter_phone=reporter_phone,
+                    reporter_email=reporter_email,
                 )
             break
         except IntegrityError:  # a tracking code already taken: draw another

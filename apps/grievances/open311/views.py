@@ -1,16 +1,21 @@
 """Open311 GeoReport v2 (../shared/standards/OPEN311.md): discovery, services, service definitions, requests,
 tokens — each in XML and JSON. Errors are `[{code, description}]` with 403 (api_key), 404 (unknown service,
-request, token or jurisdiction), 429 (too many reads without an API key, with Retry-After) or 400 (anything
-else); never a 500 for bad input. Reporter data (name, email, phone, device, account) is taken on POST and
-never returned; a request is published in its public form (`grievance_public`): the place as the district and
-street and a 0.001° grid point, the citizen's numbers masked. `extensions=true` adds `extended_attributes`
-(the detailed status and every public photo), as GeoReport v2 servers commonly do."""
+request, token or jurisdiction), 405 (a method the resource does not take, with Allow), 429 (too many reads
+without an API key, with Retry-After), 413 (a body over the limit) or 400 (anything else); never a 500 for bad
+input. Every answer under /open311/ is in this format, also those no view gives (no such URL, a refused body):
+`open311_error_body`, registered as the prefix's error format (apps.core.errors).
+
+Reporter data (name, email, phone, device, account) is taken on POST, checked as the portal checks it (one
+validation: `grievance_submit`), and never returned; a request is published in its public form
+(`grievance_public`): the place as the district and street and a 0.001° grid point, the citizen's numbers
+masked. `extensions=true` adds `extended_attributes` (the detailed status and every public photo), as GeoReport
+v2 servers commonly do."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -23,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 
 from apps.core.clients import rate_limited
 from apps.core.errors import ApplicationError
@@ -30,8 +36,10 @@ from apps.core.i18n import localized
 from apps.core.outages import RETRY_AFTER_S, is_outage
 from apps.grievances.models import Category, Grievance
 from apps.grievances.selectors import grievance_public, public_reports_with_notes, status_notes
-from apps.grievances.services import grievance_submit, open311_key_check
+from apps.grievances.services import answer_range_text, grievance_submit, open311_key_check
 
+# The fields of grievance_submit's errors as the Open311 parameters that carry them.
+PARAMETER_OF = {"name": "first_name/last_name", "address": "address_string", "location": "lat/long"}
 ID = re.compile(r"[0-9]{1,12}")  # service_request_id: the report's public number (its tracking code stays private)
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
@@ -40,26 +48,48 @@ READ_WINDOW_SECONDS = 60  # CITYOPS_OPEN311_READS_PER_MINUTE: per client, in a w
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, *descriptions: str, retry_after: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(descriptions[0] if descriptions else "")
         self.status = status
         self.descriptions = descriptions
-        self.retry_after = retry_after
+        self.headers = {**(headers or {}), **({"Retry-After": str(retry_after)} if retry_after is not None else {})}
 
 
 def _render(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]], status: int = 200) -> HttpResponse:
+    return HttpResponse(_body(fmt, root, item, rows), status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def _body(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]]) -> str:
     """A list (`item` names each element in XML), or with `item` None a single object (discovery, a service
     definition): a JSON object, an XML root holding its fields."""
     if fmt == "json":
-        body = json.dumps(rows if item else rows[0], ensure_ascii=False)
-    else:
-        element = ET.Element(root)
-        if item is None:
-            _xml_fill(element, rows[0])
-        for row in rows if item else []:
-            _xml_fill(ET.SubElement(element, item), row)
-        body = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
-    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
+        return json.dumps(rows if item else rows[0], ensure_ascii=False)
+    element = ET.Element(root)
+    if item is None:
+        _xml_fill(element, rows[0])
+    for row in rows if item else []:
+        _xml_fill(ET.SubElement(element, item), row)
+    return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
+
+
+def _errors(status: int, descriptions: Iterable[str]) -> list[dict[str, Any]]:
+    return [{"code": str(status), "description": d} for d in descriptions]
+
+
+def open311_error_body(request: HttpRequest, status: int, detail: str, extra: dict[str, Any]) -> tuple[bytes, str]:
+    """An error answered outside the views (no such URL, a refused body, a method no view takes) in the Open311
+    format: XML for a path ending in .xml, else JSON; one error per field message, or the detail
+    (apps.core.errors.register_error_format, in apps.py)."""
+    fmt = "xml" if request.path_info.endswith(".xml") else "json"
+    fields = extra.get("errors") or {}
+    descriptions = [f"{field}: {message}" for field, messages in fields.items() for message in messages]
+    return _body(fmt, "errors", "error", _errors(status, descriptions or [detail])).encode(), CONTENT_TYPES[fmt]
+
+
+def is_open311_answer(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "") in CONTENT_TYPES.values()
 
 
 def _xml_fill(element: ET.Element, row: dict[str, Any]) -> None:
@@ -86,14 +116,15 @@ def _xml_text(value: Any) -> str:
     return str(value)
 
 
-def open311_view(root: str, item: str | None) -> Callable:
-    """Wrap a handler returning rows: format, jurisdiction and errors handled the same everywhere."""
+def open311_view(root: str, item: str | None, *, methods: tuple[str, ...] = ("GET", "HEAD")) -> Callable:
+    """Wrap a handler returning rows: methods, format, jurisdiction and errors handled the same everywhere."""
 
     def decorate(handler: Callable[..., tuple[list[dict[str, Any]], int]]) -> Callable:
         @csrf_exempt
         @sensitive_post_parameters("first_name", "last_name", "email", "phone", "device_id", "account_id")
         def view(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             try:
+                _check_method(request, methods)
                 _check_read_limit(request)
                 _check_jurisdiction(request)
                 rows, status = handler(request, **kwargs)
@@ -103,10 +134,9 @@ def open311_view(root: str, item: str | None) -> Callable:
                                               "seconds."), retry_after=RETRY_AFTER_S)  # fmt: skip
                 elif not isinstance(exc, Open311Error):
                     raise
-                errors = [{"code": str(exc.status), "description": d} for d in exc.descriptions]
-                response = _render(fmt, "errors", "error", errors, status=exc.status)
-                if exc.retry_after is not None:
-                    response["Retry-After"] = str(exc.retry_after)
+                response = _render(fmt, "errors", "error", _errors(exc.status, exc.descriptions), status=exc.status)
+                for header, value in exc.headers.items():
+                    response[header] = value
                 return response
             return _render(fmt, root, item, rows, status=status)
 
@@ -119,6 +149,15 @@ def _param(request: HttpRequest, name: str) -> str:
     """A parameter from the body (POST) or the query string; empty counts as absent."""
     value = request.POST.get(name) if request.method == "POST" else None
     return (value if value not in (None, "") else request.GET.get(name, "")).strip()
+
+
+def _check_method(request: HttpRequest, methods: tuple[str, ...]) -> None:
+    if request.method not in methods:
+        message = _("%(method)s is not allowed here: use %(allowed)s") % {
+            "method": request.method,
+            "allowed": _(" or ").join(m for m in methods if m != "HEAD"),
+        }
+        raise Open311Error(405, message, headers={"Allow": ", ".join(methods)})
 
 
 def _check_read_limit(request: HttpRequest) -> None:
@@ -190,7 +229,7 @@ def service_definition(request: HttpRequest, service_code: str) -> tuple[list[di
             "code": a.code,
             "datatype": a.datatype,
             "required": a.required,
-            "datatype_description": a.get_datatype_display(),
+            "datatype_description": " ".join(filter(None, [str(a.get_datatype_display()), _answers_taken(a)])),
             "order": a.order,
             "description": localized(a, "description"),
             "values": [{"key": str(v["key"]), "name": localized(v, "name") or v.get("name", "")} for v in a.values],
@@ -198,6 +237,14 @@ def service_definition(request: HttpRequest, service_code: str) -> tuple[list[di
         for a in category.attributes.all()
     ]
     return [{"service_code": category.code, "attributes": attributes}], 200
+
+
+def _answers_taken(attribute: Any) -> str:
+    """A number question's range in words ("a whole number, must be from 0 to 1,000,000")."""
+    if attribute.datatype != attribute.Datatype.NUMBER:
+        return ""
+    parts = [_("(whole numbers)") if attribute.whole_number else "", answer_range_text(attribute)]
+    return " ".join(p for p in parts if p)
 
 
 def _category(code: str) -> Category:
@@ -210,12 +257,10 @@ def _category(code: str) -> Category:
 # --- Requests -----------------------------------------------------------------------------------------------
 
 
-@open311_view("service_requests", "request")
+@open311_view("service_requests", "request", methods=("GET", "HEAD", "POST"))
 def requests_view(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
     if request.method == "POST":
         return _create(request), 201
-    if request.method != "GET":
-        raise Open311Error(400, _("use GET or POST"))
     extended = _extensions(request)
     return [_request_row(request, g, extended=extended) for g in _query(request)], 200
 
@@ -254,15 +299,15 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
             description=_param(request, "description") or localized(category),
             lon=lon,
             lat=lat,
-            address=address[:200],
+            address=address,
             reporter_name=name,
             reporter_phone=_param(request, "phone"),
             reporter_email=_param(request, "email"),
             attributes=attributes,
         )
     except ApplicationError as exc:
-        descriptions = [f"{field}: {message}" for field, messages in exc.fields.items() for message in messages]
-        raise Open311Error(400, *(descriptions or [exc.message])) from None
+        found = [(PARAMETER_OF.get(field, field), m) for field, messages in exc.fields.items() for m in messages]
+        raise Open311Error(400, *([f"{field}: {m}" for field, m in found] or [exc.message])) from None
     notice = _("Reported. Track it with the code %(code)s.") % {"code": grievance.tracking_code}
     return [{"service_request_id": str(grievance.pk), "token": grievance.token, "service_notice": notice,
              "account_id": None}]  # fmt: skip
@@ -393,6 +438,7 @@ def token_detail(request: HttpRequest, token: str) -> tuple[list[dict[str, Any]]
     return [{"service_request_id": str(grievance.pk), "token": token}], 200
 
 
+@require_http_methods(["GET", "HEAD"])
 def root(request: HttpRequest) -> HttpResponse:
     """The endpoint's base URL: where discovery is."""
     return HttpResponse(status=302, headers={"Location": reverse("grievances:open311-discovery", args=["json"])})
