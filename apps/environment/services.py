@@ -33,12 +33,16 @@ FEED = "environment.readings"
 POLLUTANTS = ["pm25", "pm10", "so2", "no2", "o3", "co"]
 # Above these a value is physically implausible for an hourly mean: stored, but the station is flagged.
 PLAUSIBLE_MAX = {"pm25": 1000, "pm10": 2000, "so2": 3000, "no2": 2000, "o3": 1500, "co": 100, "leq": 140}
+# Above these a value is no reading at all, and the row is refused (400 naming it): beyond the full scale of the
+# analysers (µg/m³; CO mg/m³) and far beyond any outdoor hourly mean recorded (dust storms, volcanic plumes);
+# 194 dB is the loudest sound air can carry (the trough of the wave reaches vacuum).
+POSSIBLE_MAX = {"pm25": 10_000, "pm10": 20_000, "so2": 50_000, "no2": 20_000, "o3": 10_000, "co": 1000, "leq": 194}
 
 READING_COLUMNS = [
     Column("station", "text"),
     Column("observed_at", "time"),
-    *[Column(name, "number", required=False, minimum=0) for name in POLLUTANTS],
-    Column("leq", "number", required=False, minimum=0),
+    *[Column(name, "number", required=False, minimum=0, maximum=POSSIBLE_MAX[name]) for name in POLLUTANTS],
+    Column("leq", "number", required=False, minimum=0, maximum=POSSIBLE_MAX["leq"]),
 ]
 
 # GB 3096-2008 limits, dB(A): (day 06–22, night 22–06) per functional zone.

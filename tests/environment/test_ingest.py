@@ -61,6 +61,10 @@ def test_a_missing_pollutant_is_fine(client, stations):
         ({"station": "N1", "observed_at": SENT, "leq": 50, "pm25": 3}, "pm25",
          "a noise station measures no pollutants"),
         (air(observed_at="2026-11-29T08:00:00"), "observed_at", "has no time zone (add Z or +08:00)"),
+        (air(pm25=10**30), "pm25", "must be at most 10000"),
+        (air(pm10=20_001), "pm10", "must be at most 20000"),
+        (air(co=1e308), "co", "must be at most 1000"),
+        ({"station": "N1", "observed_at": SENT, "leq": 195}, "leq", "must be at most 194"),
     ],
 )  # fmt: skip
 def test_a_bad_row_rejects_the_batch_and_says_why(client, stations, row, field, message):
@@ -69,6 +73,17 @@ def test_a_bad_row_rejects_the_batch_and_says_why(client, stations, row, field, 
     assert response.status_code == 400
     assert {"index": 1, "field": field, "message": message} in response.json()["errors"]
     assert AirReading.objects.count() == NoiseReading.objects.count() == 0
+
+
+def test_a_value_past_plausible_is_stored_and_one_past_possible_is_refused(client, stations):
+    from apps.environment.services import PLAUSIBLE_MAX, POSSIBLE_MAX
+
+    stored = post(client, stations["token"], [air(at=_at(1), pm25=PLAUSIBLE_MAX["pm25"] + 1)])
+    refused = post(client, stations["token"], [air(pm25=POSSIBLE_MAX["pm25"] + 0.5)])
+
+    assert stored.status_code == 201
+    assert refused.json()["errors"] == [{"index": 0, "field": "pm25", "message": "must be at most 10000"}]
+    assert list(AirReading.objects.values_list("pm25", flat=True)) == [PLAUSIBLE_MAX["pm25"] + 1]
 
 
 def test_the_tick_turns_readings_into_aqi_pm25_and_station_health(client, stations):
