@@ -252,6 +252,10 @@ def _group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
         if home is not None and home.is_running() and not _on_loop(home):
             # The in-memory layer's queues belong to the server's event loop: hand the sends to that loop.
             asyncio.run_coroutine_threadsafe(send_all(), home).result(timeout=30)
+        elif _running_loop() is not None:
+            # Sync code called from a thread whose loop is running (that loop's own code, a browser driver's
+            # thread): it cannot block on the loop it runs in, so the sends go on that loop, in order, next.
+            _running_loop().create_task(send_all())
         else:
             async_to_sync(send_all)()
     else:
@@ -294,6 +298,13 @@ def groups_watched(groups: list[str]) -> set[str]:
 
 async def _watch(groups: list[str]) -> None:
     await cache.aset_many({_WATCHED_KEY.format(group=group): 1 for group in groups}, timeout=WATCHED_SECONDS)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
