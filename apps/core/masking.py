@@ -16,7 +16,7 @@ workbench, the audit trail, retention). Its steps, and the choices the rules lea
 2. **Matching reads a folded copy**, each character mapped to what it stands for and remembering where it came
    from: NFKC (full-width digits, letters and signs, circled and superscript digits, ＠ ﹫), any script's
    decimal digits and the Chinese numerals (〇 零 一 壹 幺 二 贰 … 九 玖) to 0–9, every dash to "-", marks on
-   letters left out.
+   letters left out; the Chinese comma "，" stays itself (it separates items, never thousands).
 3. **Masked, in this order** (a later step never looks inside what an earlier one masked):
    - e-mails: any letters before the @ (张三@…), ＠ ﹫ (at) [at], "." "。" (dot) between labels, spaces around
      them, labels in any script (例子.中国) → z***@*** (after Chinese words run into the address, only its
@@ -36,7 +36,8 @@ workbench, the audit trail, retention). Its steps, and the choices the rules lea
      0571, +86 571, +86 (0)571) → 0571-****4321, a 15-digit ID number with a birth date → 110105******002.
      These are looked for before anything is set aside, so a date or time written inside one cannot hide
      part of it (139 12/12 5678), but a run takes a date, time or amount only whole and between digits of its
-     own ("06/12/2026 10:30" is no landline, nor "验证码 0130，2000-01-01" a mobile);
+     own ("06/12/2026 10:30" is no landline, nor "验证码 0130，2000-01-01" a mobile), and across a list mark only
+     a mobile does (139，12/12，5678; "邮编 100000，2000-01-01，2000年" is no ID number);
    - then what people write in digits that names nobody is set aside, left as written: dates (2026-12-06,
      2026/12/06, 06.12.2026, 12/06 — not 5-2-1901, a flat), times and their ranges (10:30, 10:30:15,
      10:30-11:30), amounts with a currency or a unit (¥1280, 1,280.50元, 5000平方米), numbers with thousands
@@ -170,7 +171,10 @@ def _fold_one(char: str) -> str:
 
 
 def _fold(char: str) -> str:
-    """What a character stands for: none (a mark on a letter), one or several characters (⑩ → 10)."""
+    """What a character stands for: none (a mark on a letter), one or several characters (⑩ → 10). The Chinese
+    comma stays itself: it separates items, never thousands (1，100元 is 1 and 100 yuan)."""
+    if char == "，":
+        return char
     if char in _NUMERALS or char.isdecimal() or char in _DASHES:
         return _fold_one(char)
     return "".join(_fold_one(c) for c in unicodedata.normalize("NFKC", char))
@@ -275,7 +279,8 @@ def _plate_spans(work: str) -> list[Span]:
 
 _DAY, _MONTH, _YEAR = r"(?:0?[1-9]|[12][0-9]|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)[0-9]{2}"
 _TIME = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
-_THOUSANDS = r"(?<![0-9],)[1-9][0-9]{0,2}(?:,[0-9]{3})"  # …+ or {2,}: 1,280 (not after "139,": a list)
+# One group of thousands with what comes before it (1,280), repeated below; never after "139,": that is a list.
+_THOUSANDS = r"(?<![0-9],)[1-9][0-9]{0,2}(?:,[0-9]{3})"
 _QUANTITY = rf"(?:{_THOUSANDS}+|[0-9]+)(?:\.[0-9]+)?"
 _CURRENCY = r"(?:[¥$€£]|RMB|CNY|USD|HKD|人民币)"
 _UNIT = (
@@ -292,17 +297,17 @@ _SET_ASIDE = re.compile(
       | (?P<money>{_CURRENCY}\s?{_QUANTITY}|{_QUANTITY}\s?{_UNIT})  # ¥1280, RMB 1,280.50, 1280元, 5000平方米
       | {_THOUSANDS}{{2,}}(?:\.[0-9]+)?(?!,[0-9])           # 1,280,000 (86,571 may be a list)
       | [0-9]+\.[0-9]{{1,2}}                                 # 1280.50
-      | (?P<coordinate>-?(?:1[0-7][0-9]|180|[0-9]{{1,2}})\.[0-9]{{4,}})   # 118.796877
+      | (?P<coordinate>(?:1[0-7][0-9]|180|[0-9]{{1,2}})\.[0-9]{{4,}})     # 118.796877 (a sign stays before it)
     )(?![0-9])(?![-/.:][0-9])""",
     re.VERBOSE,
 )
 _MOST_SET_ASIDE_DIGITS = 10  # a mobile (11) or an ID number (15, 18) is masked whatever is around it
-_SEPARATOR = r"""[-!"#$%&'()*+,./:;<=>?\[\\\]^_`{|}~·•・、。…‧×÷【】《》「」『』〔〕〈〉]"""
+_SEPARATOR = r"""[-!"#$%&'()*+,./:;<=>?\[\\\]^_`{|}~·•・，、。…‧×÷【】《》「」『』〔〕〈〉]"""
 _CHAIN = re.compile(rf"[0-9]+(?:(?=[^0-9])(?:\s{{0,6}}{_SEPARATOR}){{0,3}}\s{{0,6}}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
 _DIGIT = re.compile(r"[0-9]")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
-_LIST_MARK = re.compile(r"[,、;。!?\r\n]")  # separates items (step 4)
+_LIST_MARK = re.compile(r"[,，、;。!?\r\n]")  # separates items (step 4)
 _MOBILE = re.compile(r"(?:0086|86|0)?(1[3-9][0-9]{9})")
 _LANDLINE = re.compile(r"(?:0|(?:00)?860?)(10|2[0-9]|[3-9][0-9]{2})([0-9]{7,8})")
 _BIRTH = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
@@ -389,10 +394,6 @@ def _old_id_number(digits: str, sizes: list[int], listed: bool) -> str | None:
     return f"{digits[:6]}******{digits[-3:]}" if _OLD_ID_NUMBER.fullmatch(digits) else None
 
 
-# In this order: a mobile or a landline carved out of an ID number spaced digit by digit would leave its ends.
-_PERSONAL_SHAPES = [_id_number, _mobile, _landline, _old_id_number]
-
-
 def _card_number(digits: str, sizes: list[int], listed: bool) -> str | None:
     """16–19 digits; across a list mark only in fours (6222，0212，3456，7890): 11、12、13、14、… is a list."""
     if listed and not (all(size == 4 for size in sizes[:-1]) and sizes[-1] <= 4):
@@ -459,22 +460,20 @@ def _other_runs(work: str, groups: Run, taken: list[bool]) -> list[Span]:
     return found
 
 
-def _number_spans(
-    work: str,
-    shapes: list[Shape],
-    *,
-    others: bool,
-    fits: Callable[[Run], bool] = lambda run: True,
-) -> list[Span]:
-    """In every chain of digit groups, the runs that fit and spell each shape in turn, then (with `others`) the
-    other runs of at least 7 digits."""
+def _any_run(run: Run) -> bool:
+    return True
+
+
+def _number_spans(work: str, shapes: list[tuple[Shape, Callable[[Run], bool]]], *, others: bool) -> list[Span]:
+    """In every chain of digit groups, the runs that spell each shape in turn and fit it (shape, fits), then
+    (with `others`) the other runs of at least 7 digits."""
     found = []
     for chain in _CHAIN.finditer(work):
         if sum(c.isdigit() for c in chain[0]) < _FEWEST_DIGITS:
             continue
         groups = [(g.start() + chain.start(), g.end() + chain.start()) for g in _GROUP.finditer(chain[0])]
         taken = [False] * len(groups)
-        for shape in shapes:
+        for shape, fits in shapes:
             found += _named_runs(work, groups, taken, shape, fits)
         if others:
             found += _other_runs(work, groups, taken)
@@ -574,21 +573,32 @@ def _numbers_and_flats(work: str, source: Callable[[int, int], str]) -> list[Spa
     kept, rounded = _set_aside_spans(work)
     spans += rounded
     work = _hidden(work, kept)
-    numbers = _number_spans(work, [_card_number], others=True)
+    numbers = _number_spans(work, [(_card_number, _any_run)], others=True)
     return spans + numbers + _flat_spans(_hidden(work, numbers), source)
 
 
 def _personal_spans(work: str) -> list[Span]:
     """Mobiles, landlines with area codes and ID numbers: looked for before dates and amounts are set aside, so
     that none can hide part of one ("139 12/12 5678"). A run takes a date, time or amount whole or not at all,
-    and only between digits of its own ("06/12/2026 10:30" is no landline, nor 验证码 0130，2000-01-01)."""
+    and only between digits of its own ("06/12/2026 10:30" is no landline, nor 验证码 0130，2000-01-01); across a
+    list mark only a mobile does (139，12/12，5678 — but 邮编 100000，2000-01-01，2000年 is no ID number)."""
     matches = _set_aside_candidates(work)
     candidates, covered = [(m.start(), m.end()) for m in matches], _covered(work, matches)
 
-    def fits(run: Run) -> bool:
+    def fits(run: Run, *, listed: bool) -> bool:
         start, end = run[0][0], run[-1][1]
         inside = [(a, b) for a, b in candidates if a < end and b > start]
-        whole = all(a >= start and b <= end for a, b in inside)
-        return not inside or (whole and not covered[run[0][0]] and not covered[run[-1][0]])
+        if not inside:
+            return True
+        whole = all(a >= start and b <= end for a, b in inside) and not covered[start] and not covered[run[-1][0]]
+        return whole and (listed or not _LIST_MARK.search(work, start, end))
 
-    return _number_spans(work, _PERSONAL_SHAPES, others=False, fits=fits)
+    def loose(run: Run) -> bool:
+        return fits(run, listed=True)
+
+    def strict(run: Run) -> bool:
+        return fits(run, listed=False)
+
+    # In this order: a mobile carved out of an ID number spaced digit by digit would leave its ends.
+    shapes = [(_id_number, strict), (_mobile, loose), (_landline, strict), (_old_id_number, strict)]
+    return _number_spans(work, shapes, others=False)

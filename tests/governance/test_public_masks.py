@@ -378,7 +378,7 @@ def test_ordinary_numbers_next_to_a_phone_stay_as_written(before, mobile, after)
 
     assert published.startswith(before + "，")
     assert published.endswith("，" + after)
-    assert_hidden(number, published)
+    assert_hidden(number, published[len(before) + 1 : -len(after) - 1])  # (the ordinary digits are not the phone's)
 
 
 @given(st.sampled_from(["1", "2", "3", "4", "5", "6", "7", "11", "12", "101"]), st.sampled_from(["、", "，", "；"]))
@@ -464,3 +464,13 @@ def test_nothing_to_mask_comes_back_unchanged_and_coordinates_on_the_public_grid
     assert mask_text(text) == text
     assert mask_text("") == ""
     assert mask_text("位置 118.796877, 32.060255 附近") == "位置 118.797, 32.060 附近"
+
+
+def test_a_date_or_time_inside_a_number_hides_none_of_it_and_one_between_items_stays():
+    masked = {"139 12/12 5678": "139****5678", "139，12/12，5678": "139****5678", "139 12:34 5678": "139****5678",
+              "8765 12/12": "****1212", "2026-12-06 13912345678": "2026-12-06 139****5678"}  # fmt: skip
+    kept = ["验证码 0130，2000-01-01", "邮编 100000，2000-01-01，2000年1月1日", "06/12/2026 10:30", "共 1，100元",
+            "2026-12-06 - 2026-12-07 10:30-11:30", "房号1203，10:30到"]  # fmt: skip
+
+    assert {text: mask_text(text) for text in masked} == masked
+    assert [mask_text(text) for text in kept] == kept
