@@ -18,7 +18,6 @@ import contextlib
 import importlib
 import json
 import logging
-import os
 import re
 import secrets
 import threading
@@ -248,38 +247,15 @@ def _group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
             await layer.group_send(group, message)
 
     home = _home_loop
-    if isinstance(layer, InMemoryChannelLayer):
-        if home is not None and home.is_running() and not _on_loop(home):
-            # The in-memory layer's queues belong to the server's event loop: hand the sends to that loop.
-            asyncio.run_coroutine_threadsafe(send_all(), home).result(timeout=30)
-        elif _running_loop() is not None:
-            # Sync code called from a thread whose loop is running (that loop's own code, a browser driver's
-            # thread): it cannot block on the loop it runs in, so the sends go on that loop, in order, next.
-            _running_loop().create_task(send_all())
-        else:
-            async_to_sync(send_all)()
+    if isinstance(layer, InMemoryChannelLayer) and home is not None and home.is_running() and not _on_loop(home):
+        # The in-memory layer's queues belong to the server's event loop: hand the sends to that loop.
+        asyncio.run_coroutine_threadsafe(send_all(), home).result(timeout=30)
+    elif _running_loop() is not None:
+        # Sync code called from a thread whose loop is running (that loop's own code, a browser driver's thread):
+        # it cannot block on the loop it runs in, so the sends go on that loop, in order, next.
+        _running_loop().create_task(send_all())
     else:
-        asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop()).result(timeout=30)
-
-
-_publisher: tuple[int, asyncio.AbstractEventLoop] | None = None
-_publisher_lock = threading.Lock()
-
-
-def _publisher_loop() -> asyncio.AbstractEventLoop:
-    """This process's publishing loop, in a thread of its own, made on first use (and again after a fork).
-
-    A network channel layer keeps its connections per event loop. Without a loop that lives on, every publish from
-    sync code (a Celery worker's tick, a request) ran in a loop of its own through async_to_sync and opened new
-    connections to Redis for each message: the fixed cost of a message (RT-1 at N = 10).
-    """
-    global _publisher
-    with _publisher_lock:
-        if _publisher is None or _publisher[0] != os.getpid() or not _publisher[1].is_running():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="cityops-publisher", daemon=True).start()
-            _publisher = (os.getpid(), loop)
-        return _publisher[1]
+        async_to_sync(send_all)()
 
 
 # Which groups some process's hub has joined: a key per group, set on join and renewed with every re-join, so
