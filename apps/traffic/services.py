@@ -47,13 +47,15 @@ def traffic_readings_ingest(
     whole batch with BatchInvalid listing every error, and nothing is stored. Idempotent on
     (sensor, observed_at): sending a batch again stores nothing new.
     """
-    sensor_ids = dict(TrafficSensor.objects.filter(source=source).values_list("code", "id"))
+    sensors = list(TrafficSensor.objects.filter(source=source).values_list("code", "id", "region_id"))
+    sensor_ids = {code: pk for code, pk, _region in sensors}
+    regions = {pk: region_id for _code, pk, region_id in sensors}
 
     def check(batch: Batch) -> list[RowError]:
         return _unknown_sensors(batch, sensor_ids)
 
     batch = batch_read(body=body, content_type=content_type, rows=rows, columns=READING_COLUMNS, check=check)
-    return _store(batch, sensor_ids)
+    return _store(batch, sensor_ids, regions)
 
 
 def _unknown_sensors(batch: Batch, sensor_ids: dict[str, int]) -> list[RowError]:
@@ -66,7 +68,7 @@ def _unknown_sensors(batch: Batch, sensor_ids: dict[str, int]) -> list[RowError]
 
 
 @transaction.atomic
-def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
+def _store(batch: Batch, sensor_ids: dict[str, int], regions: dict[int, int | None]) -> dict[str, int]:
     if not batch.size:
         return {"accepted": 0, "duplicates": 0}
     times = batch["observed_at"]
@@ -92,7 +94,6 @@ def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
     if accepted:
         # Each minute in parts, a part per region of the batch's loops (a whole minute for loops of no region):
         # the tick recomputes those regions' minutes, not the whole city's again for every batch.
-        regions = _sensor_regions()
         parts, whole = set(), set()
         for code, moment in zip(batch["sensor"], times, strict=True):
             region_id = regions.get(sensor_ids[code])
@@ -102,11 +103,6 @@ def _store(batch: Batch, sensor_ids: dict[str, int]) -> dict[str, int]:
                 parts.add((_minute(moment), region_id))
         feed_minutes_mark(feed=FEED, minutes=whole, parts=parts)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
-
-
-def _sensor_regions() -> dict[int, int | None]:
-    """{sensor id: region id} of every loop (a few thousand in a large city: one light query per batch)."""
-    return dict(TrafficSensor.objects.values_list("id", "region_id"))
 
 
 def _minute(moment: datetime) -> datetime:
