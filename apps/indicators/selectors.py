@@ -159,19 +159,21 @@ def regions_tiles(
     ]
     for key, row in _latest_many(missing, now).items():
         series[key] = [row]
-    paths = dict(Region.objects.filter(id__in=list(wanted)).values_list("id", "path"))
-    region_codes = dict(Region.objects.filter(id__in=list(wanted)).values_list("id", "code"))
+    known = {
+        pk: (path, code)
+        for pk, path, code in Region.objects.filter(id__in=list(wanted)).values_list("id", "path", "code")
+    }
     failing = data_source_failures() if failures is None else failures
     result: dict[int, list[Tile]] = {}
     for region_id, names in wanted.items():
-        path = paths.get(region_id, "/")
+        path, region_code = known.get(region_id, ("/", ""))
         down = {domain for domain, where in failing if where.startswith(path)}
         tiles = []
         for code in names:
             indicator = get_indicator(code)
             if indicator is None:
                 continue
-            tile = _tile(indicator, region_codes.get(region_id, ""), series.get((code, region_id), []), now)
+            tile = _tile(indicator, region_code, series.get((code, region_id), []), now)
             if indicator.domain in down and not tile.stale:
                 tile = replace(tile, stale=True)
             tiles.append(tile)
