@@ -165,23 +165,7 @@ def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
 
     Outside a transaction it sends at once. Raises KeyError for an unknown stream.
     """
-    target = _STREAMS[stream]
-    cleaned = dict(target.clean_params(params))
-    group = group_name(target, cleaned)
-
-    def send() -> None:
-        from apps.core.outages import is_outage
-
-        try:
-            _send(group, stream, cleaned, payload)
-        except Exception as exc:
-            if not is_outage(exc):
-                raise
-            # Redis is down: what was committed stays committed (the request that committed it must not fail),
-            # and screens notice the lost message by its gap or its new epoch and take a fresh snapshot.
-            logger.warning("live: %s not sent to %s, the channel layer or the cache is unreachable", stream, group)
-
-    transaction.on_commit(send)
+    streams_publish([(stream, params, payload)])
 
 
 def streams_publish(items: list[tuple[str, Params, Payload]], *, watched_only: bool = False) -> int:
@@ -206,15 +190,15 @@ def streams_publish(items: list[tuple[str, Params, Payload]], *, watched_only: b
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            logger.warning("live: %d messages not sent, the channel layer or the cache is unreachable", len(prepared))
+            # Redis is down: what was committed stays committed (the request that committed it must not fail),
+            # and screens notice the lost message by its gap or its new epoch and take a fresh snapshot.
+            groups = [group for group, *_rest in prepared]
+            shown = ", ".join(groups[:3]) + (f" and {len(groups) - 3} more" if len(groups) > 3 else "")
+            logger.warning("live: not sent to %s, the channel layer or the cache is unreachable", shown)
 
     if prepared:
         transaction.on_commit(send)
     return len(prepared)
-
-
-def _send(group: str, stream: str, cleaned: Params, payload: Payload) -> None:
-    _send_many([(group, stream, cleaned, payload)])
 
 
 def _send_many(items: list[tuple[str, str, Params, Payload]]) -> None:
@@ -232,10 +216,6 @@ def _send_many(items: list[tuple[str, str, Params, Payload]]) -> None:
             "data": json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
         }))  # fmt: skip
     _group_send_many(messages)
-
-
-def _group_send(group: str, message: dict[str, Any]) -> None:
-    _group_send_many([(group, message)])
 
 
 def _group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:

@@ -448,7 +448,7 @@ def test_transitions_are_published_on_the_alerts_stream_after_commit(city, cast,
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             alert_transition(alert=alert, action=action, user=cast["command"])
         # one stream message per change (the other callbacks seal the audit trail, mark the ground truth)
-        assert [c.__qualname__ for c in callbacks].count("stream_publish.<locals>.send") == 1
+        assert [c.__qualname__ for c in callbacks].count("streams_publish.<locals>.send") == 1
     with django_capture_on_commit_callbacks(execute=True):
         alert_record_verdict(alert=alert, verdict="confirmed")
 
