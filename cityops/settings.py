@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=1),
         "options": {"expires": 2},
     },
+    # …and the hour and day buckets behind them (charts, history, open data), off the tick: at most 10 s behind.
+    "history-rollups": {
+        "task": "apps.indicators.tasks.history_rollups_task",
+        "schedule": timedelta(seconds=10),
+        "options": {"expires": 10},
+    },
     # Demo simulators (only with CITYOPS_SIMULATE): domain apps' plausible live readings for the demo city.
     "simulators": {
         "task": "apps.core.tasks.simulators_step_task",

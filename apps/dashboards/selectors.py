@@ -55,6 +55,28 @@ def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[s
     return result
 
 
+def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict[int, dict[str, dict[str, Any]]]:
+    """The new values of the children that changed, {parent id: {indicator: {child code: …}}}, from
+    {parent id: {child id: indicators changed}}: what a tick sends screens, which merge it into the map they
+    hold (in a large city a street's change is one of its fifteen communities, not all of them)."""
+    kids = dict(
+        Region.objects.filter(id__in=[c for of_parent in changed.values() for c in of_parent]).values_list("id", "code")
+    )
+    codes = sorted({code for of_parent in changed.values() for names in of_parent.values() for code in names})
+    values = maps_values(codes=codes, region_ids=kids)
+    result: dict[int, dict[str, dict[str, Any]]] = {}
+    for parent_id, of_parent in changed.items():
+        shown: dict[str, dict[str, Any]] = {}
+        for child_id, names in of_parent.items():
+            for code in names:
+                value = values.get(code, {}).get(kids.get(child_id, ""))
+                if value is not None:
+                    shown.setdefault(code, {})[kids[child_id]] = value
+        if shown:
+            result[parent_id] = shown
+    return result
+
+
 # Apps that know about visits add to the ground truth (days since the last visit, screen-only regions…).
 _GROUND_TRUTH_EXTENSIONS: list[Any] = []
 

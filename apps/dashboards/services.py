@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboards.selectors import ground_truth, regions_children_values, wall_root_ids
+from apps.dashboards.selectors import ground_truth, regions_children_changes, wall_root_ids
 from apps.indicators.alerting import alerts_evaluate
 from apps.indicators.registry import indicators
 from apps.indicators.selectors import data_source_failures, regions_tiles
@@ -62,13 +62,14 @@ def ground_truth_publish() -> int:
 
 
 def _publish(by_region: dict[int, set[str]]) -> int:
-    """One delta per changed region's stream and per wall showing it, for the streams some screen watches; the
-    tiles and children's values of all of them in a fixed number of queries."""
+    """One delta per changed region's stream and per wall showing it, for the streams some screen watches: the
+    changed tiles and the changed children's values (screens merge them into what they hold), all of them in a
+    fixed number of queries."""
     regions = Region.objects.in_bulk(list(by_region))
-    children_changed: dict[int, set[str]] = defaultdict(set)
+    children_changed: dict[int, dict[int, set[str]]] = defaultdict(dict)
     for region_id, codes in by_region.items():
         if regions[region_id].parent_id:
-            children_changed[regions[region_id].parent_id] |= codes
+            children_changed[regions[region_id].parent_id][region_id] = codes
     missing = set(children_changed) - set(regions)  # rollups mark parents changed too: usually none
     regions.update(Region.objects.in_bulk(list(missing)) if missing else {})
     walls = wall_root_ids()
@@ -82,8 +83,8 @@ def _publish(by_region: dict[int, set[str]]) -> int:
         wanted={rid: ordered(codes) for rid, codes in by_region.items() if rid in watched},
         failures=data_source_failures(),  # once per tick, not once per region
     )
-    children = regions_children_values(
-        wanted={rid: ordered(codes) for rid, codes in children_changed.items() if rid in watched}
+    children = regions_children_changes(
+        changed={rid: of_parent for rid, of_parent in children_changed.items() if rid in watched}
     )
     now = timezone.now().isoformat()
     messages = []

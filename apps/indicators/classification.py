@@ -9,6 +9,7 @@ classify(
     },
 )
 classify("indicators.PendingRollup", {"id indicator region minute": INTERNAL})
+classify("indicators.PendingHistoryRollup", {"id indicator region hour": INTERNAL})
 classify(
     "indicators.Alert",
     {

@@ -59,7 +59,7 @@ class IndicatorValue(models.Model):
 
 
 class PendingRollup(models.Model):
-    """A leaf bucket that received observations and whose hour/day and parent rollups are due.
+    """A leaf minute bucket that received observations and whose parents' minutes are due (the live tick).
 
     A queue in the database, so it commits with the observations and survives restarts.
     """
@@ -73,6 +73,23 @@ class PendingRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.region_id} {self.minute:%H:%M}"
+
+
+class PendingHistoryRollup(models.Model):
+    """A leaf (indicator, region, hour) whose minutes changed since its hour and day buckets, and its ancestors',
+    were derived. The live tick queues it; indicator_history_run takes it every few seconds, off the tick."""
+
+    indicator = models.CharField(max_length=64)
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "region", "hour"], name="pendinghistoryrollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.region_id} {self.hour:%Y-%m-%d %H:00}"
 
 
 class Alert(BaseModel):

@@ -90,7 +90,8 @@ def indicator_latest(
     if not newest:
         return {}
     latest: dict[int, IndicatorValue] = {}
-    for row in rows.filter(bucket_start__in=set(newest.values())):
+    fields = ("indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at")
+    for row in rows.filter(bucket_start__in=set(newest.values())).only(*fields):
         if row.bucket_start == newest[row.region_id]:
             latest[row.region_id] = row
     return latest
@@ -220,7 +221,8 @@ def _latest_since(
     latest = {}
     # Only the rows at those instants (a handful: most regions' newest minute is the same), not every row since
     # the oldest of them — one quiet region would otherwise pull hours of every other region's minutes.
-    for row in rows.filter(bucket_start__in=set(newest.values())):
+    fields = ("indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at")
+    for row in rows.filter(bucket_start__in=set(newest.values())).only(*fields):
         if newest.get((row.indicator, row.region_id)) == row.bucket_start:
             latest[(row.indicator, row.region_id)] = row
     return latest

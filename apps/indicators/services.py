@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.core.bulk import bulk_insert
 from apps.core.errors import ApplicationError
 from apps.indicators.buckets import bucket_end, bucket_start
-from apps.indicators.models import Granularity, IndicatorValue, PendingRollup
+from apps.indicators.models import Granularity, IndicatorValue, PendingHistoryRollup, PendingRollup
 from apps.indicators.registry import get_indicator
 from apps.regions.models import Region
 
@@ -210,24 +210,55 @@ class _Totals:
 
 @transaction.atomic
 def indicator_rollups_run(*, limit: int = 20000) -> set[tuple[str, int]]:
-    """Roll queued minute buckets up to hour and day, and every bucket up to the parent regions.
+    """Roll queued minute buckets up to the parent regions, and queue their hours for indicator_history_run.
 
-    Returns the (indicator, region_id) pairs whose values changed. Idempotent: rollups are recomputed
-    from their sources, so running twice gives the same rows.
+    The live tick's part: minutes are what screens, maps and alerts read, so a tick derives only those (in a
+    large city hours and days cost twice what minutes do, and nothing live shows them). Returns the
+    (indicator, region_id) pairs whose values changed. Idempotent: rollups are recomputed from their sources,
+    so running twice gives the same rows.
     """
     pending = list(PendingRollup.objects.order_by("id").values_list("id", "indicator", "region_id", "minute")[:limit])
     if not pending:
         return set()
     PendingRollup.objects.filter(id__in=[row[0] for row in pending]).delete()
     touched: set[Key] = {(i, r, Granularity.MINUTE, m) for _pk, i, r, m in pending}
+    changed = {(indicator, region_id) for indicator, region_id, _g, _b in touched}
+    changed |= _roll_up_parents(touched)
+    adapt = _adapter()
+    bulk_insert(
+        table=PendingHistoryRollup._meta.db_table,
+        columns=["indicator", "region_id", "hour"],
+        pg_types=["text", "bigint", "timestamptz"],
+        rows=sorted({(i, r, adapt(bucket_start(m, Granularity.HOUR))) for i, r, _g, m in touched}),
+        on_conflict="ON CONFLICT DO NOTHING",
+    )
+    return changed
+
+
+@transaction.atomic
+def indicator_history_run(*, limit: int = 50000) -> int:
+    """Derive the hour and day buckets of the queued hours from their minutes, then their ancestors' from their
+    children's; returns how many leaf hours were derived. Idempotent, like indicator_rollups_run."""
+    pending = list(
+        PendingHistoryRollup.objects.order_by("id").values_list("id", "indicator", "region_id", "hour")[:limit]
+    )
+    if not pending:
+        return 0
+    PendingHistoryRollup.objects.filter(id__in=[row[0] for row in pending]).delete()
     # Hours, then days (days read hours), each once however many of its minutes changed.
-    hours = {(i, r, Granularity.HOUR, bucket_start(m, Granularity.HOUR)) for i, r, _g, m in touched}
+    hours: set[Key] = {(i, r, Granularity.HOUR, h) for _pk, i, r, h in pending}
     _derive(hours, source=Granularity.MINUTE)
     days = {(i, r, Granularity.DAY, bucket_start(b, Granularity.DAY)) for i, r, _g, b in hours}
     _derive(days, source=Granularity.HOUR)
-    touched |= hours | days
-    changed = {(indicator, region_id) for indicator, region_id, _g, _b in touched}
-    changed |= _roll_up_parents(touched)
+    _roll_up_parents(hours | days)
+    return len(hours)
+
+
+def indicator_rollups_settle() -> set[tuple[str, int]]:
+    """Every queued rollup now, minutes and history (seeding, commands, tests): what the tick and the history
+    rollup (every 10 s, settings.CELERY_BEAT_SCHEDULE) do between them."""
+    changed = indicator_rollups_run()
+    indicator_history_run()
     return changed
 
 

@@ -15,3 +15,11 @@ def discrepancies_evaluate_task() -> int:
     from apps.indicators.discrepancies import discrepancies_evaluate
 
     return len(discrepancies_evaluate())
+
+
+@shared_task(ignore_result=True)
+def history_rollups_task() -> None:
+    """Hour and day buckets of what the live tick rolled up since the last run (charts, history, open data)."""
+    from apps.indicators.services import indicator_history_run
+
+    indicator_history_run()

@@ -9,6 +9,7 @@ tick calls about once a second (apps.ingest.feeds).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -129,45 +130,67 @@ def traffic_readings_aggregate_parts(parts: dict[datetime, set[int]]) -> None:
     _aggregate(filters, minute_spans(parts), region_ids=regions)
 
 
+@dataclass(frozen=True)
+class _Loop:
+    code: str
+    region_id: int | None
+    source_id: int
+    free_flow_kmh: float
+
+
+def _loops(ids: set[int], known: dict[int, _Loop]) -> dict[int, _Loop]:
+    """The loops of `ids` (those not in `known` read in one query): only the fields the tick uses, not
+    model instances of every loop in the city."""
+    missing = ids - set(known)
+    if missing:
+        rows = TrafficSensor.objects.filter(id__in=sorted(missing)).values_list(
+            "id", "code", "region_id", "source_id", "segment__free_flow_kmh"
+        )
+        known.update({pk: _Loop(code, region_id, source_id, free_flow) for pk, code, region_id, source_id, free_flow
+                      in rows})  # fmt: skip
+    return known
+
+
 def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | None = None) -> None:
-    sensors = {s.id: s for s in TrafficSensor.objects.select_related("segment", "source")}
-    if not sensors:
-        return
     readings = []
     for where in filters:  # every stored reading has a sensor (a foreign key): no list of thousands of ids
         readings += TrafficReading.objects.filter(where).values_list("sensor_id", "observed_at", "speed_kmh", "volume")
+    loops = _loops({sensor_id for sensor_id, *_rest in readings}, {})
     observations = []
     by_source: dict[int, list[SensorReading]] = defaultdict(list)
     for sensor_id, observed_at, speed, volume in readings:
-        sensor = sensors[sensor_id]
-        by_source[sensor.source_id].append(SensorReading(sensor.code, observed_at, speed))
-        if sensor.region_id is None:
+        loop = loops[sensor_id]
+        by_source[loop.source_id].append(SensorReading(loop.code, observed_at, speed))
+        if loop.region_id is None:
             continue
-        index = congestion_index(speed_kmh=speed, free_flow_kmh=sensor.segment.free_flow_kmh)
+        index = congestion_index(speed_kmh=speed, free_flow_kmh=loop.free_flow_kmh)
         observations += [
-            Observation("traffic.congestion", sensor.region_id, observed_at, index),
-            Observation("traffic.speed", sensor.region_id, observed_at, speed),
-            Observation("traffic.volume", sensor.region_id, observed_at, float(volume)),
+            Observation("traffic.congestion", loop.region_id, observed_at, index),
+            Observation("traffic.speed", loop.region_id, observed_at, speed),
+            Observation("traffic.volume", loop.region_id, observed_at, float(volume)),
         ]
     indicator_minutes_put(observations=observations)
-    sources = {sensor.source_id: sensor.source for sensor in sensors.values()}
+    sources = DataSource.objects.in_bulk(list(by_source))
     for source_id, source_readings in by_source.items():
         sensor_states_advance(source=sources[source_id], readings=source_readings)
-    _activity_recount(spans, sensors, sources, region_ids)
+    _activity_recount(spans, loops, sources, region_ids)
 
 
 def _activity_recount(
-    spans: list[Span], sensors: dict[int, TrafficSensor], sources: dict[int, DataSource], region_ids: list[int] | None
+    spans: list[Span], loops: dict[int, _Loop], sources: dict[int, DataSource], region_ids: list[int] | None
 ) -> None:
     """Readings per sensor and hour, counted from the raw rows of every hour the spans touch (of the loops of
     `region_ids` only, when given: no other loop's count changed)."""
     readings = TrafficReading.objects.all()
     if region_ids is not None:
         readings = readings.filter(sensor__region_id__in=region_ids)
+    per_hour = readings_per_hour(readings, device_field="sensor_id", spans=spans)
+    loops = _loops({sensor_id for sensor_id, _hour in per_hour}, loops)
     counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
-    for (sensor_id, hour), received in readings_per_hour(readings, device_field="sensor_id", spans=spans).items():
-        sensor = sensors[sensor_id]
-        counts[sensor.source_id][(sensor.code, hour)] = (received, 0)
+    for (sensor_id, hour), received in per_hour.items():
+        loop = loops[sensor_id]
+        counts[loop.source_id][(loop.code, hour)] = (received, 0)
+    sources.update(DataSource.objects.in_bulk(list(set(counts) - set(sources))) if set(counts) - set(sources) else {})
     for source_id, source_counts in counts.items():
         sensor_activity_put(source=sources[source_id], counts=source_counts)
 

@@ -281,6 +281,21 @@ def test_a_tick_after_observations_in_streets_updates_their_district_and_the_cit
     assert command["wall"]["data"]["map"] == city_map
 
 
+def test_a_delta_carries_the_children_that_changed_and_screens_keep_the_others(cast, city, observe):
+    # given W2 observed and rolled up earlier: the screen's snapshot holds it
+    observe("W2", 100, at=timezone.now())
+    live_tick()
+
+    # when only W1 changes before the tick
+    def before_tick() -> None:
+        observe("W1", 50, at=timezone.now())
+
+    (west,) = tick_and_receive([(cast["officer"], [("region", {"code": "W"})])], before_tick)
+
+    # then the delta names W1 alone (a large city's street change is one of its communities, not all of them)
+    assert west["W"]["data"]["children"] == {"test.load": {"W1": {"value": 50.0, "severity": "normal", "stale": False}}}
+
+
 def _watch(*streams: tuple[str, str]) -> None:
     """Screens of some process watch these (stream, region code) pairs, as a hub joining their groups records."""
     from asgiref.sync import async_to_sync

@@ -9,7 +9,7 @@ from apps.grievances.indicators import grievances_observe
 from apps.grievances.models import Grievance
 from apps.grievances.services import grievance_rate, grievance_transition
 from apps.indicators.models import IndicatorValue
-from apps.indicators.services import indicator_rollups_run
+from apps.indicators.services import indicator_rollups_settle
 from tests.clock import local
 
 
@@ -33,7 +33,7 @@ def test_open_overdue_new_time_to_resolve_satisfaction_and_repeats(submit, cast)
     Grievance.objects.filter(pk=c.pk).update(reopened_count=1)
 
     grievances_observe()
-    while indicator_rollups_run():
+    while indicator_rollups_settle():
         pass
 
     assert value("grievances.open", "C") == 1
@@ -56,11 +56,11 @@ def test_new_today_counts_from_local_midnight_and_starts_again_at_the_next(submi
     submit(lon=118.03)  # now: 23:59:59
 
     grievances_observe()
-    indicator_rollups_run()
+    indicator_rollups_settle()
     before_midnight = value("grievances.new_today", "C")
     clock.move_to(local("2026-12-03 00:00:00"))
     grievances_observe()
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     assert before_midnight == 2  # 00:00:00 and 23:59:59 of 12-02, not 23:59:59 of 12-01
     assert value("grievances.new_today", "C") == 0  # a new local day (16:00 UTC), nothing reported yet

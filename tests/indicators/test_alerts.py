@@ -17,7 +17,7 @@ from apps.core.errors import ApplicationError
 from apps.indicators.alerting import alert_raise, alert_record_verdict, alert_transition, alerts_evaluate
 from apps.indicators.models import Alert
 from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
-from apps.indicators.services import indicator_rollups_run
+from apps.indicators.services import indicator_rollups_settle
 from cityops import realtime
 from cityops.realtime import get_stream, group_name
 
@@ -32,7 +32,7 @@ def feed(observe: Any, code: str, values: list[float], first_minute: int = 0) ->
     """One observation per minute from `first_minute`, at ten seconds past; returns the rolled-up pairs."""
     for i, value in enumerate(values):
         observe(code, value, at=minute(first_minute + i))
-    return indicator_rollups_run()
+    return indicator_rollups_settle()
 
 
 def actions(alert: Alert) -> list[str]:
@@ -112,7 +112,7 @@ def test_a_breach_in_both_streets_raises_alerts_up_the_hierarchy(city, observe):
     for i in range(3):
         observe("W1", 80, at=minute(i))
         observe("W2", 80, at=minute(i))
-    keys = indicator_rollups_run()
+    keys = indicator_rollups_settle()
 
     # when
     alerts_evaluate(keys=keys, now=minute(2, 30))
@@ -248,7 +248,7 @@ def test_indicators_without_thresholds_never_alert(city, observe):
     try:
         for i in range(3):
             observe("E", 1e6, at=minute(i), indicator="test.info")
-        keys = indicator_rollups_run()
+        keys = indicator_rollups_settle()
 
         # when
         touched = alerts_evaluate(keys=keys, now=minute(2, 30))

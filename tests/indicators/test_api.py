@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.core.models import AuditLog
 from apps.indicators.alerting import alert_raise
 from apps.indicators.models import Alert
-from apps.indicators.services import indicator_rollups_run
+from apps.indicators.services import indicator_rollups_settle
 
 T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # 2026-11-30 01:00 in Asia/Shanghai
 NOW = T0 + timedelta(minutes=5)
@@ -34,7 +34,7 @@ def loads(city, observe, frozen):
     observe("W2", 100, at=T0 + timedelta(seconds=20))
     observe("W1", 80, at=T0 + timedelta(minutes=1, seconds=10))
     observe("E", 40, at=T0 + timedelta(seconds=30))
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
 
 def raise_alert(region: Any, minutes: int, subject: str = "") -> Alert:

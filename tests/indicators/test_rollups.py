@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.indicators.buckets import bucket_end, bucket_start
 from apps.indicators.models import IndicatorValue, PendingRollup
 from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
-from apps.indicators.services import Observation, indicator_observations_record, indicator_rollups_run
+from apps.indicators.services import Observation, indicator_observations_record, indicator_rollups_settle
 from tests.clock import local
 
 T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # 2026-11-30 01:00 in Asia/Shanghai
@@ -182,7 +182,7 @@ def test_an_observation_with_another_utc_offset_lands_in_the_same_minute_bucket(
     # when
     observe("W1", 10, at=T0 + timedelta(seconds=10))
     observe("W1", 30, at=datetime(2026, 11, 30, 1, 0, 40, tzinfo=cst))  # = T0 + 40 s
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then one minute bucket and one hour bucket, each with both observations
     assert IndicatorValue.objects.filter(region__code="W1", granularity="minute").count() == 1
@@ -202,7 +202,7 @@ def test_hour_and_day_buckets_aggregate_the_minute_buckets(city, observe):
     observe("W1", 90, at=T0 + timedelta(hours=1))
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then
     assert fields_of(bucket("W1", "hour", T0)) == {
@@ -238,7 +238,7 @@ def test_day_buckets_follow_the_local_calendar(city, observe):
     observe("E", 40, at=datetime(2026, 11, 29, 15, 59, tzinfo=UTC))
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then two local days: 2026-11-30 starts at 16:00 UTC the day before, 2026-11-29 a day earlier
     days = list(
@@ -258,7 +258,7 @@ def test_rollups_empty_the_queue_and_return_the_changed_pairs_with_parents(city,
     observe("E", 40, at=T0)
 
     # when
-    changed = indicator_rollups_run()
+    changed = indicator_rollups_settle()
 
     # then the leaves and every ancestor changed
     assert changed == {
@@ -275,15 +275,15 @@ def test_running_rollups_twice_is_idempotent(city, observe):
     observe("W1", 50, at=T0)
     observe("W2", 100, at=T0 + timedelta(seconds=30))
     observe("E", 40, at=T0 + timedelta(minutes=1))
-    indicator_rollups_run()
+    indicator_rollups_settle()
     first = all_rows()
 
     # when run again with an empty queue, then with the same minutes queued again
-    again = indicator_rollups_run()
+    again = indicator_rollups_settle()
     after_empty_run = all_rows()
     for code, minute in (("W1", T0), ("W2", T0), ("E", T0 + timedelta(minutes=1))):
         PendingRollup.objects.create(indicator="test.load", region=city[code], minute=minute)
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then the same rows: rollups are recomputed from their sources, never added twice
     assert again == set()
@@ -300,8 +300,8 @@ def test_an_observation_with_an_absurd_time_does_not_block_everyone_elses_rollup
 
     # when the tick rolls up
     with contextlib.suppress(OverflowError):
-        indicator_rollups_run()
-    indicator_rollups_run()
+        indicator_rollups_settle()
+    indicator_rollups_settle()
 
     # then E's hour and day exist, and nothing is left queued to fail every later tick
     assert fields_of(bucket("E", "hour", T0))["count"] == 1
@@ -323,7 +323,7 @@ def test_parents_get_the_population_weighted_mean(city, observe, granularity, st
     observe("E", 40, at=T0 + timedelta(seconds=30))
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then W = (50·120k + 100·80k) / 200k and C = (70·200k + 40·100k) / 300k
     w = bucket("W", granularity, start)
@@ -338,11 +338,11 @@ def test_a_parent_is_recomputed_when_a_child_changes(city, observe):
     # given W rolled up from W1 = 50 and W2 = 100
     observe("W1", 50, at=T0)
     observe("W2", 100, at=T0)
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # when W2 reports again in the same hour (its hour mean becomes (100 + 40) / 2 = 70)
     observe("W2", 40, at=T0 + timedelta(minutes=10))
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then W = (50·120k + 70·80k) / 200k = 58
     assert bucket("W", "hour", T0).mean == pytest.approx(58.0)
@@ -361,7 +361,7 @@ def test_rollup_sum_adds_the_children(city, synthetic):
     indicator_observations_record(observations=record)
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then W = 7 + 5 and C = 12 + 10, whatever the populations
     w = bucket("W", "hour", T0, indicator="test.count")
@@ -380,7 +380,7 @@ def test_rollup_mean_ignores_population(city, synthetic):
     indicator_observations_record(observations=record)
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then W = (50 + 100) / 2, not the population-weighted 70
     assert bucket("W", "hour", T0, indicator="test.score").mean == pytest.approx(75.0)
@@ -398,7 +398,7 @@ def test_rollup_max_takes_the_largest_child(city, synthetic):
     indicator_observations_record(observations=record)
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then
     assert bucket("W", "hour", T0, indicator="test.peak").value_for(indicator) == 25.0
@@ -416,7 +416,7 @@ def test_aggregation_last_uses_each_childs_latest_value(city, synthetic):
     indicator_observations_record(observations=record)
 
     # when
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then W1 is 30 (its latest), and W = (30·120k + 60·80k) / 200k = 42
     assert bucket("W1", "hour", T0, indicator="test.level").value_for(indicator) == 30.0
@@ -435,7 +435,7 @@ def test_a_weighted_mean_can_be_weighed_by_another_indicator(city, synthetic):
     indicator_observations_record(observations=observations)
 
     # when rolled up
-    while indicator_rollups_run():
+    while indicator_rollups_settle():
         pass
 
     # then W is (810 + 10) / 1000, not the mean of 90 % and 10 %, and the city (820 + 500) / 2000
@@ -455,7 +455,7 @@ def test_a_child_without_a_weight_weighs_nothing(city, synthetic):
         ]
     )
 
-    while indicator_rollups_run():
+    while indicator_rollups_settle():
         pass
 
     assert bucket("W", "minute", T0, "test.share").last_value == pytest.approx(30.0)
@@ -484,7 +484,7 @@ def test_day_buckets_at_month_and_year_ends(city, observe, clock, moment, day):
     clock.move_to(local(moment) + timedelta(minutes=1))  # observations from the future are refused
     observe("E", 5, at=local(moment))
 
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     row = IndicatorValue.objects.get(region__code="E", granularity="day")
     assert row.bucket_start == local(f"{day} 00:00:00")
@@ -523,7 +523,7 @@ def test_a_rollup_run_costs_the_same_few_queries_for_one_minute_or_a_backlog(cit
             for street in streets:
                 observe(street, 40 + n, at=T0 + timedelta(minutes=n))
         with CaptureQueriesContext(connection) as run:
-            indicator_rollups_run()
+            indicator_rollups_settle()
         return len(run.captured_queries)
 
     # given the clock after the backlog, one minute of one street, then two hours of three regions (an outage's)
@@ -533,5 +533,47 @@ def test_a_rollup_run_costs_the_same_few_queries_for_one_minute_or_a_backlog(cit
 
     # then both cost the same fixed number of queries (one per step and level, not one per bucket)
     assert one == backlog
-    assert backlog <= 16
+    assert backlog <= 26  # the live minutes and the history (hours, days) are two runs
     assert bucket("C", "day", LOCAL_DAY).count == 1 + 120 * 3
+
+
+# --- The live minutes and the history, in two runs ------------------------------------------------------
+
+
+def test_the_live_run_rolls_minutes_up_and_leaves_hours_and_days_to_the_history_run(city, observe, clock):
+    from apps.indicators.models import PendingHistoryRollup
+    from apps.indicators.services import indicator_history_run, indicator_rollups_run
+
+    # given two minutes of W1 in one hour
+    clock.move_to(T0 + timedelta(minutes=5))
+    observe("W1", 40, at=T0)
+    observe("W1", 60, at=T0 + timedelta(minutes=1))
+
+    # when the live tick's run goes
+    changed = indicator_rollups_run()
+
+    # then every ancestor's minute is there (what screens and alerts read), no hour or day yet, the hour queued once
+    assert {("test.load", city[code].id) for code in ("W1", "W", "C")} <= changed
+    assert bucket("C", "minute", T0 + timedelta(minutes=1)).last_value == 60.0
+    assert not IndicatorValue.objects.exclude(granularity="minute").exists()
+    assert list(PendingHistoryRollup.objects.values_list("region__code", "hour")) == [("W1", T0)]
+
+    # when the history run goes
+    derived = indicator_history_run()
+
+    # then the leaf's hour and day, and every ancestor's, are there and the queue is empty
+    assert derived == 1
+    for code in ("W1", "W", "C"):
+        assert bucket(code, "hour", T0).count == 2
+        assert bucket(code, "day", LOCAL_DAY).count == 2
+    assert not PendingHistoryRollup.objects.exists()
+    assert indicator_history_run() == 0
+
+
+def test_the_history_run_is_scheduled_within_seconds_of_the_tick():
+    from django.conf import settings
+
+    # the hour and day buckets behind the live minutes: charts and history lag them by seconds, not an hour
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["apps.indicators.tasks.history_rollups_task"] <= timedelta(seconds=10)
+    assert schedule["apps.dashboards.tasks.live_tick_task"] <= timedelta(seconds=1)

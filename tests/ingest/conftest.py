@@ -24,7 +24,7 @@ def history(clock: Any, network: Any) -> None:  # noqa: F811  (network: the fixt
     """HISTORY ingested on 2026-10-01 and folded into the rollups; then the clock is at 2026-12-02 10:00 local,
     when 400 days back is 2025-10-28 02:00 UTC."""
     from apps.indicators.models import DataSource
-    from apps.indicators.services import indicator_rollups_run
+    from apps.indicators.services import indicator_rollups_settle
     from apps.ingest.feeds import feeds_aggregate
     from apps.traffic.services import traffic_readings_ingest
 
@@ -33,5 +33,5 @@ def history(clock: Any, network: Any) -> None:  # noqa: F811  (network: the fixt
     traffic_readings_ingest(source=DataSource.objects.get(code="loops"), rows=rows)
     while feeds_aggregate():
         pass
-    indicator_rollups_run()
+    indicator_rollups_settle()
     clock.move_to("2026-12-02T10:00:00+08:00")

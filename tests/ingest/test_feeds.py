@@ -77,7 +77,7 @@ def test_a_batch_still_open_while_a_tick_reads_its_minute_is_folded_in_once_it_c
     from django.db import connection, transaction
 
     from apps.indicators.models import DataSource, IndicatorValue
-    from apps.indicators.services import indicator_rollups_run
+    from apps.indicators.services import indicator_rollups_settle
     from apps.traffic.models import TrafficReading
     from apps.traffic.services import traffic_readings_ingest
 
@@ -107,7 +107,7 @@ def test_a_batch_still_open_while_a_tick_reads_its_minute_is_folded_in_once_it_c
     writer.join(timeout=30)
     while feeds_aggregate():
         pass
-    indicator_rollups_run()
+    indicator_rollups_settle()
 
     # then every region's minute equals a recomputation from the raw rows: W1 has 20 and 100, E has 80
     speed = {code: IndicatorValue.objects.get(indicator="traffic.speed", region__code=code, granularity="minute",
