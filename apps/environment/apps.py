@@ -17,7 +17,11 @@ class EnvironmentConfig(AppConfig):
         from apps.environment import indicators  # noqa: F401  (registers the environment indicators)
         from apps.environment.demo import seed_demo_environment
         from apps.environment.roles import ENVIRONMENT_ROLE_PERMISSIONS
-        from apps.environment.services import FEED, environment_readings_aggregate
+        from apps.environment.services import (
+            FEED,
+            environment_readings_aggregate,
+            environment_readings_aggregate_parts,
+        )
         from apps.environment.simulator import step
         from apps.ingest.feeds import Feed, register_feed
 
@@ -25,6 +29,7 @@ class EnvironmentConfig(AppConfig):
             Feed(
                 key=FEED,
                 aggregate=environment_readings_aggregate,
+                aggregate_parts=environment_readings_aggregate_parts,
                 raw_models=("environment.AirReading", "environment.NoiseReading"),
             )
         )

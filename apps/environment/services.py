@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from apps.indicators.health import SensorReading, sensor_activity_put, sensor_st
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, readings_per_hour
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 
@@ -113,7 +114,16 @@ def _store(batch: Batch, stations: dict[str, Station]) -> dict[str, int]:
             conflict=["station_id", "observed_at"],
         )
     if accepted:
-        feed_minutes_mark(feed=FEED, minutes={_minute(moment) for moment in batch["observed_at"]})
+        # Each minute in parts, a part per region of the batch's stations (a whole minute for stations of no
+        # region): the tick recomputes those regions' minutes, not every station of the city for every batch.
+        parts, whole = set(), set()
+        for code, moment in zip(batch["station"], batch["observed_at"], strict=True):
+            region_id = stations[code].region_id
+            if region_id is None:
+                whole.add(_minute(moment))
+            else:
+                parts.add((_minute(moment), region_id))
+        feed_minutes_mark(feed=FEED, minutes=whole, parts=parts)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
 
 
@@ -126,57 +136,88 @@ def _minute(moment: datetime) -> datetime:
 
 def environment_readings_aggregate(spans: list[Span]) -> None:
     """Recompute the environment indicators and station health for every reading within the spans."""
-    stations = {s.id: s for s in Station.objects.select_related("source")}
-    if not stations:
-        return
+    _aggregate([Q(observed_at__gte=start, observed_at__lt=end) for start, end in spans], spans)
+
+
+def environment_readings_aggregate_parts(parts: dict[datetime, set[int]]) -> None:
+    """Recompute them for the stations of the marked regions in each minute: all of those stations' readings
+    of the minute, so each region's minute comes out whole, as from the whole minute's readings."""
+    filters = [
+        Q(
+            observed_at__gte=minute,
+            observed_at__lt=minute + timedelta(minutes=1),
+            station__region_id__in=sorted(regions),
+        )
+        for minute, regions in parts.items()
+    ]
+    regions = sorted({region_id for of_minute in parts.values() for region_id in of_minute})
+    _aggregate(filters, minute_spans(parts), region_ids=regions)
+
+
+def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | None = None) -> None:
+    air = [reading for where in filters for reading in AirReading.objects.filter(where)]
+    noise = [reading for where in filters for reading in NoiseReading.objects.filter(where)]
+    stations = Station.objects.select_related("source").in_bulk({r.station_id for r in [*air, *noise]})
     observations: list[Observation] = []
     health: dict[int, list[SensorReading]] = defaultdict(list)
-    first = min(start for start, _end in spans)
-    history = _air_history(first, max(end for _start, end in spans))
-    for start, end in spans:
-        for reading in AirReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
-            station = stations[reading.station_id]
-            present = [getattr(reading, name) for name in POLLUTANTS if getattr(reading, name) is not None]
-            health[station.source_id].append(_health(station, reading.observed_at, sum(present), reading))
-            for name in POLLUTANTS:  # each channel on its own: one stuck analyser is flagged by name
-                value = getattr(reading, name)
-                if value is not None:
-                    health[station.source_id].append(
-                        SensorReading(
-                            channel_code(station, name), reading.observed_at, value, value <= PLAUSIBLE_MAX[name]
-                        )
-                    )
-            observations += _air_observations(station, reading, history[station.id])
-            if timezone.localtime(reading.observed_at).minute == 0:  # the hourly mean of a whole hour
-                observations += _day_observations(station, reading.observed_at, history[station.id])
-        for reading in NoiseReading.objects.filter(observed_at__gte=start, observed_at__lt=end):
-            station = stations[reading.station_id]
-            health[station.source_id].append(_health(station, reading.observed_at, reading.leq, reading))
-            if station.region_id is not None and station.zone in NOISE_LIMITS:
-                over = max(0.0, reading.leq - noise_limit(station.zone, reading.observed_at))
-                observations.append(Observation("environment.noise_over_limit", station.region_id,
-                                                reading.observed_at, round(over, 1)))  # fmt: skip
+    history = (
+        _air_history(min(r.observed_at for r in air), max(r.observed_at for r in air), {r.station_id for r in air})
+        if air
+        else {}
+    )
+    for reading in air:
+        station = stations[reading.station_id]
+        present = [getattr(reading, name) for name in POLLUTANTS if getattr(reading, name) is not None]
+        health[station.source_id].append(_health(station, reading.observed_at, sum(present), reading))
+        for name in POLLUTANTS:  # each channel on its own: one stuck analyser is flagged by name
+            value = getattr(reading, name)
+            if value is not None:
+                health[station.source_id].append(
+                    SensorReading(channel_code(station, name), reading.observed_at, value, value <= PLAUSIBLE_MAX[name])
+                )
+        observations += _air_observations(station, reading, history[station.id])
+        if timezone.localtime(reading.observed_at).minute == 0:  # the hourly mean of a whole hour
+            observations += _day_observations(station, reading.observed_at, history[station.id])
+    for reading in noise:
+        station = stations[reading.station_id]
+        health[station.source_id].append(_health(station, reading.observed_at, reading.leq, reading))
+        if station.region_id is not None and station.zone in NOISE_LIMITS:
+            over = max(0.0, reading.leq - noise_limit(station.zone, reading.observed_at))
+            observations.append(Observation("environment.noise_over_limit", station.region_id,
+                                            reading.observed_at, round(over, 1)))  # fmt: skip
     indicator_minutes_put(observations=observations)
     sources = {s.source_id: s.source for s in stations.values()}
     for source_id, readings in health.items():
         sensor_states_advance(source=sources[source_id], readings=readings)
-    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
+    _activity_recount(spans, region_ids)
+
+
+def _activity_recount(spans: list[Span], region_ids: list[int] | None) -> None:
+    """Readings per station and hour, counted from the raw rows of every hour the spans touch (of the stations
+    of `region_ids` only, when given: no other station's count changed)."""
+    per_hour: dict[tuple[int, datetime], int] = {}
     for model in (AirReading, NoiseReading):
-        for (station_id, hour), received in readings_per_hour(
-            model.objects.all(), device_field="station_id", spans=spans
-        ).items():
-            station = stations[station_id]
-            counts[station.source_id][(station.code, hour)] = (received, 0)
+        readings = model.objects.all()
+        if region_ids is not None:
+            readings = readings.filter(station__region_id__in=region_ids)
+        per_hour.update(readings_per_hour(readings, device_field="station_id", spans=spans))
+    stations = Station.objects.select_related("source").in_bulk({station_id for station_id, _hour in per_hour})
+    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
+    for (station_id, hour), received in per_hour.items():
+        station = stations[station_id]
+        counts[station.source_id][(station.code, hour)] = (received, 0)
+    sources = {s.source_id: s.source for s in stations.values()}
     for source_id, source_counts in counts.items():
         sensor_activity_put(source=sources[source_id], counts=source_counts)
 
 
-def _air_history(start: datetime, end: datetime) -> dict[int, dict[datetime, AirReading]]:
-    """Per station, the readings a real-time report needs (the 24 hours before `start` up to `end`) and the
-    whole-hour means of the day before those (for yesterday's daily report)."""
+def _air_history(start: datetime, end: datetime, station_ids: set[int]) -> dict[int, dict[datetime, AirReading]]:
+    """Per station of `station_ids`, the readings a real-time report needs (the 24 hours before `start` up to
+    `end`) and the whole-hour means of the day before those (for yesterday's daily report)."""
     history: dict[int, dict[datetime, AirReading]] = defaultdict(dict)
-    recent = AirReading.objects.filter(observed_at__gte=start - timedelta(hours=24), observed_at__lt=end)
-    earlier = AirReading.objects.filter(
+    mine = AirReading.objects.filter(station_id__in=sorted(station_ids))
+    recent = mine.filter(observed_at__gte=start - timedelta(hours=24), observed_at__lte=end)
+    earlier = mine.filter(
         observed_at__gte=start - timedelta(hours=48), observed_at__lt=start - timedelta(hours=24), observed_at__minute=0
     )
     for reading in [*earlier, *recent]:

@@ -181,3 +181,33 @@ def test_a_lasting_aqi_breach_alerts_naming_the_primary_pollutant(client, statio
     assert alert.severity == "critical"
     assert alert.title_zh.endswith("（首要污染物：PM2.5）")
     assert alert.title_en.endswith("(primary pollutant: PM2.5)")
+
+
+def test_a_batch_marks_its_stations_regions_and_the_tick_recomputes_only_those_parts_whole(client, stations):
+    from apps.environment.services import FEED
+    from apps.ingest.feeds import feed_minutes_mark
+    from apps.ingest.models import FeedMinute
+
+    # given A1 (street W1) folded by a tick
+    post(client, stations["token"], [air()])
+    live_tick()
+
+    # when, in the same minute, a batch of the noise station N1 (district E) comes
+    post(client, stations["token"], [{"station": "N1", "observed_at": SENT, "leq": 58}])
+    marks = sorted(FeedMinute.objects.values_list("part", flat=True))
+    live_tick()
+
+    # then the batch marked E's part of the minute, not the whole minute (a city's 2,000 micro-stations are not
+    # all recomputed for every gateway's batch); W1 kept its AQI, E has its noise, and a whole-minute recompute
+    # gives the same buckets
+    assert marks == [stations["N1"].region_id]
+    minute = IndicatorValue.objects.get(indicator="environment.aqi", region__code="W1", granularity="minute")
+    assert (minute.count, minute.last_value) == (1, 119)
+    assert IndicatorValue.objects.filter(indicator="environment.noise_over_limit", region__code="E").exists()
+    by_parts = sorted(IndicatorValue.objects.values_list("indicator", "region__code", "granularity", "count", "sum"))
+    feed_minutes_mark(feed=FEED, minutes=[minute.bucket_start])
+    live_tick()
+    assert sorted(IndicatorValue.objects.values_list("indicator", "region__code", "granularity", "count", "sum")) == (
+        by_parts
+    )
+    assert not FeedMinute.objects.exists()
