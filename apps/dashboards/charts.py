@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils import timezone
 
+from apps.dashboards.wall import palette_colorscale, wall_palettes
 from apps.indicators.registry import Indicator
 from apps.regions.charts import OFFICE_MAP_STYLE, WALL_MAP_STYLE, map_view
 
@@ -16,7 +17,11 @@ NO_DATA = "#3a4f6b"
 
 
 def severity_colorscale(indicator: Indicator) -> tuple[list[list[Any]], float, float]:
-    """A colour scale whose bands fall on the indicator's thresholds, with its cmin and cmax."""
+    """A colour scale whose bands fall on the indicator's thresholds, with its cmin and cmax; a standard's own
+    palette (AQI categories, congestion bands) for the indicators that have one."""
+    bands = wall_palettes().get(indicator.code)
+    if bands:
+        return palette_colorscale(bands)
     warning, critical = indicator.warning, indicator.critical
     if warning is None or critical is None:
         return [[0, "#1d4f86"], [1, "#4fc3f7"]], 0.0, float(critical or warning or 1)
@@ -79,8 +84,15 @@ def indicator_map(
         marker={"line": {"color": "#8fb3d9" if dark else "#ffffff", "width": 1}, "opacity": 0.8},
         text=[f["properties"]["name"] for f in features],
         hovertemplate="<b>%{text}</b><br>%{z}<extra></extra>",
+        # Inside the plot (anchored to its right edge, 90 % of its height): the whole range stays visible.
         colorbar={
-            "thickness": 10,
+            "thickness": 14,
+            "x": 1,
+            "xanchor": "right",
+            "xpad": 8,
+            "y": 0.5,
+            "yanchor": "middle",
+            "len": 0.9,
             "title": {"text": indicator.unit if indicator else ""},
             "tickfont": {"color": "#c9d8e8" if dark else "#1b2533"},
         },
@@ -99,7 +111,12 @@ def indicator_map(
     )
     figure = go.Figure([base, regions, markers])
     figure.update_layout(
-        map={"style": WALL_MAP_STYLE if dark else OFFICE_MAP_STYLE, **map_view(bbox)},
+        # The map leaves the right edge to the colour bar, so neither covers the other.
+        map={
+            "style": WALL_MAP_STYLE if dark else OFFICE_MAP_STYLE,
+            "domain": {"x": [0, 0.88], "y": [0, 1]},
+            **map_view(bbox),
+        },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="rgba(0,0,0,0)",
         showlegend=False,

@@ -6,12 +6,14 @@ from typing import Any
 import plotly.io as pio
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.accounts.selectors import user_can_access_region, user_home_region
 from apps.core.decorators import permission_required
 from apps.core.text import parse_id
 from apps.dashboards import charts, selectors
+from apps.dashboards.wall import wall_labels, wall_palettes, wall_text
 from apps.indicators.registry import get_indicator, indicators
 from apps.indicators.selectors import alert_list_for_user, alert_payload
 from apps.regions import charts as region_charts
@@ -60,7 +62,11 @@ def wall(request: HttpRequest) -> HttpResponse:
                 "bbox": root.bbox if root else None,
                 "can_acknowledge": request.user.has_perm("indicators.acknowledge_alert"),
                 "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
-                "strings": wall_strings(),
+                "strings": {**wall_strings(), **wall_text()},
+                "labels": wall_labels(),
+                "palettes": wall_palettes(),
+                # A region's outline for the kiosk's rotation (the regions API's GeoJSON Feature).
+                "region_url": reverse("regions-api:region-detail", args=["CODE"]),
             },
         },
     )

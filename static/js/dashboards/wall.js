@@ -7,8 +7,8 @@ const figure = JSON.parse(document.getElementById("wall-figure").textContent);
 const T = config.strings;
 const $ = (selector) => document.querySelector(selector);
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-// Chart text scales with the screen like the rest of the wall (14 px at 1080p, 28 px at 4K).
-const chartFont = () => Math.round(14 * Math.max(window.innerHeight / 1080, 1));
+// Chart text scales with the screen like the rest of the wall (22 px at 1080p, 44 px at 4K).
+const chartFont = () => Math.round(22 * unit());
 
 const state = {
   indicators: new Map(), // code -> catalogue entry
@@ -22,6 +22,24 @@ const state = {
 
 // --- Tiles ---------------------------------------------------------------------------------------------
 const SEVERITY_ICON = { normal: "●", warning: "▲", critical: "■" };
+// Wall text scales with the screen: 1 unit is 1 px at 1920×1080 (the CSS's --u).
+const unit = () => Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+const label = (indicator) => (config.labels || {})[indicator.code] || pick(indicator, "name");
+
+// A standard's category (AQI, congestion band) of a value, as the public pages round it; null without a palette.
+function bandOf(code, value) {
+  const bands = (config.palettes || {})[code];
+  if (!bands || value === null || value === undefined) return null;
+  const shown = Math.round(Number(value) * 100) / 100;
+  const rounded = code.startsWith("environment.aqi") ? Math.round(shown) : shown;
+  return bands.find((b) => rounded <= b.upper) || bands[bands.length - 1];
+}
+
+// Dark ink on light colours (yellow, green), white on dark ones (maroon): the word stays readable.
+function inkFor(color) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  return 0.299 * r + 0.587 * g + 0.114 * b > 140 ? "#111" : "#fff";
+}
 
 function isStale(tile) {
   const indicator = state.indicators.get(tile.indicator);
@@ -29,16 +47,28 @@ function isStale(tile) {
   return Date.now() - Date.parse(tile.at) > (indicator.stale_after_s || 600) * 1000;
 }
 
+function tileValueHtml(tile, indicator) {
+  if (tile.too_few) {
+    // Too few samples for a rate or mean: no confident number.
+    const detail = tile.count !== undefined && tile.min_count !== undefined ? ` (${fill(T.too_few_count, { count: tile.count, min: tile.min_count })})` : "";
+    return `<span class="num few" data-role="too-few">${escapeHtml(T.too_few)}${escapeHtml(detail)}</span>`;
+  }
+  const value = tile.value === null ? "—" : Number(tile.value).toFixed(indicator.decimals);
+  const band = bandOf(tile.indicator, tile.value);
+  const mark = band
+    ? `<span class="band-word" style="--band: ${band.color}; --band-ink: ${inkFor(band.color)}">${escapeHtml(band.name)}</span>`
+    : `<span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span>`;
+  return `${mark}<span class="num">${value}</span>${indicator.unit ? `<span class="unit">${escapeHtml(indicator.unit)}</span>` : ""}`;
+}
+
 function tileHtml(tile) {
   const indicator = state.indicators.get(tile.indicator);
-  const value = tile.value === null ? "—" : Number(tile.value).toFixed(indicator.decimals);
-  const at = tile.at ? fill(T.updated, { time: formatTime(new Date(tile.at)) }) : T.no_data;
+  const at = tile.at ? formatTime(new Date(tile.at)).slice(0, 5) : T.no_data;
   return `
-    <div class="tile-name">${escapeHtml(pick(indicator, "name"))}</div>
-    <div class="tile-value"><span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span>
-      <span class="num">${value}</span><span class="unit">${escapeHtml(indicator.unit)}</span></div>
+    <div class="tile-name">${escapeHtml(label(indicator))}</div>
+    <div class="tile-value">${tileValueHtml(tile, indicator)}</div>
     ${sparkline(tile.spark || [])}
-    <div class="tile-meta"><span class="fresh">${at}</span><span class="gt">${groundTruthBadge(indicator)}</span></div>`;
+    <div class="tile-meta"><span class="fresh">${escapeHtml(at)}</span><span class="gt">${groundTruthBadge(indicator)}</span></div>`;
 }
 
 // The wall's tiles are the domains' headline indicators (6–8, readable across the room); every indicator
@@ -57,11 +87,20 @@ function renderTile(tile, pulse) {
     element.addEventListener("click", () => select(tile.indicator));
     $("#tiles").appendChild(element);
   }
-  element.innerHTML = tileHtml(tile);
+  const html = tileHtml(tile);
+  if (element.dataset.html !== html) {
+    element.innerHTML = html; // only when something changed: no new nodes for an unchanged tile
+    element.dataset.html = html;
+  }
   element.dataset.severity = tile.severity;
+  const band = tile.too_few ? null : bandOf(tile.indicator, tile.value);
+  if (band) {
+    element.dataset.band = band.name;
+    element.style.setProperty("--band", band.color);
+  } else delete element.dataset.band;
   element.classList.toggle("stale", isStale(tile));
   element.classList.toggle("selected", tile.indicator === state.selected);
-  element.setAttribute("aria-label", `${pick(state.indicators.get(tile.indicator), "name")} ${tile.value ?? ""}`);
+  element.setAttribute("aria-label", `${label(state.indicators.get(tile.indicator))} ${tile.too_few ? T.too_few : tile.value ?? ""}`);
   if (pulse) {
     element.classList.remove("pulse");
     void element.offsetWidth; // restart the one-shot animation
@@ -77,17 +116,30 @@ function renderTiles() {
 }
 
 function layoutTiles() {
-  // Every tile stays on screen: past six they go three to a row (the wall never scrolls).
-  $("#tiles").dataset.dense = String(wallTileCount() > 6);
+  // Two to a row, each row an equal share of the column: every tile is its grid cell (the wall never scrolls).
+  $("#tiles").style.setProperty("--rows", String(Math.max(1, Math.ceil(wallTileCount() / 2))));
 }
 
 // --- Map and trend -------------------------------------------------------------------------------------
 function colorscale(indicator, values) {
+  const bands = (config.palettes || {})[indicator.code];
+  if (bands) {
+    // The standard's own palette, a step per category, the category's word on the colour bar.
+    const top = bands[bands.length - 1].upper;
+    const scale = [];
+    let start = 0;
+    for (const band of bands) {
+      scale.push([start / top, band.color], [band.upper / top, band.color]);
+      start = band.upper;
+    }
+    const mids = bands.map((b, i) => ((i ? bands[i - 1].upper : 0) + b.upper) / 2);
+    return { scale, max: top, ticks: { tickmode: "array", tickvals: mids, ticktext: bands.map((b) => b.name) } };
+  }
   const { warning, critical } = indicator;
   if (warning === null || critical === null) {
     // No thresholds (a volume, a speed): a plain scale up to the largest value shown, not a made-up limit.
     const largest = Math.max(0, ...Object.values(values || {}).map((v) => v.value ?? 0));
-    return { scale: [[0, "#1d4f86"], [1, "#4fc3f7"]], max: critical || warning || largest || 1 };
+    return { scale: [[0, "#1d4f86"], [1, "#4fc3f7"]], max: critical || warning || largest || 1, ticks: { tickmode: "auto", nticks: 5 } };
   }
   const high = indicator.bad_direction === "high";
   const top = high ? critical * 1.25 : warning * 1.25;
@@ -96,29 +148,117 @@ function colorscale(indicator, values) {
   const scale = high
     ? [[0, "#1f8f4e"], [w, "#7ed957"], [w, "#ffb300"], [c, "#ff8c00"], [c, "#ff4d4f"], [1, "#b3001b"]]
     : [[0, "#b3001b"], [c, "#ff4d4f"], [c, "#ff8c00"], [w, "#ffb300"], [w, "#7ed957"], [1, "#1f8f4e"]];
-  return { scale, max: top };
+  return { scale, max: top, ticks: { tickmode: "auto", nticks: 6 } };
+}
+
+// Width in pixels of a text at the wall's font (the colour bar's labels decide how much room it needs).
+const measure = document.createElement("canvas").getContext("2d");
+function textWidth(text, size) {
+  measure.font = `${size}px "Noto Sans CJK SC", "Noto Sans SC", sans-serif`;
+  return measure.measureText(String(text)).width;
+}
+
+function colorbarFor(indicator, ticks, max) {
+  const size = chartFont();
+  const labels = ticks.ticktext || [0, max / 2, max].map((v) => Number(v).toFixed(v >= 10 ? 0 : 1));
+  const thickness = Math.round(18 * unit());
+  const width = thickness + 16 * unit() + Math.max(textWidth(indicator.unit || "", size), ...labels.map((t) => textWidth(t, size)));
+  const colorbar = {
+    ...ticks,
+    thickness,
+    x: 1,
+    xanchor: "right",
+    xpad: Math.round(8 * unit()),
+    y: 0.5,
+    yanchor: "middle",
+    len: 0.92,
+    lenmode: "fraction",
+    outlinewidth: 0,
+    title: { text: indicator.unit || "", side: "top", font: { size, color: "#c9d8e8" } },
+    tickfont: { size, color: "#c9d8e8" },
+  };
+  return { colorbar, width: width + 2 * 8 * unit() };
 }
 
 function drawMap() {
   if (!figure) return;
-  const regions = figure.data[1]; // [0] is the no-data base layer, [2] the alert markers
+  const regions = figure.data[1]; // [0] is the no-data base layer, [2] the alert markers, [3] a kiosk outline
   const indicator = state.indicators.get(state.selected);
   const values = state.map[state.selected] || {};
   regions.z = regions.locations.map((code) => (values[code] ? values[code].value : null));
+  const box = mapBox();
   if (indicator) {
-    const { scale, max } = colorscale(indicator, values);
-    Object.assign(regions, { colorscale: scale, zmin: 0, zmax: max, showscale: true });
-    regions.colorbar = { ...(regions.colorbar || {}), title: { text: indicator.unit } };
+    const { scale, max, ticks } = colorscale(indicator, values);
+    const { colorbar, width } = colorbarFor(indicator, ticks, max);
+    Object.assign(regions, { colorscale: scale, zmin: 0, zmax: max, showscale: true, colorbar });
+    // The map keeps the plot's width less the colour bar's: the bar sits inside the plot, beside the map.
+    figure.layout.map.domain = { x: [0, Math.max(0.5, 1 - width / Math.max(box.width, 1))], y: [0, 1] };
   }
-  const alerts = [...state.alerts.values()].filter((a) => a.lon !== null);
+  const alerts = visibleAlerts().filter((a) => a.lon !== null);
   Object.assign(figure.data[2], {
     lon: alerts.map((a) => a.lon),
     lat: alerts.map((a) => a.lat),
     text: alerts.map((a) => pick(a, "title")),
     customdata: alerts.map((a) => a.id),
-    marker: { size: 18, color: alerts.map((a) => (a.severity === "critical" ? "#ff4d4f" : "#ffb300")), symbol: "circle" },
+    marker: { size: Math.round(18 * unit()), color: alerts.map((a) => (a.severity === "critical" ? "#ff4d4f" : "#ffb300")), symbol: "circle" },
   });
-  window.Plotly.react("wall-map", figure.data, figure.layout, { displayModeBar: false, responsive: true });
+  Object.assign(figure.layout, { width: box.width, height: box.height, autosize: false });
+  window.Plotly.react("wall-map", figure.data, figure.layout, PLOT_CONFIG);
+  placeLabels();
+}
+
+const PLOT_CONFIG = { displayModeBar: false, responsive: false };
+
+function mapBox() {
+  const cell = $('[data-role="map-cell"]');
+  return { width: Math.floor(cell.clientWidth), height: Math.floor(cell.clientHeight) };
+}
+
+// Region names over the map, in the page's language: HTML labels at the regions' centroids (MapLibre's own
+// text needs glyph files a closed network does not have). One element per region, moved, never re-created.
+const labelElements = new Map();
+const extraLabels = new Map(); // code -> {name, lon, lat}: a kiosk-named region below the map's level
+
+function labelledRegions() {
+  const features = (figure && figure.data[0].geojson.features) || [];
+  const shown = features.map((f) => ({ code: f.properties.code, name: pick(f.properties, "name"), lon: f.properties.centroid[0], lat: f.properties.centroid[1] }));
+  return [...shown, ...[...extraLabels.entries()].map(([code, r]) => ({ code, ...r, named: true }))];
+}
+
+let labelledMap = null;
+function placeLabels() {
+  const gd = document.getElementById("wall-map");
+  const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+  if (!map) return;
+  if (labelledMap !== map) {
+    labelledMap = map;
+    map.on("move", placeLabels);
+    map.on("resize", placeLabels);
+  }
+  const layer = $('[data-role="map-labels"]');
+  const wanted = labelledRegions();
+  const codes = new Set(wanted.map((r) => r.code));
+  for (const [code, element] of labelElements) {
+    if (!codes.has(code)) {
+      element.remove();
+      labelElements.delete(code);
+    }
+  }
+  for (const region of wanted) {
+    let element = labelElements.get(region.code);
+    if (!element) {
+      element = document.createElement("span");
+      element.className = "map-label";
+      element.dataset.code = region.code;
+      layer.appendChild(element);
+      labelElements.set(region.code, element);
+    }
+    if (element.textContent !== region.name) element.textContent = region.name;
+    element.classList.toggle("named", Boolean(region.named));
+    const point = map.project([region.lon, region.lat]);
+    element.style.left = `${Math.round(point.x)}px`;
+    element.style.top = `${Math.round(point.y)}px`;
+  }
 }
 
 function drawTrend() {
@@ -135,33 +275,52 @@ function drawTrend() {
     }
   }
   const data = [{ x: points.map((p) => cityClock(p[0])), y: points.map((p) => p[1]), mode: "lines", line: { color: "#4fc3f7", width: 3 } }, ...lines];
+  const box = document.getElementById("trend");
+  const size = chartFont();
   const layout = {
-    margin: { l: 3 * chartFont(), r: 8, t: 4, b: 2.5 * chartFont() },
+    width: Math.floor(box.clientWidth),
+    height: Math.floor(box.clientHeight),
+    autosize: false,
+    margin: { l: Math.round(3.2 * size), r: Math.round(size), t: Math.round(size / 2), b: Math.round(1.8 * size) },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     showlegend: false,
-    font: { color: "#c9d8e8", size: chartFont() },
-    xaxis: { showgrid: false, tickformat: "%H:%M", nticks: 6, tickangle: 0 },
-    yaxis: { gridcolor: "#1f3d62", title: { text: indicator ? indicator.unit : "" } },
+    font: { color: "#c9d8e8", size },
+    xaxis: { showgrid: false, tickformat: "%H:%M", nticks: 4, tickangle: 0 },
+    yaxis: { gridcolor: "#1f3d62", nticks: 4, automargin: false },
     uirevision: state.selected,
   };
-  window.Plotly.react("trend", data, layout, { displayModeBar: false, responsive: true, staticPlot: true });
-  $('[data-role="trend-title"]').textContent = indicator ? pick(indicator, "name") : "";
+  window.Plotly.react("trend", data, layout, TREND_CONFIG);
+  const title = indicator ? `${label(indicator)}${indicator.unit ? ` (${indicator.unit})` : ""} · ${T.trend}` : "";
+  $('[data-role="trend-title"]').textContent = title;
 }
+
+const TREND_CONFIG = { displayModeBar: false, responsive: false, staticPlot: true };
 
 function renderSwitch() {
   const box = $("#indicator-switch");
-  box.innerHTML = "";
-  for (const indicator of state.indicators.values()) {
-    const chip = document.createElement("button");
-    chip.type = "button";
-    chip.className = "chip";
-    chip.textContent = pick(indicator, "name");
-    chip.setAttribute("aria-pressed", String(indicator.code === state.selected));
-    chip.addEventListener("click", () => select(indicator.code));
-    box.appendChild(chip);
+  if (!box) return; // kiosk: no controls, the wall turns by itself
+  const codes = [...state.indicators.keys()].join(",");
+  if (box.dataset.codes !== codes) {
+    box.replaceChildren(
+      ...[...state.indicators.values()].map((indicator) => {
+        const option = document.createElement("option");
+        option.value = indicator.code;
+        option.textContent = label(indicator);
+        return option;
+      }),
+    );
+    box.dataset.codes = codes;
   }
+  box.value = state.selected || "";
 }
+
+$("#indicator-switch")?.addEventListener("change", (event) => select(event.target.value));
+
+// The map's marks, each with a word: alert markers by severity, and the grey of regions without a value.
+$('[data-role="legend-warning"]').textContent = T.legend_warning_alert;
+$('[data-role="legend-critical"]').textContent = T.legend_critical_alert;
+$('[data-role="legend-nodata"]').textContent = T.legend_no_data;
 
 function select(code) {
   state.selected = code;
@@ -173,48 +332,147 @@ function select(code) {
 
 // --- Alerts --------------------------------------------------------------------------------------------
 const SEVERITY_RANK = { critical: 0, warning: 1 };
+const VERDICTS = ["confirmed", "partly", "contradicted", "could_not_verify"];
+const VERDICT_MARK = { confirmed: "✓", partly: "◐", contradicted: "✗", could_not_verify: "?" };
 
 function statusBadge(alert) {
   return `<span class="badge status-${alert.status}">${escapeHtml(T[`status_${alert.status}`] || alert.status)}</span>`;
 }
 
+// The verdict as it was found on site: the backend's `verdict`, else what the alert's status says.
+function verdictOf(alert) {
+  if ("verdict" in alert) return VERDICTS.includes(alert.verdict) ? alert.verdict : null;
+  return VERDICTS.includes(alert.status) ? alert.status : null; // a server without verdicts yet
+}
+
+function verdictBadge(verdict) {
+  return `<span class="badge verdict-${verdict}" data-verdict="${verdict}"><span aria-hidden="true">${VERDICT_MARK[verdict]}</span> ${escapeHtml(T[`verdict_${verdict}`])}</span>`;
+}
+
+// Alerts shown on their own: active, and not inhibited by an alert on a region above (listed inside that one).
+const visibleAlerts = () => [...state.alerts.values()].filter((a) => a.status !== "resolved" && !a.inhibited_by);
+
+// "below" where low is bad (satisfaction, free beds), from the alert or else from its indicator.
+function directionOf(alert) {
+  if (alert.direction) return alert.direction;
+  const indicator = state.indicators.get(alert.indicator);
+  return indicator && indicator.bad_direction === "low" ? "below" : "above";
+}
+
+const groupKey = (a) => [a.kind, a.indicator || "", directionOf(a), a.severity].join("|");
+
+// One card per cause: alerts sharing (kind, indicator, direction, severity) are one card when two or more.
+function alertCards() {
+  const groups = new Map();
+  for (const alert of visibleAlerts()) {
+    const key = alert.indicator ? groupKey(alert) : `single|${alert.id}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(alert);
+  }
+  const newest = (list) => Math.max(...list.map((a) => Date.parse(a.opened_at)));
+  return [...groups.values()]
+    .map((alerts) => alerts.sort((a, b) => Date.parse(b.opened_at) - Date.parse(a.opened_at)))
+    .sort((a, b) => SEVERITY_RANK[a[0].severity] - SEVERITY_RANK[b[0].severity] || newest(b) - newest(a));
+}
+
+function groupTitle(alerts) {
+  const first = alerts[0];
+  const indicator = state.indicators.get(first.indicator);
+  const levels = new Set(alerts.map((a) => a.region_level).filter(Boolean));
+  const level = levels.size === 1 ? [...levels][0] : "other";
+  const direction = directionOf(first);
+  const key = T[`group_${direction}_${first.severity}`] ? `group_${direction}_${first.severity}` : "group_other";
+  return fill(T[key], {
+    count: alerts.length,
+    level: T[`level_${level}`] || T.level_other,
+    levels: T[`level_${level}`] || T.level_other,
+    name: indicator ? label(indicator) : first.indicator,
+  });
+}
+
+function inhibitsBadge(alert) {
+  const below = alert.inhibits || [];
+  return below.length ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count: below.length }))}</span>` : "";
+}
+
+function truthBadge(alert) {
+  const verdict = verdictOf(alert);
+  if (verdict) return verdictBadge(verdict);
+  return `<span class="badge unverified">${escapeHtml(T.unverified)}</span>`;
+}
+
 function alertHtml(alert) {
   const actions = [];
-  if (config.can_acknowledge && alert.status === "open") {
+  if (!config.kiosk && config.can_acknowledge && alert.status === "open") {
     actions.push(`<button type="button" data-action="acknowledge" data-id="${alert.id}">${escapeHtml(T.acknowledge)}</button>`);
   }
-  if (config.can_dispatch && ["open", "acknowledged", "could_not_verify"].includes(alert.status)) {
+  if (!config.kiosk && config.can_dispatch && ["open", "acknowledged", "could_not_verify"].includes(alert.status)) {
     actions.push(`<button type="button" data-action="request-verification" data-id="${alert.id}">${escapeHtml(T.send_for_verification)}</button>`);
   }
-  const truth = alert.verified_at ? statusBadge(alert) : `<span class="badge unverified">${escapeHtml(T.not_verified)}</span>`;
-  return `<li class="alert sev-${alert.severity}" data-id="${alert.id}">
+  return `<li class="alert sev-${alert.severity}" data-id="${alert.id}" data-count="1">
       <div class="alert-head"><span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[alert.severity]}</span>
         <span class="sev-word">${escapeHtml(T[`severity_${alert.severity}`])}</span>
-        <time>${formatTime(new Date(alert.opened_at))}</time>${statusBadge(alert)}</div>
+        <time>${formatTime(new Date(alert.opened_at)).slice(0, 5)}</time></div>
       <div class="alert-title">${escapeHtml(pick(alert, "title"))}</div>
-      <div class="alert-foot">${truth}<span class="actions">${actions.join("")}</span></div>
+      <div class="alert-foot">${truthBadge(alert)}${inhibitsBadge(alert)}<span class="actions">${actions.join("")}</span></div>
+    </li>`;
+}
+
+function groupHtml(alerts) {
+  const first = alerts[0];
+  const names = alerts.map((a) => pick(a, "region_name") || "—");
+  const verdicts = VERDICTS.filter((v) => alerts.some((a) => verdictOf(a) === v)).map(verdictBadge).join("");
+  const unverified = alerts.some((a) => !verdictOf(a)) ? `<span class="badge unverified">${escapeHtml(T.unverified)}</span>` : "";
+  const inhibited = alerts.reduce((n, a) => n + (a.inhibits || []).length, 0);
+  const below = inhibited ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count: inhibited }))}</span>` : "";
+  // Expandable at a desk; on an unattended kiosk the grouped card alone (nobody is there to open it).
+  const members = config.kiosk
+    ? ""
+    : `<details data-role="members"><summary>${escapeHtml(names.slice(0, 3).join(" · "))}${names.length > 3 ? " …" : ""}</summary>
+         <ul class="alert-members">${names.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></details>`;
+  return `<li class="alert alert-group sev-${first.severity}" data-group="${escapeHtml(groupKey(first))}" data-count="${alerts.length}">
+      <div class="alert-head"><span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[first.severity]}</span>
+        <span class="sev-word">${escapeHtml(T[`severity_${first.severity}`])}</span>
+        <time>${formatTime(new Date(first.opened_at)).slice(0, 5)}</time></div>
+      <div class="alert-title">${escapeHtml(groupTitle(alerts))}</div>
+      ${members}
+      <div class="alert-foot">${verdicts}${unverified}${below}</div>
     </li>`;
 }
 
 function renderAlerts() {
-  const active = [...state.alerts.values()]
-    .filter((a) => a.status !== "resolved")
-    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || Date.parse(b.opened_at) - Date.parse(a.opened_at));
+  const cards = alertCards();
   const feed = $("#alert-feed");
-  feed.innerHTML = active.map(alertHtml).join("");
-  // No scrolling on a wall: show what fits and say how many more there are.
+  const html = cards.map((alerts) => (alerts.length > 1 ? groupHtml(alerts) : alertHtml(alerts[0]))).join("");
+  if (feed.dataset.html !== html) {
+    feed.innerHTML = html;
+    feed.dataset.html = html;
+  }
+  fitAlerts();
+  $('[data-role="alert-count"]').textContent = String(cards.reduce((n, c) => n + c.length, 0));
+}
+
+// No scrolling and no half card on a wall: show the cards that fit whole, then say how many alerts are left.
+function fitAlerts() {
+  const feed = $("#alert-feed");
+  const more = $('[data-role="alert-more"]');
+  const items = [...feed.children];
+  for (const item of items) item.hidden = false;
+  more.hidden = true;
+  const overflows = (item) => item.getBoundingClientRect().bottom > feed.getBoundingClientRect().bottom + 0.5;
+  if (!items.length || !overflows(items[items.length - 1])) return;
+  more.textContent = fill(T.more_alerts, { count: 0 });
+  more.hidden = false; // the line takes its room first, so the cards are measured against what is left
   let hidden = 0;
-  const bottom = feed.getBoundingClientRect().bottom;
-  for (const item of feed.children) {
-    if (item.getBoundingClientRect().bottom > bottom + 1) {
+  let full = false;
+  for (const item of items) {
+    full = full || overflows(item);
+    if (full) {
       item.hidden = true;
-      hidden += 1;
+      hidden += Number(item.dataset.count || 1);
     }
   }
-  const more = $('[data-role="alert-more"]');
-  more.hidden = hidden === 0;
   more.textContent = fill(T.more_alerts, { count: hidden });
-  $('[data-role="alert-count"]').textContent = String(active.length);
 }
 
 async function act(action, id) {
@@ -240,11 +498,17 @@ $("#alert-feed").addEventListener("click", (event) => {
 
 // --- Ground truth --------------------------------------------------------------------------------------
 function groundTruthBadge(indicator) {
-  // This number's own ground truth: how often its alerts were looked at in person, and contradicted.
-  if (!indicator || !indicator.verified) return escapeHtml(T.not_verified);
-  let text = fill(T.verified_count, { count: indicator.verified });
-  if (indicator.contradicted) text += ` · ${fill(T.contradicted, { count: indicator.contradicted })}`;
+  // This number's own ground truth, short enough for a tile: how often its alerts were looked at in person.
+  if (!indicator || !indicator.verified) return escapeHtml(T.unverified);
+  let text = fill(T.verified_short, { count: indicator.verified });
+  if (indicator.contradicted) text += ` · ✗${indicator.contradicted}`;
   return escapeHtml(text);
+}
+
+// Per-verdict counts of the ground-truth summary: `verdicts: {confirmed: n, …}` or the counts at its top level.
+function verdictCounts(truth) {
+  const source = (truth && (truth.verdicts || truth.verdict_counts)) || truth || {};
+  return VERDICTS.map((v) => [v, Number(source[v] || 0)]).filter(([, n]) => n > 0);
 }
 
 function renderGroundTruth() {
@@ -253,9 +517,16 @@ function renderGroundTruth() {
   if (truth && truth.alerts === 0) text = T.no_alerts_30d;
   else if (truth && truth.verified) {
     text = fill(T.verified_share, { share: `${Math.round(truth.share_verified * 100)}%`, alerts: truth.alerts });
-    if (truth.contradicted) text += ` · ${fill(T.contradicted, { count: truth.contradicted })}`;
   }
   $('[data-role="gt-line"]').textContent = text;
+  const counts = truth ? verdictCounts(truth) : [];
+  const verdicts = $('[data-role="gt-verdicts"]');
+  verdicts.hidden = counts.length === 0;
+  const html = counts.map(([v, n]) => verdictBadge(v).replace("</span> ", `</span> ${n} `)).join("");
+  if (verdicts.dataset.html !== html) {
+    verdicts.innerHTML = html;
+    verdicts.dataset.html = html;
+  }
   const screenOnly = (truth && truth.screen_only_regions) || [];
   const line = $('[data-role="screen-only"]');
   line.hidden = screenOnly.length === 0;
@@ -317,15 +588,30 @@ const inRoot = (alert) =>
 
 function onAlertsSnapshot(data) {
   state.alerts = new Map(data.alerts.filter(inRoot).map((a) => [a.id, a]));
+  if (data.storm) showStorm(data.storm);
   renderAlerts();
   drawMap();
 }
 
 function onAlertsDelta(data) {
-  if (!inRoot(data.alert)) return;
+  if (data.storm) showStorm(data.storm);
+  if (!data.alert || !inRoot(data.alert)) return;
   state.alerts.set(data.alert.id, data.alert);
   renderAlerts();
   drawMap();
+}
+
+// A storm of new alerts is told once: one banner while it lasts (the feed groups them meanwhile), gone after.
+function showStorm(storm) {
+  const banner = $('[data-role="storm"]');
+  if (storm.active && banner.hidden) {
+    banner.textContent = fill(T.storm, { count: storm.new_alerts ?? "" });
+    banner.hidden = false;
+    fitAlerts();
+  } else if (!storm.active && !banner.hidden) {
+    banner.hidden = true;
+    fitAlerts();
+  }
 }
 
 function onStatus(status, lastAt) {
@@ -355,18 +641,38 @@ everySecond();
 window.setInterval(everySecond, 1000);
 
 function fitMap() {
-  const box = document.getElementById("wall-map");
-  Object.assign(figure.layout.map, fitMapView(config.bbox, box.clientWidth, box.clientHeight, 0.2));
+  const box = mapBox();
+  Object.assign(figure.layout.map, fitMapView(config.bbox, box.width * mapShare(), box.height, 0.2));
   figure.layout.font = { ...(figure.layout.font || {}), size: chartFont() };
 }
 
+const mapShare = () => {
+  const domain = figure.layout.map.domain;
+  return domain && domain.x ? domain.x[1] - domain.x[0] : 1;
+};
+
 if (figure) {
+  // A fourth layer, empty until the kiosk names a region below the map's own level: its outline.
+  figure.data.push({
+    type: "choroplethmap", geojson: { type: "FeatureCollection", features: [] }, featureidkey: "properties.code",
+    locations: [], z: [], colorscale: [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale: false,
+    marker: { line: { color: "#ffb300", width: 5 } }, hoverinfo: "skip", name: "named",
+  });
+  const box = mapBox();
+  Object.assign(figure.layout, { width: box.width, height: box.height, autosize: false });
   fitMap();
-  window.Plotly.newPlot("wall-map", figure.data, figure.layout, { displayModeBar: false, responsive: true });
-  window.addEventListener("resize", () => {
+  window.Plotly.newPlot("wall-map", figure.data, figure.layout, PLOT_CONFIG).then(placeLabels);
+  // The figure takes its cell's size whenever the cell changes (window, fonts, a banner appearing).
+  let last = `${box.width}x${box.height}`;
+  new ResizeObserver(() => {
+    const now = mapBox();
+    if (`${now.width}x${now.height}` === last || !now.width || !now.height) return;
+    last = `${now.width}x${now.height}`;
     fitMap();
     drawMap();
-  });
+    drawTrend();
+    fitAlerts();
+  }).observe($('[data-role="map-cell"]'));
 }
 
 // Kiosk: rotate the map through the indicators, and through the regions that need someone on site —
@@ -375,13 +681,38 @@ if (figure) {
 function kioskRegions() {
   const regions = new Map();
   for (const r of (state.groundTruth && state.groundTruth.screen_only_regions) || []) {
-    regions.set(r.code, { code: r.code, text: fill(T.screen_only_region, { name: pick(r, "name") }) });
+    const say = (name) => fill(T.screen_only_region, { name });
+    regions.set(r.code, { code: r.code, text: say(pick(r, "name")), textIn: (d) => say(fill(T.in_region, { name: pick(r, "name"), parent: d })) });
   }
-  for (const a of state.alerts.values()) {
-    if (a.status === "resolved" || a.verified_at || !a.region || regions.has(a.region)) continue;
-    regions.set(a.region, { code: a.region, text: fill(T.needs_verification, { name: pick(a, "region_name") }) });
+  for (const a of visibleAlerts()) {
+    if (a.verified_at || !a.region || regions.has(a.region)) continue;
+    const say = (name) => fill(T.needs_verification, { name });
+    const name = pick(a, "region_name");
+    regions.set(a.region, { code: a.region, text: say(name), textIn: (d) => say(fill(T.in_region, { name, parent: d })) });
   }
   return [...regions.values()];
+}
+
+const featureCache = new Map(); // region code -> GeoJSON Feature (the regions API)
+
+async function regionFeature(code) {
+  if (!featureCache.has(code)) {
+    const response = await fetch(config.region_url.replace("CODE", encodeURIComponent(code)), { credentials: "same-origin" });
+    featureCache.set(code, response.ok ? await response.json() : null);
+  }
+  return featureCache.get(code);
+}
+
+// The map's own region (a district on a city's wall) that is or contains `code`, walking up the parents.
+async function containingShown(code) {
+  const shown = new Set(figure ? figure.data[1].locations : []);
+  let current = code;
+  for (let depth = 0; current && depth < 6; depth += 1) {
+    if (shown.has(current)) return current;
+    const feature = await regionFeature(current);
+    current = feature && feature.properties.parent;
+  }
+  return null;
 }
 
 function outline(code) {
@@ -394,18 +725,41 @@ function outline(code) {
   };
 }
 
+// Outlines what the banner names: the region itself when the map draws its level; otherwise the region's own
+// outline drawn over the map (from the regions API) and its district outlined and named beside it.
+async function outlineNamed(region) {
+  const named = figure.data[3];
+  extraLabels.clear();
+  Object.assign(named, { geojson: { type: "FeatureCollection", features: [] }, locations: [], z: [] });
+  if (!region) {
+    outline(null);
+    return null;
+  }
+  const shown = await containingShown(region.code);
+  outline(shown);
+  if (shown === region.code || !shown) return null;
+  const feature = await regionFeature(region.code);
+  if (feature) {
+    Object.assign(named, { geojson: { type: "FeatureCollection", features: [feature] }, locations: [region.code], z: [1] });
+    const [lon, lat] = feature.properties.centroid;
+    extraLabels.set(region.code, { name: pick(feature.properties, "name"), lon, lat });
+  }
+  const district = figure.data[0].geojson.features.find((f) => f.properties.code === shown);
+  return district ? pick(district.properties, "name") : null;
+}
+
 if (config.kiosk) {
   let turn = 0;
-  window.setInterval(() => {
+  window.setInterval(async () => {
     const codes = [...state.indicators.keys()];
     const regions = kioskRegions();
     const banner = $('[data-role="verify-banner"]');
-    banner.hidden = regions.length === 0;
     const region = regions.length ? regions[turn % regions.length] : null;
-    if (region) banner.textContent = region.text;
-    banner.dataset.region = region ? region.code : "";
-    outline(region ? region.code : null);
     turn += 1;
+    const district = figure ? await outlineNamed(region).catch(() => null) : null;
+    banner.hidden = !region;
+    if (region) banner.textContent = district ? region.textIn(district) : region.text;
+    banner.dataset.region = region ? region.code : "";
     if (codes.length > 1) select(codes[(codes.indexOf(state.selected) + 1) % codes.length]);
     else drawMap();
   }, config.kiosk_seconds ? config.kiosk_seconds * 1000 : 15000);
