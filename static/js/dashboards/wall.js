@@ -259,6 +259,20 @@ function placeLabels() {
     element.style.left = `${Math.round(point.x)}px`;
     element.style.top = `${Math.round(point.y)}px`;
   }
+  uncrowd();
+}
+
+// Where two names would overlap, the later one is left out (the kiosk's named region always stays).
+function uncrowd() {
+  const placed = [];
+  const elements = [...labelElements.values()].sort((a, b) => b.classList.contains("named") - a.classList.contains("named"));
+  for (const element of elements) {
+    element.classList.remove("crowded");
+    const box = element.getBoundingClientRect();
+    const hits = placed.some((p) => box.left < p.right && box.right > p.left && box.top < p.bottom && box.bottom > p.top);
+    if (hits) element.classList.add("crowded");
+    else placed.push(box);
+  }
 }
 
 function drawTrend() {
@@ -642,7 +656,7 @@ window.setInterval(everySecond, 1000);
 
 function fitMap() {
   const box = mapBox();
-  Object.assign(figure.layout.map, fitMapView(config.bbox, box.width * mapShare(), box.height, 0.2));
+  Object.assign(figure.layout.map, fitMapView(config.bbox, box.width * mapShare(), box.height, 0.1));
   figure.layout.font = { ...(figure.layout.font || {}), size: chartFont() };
 }
 
