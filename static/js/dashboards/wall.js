@@ -600,11 +600,16 @@ function onWallDelta(data) {
 const inRoot = (alert) =>
   alert.region_path ? alert.region_path.startsWith(config.root_path) : Boolean(config.root_is_top);
 
+let namedOnce = false;
 function onAlertsSnapshot(data) {
   state.alerts = new Map(data.alerts.filter(inRoot).map((a) => [a.id, a]));
   if (data.storm) showStorm(data.storm);
   renderAlerts();
   drawMap();
+  if (config.kiosk && !namedOnce) {
+    namedOnce = true; // an unattended wall names the first region at once, not after a whole turn
+    kioskTurn(false);
+  }
 }
 
 function onAlertsDelta(data) {
@@ -762,19 +767,21 @@ async function outlineNamed(region) {
   return district ? pick(district.properties, "name") : null;
 }
 
+let turn = 0;
+async function kioskTurn(advance) {
+  const codes = [...state.indicators.keys()];
+  const regions = kioskRegions();
+  const banner = $('[data-role="verify-banner"]');
+  const region = regions.length ? regions[turn % regions.length] : null;
+  turn += 1;
+  const district = figure ? await outlineNamed(region).catch(() => null) : null;
+  banner.hidden = !region;
+  if (region) banner.textContent = district ? region.textIn(district) : region.text;
+  banner.dataset.region = region ? region.code : "";
+  if (advance && codes.length > 1) select(codes[(codes.indexOf(state.selected) + 1) % codes.length]);
+  else drawMap();
+}
+
 if (config.kiosk) {
-  let turn = 0;
-  window.setInterval(async () => {
-    const codes = [...state.indicators.keys()];
-    const regions = kioskRegions();
-    const banner = $('[data-role="verify-banner"]');
-    const region = regions.length ? regions[turn % regions.length] : null;
-    turn += 1;
-    const district = figure ? await outlineNamed(region).catch(() => null) : null;
-    banner.hidden = !region;
-    if (region) banner.textContent = district ? region.textIn(district) : region.text;
-    banner.dataset.region = region ? region.code : "";
-    if (codes.length > 1) select(codes[(codes.indexOf(state.selected) + 1) % codes.length]);
-    else drawMap();
-  }, config.kiosk_seconds ? config.kiosk_seconds * 1000 : 15000);
+  window.setInterval(() => kioskTurn(true), config.kiosk_seconds ? config.kiosk_seconds * 1000 : 15000);
 }
