@@ -16,6 +16,7 @@ classify(
         "id created_at updated_at kind indicator region subject severity status title_zh title_en value threshold "
         "details opened_at last_breach_at acknowledged_at verification_requested_at verified_at resolved_at": INTERNAL,
         "acknowledged_by verification_requested_by resolved_by": INTERNAL,
+        "verdict inhibited_by": INTERNAL,
     },
 )
 classify(

@@ -116,6 +116,15 @@ class Alert(BaseModel):
         COULD_NOT_VERIFY = "could_not_verify", _("Could not verify")
         RESOLVED = "resolved", _("Resolved")
 
+    class Verdict(models.TextChoices):
+        """What was found on site, as it was found: `status` says confirmed for partly too (the lifecycle's
+        callers read it so), the verdict keeps the difference."""
+
+        CONFIRMED = "confirmed", _("Confirmed on site")
+        PARTLY = "partly", _("Partly confirmed on site")
+        CONTRADICTED = "contradicted", _("Contradicted on site")
+        COULD_NOT_VERIFY = "could_not_verify", _("Could not verify")
+
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     indicator = models.CharField(_("indicator"), max_length=64, blank=True)
     region = models.ForeignKey(
@@ -141,6 +150,17 @@ class Alert(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verdict = models.CharField(_("verdict on site"), max_length=32, choices=Verdict.choices, blank=True)
+    # The topmost unresolved alert of the same kind, indicator and subject on an ancestor region: the wall shows
+    # that one, listing this one inside it (see inhibition.py).
+    inhibited_by = models.ForeignKey(
+        "self",
+        verbose_name=_("inhibited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inhibits",
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
