@@ -296,6 +296,10 @@ CITYOPS_SIMULATE = env_bool("CITYOPS_SIMULATE", EMBEDDED)
 # The AQI standard for every reading; empty: by the reading's date (HJ 633-2012 before 2026-03-01, then 2026).
 # The command wall's tiles (indicator codes, comma-separated); empty: each domain's headline indicators.
 CITYOPS_WALL_TILES = env_list("CITYOPS_WALL_TILES", [])
+# The storm guard: more than this many new alerts within this many seconds and the walls are told once that a
+# storm is on (and once that it is over, at half the count or fewer).
+CITYOPS_ALERT_STORM_COUNT = env_int("CITYOPS_ALERT_STORM_COUNT", 10, minimum=1)
+CITYOPS_ALERT_STORM_WINDOW_S = env_int("CITYOPS_ALERT_STORM_WINDOW_S", 300, minimum=10)
 # Grievances: a citizen may reopen a resolved report within this many days; portal submissions per client per hour.
 CITYOPS_GRIEVANCE_REOPEN_DAYS = env_int("CITYOPS_GRIEVANCE_REOPEN_DAYS", 7)
 CITYOPS_GRIEVANCE_REPORTS_PER_HOUR = env_int("CITYOPS_GRIEVANCE_REPORTS_PER_HOUR", 10)

@@ -6,14 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
 from apps.indicators.selectors import (
     alert_list_for_user,
-    alert_payload,
+    alert_payloads,
     indicator_catalogue,
     maps_values,
     region_tiles,
@@ -91,6 +91,8 @@ def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
     """How much of what the screen showed was checked on site, over the last 30 days.
 
     Verdicts come from field visits; until a verdict exists the honest answer is "not verified on site".
+    "verdicts" counts each verdict as found (confirmed, partly, contradicted, could_not_verify);
+    "share_confirmed" is the share of decided ones the ground bore out, partly counting half.
     """
     since = timezone.now() - GROUND_TRUTH_WINDOW
     alerts = Alert.objects.filter(opened_at__gte=since)
@@ -98,16 +100,35 @@ def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
         alerts = alerts.filter(Q(region__path__startswith=region.path))
     total = alerts.count()
     verified = alerts.filter(verified_at__isnull=False)
+    verdicts = _verdict_counts(verified)
     summary = {
         "alerts": total,
         "verified": verified.count(),
-        "contradicted": verified.filter(status=Alert.Status.CONTRADICTED).count(),
+        "contradicted": verdicts[Alert.Verdict.CONTRADICTED],
         "share_verified": round(verified.count() / total, 3) if total else None,
+        "verdicts": verdicts,
+        "share_confirmed": _share_confirmed(verdicts),
         "last_verified_at": _iso(verified.order_by("-verified_at").values_list("verified_at", flat=True).first()),
     }
     for extension in _GROUND_TRUTH_EXTENSIONS:
         summary.update(extension(region, since))
     return summary
+
+
+def _verdict_counts(verified: Any) -> dict[str, int]:
+    """{verdict: alerts} for every verdict, as found on site (partly is not confirmed)."""
+    counts = dict(verified.exclude(verdict="").values_list("verdict").annotate(n=Count("pk")))
+    return {verdict: counts.get(verdict, 0) for verdict in Alert.Verdict.values}
+
+
+def _share_confirmed(verdicts: dict[str, int]) -> float | None:
+    """Of the alerts a verdict decided (confirmed, partly, contradicted), the share the ground bore out, partly
+    counting half as in the sources' trust scores; None before any."""
+    V = Alert.Verdict
+    decided = verdicts[V.CONFIRMED] + verdicts[V.PARTLY] + verdicts[V.CONTRADICTED]
+    if not decided:
+        return None
+    return round((verdicts[V.CONFIRMED] + verdicts[V.PARTLY] / 2) / decided, 3)
 
 
 def _iso(value: Any) -> str | None:
@@ -169,7 +190,7 @@ def region_snapshot(*, user: Any, region: Region) -> dict[str, Any]:
         "indicators": indicator_catalogue(),
         "tiles": [tile.as_dict() for tile in region_tiles(region_id=region.id, region_code=region.code)],
         "children": children_values(region=region),
-        "alerts": [alert_payload(a) for a in alerts],
+        "alerts": alert_payloads(list(alerts)),
         "ground_truth": ground_truth(region=region),
         "server_time": timezone.now().isoformat(),
     }

@@ -52,8 +52,6 @@ MAX_PHOTOS = 10  # declared per visit
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 DEVICE_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # outside these no working phone's clock (year 1 at +14:00
 DEVICE_LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # cannot even be stored): refused, not stored
-VERDICT_TO_ALERT = {"confirmed": "confirmed", "partly": "confirmed", "contradicted": "contradicted",
-                    "could_not_verify": "could_not_verify"}  # fmt: skip
 
 
 # --- Assignments --------------------------------------------------------------------------------------------
@@ -634,7 +632,7 @@ def _apply(visit: Visit, user: Any) -> None:
         if finding.alert is not None and finding.alert.status != "resolved":
             details = {"visit": str(visit.uuid), "finding": finding.verdict, "observed_value": finding.observed_value,
                        "comment": finding.comment}  # fmt: skip
-            alert_record_verdict(alert=finding.alert, verdict=VERDICT_TO_ALERT[finding.verdict], user=user,
+            alert_record_verdict(alert=finding.alert, verdict=finding.verdict, user=user,
                                  details=details)  # fmt: skip
         if finding.grievance is not None:
             GrievanceEvent.objects.create(

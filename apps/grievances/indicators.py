@@ -32,13 +32,20 @@ def _indicator(code: str, name_zh: str, name_en: str, unit: str, order: int, **f
 OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True)
 OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "", 51, headline=True)
 NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "", 52)
+# The samples behind the median and the mean below, kept to judge them by, not shown.
+RESOLVED = _indicator("grievances.resolved", "30日办结诉求", "Resolved in 30 days", "", 56, shown=False)
+RATINGS = _indicator("grievances.ratings", "30日评价数", "Ratings in 30 days", "", 57, shown=False)
+# A median of two cases or a mean of two ratings says more about the cases than about the region: both alert
+# only from 5 of them (min_count), so one 2/5 rating in a small community opens nothing.
 RESOLVE_HOURS = _indicator(
     "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", "h", 53, decimals=1, warning=48,
-    critical=96, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2),
+    critical=96, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
+    sample=RESOLVED.code,
 )  # fmt: skip
 SATISFACTION = _indicator(
     "grievances.satisfaction", "满意度", "Satisfaction", "/5", 54, decimals=1, bad_direction="low", warning=3.5,
-    critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2),
+    critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
+    sample=RATINGS.code,
 )  # fmt: skip
 REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "", 55)
 
@@ -46,7 +53,8 @@ REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", ""
 def grievances_observe(*, now: datetime | None = None) -> int:
     """Every region with reports in the last 90 days (and its ancestors): open, overdue, new today, the
     median hours to resolve and the mean rating over 30 days, repeat reports (reopened or merged duplicates)
-    over 30 days. Returns the number of observations."""
+    over 30 days, and how many resolved cases and ratings those two stand on. Returns the number of
+    observations."""
     now = now or timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     recent_or_open = Q(created_at__gte=now - timedelta(days=90)) | Q(status__in=Grievance.OPEN)
@@ -86,7 +94,9 @@ def grievances_observe(*, now: datetime | None = None) -> int:
             observations.append(Observation(indicator.code, region_id, now, float(c[key])))
         if hours[code]:
             observations.append(Observation(RESOLVE_HOURS.code, region_id, now, statistics.median(hours[code])))
+            observations.append(Observation(RESOLVED.code, region_id, now, float(len(hours[code]))))
         if ratings[code]:
             observations.append(Observation(SATISFACTION.code, region_id, now, statistics.fmean(ratings[code])))
+            observations.append(Observation(RATINGS.code, region_id, now, float(len(ratings[code]))))
     indicator_minutes_put(observations=observations)
     return len(observations)

@@ -17,8 +17,10 @@ from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.workflow import Workflow
 from apps.indicators.buckets import STEP
+from apps.indicators.inhibition import inhibition_opened, inhibition_resolved
 from apps.indicators.models import Alert, Granularity, IndicatorValue
 from apps.indicators.registry import Indicator, get_indicator
+from apps.indicators.storm import storm_alert_opened, storm_settle
 from apps.regions.models import Region
 
 S = Alert.Status
@@ -30,13 +32,23 @@ TRANSITIONS: dict[str, tuple[set[str], str]] = {
     "request_verification": ({S.OPEN, S.ACKNOWLEDGED, S.COULD_NOT_VERIFY}, S.VERIFICATION_REQUESTED),
     "resolve": (set(S.values) - {S.RESOLVED}, S.RESOLVED),
 }
-VERDICTS = {S.CONFIRMED, S.CONTRADICTED, S.COULD_NOT_VERIFY}
+V = Alert.Verdict
+# A verdict as found on site, and the status it gives the alert: partly counts as confirmed in the lifecycle
+# (what must be done next is the same), the alert's `verdict` keeps it partly for every screen and figure.
+VERDICT_STATUS = {
+    V.CONFIRMED: S.CONFIRMED,
+    V.PARTLY: S.CONFIRMED,
+    V.CONTRADICTED: S.CONTRADICTED,
+    V.COULD_NOT_VERIFY: S.COULD_NOT_VERIFY,
+}
 STAMPS = {
     "acknowledge": ("acknowledged_at", "acknowledged_by"),
     "request_verification": ("verification_requested_at", "verification_requested_by"),
     "resolve": ("resolved_at", "resolved_by"),
 }
-_LEVEL_EN = {"critical": "critical", "warning": "above warning"}
+# How a breach reads, by direction and level: "低于预警值 3.5（3.3）" / "below warning 3.5 (3.3)".
+_BREACH_ZH = {"above": "超过", "below": "低于"}
+_LEVEL_ZH = {"warning": "预警值", "critical": "严重阈值"}
 WORKFLOW = Workflow(
     transitions=TRANSITIONS,
     past={
@@ -86,6 +98,12 @@ def _publish(alert: Alert, event: str) -> None:
     if event != "updated":
         for listener in _CHANGE_LISTENERS:
             listener(alert, event)
+
+
+def _publish_changed(alerts: list[Alert], *, besides: Alert) -> None:
+    """Publish alerts whose inhibition changed (each once, not the one whose own event says it)."""
+    for alert in {a.pk: a for a in alerts if a.pk != besides.pk}.values():
+        _publish(alert, "updated")
 
 
 @transaction.atomic
@@ -151,7 +169,10 @@ def alert_raise(
         last_breach_at=at,
     )
     log_action(alert, "indicators.alert.open", data={"kind": kind, "severity": severity, "value": value})
+    changed = inhibition_opened(alert=alert)
     _publish(alert, "opened")
+    _publish_changed(changed, besides=alert)
+    storm_alert_opened()
     return alert, True
 
 
@@ -171,6 +192,8 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     for listener in _TRANSITION_LISTENERS.get(action, []):
         listener(alert, action, user, note)
     _publish(alert, action)
+    if target == S.RESOLVED:
+        _publish_changed(inhibition_resolved(alert=alert), besides=alert)
     return alert
 
 
@@ -178,18 +201,20 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
 def alert_record_verdict(
     *, alert: Alert, verdict: str, user: Any = None, details: dict[str, Any] | None = None
 ) -> Alert:
-    """A field verdict (confirmed / contradicted / could_not_verify) on an alert. Used by field visits."""
-    if verdict not in VERDICTS:
+    """A field verdict (confirmed / partly / contradicted / could_not_verify) on an alert, kept as found in
+    `verdict`; the status follows VERDICT_STATUS. Used by field visits. Listeners hear the status (partly as
+    confirmed) and read `alert.verdict` for the nuance."""
+    if verdict not in VERDICT_STATUS:
         raise ApplicationError(f"unknown verdict {verdict!r}", fields={"verdict": ["unknown"]})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == S.RESOLVED:
         raise ApplicationError("the alert is already resolved", fields={"status": [alert.status]})
-    alert.status, alert.verified_at = verdict, timezone.now()
+    alert.status, alert.verdict, alert.verified_at = VERDICT_STATUS[verdict], verdict, timezone.now()
     alert.details = {**alert.details, "verdict": details or {}}
     alert.save()
     log_action(alert, "indicators.alert.verdict", user=user, data={"verdict": verdict})
     for listener in _VERDICT_LISTENERS.get(alert.kind, []):
-        listener(alert, verdict, user)
+        listener(alert, alert.status, user)
     _publish(alert, "verdict")
     return alert
 
@@ -200,8 +225,9 @@ def alert_record_verdict(
 def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = None) -> list[Alert]:
     """Open, refresh or auto-resolve threshold alerts for the given (indicator, region_id) pairs.
 
-    The pairs' recent minutes and their open alerts are read in two queries, however many pairs a tick brings
-    (thousands after an outage's backlog, hundreds every second in a large city).
+    The pairs' recent minutes (with their samples' minutes) and their open alerts are read in two queries,
+    however many pairs a tick brings (thousands after an outage's backlog, hundreds every second in a large
+    city). A storm that is on is checked for its end.
     """
     now = now or timezone.now()
     pairs: dict[tuple[str, int], Indicator] = {}
@@ -209,17 +235,22 @@ def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = N
         indicator = get_indicator(indicator_code)
         if indicator is not None and (indicator.warning is not None or indicator.critical is not None):
             pairs[(indicator_code, region_id)] = indicator
+    storm_settle(now=now)
     if not pairs:
         return []
     earliest = min(now - indicator.min_duration - ONE_MINUTE for indicator in pairs.values())
+    samples = {indicator.sample for indicator in pairs.values() if indicator.sample}
     windows: dict[tuple[str, int], list[IndicatorValue]] = {}
+    sizes: dict[tuple[str, int, datetime], int] = {}
     for row in IndicatorValue.objects.filter(
-        indicator__in={code for code, _r in pairs},
+        indicator__in={code for code, _r in pairs} | samples,
         region_id__in={region_id for _c, region_id in pairs},
         granularity=Granularity.MINUTE,
         bucket_start__gte=earliest,
     ).order_by("bucket_start"):
         key = (row.indicator, row.region_id)
+        if row.indicator in samples:
+            sizes[(row.indicator, row.region_id, row.bucket_start)] = round(row.last_value)
         if key in pairs and row.bucket_start >= now - pairs[key].min_duration - ONE_MINUTE:
             windows.setdefault(key, []).append(row)
     open_alerts: dict[tuple[str, int], Alert] = {}
@@ -235,14 +266,30 @@ def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = N
         open_alerts[(alert.indicator, alert.region_id)] = alert  # the oldest open one wins, as before
     touched = []
     for key, indicator in pairs.items():
-        alert = _evaluate_one(indicator, key[1], now, windows.get(key, []), open_alerts.get(key))
+        rows = windows.get(key, [])
+        too_few = bool(rows) and sample_size(indicator, rows[-1], sizes) < indicator.min_count
+        alert = _evaluate_one(indicator, key[1], now, rows, open_alerts.get(key), too_few=too_few)
         if alert is not None:
             touched.append(alert)
     return touched
 
 
+def sample_size(indicator: Indicator, row: IndicatorValue, sizes: dict[tuple[str, int, datetime], int]) -> int:
+    """How many observations stand behind a bucket's value: the value of the indicator's `sample` in the same
+    region and bucket (0 when it has none there), or else the bucket's own count."""
+    if indicator.sample:
+        return sizes.get((indicator.sample, row.region_id, row.bucket_start), 0)
+    return row.count
+
+
 def _evaluate_one(
-    indicator: Indicator, region_id: int, now: datetime, rows: list[IndicatorValue], open_alert: Alert | None
+    indicator: Indicator,
+    region_id: int,
+    now: datetime,
+    rows: list[IndicatorValue],
+    open_alert: Alert | None,
+    *,
+    too_few: bool = False,
 ) -> Alert | None:
     if not rows:
         return None
@@ -251,6 +298,8 @@ def _evaluate_one(
     breaching = all(s != "normal" for s in severities)
     lasted = rows[-1].bucket_start - rows[0].bucket_start >= indicator.min_duration - ONE_MINUTE
     if breaching and lasted:
+        if too_few:
+            return None  # a handful of observations opens nothing, and escalates nothing already open
         if indicator.rollup == "max" and _rolled_up_from_children(indicator, region_id, rows[-1].bucket_start):
             return None  # its value is a child's, and that child alerts: one alert, where it happens
         return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at)
@@ -270,6 +319,7 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
     threshold = indicator.critical if severity == "critical" else indicator.warning
     explained = indicator.explain(region_id, at) if indicator.explain else None
     zh, en = (f"（{explained[0]}）", f" ({explained[1]})") if explained else ("", "")
+    breach_zh, breach_en = breach_words(indicator, severity, value, threshold)
     alert, _created = alert_raise(
         kind=Alert.Kind.THRESHOLD,
         severity=severity,
@@ -277,12 +327,28 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
         region=region,
         value=round(value, indicator.decimals),
         threshold=threshold,
-        title_zh=f"{region.name_zh}：{indicator.name_zh}{'严重超标' if severity == 'critical' else '超过预警值'}{zh}",
-        title_en=f"{region.name_en or region.name_zh}: {indicator.name_en} {_LEVEL_EN[severity]}{en}",
+        title_zh=f"{region.name_zh}：{breach_zh}{zh}",
+        title_en=f"{region.name_en or region.name_zh}: {breach_en}{en}",
         details={"explanation": {"zh": explained[0], "en": explained[1]}} if explained else None,
         at=at,
     )
     return alert
+
+
+def breach_words(indicator: Indicator, severity: str, value: float, threshold: float | None) -> tuple[str, str]:
+    """What a breach says, in Chinese and English, by the indicator's direction: "满意度低于预警值 3.5（3.3）",
+    "Satisfaction below warning 3.5 (3.3)"; "拥堵指数超过严重阈值 8（8.4）", "Congestion above critical 8 (8.4)"."""
+    shown, limit = _number(value, indicator.decimals), _number(threshold, indicator.decimals)
+    zh = f"{indicator.name_zh}{_BREACH_ZH[indicator.direction]}{_LEVEL_ZH[severity]} {limit}（{shown}）"
+    return zh, f"{indicator.name_en} {indicator.direction} {severity} {limit} ({shown})"
+
+
+def _number(value: float | None, decimals: int) -> str:
+    """A value as the indicator shows it, without trailing zeros: 3.5, 3, 101."""
+    if value is None:
+        return "–"
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _maybe_resolve(indicator: Indicator, alert: Alert, now: datetime) -> Alert | None:
@@ -302,4 +368,5 @@ def alert_auto_resolve(*, alert: Alert, reason: str) -> Alert:
     alert.save()
     log_action(alert, "indicators.alert.auto_resolve", data={"reason": reason})
     _publish(alert, "resolved")
+    _publish_changed(inhibition_resolved(alert=alert), besides=alert)
     return alert

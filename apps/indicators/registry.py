@@ -26,8 +26,15 @@ class Indicator:
         value of the indicator named by `weight` in each child at the same bucket, e.g. bed occupancy weighed
         by the beds reporting, so the parent's share is occupied / total); "own" when the domain observes
         every region itself (a median, a distinct count: nothing a parent can combine from its children).
-    bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds).
+    bad_direction: "high" when larger values are worse (congestion), "low" when smaller are (free beds, a
+        satisfaction rating): a value breaches a threshold at or beyond it in that direction, and alerts say
+        "above" (超过) or "below" (低于) by it (`direction`).
     warning / critical: thresholds in the indicator's unit; a breach must last `min_duration` to alert.
+    min_count: the fewest observations behind a value for it to alert; below it no alert opens (an open one
+        neither escalates nor refreshes) and tiles say "too few". Counted in the bucket itself, or, when
+        `sample` names an indicator, as that indicator's value in the same region and bucket (a mean rating
+        recomputed every minute is one observation of the minute, the ratings behind it are another
+        indicator). 0: every value counts, as for a sensor's reading, a count or a facility's own figure.
     stale_after: a value older than this is shown dimmed as stale.
     headline: one of its domain's one or two headline figures, a tile on the command wall (the wall keeps to
         6–8 tiles so they read from across the room; CITYOPS_WALL_TILES chooses others). Every indicator is
@@ -52,6 +59,8 @@ class Indicator:
     decimals: int = 1
     order: int = 100
     weight: str | None = None
+    min_count: int = 0
+    sample: str | None = None
     headline: bool = False
     shown: bool = True
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
@@ -61,6 +70,11 @@ class Indicator:
     @property
     def name(self) -> str:
         return localized(self)
+
+    @property
+    def direction(self) -> Literal["above", "below"]:
+        """How a breach reads: "below" the threshold when low values are bad, "above" it otherwise."""
+        return "below" if self.bad_direction == "low" else "above"
 
     def severity(self, value: float | None) -> str:
         """ "critical", "warning" or "normal" for a value ("normal" when unknown)."""

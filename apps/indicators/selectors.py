@@ -24,7 +24,12 @@ SPARK_POINTS = 60
 
 @dataclass(frozen=True)
 class Tile:
-    """An indicator's current state in one region: what a KPI tile or a map cell shows."""
+    """An indicator's current state in one region: what a KPI tile or a map cell shows.
+
+    count: the observations behind the value (the indicator's sample, e.g. ratings behind a mean rating, or
+    the bucket's count); too_few: fewer than the indicator's min_count, so the value alerts nothing and the
+    tile says so. Neither when there is no value.
+    """
 
     indicator: str
     region: str
@@ -33,6 +38,9 @@ class Tile:
     at: str | None
     stale: bool
     spark: list[list[Any]]
+    count: int | None = None
+    min_count: int = 0
+    too_few: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,9 +67,11 @@ def indicator_catalogue() -> list[dict[str, Any]]:
             "aggregation": i.aggregation,
             "rollup": i.rollup,
             "bad_direction": i.bad_direction,
+            "direction": i.direction,
             "warning": i.warning,
             "critical": i.critical,
             "decimals": i.decimals,
+            "min_count": i.min_count,
             "stale_after_s": int(i.stale_after.total_seconds()),
             "on_wall": i.code in chosen if chosen else i.headline,
             "verified": checked.get(i.code, {}).get("verified", 0),
@@ -144,6 +154,8 @@ def regions_tiles(
     now = now or timezone.now()
     if not wanted:
         return {}
+    shown = wanted
+    wanted = {region_id: _with_samples(names) for region_id, names in wanted.items()}
     codes = sorted({code for wanted_codes in wanted.values() for code in wanted_codes})
     series: dict[tuple[str, int], list[IndicatorValue]] = {}
     rows = IndicatorValue.objects.filter(
@@ -166,7 +178,7 @@ def regions_tiles(
     }
     failing = data_source_failures() if failures is None else failures
     result: dict[int, list[Tile]] = {}
-    for region_id, names in wanted.items():
+    for region_id, names in shown.items():
         path, region_code = known.get(region_id, ("/", ""))
         down = {domain for domain, where in failing if where.startswith(path)}
         tiles = []
@@ -174,12 +186,19 @@ def regions_tiles(
             indicator = get_indicator(code)
             if indicator is None:
                 continue
-            tile = _tile(indicator, region_code, series.get((code, region_id), []), now)
+            sample = series.get((indicator.sample, region_id), []) if indicator.sample else None
+            tile = _tile(indicator, region_code, series.get((code, region_id), []), now, sample)
             if indicator.domain in down and not tile.stale:
                 tile = replace(tile, stale=True)
             tiles.append(tile)
         result[region_id] = tiles
     return result
+
+
+def _with_samples(codes: list[str]) -> list[str]:
+    """The codes and the indicators they count their samples in (read with them, not shown)."""
+    samples = [i.sample for i in map(get_indicator, codes) if i is not None and i.sample]
+    return list(dict.fromkeys([*codes, *samples]))
 
 
 RECENT = timedelta(minutes=10)  # where a live region's newest minute almost always is
@@ -239,20 +258,38 @@ def data_source_failures() -> list[tuple[str, str]]:
     return [(domains[code], path) for code, path in pairs if code in domains]
 
 
-def _tile(indicator: Indicator, region_code: str, series: list[IndicatorValue], now: datetime) -> Tile:
+def _tile(
+    indicator: Indicator,
+    region_code: str,
+    series: list[IndicatorValue],
+    now: datetime,
+    sample: list[IndicatorValue] | None = None,
+) -> Tile:
     if not series:
-        return Tile(indicator.code, region_code, None, "normal", None, True, [])
+        return Tile(indicator.code, region_code, None, "normal", None, True, [], min_count=indicator.min_count)
     last = series[-1]
     value = round(last.value_for(indicator), indicator.decimals)
+    count = _sample_count(last, sample)
+    too_few = count < indicator.min_count
     return Tile(
         indicator=indicator.code,
         region=region_code,
         value=value,
-        severity=indicator.severity(value),
+        severity="normal" if too_few else indicator.severity(value),
         at=last.last_at.isoformat(),
         stale=now - last.last_at > indicator.stale_after,
         spark=[[row.bucket_start.isoformat(), round(row.value_for(indicator), indicator.decimals)] for row in series],
+        count=count,
+        min_count=indicator.min_count,
+        too_few=too_few,
     )
+
+
+def _sample_count(last: IndicatorValue, sample: list[IndicatorValue] | None) -> int:
+    """The bucket's count, or the sample indicator's value in the same minute (0 when it has none there)."""
+    if sample is None:
+        return last.count
+    return next((round(row.last_value) for row in sample if row.bucket_start == last.bucket_start), 0)
 
 
 def map_values(
@@ -298,12 +335,23 @@ def alert_get_for_user(*, user: Any, pk: int) -> Alert | None:
     return alert_list_for_user(user=user, active=None).filter(pk=pk).first()
 
 
-def alert_payload(alert: Alert) -> dict[str, Any]:
-    """What screens show of an alert (no personal data: alerts carry none)."""
+def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str, Any]:
+    """What screens show of an alert (no personal data: alerts carry none).
+
+    direction: "above" or "below" by the alert's indicator (None without one); region_level: its region's
+    level; verdict: as found on site ("" before any); inhibited_by: the id of the alert on an ancestor region
+    that holds this one back (screens that have that alert show this one inside it); inhibits: the unresolved
+    alerts it holds back, [{id, region, region_name_zh, region_name_en, value}] (read unless `held` is given).
+    """
+    if held is None:
+        held = list(_held(alert.pk).get(alert.pk, [])) if alert.status != Alert.Status.RESOLVED else []
+    indicator = get_indicator(alert.indicator) if alert.indicator else None
     return {
         "id": alert.id,
         "kind": alert.kind,
         "indicator": alert.indicator,
+        "direction": indicator.direction if indicator is not None else None,
+        "region_level": alert.region.level if alert.region_id and alert.region else None,
         "region": alert.region.code if alert.region_id and alert.region else None,
         "region_id": alert.region_id,
         "region_path": alert.region.path if alert.region_id and alert.region else "",
@@ -312,6 +360,18 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "subject": alert.subject,
         "severity": alert.severity,
         "status": alert.status,
+        "verdict": alert.verdict,
+        "inhibited_by": alert.inhibited_by_id,
+        "inhibits": [
+            {
+                "id": child.id,
+                "region": child.region.code,
+                "region_name_zh": child.region.name_zh,
+                "region_name_en": child.region.name_en,
+                "value": child.value,
+            }
+            for child in held
+        ],
         "title_zh": alert.title_zh,
         "title_en": alert.title_en,
         "value": alert.value,
@@ -322,6 +382,27 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "lon": alert.region.centroid_lon if alert.region_id and alert.region else None,
         "lat": alert.region.centroid_lat if alert.region_id and alert.region else None,
     }
+
+
+def alert_payloads(alerts: list[Alert]) -> list[dict[str, Any]]:
+    """alert_payload of many alerts, the alerts they hold back read in one query."""
+    held = _held(*[alert.pk for alert in alerts if alert.status != Alert.Status.RESOLVED])
+    return [alert_payload(alert, held=held.get(alert.pk, [])) for alert in alerts]
+
+
+def _held(*holder_ids: int) -> dict[int, list[Alert]]:
+    """{alert id: the unresolved alerts it holds back, by region code}."""
+    if not holder_ids:
+        return {}
+    held: dict[int, list[Alert]] = {}
+    for child in (
+        Alert.objects.filter(inhibited_by_id__in=holder_ids)
+        .exclude(status=Alert.Status.RESOLVED)
+        .select_related("region")
+        .order_by("region__code")
+    ):
+        held.setdefault(child.inhibited_by_id, []).append(child)
+    return held
 
 
 def indicator_window_values(*, code: str, region_id: int, start: datetime, end: datetime) -> list[float]:

@@ -77,6 +77,9 @@ def expected_tile(code: str, value: float, severity: str) -> dict[str, Any]:
         "at": row.last_at.isoformat(),
         "stale": False,
         "spark": [[row.bucket_start.isoformat(), value]],
+        "count": row.count,
+        "min_count": 0,
+        "too_few": False,
     }
 
 
@@ -102,6 +105,9 @@ def test_the_command_center_gets_the_wall_snapshot(cast, city, load_indicator):
             "at": None,
             "stale": True,
             "spark": [],
+            "count": None,
+            "min_count": 0,
+            "too_few": False,
         }
     ]
     assert data["map"] == {"test.load": {}}

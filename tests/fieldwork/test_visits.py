@@ -10,6 +10,7 @@ from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.fieldwork.services import visit_record, visit_review
 from apps.indicators.alerting import alert_transition
+from apps.indicators.selectors import alert_payload
 from tests.fieldwork.conftest import photo, record_with_photos, t0, visit_data
 
 
@@ -62,6 +63,21 @@ def test_sending_for_verification_opens_an_assignment_and_a_verdict_moves_the_al
     assert alert_in_w1.status == "contradicted"
     assert alert_in_w1.details["verdict"]["observed_value"] == 48.5
     assert assignment.status == "done"
+
+
+def test_a_partly_verdict_from_a_visit_stays_partly_on_the_alert(cast, alert_in_w1):
+    # given an alert sent for verification
+    alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
+    assignment = Assignment.objects.get(alert=alert_in_w1)
+
+    # when the officer finds it partly true (84 % measured)
+    finding = {"alert": alert_in_w1.pk, "verdict": "partly", "observed_value": 84}
+    record(cast["officer"], assignment=assignment.pk, findings=[finding])
+
+    # then the lifecycle counts it confirmed, the wall and the API read partly
+    alert_in_w1.refresh_from_db()
+    assert (alert_in_w1.status, alert_in_w1.verdict) == ("confirmed", "partly")
+    assert alert_payload(alert_in_w1)["verdict"] == "partly"
 
 
 @pytest.mark.parametrize(

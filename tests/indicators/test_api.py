@@ -100,9 +100,11 @@ def test_the_catalogue_lists_registered_indicators(client, cast, load_indicator)
         "aggregation": "mean",
         "rollup": "weighted_mean",
         "bad_direction": "high",
+        "direction": "above",
         "warning": 70,
         "critical": 90,
         "decimals": 1,
+        "min_count": 0,
         "stale_after_s": 600,
         "on_wall": True,  # a headline indicator
         "verified": 0,  # alerts checked in person over 30 days
@@ -425,6 +427,8 @@ def test_an_alert_in_the_list_carries_its_fields(client, cast, alerts):
         "subject": "",
         "severity": "warning",
         "status": "open",
+        "verdict": "",
+        "inhibited_by": None,
         "title": "东区：测试负载超过预警值",
         "title_zh": "东区：测试负载超过预警值",
         "title_en": "East District: Test load above warning",

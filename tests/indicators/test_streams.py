@@ -82,6 +82,8 @@ def test_an_alert_payload_in_the_snapshot(cast, city):
         "id": alert.id,
         "kind": "threshold",
         "indicator": "test.load",
+        "direction": None,  # test.load is not registered here
+        "region_level": "district",
         "region": "E",
         "region_id": east.id,
         "region_path": "/C/E/",
@@ -90,6 +92,9 @@ def test_an_alert_payload_in_the_snapshot(cast, city):
         "subject": "",
         "severity": "warning",
         "status": "open",
+        "verdict": "",
+        "inhibited_by": None,
+        "inhibits": [],
         "title_zh": "东区：测试负载超过预警值",
         "title_en": "East District: Test load above warning",
         "value": 75.0,

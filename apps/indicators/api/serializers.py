@@ -39,13 +39,16 @@ class AlertFilterSerializer(serializers.Serializer):
 class AlertOutputSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     title = serializers.CharField(read_only=True)
+    inhibited_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="the alert on an ancestor region that holds this one back (hierarchical inhibition)"
+    )
 
     class Meta:
         model = Alert
         fields = [
-            "id", "kind", "indicator", "region", "subject", "severity", "status", "title", "title_zh", "title_en",
-            "value", "threshold", "details", "opened_at", "last_breach_at", "acknowledged_at",
-            "verification_requested_at", "verified_at", "resolved_at",
+            "id", "kind", "indicator", "region", "subject", "severity", "status", "verdict", "inhibited_by",
+            "title", "title_zh", "title_en", "value", "threshold", "details", "opened_at", "last_breach_at",
+            "acknowledged_at", "verification_requested_at", "verified_at", "resolved_at",
         ]  # fmt: skip
 
 

@@ -1,0 +1,85 @@
+"""Hierarchical inhibition, as Alertmanager's inhibit rules: an unresolved alert on a region holds back the
+alerts of the same kind, indicator and subject on the regions under it. The room sees one card, for the
+highest region, listing the others; the same breach told for a city and four of its districts is one thing
+to act on, not five.
+
+The choices made:
+- A child's breach while its parent alerts is still recorded (its history, its value, a field verdict on it
+  stay possible), with `inhibited_by` set to the topmost unresolved ancestor alert; screens leave it out and
+  show it inside that alert. Alerts of every kind are held back the same way; kinds without regions or
+  without an indicator never match.
+- An alert that opens above existing ones takes them over, however deep, even from an alert between them.
+- When the holding alert resolves, its children go to the next unresolved ancestor alert, or stand alone
+  again, at once; each is published again so walls show it.
+
+Every alert whose payload changed is returned to the caller, who publishes it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.indicators.models import Alert
+
+
+def _peers(alert: Alert) -> QuerySet[Alert]:
+    """The unresolved alerts an alert could inhibit or be inhibited by, on any region."""
+    return (
+        Alert.objects.filter(kind=alert.kind, indicator=alert.indicator, subject=alert.subject)
+        .exclude(status=Alert.Status.RESOLVED)
+        .exclude(pk=alert.pk)
+    )
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "/C/W/W1/" → ["/C/", "/C/W/"] (the region's own path excluded)."""
+    codes = path.strip("/").split("/")
+    return ["/" + "/".join(codes[:n]) + "/" for n in range(1, len(codes))]
+
+
+def inhibition_opened(*, alert: Alert) -> list[Alert]:
+    """Place a newly opened alert: under its topmost unresolved ancestor alert, or above the unresolved alerts
+    under it. Returns the other alerts whose payload changed (the inhibitor, or the newly held children)."""
+    if alert.region_id is None or not alert.indicator:
+        return []
+    region = alert.region
+    holder = (
+        _peers(alert)
+        .filter(region__path__in=_ancestor_paths(region.path))
+        .select_related("region")
+        .order_by("region__depth", "pk")
+        .first()
+    )
+    if holder is not None:
+        alert.inhibited_by = holder
+        alert.save(update_fields=["inhibited_by", "updated_at"])
+        return [holder]
+    held = list(_peers(alert).filter(region__path__startswith=region.path).select_related("region"))
+    previous = {child.inhibited_by_id for child in held} - {None} - {child.pk for child in held}
+    Alert.objects.filter(pk__in=[child.pk for child in held]).update(inhibited_by=alert)
+    for child in held:
+        child.inhibited_by = alert
+    return held + list(Alert.objects.filter(pk__in=previous).select_related("region"))
+
+
+def inhibition_resolved(*, alert: Alert) -> list[Alert]:
+    """Release the alerts a resolved alert held: each goes to its topmost remaining unresolved ancestor alert or
+    stands alone. Returns the alerts whose payload changed (the released ones, their new holders, and the
+    alert that held the resolved one)."""
+    changed: list[Alert] = []
+    if alert.inhibited_by_id is not None:
+        changed += list(Alert.objects.filter(pk=alert.inhibited_by_id).select_related("region"))
+    held = list(Alert.objects.filter(inhibited_by=alert).exclude(status=Alert.Status.RESOLVED).select_related("region"))
+    if not held:
+        return changed
+    paths = {path for child in held for path in _ancestor_paths(child.region.path)}
+    holders = sorted(
+        _peers(alert).filter(region__path__in=paths).select_related("region"),
+        key=lambda a: (a.region.depth, a.pk),
+    )
+    for child in held:
+        above = (h for h in holders if h.pk != child.pk and child.region.path.startswith(h.region.path))
+        child.inhibited_by = next(above, None)
+        child.save(update_fields=["inhibited_by", "updated_at"])
+    new_holders = {child.inhibited_by_id for child in held} - {None}
+    return changed + held + [h for h in holders if h.pk in new_holders]
