@@ -344,7 +344,7 @@ def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str,
     alerts it holds back, [{id, region, region_name_zh, region_name_en, value}] (read unless `held` is given).
     """
     if held is None:
-        held = list(_held(alert.pk).get(alert.pk, [])) if alert.status != Alert.Status.RESOLVED else []
+        held = _held(alert.pk).get(alert.pk, []) if _may_hold(alert) else []
     indicator = get_indicator(alert.indicator) if alert.indicator else None
     return {
         "id": alert.id,
@@ -386,8 +386,16 @@ def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str,
 
 def alert_payloads(alerts: list[Alert]) -> list[dict[str, Any]]:
     """alert_payload of many alerts, the alerts they hold back read in one query."""
-    held = _held(*[alert.pk for alert in alerts if alert.status != Alert.Status.RESOLVED])
+    held = _held(*[alert.pk for alert in alerts if _may_hold(alert)])
     return [alert_payload(alert, held=held.get(alert.pk, [])) for alert in alerts]
+
+
+def _may_hold(alert: Alert) -> bool:
+    """Whether an alert can hold others back: unresolved, held by none itself (the topmost alert holds them all),
+    on a region with regions under it. Most alerts of a large city are on communities: no query for those."""
+    if alert.status == Alert.Status.RESOLVED or alert.inhibited_by_id is not None or not alert.indicator:
+        return False
+    return alert.region_id is not None and alert.region.level != Region.Level.COMMUNITY
 
 
 def _held(*holder_ids: int) -> dict[int, list[Alert]]:

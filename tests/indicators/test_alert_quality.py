@@ -270,6 +270,7 @@ def test_when_the_top_alert_resolves_the_next_one_down_holds_the_rest(city, cast
         "W": None,
         "W1": west.id,
     }
+    west.refresh_from_db()
     assert [held["id"] for held in alert_payload(west)["inhibits"]] == [street.id]
 
 
