@@ -43,9 +43,10 @@ Payload = dict[str, Any]
 # The channel-layer message type for every stream message: one handler, the hub's.
 STREAM_MESSAGE_TYPE = "stream.message"
 _GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
-# channels-redis forgets group members after `group_expiry` (300 s in our settings, so a dead process's
-# hub stops receiving within minutes); a live hub re-joins its groups well before that, at once after a failure
-# of the layer, and within HUB_CHECK_SECONDS of a flush.
+# A hub re-joins its groups every HUB_REJOIN_SECONDS, at once after a failure of the layer, and within
+# HUB_CHECK_SECONDS of a flushed Redis. The Redis pub/sub layer of production keeps subscriptions on its
+# connection (re-subscribed by redis-py when it reconnects), for which re-joining costs nothing; a layer whose
+# memberships live in Redis and expire (channels-redis's list-based one) needs it.
 HUB_REJOIN_SECONDS = 60
 HUB_CHECK_SECONDS = 2.0
 HUB_BACKOFF_MIN, HUB_BACKOFF_MAX = 0.25, 2.0
@@ -335,41 +336,51 @@ class LocalHub:
             members.discard(subscriber)
             if not members:
                 del self.members[group]
-                with contextlib.suppress(Exception):  # the layer forgets it after group_expiry anyway
+                with contextlib.suppress(Exception):  # a layer keeping memberships in Redis expires them
                     await self.layer.group_discard(group, self.channel)
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
         backoff = HUB_BACKOFF_MIN
         next_rejoin, next_check = loop.time() + HUB_REJOIN_SECONDS, loop.time() + HUB_CHECK_SECONDS
-        while self.channel is not None:
-            try:
-                now = loop.time()
-                if now >= next_check:  # a flushed Redis forgets our memberships without an error
-                    next_check = now + HUB_CHECK_SECONDS
-                    self._rejoin_now = self._rejoin_now or not await cache.aget(self._marker_key())
-                if self._rejoin_now or now >= next_rejoin:  # by the clock too, busy or idle
-                    await self._rejoin()
-                    next_rejoin = loop.time() + HUB_REJOIN_SECONDS
-                wait = max(min(next_check, next_rejoin) - loop.time(), 0.01)
+        # One receive outstanding at a time, kept across the checks below rather than cancelled when one is due:
+        # the Redis pub/sub layer takes a cancelled receive for a consumer going away and drops its channel.
+        receiving: asyncio.Future[dict[str, Any]] | None = None
+        try:
+            while self.channel is not None:
                 try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), timeout=wait)
-                except TimeoutError:
+                    now = loop.time()
+                    if now >= next_check:  # a flushed Redis forgets channels-redis memberships without an error
+                        next_check = now + HUB_CHECK_SECONDS
+                        self._rejoin_now = self._rejoin_now or not await cache.aget(self._marker_key())
+                    if self._rejoin_now or now >= next_rejoin:  # by the clock too, busy or idle
+                        await self._rejoin()
+                        next_rejoin = loop.time() + HUB_REJOIN_SECONDS
+                    wait = max(min(next_check, next_rejoin) - loop.time(), 0.01)
+                    if receiving is None:
+                        receiving = asyncio.ensure_future(self.layer.receive(self.channel))
+                    done, _pending = await asyncio.wait({receiving}, timeout=wait)
                     message = None
-                self._healthy()
-                backoff = HUB_BACKOFF_MIN
-                if message is not None:
-                    self.last_message_at = time.time()
-                    await self._dispatch(message)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a broken message or a layer outage must not end fan-out for the process
-                if self.failing_since is None:
-                    logger.exception("live hub: the channel layer failed; retrying, then joining the groups again")
-                self.failing_since = self.failing_since or time.time()
-                self._rejoin_now = True
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, HUB_BACKOFF_MAX)
+                    if done:
+                        finished, receiving = receiving, None
+                        message = finished.result()  # raises what the layer raised
+                    self._healthy()
+                    backoff = HUB_BACKOFF_MIN
+                    if message is not None:
+                        self.last_message_at = time.time()
+                        await self._dispatch(message)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a broken message or a layer outage must not end fan-out for the process
+                    if self.failing_since is None:
+                        logger.exception("live hub: the channel layer failed; retrying, then joining the groups again")
+                    self.failing_since = self.failing_since or time.time()
+                    self._rejoin_now = True
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, HUB_BACKOFF_MAX)
+        finally:
+            if receiving is not None:
+                receiving.cancel()
 
     def _healthy(self) -> None:
         if self.failing_since is not None:

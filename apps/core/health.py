@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -78,17 +79,25 @@ def check_broker() -> CheckResult:
     return _timed(settings.CELERY_BROKER_URL.split(":", 1)[0], probe)
 
 
+# One probe channel per event loop, used by every check: a layer keeps each channel it made (the Redis pub/sub
+# layer stays subscribed to it), so a new one per /healthz call would pile up for the life of the process.
+_probe_channels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, str] = weakref.WeakKeyDictionary()
+
+
 async def check_channel_layer() -> CheckResult:
     layer = get_channel_layer()
     backend = type(layer).__name__
     started = time.perf_counter()
     try:
-        channel = await layer.new_channel()
+        loop = asyncio.get_running_loop()
+        channel = _probe_channels.get(loop) or await layer.new_channel("healthz.")
+        _probe_channels[loop] = channel
         await layer.send(channel, {"type": "healthz.ping"})
         message = await asyncio.wait_for(layer.receive(channel), timeout=CHECK_TIMEOUT_S)
         if message.get("type") != "healthz.ping":
             raise RuntimeError("the channel layer returned a different message")
     except Exception as exc:  # reported, not raised
+        _probe_channels.pop(asyncio.get_running_loop(), None)  # the layer may have dropped it: a new one next time
         return CheckResult(False, backend, _ms(started), _describe(exc))
     return CheckResult(True, backend, _ms(started))
 

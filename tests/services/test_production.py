@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_suite_really_runs_on_postgresql_and_redis():
     assert connection.vendor == "postgresql"
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
 
@@ -50,6 +50,46 @@ def test_channels_redis_group_round_trip():
 
     # then both members get it
     assert async_to_sync(scenario)() == [{"type": "stream.message", "n": 1}] * 2
+
+
+def test_a_hub_on_the_redis_layer_misses_nothing_across_its_periodic_checks(monkeypatch):
+    # given a hub on the production layer whose checks fall due every 20 ms (the pub/sub layer unsubscribes a
+    # channel whose receive is cancelled: a hub cancelling its receive at each check loses what comes meanwhile)
+    import asyncio
+
+    from cityops import realtime
+
+    monkeypatch.setattr(realtime, "HUB_CHECK_SECONDS", 0.02)
+
+    class Screen:
+        def __init__(self) -> None:
+            self.frames: list[str] = []
+
+        async def deliver(self, message: dict, text: str) -> None:
+            self.frames.append(text)
+
+    async def scenario() -> list[str]:
+        hub, screen = realtime.LocalHub(), Screen()
+        await hub.join("services-hub", screen)
+        try:
+            # when 150 messages are published to its group, 7 ms apart, while about 50 checks come and go
+            for n in range(150):
+                message = {"type": realtime.STREAM_MESSAGE_TYPE, "group": "services-hub", "stream": "s",
+                           "params": {}, "seq": n + 1, "epoch": "e", "data": {"n": n}}  # fmt: skip
+                await hub.layer.group_send("services-hub", message)
+                await asyncio.sleep(0.007)
+            for _ in range(100):
+                if len(screen.frames) >= 150:
+                    break
+                await asyncio.sleep(0.02)
+            return screen.frames
+        finally:
+            await hub.leave("services-hub", screen)
+            if hub._listener is not None:
+                hub._listener.cancel()
+
+    # then the screen got every one of them
+    assert len(async_to_sync(scenario)()) == 150
 
 
 @pytest.mark.django_db
@@ -78,7 +118,7 @@ def test_healthz_reports_every_production_service(client):
     body = response.json()
     assert response.status_code == 200, body
     assert body["checks"]["database"]["backend"] == "postgresql"
-    assert body["checks"]["channel_layer"]["backend"] == "RedisChannelLayer"
+    assert body["checks"]["channel_layer"]["backend"] == "RedisPubSubChannelLayer"
     assert body["checks"]["cache"]["backend"] == "RedisCache"
     assert body["checks"]["broker"]["backend"] == "redis"
 
