@@ -454,24 +454,24 @@ function groupHtml(alerts) {
     </li>`;
 }
 
-function renderAlerts() {
+function renderAlerts(force = false) {
   const cards = alertCards();
   const feed = $("#alert-feed");
   const html = cards.map((alerts) => (alerts.length > 1 ? groupHtml(alerts) : alertHtml(alerts[0]))).join("");
-  if (feed.dataset.html !== html) {
+  if (force || feed.dataset.html !== html) {
     feed.innerHTML = html;
     feed.dataset.html = html;
+    fitAlerts();
   }
-  fitAlerts();
   $('[data-role="alert-count"]').textContent = String(cards.reduce((n, c) => n + c.length, 0));
 }
 
-// No scrolling and no half card on a wall: show the cards that fit whole, then say how many alerts are left.
+// No scrolling and no half card on a wall: keep the cards that fit whole, then say how many alerts are left.
+// Cards that do not fit are removed, not hidden: a wall that runs for days holds only what it shows.
 function fitAlerts() {
   const feed = $("#alert-feed");
   const more = $('[data-role="alert-more"]');
   const items = [...feed.children];
-  for (const item of items) item.hidden = false;
   more.hidden = true;
   const overflows = (item) => item.getBoundingClientRect().bottom > feed.getBoundingClientRect().bottom + 0.5;
   if (!items.length || !overflows(items[items.length - 1])) return;
@@ -482,8 +482,8 @@ function fitAlerts() {
   for (const item of items) {
     full = full || overflows(item);
     if (full) {
-      item.hidden = true;
       hidden += Number(item.dataset.count || 1);
+      item.remove();
     }
   }
   more.textContent = fill(T.more_alerts, { count: hidden });
@@ -602,7 +602,7 @@ const inRoot = (alert) =>
 
 let namedOnce = false;
 function onAlertsSnapshot(data) {
-  state.alerts = new Map(data.alerts.filter(inRoot).map((a) => [a.id, a]));
+  state.alerts = new Map(data.alerts.filter((a) => inRoot(a) && a.status !== "resolved").map((a) => [a.id, a]));
   if (data.storm) showStorm(data.storm);
   renderAlerts();
   drawMap();
@@ -615,7 +615,9 @@ function onAlertsSnapshot(data) {
 function onAlertsDelta(data) {
   if (data.storm) showStorm(data.storm);
   if (!data.alert || !inRoot(data.alert)) return;
-  state.alerts.set(data.alert.id, data.alert);
+  // Resolved alerts are shown nowhere: dropped, so a wall that runs for days does not keep every one it saw.
+  if (data.alert.status === "resolved") state.alerts.delete(data.alert.id);
+  else state.alerts.set(data.alert.id, data.alert);
   renderAlerts();
   drawMap();
 }
@@ -626,10 +628,10 @@ function showStorm(storm) {
   if (storm.active && banner.hidden) {
     banner.textContent = fill(T.storm, { count: storm.new_alerts ?? "" });
     banner.hidden = false;
-    fitAlerts();
+    renderAlerts(true);
   } else if (!storm.active && !banner.hidden) {
     banner.hidden = true;
-    fitAlerts();
+    renderAlerts(true);
   }
 }
 
@@ -690,7 +692,7 @@ if (figure) {
     fitMap();
     drawMap();
     drawTrend();
-    fitAlerts();
+    renderAlerts(true);
   }).observe($('[data-role="map-cell"]'));
 }
 
@@ -736,12 +738,14 @@ async function containingShown(code) {
 
 function outline(code) {
   if (!figure) return;
-  const regions = figure.data[1];
-  regions.marker = regions.marker || {};
-  regions.marker.line = {
-    color: regions.locations.map((c) => (c === code ? "#ffb300" : "#0b1d33")),
-    width: regions.locations.map((c) => (c === code ? 5 : 1)),
-  };
+  // On the value layer and on the no-data layer beneath it (a region without a value is drawn by that one only).
+  for (const layer of [figure.data[0], figure.data[1]]) {
+    layer.marker = layer.marker || {};
+    layer.marker.line = {
+      color: layer.locations.map((c) => (c === code ? "#ffb300" : "#8fb3d9")),
+      width: layer.locations.map((c) => (c === code ? 5 : 1)),
+    };
+  }
 }
 
 // Outlines what the banner names: the region itself when the map draws its level; otherwise the region's own
