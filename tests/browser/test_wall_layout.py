@@ -427,3 +427,25 @@ def test_the_kiosk_outlines_a_community_the_district_map_does_not_draw(asgi_serv
     named = probe.page.locator(".map-label.named")
     assert named.inner_text() == "银杏一社区"
     assert named.is_visible()
+
+
+def test_a_tile_from_too_few_samples_says_so_instead_of_a_value(asgi_server, city, cast, browser, settings):
+    from apps.indicators.services import Observation, indicator_observations_record
+
+    # given satisfaction on the wall, the city's from one rating of 2/5 (the indicator wants at least 5)
+    settings.CITYOPS_WALL_TILES = ["grievances.satisfaction", "environment.aqi"]
+    indicator_observations_record(
+        observations=[Observation("grievances.satisfaction", city["C"].id, timezone.now(), 2.0)]
+    )
+    observe_headlines(city)
+
+    # when the wall opens
+    probe = open_1080p(browser, asgi_server)
+    tile = probe.page.locator('.tile[data-indicator="grievances.satisfaction"]')
+
+    # then the tile says "too few" with the count, not a confident 2.0, and shows no severity
+    too_few = tile.locator('[data-role="too-few"]').inner_text()
+    assert too_few.startswith("样本不足 (")
+    assert too_few.endswith("/5 个样本)")  # the count is the server's
+    assert "2.0" not in tile.inner_text()
+    assert tile.get_attribute("data-severity") == "normal"
