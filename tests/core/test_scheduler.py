@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from celery import shared_task
 from channels.layers import get_channel_layer
 
@@ -44,21 +44,21 @@ def test_a_due_entry_runs_once_and_publishes_the_heartbeat():
     make_due(scheduler, "hb")
     layer = get_channel_layer()
     group = group_name(get_stream("system"), {})
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
     before = celery_app.now()
 
-    # when
-    wait = scheduler.tick()
+    async def tick_while_listening() -> tuple[float, dict]:
+        # One event loop for listening and publishing: the Redis pub/sub layer delivers to the channels
+        # subscribed when a message is published.
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        try:
+            wait = await sync_to_async(scheduler.tick)()  # when
+            return wait, await asyncio.wait_for(layer.receive(channel), timeout=5)
+        finally:
+            await layer.group_discard(group, channel)
 
     # then
-    async def receive() -> dict:
-        return await asyncio.wait_for(layer.receive(channel), timeout=5)
-
-    try:
-        message = async_to_sync(receive)()
-    finally:
-        async_to_sync(layer.group_discard)(group, channel)
+    wait, message = async_to_sync(tick_while_listening)()
     assert scheduler.runs == {"hb": 1}
     assert scheduler.entries[0].last_run_at >= before
     assert wait == 0.05  # the next run is due in 0.01 s; the loop never spins faster than 50 ms

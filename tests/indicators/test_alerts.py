@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import translation
@@ -439,24 +440,26 @@ def test_transitions_are_published_on_the_alerts_stream_after_commit(city, cast,
     with django_capture_on_commit_callbacks(execute=True):
         alert = open_alert(city["E"])
     layer = get_channel_layer()
-    async_to_sync(layer.flush)()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group_name(get_stream("alerts"), {}), channel)
 
-    # when
-    for action in ("acknowledge", "request_verification"):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            alert_transition(alert=alert, action=action, user=cast["command"])
-        # one stream message per change (the other callbacks seal the audit trail, mark the ground truth)
-        assert [c.__qualname__ for c in callbacks].count("streams_publish.<locals>.send") == 1
-    with django_capture_on_commit_callbacks(execute=True):
-        alert_record_verdict(alert=alert, verdict="confirmed")
+    def transitions() -> None:
+        for action in ("acknowledge", "request_verification"):
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                alert_transition(alert=alert, action=action, user=cast["command"])
+            # one stream message per change (the other callbacks seal the audit trail, mark the ground truth)
+            assert [c.__qualname__ for c in callbacks].count("streams_publish.<locals>.send") == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            alert_record_verdict(alert=alert, verdict="confirmed")
 
-    async def receive_three() -> list[dict[str, Any]]:
-        # One event loop for all three: channels-redis keeps per-loop receive buffers.
-        return [await layer.receive(channel) for _ in range(3)]
+    async def listen_while_transitions_commit() -> list[dict[str, Any]]:
+        # One event loop for listening and publishing: channels-redis keeps per-loop connections, and its pub/sub
+        # layer delivers to the channels subscribed when a message is published.
+        await layer.flush()
+        channel = await layer.new_channel()
+        await layer.group_add(group_name(get_stream("alerts"), {}), channel)
+        await sync_to_async(transitions)()  # when
+        return [await asyncio.wait_for(layer.receive(channel), timeout=5) for _ in range(3)]
 
-    messages = async_to_sync(receive_three)()
+    messages = async_to_sync(listen_while_transitions_commit)()
 
     # then one message per change, in order, with consecutive sequence numbers
     assert [m["data"]["event"] for m in messages] == ["acknowledge", "request_verification", "verdict"]
