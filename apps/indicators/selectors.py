@@ -303,19 +303,28 @@ def maps_values(
     *, codes: list[str], region_ids: dict[int, str], now: datetime | None = None
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """{indicator: {region code: {value, severity, stale}}} of the newest bucket per region and indicator, for
-    many map layers at once (two queries however many)."""
+    many map layers at once (two queries however many). A value from fewer observations than its indicator's
+    min_count is shown as on a tile: severity normal, and `too_few: true`."""
     now = now or timezone.now()
     known = [code for code in codes if get_indicator(code) is not None]
     result: dict[str, dict[str, dict[str, Any]]] = {code: {} for code in known}
-    latest = _latest_many([(code, region_id) for code in known for region_id in region_ids], now)
+    read = [code for code in _with_samples(known) if get_indicator(code) is not None]
+    latest = _latest_many([(code, region_id) for code in read for region_id in region_ids], now)
     for (code, region_id), row in sorted(latest.items(), key=lambda item: region_ids[item[0][1]]):
+        if code not in result:
+            continue  # a sample, read for the minimum
         indicator = get_indicator(code)
         value = round(row.value_for(indicator), indicator.decimals)
-        result[code][region_ids[region_id]] = {
+        sample = latest.get((indicator.sample, region_id)) if indicator.sample else None
+        too_few = _sample_count(row, [sample] if sample else [] if indicator.sample else None) < indicator.min_count
+        cell = {
             "value": value,
-            "severity": indicator.severity(value),
+            "severity": "normal" if too_few else indicator.severity(value),
             "stale": now - row.last_at > indicator.stale_after,
         }
+        if too_few:
+            cell["too_few"] = True
+        result[code][region_ids[region_id]] = cell
     return result
 
 

@@ -171,6 +171,22 @@ def test_from_the_minimum_sample_on_the_same_value_alerts(city, observe, satisfa
     assert (tile.severity, tile.count, tile.too_few) == ("critical", 5, False)
 
 
+def test_a_map_cell_from_too_few_ratings_is_not_coloured_as_a_breach(city, observe, satisfaction):
+    from apps.indicators.selectors import maps_values
+
+    # given E rated 2.0 by one person, W by five
+    rate(observe, "E", [(2.0, 1)] * 3)
+    rate(observe, "W", [(2.0, 5)] * 3)
+
+    # when a map reads both
+    cells = maps_values(codes=["test.satisfaction"], region_ids={city["E"].id: "E", city["W"].id: "W"},
+                        now=minute(2, 30))["test.satisfaction"]  # fmt: skip
+
+    # then E is shown as on its tile (normal, too few) and W as the breach it is
+    assert cells["E"] == {"value": 2.0, "severity": "normal", "stale": False, "too_few": True}
+    assert cells["W"] == {"value": 2.0, "severity": "critical", "stale": False}
+
+
 def test_an_open_alert_does_not_escalate_on_too_few(city, observe, satisfaction):
     # given a warning alert on E from 3.3 by 12 people
     alerts_evaluate(keys=rate(observe, "E", [(3.3, 12)] * 3), now=minute(2, 30))
