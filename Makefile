@@ -46,17 +46,22 @@ test-services: $(VENV)/.installed
 
 # The time-sensitive folders at three instants of today in the city's zone: the process's wall clock (faketime)
 # and the suite's clock (tests/clock.py) both start there. Tests marked own_clock rely on another process's clock.
+# The three runs go side by side (each has its own data dir and test database); a failed run's whole log is shown.
 CITY_TZ ?= Asia/Shanghai
 CLOCK_INSTANTS ?= 00:00:30 00:45:00 23:59:30
 CLOCK_FOLDERS ?= tests/accounts tests/core tests/dashboards tests/environment tests/fieldwork tests/governance \
 	tests/grievances tests/healthcare tests/indicators tests/ingest tests/opendata tests/traffic
 test-clock: $(VENV)/.installed
 	@command -v faketime >/dev/null || { echo "make test-clock needs faketime: apt-get install faketime" >&2; exit 1; }
-	@day=$$(TZ=$(CITY_TZ) date +%F); for t in $(CLOCK_INSTANTS); do \
+	@day=$$(TZ=$(CITY_TZ) date +%F); logs=$$(mktemp -d); for t in $(CLOCK_INSTANTS); do \
 	  instant=$$(TZ=$(CITY_TZ) date -d "$$day $$t" --iso-8601=seconds); echo "== make test-clock at $$instant"; \
-	  TZ=$(CITY_TZ) CITYOPS_TEST_NOW=$$instant faketime -m -f "@$$day $$t" \
-	    $(PY) -m pytest -q -p no:cacheprovider -m "not own_clock" $(CLOCK_FOLDERS) || exit 1; \
-	done
+	  ( TZ=$(CITY_TZ) CITYOPS_TEST_NOW=$$instant faketime -m -f "@$$day $$t" \
+	      $(PY) -m pytest -q -p no:cacheprovider -m "not own_clock" $(CLOCK_FOLDERS) >$$logs/$$t.log 2>&1; \
+	    echo $$? >$$logs/$$t.rc ) & \
+	done; wait; failed=0; for t in $(CLOCK_INSTANTS); do \
+	  echo "== make test-clock at $$day $$t: $$(tail -n 1 $$logs/$$t.log)"; \
+	  if [ "$$(cat $$logs/$$t.rc)" != 0 ]; then failed=1; cat $$logs/$$t.log; fi; \
+	done; rm -rf $$logs; exit $$failed
 
 # The production kit in deploy/ end to end on this machine (deploy/check.py): Debian's nginx as a private instance in
 # front of uvicorn with 2 workers, a Celery worker and beat, on a new PostgreSQL database (127.0.0.1:5432, dropped
