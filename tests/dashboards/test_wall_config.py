@@ -1,0 +1,49 @@
+"""The wall's own configuration: short labels, the standards' palettes and its words in both languages."""
+
+from django.utils import translation
+
+from apps.dashboards.wall import WALL_LABELS, WALL_TEXT, palette_colorscale, wall_palettes
+from apps.indicators.registry import indicators
+
+
+def test_every_shown_indicator_has_a_short_wall_label_in_both_languages():
+    # given the registered indicators
+    codes = {indicator.code for indicator in indicators()}
+
+    # then each has a wall label, at most 8 CJK or 14 Latin characters (a tile title at 22 px)
+    assert codes <= set(WALL_LABELS)
+    assert all(len(zh) <= 8 and len(en) <= 14 for zh, en in WALL_LABELS.values())
+
+
+def test_aqi_is_coloured_by_the_public_pages_categories():
+    # when the wall's palettes are read in Chinese
+    with translation.override("zh-hans"):
+        bands = wall_palettes()["environment.aqi"]
+
+    # then they are HJ 633's categories in its colours, with their words
+    assert [(b["upper"], b["color"], b["name"]) for b in bands] == [
+        (50, "#00e400", "优"),
+        (100, "#ffff00", "良"),
+        (150, "#ff7e00", "轻度污染"),
+        (200, "#ff0000", "中度污染"),
+        (300, "#99004c", "重度污染"),
+        (500, "#7e0023", "严重污染"),
+    ]
+
+
+def test_congestion_takes_the_traffic_apps_bands_and_a_palette_is_a_stepped_scale():
+    # given the congestion bands
+    with translation.override("en"):
+        bands = wall_palettes()["traffic.congestion"]
+
+    # when they become a Plotly colour scale
+    scale, cmin, cmax = palette_colorscale(bands)
+
+    # then each band is one colour from the previous band's upper bound to its own
+    assert [b["upper"] for b in bands] == [2, 4, 6, 8, 10]
+    assert (cmin, cmax) == (0.0, 10.0)
+    assert scale[:4] == [[0.0, "#1f9d55"], [0.2, "#1f9d55"], [0.2, "#8bc34a"], [0.4, "#8bc34a"]]
+
+
+def test_the_walls_words_exist_in_both_languages():
+    assert all(zh and en for zh, en in WALL_TEXT.values())
