@@ -186,6 +186,7 @@ def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | N
             observations.append(Observation("environment.noise_over_limit", station.region_id,
                                             reading.observed_at, round(over, 1)))  # fmt: skip
     indicator_minutes_put(observations=observations)
+    _channels_ensure(stations, health)
     sources = {s.source_id: s.source for s in stations.values()}
     for source_id, readings in health.items():
         sensor_states_advance(source=sources[source_id], readings=readings)
@@ -307,13 +308,27 @@ def noise_limit(zone: str, observed_at: datetime) -> float:
 
 
 def station_register(*, station: Station) -> None:
-    """Make the station — and each of an air station's analysers — known to the data-source health checks."""
-    codes = [station.code]
-    if station.kind == Station.Kind.AIR:
-        codes += [channel_code(station, name) for name in POLLUTANTS]
-    for code in codes:
-        SourceSensor.objects.update_or_create(
-            source=station.source, code=code, defaults={"region_id": station.region_id}
+    """Make the station known to the data-source health checks (a silent station is one problem, told once).
+
+    Its analysers become known with their first reading (`_channels_ensure`): a micro-station that measures
+    PM2.5 and PM10 only has no SO2 analyser to report silent."""
+    SourceSensor.objects.update_or_create(
+        source=station.source, code=station.code, defaults={"region_id": station.region_id}
+    )
+    SourceSensor.objects.filter(source=station.source, code__startswith=f"{station.code}/").update(
+        region_id=station.region_id
+    )
+
+
+def _channels_ensure(stations: dict[int, Station], health: dict[int, list[SensorReading]]) -> None:
+    """The analysers that reported, known to the health checks from their first reading on."""
+    regions = {channel_code(s, name): s.region_id for s in stations.values() for name in POLLUTANTS}
+    for source_id, readings in health.items():
+        codes = {r.sensor for r in readings if r.sensor in regions}
+        known = set(SourceSensor.objects.filter(source_id=source_id, code__in=codes).values_list("code", flat=True))
+        SourceSensor.objects.bulk_create(
+            [SourceSensor(source_id=source_id, code=code, region_id=regions[code]) for code in sorted(codes - known)],
+            ignore_conflicts=True,
         )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -160,16 +162,45 @@ def _completeness(sensor: SourceSensor, now: datetime, window: timedelta, interv
     return min(1.0, (received or 0) / (window / interval))
 
 
+logger = logging.getLogger(__name__)
+_CHECK_LOCK = "indicators:data-sources-check"
+
+
 def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
-    """Raise a data-source alert for every unhealthy sensor, resolve those that recovered."""
-    now = now or timezone.now()
+    """Raise a data-source alert for every unhealthy sensor, resolve those that recovered.
+
+    In a fixed number of queries however many sensors (a large city has tens of thousands), plus one write per
+    alert that opens, changes its problems or resolves: an alert whose sensor is as unhealthy as last time only
+    has its last breach moved, in one statement for all of them. One run at a time across processes: a run that
+    finds another going returns at once (the beat's next one covers the same sensors).
+    """
+    if not cache.add(_CHECK_LOCK, 1, timeout=300):
+        logger.info("data-source check already running elsewhere: this run is skipped")
+        return []
+    try:
+        return _check_all(now or timezone.now())
+    finally:
+        cache.delete(_CHECK_LOCK)
+
+
+def _check_all(now: datetime) -> list[SensorHealth]:
     results = []
+    open_alerts = {
+        alert.subject: alert
+        for alert in Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE).exclude(status=Alert.Status.RESOLVED)
+    }
+    unchanged: list[int] = []
     for sensor in SourceSensor.objects.select_related("source", "region"):
         health = sensor_health(sensor=sensor, now=now, completeness=False)  # alerts need the state only
         results.append(health)
         subject = f"{sensor.source.code}/{sensor.code}"
+        existing = open_alerts.get(subject)
         if health.healthy:
-            _resolve_recovered(subject)
+            if existing is not None:
+                alert_auto_resolve(alert=existing, reason="data source recovered")
+            continue
+        if existing is not None and existing.details.get("problems") == health.problems:
+            unchanged.append(existing.pk)
             continue
         problems_zh = "、".join(_PROBLEM_ZH[p] for p in health.problems)
         problems_en = ", ".join(health.problems)
@@ -186,14 +217,8 @@ def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
             },
             at=now,
         )
+    Alert.objects.filter(pk__in=unchanged).update(last_breach_at=now)
     return results
 
 
 _PROBLEM_ZH = {"stale": "无数据", "flatlined": "数值不变", "out_of_range": "超出量程"}
-
-
-def _resolve_recovered(subject: str) -> None:
-    for alert in Alert.objects.filter(kind=Alert.Kind.DATA_SOURCE, subject=subject).exclude(
-        status=Alert.Status.RESOLVED
-    ):
-        alert_auto_resolve(alert=alert, reason="data source recovered")

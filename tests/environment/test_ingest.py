@@ -211,3 +211,20 @@ def test_a_batch_marks_its_stations_regions_and_the_tick_recomputes_only_those_p
         by_parts
     )
     assert not FeedMinute.objects.exists()
+
+
+def test_a_station_measuring_pm_only_has_no_other_analysers_to_report_silent(client, stations):
+    from apps.indicators.health import data_sources_check
+    from apps.indicators.models import Alert
+
+    # given A1, a micro-station that measures PM2.5 and PM10 only, reporting
+    post(client, stations["token"], [air(so2=None, no2=None, o3=None, co=None)])
+    live_tick()
+
+    # when its health is checked
+    data_sources_check(now=timezone.now())
+
+    # then its analysers are those that reported, and nothing says an SO2 analyser it never had went silent
+    codes = set(SourceSensor.objects.filter(code__startswith="A1").values_list("code", flat=True))
+    assert codes == {"A1", "A1/pm25", "A1/pm10"}
+    assert not Alert.objects.filter(subject__contains="A1/").exists()

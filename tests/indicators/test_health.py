@@ -225,3 +225,54 @@ def test_readings_of_unknown_sensors_are_ignored(sensor, source):
     assert SensorActivity.objects.count() == 0
     sensor.refresh_from_db()
     assert sensor.last_seen is None
+
+
+def test_a_check_finding_another_running_skips_and_writes_nothing(sensor, source):
+    from django.core.cache import cache
+
+    from apps.indicators.health import _CHECK_LOCK
+
+    # given a stale sensor, and a check already running in another process (it took longer than the beat's minute)
+    send(source, (0, 1.0))
+    cache.add(_CHECK_LOCK, 1, timeout=300)
+    try:
+        # when this run starts
+        results = data_sources_check(now=at(600))
+    finally:
+        cache.delete(_CHECK_LOCK)
+
+    # then it leaves the sensors to that one (two runs opened the same alert twice, or failed on the constraint)
+    assert results == []
+    assert not Alert.objects.exists()
+    assert len(data_sources_check(now=at(600))) == 1  # and the lock is not left behind by a run
+
+
+def test_a_check_costs_the_same_queries_for_many_failing_sensors_as_for_one(city, source, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cityops import realtime
+
+    sent: list[Any] = []
+    monkeypatch.setattr(realtime, "_group_send_many", sent.extend)
+
+    def queries_of_a_second_check(sensors: int) -> int:
+        Alert.objects.all().delete()
+        SourceSensor.objects.all().delete()
+        SourceSensor.objects.bulk_create(
+            [SourceSensor(source=source, code=f"s{n}", region=city["W"]) for n in range(sensors)]
+        )
+        data_sources_check(now=at(600))  # opens one alert per silent sensor
+        sent.clear()
+        with CaptureQueriesContext(connection) as check:
+            data_sources_check(now=at(1200))
+        return len(check.captured_queries)
+
+    # given 2 and then 40 sensors silent since they were registered, with their alerts open
+    # when each is checked again, as unhealthy as before
+    few, many = queries_of_a_second_check(2), queries_of_a_second_check(40)
+
+    # then the second check is a fixed number of queries and tells the screens nothing new
+    assert few == many
+    assert sent == []
+    assert set(Alert.objects.values_list("last_breach_at", flat=True)) == {at(1200)}
