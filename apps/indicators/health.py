@@ -136,7 +136,9 @@ def sensor_health(*, sensor: SourceSensor, now: datetime | None = None, complete
     now = now or timezone.now()
     source = sensor.source
     interval = timedelta(seconds=source.expected_interval_s)
-    stale = sensor.last_seen is None or now - sensor.last_seen > 3 * interval
+    # Silent for three intervals — since its last reading, or since it was registered: a loop installed a minute
+    # ago is not failing yet (a city's first deployment would otherwise open an alert for every device at once).
+    stale = now - (sensor.last_seen or sensor.created_at) > 3 * interval
     flatlined = bool(
         sensor.same_value_since
         and sensor.last_seen
