@@ -256,7 +256,7 @@ def indicator_history_run(*, limit: int = 50000) -> int:
 
 def indicator_rollups_settle() -> set[tuple[str, int]]:
     """Every queued rollup now, minutes and history (seeding, commands, tests): what the tick and the history
-    rollup (every 10 s, settings.CELERY_BEAT_SCHEDULE) do between them."""
+    rollup (every minute, settings.CELERY_BEAT_SCHEDULE) do between them."""
     changed = indicator_rollups_run()
     indicator_history_run()
     return changed

@@ -570,10 +570,10 @@ def test_the_live_run_rolls_minutes_up_and_leaves_hours_and_days_to_the_history_
     assert indicator_history_run() == 0
 
 
-def test_the_history_run_is_scheduled_within_seconds_of_the_tick():
+def test_the_history_run_is_scheduled_within_a_minute_of_the_tick():
     from django.conf import settings
 
-    # the hour and day buckets behind the live minutes: charts and history lag them by seconds, not an hour
+    # the hour and day buckets behind the live minutes: charts and history lag them by a minute, not an hour
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule["apps.indicators.tasks.history_rollups_task"] <= timedelta(seconds=10)
+    assert schedule["apps.indicators.tasks.history_rollups_task"] <= timedelta(seconds=60)
     assert schedule["apps.dashboards.tasks.live_tick_task"] <= timedelta(seconds=1)
