@@ -185,7 +185,8 @@ function drawMap() {
   const regions = figure.data[1]; // [0] is the no-data base layer, [2] the alert markers, [3] a kiosk outline
   const indicator = state.indicators.get(state.selected);
   const values = state.map[state.selected] || {};
-  regions.z = regions.locations.map((code) => (values[code] ? values[code].value : null));
+  // A region's value from too few samples is not coloured as if it were sure: drawn as no data.
+  regions.z = regions.locations.map((code) => (values[code] && !values[code].too_few ? values[code].value : null));
   const box = mapBox();
   if (indicator) {
     const { scale, max, ticks } = colorscale(indicator, values);
