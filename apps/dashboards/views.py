@@ -153,7 +153,7 @@ def region_page(request: HttpRequest, code: str) -> HttpResponse:
             "figure": _figure_json(figure),
             "indicator": indicator,
             "indicators": indicators(),
-            "strings": wall_strings(),
+            "strings": {**wall_strings(), **wall_text()},
             "ground": selectors.ground_truth(region=current),
         },
     )

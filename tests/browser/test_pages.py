@@ -61,3 +61,37 @@ def test_home_page_in_both_languages(asgi_server, cast, open_page):
     assert chinese == "城市运行中心"
     assert english == "City Operations Center"
     assert probe.console_errors == []
+
+
+def test_a_region_page_shows_a_partly_verdict_as_found(asgi_server, cast, city, open_page):
+    from apps.indicators.alerting import alert_raise, alert_record_verdict
+    from apps.indicators.models import Alert
+    from tests.browser.test_wall_layout import in_thread
+
+    # given an alert in West that a field visit found partly true
+    def verified() -> None:
+        alert, _created = alert_raise(
+            kind=Alert.Kind.THRESHOLD,
+            severity="warning",
+            region=city["W"],
+            title_zh="西区：床位使用率超过预警值",
+            title_en="West: Bed occupancy above warning",
+            indicator="healthcare.bed_occupancy",
+            value=90,
+            threshold=85,
+        )
+        alert_record_verdict(alert=alert, verdict="partly")
+
+    in_thread(verified)
+    base = f"http://{asgi_server}"
+    probe = open_page(width=1366, height=768)
+    probe.sign_in(base, "command")
+
+    # when West's page opens
+    probe.page.goto(f"{base}/regions/W/")
+    badge = probe.page.locator('#region-alerts [data-verdict="partly"]')
+    badge.wait_for(timeout=15000)
+
+    # then it says partly, as on the wall, not "confirmed on site"
+    assert badge.inner_text() == "部分属实"
+    assert "现场属实" not in probe.page.locator("#region-alerts").inner_text()

@@ -391,6 +391,29 @@ def test_an_alert_held_back_by_its_parents_is_listed_inside_the_parents_card(asg
     assert cards.first.locator('[data-role="inhibits"]').inner_text() == "含 1 个下级区域"
 
 
+def test_an_alert_held_by_one_outside_the_walls_region_stands_on_its_own(asgi_server, city, cast, browser):
+    from apps.indicators.models import Alert
+
+    # given bed occupancy above critical for the city and for West, West's held back by the city's
+    top = raise_alert(
+        city["C"], "healthcare.bed_occupancy", "critical", "床位使用率严重超标", "Bed occupancy above critical", 97, 95
+    )
+    west = raise_alert(
+        city["W"], "healthcare.bed_occupancy", "critical", "床位使用率严重超标", "Bed occupancy above critical", 98, 95
+    )
+    Alert.objects.filter(pk=west.pk).update(inhibited_by=top)
+
+    # when West's own wall opens (it shows West and what is under it, not the city's alert)
+    probe = open_1080p(browser, asgi_server)
+    probe.page.goto(f"http://{asgi_server}/wall/?region=W")
+    probe.page.wait_for_selector("#alert-feed > li", timeout=15_000)
+
+    # then West's alert is on it: hidden inside a card this wall never shows, it would be nowhere
+    cards = probe.page.locator("#alert-feed > li")
+    assert cards.count() == 1
+    assert cards.first.get_attribute("data-id") == str(west.pk)
+
+
 def test_the_kiosk_outlines_a_community_the_district_map_does_not_draw(asgi_server, city, cast, browser):
     from apps.regions.services import regions_import
 

@@ -90,7 +90,9 @@ function renderAlerts() {
         <span class="sev" aria-hidden="true">${SEVERITY_ICON[a.severity]}</span>
         <span class="sev-word">${escapeHtml(T[`severity_${a.severity}`])}</span>
         <span class="title">${escapeHtml(pick(a, "title"))}</span>
-        <span class="badge">${escapeHtml(T[`status_${a.status}`] || a.status)}</span>
+        ${a.verdict && T[`verdict_${a.verdict}`]
+          ? `<span class="badge verdict-${a.verdict}" data-verdict="${a.verdict}">${escapeHtml(T[`verdict_${a.verdict}`])}</span>`
+          : `<span class="badge">${escapeHtml(T[`status_${a.status}`] || a.status)}</span>`}
         ${a.verified_at ? "" : `<span class="badge unverified">${escapeHtml(T.not_verified)}</span>`}
         <time>${formatTime(new Date(a.opened_at))}</time></li>`)
     .join("");

@@ -364,8 +364,14 @@ function verdictBadge(verdict) {
   return `<span class="badge verdict-${verdict}" data-verdict="${verdict}"><span aria-hidden="true">${VERDICT_MARK[verdict]}</span> ${escapeHtml(T[`verdict_${verdict}`])}</span>`;
 }
 
-// Alerts shown on their own: active, and not inhibited by an alert on a region above (listed inside that one).
-const visibleAlerts = () => [...state.alerts.values()].filter((a) => a.status !== "resolved" && !a.inhibited_by);
+// Alerts shown on their own: active, and not held back by an alert on a region above that this wall shows
+// (listed inside that one). A holder outside the wall's scope (a street's wall, a district's alert) never reaches
+// it: the held alert then stands on its own.
+const holderShown = (a) => {
+  const holder = a.inhibited_by ? state.alerts.get(a.inhibited_by) : null;
+  return Boolean(holder && holder.status !== "resolved");
+};
+const visibleAlerts = () => [...state.alerts.values()].filter((a) => a.status !== "resolved" && !holderShown(a));
 
 // "below" where low is bad (satisfaction, free beds), from the alert or else from its indicator.
 function directionOf(alert) {
