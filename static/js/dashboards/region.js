@@ -106,6 +106,7 @@ live.subscribe("alerts", {}, {
     renderAlerts();
   },
   delta: (data) => {
+    if (!data.alert) return; // the storm guard's start and end come on this stream too: nothing to list
     alerts.set(data.alert.id, data.alert);
     renderAlerts();
   },
