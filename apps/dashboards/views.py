@@ -15,7 +15,7 @@ from apps.core.text import parse_id
 from apps.dashboards import charts, selectors
 from apps.dashboards.wall import wall_labels, wall_palettes, wall_text
 from apps.indicators.registry import get_indicator, indicators
-from apps.indicators.selectors import alert_list_for_user, alert_payload
+from apps.indicators.selectors import alert_list_for_user, alert_payloads
 from apps.regions import charts as region_charts
 from apps.regions import selectors as region_selectors
 from apps.regions.models import Region
@@ -41,7 +41,7 @@ def wall(request: HttpRequest) -> HttpResponse:
         first = registered[0] if registered else None
         values = selectors.children_values(region=root, codes=[first.code]).get(first.code, {}) if first else {}
         alerts = alert_list_for_user(user=request.user).filter(region__path__startswith=root.path)[:50]
-        payloads = [alert_payload(a) for a in alerts]
+        payloads = alert_payloads(list(alerts))  # what the alerts hold back read in one query, not one each
         figure = charts.indicator_map(
             collection, bbox=root.bbox, indicator=first, values=values, alerts=[a for a in payloads if a["lon"]]
         )

@@ -20,6 +20,7 @@ from apps.regions.models import Region
 
 LATEST_LOOKBACK = timedelta(hours=6)  # older values are not "latest" any more on a live screen
 SPARK_POINTS = 60
+INHIBITS_LISTED = 50  # the alerts an alert's payload names among those it holds back (inhibits_count counts all)
 
 
 @dataclass(frozen=True)
@@ -344,16 +345,20 @@ def alert_get_for_user(*, user: Any, pk: int) -> Alert | None:
     return alert_list_for_user(user=user, active=None).filter(pk=pk).first()
 
 
-def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str, Any]:
+def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) -> dict[str, Any]:
     """What screens show of an alert (no personal data: alerts carry none).
 
     direction: "above" or "below" by the alert's indicator (None without one); region_level: its region's
     level; verdict: as found on site ("" before any); inhibited_by: the id of the alert on an ancestor region
     that holds this one back (screens that have that alert show this one inside it); inhibits: the unresolved
-    alerts it holds back, [{id, region, region_name_zh, region_name_en, value}] (read unless `held` is given).
+    alerts it holds back, [{id, region, region_name_zh, region_name_en, value}], the first INHIBITS_LISTED by
+    region code; inhibits_count: how many it holds back in all (read unless `held` is given, as (listed, count)).
+    A city's alert holding thousands of communities' is published at every tick of its breach: its payload
+    stays the same size however many it holds.
     """
     if held is None:
-        held = _held(alert.pk).get(alert.pk, []) if _may_hold(alert) else []
+        held = _held(alert.pk).get(alert.pk, ([], 0)) if _may_hold(alert) else ([], 0)
+    listed, held_count = held
     indicator = get_indicator(alert.indicator) if alert.indicator else None
     return {
         "id": alert.id,
@@ -379,8 +384,9 @@ def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str,
                 "region_name_en": child.region.name_en,
                 "value": child.value,
             }
-            for child in held
+            for child in listed
         ],
+        "inhibits_count": held_count,
         "title_zh": alert.title_zh,
         "title_en": alert.title_en,
         "value": alert.value,
@@ -396,7 +402,7 @@ def alert_payload(alert: Alert, *, held: list[Alert] | None = None) -> dict[str,
 def alert_payloads(alerts: list[Alert]) -> list[dict[str, Any]]:
     """alert_payload of many alerts, the alerts they hold back read in one query."""
     held = _held(*[alert.pk for alert in alerts if _may_hold(alert)])
-    return [alert_payload(alert, held=held.get(alert.pk, [])) for alert in alerts]
+    return [alert_payload(alert, held=held.get(alert.pk, ([], 0))) for alert in alerts]
 
 
 def _may_hold(alert: Alert) -> bool:
@@ -407,19 +413,24 @@ def _may_hold(alert: Alert) -> bool:
     return alert.region_id is not None and alert.region.level != Region.Level.COMMUNITY
 
 
-def _held(*holder_ids: int) -> dict[int, list[Alert]]:
-    """{alert id: the unresolved alerts it holds back, by region code}."""
+def _held(*holder_ids: int) -> dict[int, tuple[list[Alert], int]]:
+    """{alert id: (the first INHIBITS_LISTED unresolved alerts it holds back, by region code; how many it holds)}:
+    two queries, and one more per alert holding more than INHIBITS_LISTED (rare: a city's or a district's)."""
     if not holder_ids:
         return {}
-    held: dict[int, list[Alert]] = {}
-    for child in (
-        Alert.objects.filter(inhibited_by_id__in=holder_ids)
-        .exclude(status=Alert.Status.RESOLVED)
-        .select_related("region")
-        .order_by("region__code")
-    ):
-        held.setdefault(child.inhibited_by_id, []).append(child)
-    return held
+    unresolved = Alert.objects.filter(inhibited_by_id__in=holder_ids).exclude(status=Alert.Status.RESOLVED)
+    counts = dict(unresolved.order_by().values_list("inhibited_by_id").annotate(n=Count("pk")))
+    if not counts:
+        return {}
+    many = sorted(holder for holder, n in counts.items() if n > INHIBITS_LISTED)
+    listed: dict[int, list[Alert]] = {}
+    few = [holder for holder in counts if holder not in many]
+    rows = unresolved.select_related("region").order_by("region__code", "pk")
+    for child in rows.filter(inhibited_by_id__in=few) if few else []:
+        listed.setdefault(child.inhibited_by_id, []).append(child)
+    for holder in many:
+        listed[holder] = list(rows.filter(inhibited_by_id=holder)[:INHIBITS_LISTED])
+    return {holder: (listed.get(holder, []), n) for holder, n in counts.items()}
 
 
 def indicator_window_values(*, code: str, region_id: int, start: datetime, end: datetime) -> list[float]:

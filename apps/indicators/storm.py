@@ -43,7 +43,14 @@ def storm_state() -> dict[str, Any]:
 
 def storm_alert_opened() -> None:
     """An alert opened: after commit, start the storm if the window now holds more than the limit."""
-    transaction.on_commit(storm_check)
+    transaction.on_commit(_opened)
+
+
+def _opened() -> None:
+    # A storm that is on cannot end by an alert opening: no count then (a tick opening hundreds of alerts in a
+    # storm would otherwise count the window once for each of them).
+    if cache.get(STORM_KEY) is None:
+        storm_check()
 
 
 def storm_check(*, now: datetime | None = None) -> bool | None:

@@ -95,6 +95,7 @@ def test_an_alert_payload_in_the_snapshot(cast, city):
         "verdict": "",
         "inhibited_by": None,
         "inhibits": [],
+        "inhibits_count": 0,
         "title_zh": "东区：测试负载超过预警值",
         "title_en": "East District: Test load above warning",
         "value": 75.0,

@@ -193,7 +193,12 @@ function drawMap() {
     const { colorbar, width } = colorbarFor(indicator, ticks, max);
     Object.assign(regions, { colorscale: scale, zmin: 0, zmax: max, showscale: true, colorbar });
     // The map keeps the plot's width less the colour bar's: the bar sits inside the plot, beside the map.
-    figure.layout.map.domain = { x: [0, Math.max(0.5, 1 - width / Math.max(box.width, 1))], y: [0, 1] };
+    const share = Math.max(0.5, 1 - width / Math.max(box.width, 1));
+    const before = mapShare();
+    figure.layout.map.domain = { x: [0, share], y: [0, 1] };
+    // A wider bar (English band words, another indicator's unit) leaves the map less room: fit the city to it
+    // again, or its edge districts are cut off.
+    if (Math.abs(share - before) > 0.001) fitMap();
   }
   const alerts = visibleAlerts().filter((a) => a.lon !== null);
   Object.assign(figure.data[2], {
@@ -411,9 +416,12 @@ function groupTitle(alerts) {
   });
 }
 
+// How many alerts an alert holds back: all of them (its payload names only the first few).
+const heldCount = (alert) => alert.inhibits_count ?? (alert.inhibits || []).length;
+
 function inhibitsBadge(alert) {
-  const below = alert.inhibits || [];
-  return below.length ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count: below.length }))}</span>` : "";
+  const count = heldCount(alert);
+  return count ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count }))}</span>` : "";
 }
 
 function truthBadge(alert) {
@@ -444,7 +452,7 @@ function groupHtml(alerts) {
   const names = alerts.map((a) => pick(a, "region_name") || "—");
   const verdicts = VERDICTS.filter((v) => alerts.some((a) => verdictOf(a) === v)).map(verdictBadge).join("");
   const unverified = alerts.some((a) => !verdictOf(a)) ? `<span class="badge unverified">${escapeHtml(T.unverified)}</span>` : "";
-  const inhibited = alerts.reduce((n, a) => n + (a.inhibits || []).length, 0);
+  const inhibited = alerts.reduce((n, a) => n + heldCount(a), 0);
   const below = inhibited ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count: inhibited }))}</span>` : "";
   // Expandable at a desk; on an unattended kiosk the grouped card alone (nobody is there to open it).
   const members = config.kiosk
