@@ -17,7 +17,7 @@ from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.workflow import Workflow
 from apps.indicators.buckets import STEP
-from apps.indicators.inhibition import inhibition_opened, inhibition_resolved
+from apps.indicators.inhibition import inhibition_escalated, inhibition_opened, inhibition_resolved
 from apps.indicators.models import Alert, Granularity, IndicatorValue
 from apps.indicators.registry import Indicator, get_indicator
 from apps.indicators.storm import storm_alert_opened, storm_settle
@@ -134,6 +134,7 @@ def alert_raise(
         .first()
     )
     if existing:
+        was = existing.severity
         escalate = severity == Alert.Severity.CRITICAL
         existing.severity = Alert.Severity.CRITICAL if escalate else existing.severity
         existing.value, existing.last_breach_at = value, at
@@ -152,7 +153,9 @@ def alert_raise(
                 "updated_at",
             ]
         )
+        released = inhibition_escalated(alert=existing) if existing.severity != was else []
         _publish(existing, "updated")
+        _publish_changed(released, besides=existing)
         return existing, False
     alert = Alert.objects.create(
         kind=kind,

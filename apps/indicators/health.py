@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -176,13 +177,15 @@ def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
     has its last breach moved, in one statement for all of them. One run at a time across processes: a run that
     finds another going returns at once (the beat's next one covers the same sensors).
     """
-    if not cache.add(_CHECK_LOCK, 1, timeout=300):
+    token = uuid.uuid4().hex
+    if not cache.add(_CHECK_LOCK, token, timeout=300):
         logger.info("data-source check already running elsewhere: this run is skipped")
         return []
     try:
         return _check_all(now or timezone.now())
     finally:
-        cache.delete(_CHECK_LOCK)
+        if cache.get(_CHECK_LOCK) == token:  # a run past the lock's 300 s must not free the next run's lock
+            cache.delete(_CHECK_LOCK)
 
 
 def _check_all(now: datetime) -> list[SensorHealth]:

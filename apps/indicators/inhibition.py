@@ -31,6 +31,15 @@ def _peers(alert: Alert) -> QuerySet[Alert]:
     )
 
 
+_RANK = {Alert.Severity.WARNING: 1, Alert.Severity.CRITICAL: 2}
+
+
+def _holds(holder: Alert, held: Alert) -> bool:
+    """An alert holds back only alerts as severe as itself or less: a critical breach in a community is never
+    hidden inside its district's warning card (Alertmanager's rule: the more severe inhibits the less)."""
+    return _RANK.get(holder.severity, 0) >= _RANK.get(held.severity, 0)
+
+
 def _ancestor_paths(path: str) -> list[str]:
     """ "/C/W/W1/" → ["/C/", "/C/W/"] (the region's own path excluded)."""
     codes = path.strip("/").split("/")
@@ -43,18 +52,22 @@ def inhibition_opened(*, alert: Alert) -> list[Alert]:
     if alert.region_id is None or not alert.indicator:
         return []
     region = alert.region
-    holder = (
+    above = (
         _peers(alert)
         .filter(region__path__in=_ancestor_paths(region.path))
         .select_related("region")
         .order_by("region__depth", "pk")
-        .first()
     )
+    holder = next((candidate for candidate in above if _holds(candidate, alert)), None)
     if holder is not None:
         alert.inhibited_by = holder
         alert.save(update_fields=["inhibited_by", "updated_at"])
         return [holder]
-    held = list(_peers(alert).filter(region__path__startswith=region.path).select_related("region"))
+    held = [
+        child
+        for child in _peers(alert).filter(region__path__startswith=region.path).select_related("region")
+        if _holds(alert, child)
+    ]
     previous = {child.inhibited_by_id for child in held} - {None} - {child.pk for child in held}
     Alert.objects.filter(pk__in=[child.pk for child in held]).update(inhibited_by=alert)
     for child in held:
@@ -78,8 +91,21 @@ def inhibition_resolved(*, alert: Alert) -> list[Alert]:
         key=lambda a: (a.region.depth, a.pk),
     )
     for child in held:
-        above = (h for h in holders if h.pk != child.pk and child.region.path.startswith(h.region.path))
+        above = (
+            h for h in holders if h.pk != child.pk and child.region.path.startswith(h.region.path) and _holds(h, child)
+        )
         child.inhibited_by = next(above, None)
         child.save(update_fields=["inhibited_by", "updated_at"])
     new_holders = {child.inhibited_by_id for child in held} - {None}
     return changed + held + [h for h in holders if h.pk in new_holders]
+
+
+def inhibition_escalated(*, alert: Alert) -> list[Alert]:
+    """An alert that became more severe than the alert holding it back stands on its own again. Returns the
+    alerts whose payload changed (the alert and its former holder), or nothing."""
+    holder = alert.inhibited_by
+    if holder is None or _holds(holder, alert):
+        return []
+    alert.inhibited_by = None
+    alert.save(update_fields=["inhibited_by", "updated_at"])
+    return [alert, holder]

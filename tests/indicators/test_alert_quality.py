@@ -64,10 +64,10 @@ def rate(observe: Any, code: str, values: list[tuple[float, int]]) -> set[tuple[
     return indicator_rollups_settle()
 
 
-def raise_on(region: Any, *, indicator: str = "test.load", value: float = 80.0) -> Alert:
+def raise_on(region: Any, *, indicator: str = "test.load", value: float = 80.0, severity: str = "warning") -> Alert:
     alert, _created = alert_raise(
         kind=Alert.Kind.THRESHOLD,
-        severity=Alert.Severity.WARNING,
+        severity=severity,
         indicator=indicator,
         region=region,
         value=value,
@@ -203,6 +203,40 @@ def test_an_open_alert_does_not_escalate_on_too_few(city, observe, satisfaction)
 
 
 # --- Inhibition --------------------------------------------------------------------------------------------
+
+
+def test_a_critical_child_is_never_hidden_inside_a_warning_parent(city):
+    # given a warning on W
+    west = raise_on(city["W"], value=75.0)
+
+    # when its street W1 breaches critically, and another street W2 at warning
+    street = raise_on(city["W1"], value=95.0, severity="critical")
+    other = raise_on(city["W2"], value=76.0)
+
+    # then the critical one stands on its own; the warning one is held back by W's warning
+    street.refresh_from_db()
+    other.refresh_from_db()
+    assert street.inhibited_by_id is None
+    assert other.inhibited_by_id == west.id
+
+
+def test_a_held_alert_that_escalates_above_its_holder_stands_on_its_own(city, sent, django_capture_on_commit_callbacks):
+    # given W1's warning held back by W's warning
+    west = raise_on(city["W"], value=75.0)
+    street = raise_on(city["W1"], value=80.0)
+    assert street.inhibited_by_id == west.id
+
+    # when W1's breach becomes critical
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_on(city["W1"], value=95.0, severity="critical")
+
+    # then it is released, and both its own card and W's (which no longer lists it) are told
+    street.refresh_from_db()
+    assert (street.severity, street.inhibited_by_id) == ("critical", None)
+    assert {(event, region, held) for event, region, held in events_sent(sent)} == {
+        ("updated", "W1", None),
+        ("updated", "W", None),
+    }
 
 
 def test_a_child_alert_is_held_back_by_its_parents_and_shows_again_when_it_resolves(
