@@ -62,6 +62,8 @@ WALL_TEXT: dict[str, tuple[str, str]] = {
         "%(count)s 个%(level)s%(name)s高于严重值",
         "%(count)s %(levels)s: %(name)s above critical",
     ),
+    "group_items": ("%(where)s：%(name)s %(count)s 条", "%(name)s: %(count)s in %(where)s"),
+    "group_where": ("%(count)s 个%(level)s", "%(count)s %(levels)s"),
     "group_other": ("%(count)s 个%(level)s：%(name)s", "%(count)s %(levels)s: %(name)s"),
     "includes_below": ("含 %(count)s 个下级区域", "includes %(count)s areas below"),
     "storm": (

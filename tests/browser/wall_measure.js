@@ -74,6 +74,18 @@
     if (!inside(barBox, plotBox)) problems.push(`colour bar ${JSON.stringify(barBox)} outside the plot`);
     if (barBox.left < canvas.getBoundingClientRect().right - 1) problems.push('the colour bar covers the map');
     if (bar.querySelectorAll('.cbfill, .cbfills rect, .cbfills path').length === 0) problems.push('the colour bar has no fill');
+    // The whole city on the map: its box's corners inside the map's canvas, left of the colour bar (a wider bar,
+    // English band words, leaves the map less room and the edge districts were cut off).
+    const config = JSON.parse(document.getElementById('wall-config').textContent);
+    const map = document.getElementById('wall-map')._fullLayout.map._subplot.map;
+    const canvasBox = canvas.getBoundingClientRect();
+    const [west, south, east, north] = config.bbox || [];
+    for (const corner of config.bbox ? [[west, south], [east, north]] : []) {
+      const p = map.project(corner);
+      const x = canvasBox.left + p.x;
+      const y = canvasBox.top + p.y;
+      if (x < cell.left - 1 || x > Math.min(cell.right, barBox.left) + 1 || y < cell.top - 1 || y > cell.bottom + 1) problems.push(`the city's corner ${corner} is off the map`);
+    }
   }
   const trend = document.querySelector('#trend .main-svg');
   if (trend && !inside(trend.getBoundingClientRect(), document.querySelector('.trend-panel').getBoundingClientRect())) problems.push('trend outside its panel');

@@ -225,10 +225,33 @@ function mapBox() {
 const labelElements = new Map();
 const extraLabels = new Map(); // code -> {name, lon, lat}: a kiosk-named region below the map's level
 
+// The level word every name on the map ends with ("Zhongshan District", "Donghu District"): said once by the map,
+// not on every region, or the longer English names crowd each other off the map. Chinese names keep theirs.
+function withoutCommonLevel(names) {
+  const last = (name) => (/\s(\S+)$/.exec(name) || [])[1];
+  const word = names.length > 1 ? last(names[0]) : undefined;
+  return word && names.every((n) => last(n) === word) ? names.map((n) => n.slice(0, -word.length).trim()) : names;
+}
+
 function labelledRegions() {
   const features = (figure && figure.data[0].geojson.features) || [];
-  const shown = features.map((f) => ({ code: f.properties.code, name: pick(f.properties, "name"), lon: f.properties.centroid[0], lat: f.properties.centroid[1] }));
+  const names = withoutCommonLevel(features.map((f) => pick(f.properties, "name")));
+  const shown = features.map((f, i) => ({ code: f.properties.code, name: names[i], lon: f.properties.centroid[0], lat: f.properties.centroid[1] }));
   return [...shown, ...[...extraLabels.entries()].map(([code, r]) => ({ code, ...r, named: true }))];
+}
+
+// An alert marker sits at its region's centre, where the name is: the name moves just below the marker.
+function clearOfMarkers(map, element, point) {
+  const markers = figure.data[2];
+  const radius = (markers.marker && markers.marker.size ? markers.marker.size : 18) / 2;
+  const { width, height } = element.getBoundingClientRect();
+  for (let i = 0; i < (markers.lon || []).length; i += 1) {
+    const m = map.project([markers.lon[i], markers.lat[i]]);
+    if (Math.abs(m.x - point.x) < width / 2 + radius && Math.abs(m.y - point.y) < height / 2 + radius) {
+      return { x: point.x, y: m.y + radius + 2 + height / 2 };
+    }
+  }
+  return point;
 }
 
 let labelledMap = null;
@@ -261,7 +284,7 @@ function placeLabels() {
     }
     if (element.textContent !== region.name) element.textContent = region.name;
     element.classList.toggle("named", Boolean(region.named));
-    const point = map.project([region.lon, region.lat]);
+    const point = clearOfMarkers(map, element, map.project([region.lon, region.lat]));
     element.style.left = `${Math.round(point.x)}px`;
     element.style.top = `${Math.round(point.y)}px`;
   }
@@ -407,13 +430,31 @@ function groupTitle(alerts) {
   const levels = new Set(alerts.map((a) => a.region_level).filter(Boolean));
   const level = levels.size === 1 ? [...levels][0] : "other";
   const direction = directionOf(first);
+  const regions = regionsOf(alerts);
+  const name = indicator ? label(indicator) : first.indicator;
+  if (first.kind && first.kind !== "threshold" && T.group_items) {
+    // Alerts about cases, not a region's level (overdue grievances): how many, and where — two in one community
+    // are not "2 communities" and not "above warning".
+    const where = regions.length === 1 ? regions[0][0] : fill(T.group_where, { count: regions.length, level: T[`level_${level}`] || T.level_other, levels: T[`level_${level}`] || T.level_other });
+    return fill(T.group_items, { count: alerts.length, name, where });
+  }
   const key = T[`group_${direction}_${first.severity}`] ? `group_${direction}_${first.severity}` : "group_other";
   return fill(T[key], {
-    count: alerts.length,
+    count: regions.length,
     level: T[`level_${level}`] || T.level_other,
     levels: T[`level_${level}`] || T.level_other,
-    name: indicator ? label(indicator) : first.indicator,
+    name,
   });
+}
+
+// [[region name, how many alerts]] of a card, each region once.
+function regionsOf(alerts) {
+  const counts = new Map();
+  for (const a of alerts) {
+    const n = pick(a, "region_name") || "—";
+    counts.set(n, (counts.get(n) || 0) + 1);
+  }
+  return [...counts.entries()];
 }
 
 // How many alerts an alert holds back: all of them (its payload names only the first few).
@@ -449,7 +490,7 @@ function alertHtml(alert) {
 
 function groupHtml(alerts) {
   const first = alerts[0];
-  const names = alerts.map((a) => pick(a, "region_name") || "—");
+  const names = regionsOf(alerts).map(([n, count]) => (count > 1 ? `${n} ×${count}` : n));
   const verdicts = VERDICTS.filter((v) => alerts.some((a) => verdictOf(a) === v)).map(verdictBadge).join("");
   const unverified = alerts.some((a) => !verdictOf(a)) ? `<span class="badge unverified">${escapeHtml(T.unverified)}</span>` : "";
   const inhibited = alerts.reduce((n, a) => n + heldCount(a), 0);
