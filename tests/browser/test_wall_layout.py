@@ -219,6 +219,8 @@ def test_the_wall_fits_its_screen_in_both_languages_kiosk_or_not_connected_or_no
         assert all(live["legend"]), case
         # kiosk: no indicator picker, and the map keeps at least half the screen's height
         assert live["switchShown"] is (not kiosk), case
+        if kiosk:  # without the picker, the map says what it shows
+            assert live["layerName"], case
         assert live["mapHeight"] >= 0.6 * height, case
         # the feed holds more than fits: whole cards and the count of the rest
         if res == "1080p":

@@ -103,5 +103,6 @@
     mapHeight: cell.height,
     switchShown: Boolean(document.querySelector('#indicator-switch')) && shown(document.querySelector('#indicator-switch')),
     moreShown: shown(document.querySelector('[data-role="alert-more"]')),
+    layerName: document.querySelector('[data-role="layer-name"]') ? document.querySelector('[data-role="layer-name"]').textContent.trim() : null,
   };
 }

@@ -342,7 +342,13 @@ const TREND_CONFIG = { displayModeBar: false, responsive: false, staticPlot: tru
 
 function renderSwitch() {
   const box = $("#indicator-switch");
-  if (!box) return; // kiosk: no controls, the wall turns by itself
+  const name = $('[data-role="layer-name"]');
+  if (name) {
+    // kiosk: no controls, the wall turns by itself; the room is told what the map shows now
+    const indicator = state.indicators.get(state.selected);
+    name.textContent = indicator ? label(indicator) : "";
+  }
+  if (!box) return;
   const codes = [...state.indicators.keys()].join(",");
   if (box.dataset.codes !== codes) {
     box.replaceChildren(
