@@ -221,8 +221,8 @@ def test_a_station_measuring_pm_only_has_no_other_analysers_to_report_silent(cli
     post(client, stations["token"], [air(so2=None, no2=None, o3=None, co=None)])
     live_tick()
 
-    # when its health is checked
-    data_sources_check(now=timezone.now())
+    # when its health is checked, a minute after the reading
+    data_sources_check(now=AirReading.objects.get().observed_at + timedelta(minutes=1))
 
     # then its analysers are those that reported, and nothing says an SO2 analyser it never had went silent
     codes = set(SourceSensor.objects.filter(code__startswith="A1").values_list("code", flat=True))
