@@ -255,8 +255,9 @@ def indicator_history_run(*, limit: int = 50000) -> int:
 
 
 def indicator_rollups_settle() -> set[tuple[str, int]]:
-    """Every queued rollup now, minutes and history (seeding, commands, tests): what the tick and the history
-    rollup (every minute, settings.CELERY_BEAT_SCHEDULE) do between them."""
+    """Every queued rollup now, minutes and history: what the tick and the history rollup (every minute,
+    settings.CELERY_BEAT_SCHEDULE) do between them, at once — for tests and shell sessions that need hours and
+    days without waiting for the beat."""
     changed = indicator_rollups_run()
     indicator_history_run()
     return changed
