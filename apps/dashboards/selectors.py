@@ -18,6 +18,7 @@ from apps.indicators.selectors import (
     maps_values,
     region_tiles,
 )
+from apps.indicators.verdicts import verdicts_agreeing, verdicts_decided
 from apps.regions.models import Region
 
 GROUND_TRUTH_WINDOW = timedelta(days=30)
@@ -122,13 +123,12 @@ def _verdict_counts(verified: Any) -> dict[str, int]:
 
 
 def _share_confirmed(verdicts: dict[str, int]) -> float | None:
-    """Of the alerts a verdict decided (confirmed, partly, contradicted), the share the ground bore out, partly
-    counting half as in the sources' trust scores; None before any."""
-    V = Alert.Verdict
-    decided = verdicts[V.CONFIRMED] + verdicts[V.PARTLY] + verdicts[V.CONTRADICTED]
+    """Of the alerts a verdict decided, the share the ground bore out (apps/indicators/verdicts.py: partly
+    counting half, as in the sources' trust scores); None before any."""
+    decided = verdicts_decided(verdicts)
     if not decided:
         return None
-    return round((verdicts[V.CONFIRMED] + verdicts[V.PARTLY] / 2) / decided, 3)
+    return round(verdicts_agreeing(verdicts) / decided, 3)
 
 
 def _iso(value: Any) -> str | None:

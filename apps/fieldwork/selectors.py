@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.fieldwork.models import Flag, Visit
 from apps.indicators.models import Alert
+from apps.indicators.verdicts import verdicts_agreeing, verdicts_decided
 from apps.regions.models import Region
 
 
@@ -163,11 +165,11 @@ def _alert_stats(alerts: Any) -> dict[str, Any]:
 
 
 def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datetime) -> dict[str, Any]:
-    confirmed = sum(1.0 if v == "confirmed" else 0.5 if v == "partly" else 0.0 for _d, v, _e, _r in rows)
-    contradicted = sum(v == "contradicted" for _d, v, _e, _r in rows)
-    decisive = sum(v in ("confirmed", "partly", "contradicted") for _d, v, _e, _r in rows)
+    counts = Counter(verdict for _d, verdict, _e, _r in rows)
+    contradicted = counts[Alert.Verdict.CONTRADICTED]
+    decisive = verdicts_decided(counts)
     last = max((ended for _d, _v, ended, _r in rows), default=None)
-    score = trust_score(confirmed=confirmed, contradicted=contradicted)
+    score = trust_score(confirmed=verdicts_agreeing(counts), contradicted=contradicted)
     return {
         "checks": decisive,
         "contradicted": contradicted,
