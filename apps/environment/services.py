@@ -22,11 +22,11 @@ from apps.core.bulk import bulk_insert_new
 from apps.environment.aqi import US_EPA_2024, AqiResult, standard_for
 from apps.environment.models import AirReading, NoiseReading, Station
 from apps.environment.reports import daily_report, realtime_report
-from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
+from apps.indicators.health import SensorReading, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, readings_per_hour
+from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, sensor_activity_recount
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 
@@ -190,26 +190,14 @@ def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | N
     sources = {s.source_id: s.source for s in stations.values()}
     for source_id, readings in health.items():
         sensor_states_advance(source=sources[source_id], readings=readings)
-    _activity_recount(spans, region_ids)
-
-
-def _activity_recount(spans: list[Span], region_ids: list[int] | None) -> None:
-    """Readings per station and hour, counted from the raw rows of every hour the spans touch (of the stations
-    of `region_ids` only, when given: no other station's count changed)."""
-    per_hour: dict[tuple[int, datetime], int] = {}
-    for model in (AirReading, NoiseReading):
-        readings = model.objects.all()
-        if region_ids is not None:
-            readings = readings.filter(station__region_id__in=region_ids)
-        per_hour.update(readings_per_hour(readings, device_field="station_id", spans=spans))
-    stations = Station.objects.select_related("source").in_bulk({station_id for station_id, _hour in per_hour})
-    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
-    for (station_id, hour), received in per_hour.items():
-        station = stations[station_id]
-        counts[station.source_id][(station.code, hour)] = (received, 0)
-    sources = {s.source_id: s.source for s in stations.values()}
-    for source_id, source_counts in counts.items():
-        sensor_activity_put(source=sources[source_id], counts=source_counts)
+    sensor_activity_recount(
+        raw_models=[AirReading, NoiseReading],
+        device="station",
+        spans=spans,
+        region_ids=region_ids,
+        devices=Station.objects.in_bulk,
+        sources=sources,
+    )
 
 
 def _air_history(start: datetime, end: datetime, station_ids: set[int]) -> dict[int, dict[datetime, AirReading]]:

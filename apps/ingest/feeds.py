@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection, transaction
 
 from apps.core.bulk import bulk_insert
 from apps.ingest.models import FeedMinute
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from apps.indicators.models import DataSource
 
 logger = logging.getLogger(__name__)
 
@@ -169,3 +174,50 @@ def readings_per_hour(readings: Any, *, device_field: str, spans: Iterable[Span]
         for row in rows:
             counts[(row[device_field], row["hour"])] = row["received"]
     return counts
+
+
+class Device(Protocol):
+    """A feed's device as the sensor-health counts name it: its code and its data source."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def source_id(self) -> int: ...
+
+
+def sensor_activity_recount(
+    *,
+    raw_models: Sequence[type[Model]],
+    device: str,
+    spans: Sequence[Span],
+    region_ids: list[int] | None,
+    devices: Callable[[set[int]], Mapping[int, Device]],
+    sources: Mapping[int, DataSource],
+) -> None:
+    """Set sensor health's hourly counts (apps/indicators/health.py) to the raw rows per device and hour of
+    every hour the spans touch, counted in `raw_models`, whose rows point to their device by the foreign key
+    `device`; only the devices in `region_ids`, when given (no other device's count changed).
+
+    `devices(ids)` gives the devices of those ids; `sources` the data sources the caller has already read
+    (the others are read in one query). A device's rows are counted in one table: one found in several keeps
+    the count of the last.
+    """
+    from apps.indicators.health import sensor_activity_put
+    from apps.indicators.models import DataSource
+
+    per_hour: dict[tuple[int, datetime], int] = {}
+    for model in raw_models:
+        readings = model._default_manager.all()
+        if region_ids is not None:
+            readings = readings.filter(**{f"{device}__region_id__in": region_ids})
+        per_hour.update(readings_per_hour(readings, device_field=f"{device}_id", spans=spans))
+    named = devices({device_id for device_id, _hour in per_hour})
+    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
+    for (device_id, hour), received in per_hour.items():
+        found = named[device_id]
+        counts[found.source_id][(found.code, hour)] = (received, 0)
+    missing = set(counts) - set(sources)
+    read = {**sources, **DataSource.objects.in_bulk(list(missing))} if missing else sources
+    for source_id, source_counts in counts.items():
+        sensor_activity_put(source=read[source_id], counts=source_counts)

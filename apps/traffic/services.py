@@ -18,11 +18,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.bulk import bulk_insert_new
-from apps.indicators.health import SensorReading, sensor_activity_put, sensor_states_advance
+from apps.indicators.health import SensorReading, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, readings_per_hour
+from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, sensor_activity_recount
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
@@ -173,26 +173,14 @@ def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | N
     sources = DataSource.objects.in_bulk(list(by_source))
     for source_id, source_readings in by_source.items():
         sensor_states_advance(source=sources[source_id], readings=source_readings)
-    _activity_recount(spans, loops, sources, region_ids)
-
-
-def _activity_recount(
-    spans: list[Span], loops: dict[int, _Loop], sources: dict[int, DataSource], region_ids: list[int] | None
-) -> None:
-    """Readings per sensor and hour, counted from the raw rows of every hour the spans touch (of the loops of
-    `region_ids` only, when given: no other loop's count changed)."""
-    readings = TrafficReading.objects.all()
-    if region_ids is not None:
-        readings = readings.filter(sensor__region_id__in=region_ids)
-    per_hour = readings_per_hour(readings, device_field="sensor_id", spans=spans)
-    loops = _loops({sensor_id for sensor_id, _hour in per_hour}, loops)
-    counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
-    for (sensor_id, hour), received in per_hour.items():
-        loop = loops[sensor_id]
-        counts[loop.source_id][(loop.code, hour)] = (received, 0)
-    sources.update(DataSource.objects.in_bulk(list(set(counts) - set(sources))) if set(counts) - set(sources) else {})
-    for source_id, source_counts in counts.items():
-        sensor_activity_put(source=sources[source_id], counts=source_counts)
+    sensor_activity_recount(  # the loops and sources read above are not read again
+        raw_models=[TrafficReading],
+        device="sensor",
+        spans=spans,
+        region_ids=region_ids,
+        devices=lambda ids: _loops(ids, loops),
+        sources=sources,
+    )
 
 
 def traffic_sensor_register(*, sensor: TrafficSensor) -> None:
