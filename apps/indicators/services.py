@@ -37,6 +37,9 @@ class Observation:
 
 @dataclass
 class _Bucket:
+    """A bucket's fields as stored (IndicatorValue): count, sum, min, max, last value and its time — folded from
+    observations (`add`), combined from finer buckets (`merge`) or computed whole (`_combined`)."""
+
     count: int = 0
     total: float = 0.0
     low: float = math.inf
@@ -45,11 +48,22 @@ class _Bucket:
     last_at: datetime | None = None
 
     def add(self, value: float, at: datetime) -> None:
+        """One observation; of two at the same instant the later added is the last, as in the additive upsert
+        of _minute_buckets_write. Written out, not through `merge`: the live tick calls it once per row."""
         self.count += 1
         self.total += value
         self.low, self.high = min(self.low, value), max(self.high, value)
         if self.last_at is None or at >= self.last_at:
             self.last_value, self.last_at = value, at
+
+    def merge(self, count: int, total: float, low: float, high: float, last_value: float, last_at: datetime) -> None:
+        """A finer bucket's fields (the finer buckets of one bucket lie in their own spans, so no two share a
+        `last_at`)."""
+        self.count += count
+        self.total += total
+        self.low, self.high = min(self.low, low), max(self.high, high)
+        if self.last_at is None or last_at > self.last_at:
+            self.last_value, self.last_at = last_value, last_at
 
 
 def _check(observation: Observation, now: datetime) -> None:
@@ -189,25 +203,6 @@ def _minute_buckets_write(buckets: dict[tuple[str, int, datetime], _Bucket], ada
 Key = tuple[str, int, str, datetime]  # (indicator, region id, granularity, bucket start)
 
 
-@dataclass
-class _Totals:
-    """A bucket being combined from finer buckets or from children: count, sum, min, max, last value and time."""
-
-    count: int = 0
-    total: float = 0.0
-    low: float = math.inf
-    high: float = -math.inf
-    last_value: float = 0.0
-    last_at: datetime | None = None
-
-    def add(self, count: int, total: float, low: float, high: float, last_value: float, last_at: datetime) -> None:
-        self.count += count
-        self.total += total
-        self.low, self.high = min(self.low, low), max(self.high, high)
-        if self.last_at is None or last_at > self.last_at:
-            self.last_value, self.last_at = last_value, last_at
-
-
 @transaction.atomic
 def indicator_rollups_run(*, limit: int = 20000) -> set[tuple[str, int]]:
     """Roll queued minute buckets up to the parent regions, and queue their hours for indicator_history_run.
@@ -290,14 +285,14 @@ def _derive(keys: set[Key], *, source: str) -> None:
     if connection.vendor == "postgresql":
         _derive_in_database(keys, source=source, granularity=granularity)
         return
-    totals: dict[Key, _Totals] = defaultdict(_Totals)
+    totals: dict[Key, _Bucket] = defaultdict(_Bucket)
     rows = IndicatorValue.objects.filter(_ranges(keys), granularity=source).values_list(
         "indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at"
     )
     for indicator, region_id, start, *fields in rows.iterator(chunk_size=10_000):
         key = (indicator, region_id, granularity, bucket_start(start, granularity))
         if key in keys:  # the ranges cover a few more (indicator × region) than asked: leave those alone
-            totals[key].add(*fields)
+            totals[key].merge(*fields)
     _buckets_put(totals)
 
 
@@ -331,7 +326,7 @@ def _derive_in_database(keys: set[Key], *, source: str, granularity: str) -> Non
         cursor.execute(sql, [granularity, *bucket_params, timezone.now(), *where_params])
 
 
-def _buckets_put(totals: dict[Key, _Totals]) -> None:
+def _buckets_put(totals: dict[Key, _Bucket]) -> None:
     """Upsert whole buckets (every field replaced) in one statement."""
     if not totals:
         return
@@ -443,7 +438,7 @@ def _weights(children: dict[Key, list[_Child]]) -> dict[Key, list[float] | None]
     return result
 
 
-def _combined(indicator: Any, children: list[_Child], weights: list[float] | None) -> _Totals:
+def _combined(indicator: Any, children: list[_Child], weights: list[float] | None) -> _Bucket:
     """A parent's bucket from its children's by the indicator's rollup (sum, max or a weighted mean)."""
     values = [child.value_for(indicator) for child in children]
     weights = weights or [1.0] * len(children)
@@ -455,7 +450,7 @@ def _combined(indicator: Any, children: list[_Child], weights: list[float] | Non
         combined = sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
     count = sum(child.count for child in children)
     latest = max(children, key=lambda c: c.last_at)
-    return _Totals(
+    return _Bucket(
         count=count,
         total={"mean": combined * count, "sum": combined}.get(indicator.aggregation, sum(c.total for c in children)),
         low=min(c.low for c in children),
