@@ -14,13 +14,24 @@ from tests.fieldwork.conftest import t0, visit_data
 
 def find(cast, city, verdicts):
     for k, verdict in enumerate(verdicts):
-        alert, _created = alert_raise(kind="threshold", severity="warning", title_zh="噪声", title_en="noise",
-                                      region=city["W1"], indicator="environment.noise_over_limit",
-                                      subject=f"v{k}")  # fmt: skip
+        alert, _created = alert_raise(
+            kind="threshold",
+            severity="warning",
+            title_zh="噪声",
+            title_en="noise",
+            region=city["W1"],
+            indicator="environment.noise_over_limit",
+            subject=f"v{k}",
+        )
         alert_transition(alert=alert, action="request_verification", user=cast["command"])
-        visit_record(officer=cast["officer"], data=visit_data(
-            start=t0() + timedelta(hours=k * 0.5), assignment=Assignment.objects.get(alert=alert).pk,
-            findings=[{"alert": alert.pk, "verdict": verdict}]))  # fmt: skip
+        visit_record(
+            officer=cast["officer"],
+            data=visit_data(
+                start=t0() + timedelta(hours=k * 0.5),
+                assignment=Assignment.objects.get(alert=alert).pk,
+                findings=[{"alert": alert.pk, "verdict": verdict}],
+            ),
+        )
 
 
 def test_the_ground_truth_and_the_trust_score_count_partly_half(cast, city):

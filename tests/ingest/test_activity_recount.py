@@ -12,11 +12,12 @@ TEN = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 def readings(sensors, at_minutes):
     TrafficReading.objects.bulk_create(
-        TrafficReading(sensor=sensors[code], observed_at=TEN + timedelta(minutes=m), speed_kmh=40.0, volume=10,
-                       occupancy=5.0)
+        TrafficReading(
+            sensor=sensors[code], observed_at=TEN + timedelta(minutes=m), speed_kmh=40.0, volume=10, occupancy=5.0
+        )
         for code, minutes in at_minutes.items()
         for m in minutes
-    )  # fmt: skip
+    )
 
 
 def recount(minute, region_ids=None):
