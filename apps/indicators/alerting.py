@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -127,6 +127,7 @@ def alert_raise(
     reopen the lifecycle. Published on commit (a new alert goes out at once).
     """
     at = at or timezone.now()
+    _family_lock(kind=kind, indicator=indicator, subject=subject)
     existing = (
         Alert.objects.select_for_update()
         .filter(kind=kind, indicator=indicator, region=region, subject=subject)
@@ -179,10 +180,23 @@ def alert_raise(
     return alert, True
 
 
+def _family_lock(*, kind: str, indicator: str, subject: str) -> None:
+    """Serialise, until the transaction ends, whatever opens, escalates or resolves alerts of one kind, indicator
+    and subject, across processes (PostgreSQL advisory lock; SQLite writes one at a time anyway). Inhibition links
+    a family's alerts across regions: two ticks opening a district's and its community's alert at the same moment
+    would each miss the other's uncommitted alert and both stand alone. Taken before any row lock, everywhere, so
+    two transactions never wait on each other in opposite orders."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cityops.alert:{kind}:{indicator}:{subject}"])
+
+
 @transaction.atomic
 def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") -> Alert:
     """acknowledge, request_verification or resolve an alert. Raises ApplicationError when the alert's
     status does not allow the action (nothing changes). Audited and published."""
+    _family_lock(kind=alert.kind, indicator=alert.indicator, subject=alert.subject)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     target = WORKFLOW.target(action=action, status=alert.status, status_label=alert.get_status_display())
     now = timezone.now()
@@ -339,11 +353,20 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
 
 
 def breach_words(indicator: Indicator, severity: str, value: float, threshold: float | None) -> tuple[str, str]:
-    """What a breach says, in Chinese and English, by the indicator's direction: "满意度低于预警值 3.5（3.3）",
-    "Satisfaction below warning 3.5 (3.3)"; "拥堵指数超过严重阈值 8（8.4）", "Congestion above critical 8 (8.4)"."""
+    """What a breach says, in Chinese and English, by the indicator's direction and with its unit: "满意度低于预警值
+    3.5分（3.3分）", "Satisfaction below warning 3.5/5 (3.3/5)"; "拥堵指数超过严重阈值 8（8.4）" (a scale, no unit)."""
     shown, limit = _number(value, indicator.decimals), _number(threshold, indicator.decimals)
-    zh = f"{indicator.name_zh}{_BREACH_ZH[indicator.direction]}{_LEVEL_ZH[severity]} {limit}（{shown}）"
-    return zh, f"{indicator.name_en} {indicator.direction} {severity} {limit} ({shown})"
+    zh_unit, en_unit = indicator.unit_in("zh"), indicator.unit_in("en")
+    zh_shown, zh_limit = (_with_unit(n, zh_unit, space=zh_unit.isascii()) for n in (shown, limit))
+    en_shown, en_limit = (_with_unit(n, en_unit, space=not en_unit.startswith(("/", "%"))) for n in (shown, limit))
+    zh = f"{indicator.name_zh}{_BREACH_ZH[indicator.direction]}{_LEVEL_ZH[severity]} {zh_limit}（{zh_shown}）"
+    return zh, f"{indicator.name_en} {indicator.direction} {severity} {en_limit} ({en_shown})"
+
+
+def _with_unit(number: str, unit: str, *, space: bool) -> str:
+    if not unit or number == "–":
+        return number
+    return f"{number} {unit}" if space and unit != "%" else f"{number}{unit}"
 
 
 def _number(value: float | None, decimals: int) -> str:
@@ -363,6 +386,7 @@ def _maybe_resolve(indicator: Indicator, alert: Alert, now: datetime) -> Alert |
 @transaction.atomic
 def alert_auto_resolve(*, alert: Alert, reason: str) -> Alert:
     """Resolve without a person (the value stayed normal long enough, or the source recovered)."""
+    _family_lock(kind=alert.kind, indicator=alert.indicator, subject=alert.subject)
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == S.RESOLVED:
         return alert

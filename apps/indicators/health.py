@@ -207,6 +207,9 @@ def _check_all(now: datetime) -> list[SensorHealth]:
         if existing is not None and existing.details.get("problems") == health.problems:
             unchanged.append(existing.pk)
             continue
+        if existing is not None and existing.region_id != sensor.region_id:
+            # The sensor was moved to another region since its alert opened: one sensor, one alert, where it is now.
+            Alert.objects.filter(pk=existing.pk).update(region=sensor.region)
         problems_zh = "、".join(_PROBLEM_ZH[p] for p in health.problems)
         problems_en = ", ".join(health.problems)
         alert_raise(

@@ -101,11 +101,33 @@ def inhibition_resolved(*, alert: Alert) -> list[Alert]:
 
 
 def inhibition_escalated(*, alert: Alert) -> list[Alert]:
-    """An alert that became more severe than the alert holding it back stands on its own again. Returns the
-    alerts whose payload changed (the alert and its former holder), or nothing."""
+    """An alert became more severe. Held by an alert it now outranks, it stands on its own again; standing on its
+    own, it takes over the alerts under it that it now holds and that nothing above it holds (a district's warning
+    turned critical takes in its communities' critical alerts, as if it had opened critical). Returns the alerts
+    whose payload changed, or nothing."""
     holder = alert.inhibited_by
-    if holder is None or _holds(holder, alert):
-        return []
-    alert.inhibited_by = None
-    alert.save(update_fields=["inhibited_by", "updated_at"])
-    return [alert, holder]
+    if holder is not None and _holds(holder, alert):
+        return []  # still held: what is under it stays with the alert above
+    changed: list[Alert] = []
+    if holder is not None:
+        alert.inhibited_by = None
+        alert.save(update_fields=["inhibited_by", "updated_at"])
+        changed += [alert, holder]
+    if alert.region_id is None or not alert.indicator:
+        return changed
+    under = [
+        child
+        for child in _peers(alert)
+        .filter(region__path__startswith=alert.region.path)
+        .exclude(region=alert.region)
+        .select_related("region", "inhibited_by__region")
+        if _holds(alert, child)
+        and (child.inhibited_by is None or child.inhibited_by.region.path.startswith(alert.region.path))
+    ]
+    if not under:
+        return changed
+    previous = [child.inhibited_by for child in under if child.inhibited_by is not None]
+    Alert.objects.filter(pk__in=[child.pk for child in under]).update(inhibited_by=alert)
+    for child in under:
+        child.inhibited_by = alert
+    return changed + [alert] + under + previous

@@ -71,6 +71,12 @@ class Indicator:
     def name(self) -> str:
         return localized(self)
 
+    def unit_in(self, language: str) -> str:
+        """The unit as a figure is followed by it in a sentence, in Chinese ("zh") or English: "辆" / "veh",
+        "分钟" / "min"; "" for scales and indices that are not units (AQI, 0–10, CUSUM) and for counts."""
+        zh, en = UNIT_WORDS.get(self.unit, ("", ""))
+        return zh if language == "zh" else en
+
     @property
     def direction(self) -> Literal["above", "below"]:
         """How a breach reads: "below" the threshold when low values are bad, "above" it otherwise."""
@@ -85,6 +91,20 @@ class Indicator:
                 return level
         return "normal"
 
+
+# An indicator's unit as a sentence says it after a figure, (Chinese, English). A unit not listed (a scale such as
+# "0–10", an index such as AQI or CUSUM, a bare count) is not said after the figure: "拥堵指数超过严重阈值 8（8.4）".
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "veh": ("辆", "veh"),
+    "h": ("小时", "h"),
+    "min": ("分钟", "min"),
+    "beds": ("张", "beds"),
+    "%": ("%", "%"),
+    "km/h": ("km/h", "km/h"),
+    "µg/m³": ("µg/m³", "µg/m³"),
+    "dB(A)": ("dB(A)", "dB(A)"),
+    "/5": ("分", "/5"),
+}
 
 _INDICATORS: dict[str, Indicator] = {}
 

@@ -113,11 +113,11 @@ def test_a_too_low_satisfaction_reads_below_its_warning_in_both_languages(city, 
     # when
     alerts_evaluate(keys=keys, now=minute(2, 30))
 
-    # then the words say below, never above or 超标
+    # then the words say below, never above or 超标, and name the unit (a rating out of 5)
     alert = Alert.objects.get(region__code="E", indicator="test.satisfaction")
     assert (alert.severity, alert.value, alert.threshold) == ("warning", 3.3, 3.5)
-    assert alert.title_zh == "东区：满意度低于预警值 3.5（3.3）"
-    assert alert.title_en == "East District: Satisfaction below warning 3.5 (3.3)"
+    assert alert.title_zh == "东区：满意度低于预警值 3.5分（3.3分）"
+    assert alert.title_en == "East District: Satisfaction below warning 3.5/5 (3.3/5)"
     assert alert_payload(alert)["direction"] == "below"
 
 
@@ -130,8 +130,8 @@ def test_a_critical_low_satisfaction_reads_below_critical(city, observe, satisfa
 
     # then
     alert = Alert.objects.get(region__code="E", indicator="test.satisfaction")
-    assert alert.title_zh == "东区：满意度低于严重阈值 3（2）"
-    assert alert.title_en == "East District: Satisfaction below critical 3 (2)"
+    assert alert.title_zh == "东区：满意度低于严重阈值 3分（2分）"
+    assert alert.title_en == "East District: Satisfaction below critical 3/5 (2/5)"
 
 
 # --- Minimum sample ----------------------------------------------------------------------------------------
@@ -237,6 +237,51 @@ def test_a_held_alert_that_escalates_above_its_holder_stands_on_its_own(city, se
         ("updated", "W1", None),
         ("updated", "W", None),
     }
+
+
+def test_a_warning_that_escalates_to_critical_takes_in_the_critical_alerts_under_it(
+    city, sent, django_capture_on_commit_callbacks
+):
+    # given W at warning, its street W1 critical on its own (a warning holds no critical), W2 at warning held by W
+    west = raise_on(city["W"], value=75.0)
+    street = raise_on(city["W1"], value=95.0, severity="critical")
+    other = raise_on(city["W2"], value=76.0)
+    assert (Alert.objects.get(pk=street.pk).inhibited_by_id, Alert.objects.get(pk=other.pk).inhibited_by_id) == (
+        None,
+        west.id,
+    )
+
+    # when W's own breach turns critical
+    with django_capture_on_commit_callbacks(execute=True):
+        raise_on(city["W"], value=96.0, severity="critical")
+
+    # then W holds both streets, as if it had opened critical; the walls hear of W and of W1
+    assert dict(Alert.objects.values_list("region__code", "inhibited_by__region__code")) == {
+        "W": None,
+        "W1": "W",
+        "W2": "W",
+    }
+    assert [held["region"] for held in alert_payload(Alert.objects.get(pk=west.pk))["inhibits"]] == ["W1", "W2"]
+    told = {(region, held) for _event, region, held in events_sent(sent)}
+    assert ("W1", west.id) in told and ("W", None) in told
+
+
+def test_an_escalation_still_held_leaves_what_is_under_it_with_the_alert_above(city):
+    # given the city critical, holding W (warning) and W1 (critical)
+    top = raise_on(city["C"], value=99.0, severity="critical")
+    west = raise_on(city["W"], value=75.0)
+    street = raise_on(city["W1"], value=95.0, severity="critical")
+
+    # when W turns critical too
+    raise_on(city["W"], value=96.0, severity="critical")
+
+    # then the city still holds both: one card, at the top
+    assert {a.region.code: a.inhibited_by_id for a in Alert.objects.select_related("region")} == {
+        "C": None,
+        "W": top.id,
+        "W1": top.id,
+    }
+    assert west.id != street.id
 
 
 def test_a_child_alert_is_held_back_by_its_parents_and_shows_again_when_it_resolves(
@@ -355,7 +400,10 @@ def test_a_storm_of_child_alerts_is_told_once_and_grouped_under_the_top_one(
                 raise_on(city[code])
 
     # then the room is told once, when the fourth alert came
-    assert storms_sent(sent) == [{"active": True, "since": T0.isoformat(), "new_alerts": 4, "window_s": 300}]
+    # (the city's room: West holds only three of them, not past the limit)
+    assert storms_sent(sent) == [
+        {"active": True, "since": T0.isoformat(), "new_alerts": 4, "scope": None, "window_s": 300}
+    ]
     # and every alert carries what the wall groups by, the city's listing the others
     last = {alert["region"]: alert for alert in alerts_sent(sent)}
     assert {(a["indicator"], a["kind"], a["severity"], a["direction"]) for a in last.values()} == {
@@ -386,9 +434,50 @@ def test_a_storm_of_child_alerts_is_told_once_and_grouped_under_the_top_one(
             "since": T0.isoformat(),
             "until": (T0 + timedelta(minutes=6)).isoformat(),
             "new_alerts": 0,
+            "scope": None,
             "window_s": 300,
         }
     ]
+
+
+def test_a_district_room_hears_of_its_own_storm_with_its_own_count_and_no_other(
+    city, cast, sent, settings, django_capture_on_commit_callbacks
+):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+    from apps.indicators.storm import storm_state
+    from apps.indicators.streams import ALERTS_STREAM
+
+    # given a limit of 2 new alerts in 5 minutes, and people scoped to West's street W1, to East, and city-wide
+    settings.CITYOPS_ALERT_STORM_COUNT = 2
+    street_officer = staff_user_upsert(username="w1", password="x-Pass-2026!", roles=[Role.FIELD_OFFICER],
+                                       region_codes=["W1"])  # fmt: skip
+    east_staff = cast["other_officer"]
+    centre = cast["command"]
+
+    # when West, W1 and W2 alert within a minute (three in West, one more in the city would be four)
+    with time_machine.travel(T0, tick=False):
+        for code in ("W", "W1", "W2"):
+            with django_capture_on_commit_callbacks(execute=True):
+                raise_on(city[code])
+
+    # then two rooms are told, each with its own count: the city's and West's
+    storms = storms_sent(sent)
+    assert sorted((s["scope"] or "", s["new_alerts"]) for s in storms) == [("", 3), ("/C/W/", 3)]
+    west_storm = next(s for s in storms if s["scope"] == "/C/W/")
+    city_storm = next(s for s in storms if s["scope"] is None)
+
+    # and each socket hears only its room's: W1's officer West's, East none, the centre the city's
+    def hears(user: Any) -> list[Any]:
+        viewer = ALERTS_STREAM.viewer(user)
+        return [s["scope"] for s in (west_storm, city_storm) if ALERTS_STREAM.visible(viewer, {"storm": s})]
+
+    assert hears(street_officer) == ["/C/W/"]
+    assert hears(east_staff) == []
+    assert hears(centre) == [None]
+    # and a snapshot says the same
+    assert storm_state(scopes=ALERTS_STREAM.viewer(street_officer).storms)["new_alerts"] == 3
+    assert storm_state(scopes=ALERTS_STREAM.viewer(east_staff).storms)["active"] is False
 
 
 def test_alerts_under_the_limit_tell_no_storm(city, sent, settings, django_capture_on_commit_callbacks):
@@ -441,3 +530,19 @@ def test_an_unknown_verdict_is_refused(city):
     # then
     alert.refresh_from_db()
     assert (alert.status, alert.verdict, alert.verified_at) == ("open", "", None)
+
+
+def test_breach_words_name_the_unit_in_each_language_and_leave_scales_bare():
+    # given the real indicators of the demo city's domains
+    from apps.indicators.alerting import breach_words
+    from apps.indicators.registry import get_indicator
+
+    wait, congestion, pm25 = (get_indicator(c) for c in ("healthcare.er_wait", "traffic.congestion", "environment.pm25"))
+
+    # then a wait reads in minutes, PM2.5 in its unit, the congestion index (a 0–10 scale) bare
+    assert breach_words(wait, "warning", 66, 60) == (
+        "急诊最长候诊超过预警值 60分钟（66分钟）",
+        "Longest emergency wait above warning 60 min (66 min)",
+    )
+    assert breach_words(pm25, "critical", 160, 150)[1] == "PM2.5 above critical 150 µg/m³ (160 µg/m³)"
+    assert breach_words(congestion, "critical", 8.4, 8) == ("交通拥堵指数超过严重阈值 8（8.4）", "Congestion index above critical 8 (8.4)")

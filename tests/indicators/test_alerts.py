@@ -101,8 +101,8 @@ def test_a_breach_lasting_the_minimum_duration_opens_one_warning_alert(city, obs
         "open",
     )
     assert (alert.value, alert.threshold) == (85.0, 70.0)
-    assert alert.title_en == "East District: Test load above warning 70 (85)"
-    assert alert.title_zh == "东区：测试负载超过预警值 70（85）"
+    assert alert.title_en == "East District: Test load above warning 70% (85%)"
+    assert alert.title_zh == "东区：测试负载超过预警值 70%（85%）"
     assert alert.opened_at == alert.last_breach_at == minute(2)
     assert actions(alert) == ["indicators.alert.open"]
     assert sorted(Alert.objects.values_list("region__code", flat=True)) == ["C", "E"]
@@ -136,8 +136,8 @@ def test_a_critical_value_escalates_the_same_alert(city, observe):
     alert.refresh_from_db()
     assert (alert.severity, alert.status, alert.value, alert.threshold) == ("critical", "open", 95.0, 90.0)
     assert (alert.opened_at, alert.last_breach_at) == (minute(2), minute(3))
-    assert alert.title_en == "East District: Test load above critical 90 (95)"
-    assert alert.title_zh == "东区：测试负载超过严重阈值 90（95）"
+    assert alert.title_en == "East District: Test load above critical 90% (95%)"
+    assert alert.title_zh == "东区：测试负载超过严重阈值 90%（95%）"
     assert actions(alert) == ["indicators.alert.open"]
 
 

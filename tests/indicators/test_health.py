@@ -115,6 +115,21 @@ def test_checking_again_updates_the_alert_without_duplicating_it(sensor, source)
     assert (alert.opened_at, alert.last_breach_at, alert.status) == (at(600), at(1800), "open")
 
 
+def test_a_sensor_moved_to_another_region_keeps_one_alert_where_it_is_now(sensor, source, city):
+    # given a stale sensor in W with its alert
+    send(source, (0, 1.0))
+    data_sources_check(now=at(600))
+
+    # when it is moved to E, and its problem changes (a reading out of range, no longer stale)
+    SourceSensor.objects.filter(pk=sensor.pk).update(region=city["E"])
+    send(source, (620, 999.0, False))
+    data_sources_check(now=at(650))
+
+    # then one alert, in E, naming the problem now
+    alert = Alert.objects.get()
+    assert (alert.region.code, alert.details["problems"], alert.opened_at) == ("E", ["out_of_range"], at(600))
+
+
 def test_readings_resuming_resolve_the_alert(sensor, source):
     # given a stale sensor with its alert
     send(source, (0, 1.0))
