@@ -283,3 +283,22 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
                 evidence["note"] = str(notes.get(flag.code, _("another visit, outside your regions")))
         out.append({"code": flag.code, "label": flag.get_code_display(), "evidence": evidence})
     return out
+
+
+# --- The officer's own visits (the field app's visit list) ---------------------------------------------------
+
+OWN_VISITS_DAYS = 30
+OWN_VISITS_LIMIT = 100
+
+
+def visits_for_officer(*, user: Any, days: int = OWN_VISITS_DAYS) -> Any:
+    """The officer's own visits of the last `days` days, newest first, with what the field app shows of each:
+    its target, its state on the server (waiting for photos, accepted, waiting for review, rejected with the
+    reviewer's reason) and its photos. Only the officer's own: nobody else's visit, whatever the region."""
+    since = timezone.now() - timedelta(days=days)
+    return (
+        Visit.objects.filter(officer=user, started_at__gte=since)
+        .select_related("assignment")
+        .prefetch_related("photos", "findings")
+        .order_by("-started_at")[:OWN_VISITS_LIMIT]
+    )

@@ -19,7 +19,12 @@ from apps.core.photos import MAX_PHOTO_BYTES, MB
 from apps.core.text import parse_id
 from apps.fieldwork.models import Assignment, Finding, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
-from apps.fieldwork.selectors import flags_for_viewer, ground_by_region_for_user, ground_by_source
+from apps.fieldwork.selectors import (
+    flags_for_viewer,
+    ground_by_region_for_user,
+    ground_by_source,
+    visits_for_officer,
+)
 from apps.fieldwork.services import (
     MAX_PHOTOS,
     assignment_reassign,
@@ -232,6 +237,49 @@ class VisitRecordApi(PermissionApi):
         recorded = visit_record(officer=request.user, data=request.data)
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         return Response(VisitSerializer(recorded.visit, context={"request": request}).data, status=code)
+
+
+class OwnVisitSerializer(serializers.ModelSerializer):
+    """One of the officer's own visits as the field app lists it: no positions, contacts or notes (the phone
+    had them; the list only says what became of the visit)."""
+
+    title_zh = serializers.SerializerMethodField()
+    title_en = serializers.SerializerMethodField()
+    photos_declared = serializers.SerializerMethodField()
+    photos_received = serializers.SerializerMethodField()
+    verdicts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Visit
+        fields = ["uuid", "assignment", "title_zh", "title_en", "status", "started_at", "ended_at", "received_at",
+                  "reviewed_at", "review_reason", "photos_declared", "photos_received", "verdicts"]  # fmt: skip
+
+    def get_title_zh(self, visit: Visit) -> str:
+        return visit.assignment.title_zh if visit.assignment else ""
+
+    def get_title_en(self, visit: Visit) -> str:
+        return visit.assignment.title_en if visit.assignment else ""
+
+    def get_photos_declared(self, visit: Visit) -> int:
+        return len(visit.photos.all())
+
+    def get_photos_received(self, visit: Visit) -> int:
+        return sum(1 for p in visit.photos.all() if p.received_at is not None)
+
+    def get_verdicts(self, visit: Visit) -> list[str]:
+        return [f.verdict for f in visit.findings.all()]
+
+
+class VisitListMineApi(PermissionApi):
+    """The signed-in officer's own visits of the last 30 days, newest first (at most 100), each with its state on
+    the server: `waiting` (photos still to come), `accepted`, `review` (flagged: a supervisor looks first) or
+    `rejected` with the reviewer's `review_reason`. Never another officer's visit."""
+
+    permissions = ("fieldwork.add_visit",)
+
+    @extend_schema(responses=OwnVisitSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(OwnVisitSerializer(visits_for_officer(user=request.user), many=True).data)
 
 
 class PhotoUploadSerializer(serializers.Serializer):
