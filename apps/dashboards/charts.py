@@ -6,6 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from apps.dashboards.wall import palette_colorscale, wall_palettes
 from apps.indicators.registry import Indicator
@@ -93,7 +94,7 @@ def indicator_map(
             "y": 0.5,
             "yanchor": "middle",
             "len": 0.9,
-            "title": {"text": indicator.unit if indicator else ""},
+            "title": {"text": _unit(indicator)},
             "tickfont": {"color": "#c9d8e8" if dark else "#1b2533"},
         },
         showscale=indicator is not None,
@@ -145,3 +146,10 @@ def office_trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.F
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return figure
+
+
+def _unit(indicator: Indicator | None) -> str:
+    """The indicator's unit in the page's language ("辆" / "veh"), for the colour bar's title."""
+    if indicator is None:
+        return ""
+    return indicator.unit_shown("zh" if (get_language() or "").startswith("zh") else "en")

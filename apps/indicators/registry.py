@@ -77,6 +77,11 @@ class Indicator:
         zh, en = UNIT_WORDS.get(self.unit, ("", ""))
         return zh if language == "zh" else en
 
+    def unit_shown(self, language: str) -> str:
+        """The unit as a tile, axis or table heads a figure with it, in Chinese ("zh") or English: the sentence unit
+        where there is one ("辆", "分钟"), else the indicator's own ("AQI", "0–10")."""
+        return self.unit_in(language) or self.unit
+
     @property
     def direction(self) -> Literal["above", "below"]:
         """How a breach reads: "below" the threshold when low values are bad, "above" it otherwise."""

@@ -65,6 +65,8 @@ def indicator_catalogue() -> list[dict[str, Any]]:
             "name_zh": i.name_zh,
             "name_en": i.name_en,
             "unit": i.unit,
+            "unit_zh": i.unit_shown("zh"),
+            "unit_en": i.unit_shown("en"),
             "aggregation": i.aggregation,
             "rollup": i.rollup,
             "bad_direction": i.bad_direction,

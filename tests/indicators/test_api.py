@@ -97,6 +97,8 @@ def test_the_catalogue_lists_registered_indicators(client, cast, load_indicator)
         "name_zh": "测试负载",
         "name_en": "Test load",
         "unit": "%",
+        "unit_zh": "%",
+        "unit_en": "%",
         "aggregation": "mean",
         "rollup": "weighted_mean",
         "bad_direction": "high",
@@ -623,3 +625,16 @@ def test_the_wall_tiles_are_the_headline_indicators_unless_configured(settings, 
     assert 4 <= len(headline) <= 8
     assert {"traffic.congestion", "environment.aqi", "healthcare.bed_occupancy"} <= headline
     assert configured == {"traffic.speed", "healthcare.er_wait"}
+
+
+def test_the_catalogue_names_each_unit_in_both_languages(cast, client):
+    # given the demo domains' indicators (vehicles, minutes, a 0–10 scale)
+    client.force_login(cast["command"])
+
+    # when
+    catalogue = {row["code"]: row for row in client.get("/api/v1/indicators/").json()}
+
+    # then a unit people read is in Chinese too; a scale or index stays as it is
+    assert (catalogue["traffic.volume"]["unit_zh"], catalogue["traffic.volume"]["unit_en"]) == ("辆", "veh")
+    assert (catalogue["healthcare.er_wait"]["unit_zh"], catalogue["healthcare.er_wait"]["unit_en"]) == ("分钟", "min")
+    assert catalogue["traffic.congestion"]["unit_zh"] == catalogue["traffic.congestion"]["unit_en"] == "0–10"
