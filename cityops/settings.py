@@ -323,6 +323,21 @@ CITYOPS_FIELD_RECHECK_SHARE = float(env_str("CITYOPS_FIELD_RECHECK_SHARE", "0.1"
 CITYOPS_AQI_STANDARD = env_choice("CITYOPS_AQI_STANDARD", "", ("", "hj633-2012", "hj633-2026", "us-epa-2024"))
 # Open data: every released combination of quasi-identifiers covers at least this many records (k-anonymity).
 CITYOPS_OPEN_DATA_K = env_int("CITYOPS_OPEN_DATA_K", 5, minimum=2)
+# Basemap (README "Basemap"). Without either setting every map draws only our own labelled layers (regions,
+# roads, facilities, stations): fully offline. CITYOPS_BASEMAP_TILES: a URL template ({z}/{x}/{y}) of an intranet
+# tile server (天地图, a self-hosted raster or vector tile server), fetched by the browser and allowed by the CSP;
+# CITYOPS_BASEMAP_TILES_KIND says what it serves ("raster" or "vector"). CITYOPS_BASEMAP_FILE: a local .mbtiles or
+# .pmtiles file the app serves itself at /maps/tiles/{z}/{x}/{y} (raster or vector, read from the file).
+CITYOPS_BASEMAP_TILES = env_str("CITYOPS_BASEMAP_TILES")
+CITYOPS_BASEMAP_TILES_KIND = env_choice("CITYOPS_BASEMAP_TILES_KIND", "raster", ("raster", "vector"))
+CITYOPS_BASEMAP_ATTRIBUTION = env_str("CITYOPS_BASEMAP_ATTRIBUTION")
+CITYOPS_BASEMAP_FILE = env_str("CITYOPS_BASEMAP_FILE")
+if CITYOPS_BASEMAP_TILES and not all(f"{{{key}}}" in CITYOPS_BASEMAP_TILES for key in "zxy"):
+    raise ImproperlyConfigured("CITYOPS_BASEMAP_TILES must be a URL template with {z}, {x} and {y}")
+if CITYOPS_BASEMAP_TILES and not CITYOPS_BASEMAP_TILES.startswith(("http://", "https://", "/")):
+    raise ImproperlyConfigured("CITYOPS_BASEMAP_TILES must start with http://, https:// or /")
+if CITYOPS_BASEMAP_FILE and not CITYOPS_BASEMAP_FILE.endswith((".mbtiles", ".pmtiles")):
+    raise ImproperlyConfigured("CITYOPS_BASEMAP_FILE must be a .mbtiles or .pmtiles file")
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -107,6 +109,14 @@ def _fields_not_utf8(request: HttpRequest) -> list[str]:
     return sorted({name for name, values in fields if "\ufffd" in name or any("\ufffd" in v for v in values)})
 
 
+def _tile_origin() -> str:
+    """The origin of an intranet tile server (CITYOPS_BASEMAP_TILES) that maps fetch tiles from, after a space."""
+    parts = urlsplit(settings.CITYOPS_BASEMAP_TILES)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f" {parts.scheme}://{parts.netloc}"
+
+
 class ContentSecurityPolicyMiddleware:
     """The Content-Security-Policy of every page: scripts from our own files only, never inline.
 
@@ -115,10 +125,10 @@ class ContentSecurityPolicyMiddleware:
     """
 
     POLICY = (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; "
         "font-src 'self' data:; worker-src 'self' blob:; child-src 'self' blob:; object-src 'none'; "
         "base-uri 'self'; frame-ancestors 'none'; form-action 'self'; manifest-src 'self'; "
-        "connect-src 'self' {websockets}"
+        "connect-src 'self'{tiles} {websockets}"
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -132,5 +142,7 @@ class ContentSecurityPolicyMiddleware:
                 websockets = f"ws://{host} wss://{host}"
             except DisallowedHost:  # the 400 for a foreign Host header: no websocket source at all
                 websockets = ""
-            response["Content-Security-Policy"] = self.POLICY.format(websockets=websockets).strip()
+            response["Content-Security-Policy"] = self.POLICY.format(
+                websockets=websockets, tiles=_tile_origin()
+            ).strip()
         return response

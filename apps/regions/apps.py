@@ -6,6 +6,7 @@ class RegionsConfig(AppConfig):
     name = "apps.regions"
     label = "regions"
     verbose_name = _("Regions")
+    url_prefix = ""  # the basemap's endpoints under /maps/
 
     def ready(self) -> None:
         from apps.core.demo import DemoSeeder, register_demo_seeder
