@@ -15,7 +15,7 @@ from apps.core.text import parse_id
 from apps.dashboards import charts, selectors
 from apps.dashboards.wall import wall_labels, wall_palettes, wall_text
 from apps.indicators.registry import get_indicator, indicators
-from apps.indicators.selectors import alert_list_for_user, alert_payloads
+from apps.indicators.selectors import SPARK_POINTS, alert_list_for_user, alert_payloads
 from apps.regions import charts as region_charts
 from apps.regions import selectors as region_selectors
 from apps.regions.models import Region
@@ -64,6 +64,7 @@ def wall(request: HttpRequest) -> HttpResponse:
                 "can_dispatch": request.user.has_perm("indicators.dispatch_alert"),
                 "strings": {**wall_strings(), **wall_text()},
                 "labels": wall_labels(),
+                "trend_minutes": SPARK_POINTS,  # the sparkline's window: the trend says when nothing is in it
                 "palettes": wall_palettes(),
                 # A region's outline for the kiosk's rotation (the regions API's GeoJSON Feature).
                 "region_url": reverse("regions-api:region-detail", args=["CODE"]),
@@ -111,7 +112,6 @@ def wall_strings() -> dict[str, str]:
         "status_resolved": _("resolved"),
         "severity_warning": _("warning"),
         "severity_critical": _("critical"),
-        "screen_only": _("Screen-only — alerts but no visit in 30 days: %(names)s"),
         "verified_count": _("verified on site %(count)s×"),
     }
 

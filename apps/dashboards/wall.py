@@ -9,15 +9,18 @@ Palettes: an indicator measured against a standard's categories is drawn in the 
 wall, as on every other page: AQI by the categories the public AQI page uses (apps.environment), congestion by
 the traffic app's bands. Everything else keeps the status colours (normal / warning / critical).
 
-Words: the wall's newer words are kept here in both languages rather than in the message catalogue, so the
-wall's pieces can change without touching the shared catalogue that other work edits at the same time.
+Words: the wall's own words (verdicts, group titles, level words) are in the message catalogue like every other
+page's, under the context "wall" so that a word shared with other pages ("confirmed", "no data") can say what it
+means on the wall; `wall_text()` hands them to the script by key. The short labels stay pairs here: they are
+data per indicator, checked for length in both languages together.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.functional import Promise
+from django.utils.translation import get_language, npgettext, pgettext_lazy
 
 # Indicator code → (Chinese, English) label for a wall tile, chip or map layer: at most ~8 CJK characters or
 # ~14 Latin ones, so each fits a tile title at 22 px at 1080p.
@@ -45,46 +48,47 @@ WALL_LABELS: dict[str, tuple[str, str]] = {
     "grievances.repeat": ("重复诉求", "Repeats"),
 }
 
-# The wall's own words, (Chinese, English); %(name)s placeholders as in the message catalogue.
-WALL_TEXT: dict[str, tuple[str, str]] = {
-    "unverified": ("未核实", "unverified"),
-    "verified_short": ("核实 %(count)s 次", "checked %(count)s×"),
-    "too_few": ("样本不足", "too few"),
-    "too_few_count": ("%(count)s/%(min)s 个样本", "%(count)s of %(min)s samples"),
-    "more_alerts": ("另有 %(count)s 条", "%(count)s more"),
-    "group_below_warning": ("%(count)s 个%(level)s%(name)s低于预警值", "%(count)s %(levels)s: %(name)s below warning"),
-    "group_above_warning": ("%(count)s 个%(level)s%(name)s高于预警值", "%(count)s %(levels)s: %(name)s above warning"),
-    "group_below_critical": (
-        "%(count)s 个%(level)s%(name)s低于严重值",
-        "%(count)s %(levels)s: %(name)s below critical",
-    ),
-    "group_above_critical": (
-        "%(count)s 个%(level)s%(name)s高于严重值",
-        "%(count)s %(levels)s: %(name)s above critical",
-    ),
-    "group_items": ("%(where)s：%(name)s %(count)s 条", "%(name)s: %(count)s in %(where)s"),
-    "group_where": ("%(count)s 个%(level)s", "%(count)s %(levels)s"),
-    "group_other": ("%(count)s 个%(level)s：%(name)s", "%(count)s %(levels)s: %(name)s"),
-    "includes_below": ("含 %(count)s 个下级区域", "includes %(count)s areas below"),
-    "storm": (
-        "告警激增：5 分钟内新增 %(count)s 条，已按指标归组",
-        "Alert surge: %(count)s new in 5 min, grouped by indicator",
-    ),
-    "verdict_confirmed": ("现场属实", "confirmed"),
-    "verdict_partly": ("部分属实", "partly"),
-    "verdict_contradicted": ("现场不符", "contradicted"),
-    "verdict_could_not_verify": ("无法核实", "could not verify"),
-    "legend_warning_alert": ("预警告警", "warning alert"),
-    "legend_critical_alert": ("严重告警", "critical alert"),
-    "legend_no_data": ("无数据", "no data"),
-    "map_layer": ("地图", "Map"),
-    "in_region": ("%(name)s（%(parent)s）", "%(name)s (%(parent)s)"),
-    "level_city": ("市", "cities"),
-    "level_district": ("区", "districts"),
-    "level_street": ("街道", "streets"),
-    "level_community": ("社区", "communities"),
-    "level_other": ("区域", "areas"),
-    "trend": ("近一小时", "Last hour"),
+# The wall's own words: English msgids in the "wall" context (the same English word means something else on
+# other pages: "confirmed" is a verdict here, a lifecycle status there), Chinese in locale/zh_Hans. The keys are
+# the script's (config.strings); %(name)s placeholders are filled by the script, and the Chinese uses the same
+# names as the English (msgfmt checks them).
+WALL_TEXT: dict[str, Promise] = {
+    "unverified": pgettext_lazy("wall", "unverified"),
+    "verified_short": pgettext_lazy("wall", "checked %(count)s×"),
+    "too_few": pgettext_lazy("wall", "too few"),
+    "too_few_count": pgettext_lazy("wall", "%(count)s of %(min)s samples"),
+    "more_alerts": pgettext_lazy("wall", "%(count)s more"),
+    "group_below_warning": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s below warning"),
+    "group_above_warning": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s above warning"),
+    "group_below_critical": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s below critical"),
+    "group_above_critical": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s above critical"),
+    "group_items": pgettext_lazy("wall", "%(name)s: %(count)s in %(where)s"),
+    "group_where": pgettext_lazy("wall", "%(count)s %(levels)s"),
+    "group_other": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s"),
+    "includes_below": pgettext_lazy("wall", "includes %(count)s areas below"),
+    "includes_one_below": pgettext_lazy("wall", "includes 1 area below"),
+    "storm": pgettext_lazy("wall", "Alert surge: %(count)s new in 5 min, grouped by indicator"),
+    "verdict_confirmed": pgettext_lazy("wall", "confirmed"),
+    "verdict_partly": pgettext_lazy("wall", "partly"),
+    "verdict_contradicted": pgettext_lazy("wall", "contradicted"),
+    "verdict_could_not_verify": pgettext_lazy("wall", "could not verify"),
+    "legend_warning_alert": pgettext_lazy("wall", "warning alert"),
+    "legend_critical_alert": pgettext_lazy("wall", "critical alert"),
+    "legend_no_data": pgettext_lazy("wall", "no data"),
+    "map_layer": pgettext_lazy("wall", "Map"),
+    "in_region": pgettext_lazy("wall", "%(name)s (%(parent)s)"),
+    "level_city": pgettext_lazy("wall", "cities"),
+    "level_district": pgettext_lazy("wall", "districts"),
+    "level_street": pgettext_lazy("wall", "streets"),
+    "level_community": pgettext_lazy("wall", "communities"),
+    "level_other": pgettext_lazy("wall", "areas"),
+    "trend": pgettext_lazy("wall", "Last hour"),
+    # Statuses on a card (read-only, kiosk too): what the room has already done about an alert.
+    "sent_count": pgettext_lazy("wall", "%(count)s sent for verification"),
+    # Regions with alerts but nobody on site in 30 days: one line, the count and the first names that fit.
+    "screen_only": pgettext_lazy("wall", "%(count)s areas screen-only: %(names)s"),
+    "screen_only_one": pgettext_lazy("wall", "Screen-only: %(names)s"),
+    "names_and_more": pgettext_lazy("wall", "%(names)s …"),
 }
 
 
@@ -94,8 +98,21 @@ def _zh() -> bool:
 
 def wall_text() -> dict[str, str]:
     """The wall's own words in the page's language."""
-    index = 0 if _zh() else 1
-    return {key: pair[index] for key, pair in WALL_TEXT.items()}
+    return {**{key: str(text) for key, text in WALL_TEXT.items()}, "trend_empty": trend_empty_text()}
+
+
+def trend_empty_text() -> str:
+    """What the trend panel says when the selected indicator has no value in the sparkline's window."""
+    from apps.indicators.selectors import SPARK_POINTS  # the window: one minute a point
+
+    hours, minutes = divmod(SPARK_POINTS, 60)
+    if minutes:
+        count = SPARK_POINTS
+        text = npgettext("wall", "No data in the last minute", "No data in the last %(count)s minutes", count)
+    else:
+        count = hours
+        text = npgettext("wall", "No data in the last hour", "No data in the last %(count)s hours", count)
+    return text % {"count": count}
 
 
 def wall_labels() -> dict[str, str]:

@@ -125,10 +125,13 @@ def satisfaction_alerts(city: dict[str, Any]) -> list[Any]:
 
 @pytest.fixture
 def busy_wall(city: dict[str, Any], cast: dict[str, Any]) -> dict[str, Any]:
+    from apps.indicators.models import Alert
+
     observe_headlines(city)
-    for code, *rest in SINGLE_ALERTS:
-        raise_alert(city[code], *rest)
+    first, *_rest = [raise_alert(city[code], *rest) for code, *rest in SINGLE_ALERTS]
     satisfaction_alerts(city)
+    # one already sent for verification: its card says so, kiosk too
+    Alert.objects.filter(pk=first.pk).update(status="verification_requested", verification_requested_at=timezone.now())
     return city
 
 

@@ -1,9 +1,14 @@
 """The wall's own configuration: short labels, the standards' palettes and its words in both languages."""
 
+import re
+
 from django.utils import translation
 
-from apps.dashboards.wall import WALL_LABELS, WALL_TEXT, palette_colorscale, wall_palettes
+from apps.dashboards.wall import WALL_LABELS, WALL_TEXT, palette_colorscale, wall_palettes, wall_text
 from apps.indicators.registry import indicators
+from apps.indicators.selectors import SPARK_POINTS
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def test_every_shown_indicator_has_a_short_wall_label_in_both_languages():
@@ -45,5 +50,29 @@ def test_congestion_takes_the_traffic_apps_bands_and_a_palette_is_a_stepped_scal
     assert scale[:4] == [[0.0, "#1f9d55"], [0.2, "#1f9d55"], [0.2, "#8bc34a"], [0.4, "#8bc34a"]]
 
 
-def test_the_walls_words_exist_in_both_languages():
-    assert all(zh and en for zh, en in WALL_TEXT.values())
+def test_the_walls_words_come_from_the_catalogue_in_both_languages_with_the_same_placeholders():
+    # when the wall's words are read in English and in Chinese
+    with translation.override("en"):
+        english = wall_text()
+    with translation.override("zh-hans"):
+        chinese = wall_text()
+
+    # then every word is translated (none falls back to its English msgid) and fills the same placeholders
+    assert set(english) == set(chinese) == {*WALL_TEXT, "trend_empty"}
+    assert [key for key in english if english[key] == chinese[key]] == []
+    assert all(set(PLACEHOLDER.findall(chinese[key])) == set(PLACEHOLDER.findall(english[key])) for key in english)
+    # and the words the room knows are the ones it knew before they moved into the catalogue
+    assert chinese["verdict_confirmed"] == "现场属实"
+    assert chinese["storm"] == "告警激增：5 分钟内新增 %(count)s 条，已按指标归组"
+    assert english["group_below_warning"] == "%(count)s %(levels)s: %(name)s below warning"
+
+
+def test_the_empty_trend_says_its_real_window_in_both_languages():
+    # given the sparkline's window of 60 one-minute points
+    assert SPARK_POINTS == 60
+
+    # then the empty trend panel says one hour, in each language
+    with translation.override("en"):
+        assert wall_text()["trend_empty"] == "No data in the last hour"
+    with translation.override("zh-hans"):
+        assert wall_text()["trend_empty"] == "近 1 小时无数据"

@@ -311,6 +311,16 @@ function drawTrend() {
   const tile = state.tiles.get(state.selected);
   const indicator = state.indicators.get(state.selected);
   const points = (tile && tile.spark) || [];
+  const title = indicator ? `${label(indicator)}${indicator.unit ? ` (${indicator.unit})` : ""} · ${T.trend}` : "";
+  $('[data-role="trend-title"]').textContent = title;
+  // Nothing in the window (no minute in the last hour, at most an older latest value): say so, not bare axes.
+  const since = Date.now() - (config.trend_minutes || 60) * 60 * 1000;
+  const empty = !points.some((p) => Date.parse(p[0]) >= since);
+  const message = $('[data-role="trend-empty"]');
+  message.textContent = T.trend_empty;
+  message.hidden = !empty;
+  document.getElementById("trend").hidden = empty;
+  if (empty) return;
   const lines = [];
   for (const [level, color] of [["warning", "#ffb300"], ["critical", "#ff4d4f"]]) {
     if (indicator && indicator[level] !== null && points.length) {
@@ -334,8 +344,6 @@ function drawTrend() {
     uirevision: state.selected,
   };
   window.Plotly.react("trend", data, layout, TREND_CONFIG);
-  const title = indicator ? `${label(indicator)}${indicator.unit ? ` (${indicator.unit})` : ""} · ${T.trend}` : "";
-  $('[data-role="trend-title"]').textContent = title;
 }
 
 const TREND_CONFIG = { displayModeBar: false, responsive: false, staticPlot: true };
@@ -441,16 +449,11 @@ function groupTitle(alerts) {
   if (first.kind && first.kind !== "threshold" && T.group_items) {
     // Alerts about cases, not a region's level (overdue grievances): how many, and where — two in one community
     // are not "2 communities" and not "above warning".
-    const where = regions.length === 1 ? regions[0][0] : fill(T.group_where, { count: regions.length, level: T[`level_${level}`] || T.level_other, levels: T[`level_${level}`] || T.level_other });
+    const where = regions.length === 1 ? regions[0][0] : fill(T.group_where, { count: regions.length, levels: T[`level_${level}`] || T.level_other });
     return fill(T.group_items, { count: alerts.length, name, where });
   }
   const key = T[`group_${direction}_${first.severity}`] ? `group_${direction}_${first.severity}` : "group_other";
-  return fill(T[key], {
-    count: regions.length,
-    level: T[`level_${level}`] || T.level_other,
-    levels: T[`level_${level}`] || T.level_other,
-    name,
-  });
+  return fill(T[key], { count: regions.length, levels: T[`level_${level}`] || T.level_other, name });
 }
 
 // [[region name, how many alerts]] of a card, each region once.
@@ -467,13 +470,22 @@ function regionsOf(alerts) {
 const heldCount = (alert) => alert.inhibits_count ?? (alert.inhibits || []).length;
 
 function inhibitsBadge(alert) {
-  const count = heldCount(alert);
-  return count ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count }))}</span>` : "";
+  return heldBadge(heldCount(alert));
 }
+
+function heldBadge(count) {
+  const text = count === 1 ? T.includes_one_below : fill(T.includes_below, { count });
+  return count ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(text)}</span>` : "";
+}
+
+// What is known from the site: the verdict; before one, whether someone has been sent to look (read-only, kiosk
+// too: the room sees which alerts are already on someone's list), else "unverified".
+const sent = (alert) => alert.status === "verification_requested";
 
 function truthBadge(alert) {
   const verdict = verdictOf(alert);
   if (verdict) return verdictBadge(verdict);
+  if (sent(alert)) return statusBadge(alert);
   return `<span class="badge unverified">${escapeHtml(T.unverified)}</span>`;
 }
 
@@ -498,9 +510,11 @@ function groupHtml(alerts) {
   const first = alerts[0];
   const names = regionsOf(alerts).map(([n, count]) => (count > 1 ? `${n} ×${count}` : n));
   const verdicts = VERDICTS.filter((v) => alerts.some((a) => verdictOf(a) === v)).map(verdictBadge).join("");
-  const unverified = alerts.some((a) => !verdictOf(a)) ? `<span class="badge unverified">${escapeHtml(T.unverified)}</span>` : "";
+  const sentCount = alerts.filter((a) => !verdictOf(a) && sent(a)).length;
+  const sentBadge = sentCount ? `<span class="badge status-verification_requested">${escapeHtml(fill(T.sent_count, { count: sentCount }))}</span>` : "";
+  const unverified = alerts.some((a) => !verdictOf(a) && !sent(a)) ? `<span class="badge unverified">${escapeHtml(T.unverified)}</span>` : "";
   const inhibited = alerts.reduce((n, a) => n + heldCount(a), 0);
-  const below = inhibited ? `<span class="badge inhibits" data-role="inhibits">${escapeHtml(fill(T.includes_below, { count: inhibited }))}</span>` : "";
+  const below = heldBadge(inhibited);
   // Expandable at a desk; on an unattended kiosk the grouped card alone (nobody is there to open it).
   const members = config.kiosk
     ? ""
@@ -512,7 +526,7 @@ function groupHtml(alerts) {
         <time>${formatTime(new Date(first.opened_at)).slice(0, 5)}</time></div>
       <div class="alert-title">${escapeHtml(groupTitle(alerts))}</div>
       ${members}
-      <div class="alert-foot">${verdicts}${unverified}${below}</div>
+      <div class="alert-foot">${verdicts}${sentBadge}${unverified}${below}</div>
     </li>`;
 }
 
@@ -603,11 +617,28 @@ function renderGroundTruth() {
     verdicts.innerHTML = html;
     verdicts.dataset.html = html;
   }
-  const screenOnly = (truth && truth.screen_only_regions) || [];
-  const line = $('[data-role="screen-only"]');
-  line.hidden = screenOnly.length === 0;
-  line.textContent = fill(T.screen_only, { names: screenOnly.map((r) => pick(r, "name")).join(" · ") });
+  renderScreenOnly(((truth && truth.screen_only_regions) || []).map((r) => pick(r, "name")));
   $('[data-role="ground-truth"]').classList.toggle("unverified", Boolean(truth && truth.alerts && !truth.verified));
+}
+
+// Regions with alerts but nobody on site in 30 days, on one line at any size: how many, and of the first three
+// names as many as fit (a city of forty districts would otherwise fill the panel with names), without the level
+// word they all share.
+function screenOnlyText(names, shown) {
+  const list = names.slice(0, shown).join(" · ");
+  const named = shown === 0 ? "…" : shown < names.length ? fill(T.names_and_more, { names: list }) : list;
+  return fill(names.length === 1 ? T.screen_only_one : T.screen_only, { count: names.length, names: named });
+}
+
+function renderScreenOnly(names) {
+  const line = $('[data-role="screen-only"]');
+  line.hidden = names.length === 0;
+  line.title = names.join(" · "); // every name, at a desk
+  const short = withoutCommonLevel(names); // "West · East", as the map says them
+  for (let shown = Math.min(3, names.length); shown >= 0; shown -= 1) {
+    line.textContent = screenOnlyText(short, shown);
+    if (line.hidden || line.scrollWidth <= line.clientWidth + 0.5) break;
+  }
 }
 
 // --- Live ----------------------------------------------------------------------------------------------
@@ -722,6 +753,7 @@ function everySecond() {
 }
 everySecond();
 window.setInterval(everySecond, 1000);
+document.fonts.ready.then(() => renderGroundTruth()); // the screen-only line is fitted to the font's real widths
 
 function fitMap() {
   const box = mapBox();
@@ -755,6 +787,7 @@ if (figure) {
     drawMap();
     drawTrend();
     renderAlerts(true);
+    renderGroundTruth();
   }).observe($('[data-role="map-cell"]'));
 }
 
