@@ -67,7 +67,7 @@ WALL_TEXT: dict[str, Promise] = {
     "group_other": pgettext_lazy("wall", "%(count)s %(levels)s: %(name)s"),
     "includes_below": pgettext_lazy("wall", "includes %(count)s areas below"),
     "includes_one_below": pgettext_lazy("wall", "includes 1 area below"),
-    "storm": pgettext_lazy("wall", "Alert surge: %(count)s new in 5 min, grouped by indicator"),
+    "storm": pgettext_lazy("wall", "Alert surge: %(count)s new in %(minutes)s min, grouped by indicator"),
     "verdict_confirmed": pgettext_lazy("wall", "confirmed"),
     "verdict_partly": pgettext_lazy("wall", "partly"),
     "verdict_contradicted": pgettext_lazy("wall", "contradicted"),

@@ -719,7 +719,7 @@ function onAlertsDelta(data) {
 function showStorm(storm) {
   const banner = $('[data-role="storm"]');
   if (storm.active && banner.hidden) {
-    banner.textContent = fill(T.storm, { count: storm.new_alerts ?? "" });
+    banner.textContent = fill(T.storm, { count: storm.new_alerts ?? "", minutes: Math.round((storm.window_s || 300) / 60) });
     banner.hidden = false;
     renderAlerts(true);
   } else if (!storm.active && !banner.hidden) {
