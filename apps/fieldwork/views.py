@@ -88,7 +88,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
     from apps.fieldwork.models import Visit
-    from apps.fieldwork.selectors import flags_for_viewer, officer_outcomes
+    from apps.fieldwork.review import finding_subject, people_met, visits_flags_in_words
+    from apps.fieldwork.selectors import officer_outcomes
     from apps.fieldwork.services import visit_review
 
     # Visits in the supervisor's regions only: the queue, the decisions and the contacts read.
@@ -120,15 +121,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 error = exc.message
     waiting = (
         reviewable.select_related("officer", "assignment", "region")
-        .prefetch_related("flags", "findings", "photos")
+        .prefetch_related("flags", "findings__alert", "findings__grievance__category", "photos")
         .order_by("received_at")
     )
     waiting = list(waiting)
-    flags = [f for v in waiting for f in v.flags.all()]
-    shown = iter(flags_for_viewer(flags=flags, user=request.user))  # another district's visit is not named
+    words = visits_flags_in_words(visits=waiting, user=request.user)  # another district's visit is not named
     for v in waiting:
         v.revealed_contact = revealed.get(v.pk, "")
-        v.shown_flags = [next(shown) for _f in v.flags.all()]
+        v.shown_flags = words[v.pk]
+        v.people_met = people_met(v)
+        v.shown_findings = [(f, finding_subject(f)) for f in v.findings.all()]
     return render(
         request,
         "fieldwork/review.html",

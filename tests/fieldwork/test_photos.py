@@ -366,8 +366,9 @@ def test_a_reused_photo_names_another_districts_visit_to_nobody_without_that_dis
     for shown in (answer["flags"][0]["evidence"], east_api["flags"][0]["evidence"]):
         assert (shown["earlier_visit"], shown["note"]) == (None, "a photo already used in another visit")
     assert str(earlier.uuid) not in east_page
-    assert "a photo already used in another visit" in east_page
-    assert f"earlier_visit={earlier.uuid}" in city_page
+    assert "Almost the same as a photo of a visit outside your regions" in east_page
+    assert "Almost the same as a photo officer took 60 min earlier" in city_page  # named, beside the earlier photo
+    assert f"/field/photos/{earlier.photos.get().key}.jpg" in city_page
 
 
 def test_a_flag_naming_the_officers_own_earlier_visit_keeps_it(client, cast, city, media):
