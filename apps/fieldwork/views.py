@@ -9,13 +9,14 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.photos import MAX_PHOTO_BYTES
 from apps.core.text import clean_text, parse_id
-from apps.fieldwork.models import Finding, Visit
+from apps.fieldwork.models import Assignment, Finding, Visit
 from apps.fieldwork.services import MAX_PHOTOS
 from apps.regions.models import Region
 from apps.regions.svg import region_map_svg
@@ -38,12 +39,13 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "locating": _("Finding your position…"),
                 "located": _("Position within %(metres)s m"),
                 "no_position": _("No position: go outside or wait, then try again."),
-                "saved": _("Saved on this phone."),
                 "no_assignments": _("No assignments for you now."),
                 "due": _("due %(time)s"),
                 "free_visit": _("A visit without an assignment"),
+                "free_hint": _("No assignment: the place is where you check in."),
+                "evidence": _("Evidence needed: %(text)s"),
+                "kinds": dict(Assignment.Kind.choices),
                 "verdicts": dict(Finding.Verdict.choices),
-                "checkin_hint": _("Check in where you are: your position is recorded with its accuracy."),
                 "refused_count": _("%(count)s refused: see below"),
                 "signed_out": _("Signed out: sign in again to send."),
                 "next_try": _("next try %(time)s"),
@@ -52,16 +54,59 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "photos_progress": _("%(done)s of %(total)s photos uploaded"),
                 "photo_refused": _("Photo %(n)s refused: %(reason)s"),
                 "photo_too_big": _("%(name)s is larger than %(limit)s MB"),
+                "photo_n": _("Photo %(n)s"),
+                "photo_count": _("%(count)s photos"),
                 "edit": _("Edit"),
                 "discard": _("Discard"),
                 "discard_photo": _("Discard this photo"),
                 "remove": _("Remove"),
                 "confirm_discard": _("Discard this visit from the phone? It has not reached the server."),
-                "sent_line": _("%(time)s sent: %(title)s (photos: %(photos)s) — %(status)s"),
+                "confirm_discard_draft": _("Discard this unfinished visit and its photos from the phone?"),
                 "sent_notice": _("Received by the server, with its photos."),
                 "status_labels": dict(Visit.Status.choices),
                 "max_photo_bytes": MAX_PHOTO_BYTES,
                 "max_photos": MAX_PHOTOS,
+                # one step per screen
+                "steps": {
+                    "target": pgettext("field app step", "Target"),
+                    "checkin": pgettext("field app step", "Check in"),
+                    "finding": pgettext("field app step", "Finding"),
+                    "people": _("People met"),
+                    "notes": _("Notes"),
+                    "photos": _("Photos"),
+                    "review": _("Review and save"),
+                },
+                "step_of": _("Step %(n)s of %(total)s · %(name)s"),
+                "back": _("Back"),
+                "to_list": _("My assignments"),
+                "change": pgettext("field app", "Change"),
+                "no_checkin": _("Not checked in yet: a visit needs your position."),
+                "no_verdict": _("No verdict chosen"),
+                "measured": _("measured %(value)s"),
+                "people": {"residents": _("Residents"), "shop_owners": _("Shop owners"), "others": _("Others")},
+                "nobody": _("Nobody noted"),
+                "contact_given": _("a contact to call back"),
+                "notes_label": _("What you saw and heard"),
+                "follow_up_label": _("What happens next"),
+                "no_photos": _("No photos"),
+                "draft_line": _("stopped at: %(step)s · %(time)s · %(photos)s photos"),
+                "resume": _("Continue"),
+                "map_label": _("Map of your area with your assignments"),
+                "map_target": _("Map: where %(title)s is"),
+                # after saving, and the visit list
+                "saved_title": _("Saved on this phone — will upload"),
+                "uploaded": pgettext("field app", "Uploaded"),
+                "attention": _("Needs your attention"),
+                "chip_waiting": _("%(count)s to upload"),
+                "chip_refused": _("%(count)s need you"),
+                "chip_synced": _("✓ %(time)s"),
+                "no_visits": _("No visits in the last 30 days."),
+                "visit_states": {
+                    "uploaded": _("Uploaded — waiting for its photos"),
+                    "accepted": pgettext("field visit state", "Accepted"),
+                    "review": _("Flagged for review"),
+                    "rejected": _("Rejected: %(reason)s"),
+                },
             },
         },
     )

@@ -61,6 +61,40 @@ def phone_photo(seed, *, taken, lon, lat):
     return out.getvalue()
 
 
+def to_step(page, step):
+    """Next (or back) until the visit shows `step`: one step per screen."""
+    order = ["target", "checkin", "finding", "people", "notes", "photos", "review"]
+    page.wait_for_selector("#visit:not([hidden])[data-step]")
+    for _ in range(len(order) * 2):
+        now = page.evaluate("document.querySelector('#visit').dataset.step")
+        if now == step:
+            return
+        page.click("[data-action=next]" if order.index(now) < order.index(step) else "[data-action=back]")
+    raise AssertionError(f"never reached the step {step}")
+
+
+def check_in(page, probe):
+    to_step(page, "checkin")
+    page.click("[data-action=checkin]")
+    probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
+
+
+def record(page, probe, *, notes, files=()):
+    """A visit without a finding, step by step, saved; back on the list."""
+    check_in(page, probe)
+    to_step(page, "notes")
+    page.fill("#notes", notes)
+    if files:
+        to_step(page, "photos")
+        page.set_input_files("#photo", [str(p) for p in files])
+        probe.wait_for(f"document.querySelectorAll('[data-role=photo-list] li').length === {len(files)}")
+    to_step(page, "review")
+    page.click("[data-action=save]")
+    page.wait_for_selector("#saved:not([hidden])")
+    page.click("[data-action=done]")
+    page.wait_for_selector("#list:not([hidden])")
+
+
 def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_server_once(
     asgi_server, city, cast, browser, tmp_path
 ):
@@ -104,35 +138,37 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
 
         # when: online, the visit with its three photos
         page.click(f".cards .card[data-id='{assignment.pk}']")
-        page.click("[data-action=checkin]")
-        probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
+        check_in(page, probe)
+        to_step(page, "finding")
         page.check("input[name=verdict][value=contradicted]")
         page.fill("#observed", "48")
+        to_step(page, "people")
         page.fill("input[name=residents]", "3")
+        to_step(page, "notes")
         page.fill("#notes", "Quiet street, three residents say the noise stopped last week.")
+        to_step(page, "photos")
         page.set_input_files("#photo", [str(p) for p in files[:3]])
         probe.wait_for("document.querySelectorAll('[data-role=photo-list] li').length === 3")
         probe.screenshot("field-app-three-photos")
-        page.click("#visit-form button[type=submit]")
-        probe.wait_for("document.querySelectorAll('[data-role=recent] li').length === 1", timeout=60000)
+        to_step(page, "review")
+        page.click("[data-action=save]")
+        probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'uploaded'", timeout=60000)
         first_line = page.locator("[data-role=sync]").inner_text()
-        recent = page.locator("[data-role=recent]").inner_text()
         notice = page.locator("[data-role=notice]").inner_text()
         probe.screenshot("field-app-photos-synced")
+        page.click("[data-action=done]")
+        page.wait_for_selector("#list:not([hidden])")
+        probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 1")
+        recent = page.locator("[data-role=visits]").inner_text()
 
         # when: no signal, a second visit with a photo
         context.set_offline(True)
         page.click("[data-action=free]")
-        page.click("[data-action=checkin]")
-        probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
-        page.fill("#notes", "Walked the block with the community worker; the drain was cleared this morning.")
-        page.set_input_files("#photo", [str(files[3])])
-        probe.wait_for("document.querySelectorAll('[data-role=photo-list] li').length === 1")
-        page.click("#visit-form button[type=submit]")
+        record(page, probe, files=[files[3]],
+               notes="Walked the block with the community worker; the drain was cleared this morning.")  # fmt: skip
         probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '1'")
         waiting = page.locator("[data-role=sync]").inner_text()
         outbox = page.locator("[data-role=outbox]").inner_text()
-        page.evaluate("window.scrollTo(0, 0)")
         probe.screenshot("field-app-offline")
         assert Visit.objects.count() == 1
 
@@ -140,7 +176,7 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
         probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '0'", timeout=60000)
-        probe.wait_for("document.querySelectorAll('[data-role=recent] li').length === 2")
+        probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 2")
         synced = page.locator("[data-role=sync]").inner_text()
         probe.screenshot("field-app-synced")
     finally:
@@ -149,7 +185,7 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
     # then: the officer saw what happened
     assert notice == "Received by the server, with its photos."
     assert first_line.startswith("All synced")
-    assert "(photos: 3) — waiting for review" in recent
+    assert "3 photos\nFlagged for review" in recent
     assert "1 visits waiting to upload" in waiting
     assert "Waiting to send — 0 of 1 photos uploaded" in outbox
     assert synced.startswith("All synced")
@@ -228,13 +264,7 @@ def test_a_refused_visit_is_parked_a_lost_answer_is_resent_and_the_rest_go_on(
         context.set_offline(True)
         for notes, chosen in (("A", []), ("B", files)):
             page.click("[data-action=free]")
-            page.click("[data-action=checkin]")
-            probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
-            page.fill("#notes", notes)
-            if chosen:
-                page.set_input_files("#photo", [str(p) for p in chosen])
-                probe.wait_for(f"document.querySelectorAll('[data-role=photo-list] li').length === {len(chosen)}")
-            page.click("#visit-form button[type=submit]")
+            record(page, probe, notes=notes, files=chosen)
         probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '2'")
         page.route("**/api/v1/fieldwork/visits", visits)
         page.route("**/api/v1/fieldwork/visits/*/photos/*", photos)
@@ -265,8 +295,10 @@ def test_a_refused_visit_is_parked_a_lost_answer_is_resent_and_the_rest_go_on(
         shown = page.locator("[data-role=visit-error]").inner_text()
         probe.screenshot("field-app-editing-a-refused-visit")
         notes = page.input_value("#notes")
+        page.click("[data-role=summary] [data-action=change] >> nth=3")  # the notes' row: to that step
         page.fill("#notes", "A, again")
-        page.click("#visit-form button[type=submit]")
+        to_step(page, "review")
+        page.click("[data-action=save]")
         probe.wait_for("document.querySelector('[data-role=sync]').textContent.startsWith('All synced')")
         probe.screenshot("field-app-all-synced-after-edit")
     finally:

@@ -1,39 +1,54 @@
-// The field app: assignments (kept for offline), a visit recorded step by step, and an outbox in IndexedDB
-// that is sent when there is signal. Every visit carries a UUID made here, so sending it twice (a retry, a
-// lost answer) stores it once. The visit goes up first, declaring its photos (index, SHA-256, name); then
-// each photo goes up on its own (PUT, multipart), so a 6 MB photo never rides inside the visit and a lost
-// answer costs one photo, not the visit. Nothing leaves the phone until the server has confirmed it.
+// The field app, as ODK Collect works: one step of a visit per screen (target, check-in, finding, people,
+// notes, photos, review), every keystroke and photo kept on the phone as a draft until the visit is saved, then
+// an outbox in IndexedDB that is sent when there is signal, and a list of the officer's visits with what
+// became of each (waiting on the phone, uploaded, flagged for review, accepted, rejected with the reason).
+//
+// Every visit carries a UUID made when its draft starts, so sending it twice (a retry, a lost answer) stores it
+// once. The visit goes up first, declaring its photos (index, SHA-256, name); then each photo goes up on its own
+// (PUT, multipart), so a 6 MB photo never rides inside the visit and a lost answer costs one photo, not the
+// visit. Nothing leaves the phone until the server has confirmed it.
 //
 // The outbox never stops behind one visit: a visit (or photo) the server refuses (4xx) is parked with its
 // reason, for the officer to edit or discard, and the others go on; no signal, 5xx, 429 and 503 are retried
 // with backoff, honouring Retry-After.
-import { csrfToken, formatTime, pick } from "../lib/live.js";
+import { csrfToken, formatDateTime, formatTime, pick } from "../lib/live.js";
 
 const T = JSON.parse(document.getElementById("field-strings").textContent);
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
 const $ = (selector) => document.querySelector(selector);
-const state = { assignment: null, checkin: null, started: null, photos: [], editing: null };
 const MB = 1024 * 1024;
 
 // --- IndexedDB ------------------------------------------------------------------------------------------
+// outbox: saved visits until the server has them; kv: small state; drafts: visits being recorded (no photo
+// bytes, so a keystroke writes a few hundred bytes); photos: a draft's photos, "<uuid>/<index>" → Blob.
+const STORES = { outbox: { keyPath: "uuid" }, kv: undefined, drafts: { keyPath: "uuid" }, photos: undefined };
+let connection = null;
 function db() {
-  return new Promise((resolve, reject) => {
-    const open = indexedDB.open("cityops-field", 1);
+  connection ||= new Promise((resolve, reject) => {
+    const open = indexedDB.open("cityops-field", 2);
     open.onupgradeneeded = () => {
-      open.result.createObjectStore("outbox", { keyPath: "uuid" });
-      open.result.createObjectStore("kv");
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name, options);
+      }
     };
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      open.result.onversionchange = () => { open.result.close(); connection = null; };
+      resolve(open.result);
+    };
+    open.onerror = () => { connection = null; reject(open.error); };
   });
+  return connection;
 }
-async function store(name, mode, work) {
+// One transaction over one store or several (a visit saved: outbox written, draft and its photos gone, at once).
+async function store(names, mode, work) {
   const handle = await db();
   return new Promise((resolve, reject) => {
-    const tx = handle.transaction(name, mode);
-    const result = work(tx.objectStore(name));
+    const tx = handle.transaction(names, mode);
+    const stores = [].concat(names).map((n) => tx.objectStore(n));
+    const result = work(...stores);
     tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
     tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
   });
 }
 const bySaving = (a, b) => String(a.saved_at).localeCompare(String(b.saved_at)); // oldest first, as recorded
@@ -44,6 +59,12 @@ const outboxPut = (visit) => store("outbox", "readwrite", (s) => s.put(visit));
 const outboxDelete = (uuid) => store("outbox", "readwrite", (s) => s.delete(uuid));
 const kvGet = (key) => store("kv", "readonly", (s) => s.get(key));
 const kvSet = (key, value) => store("kv", "readwrite", (s) => s.put(value, key));
+const kvDelete = (key) => store("kv", "readwrite", (s) => s.delete(key));
+const draftsAll = async () => ((await store("drafts", "readonly", (s) => s.getAll())) || [])
+  .sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+const draftGet = (uuid) => store("drafts", "readonly", (s) => s.get(uuid));
+const photoKey = (uuid, index) => `${uuid}/${index}`;
+const photoGet = (uuid, index) => store("photos", "readonly", (s) => s.get(photoKey(uuid, index)));
 
 // --- Photos ---------------------------------------------------------------------------------------------
 async function sha256(blob) {
@@ -197,13 +218,16 @@ async function settle(item, answer) {
   return "next";
 }
 
+// The server has the visit and every photo: off the phone, into the visit list (until the server's list has it).
 async function finish(item) {
   await outboxDelete(item.uuid);
   const at = new Date().toISOString();
   await kvSet("synced_at", at);
   const recent = (await kvGet("recent")) || [];
-  recent.unshift({ uuid: item.uuid, title: item.title, photos: item.photos.length, status: item.server_status, at });
-  await kvSet("recent", recent.slice(0, 5));
+  recent.unshift({ uuid: item.uuid, title: item.title, photos: item.photos.length, status: item.server_status, at,
+    started_at: item.payload.started_at });
+  await kvSet("recent", recent.slice(0, 20));
+  loadVisits();
 }
 
 function schedule() {
@@ -217,7 +241,7 @@ function schedule() {
   });
 }
 
-// --- What the officer sees ------------------------------------------------------------------------------
+// --- What the officer sees: the sync line, the outbox, the visit list -----------------------------------
 async function showSync() {
   const items = await outboxAll();
   const pending = items.filter((i) => i.state !== "refused" && !i.photos.some((p) => p.state === "refused"));
@@ -226,10 +250,8 @@ async function showSync() {
   const parts = [];
   if (pending.length) parts.push(fill(T.waiting, { count: pending.length }));
   if (refused) parts.push(fill(T.refused_count, { count: refused }));
-  if (!items.length) {
-    const at = await kvGet("synced_at");
-    parts.push(at ? fill(T.synced, { time: formatTime(new Date(at)) }) : T.never);
-  }
+  const at = await kvGet("synced_at");
+  if (!items.length) parts.push(at ? fill(T.synced, { time: formatTime(new Date(at)) }) : T.never);
   if (items.length && !navigator.onLine) parts.push(T.offline);
   if (items.length && link.signedOut) parts.push(T.signed_out);
   if (items.length && navigator.onLine && !link.signedOut && Date.now() < link.pauseUntil) {
@@ -239,46 +261,63 @@ async function showSync() {
   line.dataset.waiting = String(pending.length);
   line.dataset.refused = String(refused);
   line.dataset.nextTry = String(Math.max(link.pauseUntil, 0));
-  const notice = $("[data-role=notice]");
-  if (notice.dataset.uuid && !items.some((i) => i.uuid === notice.dataset.uuid)) {
-    notice.textContent = T.sent_notice; // the visit just saved, and its photos, are on the server now
-    delete notice.dataset.uuid;
-  }
+  const chip = $("[data-role=sync-chip]");
+  chip.dataset.waiting = String(pending.length);
+  chip.dataset.refused = String(refused);
+  chip.textContent = refused ? fill(T.chip_refused, { count: refused })
+    : pending.length ? fill(T.chip_waiting, { count: pending.length })
+      : at ? fill(T.chip_synced, { time: formatTime(new Date(at)) }) : "";
   await showOutbox(items);
-  await showRecent();
+  await showVisits(items);
+  await showSaved(items);
 }
 
 async function showOutbox(items) {
-  const list = $("[data-role=outbox]");
-  list.replaceChildren(...items.map(outboxCard));
+  $("[data-role=outbox]").replaceChildren(...items.map(outboxCard));
   $("[data-role=outbox-panel]").hidden = !items.length;
+}
+
+function stateBadge(kind, text) {
+  const span = document.createElement("span");
+  span.className = `state state-${kind}`;
+  span.dataset.role = "item-state";
+  span.textContent = text;
+  return span;
 }
 
 function outboxCard(item) {
   const li = document.createElement("li");
-  li.className = "card outbox-item";
+  li.className = "outbox-item";
   li.dataset.uuid = item.uuid;
   li.dataset.state = item.state;
   const title = document.createElement("strong");
   title.textContent = item.title;
-  const line = document.createElement("p");
-  line.className = "muted";
-  line.dataset.role = "item-state";
   const done = item.photos.filter((p) => p.state === "uploaded").length;
   const progress = item.photos.length ? fill(T.photos_progress, { done, total: item.photos.length }) : "";
+  let badge;
   if (item.state === "queued") {
-    line.textContent = [T.to_send, progress].filter(Boolean).join(" — ")
-      + (item.next_at > Date.now() ? ` — ${fill(T.next_try, { time: formatTime(new Date(item.next_at)) })}` : "");
+    badge = stateBadge("waiting", [T.to_send, progress].filter(Boolean).join(" — ")
+      + (item.next_at > Date.now() ? ` — ${fill(T.next_try, { time: formatTime(new Date(item.next_at)) })}` : ""));
   } else if (item.state === "sent") {
-    line.textContent = [T.on_server, progress, T.status_labels[item.server_status] || ""].filter(Boolean).join(" — ");
+    badge = stateBadge("waiting", [T.on_server, progress, T.status_labels[item.server_status] || ""]
+      .filter(Boolean).join(" — "));
+  } else {
+    badge = stateBadge("attention", T.attention);
   }
-  li.append(title, line);
-  if (item.state === "refused") li.append(problem(fill(T.failed, { reason: item.error })), ...visitActions(item));
+  li.append(title, document.createElement("br"), badge);
+  if (item.state === "refused") li.append(problem(fill(T.failed, { reason: item.error })), row(...visitActions(item)));
   for (const photo of item.photos.filter((p) => p.state === "refused")) {
     li.append(problem(fill(T.photo_refused, { n: photo.index + 1, reason: photo.error })),
-      button(T.discard_photo, "discard-photo", () => discardPhoto(item.uuid, photo.index)));
+      row(button(T.discard_photo, "discard-photo", () => discardPhoto(item.uuid, photo.index))));
   }
   return li;
+}
+
+function row(...children) {
+  const div = document.createElement("div");
+  div.className = "button-row";
+  div.append(...children);
+  return div;
 }
 
 function problem(text) {
@@ -321,16 +360,56 @@ async function discardPhoto(uuid, index) {
   sync();
 }
 
-async function showRecent() {
-  const recent = (await kvGet("recent")) || [];
-  const list = $("[data-role=recent]");
-  list.replaceChildren(...recent.map((r) => {
+// The officer's visits the server has (its list, kept for offline), and those uploaded since it was read.
+async function loadVisits() {
+  let list = null;
+  if (!navigator.onLine) return;
+  try {
+    const response = await fetch("/api/v1/fieldwork/visits/mine", { credentials: "same-origin" });
+    if (response.ok) list = await response.json();
+  } catch { /* offline */ }
+  if (list) await kvSet("visits", list);
+  if (!$("#list").hidden) await showVisits(await outboxAll());
+}
+
+function serverState(status, reason) {
+  if (status === "accepted") return ["accepted", T.visit_states.accepted];
+  if (status === "review") return ["review", T.visit_states.review];
+  if (status === "rejected") return ["rejected", fill(T.visit_states.rejected, { reason: reason || "—" })];
+  return ["uploaded", T.visit_states.uploaded];
+}
+
+async function showVisits(items) {
+  const onPhone = new Set(items.map((i) => i.uuid));
+  const server = (await kvGet("visits")) || [];
+  const known = new Set(server.map((v) => v.uuid));
+  const recent = ((await kvGet("recent")) || []).filter((r) => !known.has(r.uuid) && !onPhone.has(r.uuid));
+  const rows = [
+    ...recent.map((r) => ({ uuid: r.uuid, title: r.title, at: r.started_at || r.at, status: r.status,
+      photos: r.photos })),
+    ...server.filter((v) => !onPhone.has(v.uuid)).map((v) => ({ uuid: v.uuid, title: pick(v, "title") || T.free_visit,
+      at: v.started_at, status: v.status, reason: v.review_reason, photos: v.photos_declared })),
+  ];
+  const list = $("[data-role=visits]");
+  list.replaceChildren(...rows.map((r) => {
     const li = document.createElement("li");
-    li.textContent = fill(T.sent_line, { time: formatTime(new Date(r.at)), title: r.title, photos: r.photos,
-      status: T.status_labels[r.status] || r.status || "" });
+    li.dataset.uuid = r.uuid;
+    const [kind, text] = serverState(r.status, r.reason);
+    li.dataset.state = kind;
+    const title = document.createElement("strong");
+    title.textContent = r.title;
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = ` ${formatDateTime(new Date(r.at))}${r.photos ? ` · ${fill(T.photo_count, { count: r.photos })}` : ""}`;
+    li.append(title, when, document.createElement("br"), stateBadge(kind, text));
     return li;
   }));
-  list.hidden = !recent.length;
+  if (!rows.length && !items.length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = T.no_visits;
+    list.appendChild(li);
+  }
 }
 
 // --- Assignments ----------------------------------------------------------------------------------------
@@ -360,75 +439,263 @@ async function loadAssignments() {
     title.textContent = pick(assignment, "title");
     const due = document.createElement("span");
     due.className = "muted";
-    due.textContent = fill(T.due, { time: new Date(assignment.due_at).toLocaleString() });
+    due.textContent = fill(T.due, { time: formatDateTime(new Date(assignment.due_at)) });
     card.append(title, document.createElement("br"), due);
-    card.addEventListener("click", () => openVisit(assignment));
+    card.addEventListener("click", () => startVisit(assignment));
     li.appendChild(card);
     ol.appendChild(li);
-    mark(assignment);
+    mark($("#field-map svg"), assignment);
   }
 }
 
-function mark(assignment) {
-  const svg = $("#field-map svg");
+function mark(svg, assignment, r = 6) {
   if (!svg || assignment.lon == null) return;
   const dot = document.createElementNS("http://www.w3.org/2000/svg", "circle");
-  dot.setAttribute("r", "6");
+  dot.setAttribute("r", String(r));
   dot.setAttribute("class", "target");
   dot.setAttribute("cx", (assignment.lon - Number(svg.dataset.west)) * Number(svg.dataset.scale));
   dot.setAttribute("cy", (Number(svg.dataset.north) - assignment.lat) * Number(svg.dataset.scale));
   svg.appendChild(dot);
 }
 
-// --- A visit --------------------------------------------------------------------------------------------
-function openVisit(assignment) {
-  Object.assign(state, { assignment, checkin: null, started: new Date(), photos: [], editing: null });
-  $("#visit-form").reset();
-  $("[data-role=visit-title]").textContent = assignment ? pick(assignment, "title") : T.free_visit;
-  $("[data-role=position]").textContent = T.checkin_hint;
-  $("[data-role=findings]").hidden = !(assignment && (assignment.alert || assignment.grievance));
+// --- Screens --------------------------------------------------------------------------------------------
+function screen(id) {
+  for (const name of ["list", "visit", "saved"]) $(`#${name}`).hidden = name !== id;
+  if (id !== "visit") delete $("#visit").dataset.step;
+  document.body.dataset.screen = id;
+  window.scrollTo(0, 0); // a new screen starts at its top, never at the footer
+}
+
+async function goHome() {
+  await kvDelete("current");
+  current = null;
+  screen("list");
+  await showDrafts();
+  await showSync();
+}
+
+// --- Drafts ---------------------------------------------------------------------------------------------
+// The visit being recorded. Every change is written to IndexedDB at once: a reload, a killed tab or a phone
+// that closed the browser finds it as it was, on the same step.
+let current = null;
+let writing = Promise.resolve();
+
+function saveDraft() {
+  if (!current) return writing;
+  current.updated_at = new Date().toISOString();
+  const copy = structuredClone(current);
+  writing = writing.then(() => store("drafts", "readwrite", (s) => s.put(copy))).catch(() => {});
+  return writing;
+}
+
+function newDraft(assignment) {
+  const now = new Date().toISOString();
+  return { uuid: crypto.randomUUID(), assignment: assignment || null, step: "target", started_at: null,
+    checkin: null, form: emptyForm(), photos: [], created_at: now, updated_at: now, editing: null };
+}
+
+const emptyForm = () => ({ verdict: "", observed: "", comment: "", residents: "0", shops: "0", others: "0",
+  people_contact: "", notes: "", follow_up: "" });
+
+async function startVisit(assignment) {
+  const same = assignment && (await draftsAll()).find((d) => d.assignment && d.assignment.id === assignment.id
+    && !d.editing);
+  await openDraft(same || newDraft(assignment));
+}
+
+async function openDraft(draft) {
+  current = draft;
+  await saveDraft();
+  await kvSet("current", draft.uuid);
+  fillForm(draft);
+  screen("visit");
+  await showStep(draft.step);
+}
+
+async function showDrafts() {
+  const drafts = await draftsAll();
+  $("[data-role=drafts-panel]").hidden = !drafts.length;
+  $("[data-role=drafts]").replaceChildren(...drafts.map((d) => {
+    const li = document.createElement("li");
+    li.dataset.uuid = d.uuid;
+    const title = document.createElement("strong");
+    title.textContent = draftTitle(d);
+    const line = document.createElement("span");
+    line.className = "muted";
+    line.textContent = ` ${fill(T.draft_line, { step: T.steps[d.step] || "", time: formatDateTime(new Date(d.updated_at)),
+      photos: d.photos.length })}`;
+    li.append(title, line, row(
+      button(T.resume, "resume", async () => openDraft((await draftGet(d.uuid)) || d), false),
+      button(T.discard, "discard-draft", async () => {
+        if (!window.confirm(T.confirm_discard_draft)) return;
+        await draftDelete(d.uuid);
+        await showDrafts();
+      }),
+    ));
+    return li;
+  }));
+}
+
+const draftTitle = (d) => (d.assignment ? pick(d.assignment, "title") : T.free_visit);
+
+function draftDelete(uuid) {
+  return store(["drafts", "photos"], "readwrite", (drafts, photos) => {
+    drafts.delete(uuid);
+    photos.delete(IDBKeyRange.bound(`${uuid}/`, `${uuid}/\uffff`));
+  });
+}
+
+// --- The form of a visit, one step at a time ------------------------------------------------------------
+const form = $("#visit-form");
+const hasFinding = (d) => Boolean(d.assignment && (d.assignment.alert || d.assignment.grievance));
+const stepsOf = (d) => ["target", "checkin", ...(hasFinding(d) ? ["finding"] : []), "people", "notes", "photos",
+  "review"];
+
+function readForm() {
+  return {
+    verdict: (form.querySelector("input[name=verdict]:checked") || {}).value || "",
+    observed: form.observed.value, comment: form.comment.value, residents: form.residents.value,
+    shops: form.shops.value, others: form.others.value, people_contact: form.people_contact.value,
+    notes: form.notes.value, follow_up: form.follow_up.value,
+  };
+}
+
+function fillForm(draft) {
+  form.reset();
   const verdicts = $("[data-role=verdicts]");
-  verdicts.replaceChildren();
-  for (const [value, label] of Object.entries(T.verdicts)) {
+  verdicts.replaceChildren(...Object.entries(T.verdicts).map(([value, label]) => {
     const option = document.createElement("label");
     option.className = "check";
     const input = document.createElement("input");
-    Object.assign(input, { type: "radio", name: "verdict", value });
+    Object.assign(input, { type: "radio", name: "verdict", value, checked: draft.form.verdict === value });
     option.append(input, ` ${label}`);
-    verdicts.appendChild(option);
+    return option;
+  }));
+  for (const name of ["observed", "comment", "residents", "shops", "others", "people_contact", "notes", "follow_up"]) {
+    form[name].value = draft.form[name] ?? "";
   }
+  $("[data-role=visit-title]").textContent = draftTitle(draft);
+  showTarget(draft);
+  showPosition(draft.checkin, false);
+  const error = $("[data-role=visit-error]");
+  error.hidden = !draft.editing;
+  error.textContent = draft.editing ? fill(T.failed, { reason: draft.editing.error }) : "";
+  $("[data-role=photo-error]").hidden = true;
   showPhotos();
-  $("[data-role=visit-error]").hidden = true;
-  $("[data-role=notice]").hidden = true;
-  $("#list").hidden = true;
-  $("#visit").hidden = false;
 }
 
-// A refused visit back in the form, as it was typed: same UUID (the server stored nothing), same photos.
-async function editVisit(uuid) {
-  const item = await outboxGet(uuid);
-  if (!item) return;
-  openVisit(item.assignment || null);
-  const form = $("#visit-form");
-  const p = item.payload;
-  Object.assign(state, { editing: item, checkin: p.checkin, started: new Date(p.started_at), photos: item.photos });
-  for (const [kind, input] of [["residents", form.residents], ["shop_owners", form.shops], ["others", form.others]]) {
-    input.value = (p.people.find((x) => x.kind === kind) || { count: 0 }).count;
+function showTarget(draft) {
+  const card = $("[data-role=target]");
+  const a = draft.assignment;
+  const lines = a
+    ? [T.kinds[a.kind] || "", fill(T.due, { time: formatDateTime(new Date(a.due_at)) }),
+      a.evidence ? fill(T.evidence, { text: a.evidence }) : ""]
+    : [T.free_hint];
+  card.replaceChildren(...lines.filter(Boolean).map((text) => {
+    const p = document.createElement("p");
+    p.textContent = text;
+    return p;
+  }));
+  const svg = $("#field-map svg");
+  if (svg && a && a.lon != null) {
+    const copy = svg.cloneNode(false);
+    for (const child of svg.children) if (!child.classList.contains("target")) copy.appendChild(child.cloneNode(true));
+    mark(copy, a, 9);
+    copy.setAttribute("aria-label", fill(T.map_target, { title: draftTitle(draft) }));
+    const map = document.createElement("div");
+    map.className = "field-map";
+    map.appendChild(copy);
+    card.appendChild(map);
   }
-  for (const name of ["people_contact", "notes", "follow_up"]) form[name].value = p[name] || "";
-  const finding = p.findings[0];
-  if (finding) {
-    const radio = form.querySelector(`input[name=verdict][value=${finding.verdict}]`);
-    if (radio) radio.checked = true;
-    form.observed.value = finding.observed_value ?? "";
-    form.comment.value = finding.comment || "";
-  }
-  $("[data-role=position]").textContent = p.checkin ? fill(T.located, { metres: Math.round(p.checkin.accuracy) }) : "";
-  const error = $("[data-role=visit-error]");
-  error.hidden = false;
-  error.textContent = fill(T.failed, { reason: item.error });
-  showPhotos();
 }
+
+function showPosition(checkin, fresh) {
+  const line = $("[data-role=position]");
+  line.classList.toggle("good", Boolean(checkin && checkin.accuracy <= 50));
+  line.classList.toggle("poor", Boolean(checkin && checkin.accuracy > 50));
+  line.textContent = checkin ? fill(T.located, { metres: Math.round(checkin.accuracy) }) : fresh ? T.no_position : "";
+}
+
+async function showStep(step) {
+  const steps = stepsOf(current);
+  if (!steps.includes(step)) step = steps[0];
+  current.step = step;
+  saveDraft();
+  const at = steps.indexOf(step);
+  for (const section of form.querySelectorAll(".step")) section.hidden = section.dataset.step !== step;
+  $("#visit").dataset.step = step;
+  $("[data-role=step-count]").textContent = fill(T.step_of, { n: at + 1, total: steps.length, name: T.steps[step] });
+  $("[data-role=steps-bar]").replaceChildren(...steps.map((_s, i) => {
+    const span = document.createElement("span");
+    span.className = i < at ? "done" : i === at ? "now" : "";
+    return span;
+  }));
+  $("[data-action=back]").textContent = at === 0 ? T.to_list : T.back;
+  $("[data-action=next]").hidden = step === "review";
+  $("[data-action=save]").hidden = step !== "review";
+  if (step === "review") await showSummary();
+  window.scrollTo(0, 0);
+}
+
+async function move(by) {
+  const steps = stepsOf(current);
+  const at = steps.indexOf(current.step) + by;
+  if (at < 0) return goHome(); // the draft stays in the list
+  await showStep(steps[Math.min(at, steps.length - 1)]);
+}
+
+async function showSummary() {
+  const d = current;
+  const f = d.form;
+  const people = [["residents", T.people.residents], ["shops", T.people.shop_owners], ["others", T.people.others]]
+    .filter(([name]) => Number(f[name]) > 0).map(([name, label]) => `${label} ${Number(f[name])}`).join(" · ");
+  const rows = [
+    ["target", T.steps.target, draftTitle(d)],
+    ["checkin", T.steps.checkin, d.checkin ? fill(T.located, { metres: Math.round(d.checkin.accuracy) }) : T.no_checkin,
+      !d.checkin],
+    ...(hasFinding(d) ? [["finding", T.steps.finding, [T.verdicts[f.verdict] || T.no_verdict,
+      f.observed ? fill(T.measured, { value: f.observed }) : "", f.comment].filter(Boolean).join(" — ")]] : []),
+    ["people", T.steps.people, [people || T.nobody, f.people_contact ? T.contact_given : ""].filter(Boolean).join(" — ")],
+    ["notes", T.notes_label, f.notes || "—"],
+    ["notes", T.follow_up_label, f.follow_up || "—"],
+    ["photos", T.steps.photos, d.photos.length ? d.photos.map((p) => p.name).join(", ") : T.no_photos],
+  ];
+  $("[data-role=summary]").replaceChildren(...rows.map(([step, label, text, missing]) => {
+    const div = document.createElement("div");
+    div.dataset.field = label;
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.textContent = text;
+    if (missing) dd.className = "form-error";
+    const change = button(T.change, "change", () => showStep(step));
+    change.className = "link-button";
+    div.append(dt, dd, change);
+    return div;
+  }));
+}
+
+form.addEventListener("input", (event) => {
+  if (!current || event.target.type === "file") return;
+  current.form = readForm();
+  saveDraft();
+});
+form.addEventListener("change", (event) => {
+  if (!current || event.target.type === "file") return;
+  current.form = readForm();
+  saveDraft();
+});
+
+$("[data-action=checkin]").addEventListener("click", async () => {
+  const line = $("[data-role=position]");
+  line.classList.remove("good", "poor");
+  line.textContent = T.locating;
+  const checkin = await position();
+  if (checkin) Object.assign(current, { checkin, started_at: new Date().toISOString() });
+  await saveDraft();
+  showPosition(checkin || current.checkin, true);
+  if (!checkin) line.textContent = T.no_position;
+});
 
 function position() {
   return new Promise((resolve) => {
@@ -440,99 +707,212 @@ function position() {
   });
 }
 
-$("[data-action=checkin]").addEventListener("click", async () => {
-  const line = $("[data-role=position]");
-  line.textContent = T.locating;
-  state.checkin = await position();
-  state.started = new Date();
-  line.textContent = state.checkin ? fill(T.located, { metres: Math.round(state.checkin.accuracy) }) : T.no_position;
-});
-
-// Photos chosen (or taken) one after another: each kept as the camera made it, its SHA-256 taken here.
+// Photos taken one after another: each kept on the phone as the camera made it, its SHA-256 taken here.
 $("#photo").addEventListener("change", async (event) => {
   const input = event.target;
   const error = $("[data-role=photo-error]");
   error.hidden = true;
+  const draft = current;
   for (const file of [...input.files]) {
     if (file.size > T.max_photo_bytes) {
       error.hidden = false;
       error.textContent = fill(T.photo_too_big, { name: file.name, limit: Math.round(T.max_photo_bytes / MB) });
       continue;
     }
-    if (state.photos.length >= T.max_photos) break;
-    const index = state.photos.reduce((top, p) => Math.max(top, p.index + 1), 0);
-    state.photos.push({ index, name: file.name || `photo-${index + 1}.jpg`, size: file.size, sha256: await sha256(file),
-      blob: file, state: "waiting" });
+    if (draft.photos.length >= T.max_photos) break;
+    const index = draft.photos.reduce((top, p) => Math.max(top, p.index + 1), 0);
+    const photo = { index, name: file.name || `photo-${index + 1}.jpg`, size: file.size, sha256: await sha256(file) };
+    const blob = new Blob([file], { type: file.type || "image/jpeg" }); // its bytes, kept past the file picker
+    await store("photos", "readwrite", (s) => s.put(blob, photoKey(draft.uuid, index)));
+    draft.photos.push(photo);
+    await saveDraft();
   }
   input.value = "";
   showPhotos();
 });
 
-function showPhotos() {
-  const list = $("[data-role=photo-list]");
-  list.replaceChildren(...state.photos.map((photo) => {
-    const li = document.createElement("li");
-    li.dataset.sha256 = photo.sha256;
-    li.append(`${photo.name} (${(photo.size / MB).toFixed(1)} MB) `,
-      button(T.remove, "remove-photo", () => { state.photos = state.photos.filter((p) => p !== photo); showPhotos(); }));
-    return li;
-  }));
-  list.hidden = !state.photos.length;
+const thumbnails = new Map();
+async function thumbnail(uuid, photo) {
+  const key = photoKey(uuid, photo.index) + photo.sha256;
+  if (!thumbnails.has(key)) {
+    const blob = await photoGet(uuid, photo.index);
+    thumbnails.set(key, blob ? URL.createObjectURL(blob) : "");
+  }
+  return thumbnails.get(key);
 }
 
-$("#visit-form").addEventListener("submit", async (event) => {
+function showPhotos() {
+  const draft = current;
+  const list = $("[data-role=photo-list]");
+  list.replaceChildren(...draft.photos.map((photo) => {
+    const li = document.createElement("li");
+    li.dataset.sha256 = photo.sha256;
+    const img = document.createElement("img");
+    img.alt = fill(T.photo_n, { n: draft.photos.indexOf(photo) + 1 });
+    thumbnail(draft.uuid, photo).then((url) => { if (url) img.src = url; });
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = `${photo.name} (${(photo.size / MB).toFixed(1)} MB)`;
+    li.append(img, name, button(T.remove, "remove-photo", async () => {
+      draft.photos = draft.photos.filter((p) => p !== photo);
+      await store("photos", "readwrite", (s) => s.delete(photoKey(draft.uuid, photo.index)));
+      await saveDraft();
+      showPhotos();
+    }));
+    return li;
+  }));
+  list.hidden = !draft.photos.length;
+}
+
+// A refused visit back in the form, as it was typed: same UUID (the server stored nothing), same photos.
+async function editVisit(uuid) {
+  const item = await outboxGet(uuid);
+  if (!item) return;
+  const existing = await draftGet(uuid);
+  if (existing) return openDraft(existing);
+  const p = item.payload;
+  const count = (kind) => String((p.people.find((x) => x.kind === kind) || { count: 0 }).count);
+  const finding = p.findings[0] || {};
+  const draft = {
+    ...newDraft(item.assignment || null), uuid, step: "review", started_at: p.started_at, checkin: p.checkin,
+    form: { verdict: finding.verdict || "", observed: finding.observed_value ?? "", comment: finding.comment || "",
+      residents: count("residents"), shops: count("shop_owners"), others: count("others"),
+      people_contact: p.people_contact || "", notes: p.notes || "", follow_up: p.follow_up || "" },
+    photos: item.photos.filter((ph) => ph.blob).map(({ index, name, size, sha256: hash }) => ({ index, name, size, sha256: hash })),
+    editing: { saved_at: item.saved_at, ended_at: p.ended_at, checkout: p.checkout, error: item.error },
+  };
+  await store("photos", "readwrite", (s) => {
+    for (const ph of item.photos.filter((x) => x.blob)) s.put(ph.blob, photoKey(uuid, ph.index));
+  });
+  await openDraft(draft);
+}
+
+// Saved: the visit moves from the drafts to the outbox in one transaction, and the screen says what happened.
+form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const form = event.target;
+  if (current.step !== "review") return move(1); // Enter in a field goes on, it does not save
   const error = $("[data-role=visit-error]");
-  if (!state.checkin) {
+  if (!current.checkin) {
     error.hidden = false;
     error.textContent = T.no_position;
     return;
   }
   error.hidden = true;
-  const editing = state.editing;
-  const checkout = editing ? editing.payload.checkout : await position();
-  const people = [["residents", form.residents], ["shop_owners", form.shops], ["others", form.others]]
-    .map(([kind, input]) => ({ kind, count: Number(input.value) || 0 })).filter((p) => p.count > 0);
-  const findings = [];
-  const verdict = form.querySelector("input[name=verdict]:checked");
-  if (verdict && state.assignment) {
-    findings.push({
-      alert: state.assignment.alert, grievance: state.assignment.grievance, verdict: verdict.value,
-      observed_value: form.observed.value || null, comment: form.comment.value,
-    });
-  }
-  const uuid = editing ? editing.uuid : crypto.randomUUID();
-  const photos = state.photos.map((p, index) => ({ ...p, index, state: "waiting", error: "" }));
-  const payload = {
-    uuid, assignment: state.assignment ? state.assignment.id : null,
-    started_at: state.started.toISOString(), ended_at: editing ? editing.payload.ended_at : new Date().toISOString(),
-    checkin: state.checkin, checkout, people, people_contact: form.people_contact.value, notes: form.notes.value,
-    follow_up: form.follow_up.value, findings, photos: photos.map(declaration),
-  };
-  const title = state.assignment ? pick(state.assignment, "title") : T.free_visit;
-  await outboxPut({ uuid, title, assignment: state.assignment, payload, photos, state: "queued", error: "",
-    attempts: 0, next_at: 0, saved_at: editing ? editing.saved_at : new Date().toISOString() });
-  $("#visit").hidden = true;
-  $("#list").hidden = false;
-  const notice = $("[data-role=notice]");
-  notice.hidden = false;
-  notice.textContent = T.saved;
-  notice.dataset.uuid = uuid;
-  window.scrollTo(0, 0); // where the sync line says what happens next
-  await showSync();
+  current.form = readForm();
+  await saveDraft();
+  const draft = current;
+  const editing = draft.editing;
+  const checkout = editing ? editing.checkout : await position();
+  const blobs = await Promise.all(draft.photos.map((p) => photoGet(draft.uuid, p.index)));
+  const photos = draft.photos.map((p, index) => ({ ...p, index, blob: blobs[index], state: "waiting", error: "" }));
+  const item = { uuid: draft.uuid, title: draftTitle(draft), assignment: draft.assignment,
+    payload: payloadOf(draft, checkout, photos), photos, state: "queued", error: "", attempts: 0, next_at: 0,
+    saved_at: editing ? editing.saved_at : new Date().toISOString() };
+  await store(["outbox", "drafts", "photos", "kv"], "readwrite", (outbox, drafts, photoStore, kv) => {
+    outbox.put(item);
+    drafts.delete(draft.uuid);
+    photoStore.delete(IDBKeyRange.bound(`${draft.uuid}/`, `${draft.uuid}/\uffff`));
+    kv.put(draft.uuid, "saved");
+    kv.delete("current");
+  });
+  current = null;
+  await openSaved(draft.uuid);
   sync();
 });
 
-$("[data-action=back]").addEventListener("click", () => { $("#visit").hidden = true; $("#list").hidden = false; });
-$("[data-action=free]").addEventListener("click", () => openVisit(null));
+function payloadOf(draft, checkout, photos) {
+  const f = draft.form;
+  const people = [["residents", f.residents], ["shop_owners", f.shops], ["others", f.others]]
+    .map(([kind, value]) => ({ kind, count: Number(value) || 0 })).filter((p) => p.count > 0);
+  const findings = [];
+  if (f.verdict && hasFinding(draft)) {
+    findings.push({ alert: draft.assignment.alert, grievance: draft.assignment.grievance, verdict: f.verdict,
+      observed_value: f.observed === "" ? null : Number(f.observed), comment: f.comment });
+  }
+  return {
+    uuid: draft.uuid, assignment: draft.assignment ? draft.assignment.id : null, started_at: draft.started_at,
+    ended_at: draft.editing ? draft.editing.ended_at : new Date().toISOString(), checkin: draft.checkin, checkout,
+    people, people_contact: f.people_contact, notes: f.notes, follow_up: f.follow_up, findings,
+    photos: photos.map(declaration),
+  };
+}
+
+// --- After saving: on this phone, then uploaded or needing the officer -----------------------------------
+async function openSaved(uuid) {
+  $("[data-role=saved]").dataset.uuid = uuid;
+  screen("saved");
+  await showSync();
+  $("[data-role=saved-title]").focus({ preventScroll: true });
+}
+
+async function showSaved(items) {
+  const panel = $("[data-role=saved]");
+  const uuid = panel.dataset.uuid;
+  if (!uuid) return;
+  const item = items.find((i) => i.uuid === uuid);
+  const title = $("[data-role=saved-title]");
+  const notice = $("[data-role=notice]");
+  const problemLine = $("[data-role=saved-problem]");
+  const actions = $("[data-role=saved-actions]");
+  problemLine.hidden = true;
+  actions.replaceChildren();
+  if (!item) {
+    const sent = ((await kvGet("recent")) || []).find((r) => r.uuid === uuid);
+    const server = ((await kvGet("visits")) || []).find((v) => v.uuid === uuid);
+    const status = (server || sent || {}).status;
+    panel.dataset.state = "uploaded";
+    $("[data-role=saved-icon]").textContent = "✓";
+    title.textContent = T.uploaded;
+    notice.textContent = T.sent_notice;
+    if (status) {
+      const [kind, text] = serverState(status, server && server.review_reason);
+      actions.append(stateBadge(kind, text));
+    }
+    return;
+  }
+  const refusedPhoto = item.photos.find((p) => p.state === "refused");
+  if (item.state === "refused" || refusedPhoto) {
+    panel.dataset.state = "attention";
+    $("[data-role=saved-icon]").textContent = "!";
+    title.textContent = T.attention;
+    notice.textContent = "";
+    problemLine.hidden = false;
+    problemLine.textContent = item.state === "refused" ? fill(T.failed, { reason: item.error })
+      : fill(T.photo_refused, { n: refusedPhoto.index + 1, reason: refusedPhoto.error });
+    if (item.state === "refused") actions.append(...visitActions(item));
+    return;
+  }
+  panel.dataset.state = "saved";
+  $("[data-role=saved-icon]").textContent = "↑";
+  title.textContent = T.saved_title;
+  const done = item.photos.filter((p) => p.state === "uploaded").length;
+  notice.textContent = [!navigator.onLine ? T.offline : item.state === "sent" ? T.on_server : T.to_send,
+    item.photos.length ? fill(T.photos_progress, { done, total: item.photos.length }) : ""].filter(Boolean).join(" — ");
+}
 
 // --- Start ----------------------------------------------------------------------------------------------
+$("[data-action=back]").addEventListener("click", () => move(-1));
+$("[data-action=next]").addEventListener("click", () => move(1));
+$("[data-action=free]").addEventListener("click", () => startVisit(null));
+$("[data-action=done]").addEventListener("click", async () => {
+  delete $("[data-role=saved]").dataset.uuid;
+  await kvDelete("saved");
+  await goHome();
+});
+// Leaving the page (a tab killed in the background): whatever is in the form now is written first.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden" && current) {
+    current.form = readForm();
+    saveDraft();
+  }
+});
+
 window.addEventListener("online", () => {
   Object.assign(link, { pauseUntil: 0, failures: 0 });
   showSync();
   sync();
   loadAssignments();
+  loadVisits();
 });
 window.addEventListener("offline", showSync);
 window.setInterval(sync, 30000);
@@ -544,6 +924,18 @@ if ("serviceWorker" in navigator) {
     ...[...document.querySelectorAll("script[src], link[rel=stylesheet]")].map((el) => el.src || el.href)];
   caches.open("cityops-field-v1").then((cache) => cache.addAll(files)).catch(() => {});
 }
-await showSync();
-await loadAssignments();
+
+const mapSvg = $("#field-map svg");
+if (mapSvg) {
+  mapSvg.setAttribute("role", "img");
+  mapSvg.setAttribute("aria-label", T.map_label);
+}
+// Where the officer was: the visit being recorded, on its step; or the screen after saving; or the list.
+const resume = await kvGet("current");
+const draft = resume && (await draftGet(resume));
+const saved = await kvGet("saved");
+await Promise.all([loadAssignments(), loadVisits()]);
+if (draft) await openDraft(draft);
+else if (saved) await openSaved(saved);
+else await goHome();
 sync();

@@ -1,0 +1,201 @@
+"""The field app on a 390×844 phone in Chinese, as ODK Collect works: one step per screen, a reload mid-way
+finds every field and photo where it was, the screen after saving says what happened, and a visit saved with no
+signal whose first answer is lost on the way back is stored once. Screenshots of each step go to screenshots/."""
+
+import hashlib
+import json
+
+import pytest
+
+from tests.browser.conftest import PageProbe, new_context
+from tests.browser.test_field_app import _alert_sent_for_verification, phone_photo, to_step
+
+pytestmark = pytest.mark.browser
+
+STEPS = ["target", "checkin", "finding", "people", "notes", "photos", "review"]
+
+
+def _rejected_visit(officer):
+    """A visit of the officer's from this morning that a supervisor rejected, with the reason."""
+    from apps.fieldwork.models import Visit
+    from apps.fieldwork.services import visit_record
+    from tests.fieldwork.conftest import visit_data
+
+    visit = visit_record(officer=officer, data=visit_data(notes="上午的走访")).visit
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.REJECTED, review_reason="照片不是在现场拍的")
+    return visit
+
+
+def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored_once(
+    asgi_server, city, cast, browser, tmp_path
+):
+    from django.utils import timezone
+
+    from apps.fieldwork.models import Assignment, Visit
+
+    # given: an alert sent for verification, two 6 MB camera photos, and a visit of the officer's already rejected
+    alert_pk = _alert_sent_for_verification(city, cast)
+    assignment = Assignment.objects.get(alert_id=alert_pk)
+    rejected = _rejected_visit(cast["officer"])
+    taken = timezone.localtime(timezone.now()).strftime("%Y:%m:%d %H:%M:%S")
+    files = []
+    for seed in (11, 12):
+        files.append(tmp_path / f"IMG_{seed}.jpg")
+        files[-1].write_bytes(phone_photo(seed, taken=taken, lon=assignment.lon, lat=assignment.lat))
+    hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]
+    base = f"http://{asgi_server}"
+    context = new_context(
+        browser,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        geolocation={"longitude": assignment.lon, "latitude": assignment.lat, "accuracy": 12},
+        permissions=["geolocation"],
+    )
+    probe = PageProbe(context.new_page())
+    page = probe.page
+    posts = {"visits": 0, "lost": 0}
+
+    def visits(route):
+        posts["visits"] += 1
+        if not posts["lost"]:
+            posts["lost"] += 1
+            route.fetch()  # the server stores the visit; its answer is lost on the way back
+            return route.fulfill(status=503, headers={"Retry-After": "5"}, json={"detail": "busy"})
+        return route.continue_()
+
+    try:
+        probe.sign_in(base, "officer")
+        page.goto(f"{base}/field/")
+        page.wait_for_selector(f".cards .card[data-id='{assignment.pk}']")
+        probe.wait_for(f"!!document.querySelector('[data-role=visits] li[data-uuid=\"{rejected.uuid}\"]')")
+        header = page.locator(".field-top").bounding_box()
+        home_list = page.locator("[data-role=visits]").inner_text()
+        probe.screenshot("field-steps-0-home")
+
+        # when: the visit, one step per screen
+        page.click(f".cards .card[data-id='{assignment.pk}']")
+        to_step(page, "target")
+        counts = {}
+        counts["target"] = page.locator("[data-role=step-count]").inner_text()
+        probe.screenshot("field-steps-1-target")
+        to_step(page, "checkin")
+        page.click("[data-action=checkin]")
+        probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
+        position = page.locator("[data-role=position]").inner_text()
+        probe.screenshot("field-steps-2-checkin")
+        to_step(page, "finding")
+        page.check("input[name=verdict][value=partly]")
+        page.fill("#observed", "61.5")
+        page.fill("#comment", "夜里施工，白天安静")
+        probe.screenshot("field-steps-3-finding")
+        to_step(page, "people")
+        page.fill("input[name=residents]", "4")
+        page.fill("input[name=shops]", "1")
+        page.fill("#people_contact", "王阿姨 13800000000")
+        probe.screenshot("field-steps-4-people")
+        to_step(page, "notes")
+        page.fill("#notes", "四位居民说晚上十点后还在施工。")
+        page.fill("#follow_up", "明晚再来一次。")
+        probe.screenshot("field-steps-5-notes")
+        to_step(page, "photos")
+        page.set_input_files("#photo", [str(p) for p in files])
+        probe.wait_for("document.querySelectorAll('[data-role=photo-list] li img[src]').length === 2")
+        counts["photos"] = page.locator("[data-role=step-count]").inner_text()
+        probe.screenshot("field-steps-6-photos")
+
+        # and: the page is reloaded mid-way (a phone killing the tab does the same)
+        page.reload()
+        page.wait_for_selector("#visit:not([hidden])[data-step=photos]")
+        probe.wait_for("document.querySelectorAll('[data-role=photo-list] li img[src]').length === 2")
+        after = {
+            "photos": page.eval_on_selector_all("[data-role=photo-list] li", "els => els.map(e => e.dataset.sha256)")
+        }
+        probe.screenshot("field-steps-7-photos-after-reload")
+        to_step(page, "notes")
+        after["notes"] = (page.input_value("#notes"), page.input_value("#follow_up"))
+        to_step(page, "people")
+        after["people"] = [page.input_value(f"[name={n}]") for n in ("residents", "shops", "others", "people_contact")]
+        to_step(page, "finding")
+        after["finding"] = (
+            page.eval_on_selector("input[name=verdict]:checked", "e => e.value"),
+            page.input_value("#observed"),
+            page.input_value("#comment"),
+        )
+        to_step(page, "checkin")
+        after["position"] = page.locator("[data-role=position]").inner_text()
+        to_step(page, "review")
+        summary = page.locator("[data-role=summary]").inner_text()
+        probe.screenshot("field-steps-8-review")
+
+        # and: saved with no signal
+        context.set_offline(True)
+        page.click("[data-action=save]")
+        probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'saved'")
+        probe.wait_for("document.querySelector('[data-role=notice]').textContent !== ''")
+        saved_title = page.locator("[data-role=saved-title]").inner_text()
+        saved_notice = page.locator("[data-role=notice]").inner_text()
+        saved_top = page.locator("[data-role=saved-title]").bounding_box()["y"]
+        scrolled = page.evaluate("window.scrollY")
+        probe.screenshot("field-steps-9-saved-offline")
+        stored_offline = Visit.objects.filter(assignment=assignment).count()
+
+        # and: the signal returns; the first answer is lost, the phone sends the visit again
+        page.route("**/api/v1/fieldwork/visits", visits)
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        probe.wait_for("window.__lost = document.querySelector('[data-role=sync]').dataset.nextTry > Date.now()")
+        page.clock.fast_forward(15_000)
+        probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'uploaded'", timeout=90_000)
+        uploaded = page.locator("[data-role=saved]").inner_text()
+        probe.screenshot("field-steps-10-uploaded")
+        page.click("[data-action=done]")
+        page.wait_for_selector("#list:not([hidden])")
+        probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 2")
+        listed = page.locator("[data-role=visits]").inner_text()
+        probe.screenshot("field-steps-11-my-visits")
+    finally:
+        context.close()
+
+    # then: a compact header, each step on its own screen with its progress
+    assert header["height"] <= 56
+    assert counts == {"target": "第 1 步，共 7 步 · 核查对象", "photos": "第 6 步，共 7 步 · 照片"}
+    assert "不予通过：照片不是在现场拍的" in home_list
+    assert position == "定位精度 12 米"
+    # every field and photo survived the reload
+    assert after == {
+        "photos": hashes,
+        "notes": ("四位居民说晚上十点后还在施工。", "明晚再来一次。"),
+        "people": ["4", "1", "0", "王阿姨 13800000000"],
+        "finding": ("partly", "61.5", "夜里施工，白天安静"),
+        "position": position,
+    }
+    assert "IMG_11.jpg, IMG_12.jpg" in summary
+    # after saving the screen said so, at its top
+    assert saved_title == "已保存在本机——将自动上传"
+    assert saved_notice.startswith("无信号")
+    assert (scrolled, saved_top < 200) == (0, True)
+    assert stored_offline == 0
+    assert "已上传" in uploaded
+    assert "照片 2 张\n已标记，待审核" in listed  # a test visit lasts seconds: too short a stay
+    # stored once, though sent twice
+    assert posts == {"visits": 2, "lost": 1}
+    visit = Visit.objects.get(assignment=assignment)
+    assert Visit.objects.filter(officer=cast["officer"]).count() == 2  # this one and the rejected one
+    assert (visit.notes, visit.follow_up, visit.people_contact) == (
+        "四位居民说晚上十点后还在施工。",
+        "明晚再来一次。",
+        "王阿姨 13800000000",
+    )
+    assert visit.people == [{"kind": "residents", "count": 4}, {"kind": "shop_owners", "count": 1}]
+    finding = visit.findings.get()
+    assert (finding.verdict, finding.observed_value, finding.comment, finding.alert_id) == (
+        "partly",
+        61.5,
+        "夜里施工，白天安静",
+        alert_pk,
+    )
+    assert [p.sha256 for p in visit.photos.order_by("index")] == hashes
+    assert all(p.received_at is not None for p in visit.photos.all())
+    refusals = ("status of 503", "net::ERR_INTERNET_DISCONNECTED")
+    assert [e for e in probe.console_errors if not any(r in e for r in refusals)] == []
+    assert json.dumps(probe.external_requests) == "[]"
