@@ -48,7 +48,6 @@ from apps.grievances.services import (
     grievance_transition,
 )
 from apps.regions.models import Region
-from apps.regions.svg import region_map_svg
 
 FIELD_OF = {"location": "address", "attribute": "category"}
 
@@ -64,12 +63,12 @@ def _normalize(code: str) -> str:
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
 
 
-def _area_map(request: HttpRequest, *, citizen: bool) -> Any:
-    """The pin map: the whole city for citizens and for a department-wide hotline desk, a desk's own region
-    when it is narrowed to regions."""
+def _area(request: HttpRequest, *, citizen: bool) -> Region | None:
+    """What the pin map first shows: the whole city for citizens and for a department-wide hotline desk, a
+    desk's own region when it is narrowed to regions."""
     if citizen or user_assigned_region_ids(user=request.user) is None:
-        return region_map_svg(Region.objects.filter(parent=None).order_by("code").first())
-    return region_map_svg(user_home_region(user=request.user))
+        return Region.objects.filter(parent=None).order_by("code").first()
+    return user_home_region(user=request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,7 +131,7 @@ def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
         {
             "form": form,
             "categories": categories,
-            "map": _area_map(request, citizen=citizen),
+            "area": _area(request, citizen=citizen),
             "posted": request.POST,
             "hotline": not citizen,
             "strings": {

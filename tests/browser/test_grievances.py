@@ -15,16 +15,22 @@ def test_a_citizen_reports_from_a_phone(asgi_server, categories, open_page):
     probe.page.select_option("#id_category", "pothole")
     probe.page.select_option("select[name='attribute[size]']:not([disabled])", "large")
     probe.page.fill("#id_description", "A deep pothole at the crossing")
-    probe.page.locator("#pick svg").scroll_into_view_if_needed()
-    box = probe.page.locator("#pick svg").bounding_box()
-    probe.page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)  # in street W1
-    pinned = probe.page.locator("[data-role=pick-status]").inner_text()
+    probe.wait_for("!!document.getElementById('pick').basemap?.map?.loaded()")
+    probe.page.locator("#pick .maplibregl-canvas").scroll_into_view_if_needed()
+    where = probe.page.evaluate(
+        """() => { const map = document.getElementById('pick').basemap.map;
+                   const p = map.project([118.005, 32.01]), r = map.getCanvas().getBoundingClientRect();
+                   return { x: r.left + p.x, y: r.top + p.y }; }"""
+    )
+    probe.page.mouse.click(where["x"], where["y"])  # in street W1
+    probe.wait_for("document.querySelector('#pick .basemap-status').textContent.startsWith('Pinned in')")
+    pinned = probe.page.locator("#pick .basemap-status").inner_text()
     probe.screenshot("portal-phone")
     with probe.page.expect_navigation():
         probe.page.click("#report-form button[type=submit]")
     probe.screenshot("portal-phone-tracking")
 
-    assert "Pinned at 118.00" in pinned
+    assert pinned == "Pinned in West District · West 1 Subdistrict"
     grievance = Grievance.objects.get()
     assert grievance.region.code == "W1"
     assert grievance.attributes == {"size": "large"}

@@ -1,43 +1,53 @@
-// Report form: tap the map (an SVG of the districts, no tiles) or use the device's location to pin the
-// problem; the chosen category's extra questions shown, the others disabled so they are not sent.
+// Report form: find the street by name on the basemap (static/js/lib/basemap.js), zoom in and tap to pin the
+// problem — the confirmation names the district, street and community — or use the device's location. The pin
+// fills the lon / lat fields, which people without JavaScript can type themselves. The chosen category's extra
+// questions are shown, the others disabled so they are not sent.
+import { createBasemap } from "../lib/basemap.js";
+
 const form = document.getElementById("report-form");
-const svg = document.querySelector("#pick svg.pick-map");
+const pick = document.getElementById("pick");
 const status = document.querySelector("[data-role=pick-status]");
 const lon = form.elements.lon;
 const lat = form.elements.lat;
-const west = Number(svg?.dataset.west);
-const north = Number(svg?.dataset.north);
-const scale = Number(svg?.dataset.scale);
 const T = JSON.parse(document.getElementById("report-strings").textContent);
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
+let basemap = null;
 
-function showPin(x, y) {
-  const pin = svg.querySelector(".pin");
-  pin.setAttribute("cx", x);
-  pin.setAttribute("cy", y);
+function fields(longitude, latitude) {
+  lon.value = longitude.toFixed(6);
+  lat.value = latitude.toFixed(6);
+}
+
+async function startMap() {
+  const bounds = pick.dataset.bounds ? pick.dataset.bounds.split(",").map(Number) : undefined;
+  const posted = lon.value && lat.value ? [Number(lon.value), Number(lat.value)] : null;
+  basemap = await createBasemap(pick, {
+    bounds,
+    pin: true,
+    pinAt: posted && posted.every(Number.isFinite) ? posted : null,
+    onPin: ({ lon: longitude, lat: latitude }) => fields(longitude, latitude),
+  });
+  if (basemap.map) {
+    // the basemap's own status line names the place; the page's line is kept for the device's location
+    status.hidden = true;
+  }
 }
 
 function pinAt(longitude, latitude, accuracy) {
-  lon.value = longitude.toFixed(6);
-  lat.value = latitude.toFixed(6);
-  if (svg) showPin((longitude - west) * scale, (north - latitude) * scale);
-  const where = `${longitude.toFixed(5)}, ${latitude.toFixed(5)}`;
+  fields(longitude, latitude);
   const near = accuracy ? ` ${fill(T.within, { metres: Math.round(accuracy) })}` : "";
-  status.textContent = fill(T.pinned, { where }) + near;
-}
-
-if (svg) {
-  svg.addEventListener("click", (event) => {
-    const point = svg.createSVGPoint();
-    point.x = event.clientX;
-    point.y = event.clientY;
-    const local = point.matrixTransform(svg.getScreenCTM().inverse());
-    pinAt(west + local.x / scale, north - local.y / scale);
-  });
-  if (lon.value && lat.value) pinAt(Number(lon.value), Number(lat.value));
+  if (basemap?.map) {
+    basemap.setPin(longitude, latitude, { fly: true });
+    status.hidden = !near;
+    status.textContent = near.trim();
+  } else {
+    status.hidden = false;
+    status.textContent = fill(T.pinned, { where: `${longitude.toFixed(5)}, ${latitude.toFixed(5)}` }) + near;
+  }
 }
 
 document.querySelector("[data-role=locate]").addEventListener("click", () => {
+  status.hidden = false;
   if (!navigator.geolocation) {
     status.textContent = T.no_device;
     return;
@@ -50,6 +60,14 @@ document.querySelector("[data-role=locate]").addEventListener("click", () => {
   );
 });
 
+// typed coordinates move the pin too
+for (const input of [lon, lat]) {
+  input.addEventListener("change", () => {
+    const [x, y] = [Number(lon.value), Number(lat.value)];
+    if (lon.value && lat.value && Number.isFinite(x) && Number.isFinite(y)) basemap?.setPin(x, y, { fly: true });
+  });
+}
+
 function showQuestions() {
   const chosen = form.elements.category.value;
   for (const fieldset of form.querySelectorAll("fieldset.attributes")) {
@@ -60,3 +78,7 @@ function showQuestions() {
 }
 form.elements.category.addEventListener("change", showQuestions);
 showQuestions();
+
+startMap().catch((error) => {
+  console.warn("report: the map could not start", error);
+});

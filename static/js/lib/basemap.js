@@ -326,7 +326,27 @@ export async function createBasemap(container, options = {}) {
       if (index !== undefined) options.onMarkerClick?.(markers[index]);
     });
     if (options.pin) {
+      // A finger's tap is read from the touch events themselves: MapLibre takes the touches for panning and
+      // zooming, and a phone's browser then does not always follow them with a click.
+      let touch = null;
+      let touchPinnedAt = -Infinity;
+      map.on("touchstart", (event) => {
+        touch = event.points.length === 1 ? { point: event.point, time: performance.now() } : null;
+      });
+      map.on("touchmove", (event) => {
+        if (touch && (event.points.length > 1 || event.point.dist(touch.point) > 10)) touch = null;
+      });
+      map.on("touchend", () => {
+        if (!touch) return;
+        const { point, time } = touch;
+        touch = null;
+        if (performance.now() - time > 500) return; // a long press is not a tap
+        touchPinnedAt = performance.now();
+        const at = map.unproject(point);
+        setPin(at.lng, at.lat);
+      });
       map.on("click", (event) => {
+        if (performance.now() - touchPinnedAt < 800) return; // the click that may follow a tap
         if (options.onMarkerClick && map.queryRenderedFeatures(event.point, { layers: ["page-markers"] }).length) return;
         setPin(event.lngLat.lng, event.lngLat.lat);
       });
