@@ -93,6 +93,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "resume": _("Continue"),
                 "map_label": _("Map of your area with your assignments"),
                 "map_target": _("Map: where %(title)s is"),
+                "you_are_here": _("You are here"),
                 # after saving, and the visit list
                 "saved_title": _("Saved on this phone — will upload"),
                 "uploaded": pgettext("field app", "Uploaded"),

@@ -12,7 +12,7 @@ from tests.browser.test_field_app import _alert_sent_for_verification, phone_pho
 
 pytestmark = pytest.mark.browser
 
-STEPS = ["target", "checkin", "finding", "people", "notes", "photos", "review"]
+LOADED = "!!document.querySelector('{map} .field-basemap')?.basemap?.map?.loaded()"
 
 
 def _rejected_visit(officer):
@@ -68,6 +68,7 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         page.goto(f"{base}/field/")
         page.wait_for_selector(f".cards .card[data-id='{assignment.pk}']")
         probe.wait_for(f"!!document.querySelector('[data-role=visits] li[data-uuid=\"{rejected.uuid}\"]')")
+        probe.wait_for(LOADED.format(map="#field-map"))  # the labelled basemap, drawn
         header = page.locator(".field-top").bounding_box()
         home_list = page.locator("[data-role=visits]").inner_text()
         probe.screenshot("field-steps-0-home")
@@ -77,11 +78,13 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         to_step(page, "target")
         counts = {}
         counts["target"] = page.locator("[data-role=step-count]").inner_text()
+        probe.wait_for(LOADED.format(map="[data-role=target-map]"))
         probe.screenshot("field-steps-1-target")
         to_step(page, "checkin")
         page.click("[data-action=checkin]")
         probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
         position = page.locator("[data-role=position]").inner_text()
+        probe.wait_for(LOADED.format(map="[data-role=checkin-map]"))
         probe.screenshot("field-steps-2-checkin")
         to_step(page, "finding")
         page.check("input[name=verdict][value=partly]")

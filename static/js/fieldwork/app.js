@@ -446,6 +446,9 @@ async function loadAssignments() {
     ol.appendChild(li);
     mark($("#field-map svg"), assignment);
   }
+  const located = list.filter((a) => a.lon != null);
+  showMap($("#field-map"), { bounds: svgBounds($("#field-map svg")), markers: located.map(targetMarker), search: true })
+    .then((basemap) => basemap?.setMarkers(located.map(targetMarker)));
 }
 
 function mark(svg, assignment, r = 6) {
@@ -457,6 +460,67 @@ function mark(svg, assignment, r = 6) {
   dot.setAttribute("cy", (Number(svg.dataset.north) - assignment.lat) * Number(svg.dataset.scale));
   svg.appendChild(dot);
 }
+
+// --- Maps ---------------------------------------------------------------------------------------------
+// The labelled offline basemap (static/js/lib/basemap.js: districts, streets, communities, roads, facilities),
+// zoomable to street level. Loaded on demand; until it draws (or where it cannot: no WebGL, not yet cached with
+// no signal) the small outline map the page came with stays.
+const TARGET_COLOUR = "#b3261e";
+const HERE_COLOUR = "#1d5fa8";
+const maps = new Map();
+
+function svgBounds(svg) {
+  if (!svg || !svg.dataset.scale) return null;
+  const [, , width, height] = svg.getAttribute("viewBox").split(/\s+/).map(Number);
+  const west = Number(svg.dataset.west);
+  const north = Number(svg.dataset.north);
+  const scale = Number(svg.dataset.scale);
+  return [west, north - height / scale, west + width / scale, north];
+}
+
+function around(points, metres = 400) {
+  const lat = points[0].lat;
+  const dLat = metres / 111_000;
+  const dLon = dLat / (Math.cos((lat * Math.PI) / 180) || 1);
+  return [Math.min(...points.map((p) => p.lon)) - dLon, Math.min(...points.map((p) => p.lat)) - dLat,
+    Math.max(...points.map((p) => p.lon)) + dLon, Math.max(...points.map((p) => p.lat)) + dLat];
+}
+
+// One basemap per place on the page (home, target, check-in), made once and then given new markers and bounds.
+async function showMap(holder, { bounds, markers, search = false }) {
+  if (!holder || !bounds) return null;
+  let entry = maps.get(holder);
+  if (!entry) {
+    entry = { ready: null };
+    maps.set(holder, entry);
+    entry.ready = (async () => {
+      try {
+        const { createBasemap } = await import("../lib/basemap.js");
+        const box = document.createElement("div");
+        box.className = "field-basemap";
+        holder.appendChild(box);
+        const basemap = await createBasemap(box, { bounds, markers, search });
+        if (!basemap.map) { box.remove(); return null; }
+        holder.classList.add("has-basemap"); // the outline map gives way
+        return basemap;
+      } catch {
+        return null; // no signal and not kept yet: the outline map stays
+      }
+    })();
+    const made = await entry.ready;
+    holder.dataset.basemap = made ? "ready" : "fallback";
+    return made;
+  }
+  const basemap = await entry.ready;
+  if (basemap) {
+    basemap.setMarkers(markers);
+    basemap.map.resize();
+    basemap.fitBounds(bounds, { duration: 0 });
+  }
+  return basemap;
+}
+
+const targetMarker = (a) => ({ lon: a.lon, lat: a.lat, label: pick(a, "title"), color: TARGET_COLOUR, id: String(a.id) });
 
 // --- Screens --------------------------------------------------------------------------------------------
 function screen(id) {
@@ -597,16 +661,39 @@ function showTarget(draft) {
     return p;
   }));
   const svg = $("#field-map svg");
+  const holder = $("[data-role=target-map]");
+  holder.hidden = !(a && a.lon != null);
+  const fallback = holder.querySelector(".map-fallback");
+  fallback.replaceChildren();
   if (svg && a && a.lon != null) {
     const copy = svg.cloneNode(false);
+    copy.removeAttribute("style");
     for (const child of svg.children) if (!child.classList.contains("target")) copy.appendChild(child.cloneNode(true));
     mark(copy, a, 9);
     copy.setAttribute("aria-label", fill(T.map_target, { title: draftTitle(draft) }));
-    const map = document.createElement("div");
-    map.className = "field-map";
-    map.appendChild(copy);
-    card.appendChild(map);
+    fallback.appendChild(copy);
   }
+}
+
+// The maps of a step, drawn when the step shows (a hidden map has no size to draw in).
+function stepMaps(step) {
+  const a = current.assignment;
+  if (step === "target" && a && a.lon != null) {
+    const holder = $("[data-role=target-map]");
+    showMap(holder, { bounds: around([a]), markers: [targetMarker(a)] });
+  }
+  if (step === "checkin") showCheckinMap();
+}
+
+function showCheckinMap() {
+  const a = current.assignment;
+  const points = [...(a && a.lon != null ? [a] : []), ...(current.checkin ? [current.checkin] : [])];
+  const holder = $("[data-role=checkin-map]");
+  holder.hidden = !points.length;
+  if (!points.length) return;
+  const markers = [...(a && a.lon != null ? [targetMarker(a)] : []), ...(current.checkin
+    ? [{ lon: current.checkin.lon, lat: current.checkin.lat, label: T.you_are_here, color: HERE_COLOUR, id: "here" }] : [])];
+  showMap(holder, { bounds: around(points, 250), markers });
 }
 
 function showPosition(checkin, fresh) {
@@ -635,6 +722,7 @@ async function showStep(step) {
   $("[data-action=save]").hidden = step !== "review";
   if (step === "review") await showSummary();
   window.scrollTo(0, 0);
+  stepMaps(step);
 }
 
 async function move(by) {
@@ -695,6 +783,7 @@ $("[data-action=checkin]").addEventListener("click", async () => {
   await saveDraft();
   showPosition(checkin || current.checkin, true);
   if (!checkin) line.textContent = T.no_position;
+  showCheckinMap();
 });
 
 function position() {

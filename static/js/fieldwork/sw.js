@@ -11,7 +11,11 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   const ours = url.origin === self.location.origin
     && (url.pathname.startsWith("/field/") || url.pathname.startsWith("/static/")
-      || url.pathname.startsWith("/api/v1/fieldwork/assignments/"));
+      || url.pathname.startsWith("/api/v1/fieldwork/assignments/")
+      || url.pathname === "/api/v1/fieldwork/visits/mine"
+      // the basemap's style and our own labelled layers, kept for a street with no signal
+      || url.pathname === "/maps/style.json" || url.pathname === "/maps/features.geojson"
+      || url.pathname.startsWith("/maps/tiles/"));
   if (request.method !== "GET" || !ours) return;
   event.respondWith(
     fetch(request)
