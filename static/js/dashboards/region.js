@@ -1,6 +1,6 @@
 // Region page: the map fitted to its real size, drill-down by click, and live values of the region.
 import { fitMapView } from "../lib/mapview.js";
-import { Live, escapeHtml, formatTime, pick, sparkline } from "../lib/live.js";
+import { Live, escapeHtml, formatTime, pick, sparkline, unitOf } from "../lib/live.js";
 
 const container = document.getElementById("region-map");
 const figure = JSON.parse(document.getElementById("region-map-figure").textContent);
@@ -48,7 +48,7 @@ function renderTile(tile) {
   element.classList.toggle("stale", stale);
   const value = tile.value === null ? "—" : Number(tile.value).toFixed(indicator.decimals);
   element.innerHTML = `<div class="kpi-name">${escapeHtml(pick(indicator, "name"))}</div>
-    <div class="kpi-value"><span aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span> ${value} <small>${escapeHtml(indicator.unit)}</small></div>
+    <div class="kpi-value"><span aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span> ${value} <small>${escapeHtml(unitOf(indicator))}</small></div>
     ${sparkline(tile.spark || [], 160, 30)}
     <div class="kpi-meta">${tile.at ? formatTime(new Date(tile.at)) : "—"}</div>`;
 }

@@ -1,5 +1,5 @@
 // The command wall: live tiles, map, trend and alert feed over one websocket; kiosk mode rotates.
-import { Live, cityClock, csrfToken, escapeHtml, formatDateTime, formatTime, pick, sparkline } from "../lib/live.js";
+import { Live, cityClock, csrfToken, escapeHtml, formatDateTime, formatTime, pick, sparkline, unitOf } from "../lib/live.js";
 import { fitMapView } from "../lib/mapview.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
@@ -58,7 +58,7 @@ function tileValueHtml(tile, indicator) {
   const mark = band
     ? `<span class="band-word" style="--band: ${band.color}; --band-ink: ${inkFor(band.color)}">${escapeHtml(band.name)}</span>`
     : `<span class="sev-icon" aria-hidden="true">${SEVERITY_ICON[tile.severity]}</span>`;
-  return `${mark}<span class="num">${value}</span>${indicator.unit ? `<span class="unit">${escapeHtml(indicator.unit)}</span>` : ""}`;
+  return `${mark}<span class="num">${value}</span>${unitOf(indicator) ? `<span class="unit">${escapeHtml(unitOf(indicator))}</span>` : ""}`;
 }
 
 function tileHtml(tile) {
@@ -162,7 +162,7 @@ function colorbarFor(indicator, ticks, max) {
   const size = chartFont();
   const labels = ticks.ticktext || [0, max / 2, max].map((v) => Number(v).toFixed(v >= 10 ? 0 : 1));
   const thickness = Math.round(18 * unit());
-  const width = thickness + 16 * unit() + Math.max(textWidth(indicator.unit || "", size), ...labels.map((t) => textWidth(t, size)));
+  const width = thickness + 16 * unit() + Math.max(textWidth(unitOf(indicator), size), ...labels.map((t) => textWidth(t, size)));
   const colorbar = {
     ...ticks,
     thickness,
@@ -174,7 +174,7 @@ function colorbarFor(indicator, ticks, max) {
     len: 0.92,
     lenmode: "fraction",
     outlinewidth: 0,
-    title: { text: indicator.unit || "", side: "top", font: { size, color: "#c9d8e8" } },
+    title: { text: unitOf(indicator), side: "top", font: { size, color: "#c9d8e8" } },
     tickfont: { size, color: "#c9d8e8" },
   };
   return { colorbar, width: width + 2 * 8 * unit() };
@@ -311,7 +311,7 @@ function drawTrend() {
   const tile = state.tiles.get(state.selected);
   const indicator = state.indicators.get(state.selected);
   const points = (tile && tile.spark) || [];
-  const title = indicator ? `${label(indicator)}${indicator.unit ? ` (${indicator.unit})` : ""} · ${T.trend}` : "";
+  const title = indicator ? `${label(indicator)}${unitOf(indicator) ? ` (${unitOf(indicator)})` : ""} · ${T.trend}` : "";
   $('[data-role="trend-title"]').textContent = title;
   // Nothing in the window (no minute in the last hour, at most an older latest value): say so, not bare axes.
   const since = Date.now() - (config.trend_minutes || 60) * 60 * 1000;

@@ -161,6 +161,11 @@ export function pick(obj, field) {
   return (zh ? obj[`${field}_zh`] || obj[`${field}_en`] : obj[`${field}_en`] || obj[`${field}_zh`]) || "";
 }
 
+// An indicator's unit in the page's language (the catalogue's unit_zh / unit_en: 辆 / veh), else its own.
+export function unitOf(indicator) {
+  return (indicator && (pick(indicator, "unit") || indicator.unit)) || "";
+}
+
 export function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
