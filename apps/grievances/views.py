@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,15 +28,22 @@ from apps.core.text import clean_text, parse_id
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
 from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
 from apps.grievances.selectors import (
+    DUE_SOON_SHARE,
+    NEARBY_RADIUS_M,
+    NearbyReport,
     category_stats,
+    description_first_line,
     grievance_for_user,
     grievance_public,
+    grievance_urgency,
     grievances_for_user,
+    grievances_nearby,
     public_reports,
     public_timeline,
 )
 from apps.grievances.services import (
     MAX_PHOTO_BYTES,
+    WORKFLOW,
     Photo,
     duplicates_suggest,
     grievance_assign,
@@ -271,6 +279,34 @@ def _workbench_districts(user: Any) -> Any:
     return districts if narrowed is None else districts.filter(id__in=narrowed)
 
 
+def _inbox_rows(rows: Any, *, now: Any) -> list[Grievance]:
+    """The first 200 rows, each with its description's first line (masked) and how urgent it is, in words."""
+    shown = list(rows[:200])
+    for g in shown:
+        g.first_line = description_first_line(g.description)
+        g.urgency = grievance_urgency(g, now=now)
+        g.due_note = _due_note(g, urgency=g.urgency, now=now)
+    return shown
+
+
+def _due_note(grievance: Grievance, *, urgency: str, now: Any) -> str:
+    if urgency == "overdue":
+        return _("overdue by %(span)s") % {"span": _span(now - grievance.due_at)}
+    if urgency == "due_soon":
+        return _("%(span)s left") % {"span": _span(grievance.due_at - now)}
+    return ""
+
+
+def _span(delta: timedelta) -> str:
+    """A stretch of time as a desk says it: minutes up to two hours, then hours, from two days on days."""
+    minutes = max(round(delta.total_seconds() / 60), 0)
+    if minutes < 120:
+        return pgettext("duration", "%(n)s min") % {"n": minutes}
+    if minutes < 48 * 60:
+        return ngettext("%(n)s hour", "%(n)s hours", round(minutes / 60)) % {"n": round(minutes / 60)}
+    return ngettext("%(n)s day", "%(n)s days", round(minutes / 1440)) % {"n": round(minutes / 1440)}
+
+
 @permission_required("grievances.handle_grievance")
 def workbench(request: HttpRequest) -> HttpResponse:
     found = _workbench_rows(request)
@@ -280,7 +316,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "grievances/workbench.html",
         {
             **found,
-            "rows": rows[:200],
+            "rows": _inbox_rows(rows, now=now),
+            "due_soon_percent": round(DUE_SOON_SHARE * 100),
             "total": rows.count(),
             "categories": Category.objects.filter(active=True),
             "districts": _workbench_districts(request.user),
@@ -381,6 +418,8 @@ def workbench_detail(
     """A report for the department. The reporter's contact is masked (张* · 138****1234); staff allowed to read
     it ask with a purpose, and each reading is logged (`contact` below)."""
     grievance = _staff_grievance(request, code)
+    now = timezone.now()
+    nearby = grievances_nearby(grievance=grievance, user=request.user, now=now)
     colleagues = (
         get_user_model()
         .objects.filter(is_active=True, staff_profile__departments=grievance.department_id)
@@ -405,13 +444,30 @@ def workbench_detail(
             "purposes": contact_purposes(),
             "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
             "error": error,
-            "now": timezone.now(),
+            "now": now,
+            "nearby": nearby,
+            "nearby_radius_m": NEARBY_RADIUS_M,
+            "map_data": _report_map(grievance, nearby),
+            "can_reject": grievance.status in WORKFLOW.transitions["reject"][0],
+            "can_close": grievance.status in WORKFLOW.transitions["close"][0],
         },
         status=status,
     )
     if revealed is not None:
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _report_map(grievance: Grievance, nearby: list[NearbyReport]) -> dict[str, Any] | None:
+    """What the report page's map shows (static/js/grievances/workbench_detail.js): the report's place and the
+    open reports near it, by code, category and status only."""
+    if grievance.lon is None or grievance.lat is None:
+        return None
+    markers = [
+        {"lon": n.lon, "lat": n.lat, "code": n.code, "label": f"{n.category} · {n.status_display}"} for n in nearby
+    ]
+    strings = {"this_report": _("This report"), "map_label": _("Map of the report's place and open reports nearby")}
+    return {"lon": grievance.lon, "lat": grievance.lat, "nearby": markers, "strings": strings}
 
 
 # What a citizen wrote on the timeline (the department's replies, notes and status changes are its own).
@@ -454,12 +510,22 @@ def workbench_contact(request: HttpRequest, code: str) -> HttpResponse:
     return workbench_detail(request, code, revealed=revealed)
 
 
+# Actions that end a report for the citizen, and what is said when their confirmation box was not ticked.
+CONFIRMED_ACTIONS = {
+    "reject": lambda: _("Tick the box to confirm that the report is rejected."),
+    "close": lambda: _("Tick the box to confirm that the report is closed."),
+}
+
+
 @require_POST
 @permission_required("grievances.handle_grievance")
 def workbench_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     grievance = _staff_grievance(request, code)
     message = request.POST.get("message", "")
     try:
+        if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "1":
+            # The danger zone's actions end the report for the citizen: the form's box must be ticked.
+            raise ApplicationError(CONFIRMED_ACTIONS[action]())
         if action in ("accept", "start", "resolve", "close", "reject"):
             grievance_transition(grievance=grievance, action=action, user=request.user, message=message)
         elif action == "assign":

@@ -20,12 +20,12 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 
 @register.filter
 def grievance_actions(grievance: Any) -> list[tuple[str, str]]:
-    """The workflow buttons open to this report now (reject has its own form with a reason)."""
+    """The routine workflow buttons open to this report now. Reject and close end the report for the citizen:
+    they have their own forms, apart, with a confirmation (the workbench's danger zone)."""
     labels = {
         "accept": _("Accept"),
         "start": _("Start work"),
         "resolve": pgettext("grievance action", "Resolved"),
-        "close": _("Close"),
     }
     return [
         (action, labels[action])
