@@ -160,3 +160,19 @@ def test_the_timeline_reads_in_plain_words_with_a_full_width_colon(client, submi
         assert "已提交" in timeline
         for wrong in ("已提交: 已提交", "已提交：已提交", "已提交 → 已提交", ": 已受理"):
             assert wrong not in timeline
+
+
+def test_a_desk_narrowed_to_a_district_sees_no_report_across_its_border(client, submit, categories):
+    # given: two pothole reports 20 m apart on either side of the West / East border (118.02)
+    west = submit(lon=118.0199, lat=32.01)
+    east = submit(lon=118.0201, lat=32.01)
+    client.force_login(categories["staff_w"])
+
+    # when
+    page = zh(client, f"/grievances/workbench/{west.tracking_code}/")
+
+    # then
+    data = json.loads(page.split('id="report-map-data" type="application/json">')[1].split("</script>")[0])
+    assert data["nearby"] == []
+    assert east.tracking_code not in page
+    assert "您经办的范围内没有。" in page
