@@ -261,6 +261,7 @@ def test_a_refused_visit_is_parked_a_lost_answer_is_resent_and_the_rest_go_on(
         probe.sign_in(base, "officer")
         page.goto(f"{base}/field/")
         page.wait_for_selector("[data-role=sync]:not(:empty)")
+        page.wait_for_selector("#field-map[data-basemap]")  # the page has loaded all it reads before the signal goes
         context.set_offline(True)
         for notes, chosen in (("A", []), ("B", files)):
             page.click("[data-action=free]")

@@ -202,3 +202,49 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
     refusals = ("status of 503", "net::ERR_INTERNET_DISCONNECTED")
     assert [e for e in probe.console_errors if not any(r in e for r in refusals)] == []
     assert json.dumps(probe.external_requests) == "[]"
+
+
+def test_unfinished_visits_wait_on_the_phone_to_be_resumed_or_discarded(asgi_server, city, cast, browser):
+    from apps.fieldwork.models import Visit
+
+    # given: an officer who starts two visits and leaves each before saving
+    base = f"http://{asgi_server}"
+    context = new_context(browser, viewport={"width": 390, "height": 844}, locale="zh-CN", service_workers="block")
+    probe = PageProbe(context.new_page())
+    page = probe.page
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        probe.sign_in(base, "officer")
+        page.goto(f"{base}/field/")
+        page.wait_for_selector("#list:not([hidden])")
+        for notes in ("第一条：垃圾站", "第二条：路灯"):
+            page.click("[data-action=free]")
+            to_step(page, "notes")
+            page.fill("#notes", notes)
+            to_step(page, "target")
+            page.click("[data-action=back]")  # at the first step: back to the list, the draft kept
+            page.wait_for_selector("#list:not([hidden])")
+        probe.wait_for("document.querySelectorAll('[data-role=drafts] li').length === 2")
+        drafts = page.locator("[data-role=drafts]").inner_text()
+        probe.screenshot("field-steps-drafts")
+
+        # when: the first is resumed, the second discarded
+        page.click("[data-role=drafts] li:last-child [data-action=resume]")
+        page.wait_for_selector("#visit:not([hidden])[data-step]")
+        resumed = page.input_value("#notes")
+        to_step(page, "target")
+        page.click("[data-action=back]")
+        page.wait_for_selector("#list:not([hidden])")
+        page.click("[data-role=drafts] li:has-text('第二条') [data-action=discard-draft]")
+        probe.wait_for("document.querySelectorAll('[data-role=drafts] li').length === 1")
+        left = page.locator("[data-role=drafts]").inner_text()
+    finally:
+        context.close()
+
+    # then
+    assert drafts.count("无任务走访") == 2
+    assert "停在：核查对象" in drafts
+    assert resumed == "第一条：垃圾站"
+    assert left.count("无任务走访") == 1
+    assert Visit.objects.count() == 0  # nothing leaves the phone before it is saved
+    assert probe.console_errors == []

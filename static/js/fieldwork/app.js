@@ -490,6 +490,8 @@ function around(points, metres = 400) {
 async function showMap(holder, { bounds, markers, search = false }) {
   if (!holder || !bounds) return null;
   let entry = maps.get(holder);
+  const kept = navigator.serviceWorker && navigator.serviceWorker.controller; // answers from its cache offline
+  if (!entry && !navigator.onLine && !kept) return null; // nothing to draw it from: the outline map stays
   if (!entry) {
     entry = { ready: null };
     maps.set(holder, entry);
@@ -588,7 +590,14 @@ async function showDrafts() {
     line.className = "muted";
     line.textContent = ` ${fill(T.draft_line, { step: T.steps[d.step] || "", time: formatDateTime(new Date(d.updated_at)),
       photos: d.photos.length })}`;
-    li.append(title, line, row(
+    const said = (d.form.notes || "").split("\n")[0].slice(0, 60); // which visit this was, in the officer's words
+    if (said) {
+      const quote = document.createElement("p");
+      quote.className = "muted";
+      quote.textContent = said;
+      li.append(title, line, quote);
+    } else li.append(title, line);
+    li.append(row(
       button(T.resume, "resume", async () => openDraft((await draftGet(d.uuid)) || d), false),
       button(T.discard, "discard-draft", async () => {
         if (!window.confirm(T.confirm_discard_draft)) return;
