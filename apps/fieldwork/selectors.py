@@ -113,14 +113,14 @@ def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
 GROUND_DAYS = 30
 
 
-def trust_score(*, confirmed: float, contradicted: int) -> float | None:
+def trust_score(*, agreeing: float, decided: int) -> float | None:
     """Share of in-person verdicts that agreed with the source, pulled towards one half while there are few
-    (Laplace: (agreeing + 1) / (verdicts + 2)) — one contradiction is not a verdict on a feed, three in a row
-    are. "Partly" counts half. None without any verdict: nobody has looked yet."""
-    decisive = confirmed + contradicted
-    if decisive == 0:
+    (Laplace: (agreeing + 1) / (decided + 2)) — one contradiction is not a verdict on a feed, three in a row
+    are. `agreeing` and `decided` as apps/indicators/verdicts.py counts them: a partly verdict is one verdict
+    that agreed by half, as in the wall's share. None without any verdict: nobody has looked yet."""
+    if decided == 0:
         return None
-    return round((confirmed + 1) / (decisive + 2), 3)
+    return round((agreeing + 1) / (decided + 2), 3)
 
 
 def trust_level(score: float | None) -> str:
@@ -169,7 +169,7 @@ def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datet
     contradicted = counts[Alert.Verdict.CONTRADICTED]
     decisive = verdicts_decided(counts)
     last = max((ended for _d, _v, ended, _r in rows), default=None)
-    score = trust_score(confirmed=verdicts_agreeing(counts), contradicted=contradicted)
+    score = trust_score(agreeing=verdicts_agreeing(counts), decided=decisive)
     return {
         "checks": decisive,
         "contradicted": contradicted,

@@ -203,11 +203,11 @@ def test_planning_and_handing_over_through_the_api(client, cast, city):
 
 
 def test_trust_falls_as_a_source_is_contradicted_again_and_again():
-    assert trust_score(confirmed=0, contradicted=0) is None
-    scores = [trust_score(confirmed=0, contradicted=n) for n in (1, 2, 3)]
+    assert trust_score(agreeing=0, decided=0) is None
+    scores = [trust_score(agreeing=0, decided=n) for n in (1, 2, 3)]
     assert scores == sorted(scores, reverse=True)
     assert scores[-1] < 0.5
-    assert trust_score(confirmed=5, contradicted=0) > 0.8
+    assert trust_score(agreeing=5, decided=5) > 0.8
 
 
 def contradict(cast, city, times, verdict="contradicted"):

@@ -47,4 +47,4 @@ def test_the_ground_truth_and_the_trust_score_count_partly_half(cast, city):
     assert truth["verdicts"] == {"confirmed": 1, "partly": 1, "contradicted": 1, "could_not_verify": 1}
     assert truth["share_confirmed"] == 0.5
     assert (air["checks"], air["contradicted"]) == (3, 1)
-    assert air["trust"] == trust_score(confirmed=1.5, contradicted=1)
+    assert air["trust"] == trust_score(agreeing=1.5, decided=3) == 0.5  # (1.5 + 1) / (3 + 2), the wall's share
