@@ -241,6 +241,7 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
         "uuid": ["00000000-0000-4000-8000-000000000000"],
         "action": ["accept", "resolve"],
         "index": ["0", "1"],
+        "z": ["0"], "x": ["0"], "y": ["0"],  # the basemap's tiles (no file configured here: 404)
     }  # fmt: skip
 
 
