@@ -17,9 +17,13 @@ def phone(browser: Any) -> Any:
     from tests.browser.conftest import PageProbe
 
     context = new_context(
-        browser, viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True, is_mobile=True,
+        browser,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        has_touch=True,
+        is_mobile=True,
         device_scale_factor=2,
-    )  # fmt: skip
+    )
     yield PageProbe(context.new_page())
     context.close()
 

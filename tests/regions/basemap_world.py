@@ -24,24 +24,46 @@ def basemap_world(city: dict[str, Any]) -> dict[str, Any]:
         level="community",
         parent="W1",
     )
-    traffic = DataSource.objects.create(code="bm-loops", name_zh="线圈", name_en="Loops", domain="traffic")
     health = DataSource.objects.create(code="bm-hosp", name_zh="医院", name_en="Hospitals", domain="healthcare")
     env = DataSource.objects.create(code="bm-env", name_zh="监测站", name_en="Stations", domain="environment")
     road = RoadSegment.objects.create(
-        code="R1", name_zh="解放路", name_en="Jiefang Road", road_class="arterial", free_flow_kmh=50,
-        geometry={"type": "LineString", "coordinates": [[118.001, 32.012], [118.019, 32.012]]}, region=city["W"],
-    )  # fmt: skip
+        code="R1",
+        name_zh="解放路",
+        name_en="Jiefang Road",
+        road_class="arterial",
+        free_flow_kmh=50,
+        geometry={"type": "LineString", "coordinates": [[118.001, 32.012], [118.019, 32.012]]},
+        region=city["W"],
+    )
     RoadSegment.objects.create(
-        code="R2", name_zh="解放路", name_en="Jiefang Road", road_class="arterial", free_flow_kmh=50,
-        geometry={"type": "LineString", "coordinates": [[118.019, 32.012], [118.035, 32.012]]}, region=city["E"],
-    )  # fmt: skip
+        code="R2",
+        name_zh="解放路",
+        name_en="Jiefang Road",
+        road_class="arterial",
+        free_flow_kmh=50,
+        geometry={"type": "LineString", "coordinates": [[118.019, 32.012], [118.035, 32.012]]},
+        region=city["E"],
+    )
     facility = Facility.objects.create(
-        code="F1", name_zh="七星社区卫生服务中心", name_en="Qixing Health Center", kind="community", lon=118.007,
-        lat=32.006, beds=20, address="西一街道幸福路12号", source=health,
-    )  # fmt: skip
+        code="F1",
+        name_zh="七星社区卫生服务中心",
+        name_en="Qixing Health Center",
+        kind="community",
+        lon=118.007,
+        lat=32.006,
+        beds=20,
+        address="西一街道幸福路12号",
+        source=health,
+    )
     station = Station.objects.create(
-        code="S1", name_zh="西区监测站", name_en="West Station", kind="air", lon=118.015, lat=32.015, source=env,
-    )  # fmt: skip
+        code="S1",
+        name_zh="西区监测站",
+        name_en="West Station",
+        kind="air",
+        lon=118.015,
+        lat=32.015,
+        source=env,
+    )
     return {
         **{r.code: r for r in Region.objects.all()},
         "road": road,

@@ -32,14 +32,21 @@ def test_features_hold_regions_labels_roads_facilities_and_stations(client, worl
     qixing = next(f for f in labels if f["properties"]["code"] == "W1B")
     assert qixing["geometry"] == {"type": "Point", "coordinates": [pytest.approx(118.0075), pytest.approx(32.01)]}
     assert qixing["properties"] == {
-        "layer": "region-labels", "code": "W1B", "name_zh": "七星四社区", "name_en": "Qixing 4 Community",
+        "layer": "region-labels",
+        "code": "W1B",
+        "name_zh": "七星四社区",
+        "name_en": "Qixing 4 Community",
         "class": "community",
-    }  # fmt: skip
+    }
     assert [f["properties"]["code"] for f in _by_layer(body, "roads")] == ["R1", "R2"]
     assert _by_layer(body, "facilities")[0]["properties"] == {
-        "layer": "facilities", "code": "F1", "name_zh": "七星社区卫生服务中心", "name_en": "Qixing Health Center",
-        "class": "community", "address": "西一街道幸福路12号",
-    }  # fmt: skip
+        "layer": "facilities",
+        "code": "F1",
+        "name_zh": "七星社区卫生服务中心",
+        "name_en": "Qixing Health Center",
+        "class": "community",
+        "address": "西一街道幸福路12号",
+    }
     assert _by_layer(body, "stations")[0]["geometry"]["coordinates"] == [118.015, 32.015]
 
 
@@ -47,15 +54,23 @@ def test_features_carry_only_public_fields(client, world):
     """Every property comes from a field labelled PUBLIC (no beds, no sensors, nothing personal)."""
     fields = {
         "regions": ("regions.Region", {"code": "code", "name_zh": "name_zh", "name_en": "name_en", "class": "level"}),
-        "region-labels": ("regions.Region", {"code": "code", "name_zh": "name_zh", "name_en": "name_en",
-                                             "class": "level"}),
-        "roads": ("traffic.RoadSegment", {"code": "code", "name_zh": "name_zh", "name_en": "name_en",
-                                          "class": "road_class"}),
-        "facilities": ("healthcare.Facility", {"code": "code", "name_zh": "name_zh", "name_en": "name_en",
-                                               "class": "kind", "address": "address"}),
-        "stations": ("environment.Station", {"code": "code", "name_zh": "name_zh", "name_en": "name_en",
-                                             "class": "kind"}),
-    }  # fmt: skip
+        "region-labels": (
+            "regions.Region",
+            {"code": "code", "name_zh": "name_zh", "name_en": "name_en", "class": "level"},
+        ),
+        "roads": (
+            "traffic.RoadSegment",
+            {"code": "code", "name_zh": "name_zh", "name_en": "name_en", "class": "road_class"},
+        ),
+        "facilities": (
+            "healthcare.Facility",
+            {"code": "code", "name_zh": "name_zh", "name_en": "name_en", "class": "kind", "address": "address"},
+        ),
+        "stations": (
+            "environment.Station",
+            {"code": "code", "name_zh": "name_zh", "name_en": "name_en", "class": "kind"},
+        ),
+    }
     from django.apps import apps
 
     body = client.get("/maps/features.geojson").json()
@@ -78,9 +93,19 @@ def test_style_has_no_glyphs_and_labels_in_the_page_language(client, world):
     assert zh["sources"] == {"cityops": {"type": "geojson", "data": "http://testserver/maps/features.geojson"}}
     ids = [layer["id"] for layer in zh["layers"]]
     assert ids[0] == "background"
-    for needed in ("district-line", "street-line", "community-line", "roads-line", "roads-label",
-                   "facilities-label", "stations-label", "district-label", "street-label", "community-label"):
-        assert needed in ids  # fmt: skip
+    for needed in (
+        "district-line",
+        "street-line",
+        "community-line",
+        "roads-line",
+        "roads-label",
+        "facilities-label",
+        "stations-label",
+        "district-label",
+        "street-label",
+        "community-label",
+    ):
+        assert needed in ids
     label = next(layer for layer in zh["layers"] if layer["id"] == "street-label")
     assert label["layout"]["text-field"][2] == ["get", "name_zh"]
     label = next(layer for layer in en["layers"] if layer["id"] == "street-label")
@@ -104,9 +129,12 @@ def test_style_puts_an_intranet_tile_server_beneath_and_the_csp_allows_it(client
     # then
     style = response.json()
     assert style["sources"]["tiles"] == {
-        "type": "raster", "tiles": ["https://tiles.intra.example/vec/{z}/{x}/{y}.png"], "maxzoom": 18,
-        "attribution": "内网底图", "tileSize": 256,
-    }  # fmt: skip
+        "type": "raster",
+        "tiles": ["https://tiles.intra.example/vec/{z}/{x}/{y}.png"],
+        "maxzoom": 18,
+        "attribution": "内网底图",
+        "tileSize": 256,
+    }
     assert [layer["id"] for layer in style["layers"]][:2] == ["background", "tiles"]
     region_fill = next(layer for layer in style["layers"] if layer["id"] == "region-fill")
     assert region_fill["paint"]["fill-opacity"] == 0.0  # the tiles show through
@@ -150,9 +178,13 @@ def test_search_result_says_where_a_place_is_and_a_road_is_one_place(client, wor
     roads = [r for r in client.get("/maps/search", {"q": "解放路"}).json()["results"] if r["kind"] == "roads"]
     # then
     assert community == {
-        "name": "七星四社区", "kind": "community", "kind_label": "社区", "context": "西区 · 西一街道",
-        "center": [pytest.approx(118.0075), pytest.approx(32.01)], "bbox": [118.005, 32.0, 118.01, 32.02],
-    }  # fmt: skip
+        "name": "七星四社区",
+        "kind": "community",
+        "kind_label": "社区",
+        "context": "西区 · 西一街道",
+        "center": [pytest.approx(118.0075), pytest.approx(32.01)],
+        "bbox": [118.005, 32.0, 118.01, 32.02],
+    }
     assert len(roads) == 1
     assert roads[0]["bbox"] == [118.001, 32.012, 118.035, 32.012]
 

@@ -49,12 +49,16 @@ def make_pmtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], *, vector
             {
                 "tile_type": TileType.MVT if vector else TileType.PNG,
                 "tile_compression": Compression.GZIP if vector else Compression.NONE,
-                "min_lon_e7": int(117.9e7), "min_lat_e7": int(31.9e7),
-                "max_lon_e7": int(118.1e7), "max_lat_e7": int(32.1e7),
-                "center_zoom": 1, "center_lon_e7": int(118e7), "center_lat_e7": int(32e7),
+                "min_lon_e7": int(117.9e7),
+                "min_lat_e7": int(31.9e7),
+                "max_lon_e7": int(118.1e7),
+                "max_lat_e7": int(32.1e7),
+                "center_zoom": 1,
+                "center_lon_e7": int(118e7),
+                "center_lat_e7": int(32e7),
             },
             {"attribution": "测试底图", "vector_layers": [{"id": "water"}, {"id": "roads"}] if vector else []},
-        )  # fmt: skip
+        )
     return path
 
 
@@ -140,9 +144,13 @@ def test_vector_tiles_are_served_unzipped_with_a_plain_style(client, tmp_path, s
     assert response.content == VECTOR_TILE
     assert style["sources"]["tiles"]["type"] == "vector"
     assert [layer["id"] for layer in style["layers"] if layer.get("source") == "tiles"] == [
-        "tiles-water-fill", "tiles-water-line", "tiles-water-point",
-        "tiles-roads-fill", "tiles-roads-line", "tiles-roads-point",
-    ]  # fmt: skip
+        "tiles-water-fill",
+        "tiles-water-line",
+        "tiles-water-point",
+        "tiles-roads-fill",
+        "tiles-roads-line",
+        "tiles-roads-point",
+    ]
 
 
 def test_without_a_file_the_tile_endpoint_is_404_and_the_style_has_no_tiles(client, settings):
