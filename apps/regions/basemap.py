@@ -176,7 +176,7 @@ def _region_label_layers(language: str) -> list[dict[str, Any]]:
 
     return [
         _label_layer("community-label", level("community"), name, minzoom=13, size=12, color="#5a4a5a"),
-        _label_layer("street-label", level("street"), name, minzoom=11, maxzoom=16, size=14, color="#3d2f3d"),
+        _label_layer("street-label", level("street"), name, minzoom=11, maxzoom=14.5, size=14, color="#3d2f3d"),
         _label_layer(
             "district-label", level("district"), name, maxzoom=13.5, size=17, color="#2b1f33",
             layout={"text-letter-spacing": 0.05},

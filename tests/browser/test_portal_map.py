@@ -106,3 +106,89 @@ def _screen_point(page: Any, lon: float, lat: float) -> dict[str, float]:
         }""",
         [lon, lat],
     )
+
+
+def test_without_javascript_the_coordinates_are_typed_and_bad_ones_are_refused(asgi_server, categories, browser):
+    from apps.grievances.models import Grievance
+
+    # given: a phone browser with JavaScript off
+    context = new_context(browser, viewport={"width": 390, "height": 844}, locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    base = f"http://{asgi_server}"
+    page.goto(f"{base}/grievances/")
+    page.select_option("#id_category", "leak")
+    page.fill("#id_description", "消防栓漏水")
+
+    # when: coordinates that are not numbers
+    page.click("details[data-role=coords] summary")
+    page.fill("#id_lon", "东经118度")
+    page.fill("#id_lat", "32.01")
+    with page.expect_navigation() as answer:
+        page.click("#report-form button[type=submit]")
+    status = answer.value.status
+    refused = page.locator("details[data-role=coords] .form-error").all_inner_texts()
+    still_open = page.locator("details[data-role=coords]").get_attribute("open")
+
+    # then: the form says so, keeps what was typed and takes nothing
+    assert status == 400
+    assert refused
+    assert still_open is not None
+    assert page.input_value("#id_lat") == "32.01"
+    assert Grievance.objects.count() == 0
+
+    # when: typed right
+    page.fill("#id_lon", "118.015")
+    with page.expect_navigation():
+        page.click("#report-form button[type=submit]")
+    context.close()
+
+    # then
+    grievance = Grievance.objects.get()
+    assert (grievance.lon, grievance.lat, grievance.region.code) == (118.015, 32.01, "W2")
+
+
+def test_a_local_tile_file_draws_beneath_the_labels_in_english(
+    asgi_server, categories, city, browser, settings, tmp_path
+):
+    import math
+
+    from tests.regions.test_basemap_tiles import _png, make_mbtiles
+
+    # given: a small raster .mbtiles covering the test city from zoom 10 to 16
+    def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+        n = 2**z
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+        return z, int((lon + 180) / 360 * n), int(y)
+
+    tiles = {}
+    for z in range(10, 17):
+        (_, x0, y0), (_, x1, y1) = tile_of(118.0, 32.02, z), tile_of(118.04, 32.0, z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                tiles[(z, x, y)] = _png("#b9d7f0" if (x + y) % 2 else "#cfe6c8")
+    settings.CITYOPS_BASEMAP_FILE = str(make_mbtiles(tmp_path / "city.mbtiles", tiles, maxzoom="16"))
+    basemap_world(city)
+    context = new_context(browser, viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    from tests.browser.conftest import PageProbe
+
+    probe = PageProbe(page)
+    served = []
+    page.on("response", lambda r: served.append(r.status) if "/maps/tiles/" in r.url else None)
+
+    # when
+    page.goto(f"http://{asgi_server}/grievances/")
+    probe.wait_for("!!document.getElementById('pick').basemap?.map?.loaded()")
+    page.fill("#pick input[type=search]", "Qixing 4")
+    page.keyboard.press("Enter")
+    probe.wait_for("document.querySelector('#pick .basemap-status').textContent.includes('Qixing 4 Community')")
+    probe.wait_for("document.getElementById('pick').basemap.map.areTilesLoaded()")
+    page.locator("#pick").scroll_into_view_if_needed()
+    probe.screenshot("portal-map-phone-tiles-en")
+    context.close()
+
+    # then
+    assert 200 in served
+    assert set(served) <= {200, 204}
+    assert probe.console_errors == []
+    assert probe.external_requests == []
