@@ -216,7 +216,7 @@ def test_unfinished_visits_wait_on_the_phone_to_be_resumed_or_discarded(asgi_ser
     try:
         probe.sign_in(base, "officer")
         page.goto(f"{base}/field/")
-        page.wait_for_selector("#list:not([hidden])")
+        page.wait_for_selector("body[data-screen=list]")  # the app has started
         for notes in ("第一条：垃圾站", "第二条：路灯"):
             page.click("[data-action=free]")
             to_step(page, "notes")

@@ -892,7 +892,8 @@ form.addEventListener("submit", async (event) => {
   const error = $("[data-role=visit-error]");
   if (!current.checkin) {
     error.hidden = false;
-    error.textContent = T.no_position;
+    error.textContent = T.no_checkin;
+    window.scrollTo(0, 0);
     return;
   }
   error.hidden = true;
@@ -992,6 +993,16 @@ async function showSaved(items) {
 $("[data-action=back]").addEventListener("click", () => move(-1));
 $("[data-action=next]").addEventListener("click", () => move(1));
 $("[data-action=free]").addEventListener("click", () => startVisit(null));
+$("[data-action=home]").addEventListener("click", async (event) => {
+  event.preventDefault(); // to the list, the visit being recorded kept as a draft
+  if (current) {
+    current.form = readForm();
+    await saveDraft();
+  }
+  delete $("[data-role=saved]").dataset.uuid;
+  await kvDelete("saved");
+  await goHome();
+});
 $("[data-action=done]").addEventListener("click", async () => {
   delete $("[data-role=saved]").dataset.uuid;
   await kvDelete("saved");
