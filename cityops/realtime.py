@@ -275,7 +275,8 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 class Subscriber(Protocol):
-    async def deliver(self, message: dict[str, Any], text: str) -> None: ...
+    async def deliver(self, message: dict[str, Any], text: str) -> None:
+        """`text` is the delta frame, JSON beginning '{"type":"delta","seq":<message["seq"]>,'."""
 
 
 _home_loop: asyncio.AbstractEventLoop | None = None
@@ -404,8 +405,9 @@ class LocalHub:
         subscribers = list(self.members.get(message.get("group", ""), ()))
         if not subscribers:
             return
-        frame = {k: message.get(k) for k in ("stream", "params", "seq", "epoch", "data")}
-        text = json.dumps({"type": "delta", **frame}, separators=(",", ":"))
+        # "seq" first, so a socket that numbers its own messages (a filtered stream) rewrites only the head.
+        frame = {"type": "delta", **{k: message.get(k) for k in ("seq", "stream", "params", "epoch", "data")}}
+        text = json.dumps(frame, separators=(",", ":"))
         # One after the other: a send only queues bytes on the socket's transport, so this is cheaper
         # than a task per socket, and cost per message stays flat per client.
         for subscriber in subscribers:

@@ -12,10 +12,18 @@ snapshot and reads the sequence number after it, so
 a delta racing the snapshot has seq <= the snapshot's and the client drops it. A client that sees a gap
 (seq > last + 1), a new epoch (the server lost its counters and started again at 1), no accepted delta for two
 heartbeats of a stream that has them, or reconnects, subscribes again to get a fresh snapshot.
+
+A stream that filters its messages per socket (`visible`, e.g. alerts by region scope) is numbered per socket:
+its snapshot has seq 0 and each message this socket gets one more, so a scoped screen sees no gap where another
+district's message went by (no needless snapshot, and no count of what happens elsewhere). The consumer checks
+the stream's own numbers: a message lost on the way to this process ends in
+  server → {"type": "resync", "stream", "params"}  ask for a fresh snapshot
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,6 +36,16 @@ from cityops.realtime import Stream, current_position, get_stream, group_name, l
 CLOSE_UNAUTHENTICATED = 4401
 # Streams of the unattended command wall: a socket subscribed to one keeps its session from idling out.
 KEEPALIVE_STREAMS = frozenset({"wall"})
+
+
+@dataclass
+class _Numbering:
+    """Where a filtered stream stands for one socket: the stream's last number seen (None until the snapshot is
+    sent, and after a loss), its epoch, and the number of the last message this socket was sent."""
+
+    seen: int | None = None
+    epoch: str | None = None
+    sent: int = 0
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -45,13 +63,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        # group -> (stream, viewer): the viewer feeds the stream's per-socket filter, if it has one.
-        self.groups_joined: dict[str, tuple[Stream, object]] = {}
+        # group -> (stream, viewer, numbering): the viewer feeds the stream's per-socket filter, if it has one,
+        # and the numbering then counts this socket's messages.
+        self.groups_joined: dict[str, tuple[Stream, object, _Numbering | None]] = {}
         await self.accept()
         await socket_registry().add(self, user_id=user.pk, session_key=session.session_key)
 
     def keeps_session_alive(self) -> bool:
-        return any(stream.name in KEEPALIVE_STREAMS for stream, _viewer in getattr(self, "groups_joined", {}).values())
+        return any(stream.name in KEEPALIVE_STREAMS for stream, *_rest in getattr(self, "groups_joined", {}).values())
 
     async def disconnect(self, code: int) -> None:
         await socket_registry().remove(self)
@@ -98,11 +117,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         group = group_name(stream, params)
         viewer = await database_sync_to_async(stream.viewer)(user) if stream.viewer else None
-        self.groups_joined[group] = (stream, viewer)
+        numbering = _Numbering() if stream.visible is not None else None
+        self.groups_joined[group] = (stream, viewer, numbering)
         await local_hub().join(group, self)
         data = await database_sync_to_async(stream.snapshot)(user, params)
         seq, epoch = await database_sync_to_async(current_position)(group)
         _forget_permission_caches(user)
+        if numbering is not None:  # no await from here to the send: no delta can come in between
+            numbering.seen, numbering.epoch, seq = seq, epoch, 0
         await self.send_json({
             "type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "epoch": epoch,
             "heartbeat": stream.heartbeat_s, "data": data,
@@ -124,10 +146,31 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         joined = self.groups_joined.get(message["group"])
         if joined is None:
             return
-        stream, viewer = joined
-        if stream.visible is not None and not stream.visible(viewer, message["data"]):
+        stream, viewer, numbering = joined
+        if numbering is None:
+            await self.base_send({"type": "websocket.send", "text": text})
             return
-        await self.base_send({"type": "websocket.send", "text": text})
+        seq, epoch = message["seq"], message["epoch"]
+        if numbering.seen is None:
+            return  # the snapshot is on its way (or was asked for again)
+        if epoch != numbering.epoch or seq > numbering.seen + 1:
+            # The stream's counters started again (a Redis restart) or a message was lost on the way here: the
+            # socket's state is unknown, whether or not it would have seen that message.
+            numbering.seen = None
+            frame = {"type": "resync", "stream": message.get("stream"), "params": message.get("params")}
+            await self.base_send({"type": "websocket.send", "text": json.dumps(frame, separators=(",", ":"))})
+            return
+        if seq <= numbering.seen:
+            return  # raced the snapshot, or a duplicate
+        numbering.seen = seq
+        if not stream.visible(viewer, message["data"]):
+            return
+        numbering.sent += 1
+        head = f'{{"type":"delta","seq":{seq},'
+        if not text.startswith(head):  # the hub's frame layout (cityops/realtime.py) is this one's contract
+            raise ValueError("a delta frame must begin with its type and seq")
+        own = f'{{"type":"delta","seq":{numbering.sent},{text[len(head) :]}'
+        await self.base_send({"type": "websocket.send", "text": own})
 
 
 def _forget_permission_caches(user: Any) -> None:

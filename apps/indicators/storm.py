@@ -1,13 +1,15 @@
 """The storm guard: past CITYOPS_ALERT_STORM_COUNT new alerts within CITYOPS_ALERT_STORM_WINDOW_S seconds the
-room is told once, on the alerts stream, that a storm started, and once that it ended; the alerts themselves
-go out as ever (the wall groups them by indicator, cause and level from their payloads).
+room is told, on the alerts stream, that a storm started, how it grows or eases, and once that it ended; the
+alerts themselves go out as ever (the wall groups them by indicator, cause and level from their payloads).
 
 The choices made:
-- A storm is counted per room: city-wide for the command center, and per district for the walls and people
-  whose scope is a district or lies in one. A district's room is told of a storm in its district with its
-  district's count, never of one elsewhere nor of the city's count (scope holds for aggregates too). New alerts
-  are counted held-back (inhibited) ones included: a storm is the rate at which things break, whatever is shown.
-- It ends when the window holds half the limit or fewer, so a rate hovering at the limit does not flap.
+- A storm is counted per room, a room being what a screen may see: the whole city for the command center, and
+  for people with assigned regions those regions and everything under them (the scope of
+  apps.accounts.selectors.user_region_ids). A room is told of a storm in it with its own count, never of one
+  elsewhere nor of a wider count (scope holds for aggregates too). New alerts are counted held-back (inhibited)
+  ones included: a storm is the rate at which things break, whatever is shown of it.
+- It ends when the window holds half the limit or fewer, so a rate hovering at the limit does not flap. While it
+  lasts, the count the room reads is told again when it has moved by a quarter of the limit (not on every alert).
 - Its state lives in the cache, shared by every process in production; `cache.add` and `cache.delete` make
   the start and the end each told once when two processes see them at the same moment.
 - The count runs once per committed transaction that opened alerts, not once per alert: a tick opening hundreds
@@ -26,72 +28,87 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.indicators.models import Alert
-from apps.regions.models import Region
 
 STORM_KEY = "indicators:alert-storm"
-CITY = ""  # the city-wide room's scope; a district's is its path, "/C/W/"
+CITY = ""  # the whole city's room; another room is its regions' paths joined, "/C/W/" or "/C/E/E1/|/C/W/"
+ROOMS_TTL_S = 300
 
 
 def _window_s() -> int:
     return int(settings.CITYOPS_ALERT_STORM_WINDOW_S)
 
 
-def _key(scope: str) -> str:
-    return f"{STORM_KEY}:{scope}"
+def _key(room: str) -> str:
+    return f"{STORM_KEY}:{room}"
 
 
-def _district_path(path: str | None) -> str | None:
-    """ "/C/W/W1/" → "/C/W/"; None for the city itself and for alerts without a region."""
-    codes = (path or "").strip("/").split("/")
-    return f"/{codes[0]}/{codes[1]}/" if len(codes) >= 2 else None
+def _room_of(paths: list[str]) -> str:
+    return "|".join(sorted(set(paths)))
 
 
-def _new_alerts(now: datetime) -> Counter[str]:
-    """New alerts in the window, city-wide (CITY) and per district path."""
+def _rooms() -> list[str]:
+    """Every room a storm can be told to: the city's, and one per set of regions staff are assigned (cached)."""
+    rooms = cache.get(f"{STORM_KEY}:rooms")
+    if rooms is None:
+        from apps.accounts.models import StaffProfile
+
+        assigned: dict[int, list[str]] = {}
+        for profile_id, path in StaffProfile.regions.through.objects.values_list("staffprofile_id", "region__path"):
+            assigned.setdefault(profile_id, []).append(path)
+        rooms = [CITY, *sorted({_room_of(paths) for paths in assigned.values()})]
+        cache.set(f"{STORM_KEY}:rooms", rooms, timeout=ROOMS_TTL_S)
+    return rooms
+
+
+def storm_room_for(user: Any) -> str | None:
+    """The room a user's screens are in: the city's for whoever sees all of it, their assigned regions' for
+    the others; None for a user who sees no region."""
+    from apps.accounts.models import StaffProfile
+    from apps.accounts.selectors import user_region_ids
+
+    scope = user_region_ids(user=user)
+    if scope is None:
+        return CITY
+    paths = list(
+        StaffProfile.regions.through.objects.filter(staffprofile__user=user).values_list("region__path", flat=True)
+    )
+    if not paths:
+        return None
+    room = _room_of(paths)
+    rooms = _rooms()
+    if room not in rooms:  # assigned since the list was cached: counted from now on
+        cache.set(f"{STORM_KEY}:rooms", [*rooms, room], timeout=ROOMS_TTL_S)
+    return room
+
+
+def _new_alerts(now: datetime, rooms: list[str]) -> Counter[str]:
+    """New alerts in the window, in each room (an alert without a region counts for the city only)."""
     counts: Counter[str] = Counter()
+    prefixes = {room: tuple(room.split("|")) for room in rooms if room}
     for path in Alert.objects.filter(created_at__gte=now - timedelta(seconds=_window_s())).values_list(
         "region__path", flat=True
     ):
         counts[CITY] += 1
-        district = _district_path(path)
-        if district:
-            counts[district] += 1
+        if path:
+            for room, starts in prefixes.items():
+                if path.startswith(starts):
+                    counts[room] += 1
     return counts
 
 
-def _scopes() -> list[str]:
-    """Every room a storm can be told to: the city and each district (a short cached list)."""
-    scopes = cache.get(f"{STORM_KEY}:scopes")
-    if scopes is None:
-        districts = {_district_path(p) for p in Region.objects.filter(depth=1).values_list("path", flat=True)}
-        scopes = [CITY, *sorted(d for d in districts if d)]
-        cache.set(f"{STORM_KEY}:scopes", scopes, timeout=300)
-    return scopes
-
-
-def _active() -> dict[str, dict[str, Any]]:
-    """The storms on now, by scope (one cache round trip)."""
-    found = cache.get_many([_key(scope) for scope in _scopes()])
+def _active(rooms: list[str]) -> dict[str, dict[str, Any]]:
+    """The storms on now, by room (one cache round trip)."""
+    found = cache.get_many([_key(room) for room in rooms])
     return {key.removeprefix(f"{STORM_KEY}:"): state for key, state in found.items()}
 
 
-def storm_scopes_for(region_ids: frozenset[int] | None) -> frozenset[str]:
-    """The rooms whose storms a viewer with this region scope is told of: the city's for whoever sees all, and
-    for a scoped viewer the districts its regions lie in (a street's officer hears of its district's storm)."""
-    if region_ids is None:
-        return frozenset({CITY})
-    paths = Region.objects.filter(id__in=region_ids).values_list("path", flat=True)
-    return frozenset(d for d in (_district_path(p) for p in paths) if d)
-
-
-def storm_state(*, scopes: frozenset[str] = frozenset({CITY})) -> dict[str, Any]:
-    """{"active", "since", "new_alerts", "window_s", "scope"} of the storm on now in one of these rooms (for
-    snapshots); a cache read, no query."""
-    active = _active()
-    for scope in sorted(scopes):
-        if scope in active:
-            return {"active": True, **active[scope], "window_s": _window_s()}
-    return {"active": False, "since": None, "new_alerts": None, "window_s": _window_s(), "scope": None}
+def storm_state(*, room: str | None = CITY) -> dict[str, Any]:
+    """{"active", "since", "new_alerts", "window_s", "scope"} of the storm on now in a room (for snapshots); a
+    cache read, no query."""
+    state = cache.get(_key(room)) if room is not None else None
+    if state is None:
+        return {"active": False, "since": None, "new_alerts": None, "window_s": _window_s(), "scope": None}
+    return {"active": True, **state, "window_s": _window_s()}
 
 
 def storm_alert_opened() -> None:
@@ -109,25 +126,32 @@ def _opened() -> None:
 
 
 def storm_check(*, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Start or end storms by the count of new alerts in the window, in each room; returns what was told (each
-    start and each end published once on the alerts stream)."""
+    """Start, retell or end storms by the count of new alerts in the window, in each room; returns what was
+    told (each published on the alerts stream, for the sockets in its room)."""
     now = now or timezone.now()
-    counts = _new_alerts(now)
-    active = _active()
+    rooms = _rooms()
+    counts = _new_alerts(now, rooms)
+    active = _active(rooms)
     limit = settings.CITYOPS_ALERT_STORM_COUNT
+    step = max(1, limit // 4)
     told = []
-    for scope in _scopes():
-        count = counts.get(scope, 0)
-        if scope not in active:
+    for room in rooms:
+        count = counts.get(room, 0)
+        state = active.get(room)
+        if state is None:
             if count <= limit:
                 continue
-            state = {"since": now.isoformat(), "new_alerts": count, "scope": scope or None}
-            if cache.add(_key(scope), state, timeout=None):
+            state = {"since": now.isoformat(), "new_alerts": count, "scope": room or None}
+            if cache.add(_key(room), state, timeout=None):
                 told.append({"active": True, **state})
-        elif count <= limit // 2 and cache.delete(_key(scope)):
-            since = active[scope]["since"]
-            told.append({"active": False, "since": since, "until": now.isoformat(), "new_alerts": count,
-                         "scope": scope or None})  # fmt: skip
+        elif count <= limit // 2:
+            if cache.delete(_key(room)):
+                told.append({"active": False, "since": state["since"], "until": now.isoformat(), "new_alerts": count,
+                             "scope": room or None})  # fmt: skip
+        elif abs(count - state["new_alerts"]) >= step:
+            state = {**state, "new_alerts": count}
+            cache.set(_key(room), state, timeout=None)
+            told.append({"active": True, **state})
     for storm in told:
         _publish(storm)
     return told
@@ -135,7 +159,7 @@ def storm_check(*, now: datetime | None = None) -> list[dict[str, Any]]:
 
 def storm_settle(*, now: datetime | None = None) -> list[dict[str, Any]]:
     """storm_check while a storm is on anywhere (the tick's call: a cache read when none is)."""
-    if not _active():
+    if not _active(_rooms()):
         return []
     return storm_check(now=now)
 

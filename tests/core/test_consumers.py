@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
+from django.test import Client
 
 from cityops import realtime
 from cityops.asgi import application
@@ -407,3 +408,75 @@ def test_a_stream_the_user_may_not_see_is_forbidden(client, cast, test_streams):
         "message": "you may not subscribe to this stream",
     }
     assert nothing is True
+
+
+def _alert_in(code: str) -> None:
+    from apps.indicators.alerting import alert_raise
+    from apps.indicators.models import Alert
+    from apps.regions.models import Region
+
+    alert_raise(kind=Alert.Kind.THRESHOLD, severity="warning", indicator="test.load", title_zh="测试", title_en="Test",
+                region=Region.objects.get(code=code), value=80.0, threshold=70.0)  # fmt: skip
+
+
+async def open_socket_keeping_layer(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    """A second socket in a test: open_socket's flush would drop the first one's memberships."""
+    communicator = WebsocketCommunicator(application, "/ws/live/", headers=headers)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    return communicator
+
+
+def test_a_scoped_socket_counts_only_its_own_alerts_and_sees_no_gap(client, cast):
+    # given West's officer and East's, each on the alerts stream
+    west, east = session_headers(client, cast["officer"]), session_headers(Client(), cast["other_officer"])
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        west_socket, east_socket = await open_socket(west), await open_socket_keeping_layer(east)
+        try:
+            west_frames = [await subscribe(west_socket, "alerts")]
+            east_frames = [await subscribe(east_socket, "alerts")]
+            # when three alerts open in East, then one in West, then one more in East
+            for code in ("E", "E", "E", "W1", "E"):
+                await database_sync_to_async(_alert_in)(code)
+            west_frames.append(await west_socket.receive_json_from(timeout=TIMEOUT))
+            west_nothing = await west_socket.receive_nothing(timeout=0.3)
+            for _each in range(4):
+                east_frames.append(await east_socket.receive_json_from(timeout=TIMEOUT))
+        finally:
+            await west_socket.disconnect()
+            await east_socket.disconnect()
+        assert west_nothing is True
+        return west_frames, east_frames
+
+    west_frames, east_frames = async_to_sync(scenario)()
+
+    # then West's socket got its one alert numbered right after its snapshot: nothing tells it of East's four
+    assert [(f["type"], f["seq"]) for f in west_frames] == [("snapshot", 0), ("delta", 1)]
+    assert west_frames[1]["data"]["alert"]["region"] == "W1"
+    # and East's got its own (one alert opened, then refreshed three times), numbered one by one
+    assert [f["seq"] for f in east_frames] == [0, 1, 2, 3, 4]
+    assert {f["data"]["alert"]["region"] for f in east_frames[1:]} == {"E"}
+
+
+def test_a_message_lost_on_the_way_to_a_filtered_socket_asks_it_to_resync(client, cast):
+    # given West's officer on the alerts stream
+    headers = session_headers(client, cast["officer"])
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        socket = await open_socket(headers)
+        try:
+            snapshot = await subscribe(socket, "alerts")
+            # when the stream's count moves on without this process hearing it (a message lost in the layer)
+            await database_sync_to_async(realtime._position)("live.alerts.all", advance=True)
+            await database_sync_to_async(_alert_in)("W1")
+            frame = await socket.receive_json_from(timeout=TIMEOUT)
+        finally:
+            await socket.disconnect()
+        return snapshot, frame
+
+    snapshot, frame = async_to_sync(scenario)()
+
+    # then the socket is asked to take a fresh snapshot rather than being sent the next alert as if nothing was lost
+    assert snapshot["seq"] == 0
+    assert frame == {"type": "resync", "stream": "alerts", "params": {}}

@@ -66,7 +66,7 @@ def test_many_sockets_share_one_membership_and_get_the_same_frame(monkeypatch):
     assert layer.discards == [("g", "hub.x!1")]
     assert {len(s.frames) for s in sockets} == {1}
     assert len({s.frames[0] for s in sockets}) == 1
-    assert sockets[0].frames[0] == '{"type":"delta","stream":"s","params":{},"seq":1,"epoch":"e1","data":{"n":1}}'
+    assert sockets[0].frames[0] == '{"type":"delta","seq":1,"stream":"s","params":{},"epoch":"e1","data":{"n":1}}'
 
 
 @pytest.mark.parametrize("busy", [True, False])

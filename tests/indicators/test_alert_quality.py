@@ -263,7 +263,8 @@ def test_a_warning_that_escalates_to_critical_takes_in_the_critical_alerts_under
     }
     assert [held["region"] for held in alert_payload(Alert.objects.get(pk=west.pk))["inhibits"]] == ["W1", "W2"]
     told = {(region, held) for _event, region, held in events_sent(sent)}
-    assert ("W1", west.id) in told and ("W", None) in told
+    assert ("W1", west.id) in told
+    assert ("W", None) in told
 
 
 def test_an_escalation_still_held_leaves_what_is_under_it_with_the_alert_above(city):
@@ -399,10 +400,11 @@ def test_a_storm_of_child_alerts_is_told_once_and_grouped_under_the_top_one(
             with django_capture_on_commit_callbacks(execute=True):
                 raise_on(city[code])
 
-    # then the room is told once, when the fourth alert came
+    # then the room is told of one storm, from the fourth alert on, its count retold as the fifth came
     # (the city's room: West holds only three of them, not past the limit)
     assert storms_sent(sent) == [
-        {"active": True, "since": T0.isoformat(), "new_alerts": 4, "scope": None, "window_s": 300}
+        {"active": True, "since": T0.isoformat(), "new_alerts": 4, "scope": None, "window_s": 300},
+        {"active": True, "since": T0.isoformat(), "new_alerts": 5, "scope": None, "window_s": 300},
     ]
     # and every alert carries what the wall groups by, the city's listing the others
     last = {alert["region"]: alert for alert in alerts_sent(sent)}
@@ -428,7 +430,7 @@ def test_a_storm_of_child_alerts_is_told_once_and_grouped_under_the_top_one(
                 alerts_evaluate(keys=[])
 
     # then the room is told once that it is over
-    assert storms_sent(sent)[1:] == [
+    assert storms_sent(sent)[2:] == [
         {
             "active": False,
             "since": T0.isoformat(),
@@ -440,7 +442,7 @@ def test_a_storm_of_child_alerts_is_told_once_and_grouped_under_the_top_one(
     ]
 
 
-def test_a_district_room_hears_of_its_own_storm_with_its_own_count_and_no_other(
+def test_each_room_hears_of_its_own_storm_with_its_own_count_and_no_other(
     city, cast, sent, settings, django_capture_on_commit_callbacks
 ):
     from apps.accounts.roles import Role
@@ -448,36 +450,54 @@ def test_a_district_room_hears_of_its_own_storm_with_its_own_count_and_no_other(
     from apps.indicators.storm import storm_state
     from apps.indicators.streams import ALERTS_STREAM
 
-    # given a limit of 2 new alerts in 5 minutes, and people scoped to West's street W1, to East, and city-wide
+    # given a limit of 2 new alerts in 5 minutes, and people assigned West, its street W1, East, and none (city)
     settings.CITYOPS_ALERT_STORM_COUNT = 2
     street_officer = staff_user_upsert(username="w1", password="x-Pass-2026!", roles=[Role.FIELD_OFFICER],
                                        region_codes=["W1"])  # fmt: skip
-    east_staff = cast["other_officer"]
-    centre = cast["command"]
+    west, east, centre = cast["officer"], cast["other_officer"], cast["command"]
 
-    # when West, W1 and W2 alert within a minute (three in West, one more in the city would be four)
+    # when West, W1 and W2 alert within a minute
     with time_machine.travel(T0, tick=False):
         for code in ("W", "W1", "W2"):
             with django_capture_on_commit_callbacks(execute=True):
                 raise_on(city[code])
 
-    # then two rooms are told, each with its own count: the city's and West's
+    # then two rooms are told, each with its own count: the city's and West's (W1's room holds one alert only)
     storms = storms_sent(sent)
     assert sorted((s["scope"] or "", s["new_alerts"]) for s in storms) == [("", 3), ("/C/W/", 3)]
-    west_storm = next(s for s in storms if s["scope"] == "/C/W/")
-    city_storm = next(s for s in storms if s["scope"] is None)
 
-    # and each socket hears only its room's: W1's officer West's, East none, the centre the city's
+    # and each socket hears only its own room's
     def hears(user: Any) -> list[Any]:
         viewer = ALERTS_STREAM.viewer(user)
-        return [s["scope"] for s in (west_storm, city_storm) if ALERTS_STREAM.visible(viewer, {"storm": s})]
+        return [s["scope"] for s in storms if ALERTS_STREAM.visible(viewer, {"storm": s})]
 
-    assert hears(street_officer) == ["/C/W/"]
-    assert hears(east_staff) == []
+    assert hears(west) == ["/C/W/"]
+    assert hears(street_officer) == []  # never West's count: it holds alerts W1's officer cannot see
+    assert hears(east) == []
     assert hears(centre) == [None]
     # and a snapshot says the same
-    assert storm_state(scopes=ALERTS_STREAM.viewer(street_officer).storms)["new_alerts"] == 3
-    assert storm_state(scopes=ALERTS_STREAM.viewer(east_staff).storms)["active"] is False
+    assert storm_state(room=ALERTS_STREAM.viewer(west).storm_room)["new_alerts"] == 3
+    assert storm_state(room=ALERTS_STREAM.viewer(street_officer).storm_room)["active"] is False
+
+
+def test_a_storm_that_grows_is_told_again_with_its_count(city, sent, settings, django_capture_on_commit_callbacks):
+    # given a limit of 4 (retold every 1 more), and a storm started by five alerts
+    settings.CITYOPS_ALERT_STORM_COUNT = 4
+    with time_machine.travel(T0, tick=False):
+        for code in ("C", "E", "W", "W1", "W2"):
+            with django_capture_on_commit_callbacks(execute=True):
+                raise_on(city[code], indicator="test.a" if code != "W2" else "test.b")
+
+        # when one more opens
+        with django_capture_on_commit_callbacks(execute=True):
+            raise_on(city["W2"], indicator="test.c")
+
+    # then the room hears the storm start at five and grow to six, in the same storm
+    city_storms = [s for s in storms_sent(sent) if s["scope"] is None]
+    assert [(s["active"], s["new_alerts"], s["since"]) for s in city_storms] == [
+        (True, 5, T0.isoformat()),
+        (True, 6, T0.isoformat()),
+    ]
 
 
 def test_alerts_under_the_limit_tell_no_storm(city, sent, settings, django_capture_on_commit_callbacks):
@@ -537,7 +557,9 @@ def test_breach_words_name_the_unit_in_each_language_and_leave_scales_bare():
     from apps.indicators.alerting import breach_words
     from apps.indicators.registry import get_indicator
 
-    wait, congestion, pm25 = (get_indicator(c) for c in ("healthcare.er_wait", "traffic.congestion", "environment.pm25"))
+    wait, congestion, pm25 = (
+        get_indicator(c) for c in ("healthcare.er_wait", "traffic.congestion", "environment.pm25")
+    )
 
     # then a wait reads in minutes, PM2.5 in its unit, the congestion index (a 0–10 scale) bare
     assert breach_words(wait, "warning", 66, 60) == (
@@ -545,4 +567,7 @@ def test_breach_words_name_the_unit_in_each_language_and_leave_scales_bare():
         "Longest emergency wait above warning 60 min (66 min)",
     )
     assert breach_words(pm25, "critical", 160, 150)[1] == "PM2.5 above critical 150 µg/m³ (160 µg/m³)"
-    assert breach_words(congestion, "critical", 8.4, 8) == ("交通拥堵指数超过严重阈值 8（8.4）", "Congestion index above critical 8 (8.4)")
+    assert breach_words(congestion, "critical", 8.4, 8) == (
+        "交通拥堵指数超过严重阈值 8（8.4）",
+        "Congestion index above critical 8 (8.4)",
+    )

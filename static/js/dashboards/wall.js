@@ -715,13 +715,17 @@ function onAlertsDelta(data) {
   drawMap();
 }
 
-// A storm of new alerts is told once: one banner while it lasts (the feed groups them meanwhile), gone after.
+// A storm of new alerts is one banner while it lasts (the feed groups them meanwhile), its count kept current,
+// gone after.
 function showStorm(storm) {
   const banner = $('[data-role="storm"]');
-  if (storm.active && banner.hidden) {
+  if (storm.active) {
+    // Its count is told again as it grows or eases: the same banner, its number updated.
     banner.textContent = fill(T.storm, { count: storm.new_alerts ?? "", minutes: Math.round((storm.window_s || 300) / 60) });
-    banner.hidden = false;
-    renderAlerts(true);
+    if (banner.hidden) {
+      banner.hidden = false;
+      renderAlerts(true);
+    }
   } else if (!storm.active && !banner.hidden) {
     banner.hidden = true;
     renderAlerts(true);

@@ -93,6 +93,9 @@ export class Live {
       Object.assign(entry, { seq: message.seq, epoch: message.epoch, heartbeat: message.heartbeat, acceptedAt: Date.now() });
       this.onStatus("live", this.lastMessageAt);
       if (entry.handlers.snapshot) entry.handlers.snapshot(message.data);
+    } else if (message.type === "resync") {
+      // The server lost track of this stream for us (a message lost on its way, counters restarted).
+      if (entry.seq !== null) this.resnapshot(entry);
     } else if (message.type === "delta") {
       if (entry.seq === null) return; // waiting for a snapshot
       if (message.epoch !== entry.epoch) {
