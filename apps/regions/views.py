@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from apps.core.clients import rate_limited
@@ -50,6 +51,7 @@ def _cached(response: HttpResponse, seconds: int) -> HttpResponse:
 
 
 @require_GET
+@gzip_page  # public reference data, no secret in it: compressing it reveals nothing (no BREACH concern)
 def style(request: HttpRequest) -> HttpResponse:
     language = _language(request)
     if language is None:
@@ -62,6 +64,7 @@ def style(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@gzip_page  # ~150 kB of GeoJSON for a city of 200 regions: ~35 kB on a phone's network
 def features(request: HttpRequest) -> HttpResponse:
     return _cached(JsonResponse(basemap_features(), content_type="application/geo+json"), 300)
 

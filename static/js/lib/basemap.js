@@ -10,9 +10,11 @@
  *     pin: false,                          // pin mode: tap / click to place or move a pin, drag it, or
  *                                          //   "pin the centre" from the keyboard
  *     pinAt: [lon, lat] | null,            // a pin to start with (e.g. a form posted back)
- *     onPin: ({ lon, lat, label, inside, regions }) => {}, // each time the pin moves and its place is named:
- *                                          //   label "东湖区 · 七星街道 · 七星四社区", regions [{code, name, level}]
- *                                          //   (city → deepest), inside false when no region contains it
+ *     onPin: ({ lon, lat, label, inside, regions, pending }) => {}, // when the pin moves (pending: true, no
+ *                                          //   label yet) and again when its place is named: label
+ *                                          //   "东湖区 · 七星街道 · 七星四社区", regions [{code, name, level}]
+ *                                          //   (city → deepest), inside false when no region contains it,
+ *                                          //   null when the lookup failed
  *     markers: [{ lon, lat, label, color, id }], // points of the page's own (alerts, reports, visits)
  *     onMarkerClick: (marker) => {},
  *     maxZoom: 19,
@@ -288,6 +290,7 @@ export async function createBasemap(container, options = {}) {
     }
     const seq = ++lookupSeq;
     say(T.looking_up);
+    options.onPin?.({ lon, lat, label: "", inside: null, regions: [], pending: true });
     const regions = await lookupPlace(lon, lat);
     if (seq !== lookupSeq) return; // a later pin won
     let label = "";
@@ -297,7 +300,8 @@ export async function createBasemap(container, options = {}) {
       label = placeLabel(regions);
       say(fill(T.pinned_in, { place: label }));
     }
-    options.onPin?.({ lon, lat, label, inside: Boolean(regions && regions.length), regions: regions || [] });
+    options.onPin?.({ lon, lat, label, inside: regions ? regions.length > 0 : null, regions: regions || [],
+                      pending: false });
   };
 
   const clearPin = () => {
