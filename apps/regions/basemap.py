@@ -175,7 +175,13 @@ def _region_label_layers(language: str) -> list[dict[str, Any]]:
         return ["all", _is("region-labels"), ["==", ["get", "class"], value]]
 
     return [
-        _label_layer("community-label", level("community"), name, minzoom=13, size=12, color="#5a4a5a"),
+        # A community is named inside its own area, in every tile that holds part of it (MapLibre labels each
+        # tile's piece of a polygon): zoomed in to a street, the community's name is on screen wherever one
+        # looks, not only where its centre happens to be.
+        _label_layer(
+            "community-label", ["all", _is("regions"), ["==", ["get", "class"], "community"]], name,
+            minzoom=12.5, size=13, color="#5a4a5a",
+        ),
         _label_layer("street-label", level("street"), name, minzoom=11, maxzoom=14.5, size=14, color="#3d2f3d"),
         _label_layer(
             "district-label", level("district"), name, maxzoom=13.5, size=17, color="#2b1f33",
