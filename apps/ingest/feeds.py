@@ -200,8 +200,7 @@ def sensor_activity_recount(
     `device`; only the devices in `region_ids`, when given (no other device's count changed).
 
     `devices(ids)` gives the devices of those ids; `sources` the data sources the caller has already read
-    (the others are read in one query). A device's rows are counted in one table: one found in several keeps
-    the count of the last.
+    (the others are read in one query). A device whose rows are in several of the tables has them all counted.
     """
     from apps.indicators.health import sensor_activity_put
     from apps.indicators.models import DataSource
@@ -211,7 +210,8 @@ def sensor_activity_recount(
         readings = model._default_manager.all()
         if region_ids is not None:
             readings = readings.filter(**{f"{device}__region_id__in": region_ids})
-        per_hour.update(readings_per_hour(readings, device_field=f"{device}_id", spans=spans))
+        for key, received in readings_per_hour(readings, device_field=f"{device}_id", spans=spans).items():
+            per_hour[key] = per_hour.get(key, 0) + received
     named = devices({device_id for device_id, _hour in per_hour})
     counts: dict[int, dict[tuple[str, datetime], tuple[int, int]]] = defaultdict(dict)
     for (device_id, hour), received in per_hour.items():
