@@ -68,8 +68,8 @@ class AuditHead(models.Model):
     """The end of the audit hash chain: the last sealed sequence number and hash. One row; sealing locks it,
     so entries are chained one at a time, and a truncated tail no longer matches it."""
 
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
+    seq = models.PositiveBigIntegerField(_("sequence"), default=0)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit chain head")

@@ -52,14 +52,16 @@ class AirReading(models.Model):
 
     scope_region = "station__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="air_readings")
-    observed_at = models.DateTimeField()
-    pm25 = models.FloatField(null=True, blank=True)
-    pm10 = models.FloatField(null=True, blank=True)
-    so2 = models.FloatField(null=True, blank=True)
-    no2 = models.FloatField(null=True, blank=True)
-    o3 = models.FloatField(null=True, blank=True)
-    co = models.FloatField(null=True, blank=True)
+    station = models.ForeignKey(
+        Station, verbose_name=_("monitoring station"), on_delete=models.CASCADE, related_name="air_readings"
+    )
+    observed_at = models.DateTimeField(_("observed at"))
+    pm25 = models.FloatField(_("PM2.5 (µg/m³)"), null=True, blank=True)
+    pm10 = models.FloatField(_("PM10 (µg/m³)"), null=True, blank=True)
+    so2 = models.FloatField(_("SO₂ (µg/m³)"), null=True, blank=True)
+    no2 = models.FloatField(_("NO₂ (µg/m³)"), null=True, blank=True)
+    o3 = models.FloatField(_("O₃ (µg/m³)"), null=True, blank=True)
+    co = models.FloatField(_("CO (mg/m³)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("air reading")
@@ -75,9 +77,11 @@ class NoiseReading(models.Model):
 
     scope_region = "station__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="noise_readings")
-    observed_at = models.DateTimeField()
-    leq = models.FloatField()
+    station = models.ForeignKey(
+        Station, verbose_name=_("monitoring station"), on_delete=models.CASCADE, related_name="noise_readings"
+    )
+    observed_at = models.DateTimeField(_("observed at"))
+    leq = models.FloatField(_("equivalent sound level Leq (dB(A))"))
 
     class Meta:
         verbose_name = _("noise reading")

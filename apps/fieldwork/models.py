@@ -11,10 +11,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from apps.core.fields import EncryptedTextField
+from apps.core.i18n import localized
 from apps.core.models import BaseModel
 
 
@@ -35,11 +37,20 @@ class Assignment(BaseModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
-    alert = models.ForeignKey("indicators.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    grievance = models.ForeignKey(
-        "grievances.Grievance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    alert = models.ForeignKey(
+        "indicators.Alert", verbose_name=_("alert"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    recheck_of = models.ForeignKey("Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    grievance = models.ForeignKey(
+        "grievances.Grievance",
+        verbose_name=_("grievance"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recheck_of = models.ForeignKey(
+        "Visit", verbose_name=_("recheck of visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -51,7 +62,12 @@ class Assignment(BaseModel):
         related_name="+",
     )  # fmt: skip
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -60,7 +76,8 @@ class Assignment(BaseModel):
         ordering = ["due_at"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.pk}"
+        # Read in lists and pickers (the visit admin's column): what it is and its title, in the reader's language.
+        return gettext("assignment %(number)s: %(title)s") % {"number": self.pk, "title": localized(self, "title")}
 
 
 class Visit(BaseModel):
@@ -74,18 +91,27 @@ class Visit(BaseModel):
                             help_text=_("Made by the device: a repeated upload finds the stored visit."))  # fmt: skip
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.PROTECT,
                                 related_name="+")  # fmt: skip
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
-    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(_("started (device clock)"))
     ended_at = models.DateTimeField(_("ended (device clock)"))
     sent_at = models.DateTimeField(_("sent (device clock)"), null=True, blank=True)
     received_at = models.DateTimeField(_("received (server clock)"), auto_now_add=True)
-    checkin_lon = models.FloatField()
-    checkin_lat = models.FloatField()
-    checkin_accuracy_m = models.FloatField()
-    checkout_lon = models.FloatField(null=True, blank=True)
-    checkout_lat = models.FloatField(null=True, blank=True)
-    checkout_accuracy_m = models.FloatField(null=True, blank=True)
+    checkin_lon = models.FloatField(_("check-in longitude"))
+    checkin_lat = models.FloatField(_("check-in latitude"))
+    checkin_accuracy_m = models.FloatField(_("check-in accuracy (m)"))
+    checkout_lon = models.FloatField(_("check-out longitude"), null=True, blank=True)
+    checkout_lat = models.FloatField(_("check-out latitude"), null=True, blank=True)
+    checkout_accuracy_m = models.FloatField(_("check-out accuracy (m)"), null=True, blank=True)
     people = models.JSONField(
         _("people met"), default=list, blank=True, help_text=_('[{"kind": "residents", "count": 3}]')
     )
@@ -93,9 +119,15 @@ class Visit(BaseModel):
     notes = models.TextField(_("notes"), max_length=4000, blank=True)
     follow_up = models.TextField(_("follow-up actions"), max_length=2000, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")  # fmt: skip
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("review reason"), max_length=500, blank=True)
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True,
@@ -110,7 +142,11 @@ class Visit(BaseModel):
         permissions = [("review_visit", _("Can review flagged visits"))]
 
     def __str__(self) -> str:
-        return str(self.uuid)
+        started = timezone.localtime(self.started_at) if self.started_at else None
+        return gettext("visit %(number)s on %(started)s") % {
+            "number": self.pk,
+            "started": f"{started:%Y-%m-%d %H:%M}" if started else "–",
+        }
 
 
 class VisitPhoto(models.Model):
@@ -120,7 +156,7 @@ class VisitPhoto(models.Model):
 
     scope_region = "visit__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    visit = models.ForeignKey(Visit, verbose_name=_("field visit"), on_delete=models.CASCADE, related_name="photos")
     index = models.PositiveSmallIntegerField(_("index in the visit"))
     name = models.CharField(_("name on the device"), max_length=200, blank=True)
     sha256 = models.CharField(
@@ -131,12 +167,12 @@ class VisitPhoto(models.Model):
     )
     size = models.PositiveIntegerField(_("size of the original (bytes)"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
-    key = models.CharField(max_length=32, unique=True)
-    image = models.FileField(upload_to="visits/", blank=True)
+    key = models.CharField(_("file key"), max_length=32, unique=True)
+    image = models.FileField(_("image"), upload_to="visits/", blank=True)
     phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
-    exif_taken_at = models.DateTimeField(null=True, blank=True)
-    exif_lon = models.FloatField(null=True, blank=True)
-    exif_lat = models.FloatField(null=True, blank=True)
+    exif_taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    exif_lon = models.FloatField(_("longitude (EXIF)"), null=True, blank=True)
+    exif_lat = models.FloatField(_("latitude (EXIF)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("visit photo")
@@ -160,16 +196,25 @@ class Finding(models.Model):
         PARTLY = "partly", pgettext_lazy("field verdict", "partly")
         COULD_NOT_VERIFY = "could_not_verify", pgettext_lazy("field verdict", "could not verify")
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="findings")
-    alert = models.ForeignKey("indicators.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    visit = models.ForeignKey(Visit, verbose_name=_("field visit"), on_delete=models.CASCADE, related_name="findings")
+    alert = models.ForeignKey(
+        "indicators.Alert", verbose_name=_("alert"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     grievance = models.ForeignKey(
-        "grievances.Grievance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "grievances.Grievance",
+        verbose_name=_("grievance"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     indicator = models.CharField(_("indicator"), max_length=64, blank=True)
     verdict = models.CharField(_("verdict"), max_length=16, choices=Verdict.choices)
     observed_value = models.FloatField(_("observed value"), null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
-    applied = models.BooleanField(default=False, help_text=_("Passed on to the alert or report (once accepted)."))
+    applied = models.BooleanField(
+        _("applied"), default=False, help_text=_("Passed on to the alert or report (once accepted).")
+    )
 
     class Meta:
         verbose_name = _("finding")
@@ -193,9 +238,9 @@ class Flag(models.Model):
         IMPOSSIBLE_TRAVEL = "impossible_travel", _("impossible travel from the previous visit")
         CLOCK_SKEW = "clock_skew", _("device clock far from server clock")
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flags")
-    code = models.CharField(max_length=24, choices=Code.choices)
-    evidence = models.JSONField(default=dict)
+    visit = models.ForeignKey(Visit, verbose_name=_("field visit"), on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(_("code"), max_length=24, choices=Code.choices)
+    evidence = models.JSONField(_("evidence"), default=dict)
 
     class Meta:
         verbose_name = _("authenticity flag")

@@ -64,7 +64,9 @@ class CategoryAttribute(models.Model):
         SINGLE = "singlevaluelist", _("one of a list")
         MULTI = "multivaluelist", _("several of a list")
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    category = models.ForeignKey(
+        Category, verbose_name=_("grievance category"), on_delete=models.CASCADE, related_name="attributes"
+    )
     code = models.SlugField(_("code"), max_length=40)
     description_zh = models.CharField(_("question (Chinese)"), max_length=200)
     description_en = models.CharField(_("question (English)"), max_length=200)
@@ -211,7 +213,9 @@ class GrievanceEvent(models.Model):
         REOPENED = "reopened", _("reopened")
         PHOTO = "photo", _("photo added")
 
-    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="events")
+    grievance = models.ForeignKey(
+        Grievance, verbose_name=_("grievance"), on_delete=models.CASCADE, related_name="events"
+    )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     public = models.BooleanField(_("public"), default=False)
@@ -252,11 +256,13 @@ class GrievancePhoto(models.Model):
 
     scope_region = "grievance__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="photos")
-    key = models.CharField(max_length=32, unique=True)
+    grievance = models.ForeignKey(
+        Grievance, verbose_name=_("grievance"), on_delete=models.CASCADE, related_name="photos"
+    )
+    key = models.CharField(_("file key"), max_length=32, unique=True)
     image = models.FileField(_("image"), upload_to=photo_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(_("width (px)"))
+    height = models.PositiveIntegerField(_("height (px)"))
     public = models.BooleanField(_("public"), default=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -274,7 +280,7 @@ class Open311Key(BaseModel):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8, help_text=_("The key's first characters, to tell keys apart."))
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     active = models.BooleanField(_("active"), default=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 

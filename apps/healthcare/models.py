@@ -53,13 +53,15 @@ class CapacitySnapshot(models.Model):
 
     scope_region = "facility__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="snapshots")
-    observed_at = models.DateTimeField()
-    beds_occupied = models.PositiveIntegerField()
-    icu_occupied = models.PositiveIntegerField(null=True, blank=True)
-    er_waiting = models.PositiveIntegerField(null=True, blank=True)
-    er_wait_minutes = models.PositiveIntegerField(null=True, blank=True)
-    fever_clinic_visits = models.PositiveIntegerField(null=True, blank=True)
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("health facility"), on_delete=models.CASCADE, related_name="snapshots"
+    )
+    observed_at = models.DateTimeField(_("observed at"))
+    beds_occupied = models.PositiveIntegerField(_("beds occupied"))
+    icu_occupied = models.PositiveIntegerField(_("ICU beds occupied"), null=True, blank=True)
+    er_waiting = models.PositiveIntegerField(_("waiting in the emergency room"), null=True, blank=True)
+    er_wait_minutes = models.PositiveIntegerField(_("emergency wait (minutes)"), null=True, blank=True)
+    fever_clinic_visits = models.PositiveIntegerField(_("fever clinic visits"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("capacity snapshot")
@@ -76,9 +78,11 @@ class FeverDay(models.Model):
 
     scope_region = "facility__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="fever_days")
-    day = models.DateField()
-    visits = models.PositiveIntegerField()
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("health facility"), on_delete=models.CASCADE, related_name="fever_days"
+    )
+    day = models.DateField(_("day"))
+    visits = models.PositiveIntegerField(_("visits"))
 
     class Meta:
         verbose_name = _("fever-clinic day")

@@ -64,11 +64,13 @@ class PendingRollup(models.Model):
     A queue in the database, so it commits with the observations and survives restarts.
     """
 
-    indicator = models.CharField(max_length=64)
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
-    minute = models.DateTimeField()
+    indicator = models.CharField(_("indicator"), max_length=64)
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField(_("minute"))
 
     class Meta:
+        verbose_name = _("pending rollup")
+        verbose_name_plural = _("pending rollups")
         constraints = [models.UniqueConstraint(fields=["indicator", "region", "minute"], name="pendingrollup_unique")]
 
     def __str__(self) -> str:
@@ -79,11 +81,13 @@ class PendingHistoryRollup(models.Model):
     """A leaf (indicator, region, hour) whose minutes changed since its hour and day buckets, and its ancestors',
     were derived. The live tick queues it; indicator_history_run takes it every few seconds, off the tick."""
 
-    indicator = models.CharField(max_length=64)
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
-    hour = models.DateTimeField()
+    indicator = models.CharField(_("indicator"), max_length=64)
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField(_("hour"))
 
     class Meta:
+        verbose_name = _("pending history rollup")
+        verbose_name_plural = _("pending history rollups")
         constraints = [
             models.UniqueConstraint(fields=["indicator", "region", "hour"], name="pendinghistoryrollup_unique")
         ]
@@ -143,11 +147,21 @@ class Alert(BaseModel):
     last_breach_at = models.DateTimeField(_("last breach at"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     verification_requested_at = models.DateTimeField(_("sent for verification at"), null=True, blank=True)
     verification_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verification requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verdict = models.CharField(_("verdict on site"), max_length=32, choices=Verdict.choices, blank=True)
@@ -163,7 +177,12 @@ class Alert(BaseModel):
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -251,12 +270,16 @@ class SourceSensor(BaseModel):
 class SensorActivity(models.Model):
     """Readings received per sensor and hour: completeness over the last hour and day."""
 
-    sensor = models.ForeignKey(SourceSensor, on_delete=models.CASCADE, related_name="activity")
-    hour_start = models.DateTimeField()
-    received = models.PositiveIntegerField(default=0)
-    out_of_range = models.PositiveIntegerField(default=0)
+    sensor = models.ForeignKey(
+        SourceSensor, verbose_name=_("sensor"), on_delete=models.CASCADE, related_name="activity"
+    )
+    hour_start = models.DateTimeField(_("hour starting"))
+    received = models.PositiveIntegerField(_("readings received"), default=0)
+    out_of_range = models.PositiveIntegerField(_("readings out of range"), default=0)
 
     class Meta:
+        verbose_name = _("sensor activity")
+        verbose_name_plural = _("sensor activity")
         constraints = [models.UniqueConstraint(fields=["sensor", "hour_start"], name="sensoractivity_unique")]
 
     def __str__(self) -> str:

@@ -72,11 +72,13 @@ class TrafficReading(models.Model):
 
     scope_region = "sensor__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
 
-    sensor = models.ForeignKey(TrafficSensor, on_delete=models.CASCADE, related_name="readings")
-    observed_at = models.DateTimeField()
-    speed_kmh = models.FloatField()
-    volume = models.PositiveIntegerField()
-    occupancy = models.FloatField()
+    sensor = models.ForeignKey(
+        TrafficSensor, verbose_name=_("traffic sensor"), on_delete=models.CASCADE, related_name="readings"
+    )
+    observed_at = models.DateTimeField(_("observed at"))
+    speed_kmh = models.FloatField(_("speed (km/h)"))
+    volume = models.PositiveIntegerField(_("volume (vehicles)"))
+    occupancy = models.FloatField(_("occupancy (%)"))
 
     class Meta:
         verbose_name = _("traffic reading")
