@@ -56,6 +56,19 @@ class VisitAdmin(RegionScopedAdminMixin, ClassifiedAdminMixin, admin.ModelAdmin)
 
     list_display = ["uuid", "officer", "assignment", "region", "started_at", "status"]
     list_filter = ["status"]
+    list_select_related = ["officer", "assignment", "region"]
+    # Officer by user name or name, region by code or name, the assignment by its title in either language.
+    search_fields = [
+        "officer__username",
+        "officer__first_name",
+        "officer__last_name",
+        "region__code",
+        "region__name_zh",
+        "region__name_en",
+        "assignment__title_zh",
+        "assignment__title_en",
+    ]
+    date_hierarchy = "started_at"
     inlines = [FindingInline, FlagInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
