@@ -17,6 +17,7 @@ from apps.opendata.anonymize import Outcome, k_anonymise
 LICENSE: dict[str, str] = {
     "id": "CC-BY-4.0",
     "name": "Creative Commons Attribution 4.0 International",
+    "name_zh": "知识共享署名 4.0 国际许可协议",
     "url": "https://creativecommons.org/licenses/by/4.0/",
     "attribution_zh": "数据来源：CityOps 城市运行管理中心开放数据（经去标识化处理）",
     "attribution_en": "Source: CityOps city operations center open data (de-identified)",
