@@ -29,7 +29,7 @@ def _figure(response):
 
 
 def _table_codes(response):
-    return re.findall(r'<td class="mono">([^<]+)</td>', response.content.decode())
+    return re.findall(r'<td class="mono[^"]*">([^<]+)</td>', response.content.decode())
 
 
 # --- /regions/ -------------------------------------------------------------------------------------------
