@@ -13,6 +13,15 @@ if (container.clientWidth < 600 && valueTrace.colorbar) {
   // Phones: the colour scale goes under the map instead of taking a third of its width.
   Object.assign(valueTrace.colorbar, { orientation: "h", y: -0.02, yanchor: "top", thickness: 10 });
 }
+// Beneath the values, the city's own labelled basemap (names of districts, streets, communities, roads, facilities
+// and stations; apps/regions/basemap.py), so the map reads at street level when zoomed; the plain background
+// stays if it cannot be had.
+try {
+  const response = await fetch(container.dataset.basemap, { credentials: "same-origin" });
+  if (response.ok) figure.layout.map.style = await response.json();
+} catch {
+  // offline with nothing cached: the regions alone
+}
 window.Plotly.newPlot(container, figure.data, figure.layout, {
   responsive: true,
   displaylogo: false,
