@@ -23,6 +23,15 @@ def test_regions_page_draws_the_offline_map(asgi_server, cast, open_page, width,
     # then the map and the table are drawn, in Chinese, with no errors and nothing fetched from outside
     assert probe.page.locator("table.table tbody tr").count() == 2
     assert probe.page.locator("h1").inner_text().startswith("测试市")
+    # beneath the values, the city's labelled basemap (its own GeoJSON sources and label layers)
+    basemap = probe.page.evaluate(
+        "(() => { const s = document.getElementById('region-map').layout.map.style;"
+        " return typeof s === 'object' ? [Object.keys(s.sources), s.layers.filter((l) => l.type === 'symbol').length]"
+        " : null; })()"
+    )
+    assert basemap is not None
+    assert basemap[0]
+    assert basemap[1] > 0
     assert probe.console_errors == []
     assert probe.failed_requests == []
     assert probe.external_requests == []
