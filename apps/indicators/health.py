@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
@@ -34,6 +34,8 @@ class SensorHealth:
     out_of_range: bool
     completeness_hour: float | None  # None when not asked for (it costs two queries)
     completeness_day: float | None
+    # Silent for three intervals, but partly while monitoring was not running: not judged yet (see sensor_health).
+    awaiting: bool = False
 
     @property
     def healthy(self) -> bool:
@@ -133,13 +135,25 @@ def _sensor_update(sensor: SourceSensor, reading: SensorReading) -> None:
         sensor.out_of_range_at = reading.observed_at
 
 
-def sensor_health(*, sensor: SourceSensor, now: datetime | None = None, completeness: bool = True) -> SensorHealth:
+def sensor_health(
+    *,
+    sensor: SourceSensor,
+    now: datetime | None = None,
+    completeness: bool = True,
+    resumed_at: datetime | None = None,
+) -> SensorHealth:
+    """A sensor's health at `now`. `resumed_at`: when monitoring last (re)started (see data_sources_check); a
+    sensor is only held to silence that CityOps was there to hear."""
     now = now or timezone.now()
     source = sensor.source
     interval = timedelta(seconds=source.expected_interval_s)
     # Silent for three intervals — since its last reading, or since it was registered: a loop installed a minute
     # ago is not failing yet (a city's first deployment would otherwise open an alert for every device at once).
-    stale = now - (sensor.last_seen or sensor.created_at) > 3 * interval
+    # Nor since before monitoring resumed: while CityOps was down (or not yet started after the demo was seeded)
+    # no reading could arrive, so each sensor has three intervals from the restart to be heard from again.
+    silent_since = sensor.last_seen or sensor.created_at
+    silent = now - silent_since > 3 * interval
+    awaiting = silent and resumed_at is not None and now - max(silent_since, resumed_at) <= 3 * interval
     flatlined = bool(
         sensor.same_value_since
         and sensor.last_seen
@@ -148,11 +162,12 @@ def sensor_health(*, sensor: SourceSensor, now: datetime | None = None, complete
     out_of_range = bool(sensor.out_of_range_at and now - sensor.out_of_range_at < timedelta(hours=1))
     return SensorHealth(
         sensor=sensor,
-        stale=stale,
+        stale=silent and not awaiting,
         flatlined=flatlined,
         out_of_range=out_of_range,
         completeness_hour=_completeness(sensor, now, timedelta(hours=1), interval) if completeness else None,
         completeness_day=_completeness(sensor, now, timedelta(days=1), interval) if completeness else None,
+        awaiting=awaiting,
     )
 
 
@@ -167,6 +182,11 @@ def _completeness(sensor: SourceSensor, now: datetime, window: timedelta, interv
 
 logger = logging.getLogger(__name__)
 _CHECK_LOCK = "indicators:data-sources-check"
+_CHECK_ALIVE = "indicators:data-sources-check:alive"  # when the beat last asked for a check
+_CHECK_RESUMED = "indicators:data-sources-check:resumed"  # when checks (re)started after a pause
+# The beat asks for a check every minute (CELERY_BEAT_SCHEDULE): no request for longer than this means monitoring
+# was down — CityOps stopped, or the beat did — and readings could not be received or folded in meanwhile.
+MONITORING_GAP = timedelta(minutes=2)
 
 
 def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
@@ -176,19 +196,40 @@ def data_sources_check(*, now: datetime | None = None) -> list[SensorHealth]:
     alert that opens, changes its problems or resolves: an alert whose sensor is as unhealthy as last time only
     has its last breach moved, in one statement for all of them. One run at a time across processes: a run that
     finds another going returns at once (the beat's next one covers the same sensors).
+
+    Silence is only held against a sensor while monitoring ran: the first check after a start, or after no check
+    was asked for MONITORING_GAP (CityOps down for an upgrade, the demo seeded minutes before `make run`), gives
+    every sensor three of its intervals from then before calling it stale, so a restart does not open an alert
+    for every device whose readings could not arrive. Sensors already alerted stale stay so until heard from.
+    With an explicit `now` (tests, re-evaluation) the sensors are judged as of `now` as if monitoring had run
+    throughout.
     """
+    clock = timezone.now()
+    resumed_at = _monitoring_resumed_at(clock) if now is None else None
     token = uuid.uuid4().hex
     if not cache.add(_CHECK_LOCK, token, timeout=300):
         logger.info("data-source check already running elsewhere: this run is skipped")
         return []
     try:
-        return _check_all(now or timezone.now())
+        return _check_all(now or clock, resumed_at=resumed_at)
     finally:
         if cache.get(_CHECK_LOCK) == token:  # a run past the lock's 300 s must not free the next run's lock
             cache.delete(_CHECK_LOCK)
 
 
-def _check_all(now: datetime) -> list[SensorHealth]:
+def _monitoring_resumed_at(now: datetime) -> datetime | None:
+    """When monitoring last (re)started: now, if no check was asked for within MONITORING_GAP (or ever, as far
+    as the cache knows); kept until the next pause. Every request counts, a skipped one too (the beat is alive)."""
+    alive = cache.get(_CHECK_ALIVE)
+    cache.set(_CHECK_ALIVE, now, timeout=None)
+    if alive is None or now - alive > MONITORING_GAP:
+        logger.info("data-source checks resume: sensors get three intervals from now to be heard from")
+        cache.set(_CHECK_RESUMED, now, timeout=None)
+        return now
+    return cache.get(_CHECK_RESUMED)
+
+
+def _check_all(now: datetime, *, resumed_at: datetime | None = None) -> list[SensorHealth]:
     results = []
     open_alerts = {
         alert.subject: alert
@@ -196,10 +237,13 @@ def _check_all(now: datetime) -> list[SensorHealth]:
     }
     unchanged: list[int] = []
     for sensor in SourceSensor.objects.select_related("source", "region"):
-        health = sensor_health(sensor=sensor, now=now, completeness=False)  # alerts need the state only
-        results.append(health)
+        health = sensor_health(sensor=sensor, now=now, completeness=False, resumed_at=resumed_at)  # state only
         subject = f"{sensor.source.code}/{sensor.code}"
         existing = open_alerts.get(subject)
+        if health.awaiting and existing is not None and "stale" in existing.details.get("problems", []):
+            # Silent before the pause and not heard from since: still stale (no "recovered" across a restart).
+            health = replace(health, stale=True, awaiting=False)
+        results.append(health)
         if health.healthy:
             if existing is not None:
                 alert_auto_resolve(alert=existing, reason="data source recovered")
