@@ -433,6 +433,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one serializer, named once (else a hashed "StatusDd6Enum").
+    "ENUM_NAME_OVERRIDES": {"VisitStatusEnum": "apps.fieldwork.models.Visit.Status"},
 }
 
 # --- Security -------------------------------------------------------------------------------------------
