@@ -63,7 +63,7 @@ def test_the_walls_words_come_from_the_catalogue_in_both_languages_with_the_same
     assert all(set(PLACEHOLDER.findall(chinese[key])) == set(PLACEHOLDER.findall(english[key])) for key in english)
     # and the words the room knows are the ones it knew before they moved into the catalogue
     assert chinese["verdict_confirmed"] == "现场属实"
-    assert chinese["storm"] == "告警激增：%(minutes)s 分钟内新增 %(count)s 条，已按指标归组"  # the window from the storm message
+    assert chinese["storm"] == "告警激增：%(minutes)s 分钟内新增 %(count)s 条，已按指标归组"
     assert english["group_below_warning"] == "%(count)s %(levels)s: %(name)s below warning"
 
 
