@@ -78,6 +78,10 @@ def test_the_visit_list_names_the_assignment_and_finds_visits_by_officer_region_
     # then the assignment is named in words, and each search finds what it names
     assert "核查任务 2：核实西区拥堵" in page
     assert "alert 2" not in page
+    # and each visit is linked by what it is (number and local start), not by its device's UUID
+    with translation.override("zh-hans"):
+        assert str(answering) in page
+    assert str(answering.uuid) not in page
     assert list(by_title) == list(by_title_en) == [answering]
     assert len(by_region) == len(by_officer) == 2
     assert list(by_nobody) == []
