@@ -79,17 +79,18 @@ def search(request: HttpRequest) -> HttpResponse:
         return _bad_request(_("Type at most %(count)d characters.") % {"count": QUERY_MAX})
     if rate_limited(request, action="regions.search", limit=SEARCHES_PER_MINUTE, window_seconds=60):
         return JsonResponse({"detail": _("Too many searches: wait a minute.")}, status=429)
-    results = [
-        {
-            "name": place.name,
-            "kind": place.kind,
-            "kind_label": place.kind_label,
-            "context": place.context,
-            "center": list(place.center),
-            "bbox": list(place.bbox) if place.bbox else None,
-        }
-        for place in basemap_search(query=query, language=language)
-    ]
+    with translation.override(language):  # the kinds' words too, in the language asked for
+        results = [
+            {
+                "name": place.name,
+                "kind": place.kind,
+                "kind_label": str(place.kind_label),
+                "context": place.context,
+                "center": list(place.center),
+                "bbox": list(place.bbox) if place.bbox else None,
+            }
+            for place in basemap_search(query=query, language=language)
+        ]
     return JsonResponse({"results": results})
 
 

@@ -189,6 +189,14 @@ def test_search_result_says_where_a_place_is_and_a_road_is_one_place(client, wor
     assert roads[0]["bbox"] == [118.001, 32.012, 118.035, 32.012]
 
 
+def test_search_says_what_a_place_is_in_the_language_asked_for(client, world):
+    # when a Chinese page's visitor (the page's language) asks in English
+    client.cookies["django_language"] = "zh-hans"
+    found = client.get("/maps/search", {"q": "七星四社区", "lang": "en"}).json()["results"][0]
+    # then the kind reads in English too, like the name
+    assert (found["name"], found["kind_label"]) == ("Qixing 4 Community", "Community")
+
+
 def test_search_with_nothing_typed_finds_nothing(client, world):
     assert client.get("/maps/search", {"q": "  "}).json() == {"results": []}
     assert client.get("/maps/search").json() == {"results": []}
