@@ -16,21 +16,60 @@ from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.photos import MAX_PHOTO_BYTES
 from apps.core.text import clean_text, parse_id
-from apps.fieldwork.models import Assignment, Finding, Visit
+from apps.fieldwork.models import Assignment, Finding, Flag, Visit
 from apps.fieldwork.services import MAX_PHOTOS
 from apps.regions.models import Region
 from apps.regions.svg import region_map_svg
 
 
+def _bounds(regions: list[Region]) -> list[float] | None:
+    """[west, south, east, north] around the regions' boundaries; None when they have none."""
+    points = [
+        point
+        for region in regions
+        for polygon in (
+            (region.geometry or {}).get("coordinates", [])
+            if (region.geometry or {}).get("type") == "MultiPolygon"
+            else [(region.geometry or {}).get("coordinates", [])]
+        )
+        for ring in polygon
+        for point in ring
+    ]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
+def _area(user: Any) -> tuple[Region | None, list[float] | None]:
+    """The officer's own area: their assigned regions (the outline map of the first, the home map fitted to all
+    of them); an officer without assigned regions, the city."""
+    from apps.accounts.models import StaffProfile
+
+    assigned = list(Region.objects.filter(pk__in=StaffProfile.regions.through.objects.filter(
+        staffprofile__user=user).values("region_id")).order_by("depth", "code"))  # fmt: skip
+    if assigned:
+        return user_home_region(user=user) or assigned[0], _bounds(assigned)
+    city = list(Region.objects.filter(parent=None).order_by("code"))
+    return (city[0] if city else None), _bounds(city)
+
+
 @permission_required("fieldwork.add_visit")
 def field_app(request: HttpRequest) -> HttpResponse:
-    home = user_home_region(user=request.user)  # the officer's own area, not the whole city
+    home, bounds = _area(request.user)  # the officer's own area, not the whole city
     return render(
         request,
         "fieldwork/app.html",
         {
             "map": region_map_svg(home, size=400),
             "strings": {
+                "area_bounds": bounds,  # the home map opens on these
+                "flag_names": dict(Flag.Code.choices),
+                "review_flags": _("Held for review: %(flags)s"),
+                "list_separator": pgettext("list separator", ", "),
+                "no_assignment": _("No assignment"),
+                "chip_offline": _("Offline"),
+                "chip_offline_waiting": _("Offline · %(count)s waiting"),
                 "waiting": _("%(count)s visits waiting to upload"),
                 "synced": _("All synced %(time)s"),
                 "never": _("Nothing uploaded yet"),

@@ -153,6 +153,8 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
         to_step(page, "review")
         page.click("[data-action=save]")
         probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'uploaded'", timeout=60000)
+        probe.wait_for("document.querySelector('[data-role=saved]').innerText.includes('Held for review:')")
+        saved_panel = page.locator("[data-role=saved]").inner_text()
         first_line = page.locator("[data-role=sync]").inner_text()
         notice = page.locator("[data-role=notice]").inner_text()
         probe.screenshot("field-app-photos-synced")
@@ -161,14 +163,20 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
         probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 1")
         recent = page.locator("[data-role=visits]").inner_text()
 
+        synced_chip = page.locator("[data-role=sync-chip]").inner_text()
+
         # when: no signal, a second visit with a photo
         context.set_offline(True)
+        probe.wait_for("document.querySelector('[data-role=sync-chip]').dataset.offline === '1'")
+        offline_chip = page.locator("[data-role=sync-chip]").inner_text()
+        offline_line = page.locator("[data-role=sync]").inner_text()
         page.click("[data-action=free]")
         record(page, probe, files=[files[3]],
                notes="Walked the block with the community worker; the drain was cleared this morning.")  # fmt: skip
         probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '1'")
         waiting = page.locator("[data-role=sync]").inner_text()
         outbox = page.locator("[data-role=outbox]").inner_text()
+        waiting_chip = page.locator("[data-role=sync-chip]").inner_text()
         probe.screenshot("field-app-offline")
         assert Visit.objects.count() == 1
 
@@ -177,7 +185,11 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
         page.evaluate("window.dispatchEvent(new Event('online'))")
         probe.wait_for("document.querySelector('[data-role=sync]').dataset.waiting === '0'", timeout=60000)
         probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 2")
+        page.evaluate("window.dispatchEvent(new Event('online'))")  # the server's list again: the visit's region
+        probe.wait_for("document.querySelector('[data-role=visits]').innerText.includes('West 1 Subdistrict')")
         synced = page.locator("[data-role=sync]").inner_text()
+        back_chip = page.locator("[data-role=sync-chip]").inner_text()
+        listed = page.locator("[data-role=visits]").inner_text()
         probe.screenshot("field-app-synced")
     finally:
         context.close()
@@ -185,7 +197,18 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
     # then: the officer saw what happened
     assert notice == "Received by the server, with its photos."
     assert first_line.startswith("All synced")
-    assert "3 photos\nFlagged for review" in recent
+    # why it waits for review: the kinds of its flags, not the reviewer's details
+    held = "Held for review: implausibly short stay, photo taken at another time or place"
+    assert held in saved_panel
+    assert f"3 photos\n{held}" in recent
+    # no signal: the header's chip and the line say so, then back to normal
+    assert synced_chip.startswith("✓")
+    assert (offline_chip, waiting_chip) == ("Offline", "Offline · 1 waiting")
+    assert offline_line.startswith("Offline: visits are kept on this phone")
+    assert back_chip.startswith("✓")
+    # the visit without an assignment is known by the region it was checked in
+    assert "West 1 Subdistrict" in listed
+    assert "Held for review: implausibly short stay" in listed
     assert "1 visits waiting to upload" in waiting
     assert "Waiting to send — 0 of 1 photos uploaded" in outbox
     assert synced.startswith("All synced")

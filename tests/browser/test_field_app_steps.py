@@ -137,6 +137,7 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         probe.wait_for("document.querySelector('[data-role=notice]').textContent !== ''")
         saved_title = page.locator("[data-role=saved-title]").inner_text()
         saved_notice = page.locator("[data-role=notice]").inner_text()
+        saved_chip = page.locator("[data-role=sync-chip]").inner_text()
         saved_top = page.locator("[data-role=saved-title]").bounding_box()["y"]
         scrolled = page.evaluate("window.scrollY")
         probe.screenshot("field-steps-9-saved-offline")
@@ -149,6 +150,7 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         probe.wait_for("window.__lost = document.querySelector('[data-role=sync]').dataset.nextTry > Date.now()")
         page.clock.fast_forward(15_000)
         probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'uploaded'", timeout=90_000)
+        probe.wait_for("document.querySelector('[data-role=saved]').innerText.includes('需要审核')")
         uploaded = page.locator("[data-role=saved]").inner_text()
         probe.screenshot("field-steps-10-uploaded")
         page.click("[data-action=done]")
@@ -176,10 +178,13 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
     # after saving the screen said so, at its top
     assert saved_title == "已保存在本机——将自动上传"
     assert saved_notice.startswith("无信号")
+    assert saved_chip == "离线 · 1 条待上传"
     assert (scrolled, saved_top < 200) == (0, True)
     assert stored_offline == 0
     assert "已上传" in uploaded
-    assert "照片 2 张\n已标记，待审核" in listed  # a test visit lasts seconds: too short a stay
+    assert "需要审核：停留时间过短" in uploaded  # a test visit lasts seconds
+    assert "照片 2 张\n需要审核：停留时间过短" in listed
+    assert "西一街道" in home_list  # the rejected visit had no assignment: where it was checked in
     # stored once, though sent twice
     assert posts == {"visits": 2, "lost": 1}
     visit = Visit.objects.get(assignment=assignment)
@@ -248,3 +253,74 @@ def test_unfinished_visits_wait_on_the_phone_to_be_resumed_or_discarded(asgi_ser
     assert left.count("无任务走访") == 1
     assert Visit.objects.count() == 0  # nothing leaves the phone before it is saved
     assert probe.console_errors == []
+
+
+def _home_bounds(page, probe):
+    probe.wait_for(LOADED.format(map="#field-map"))
+    page.wait_for_timeout(300)
+    return page.evaluate(
+        "(() => { const b = document.querySelector('#field-map .field-basemap').basemap.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+
+
+def test_the_home_map_opens_on_the_officers_own_regions_and_a_failed_request_shows_offline(
+    asgi_server, city, cast, browser
+):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+    from tests.conftest import PASSWORD
+
+    # given: an officer of West 1 and of the East district; an officer without regions
+    staff_user_upsert(username="two", password=PASSWORD, roles=[Role.FIELD_OFFICER], region_codes=["E", "W1"])
+    staff_user_upsert(username="loose", password=PASSWORD, roles=[Role.FIELD_OFFICER])
+    base = f"http://{asgi_server}"
+    seen = {}
+    for name in ("officer", "two", "loose"):
+        context = new_context(browser, viewport={"width": 390, "height": 844}, locale="zh-CN",
+                              geolocation={"longitude": 118.005, "latitude": 32.01, "accuracy": 12},
+                              permissions=["geolocation"])  # fmt: skip
+        probe = PageProbe(context.new_page())
+        page = probe.page
+        try:
+            probe.sign_in(base, name)
+            page.goto(f"{base}/field/")
+            seen[name] = _home_bounds(page, probe)
+            probe.screenshot(f"field-home-{name}")
+            if name == "officer":
+                # when: the network is there but a request fails on the way (the browser still says online)
+                page.route("**/api/v1/fieldwork/visits", lambda route: route.abort("internetdisconnected"))
+                page.click("[data-action=free]")
+                page.click("[data-action=next]")
+                page.click("[data-action=checkin]")
+                probe.wait_for("document.querySelector('[data-role=position]').textContent.includes('12')")
+                page.click("[data-action=home]")
+                page.wait_for_selector("#list:not([hidden])")
+                page.locator("[data-role=drafts] [data-action=resume]").click()
+                while not page.locator("[data-action=save]").is_visible():
+                    page.click("[data-action=next]")
+                page.click("[data-action=save]")
+                probe.wait_for("document.querySelector('[data-role=sync-chip]').dataset.offline === '1'")
+                seen["failed_chip"] = page.locator("[data-role=sync-chip]").inner_text()
+                probe.screenshot("field-failed-request-offline")
+                page.unroute("**/api/v1/fieldwork/visits")
+                page.evaluate("window.dispatchEvent(new Event('online'))")
+                chip = "document.querySelector('[data-role=sync-chip]').dataset"
+                probe.wait_for(f"{chip}.offline === '0' && {chip}.waiting === '0'", 60_000)
+                seen["back_chip"] = page.locator("[data-role=sync-chip]").inner_text()
+        finally:
+            context.close()
+
+    def covers(bounds, box):
+        west, south, east, north = bounds
+        return west <= box[0] + 1e-4 and south <= box[1] + 1e-4 and east >= box[2] - 1e-4 and north >= box[3] - 1e-4
+
+    # then: the officer of West sees West, not the whole city
+    assert covers(seen["officer"], (118.00, 32.00, 118.02, 32.02))
+    assert not covers(seen["officer"], (118.00, 32.00, 118.04, 32.02))
+    # the officer of West 1 and East sees both; the officer without regions the city
+    assert covers(seen["two"], (118.00, 32.00, 118.04, 32.02))
+    assert covers(seen["loose"], (118.00, 32.00, 118.04, 32.02))
+    # a request that failed on the way: offline, the visit waiting; back to normal once it went
+    assert seen["failed_chip"] == "离线 · 1 条待上传"
+    assert seen["back_chip"].startswith("✓")

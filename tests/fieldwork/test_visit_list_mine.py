@@ -77,3 +77,30 @@ def test_the_list_is_in_the_openapi_schema(client, cast, city):
 
     operation = schema["paths"]["/api/v1/fieldwork/visits/mine"]["get"]
     assert set(operation["responses"]) == {"200"}
+
+
+def test_a_flagged_visit_says_why_in_the_officers_language_and_a_free_visit_names_its_region(client, cast, city):
+    # given: a visit held for review with two flags (one of them twice), a free visit checked in in West 1
+    from apps.fieldwork.models import Flag
+
+    officer = cast["officer"]
+    held = _visit(officer, notes="held")
+    Visit.objects.filter(pk=held.pk).update(status=Visit.Status.REVIEW)
+    held.flags.all().delete()
+    for code in (Flag.Code.SHORT_STAY, Flag.Code.OUTSIDE_GEOFENCE, Flag.Code.SHORT_STAY):
+        Flag.objects.create(visit=held, code=code, evidence={"visit": 999, "officer": "other"})
+    free = _visit(officer, notes="free", lon=118.005)
+    client.login(username="officer", password=PASSWORD)
+
+    # when: the list in Chinese and in English
+    zh = {r["uuid"]: r for r in client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").json()}
+    en = {r["uuid"]: r for r in client.get(URL, HTTP_ACCEPT_LANGUAGE="en").json()}
+
+    # then: the flags' kinds, once each, in the officer's language, and none of the evidence
+    assert zh[str(held.uuid)]["flags"] == ["停留时间过短", "签到位置不在目标范围"]
+    assert en[str(held.uuid)]["flags"] == ["implausibly short stay", "check-in outside the target area"]
+    assert "999" not in str(zh[str(held.uuid)])
+    assert zh[str(free.uuid)]["flags"] == []
+    # the free visit is known by where it was checked in
+    assert free.assignment is None
+    assert (zh[str(free.uuid)]["region_zh"], en[str(free.uuid)]["region_en"]) == ("西一街道", "West 1 Subdistrict")

@@ -17,7 +17,7 @@ from apps.core.classification import ClassifiedSerializerMixin
 from apps.core.errors import ApplicationError
 from apps.core.photos import MAX_PHOTO_BYTES, MB
 from apps.core.text import parse_id
-from apps.fieldwork.models import Assignment, Finding, Visit, VisitPhoto
+from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
 from apps.fieldwork.selectors import (
     flags_for_viewer,
@@ -248,11 +248,29 @@ class OwnVisitSerializer(serializers.ModelSerializer):
     photos_declared = serializers.SerializerMethodField()
     photos_received = serializers.SerializerMethodField()
     verdicts = serializers.SerializerMethodField()
+    region_zh = serializers.SerializerMethodField()
+    region_en = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
 
     class Meta:
         model = Visit
-        fields = ["uuid", "assignment", "title_zh", "title_en", "status", "started_at", "ended_at", "received_at",
-                  "reviewed_at", "review_reason", "photos_declared", "photos_received", "verdicts"]  # fmt: skip
+        fields = ["uuid", "assignment", "title_zh", "title_en", "region_zh", "region_en", "status", "started_at",
+                  "ended_at", "received_at", "reviewed_at", "review_reason", "photos_declared", "photos_received",
+                  "verdicts", "flags"]  # fmt: skip
+
+    def get_region_zh(self, visit: Visit) -> str:
+        """The region the visit was checked in (a visit without an assignment is known by it)."""
+        return visit.region.name_zh if visit.region else ""
+
+    def get_region_en(self, visit: Visit) -> str:
+        return (visit.region.name_en or visit.region.name_zh) if visit.region else ""
+
+    def get_flags(self, visit: Visit) -> list[str]:
+        """Why the visit waits for review, as the flags' kinds in the officer's language ("implausibly short
+        stay"), never the reviewer's detailed evidence (which may name other officers' visits)."""
+        names = dict(Flag.Code.choices)
+        codes = list(dict.fromkeys(f.code for f in visit.flags.all()))
+        return [str(names.get(code, code)) for code in codes]
 
     def get_title_zh(self, visit: Visit) -> str:
         return visit.assignment.title_zh if visit.assignment else ""
@@ -279,7 +297,8 @@ class VisitListMineApi(PermissionApi):
 
     @extend_schema(responses=OwnVisitSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(OwnVisitSerializer(visits_for_officer(user=request.user), many=True).data)
+        visits = visits_for_officer(user=request.user).select_related("region").prefetch_related("flags")
+        return Response(OwnVisitSerializer(visits, many=True).data)
 
 
 class PhotoUploadSerializer(serializers.Serializer):

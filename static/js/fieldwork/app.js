@@ -98,8 +98,10 @@ async function send(url, init) {
     response = await fetch(url, { credentials: "same-origin", ...init,
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json", ...(init.headers || {}) } });
   } catch {
+    wentOffline();
     return { kind: "offline" };
   }
+  backOnline();
   const body = await response.json().catch(() => ({}));
   if (response.ok) return { kind: "ok", status: response.status, body };
   if (response.status === 401 || response.status === 403) return { kind: "signin", body };
@@ -125,8 +127,34 @@ function reason(answer) {
   return [body.detail || String(answer.status), ...fields].join(" — ");
 }
 
+// A GET the service worker may answer from its cache when there is no network (it says so in a header).
+async function read(url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (response.headers.get("X-Field-Cache") === "offline") wentOffline();
+    else backOnline();
+    return response;
+  } catch {
+    wentOffline();
+    return null;
+  }
+}
+
 // --- Sync -----------------------------------------------------------------------------------------------
-const link = { pauseUntil: 0, failures: 0, signedOut: false };
+// `offline`: no network — the browser says so (navigator.onLine, the offline event) or a request failed on the
+// way; back to false on the online event or the next request that reached the server.
+const link = { pauseUntil: 0, failures: 0, signedOut: false, offline: !navigator.onLine };
+const isOffline = () => !navigator.onLine || link.offline;
+function wentOffline() {
+  if (link.offline) return;
+  link.offline = true;
+  showSync();
+}
+function backOnline() {
+  if (!link.offline || !navigator.onLine) return;
+  link.offline = false;
+  showSync();
+}
 let syncing = false;
 let timer = null;
 
@@ -157,6 +185,7 @@ async function push(item) {
     if (answer.kind !== "ok") return settle(item, answer);
     item.state = "sent";
     item.server_status = answer.body.status;
+    item.flags = flagCodes(answer.body);
     item.attempts = 0;
     const arrived = new Set((answer.body.photos || []).filter((p) => p.received_at).map((p) => p.index));
     for (const photo of item.photos) if (arrived.has(photo.index)) Object.assign(photo, { state: "uploaded", blob: null });
@@ -175,7 +204,10 @@ async function push(item) {
     } else {
       Object.assign(photo, { state: "uploaded", blob: null });
     }
-    if (answer.kind === "ok") item.server_status = (answer.body.visit || answer.body).status || item.server_status;
+    if (answer.kind === "ok") {
+      item.server_status = (answer.body.visit || answer.body).status || item.server_status;
+      if (answer.body.visit) item.flags = flagCodes(answer.body.visit);
+    }
     item.attempts = 0;
     await outboxPut(item);
   }
@@ -184,6 +216,9 @@ async function push(item) {
   if (item.photos.every((p) => p.state === "uploaded")) await finish(item);
   return "next";
 }
+
+// The kinds of the visit's flags as the server answered them ({code, evidence}: only the code is kept).
+const flagCodes = (visit) => [...new Set((visit.flags || []).map((f) => f.code))];
 
 function upload(item, photo) {
   const form = new FormData();
@@ -225,7 +260,7 @@ async function finish(item) {
   await kvSet("synced_at", at);
   const recent = (await kvGet("recent")) || [];
   recent.unshift({ uuid: item.uuid, title: item.title, photos: item.photos.length, status: item.server_status, at,
-    started_at: item.payload.started_at });
+    started_at: item.payload.started_at, flags: (item.flags || []).map((code) => T.flag_names[code] || code) });
   await kvSet("recent", recent.slice(0, 20));
   loadVisits();
 }
@@ -251,20 +286,24 @@ async function showSync() {
   if (pending.length) parts.push(fill(T.waiting, { count: pending.length }));
   if (refused) parts.push(fill(T.refused_count, { count: refused }));
   const at = await kvGet("synced_at");
+  const offline = isOffline();
+  if (offline) parts.unshift(T.offline);
   if (!items.length) parts.push(at ? fill(T.synced, { time: formatTime(new Date(at)) }) : T.never);
-  if (items.length && !navigator.onLine) parts.push(T.offline);
   if (items.length && link.signedOut) parts.push(T.signed_out);
-  if (items.length && navigator.onLine && !link.signedOut && Date.now() < link.pauseUntil) {
+  if (items.length && !offline && !link.signedOut && Date.now() < link.pauseUntil) {
     parts.push(fill(T.next_try, { time: formatTime(new Date(link.pauseUntil)) }));
   }
   line.textContent = parts.join(" — ");
   line.dataset.waiting = String(pending.length);
   line.dataset.refused = String(refused);
   line.dataset.nextTry = String(Math.max(link.pauseUntil, 0));
+  line.dataset.offline = offline ? "1" : "0";
   const chip = $("[data-role=sync-chip]");
   chip.dataset.waiting = String(pending.length);
   chip.dataset.refused = String(refused);
-  chip.textContent = refused ? fill(T.chip_refused, { count: refused })
+  chip.dataset.offline = offline ? "1" : "0";
+  chip.textContent = offline ? (pending.length ? fill(T.chip_offline_waiting, { count: pending.length }) : T.chip_offline)
+    : refused ? fill(T.chip_refused, { count: refused })
     : pending.length ? fill(T.chip_waiting, { count: pending.length })
       : at ? fill(T.chip_synced, { time: formatTime(new Date(at)) }) : "";
   await showOutbox(items);
@@ -364,17 +403,20 @@ async function discardPhoto(uuid, index) {
 async function loadVisits() {
   let list = null;
   if (!navigator.onLine) return;
-  try {
-    const response = await fetch("/api/v1/fieldwork/visits/mine", { credentials: "same-origin" });
-    if (response.ok) list = await response.json();
-  } catch { /* offline */ }
+  const response = await read("/api/v1/fieldwork/visits/mine");
+  if (response && response.ok) list = await response.json().catch(() => null);
   if (list) await kvSet("visits", list);
   if (!$("#list").hidden) await showVisits(await outboxAll());
+  if (!$("#saved").hidden) await showSaved(await outboxAll()); // the flags the server found, once it says
 }
 
-function serverState(status, reason) {
+// The server's state of a visit, in words: held for review says why (the kinds of its flags, not their details).
+function serverState(status, reason, flags) {
   if (status === "accepted") return ["accepted", T.visit_states.accepted];
-  if (status === "review") return ["review", T.visit_states.review];
+  if (status === "review") {
+    return ["review", flags && flags.length ? fill(T.review_flags, { flags: flags.join(T.list_separator) })
+      : T.visit_states.review];
+  }
   if (status === "rejected") return ["rejected", fill(T.visit_states.rejected, { reason: reason || "—" })];
   return ["uploaded", T.visit_states.uploaded];
 }
@@ -386,15 +428,17 @@ async function showVisits(items) {
   const recent = ((await kvGet("recent")) || []).filter((r) => !known.has(r.uuid) && !onPhone.has(r.uuid));
   const rows = [
     ...recent.map((r) => ({ uuid: r.uuid, title: r.title, at: r.started_at || r.at, status: r.status,
-      photos: r.photos })),
-    ...server.filter((v) => !onPhone.has(v.uuid)).map((v) => ({ uuid: v.uuid, title: pick(v, "title") || T.free_visit,
-      at: v.started_at, status: v.status, reason: v.review_reason, photos: v.photos_declared })),
+      photos: r.photos, flags: r.flags })),
+    ...server.filter((v) => !onPhone.has(v.uuid)).map((v) => ({ uuid: v.uuid,
+      // a visit without an assignment: where it was checked in
+      title: pick(v, "title") || pick(v, "region") || T.no_assignment,
+      at: v.started_at, status: v.status, reason: v.review_reason, photos: v.photos_declared, flags: v.flags })),
   ];
   const list = $("[data-role=visits]");
   list.replaceChildren(...rows.map((r) => {
     const li = document.createElement("li");
     li.dataset.uuid = r.uuid;
-    const [kind, text] = serverState(r.status, r.reason);
+    const [kind, text] = serverState(r.status, r.reason, r.flags);
     li.dataset.state = kind;
     const title = document.createElement("strong");
     title.textContent = r.title;
@@ -415,10 +459,8 @@ async function showVisits(items) {
 // --- Assignments ----------------------------------------------------------------------------------------
 async function loadAssignments() {
   let list = null;
-  try {
-    const response = await fetch("/api/v1/fieldwork/assignments/", { credentials: "same-origin" });
-    if (response.ok) list = await response.json(); // the service worker answers from its cache offline
-  } catch { /* offline and not cached yet */ }
+  const response = await read("/api/v1/fieldwork/assignments/"); // the service worker answers from its cache offline
+  if (response && response.ok) list = await response.json().catch(() => null);
   if (list) await kvSet("assignments", list);
   else list = (await kvGet("assignments")) || [];
   const ol = $("[data-role=assignments]");
@@ -447,8 +489,17 @@ async function loadAssignments() {
     mark($("#field-map svg"), assignment);
   }
   const located = list.filter((a) => a.lon != null);
-  showMap($("#field-map"), { bounds: svgBounds($("#field-map svg")), markers: located.map(targetMarker), search: true })
-    .then((basemap) => basemap?.setMarkers(located.map(targetMarker)));
+  homeMarkers = located.map(targetMarker);
+  showHomeMap();
+}
+
+// The home map opens on the officer's own area: their assigned regions (the city for an officer without any).
+let homeMarkers = [];
+function showHomeMap() {
+  if ($("#list").hidden) return; // drawn when the list shows: a hidden map has no size to fit in
+  const bounds = T.area_bounds || svgBounds($("#field-map svg"));
+  showMap($("#field-map"), { bounds, markers: homeMarkers, search: true })
+    .then((basemap) => basemap?.setMarkers(homeMarkers));
 }
 
 function mark(svg, assignment, r = 6) {
@@ -536,6 +587,7 @@ async function goHome() {
   await kvDelete("current");
   current = null;
   screen("list");
+  showHomeMap();
   await showDrafts();
   await showSync();
 }
@@ -964,7 +1016,8 @@ async function showSaved(items) {
     title.textContent = T.uploaded;
     notice.textContent = T.sent_notice;
     if (status) {
-      const [kind, text] = serverState(status, server && server.review_reason);
+      const [kind, text] = serverState(status, server && server.review_reason,
+        server ? server.flags : sent && sent.flags);
       actions.append(stateBadge(kind, text));
     }
     return;
@@ -985,7 +1038,7 @@ async function showSaved(items) {
   $("[data-role=saved-icon]").textContent = "↑";
   title.textContent = T.saved_title;
   const done = item.photos.filter((p) => p.state === "uploaded").length;
-  notice.textContent = [!navigator.onLine ? T.offline : item.state === "sent" ? T.on_server : T.to_send,
+  notice.textContent = [isOffline() ? T.offline : item.state === "sent" ? T.on_server : T.to_send,
     item.photos.length ? fill(T.photos_progress, { done, total: item.photos.length }) : ""].filter(Boolean).join(" — ");
 }
 
@@ -1017,14 +1070,20 @@ document.addEventListener("visibilitychange", () => {
 });
 
 window.addEventListener("online", () => {
-  Object.assign(link, { pauseUntil: 0, failures: 0 });
+  Object.assign(link, { pauseUntil: 0, failures: 0, offline: false });
   showSync();
   sync();
   loadAssignments();
   loadVisits();
 });
-window.addEventListener("offline", showSync);
-window.setInterval(sync, 30000);
+window.addEventListener("offline", () => {
+  link.offline = true;
+  showSync();
+});
+window.setInterval(() => {
+  sync();
+  if (link.offline && navigator.onLine) loadVisits(); // a failed request said offline: is the server back?
+}, 30000);
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => {});

@@ -26,6 +26,13 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => hit || Response.error())),
+      // from the cache, saying so (X-Field-Cache: offline): the page shows that it has no signal
+      .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => (hit ? offline(hit) : Response.error()))),
   );
 });
+
+function offline(hit) {
+  const headers = new Headers(hit.headers);
+  headers.set("X-Field-Cache", "offline");
+  return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers });
+}
