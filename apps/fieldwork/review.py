@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -42,6 +43,19 @@ class FlagWords:
     photo_caption: str = ""
     earlier_photo: str = ""
     earlier_caption: str = ""
+
+    @property
+    def heading(self) -> str:
+        """The kind of concern as a heading of its own ("Implausibly short stay"), never glued to the sentence."""
+        return capfirst(self.label)
+
+    @property
+    def sentence(self) -> str:
+        """What was found, one sentence of its own: "Stayed 0.3 min, less than 5 min." (停留 0.3 分钟，少于 5 分钟。)"""
+        text = self.text.rstrip()
+        if not text or text[-1] in ".。!！?？":
+            return capfirst(text)
+        return pgettext("end of a sentence", "%(sentence)s.") % {"sentence": capfirst(text)}
 
 
 @dataclass(frozen=True)
@@ -159,13 +173,16 @@ def _photo_reused(label: str, e: dict[str, Any], c: _Context) -> FlagWords:
                 "apart": apart,
             }
         earlier = c.earlier_photos.get((key, str(e["earlier_visit"])))
-        caption = _("Earlier: %(officer)s, %(when)s") % {"officer": other.officer, "when": _when(other.started_at)}
+        caption = pgettext("photo caption", "%(apart)s, %(officer)s") % {
+            "apart": capfirst(apart),
+            "officer": other.officer,
+        }
     return FlagWords(
         code=Flag.Code.PHOTO_REUSED,
         label=label,
         text=text,
         photo=key,
-        photo_caption=_this_photo(key, c),
+        photo_caption=pgettext("photo caption", "This visit"),
         earlier_photo=earlier.key if earlier is not None else "",
         earlier_caption=caption if earlier else "",
     )

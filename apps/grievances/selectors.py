@@ -64,6 +64,16 @@ class PublicEvent:
         return str(GrievanceEvent.Kind(self.kind).label)
 
 
+def region_chain(region: Any) -> str:
+    """Staff's reading of where a report is: every level below the city, "东湖区 · 七星街道 · 七星四社区" (the
+    public reading stops at the street: `apps.core.classification.public_area`)."""
+    names = []
+    while region is not None and region.parent_id is not None:
+        names.append(region.name)
+        region = region.parent
+    return " · ".join(reversed(names))
+
+
 def public_reports() -> QuerySet[Grievance]:
     """Reports with what their public form reads: category, department, and the region up to its district."""
     return Grievance.objects.select_related("category", "department", *_REGION_CHAIN).defer(

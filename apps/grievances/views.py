@@ -40,6 +40,7 @@ from apps.grievances.selectors import (
     grievances_nearby,
     public_reports,
     public_timeline,
+    region_chain,
 )
 from apps.grievances.services import (
     MAX_PHOTO_BYTES,
@@ -430,6 +431,7 @@ def workbench_detail(
         "grievances/workbench_detail.html",
         {
             "g": grievance,
+            "place": region_chain(grievance.region),
             **_citizens_words(grievance, clear=revealed is not None),
             "photos": grievance.photos.all(),
             "duplicates": (
@@ -467,7 +469,13 @@ def _report_map(grievance: Grievance, nearby: list[NearbyReport]) -> dict[str, A
         {"lon": n.lon, "lat": n.lat, "code": n.code, "label": f"{n.category} · {n.status_display}"} for n in nearby
     ]
     strings = {"this_report": _("This report"), "map_label": _("Map of the report's place and open reports nearby")}
-    return {"lon": grievance.lon, "lat": grievance.lat, "nearby": markers, "strings": strings}
+    return {
+        "lon": grievance.lon,
+        "lat": grievance.lat,
+        "radius_m": NEARBY_RADIUS_M,
+        "nearby": markers,
+        "strings": strings,
+    }
 
 
 # What a citizen wrote on the timeline (the department's replies, notes and status changes are its own).

@@ -331,7 +331,7 @@ def basemap_strings() -> dict[str, str]:
         "pin_hint": _("Tap the map where it is. Zoom in to your street first."),
         "pin_center": _("Pin the centre of the map"),
         "looking_up": _("Finding the place…"),
-        "pinned_in": _("Pinned in %(place)s"),
+        "pinned_in": _("Location: %(place)s"),
         "outside": _("This spot is outside the city's area: tap inside it."),
         "lookup_failed": _("Pinned. Which area it is in cannot be looked up just now."),
         "map_failed": _("The map cannot be shown on this device. Search for the place or type the address."),
@@ -473,7 +473,41 @@ def basemap_search(*, query: str, language: str) -> list[Place]:
     if not folded:
         return []
     places = _merged(_region_places(folded, language) + _feature_places(folded, language))
-    return sorted(places, key=lambda p: (p.score, len(p.name), p.name))[:RESULTS_MAX]
+    return sorted(places, key=lambda p: (p.score, counted(p.name), p.name))[:RESULTS_MAX]
+
+
+_CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                   "九": 9}  # fmt: skip
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER_RUN = re.compile(r"(\d+|[零〇一二两三四五六七八九十百千]+)")
+
+
+def _chinese_number(run: str) -> int:
+    """十一 → 11, 二十 → 20, 一百零五 → 105; a run of bare digits is read digit by digit (一二 → 12)."""
+    if not any(ch in _CHINESE_UNITS for ch in run):
+        return int("".join(str(_CHINESE_DIGITS[ch]) for ch in run))
+    total, current = 0, 0
+    for ch in run:
+        if ch in _CHINESE_UNITS:
+            total += (current or 1) * _CHINESE_UNITS[ch]
+            current = 0
+        else:
+            current = _CHINESE_DIGITS[ch]
+    return total + current
+
+
+def counted(name: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that counts the way people do: numbers in a name, in digits or Chinese numerals, compare as
+    numbers ("七星二社区" before "七星十社区", "3号楼" before "10号楼"); the rest as text."""
+    key = []
+    for index, part in enumerate(_NUMBER_RUN.split(unicodedata.normalize("NFKC", name))):
+        if not part:
+            continue
+        if index % 2:
+            key.append((0, int(part) if part.isdigit() else _chinese_number(part), ""))
+        else:
+            key.append((1, 0, part.casefold()))
+    return tuple(key)
 
 
 def _merged(places: list[Place]) -> list[Place]:

@@ -23,14 +23,14 @@ def test_a_citizen_reports_from_a_phone(asgi_server, categories, open_page):
                    return { x: r.left + p.x, y: r.top + p.y }; }"""
     )
     probe.page.mouse.click(where["x"], where["y"])  # in street W1
-    probe.wait_for("document.querySelector('#pick .basemap-status').textContent.startsWith('Pinned in')")
+    probe.wait_for("document.querySelector('#pick .basemap-status').textContent.startsWith('Location: ')")
     pinned = probe.page.locator("#pick .basemap-status").inner_text()
     probe.screenshot("portal-phone")
     with probe.page.expect_navigation():
         probe.page.click("#report-form button[type=submit]")
     probe.screenshot("portal-phone-tracking")
 
-    assert pinned == "Pinned in West District · West 1 Subdistrict"
+    assert pinned == "Location: West District · West 1 Subdistrict"
     grievance = Grievance.objects.get()
     assert grievance.region.code == "W1"
     assert grievance.attributes == {"size": "large"}

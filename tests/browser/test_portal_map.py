@@ -54,6 +54,16 @@ def test_a_citizen_finds_the_street_pins_the_community_and_sends(asgi_server, ca
     phone.screenshot("portal-map-phone-search")
     page.locator("#pick .basemap-result", has_text="西一街道").first.click()
     phone.wait_for("document.querySelector('#pick .basemap-status').textContent.includes('西一街道')")
+    # the chosen street is outlined and named on the map until the pin
+    chosen = page.evaluate("""() => {
+        const map = document.getElementById('pick').basemap.map;
+        return [JSON.stringify(map.getFilter('chosen-line')), map.getLayoutProperty('chosen-label', 'text-field'),
+                document.querySelector('#pick [data-role=map-place]').textContent];
+    }""")
+    assert '"西一街道"' in chosen[0]
+    assert '"street"' in chosen[0]
+    assert chosen[1] == "西一街道"
+    assert chosen[2].startswith("西一街道")
     page.wait_for_timeout(900)  # the map's 600 ms fly to the street: a screenshot mid-flight shows nothing useful
     # and zoomed in further with the + button (street level)
     page.locator("#pick .maplibregl-ctrl-zoom-in").click()
@@ -68,6 +78,10 @@ def test_a_citizen_finds_the_street_pins_the_community_and_sends(asgi_server, ca
     _tap(page, target["x"], target["y"])
     phone.wait_for("document.querySelector('#pick .basemap-status').textContent.includes('七星四社区')")
     confirmation = page.locator("#pick .basemap-status").inner_text()
+    phone.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('七星四社区')")
+    on_map = page.locator("#pick [data-role=map-place]")
+    bar, map_box = on_map.bounding_box(), page.locator("#pick .basemap-map").bounding_box()
+    on_map_text = on_map.inner_text()
     lon = float(page.input_value("#id_lon"))
     lat = float(page.input_value("#id_lat"))
     phone.screenshot("portal-map-phone-pinned")
@@ -76,7 +90,12 @@ def test_a_citizen_finds_the_street_pins_the_community_and_sends(asgi_server, ca
     phone.screenshot("portal-map-phone-sent")
 
     # then
-    assert confirmation == "已放在 西区 · 西一街道 · 七星四社区"
+    assert confirmation == "位置：西区 · 西一街道 · 七星四社区"
+    # said on the map too, inside it and on the phone's screen (the form's line is below the fold)
+    assert on_map_text == "位置：西区 · 西一街道 · 七星四社区"
+    assert map_box["y"] <= bar["y"]
+    assert bar["y"] + bar["height"] <= map_box["y"] + map_box["height"]
+    assert bar["y"] + bar["height"] <= 844
     assert lon == pytest.approx(118.0085, abs=0.0003)
     assert lat == pytest.approx(32.0085, abs=0.0003)
     grievance = Grievance.objects.get()

@@ -60,7 +60,7 @@ EXPECTED = {
         "The phone&#x27;s clock was 3 hours behind the server&#x27;s",
         "The notes are 93% the same as the notes of a visit outside your regions",
         "Photo ? was taken 2.4 km from where the officer checked in",
-        "another concern",
+        "Another concern",
         "The automatic checks found something to look at in this visit: read it before you decide.",
     ],
     "zh-hans": [
@@ -114,7 +114,8 @@ def test_a_reused_photo_is_named_by_its_officer_and_age_and_shown_beside_the_ear
     earlier_key = earlier.photos.get().key
     pair = zh.split('class="photo-pair"')[1].split("</div>")[0]
     assert (f"/field/photos/{shown}.jpg" in pair, f"/field/photos/{earlier_key}.jpg" in pair) == (True, True)
-    assert "本次走访第 1 张照片" in pair
+    assert "<figcaption>本次走访</figcaption>" in pair
+    assert "<figcaption>3 天前，王某</figcaption>" in pair
     assert "earlier_visit" not in zh
 
 
@@ -148,7 +149,7 @@ def test_the_buttons_are_named_like_the_decisions_the_page_describes(client, cas
 
     html = page(client, "zh-hans")
 
-    decision = html.split('class="inline-form review-decision"')[1].split("</form>")[0]
+    decision = html.split('class="review-decision"')[1].split("</form>")[0]
     assert ">通过</button>" in decision
     assert ">不予通过</button>" in decision
     assert "受理" not in decision
@@ -174,3 +175,42 @@ def test_every_field_of_the_visit_and_its_findings_is_shown(client, cast):
     assert "路口积水约 20 厘米" in html
     assert "居民 3 人" in html
     assert "商户 1 人" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "sentence"),
+    [
+        ("en", "Implausibly short stay", "Stayed 0.3 min, less than 5 min."),
+        ("zh-hans", "停留时间过短", "停留 0.3 分钟，少于 5 分钟。"),
+    ],
+)
+def test_a_flag_is_a_heading_and_a_sentence_not_glued_together(client, cast, language, heading, sentence):
+    visit = flagged_with(cast["officer"])
+    Flag.objects.create(visit=visit, code="short_stay", evidence={"minutes": 0.3, "minimum": 5})
+    client.login(username="command", password=PASSWORD)
+
+    html = page(client, language)
+
+    item = html.split('data-flag="short_stay"')[1].split("</li>")[0]
+    assert f'<strong class="warn flag-label">{heading}</strong>' in item
+    assert f'<span class="flag-text">{sentence}</span>' in item
+    assert ": Stayed" not in html
+    assert "：停留" not in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_kind_of_flag_is_a_capitalised_heading_and_a_full_sentence(client, cast, language):
+    visit = flagged_with(cast["officer"])
+    for code, evidence in EVERY_KIND.items():
+        Flag.objects.create(visit=visit, code=code, evidence=evidence)
+    client.login(username="command", password=PASSWORD)
+
+    html = page(client, language)
+
+    headings = re.findall(r'<strong class="warn flag-label">([^<]*)</strong>', html)
+    sentences = re.findall(r'<span class="flag-text">([^<]*)</span>', html)
+    assert len(headings) == len(sentences) >= len(EVERY_KIND)
+    for heading, text in zip(headings, sentences, strict=True):
+        assert heading[:1] == heading[:1].upper()
+        assert text[:1] == text[:1].upper()
+        assert text.endswith("." if language == "en" else "。"), text

@@ -176,3 +176,40 @@ def test_a_desk_narrowed_to_a_district_sees_no_report_across_its_border(client, 
     assert data["nearby"] == []
     assert east.tracking_code not in page
     assert "您经办的范围内没有。" in page
+
+
+def test_the_report_page_names_the_whole_place_district_street_and_community(client, submit, cast):
+    from apps.regions.models import Region
+
+    # given: a report placed in a community (the test city's W1 has none: one is added)
+    from apps.regions.services import regions_import
+    from tests.conftest import feature
+
+    street = Region.objects.get(code="W1")
+    regions_import(
+        features=[feature("W1Q", "七星四社区", "Qixing 4", (118.0, 32.0, 118.01, 32.02), 100)],
+        level="community",
+        parent="W1",
+    )
+    community = Region.objects.get(code="W1Q")
+    report = submit(lon=118.005, lat=32.01)
+    Grievance.objects.filter(pk=report.pk).update(region=community)
+    client.login(username="staff", password=PASSWORD)
+
+    page = zh(client, f"/grievances/workbench/{report.tracking_code}/")
+
+    place = page.split('data-role="place">')[1].split("</p>")[0]
+    assert place.startswith(f"{street.parent.name_zh} · {street.name_zh} · 七星四社区")
+
+
+def test_an_added_photo_reads_as_done_on_both_timelines(client, submit, cast):
+    from apps.grievances.models import GrievanceEvent
+
+    report = submit()
+    GrievanceEvent.objects.create(grievance=report, kind="photo", public=True)
+    client.login(username="staff", password=PASSWORD)
+
+    for url in (f"/grievances/t/{report.tracking_code}/", f"/grievances/workbench/{report.tracking_code}/"):
+        assert "<strong>已添加照片</strong>" in zh(client, url)
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "<strong>Photo added</strong>" in english

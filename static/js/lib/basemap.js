@@ -15,7 +15,9 @@
  *                                          //   "东湖区 · 七星街道 · 七星四社区", regions [{code, name, level}]
  *                                          //   (city → deepest), inside false when no region contains it,
  *                                          //   null when the lookup failed
- *     markers: [{ lon, lat, label, color, id }], // points of the page's own (alerts, reports, visits)
+ *     markers: [{ lon, lat, label, color, id, radius, stroke, strokeWidth, z }], // points of the page's own
+ *                                          //   (alerts, reports, visits); radius 8, white stroke 2 by default;
+ *                                          //   higher z drawn on top
  *     onMarkerClick: (marker) => {},
  *     maxZoom: 19,
  *   });
@@ -28,7 +30,9 @@
  *   basemap.destroy()
  *   container.basemap      // the same handle, for other scripts and tests
  *
- * The container gets a search box, the map and a status line (aria-live). The style comes from
+ * The container gets a search box, the map and a status line (aria-live); a bar on the map's bottom edge repeats
+ * the pinned place ("位置：…") or names the place chosen from the search, which is outlined until the next pin or
+ * search. The style comes from
  * /maps/style.json (sources are this app's own GeoJSON; no glyph server: MapLibre draws text with the device's
  * fonts); the confirmation of a pin asks GET /api/v1/regions/lookup. Buttons are ≥ 44 px on touch screens.
  */
@@ -89,7 +93,8 @@ function markerCollection(markers) {
       type: "Feature",
       id: index,
       geometry: { type: "Point", coordinates: [m.lon, m.lat] },
-      properties: { label: m.label || "", color: m.color || "#1b5fa8", index },
+      properties: { label: m.label || "", color: m.color || "#1b5fa8", index, radius: m.radius || 8,
+                    stroke: m.stroke || "#ffffff", strokeWidth: m.strokeWidth || 2, z: m.z || 0 },
     })),
   };
 }
@@ -100,11 +105,12 @@ function addMarkerLayers(map) {
     id: "page-markers",
     type: "circle",
     source: "page-markers",
+    layout: { "circle-sort-key": ["get", "z"] },
     paint: {
       "circle-color": ["get", "color"],
-      "circle-radius": 8,
-      "circle-stroke-color": "#ffffff",
-      "circle-stroke-width": 2,
+      "circle-radius": ["get", "radius"],
+      "circle-stroke-color": ["get", "stroke"],
+      "circle-stroke-width": ["get", "strokeWidth"],
     },
   });
   map.addLayer({
@@ -116,6 +122,30 @@ function addMarkerLayers(map) {
               "text-optional": true },
     paint: { "text-color": "#1b2a3a", "text-halo-color": "#ffffff", "text-halo-width": 1.6 },
   });
+}
+
+// The place chosen from the search results, outlined and named on the map until the user pins or searches again.
+const NOTHING = ["==", ["get", "code"], "\u0000none"];
+
+function chosenFilter(place, layer) {
+  // The search names a place by its name and kind (a region's level, or a domain layer's key).
+  if (!place?.name) return NOTHING;
+  const region = ["district", "street", "community"].includes(place.kind);
+  const source = region ? (layer === "label" ? "region-labels" : "regions") : place.kind;
+  return ["all", ["==", ["get", "layer"], source], ...(region ? [["==", ["get", "class"], place.kind]] : []),
+          ["any", ["==", ["get", "name_zh"], place.name], ["==", ["get", "name_en"], place.name]]];
+}
+
+function addChosenLayers(map) {
+  map.addLayer({ id: "chosen-fill", type: "fill", source: "cityops", filter: NOTHING,
+                 paint: { "fill-color": "#e65100", "fill-opacity": 0.08 } });
+  map.addLayer({ id: "chosen-line", type: "line", source: "cityops", filter: NOTHING,
+                 layout: { "line-join": "round", "line-cap": "round" },
+                 paint: { "line-color": "#e65100", "line-width": 3.5 } });
+  map.addLayer({ id: "chosen-label", type: "symbol", source: "cityops", filter: NOTHING,
+                 layout: { "text-field": "", "text-size": 16, "text-allow-overlap": true,
+                           "text-ignore-placement": true, "symbol-placement": "point" },
+                 paint: { "text-color": "#8a2f00", "text-halo-color": "#ffffff", "text-halo-width": 2.2 } });
 }
 
 function buildSearch(root, T) {
@@ -229,6 +259,11 @@ export async function createBasemap(container, options = {}) {
   const ui = options.search === false ? null : buildSearch(container, T);
   const canvasBox = element("div", { class: "basemap-map" });
   container.append(canvasBox);
+  // What the map is showing, said on the map itself (a phone's screen ends at the map): the pinned place, or the
+  // place chosen from the search. The same words are in the status line below it.
+  const bar = element("p", { class: "basemap-place", "data-role": "map-place", hidden: "" });
+  canvasBox.append(bar);
+  const showBar = (text) => { bar.textContent = text || ""; bar.hidden = !text; };
   const actions = element("div", { class: "basemap-actions" });
   const status = element("p", { class: "basemap-status", "aria-live": "polite" });
   container.append(actions, status);
@@ -239,6 +274,7 @@ export async function createBasemap(container, options = {}) {
   let markers = options.markers || [];
   let lookupSeq = 0;
   let map = null;
+  let chosen = null;
 
   try {
     map = new maplibregl.Map({
@@ -289,7 +325,9 @@ export async function createBasemap(container, options = {}) {
       if (fly) map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 16), duration: 600 });
     }
     const seq = ++lookupSeq;
+    choose(null);
     say(T.looking_up);
+    showBar(T.looking_up);
     options.onPin?.({ lon, lat, label: "", inside: null, regions: [], pending: true });
     const regions = await lookupPlace(lon, lat);
     if (seq !== lookupSeq) return; // a later pin won
@@ -300,12 +338,27 @@ export async function createBasemap(container, options = {}) {
       label = placeLabel(regions);
       say(fill(T.pinned_in, { place: label }));
     }
+    showBar(status.textContent);
     options.onPin?.({ lon, lat, label, inside: regions ? regions.length > 0 : null, regions: regions || [],
                       pending: false });
   };
 
+  // Outline and name the place chosen from the search (null: none).
+  function choose(place) {
+    chosen = place;
+    if (map?.getLayer("chosen-line")) {
+      map.setFilter("chosen-fill", chosenFilter(place, "area"));
+      map.setFilter("chosen-line", chosenFilter(place, "area"));
+      map.setFilter("chosen-label", chosenFilter(place, "label"));
+      map.setLayoutProperty("chosen-label", "text-field", place?.name || "");
+    }
+    if (place) showBar([place.name, place.context].filter(Boolean).join(" · "));
+    else if (!pin) showBar("");
+  }
+
   const clearPin = () => {
     pin = null;
+    showBar("");
     pinMarker?.remove();
     pinMarker = null;
     say(options.pin ? T.pin_hint : "");
@@ -318,6 +371,8 @@ export async function createBasemap(container, options = {}) {
 
   if (map) {
     map.on("load", () => {
+      addChosenLayers(map);
+      choose(chosen);
       addMarkerLayers(map);
       setMarkers(markers);
       if (!options.bounds) {
@@ -365,7 +420,9 @@ export async function createBasemap(container, options = {}) {
   }
 
   if (ui) {
+    ui.input.addEventListener("input", () => { if (chosen) choose(null); }); // searching again
     wireSearch(ui, T, language, (place) => {
+      choose(place);
       if (place.bbox) fitBounds(place.bbox);
       else map?.easeTo({ center: place.center, zoom: 17, duration: 600 });
       say(fill(options.pin ? T.found : T.found_view, { name: place.name }));
