@@ -12,11 +12,13 @@ sentence saying the checks found something to look at.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -102,15 +104,17 @@ def visits_flags_in_words(*, visits: list[Visit], user: Any) -> dict[int, list[F
 def flag_in_words(shown: dict[str, Any], context: _Context) -> FlagWords:
     """One flag (as `flags_for_viewer` gives it) in words; an unknown kind, or evidence missing what its kind
     needs, reads as the general sentence."""
-    code, evidence = str(shown["code"]), dict(shown["evidence"])
+    code = str(shown["code"])
     known = code in Flag.Code.values
     label = str(shown["label"]) if known else _("another concern")
     words = _WORDS.get(code)
     try:
         if words is None:
             raise KeyError(code)
-        return words(label, evidence, context)
-    except (KeyError, TypeError, ValueError):
+        return words(label, dict(shown["evidence"]), context)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, ValidationError):
+        # Evidence of another shape than its kind's (an older version's, or a value no check writes: a number too
+        # large to print, a date past the calendar): the general sentence, never a failed review page.
         return FlagWords(code=code, label=label, text=_general())
 
 
@@ -206,6 +210,8 @@ def _photo_exif_mismatch(label: str, e: dict[str, Any], c: _Context) -> FlagWord
             "n": number,
             "distance": _distance(float(e["distance_m"])),
         }
+    if key not in c.photo_numbers:  # shown only when it is one of this visit's photos
+        return FlagWords(code=Flag.Code.PHOTO_EXIF_MISMATCH, label=label, text=text)
     return FlagWords(
         code=Flag.Code.PHOTO_EXIF_MISMATCH, label=label, text=text, photo=key, photo_caption=_this_photo(key, c)
     )
@@ -261,7 +267,10 @@ _WORDS: dict[str, Callable[[str, dict[str, Any], _Context], FlagWords]] = {
 
 
 def _number(value: float) -> str:
-    """0.0 → "0", 2.5 → "2.5", 12.0 → "12": no trailing ".0"."""
+    """0.0 → "0", 2.5 → "2.5", 12.0 → "12": no trailing ".0". Not a number, infinite or beyond any measure a
+    check writes: ValueError (the flag then reads as the general sentence)."""
+    if not math.isfinite(value) or abs(value) >= 1e9:
+        raise ValueError(f"not a measure: {value!r}")
     return f"{round(value, 1):g}"
 
 

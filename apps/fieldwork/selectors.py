@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -267,7 +268,14 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
     not leak another district's visit."""
     from apps.accounts.selectors import regions_scope
 
-    named = {str(f.evidence[key]) for f in flags for key in VISIT_REFERENCES if f.evidence.get(key)}
+    named = {
+        str(f.evidence[key])
+        for f in flags
+        if isinstance(f.evidence, dict)
+        for key in VISIT_REFERENCES
+        if f.evidence.get(key)
+    }
+    named = {name for name in named if _is_uuid(name)}  # evidence of another shape names no visit
     visible: set[str] = set()
     if named:
         rows = Visit.objects.filter(uuid__in=named)
@@ -276,13 +284,21 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
         visible = {str(u) for u in (own | inside).values_list("uuid", flat=True)}
     out = []
     for flag in flags:
-        evidence = dict(flag.evidence)
+        evidence = dict(flag.evidence) if isinstance(flag.evidence, dict) else {}
         for key, notes in VISIT_REFERENCES.items():
             if evidence.get(key) and str(evidence[key]) not in visible:
                 evidence[key] = None
                 evidence["note"] = str(notes.get(flag.code, _("another visit, outside your regions")))
         out.append({"code": flag.code, "label": flag.get_code_display(), "evidence": evidence})
     return out
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --- The officer's own visits (the field app's visit list) ---------------------------------------------------

@@ -214,3 +214,46 @@ def test_every_kind_of_flag_is_a_capitalised_heading_and_a_full_sentence(client,
         assert heading[:1] == heading[:1].upper()
         assert text[:1] == text[:1].upper()
         assert text.endswith("." if language == "en" else "。"), text
+
+
+HOSTILE = [
+    ("short_stay", ["not", "a", "dict"]),  # evidence of another shape
+    ("notes_copied", {"earlier_visit": {"a": 1}, "similarity": 0.9}),  # a visit "named" by no UUID
+    ("clock_skew", {"device": "x", "server": "y", "minutes": "-1e400"}),  # beyond any float
+    ("notes_copied", {"earlier_visit": None, "similarity": "1e400"}),
+    ("short_stay", {"minutes": "nan", "minimum": 5}),
+    ("outside_geofence", {"distance_m": 1e300, "radius_m": 300, "accuracy_m": 15}),
+    ("photo_exif_mismatch", {"photo": "<script>alert(1)</script>", "distance_m": 2400}),
+]
+
+
+@pytest.mark.parametrize(("code", "evidence"), HOSTILE)
+def test_evidence_of_any_shape_reads_as_the_general_sentence_never_a_failed_page(client, cast, code, evidence):
+    # given a visit whose stored flag evidence is nothing a check writes
+    visit = flagged_with(cast["officer"])
+    Flag.objects.create(visit=visit, code=code, evidence=evidence)
+    client.login(username="command", password=PASSWORD)
+
+    # when
+    response = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then the page stands, escaped, with human words (no "nan", no 300-digit distance)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in html
+    assert " nan " not in html
+    assert "0" * 30 not in html
+
+
+def test_phone_numbers_in_a_visits_notes_are_masked_for_the_reviewer(client, cast):
+    # given notes and a follow-up that name a resident's phone (the contact field is masked too)
+    flagged_with(cast["officer"], notes="居民赵六 13600136000 反映积水", follow_up="回电 13700137000")
+    client.login(username="command", password=PASSWORD)
+
+    # when
+    html = page(client, "zh-hans")
+
+    # then the numbers are masked like every other free text of a staff page
+    assert "13600136000" not in html
+    assert "13700137000" not in html
+    assert "居民赵六" in html
