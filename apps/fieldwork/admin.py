@@ -54,7 +54,8 @@ class VisitAdmin(RegionScopedAdminMixin, ClassifiedAdminMixin, admin.ModelAdmin)
     """Visits come from officers' devices; here they are read (reviews happen in the review queue). Check-in
     positions (a location track) and contacts of people met are shown masked (apps/fieldwork/classification.py)."""
 
-    list_display = ["__str__", "officer", "assignment", "region", "started_at", "status"]  # the device's UUID: on its page
+    # Linked by what it is (number and local start); the device's UUID is on its page.
+    list_display = ["__str__", "officer", "assignment", "region", "started_at", "status"]
     list_filter = ["status"]
     list_select_related = ["officer", "assignment", "region"]
     # Officer by user name or name, region by code or name, the assignment by its title in either language.
