@@ -273,6 +273,13 @@ def visit_record(*, officer: Any, data: dict[str, Any], now: datetime | None = N
     except ValueError:  # say so along with every other problem of the upload
         _clean(officer, data, errors={"uuid": [_("the device's UUID for this visit")]})  # raises, listing all
         raise
+    claimed = data.get("officer")  # who started it on the phone; older apps do not say (and only sent their own)
+    if claimed not in (None, "") and str(claimed) != str(officer.pk):
+        # a shared phone: another officer's visit is never stored under the one signed in now
+        raise ApplicationError(
+            _("this visit was started by another officer: it is sent when they sign in"),
+            fields={"officer": [_("not the signed-in officer")]},
+        )
     existing = Visit.objects.filter(uuid=client_uuid).first()
     if existing is not None:
         if existing.officer_id != officer.pk:

@@ -105,6 +105,9 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "status_labels": dict(Visit.Status.choices),
                 "max_photo_bytes": MAX_PHOTO_BYTES,
                 "max_photos": MAX_PHOTOS,
+                # whose records the phone shows, resumes and uploads (a shared phone keeps each officer's apart)
+                "user_id": request.user.pk,
+                "others_waiting": _("%(count)s records of another person wait on this phone for them to upload"),
                 # one step per screen
                 "steps": {
                     "target": pgettext("field app step", "Target"),

@@ -194,6 +194,11 @@ class VisitInputSerializer(serializers.Serializer):
     """The visit as the device sends it (documentation: the service checks it, every problem by field)."""
 
     uuid = serializers.UUIDField(help_text="made by the device: the same visit sent again is stored once")
+    officer = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="the user id of the officer who started the visit on the device; refused (400) when it is not "
+        "the signed-in user. Optional: a visit without it is the signed-in officer's",
+    )
     assignment = serializers.IntegerField(required=False, allow_null=True)
     started_at = serializers.DateTimeField(help_text="device clock, with its zone; 1900–2099")
     ended_at = serializers.DateTimeField()

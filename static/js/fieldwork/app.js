@@ -21,15 +21,22 @@ const MB = 1024 * 1024;
 // --- IndexedDB ------------------------------------------------------------------------------------------
 // outbox: saved visits until the server has them; kv: small state; drafts: visits being recorded (no photo
 // bytes, so a keystroke writes a few hundred bytes); photos: a draft's photos, "<uuid>/<index>" → Blob.
+// A shared phone: every record carries its owner (the signed-in user's id) — drafts, outbox entries and photos
+// as `owner`, the small state (visit list, assignments, last sync…) under "<owner>:<key>". The app shows, resumes
+// and uploads only the signed-in officer's; another's stay untouched until they sign in again.
 const STORES = { outbox: { keyPath: "uuid" }, kv: undefined, drafts: { keyPath: "uuid" }, photos: undefined };
+const ME = String(T.user_id);
+const mine = (record) => Boolean(record) && String(record.owner) === ME;
+const own = (key) => `${ME}:${key}`;
 let connection = null;
 function db() {
   connection ||= new Promise((resolve, reject) => {
-    const open = indexedDB.open("cityops-field", 2);
-    open.onupgradeneeded = () => {
+    const open = indexedDB.open("cityops-field", 3);
+    open.onupgradeneeded = (event) => {
       for (const [name, options] of Object.entries(STORES)) {
         if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name, options);
       }
+      if (event.oldVersion > 0 && event.oldVersion < 3) adoptUnowned(open.transaction);
     };
     open.onsuccess = () => {
       open.result.onversionchange = () => { open.result.close(); connection = null; };
@@ -38,6 +45,30 @@ function db() {
     open.onerror = () => { connection = null; reject(open.error); };
   });
   return connection;
+}
+// Records kept before they carried an owner (one upgrade, once): the phone's app knew only one officer then, the
+// one opening it now; the small state of that time (lists read from the server, where the officer was) is dropped.
+function adoptUnowned(tx) {
+  for (const name of ["outbox", "drafts"]) {
+    tx.objectStore(name).openCursor().onsuccess = (e) => {
+      const cursor = e.target.result;
+      if (!cursor) return;
+      if (cursor.value.owner == null) cursor.update({ ...cursor.value, owner: ME });
+      cursor.continue();
+    };
+  }
+  tx.objectStore("photos").openCursor().onsuccess = (e) => {
+    const cursor = e.target.result;
+    if (!cursor) return;
+    if (cursor.value instanceof Blob) cursor.update({ owner: ME, blob: cursor.value });
+    cursor.continue();
+  };
+  tx.objectStore("kv").openCursor().onsuccess = (e) => {
+    const cursor = e.target.result;
+    if (!cursor) return;
+    if (!String(cursor.key).includes(":")) cursor.delete();
+    cursor.continue();
+  };
 }
 // One transaction over one store or several (a visit saved: outbox written, draft and its photos gone, at once).
 async function store(names, mode, work) {
@@ -53,18 +84,35 @@ async function store(names, mode, work) {
 }
 const bySaving = (a, b) => String(a.saved_at).localeCompare(String(b.saved_at)); // oldest first, as recorded
 const outboxAll = async () => (await Promise.all(((await store("outbox", "readonly", (s) => s.getAll())) || [])
-  .map(upgrade))).sort(bySaving);
-const outboxGet = (uuid) => store("outbox", "readonly", (s) => s.get(uuid));
-const outboxPut = (visit) => store("outbox", "readwrite", (s) => s.put(visit));
-const outboxDelete = (uuid) => store("outbox", "readwrite", (s) => s.delete(uuid));
-const kvGet = (key) => store("kv", "readonly", (s) => s.get(key));
-const kvSet = (key, value) => store("kv", "readwrite", (s) => s.put(value, key));
-const kvDelete = (key) => store("kv", "readwrite", (s) => s.delete(key));
-const draftsAll = async () => ((await store("drafts", "readonly", (s) => s.getAll())) || [])
+  .filter(mine).map(upgrade))).sort(bySaving);
+const outboxGet = async (uuid) => {
+  const item = await store("outbox", "readonly", (s) => s.get(uuid));
+  return mine(item) ? item : undefined;
+};
+const outboxPut = (visit) => store("outbox", "readwrite", (s) => s.put({ ...visit, owner: visit.owner ?? ME }));
+const outboxDelete = async (uuid) => {
+  if (await outboxGet(uuid)) await store("outbox", "readwrite", (s) => s.delete(uuid));
+};
+const kvGet = (key) => store("kv", "readonly", (s) => s.get(own(key)));
+const kvSet = (key, value) => store("kv", "readwrite", (s) => s.put(value, own(key)));
+const kvDelete = (key) => store("kv", "readwrite", (s) => s.delete(own(key)));
+const draftsAll = async () => ((await store("drafts", "readonly", (s) => s.getAll())) || []).filter(mine)
   .sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
-const draftGet = (uuid) => store("drafts", "readonly", (s) => s.get(uuid));
+const draftGet = async (uuid) => {
+  const draft = await store("drafts", "readonly", (s) => s.get(uuid));
+  return mine(draft) ? draft : undefined;
+};
 const photoKey = (uuid, index) => `${uuid}/${index}`;
-const photoGet = (uuid, index) => store("photos", "readonly", (s) => s.get(photoKey(uuid, index)));
+const photoPut = (photos, uuid, index, blob) => photos.put({ owner: ME, blob }, photoKey(uuid, index));
+const photoGet = async (uuid, index) => {
+  const kept = await store("photos", "readonly", (s) => s.get(photoKey(uuid, index)));
+  return mine(kept) ? kept.blob : undefined;
+};
+// Another officer's records waiting on this phone: counted, never shown.
+const othersWaiting = async () => {
+  const [outbox, drafts] = await Promise.all(["outbox", "drafts"].map((n) => store(n, "readonly", (s) => s.getAll())));
+  return [...(outbox || []), ...(drafts || [])].filter((r) => !mine(r)).length;
+};
 
 // --- Photos ---------------------------------------------------------------------------------------------
 async function sha256(blob) {
@@ -294,6 +342,7 @@ async function showSync() {
     parts.push(fill(T.next_try, { time: formatTime(new Date(link.pauseUntil)) }));
   }
   line.textContent = parts.join(" — ");
+  await showOthers(line);
   line.dataset.waiting = String(pending.length);
   line.dataset.refused = String(refused);
   line.dataset.nextTry = String(Math.max(link.pauseUntil, 0));
@@ -459,7 +508,8 @@ async function showVisits(items) {
 // --- Assignments ----------------------------------------------------------------------------------------
 async function loadAssignments() {
   let list = null;
-  const response = await read("/api/v1/fieldwork/assignments/"); // the service worker answers from its cache offline
+  // offline: the officer's own copy below (the service worker keeps no one's list: the phone may be shared)
+  const response = navigator.onLine ? await read("/api/v1/fieldwork/assignments/") : null;
   if (response && response.ok) list = await response.json().catch(() => null);
   if (list) await kvSet("assignments", list);
   else list = (await kvGet("assignments")) || [];
@@ -575,6 +625,21 @@ async function showMap(holder, { bounds, markers, search = false }) {
 
 const targetMarker = (a) => ({ lon: a.lon, lat: a.lat, label: pick(a, "title"), color: TARGET_COLOUR, id: String(a.id) });
 
+// Another officer's records on this phone: one neutral line (how many), never what they are.
+async function showOthers(line) {
+  let others = $("[data-role=others-waiting]");
+  if (!others) {
+    others = document.createElement("p");
+    others.className = "muted";
+    others.dataset.role = "others-waiting";
+    line.after(others);
+  }
+  const count = await othersWaiting();
+  others.textContent = count ? fill(T.others_waiting, { count }) : "";
+  others.dataset.count = String(count);
+  others.hidden = !count;
+}
+
 // --- Screens --------------------------------------------------------------------------------------------
 function screen(id) {
   for (const name of ["list", "visit", "saved"]) $(`#${name}`).hidden = name !== id;
@@ -609,7 +674,7 @@ function saveDraft() {
 function newDraft(assignment) {
   const now = new Date().toISOString();
   return { uuid: crypto.randomUUID(), assignment: assignment || null, step: "target", started_at: null,
-    checkin: null, form: emptyForm(), photos: [], created_at: now, updated_at: now, editing: null };
+    checkin: null, form: emptyForm(), photos: [], created_at: now, updated_at: now, editing: null, owner: ME };
 }
 
 const emptyForm = () => ({ verdict: "", observed: "", comment: "", residents: "0", shops: "0", others: "0",
@@ -873,7 +938,7 @@ $("#photo").addEventListener("change", async (event) => {
     const index = draft.photos.reduce((top, p) => Math.max(top, p.index + 1), 0);
     const photo = { index, name: file.name || `photo-${index + 1}.jpg`, size: file.size, sha256: await sha256(file) };
     const blob = new Blob([file], { type: file.type || "image/jpeg" }); // its bytes, kept past the file picker
-    await store("photos", "readwrite", (s) => s.put(blob, photoKey(draft.uuid, index)));
+    await store("photos", "readwrite", (s) => photoPut(s, draft.uuid, index, blob));
     draft.photos.push(photo);
     await saveDraft();
   }
@@ -932,7 +997,7 @@ async function editVisit(uuid) {
     editing: { saved_at: item.saved_at, ended_at: p.ended_at, checkout: p.checkout, error: item.error },
   };
   await store("photos", "readwrite", (s) => {
-    for (const ph of item.photos.filter((x) => x.blob)) s.put(ph.blob, photoKey(uuid, ph.index));
+    for (const ph of item.photos.filter((x) => x.blob)) photoPut(s, uuid, ph.index, ph.blob);
   });
   await openDraft(draft);
 }
@@ -958,13 +1023,13 @@ form.addEventListener("submit", async (event) => {
   const photos = draft.photos.map((p, index) => ({ ...p, index, blob: blobs[index], state: "waiting", error: "" }));
   const item = { uuid: draft.uuid, title: draftTitle(draft), assignment: draft.assignment,
     payload: payloadOf(draft, checkout, photos), photos, state: "queued", error: "", attempts: 0, next_at: 0,
-    saved_at: editing ? editing.saved_at : new Date().toISOString() };
+    saved_at: editing ? editing.saved_at : new Date().toISOString(), owner: draft.owner ?? ME };
   await store(["outbox", "drafts", "photos", "kv"], "readwrite", (outbox, drafts, photoStore, kv) => {
     outbox.put(item);
     drafts.delete(draft.uuid);
     photoStore.delete(IDBKeyRange.bound(`${draft.uuid}/`, `${draft.uuid}/\uffff`));
-    kv.put(draft.uuid, "saved");
-    kv.delete("current");
+    kv.put(draft.uuid, own("saved"));
+    kv.delete(own("current"));
   });
   current = null;
   await openSaved(draft.uuid);
@@ -981,7 +1046,8 @@ function payloadOf(draft, checkout, photos) {
       observed_value: f.observed === "" ? null : Number(f.observed), comment: f.comment });
   }
   return {
-    uuid: draft.uuid, assignment: draft.assignment ? draft.assignment.id : null, started_at: draft.started_at,
+    uuid: draft.uuid, officer: Number(draft.owner ?? ME), // who started it: the server refuses it from anyone else
+    assignment: draft.assignment ? draft.assignment.id : null, started_at: draft.started_at,
     ended_at: draft.editing ? draft.editing.ended_at : new Date().toISOString(), checkin: draft.checkin, checkout,
     people, people_contact: f.people_contact, notes: f.notes, follow_up: f.follow_up, findings,
     photos: photos.map(declaration),
@@ -1084,6 +1150,33 @@ window.setInterval(() => {
   sync();
   if (link.offline && navigator.onLine) loadVisits(); // a failed request said offline: is the server back?
 }, 30000);
+
+// Signing out on a shared phone: what of this officer the server already has leaves the phone (the visit list,
+// the uploaded visits, the assignments, the app page naming them, kept for offline); their drafts and waiting
+// visits stay — no work is lost — shown to nobody else, and sent when they sign in again.
+const signOut = document.querySelector(".field-menu form[action*=logout]");
+signOut?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    if (current) {
+      current.form = readForm();
+      await saveDraft();
+    }
+    for (const item of await outboxAll()) {
+      if (item.state === "sent" && item.photos.every((p) => p.state === "uploaded")) await outboxDelete(item.uuid);
+    }
+    await store("kv", "readwrite", (s) => s.delete(IDBKeyRange.bound(own(""), own("\uffff"))));
+    if ("caches" in window) {
+      const cache = await caches.open("cityops-field-v1");
+      for (const request of await cache.keys()) {
+        const path = new URL(request.url).pathname;
+        if (path.startsWith("/api/") || path === "/field/" || path === window.location.pathname) await cache.delete(request);
+      }
+    }
+  } finally {
+    signOut.submit();
+  }
+});
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(() => {});

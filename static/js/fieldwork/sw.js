@@ -4,15 +4,22 @@
 const CACHE = "cityops-field-v1";
 
 self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+// What one officer read (their visit list, their assignments) is not kept here, where it would answer whoever holds
+// the phone next: the page keeps it in IndexedDB under its owner. Copies an earlier worker kept are dropped.
+const PERSONAL = (pathname) => pathname.startsWith("/api/");
+self.addEventListener("activate", (event) => event.waitUntil(
+  caches.open(CACHE)
+    .then((cache) => cache.keys().then((keys) => Promise.all(keys
+      .filter((request) => PERSONAL(new URL(request.url).pathname)).map((request) => cache.delete(request)))))
+    .catch(() => {})
+    .then(() => self.clients.claim()),
+));
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   const ours = url.origin === self.location.origin
     && (url.pathname.startsWith("/field/") || url.pathname.startsWith("/static/")
-      || url.pathname.startsWith("/api/v1/fieldwork/assignments/")
-      || url.pathname === "/api/v1/fieldwork/visits/mine"
       // the basemap's style and our own labelled layers, kept for a street with no signal
       || url.pathname === "/maps/style.json" || url.pathname === "/maps/features.geojson"
       || url.pathname.startsWith("/maps/tiles/"));
