@@ -109,7 +109,7 @@ def test_the_review_page_accepts_and_rejects_and_shows_outcomes(client, cast, al
     accepted = client.post("/field/review/", {"visit": flagged.pk, "decision": "accept"})
     outcomes = client.get("/field/review/").context["outcomes"]
 
-    assert "implausibly short stay" in page
+    assert "Implausibly short stay" in page
     assert no_reason.status_code == 400
     assert accepted.status_code == 302
     alert_in_w1.refresh_from_db()
