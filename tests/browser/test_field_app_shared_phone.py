@@ -105,7 +105,8 @@ def test_a_visit_left_waiting_by_one_officer_is_not_uploaded_as_the_next_one(asg
         probe.wait_for("document.querySelector('[data-role=others-waiting]')?.dataset.count === '1'")
         shown = page.locator("body").inner_text()
         assert "1 records of another person wait on this phone for them to upload" in shown
-        assert "13800000000" not in shown and "施工" not in shown
+        assert "13800000000" not in shown
+        assert "施工" not in shown
         assert page.locator("[data-role=outbox] li").count() == 0
         assert page.locator("[data-role=saved]").get_attribute("data-uuid") is None
         assert _records_on_phone(page)["outbox"] == 1  # A's visit stays on the phone, untouched
@@ -164,9 +165,12 @@ def test_a_draft_and_the_visit_list_are_not_shown_to_the_next_officer_and_sign_o
         # then: B is not taken into A's draft, sees neither it nor A's visit list, only the neutral line
         assert not on_visit_screen
         assert drafts_online == 0
-        assert list_online == 0 and list_offline == 0
+        assert list_online == 0
+        assert list_offline == 0
         for seen in (seen_online, seen_offline):
-            assert "13800000000" not in seen and "320102199001011234" not in seen and "施工" not in seen
+            assert "13800000000" not in seen
+            assert "320102199001011234" not in seen
+            assert "施工" not in seen
             assert "1 records of another person wait on this phone for them to upload" in seen
 
         # when: B signs out from the menu; A signs in, then signs out from the menu
@@ -191,7 +195,9 @@ def test_a_draft_and_the_visit_list_are_not_shown_to_the_next_officer_and_sign_o
                 const names = await caches.keys();
                 let n = 0;
                 for (const name of names) {
-                  for (const r of await (await caches.open(name)).keys()) if (new URL(r.url).pathname.startsWith("/api/")) n++;
+                  for (const r of await (await caches.open(name)).keys()) {
+                    if (new URL(r.url).pathname.startsWith("/api/")) n++;
+                  }
                 }
                 return n;
               }"""

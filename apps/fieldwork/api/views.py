@@ -195,7 +195,8 @@ class VisitInputSerializer(serializers.Serializer):
 
     uuid = serializers.UUIDField(help_text="made by the device: the same visit sent again is stored once")
     officer = serializers.IntegerField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="the user id of the officer who started the visit on the device; refused (400) when it is not "
         "the signed-in user. Optional: a visit without it is the signed-in officer's",
     )
