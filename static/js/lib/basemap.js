@@ -295,6 +295,14 @@ export async function createBasemap(container, options = {}) {
       },
     });
     map.touchZoomRotate.disableRotation();
+    // MapLibre reports a failed tile or source load on its "error" event, and without a listener prints it as a
+    // console error. A load cancelled because the map moved on or was removed (an abort) is no failure; others
+    // are logged as warnings, and the layers that did load stay on screen.
+    map.on("error", (event) => {
+      const error = event && event.error;
+      if (!error || error.name === "AbortError" || /abort/i.test(String(error.message || ""))) return;
+      console.warn("basemap:", error.message || error);
+    });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     map.getCanvas().setAttribute("aria-label", T.map_label);
   } catch (error) {
