@@ -5,19 +5,23 @@ from datetime import UTC, datetime, timedelta
 
 from apps.indicators.models import SensorActivity
 from apps.ingest.feeds import minute_spans, sensor_activity_recount
+from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.traffic.models import TrafficReading, TrafficSensor
 
 TEN = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
 def readings(sensors, at_minutes):
-    TrafficReading.objects.bulk_create(
+    rows = [
         TrafficReading(
             sensor=sensors[code], observed_at=TEN + timedelta(minutes=m), speed_kmh=40.0, volume=10, occupancy=5.0
         )
         for code, minutes in at_minutes.items()
         for m in minutes
-    )
+    ]
+    # PostgreSQL keeps raw readings in monthly partitions, made as the ingest path makes them
+    raw_partitions_ensure(model=TrafficReading, moments=[row.observed_at for row in rows])
+    TrafficReading.objects.bulk_create(rows)
 
 
 def recount(minute, region_ids=None):
