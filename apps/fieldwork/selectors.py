@@ -275,7 +275,7 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
         for key in VISIT_REFERENCES
         if f.evidence.get(key)
     }
-    named = {name for name in named if _is_uuid(name)}  # evidence of another shape names no visit
+    named = {name for name in named if is_uuid(name)}  # evidence of another shape names no visit
     visible: set[str] = set()
     if named:
         rows = Visit.objects.filter(uuid__in=named)
@@ -293,7 +293,8 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _is_uuid(text: str) -> bool:
+def is_uuid(text: str) -> bool:
+    """Whether a text is a UUID (a visit's name), as a lookup needs before it queries by one."""
     try:
         uuid.UUID(text)
     except ValueError:

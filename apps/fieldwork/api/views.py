@@ -23,6 +23,7 @@ from apps.fieldwork.selectors import (
     flags_for_viewer,
     ground_by_region_for_user,
     ground_by_source,
+    is_uuid,
     visits_for_officer,
 )
 from apps.fieldwork.services import (
@@ -378,7 +379,7 @@ MULTIPART_SLACK = 64 * 1024  # the multipart envelope around the file: boundarie
 
 def _declared_photo(request: Request, uuid: str, index: int) -> VisitPhoto | None:
     """The photo of that index declared by one of the officer's own visits (another officer's: none)."""
-    if not _is_uuid(uuid):
+    if not is_uuid(uuid):
         return None
     return VisitPhoto.objects.filter(visit__uuid=uuid, visit__officer=request.user, index=index).first()
 
@@ -402,7 +403,7 @@ class VisitReviewApi(PermissionApi):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=VisitSerializer)
     def post(self, request: Request, uuid: str) -> Response:
-        visits = regions_scope(Visit.objects.filter(uuid=uuid), user=request.user) if _is_uuid(uuid) else None
+        visits = regions_scope(Visit.objects.filter(uuid=uuid), user=request.user) if is_uuid(uuid) else None
         visit = visits.first() if visits is not None else None
         if visit is None:
             return Response({"detail": "no such visit in your regions"}, status=status.HTTP_404_NOT_FOUND)
@@ -412,13 +413,3 @@ class VisitReviewApi(PermissionApi):
         visit = visit_review(visit=visit, supervisor=request.user, accept=decision == "accept",
                              reason=str(request.data.get("reason", "")))  # fmt: skip
         return Response(VisitSerializer(visit, context={"request": request}).data)
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid as uuid_module
-
-    try:
-        uuid_module.UUID(value)
-    except ValueError:
-        return False
-    return True
