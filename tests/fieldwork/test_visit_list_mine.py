@@ -88,7 +88,7 @@ def test_a_flagged_visit_says_why_in_the_officers_language_and_a_free_visit_name
     Visit.objects.filter(pk=held.pk).update(status=Visit.Status.REVIEW)
     held.flags.all().delete()
     for code in (Flag.Code.SHORT_STAY, Flag.Code.OUTSIDE_GEOFENCE, Flag.Code.SHORT_STAY):
-        Flag.objects.create(visit=held, code=code, evidence={"visit": 999, "officer": "other"})
+        Flag.objects.create(visit=held, code=code, evidence={"visit": "evidence-marker", "officer": "other"})
     free = _visit(officer, notes="free", lon=118.005)
     client.login(username="officer", password=PASSWORD)
 
@@ -99,7 +99,7 @@ def test_a_flagged_visit_says_why_in_the_officers_language_and_a_free_visit_name
     # then: the flags' kinds, once each, in the officer's language, and none of the evidence
     assert zh[str(held.uuid)]["flags"] == ["停留时间过短", "签到位置不在目标范围"]
     assert en[str(held.uuid)]["flags"] == ["implausibly short stay", "check-in outside the target area"]
-    assert "999" not in str(zh[str(held.uuid)])
+    assert "evidence-marker" not in str(zh[str(held.uuid)])
     assert zh[str(free.uuid)]["flags"] == []
     # the free visit is known by where it was checked in
     assert free.assignment is None
