@@ -7,11 +7,12 @@ adds its routes without editing this file.
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import cast
 
 import django
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityops.settings")
 django.setup(set_prefix=False)  # before anything imports models
@@ -31,10 +32,13 @@ class DjangoHttp(ASGIHandler):
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
-        if response.streaming and not response.is_async:
+        # Only StreamingHttpResponse (and FileResponse, its subclass) has `streaming` set.
+        if isinstance(response, StreamingHttpResponse) and not response.is_async:
             # Files (static assets through WhiteNoise, downloads) stream in 64 KiB reads off the event
             # loop, instead of Django reading the whole file into memory first.
-            response.streaming_content = _read_ahead(iter(response.streaming_content))
+            # Not is_async, so its content is a sync iterator (the stubs type it as either kind).
+            content = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _read_ahead(iter(content))
         return response
 
 

@@ -23,7 +23,7 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -169,7 +169,7 @@ def stream_publish(*, stream: str, params: Params, payload: Payload) -> None:
     streams_publish([(stream, params, payload)])
 
 
-def streams_publish(items: list[tuple[str, Params, Payload]], *, watched_only: bool = False) -> int:
+def streams_publish(items: Sequence[tuple[str, Params, Payload]], *, watched_only: bool = False) -> int:
     """stream_publish of many (stream, params, payload) at once, after the current transaction commits: their
     sequence numbers in one round trip and their sends together, so a publish tick of hundreds of streams pays
     the fixed costs once. With `watched_only`, streams no screen watches (see `groups_watched`) are skipped.
@@ -202,7 +202,7 @@ def streams_publish(items: list[tuple[str, Params, Payload]], *, watched_only: b
     return len(prepared)
 
 
-def _send_many(items: list[tuple[str, str, Params, Payload]]) -> None:
+def _send_many(items: Sequence[tuple[str, str, Params, Payload]]) -> None:
     positions = _positions([group for group, *_rest in items])
     messages = []
     for (group, stream, cleaned, payload), (seq, epoch) in zip(items, positions, strict=True):
@@ -231,10 +231,10 @@ def _group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
     if isinstance(layer, InMemoryChannelLayer) and home is not None and home.is_running() and not _on_loop(home):
         # The in-memory layer's queues belong to the server's event loop: hand the sends to that loop.
         asyncio.run_coroutine_threadsafe(send_all(), home).result(timeout=30)
-    elif _running_loop() is not None:
+    elif (running := _running_loop()) is not None:
         # Sync code called from a thread whose loop is running (that loop's own code, a browser driver's thread):
         # it cannot block on the loop it runs in, so the sends go on that loop, in order, next.
-        _running_loop().create_task(send_all())
+        running.create_task(send_all())
     else:
         async_to_sync(send_all)()
 

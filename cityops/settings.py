@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,7 +41,7 @@ DEBUG = env_bool("DEBUG", default=False)
 HTTPS = env_bool("CITYOPS_HTTPS", default=not EMBEDDED)
 
 
-def _data_dir_secret(filename: str, make: callable) -> str:  # type: ignore[valid-type]
+def _data_dir_secret(filename: str, make: Callable[[], str]) -> str:
     """Read a generated secret from the data dir, creating it (mode 0600) on first use."""
     path = DATA_DIR / filename
     if not path.exists():

@@ -15,7 +15,8 @@ from typing import Any
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class PublicCompressedManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+# whitenoise ships no type information, so its storage is `Any` to mypy.
+class PublicCompressedManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     def compress_files(self, paths: Any) -> Iterator[tuple[str, str]]:
         for name, compressed_name in super().compress_files(paths):
             if self.file_permissions_mode is not None:

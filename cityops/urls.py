@@ -8,11 +8,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.urls.resolvers import URLPattern, URLResolver
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
-def _app_urls() -> list:
-    pages, api = [], []
+def _app_urls() -> list[URLPattern | URLResolver]:
+    pages: list[URLPattern | URLResolver] = []
+    api: list[URLPattern | URLResolver] = []
     for config in apps.get_app_configs():
         if not config.name.startswith("apps."):
             continue
