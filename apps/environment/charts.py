@@ -7,7 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from apps.environment.aqi import Category
-from apps.regions.charts import OFFICE_MAP_STYLE, map_view
+from apps.regions.charts import office_map_layout, point_trace
 
 NO_DATA = "#d5dbe3"
 
@@ -48,25 +48,9 @@ def aqi_map(
                 showlegend=True,
             )
         )
-    traces.append(
-        go.Scattermap(
-            lon=[s["lon"] for s in stations],
-            lat=[s["lat"] for s in stations],
-            text=[s["label"] for s in stations],
-            mode="markers",
-            marker={"size": 10, "color": "#1b2533"},
-            name=names["stations"],
-            hoverinfo="text",
-        )
-    )
+    traces.append(point_trace(stations, name=names["stations"], marker={"size": 10, "color": "#1b2533"}))
     figure = go.Figure(traces)
-    figure.update_layout(
-        map={"style": OFFICE_MAP_STYLE, **map_view(bbox)},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        uirevision="keep",
-    )
+    figure.update_layout(office_map_layout(bbox))
     return figure
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from apps.healthcare.surveillance import DayVerdict
-from apps.regions.charts import OFFICE_MAP_STYLE, map_view
+from apps.regions.charts import office_map_layout, point_trace
 
 # Occupancy bands: below 85 % admission flows; 85–95 % strained; 95 % and above full. Grey: not reporting.
 BANDS = [(0, 85, "#2e9d5b"), (85, 95, "#e0a100"), (95, 1000, "#c62828")]
@@ -44,27 +44,10 @@ def facility_map(
         members = [f for f in facilities if chosen(f["occupancy"])]
         if not members:
             continue
-        traces.append(
-            go.Scattermap(
-                lon=[f["lon"] for f in members],
-                lat=[f["lat"] for f in members],
-                text=[f["label"] for f in members],
-                customdata=[f["code"] for f in members],
-                mode="markers",
-                marker={"size": [marker_size(f["beds"]) for f in members], "color": color, "opacity": 0.85},
-                name=label,
-                hoverinfo="text",
-            )
-        )
+        marker = {"size": [marker_size(f["beds"]) for f in members], "color": color, "opacity": 0.85}
+        traces.append(point_trace(members, name=label, marker=marker, id_key="code"))
     figure = go.Figure(traces)
-    figure.update_layout(
-        map={"style": OFFICE_MAP_STYLE, **map_view(bbox)},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        uirevision="keep",
-        clickmode="event",
-    )
+    figure.update_layout(office_map_layout(bbox), clickmode="event")
     return figure
 
 

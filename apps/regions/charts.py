@@ -27,6 +27,35 @@ def map_view(bbox: Sequence[float], *, width_px: int = 900, height_px: int = 600
     return {"center": {"lon": (west + east) / 2, "lat": (south + north) / 2}, "zoom": round(zoom - 0.15, 2)}
 
 
+def office_map_layout(bbox: Sequence[float]) -> dict[str, Any]:
+    """The layout every staff page's map shares: the office style fitted to the box, no margins, the legend
+    in a row under the map, and ``uirevision`` kept so a live update does not reset the user's pan and zoom."""
+    return {
+        "map": {"style": OFFICE_MAP_STYLE, **map_view(bbox)},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "uirevision": "keep",
+    }
+
+
+def point_trace(
+    points: Sequence[dict[str, Any]], *, name: str, marker: dict[str, Any], id_key: str | None = None
+) -> go.Scattermap:
+    """Points (each with ``lon``, ``lat`` and ``label``) as one legend entry of markers that hover their label;
+    ``id_key`` names the field a click hands back to the page as ``customdata``."""
+    return go.Scattermap(
+        lon=[p["lon"] for p in points],
+        lat=[p["lat"] for p in points],
+        text=[p["label"] for p in points],
+        customdata=[p[id_key] for p in points] if id_key else None,
+        mode="markers",
+        marker=marker,
+        name=name,
+        hoverinfo="text",
+    )
+
+
 def _mercator_deg(lat: float) -> float:
     lat = max(min(lat, 85.0), -85.0)
     return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))

@@ -6,7 +6,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from apps.regions.charts import OFFICE_MAP_STYLE, map_view
+from apps.regions.charts import office_map_layout, point_trace
 
 # Congestion bands in the colours of Chinese traffic maps (green → dark red), each with a word in legends.
 BAND_COLORS = {
@@ -69,24 +69,10 @@ def segment_map(
                 legendgroup=band,
             )  # fmt: skip
         )
+    incident_marker = {"size": 16, "color": "#d32f2f"}
     traces.append(
-        go.Scattermap(
-            lon=[i["lon"] for i in incidents],
-            lat=[i["lat"] for i in incidents],
-            text=[i["label"] for i in incidents],
-            customdata=[i["id"] for i in incidents],
-            mode="markers",
-            marker={"size": 16, "color": "#d32f2f"},
-            name=band_names.get("incident", "incident"),
-            hoverinfo="text",
-        )
+        point_trace(incidents, name=band_names.get("incident", "incident"), marker=incident_marker, id_key="id")
     )
     figure = go.Figure(traces)
-    figure.update_layout(
-        map={"style": OFFICE_MAP_STYLE, **map_view(bbox)},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        uirevision="keep",
-    )
+    figure.update_layout(office_map_layout(bbox))
     return figure
