@@ -35,7 +35,7 @@ from apps.accounts.selectors import user_can_access_region, user_region_ids
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.photos import hamming
-from apps.core.text import clean_text, parse_id, text_similarity
+from apps.core.text import clean_text, parse_id, text_near
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.regions.geo import distance_m
 from apps.regions.models import Region
@@ -575,11 +575,11 @@ def presence_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[str, 
 def _notes_copied(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
     if len(visit.notes) < 20:
         return []
-    for other_uuid, notes in Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]:
-        similarity = text_similarity(visit.notes[:1000], notes[:1000])
-        if similarity >= NOTES_NEAR:
-            return [(Flag.Code.NOTES_COPIED, {"earlier_visit": str(other_uuid), "similarity": round(similarity, 2)})]
-    return []
+    earlier = Visit.objects.exclude(pk=visit.pk).exclude(notes="").values_list("uuid", "notes")[:2000]
+    near = text_near(visit.notes[:1000], ((u, notes[:1000]) for u, notes in earlier), threshold=NOTES_NEAR)
+    if near is None:
+        return []
+    return [(Flag.Code.NOTES_COPIED, {"earlier_visit": str(near[0]), "similarity": round(near[1], 2)})]
 
 
 def _impossible_travel(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
