@@ -14,12 +14,9 @@ trust), so an officer must not speak for another district unasked.
 
 from __future__ import annotations
 
-import math
-import re
 import secrets
-import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +24,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.accounts.roles import Role
@@ -35,7 +31,8 @@ from apps.accounts.selectors import user_can_access_region, user_region_ids
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.photos import hamming
-from apps.core.text import clean_text, parse_id, text_near
+from apps.core.text import clean_text, text_near
+from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.regions.geo import distance_m
 from apps.regions.models import Region
@@ -48,10 +45,6 @@ PHOTO_NEAR = 6  # bits of 64: a near-duplicate
 EXIF_TIME_SLACK = timedelta(hours=2)
 EXIF_PLACE_SLACK_M = 500
 NOTES_NEAR = 0.9
-MAX_PHOTOS = 10  # declared per visit
-SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-DEVICE_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # outside these no working phone's clock (year 1 at +14:00
-DEVICE_LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # cannot even be stored): refused, not stored
 
 
 # --- Assignments --------------------------------------------------------------------------------------------
@@ -259,86 +252,68 @@ class Recorded:
     created: bool
 
 
-def visit_record(*, officer: Any, data: dict[str, Any], now: datetime | None = None) -> Recorded:
-    """Store a visit sent by an officer's device; the same UUID again returns the stored visit.
+def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None) -> Recorded:
+    """Store a visit sent by an officer's device (parsed by apps.fieldwork.inputs.visit_input_parse); the same
+    UUID again returns the stored visit.
 
     The visit declares its photos (index, SHA-256 of the original, name); their bytes come on their own uploads
     (apps/fieldwork/photos.py) and until all arrived the visit waits: the presence checks are made now, the
     photo checks and the findings' effects when it is complete. A visit without photos is complete at once.
-    Raises ApplicationError listing every problem, storing nothing."""
+    Raises ApplicationError when the visit was started by another officer, its UUID is another officer's, or
+    what it names is not the officer's to speak of (listing every such problem), storing nothing."""
     now = now or timezone.now()
-    raw_uuid = str(data.get("uuid", ""))
-    try:
-        client_uuid = uuid_module.UUID(raw_uuid)
-    except ValueError:  # say so along with every other problem of the upload
-        _clean(officer, data, errors={"uuid": [_("the device's UUID for this visit")]})  # raises, listing all
-        raise
-    claimed = data.get("officer")  # who started it on the phone; older apps do not say (and only sent their own)
-    if claimed not in (None, "") and str(claimed) != str(officer.pk):
+    if visit.officer is not None and visit.officer != officer.pk:
         # a shared phone: another officer's visit is never stored under the one signed in now
         raise ApplicationError(
             _("this visit was started by another officer: it is sent when they sign in"),
             fields={"officer": [_("not the signed-in officer")]},
         )
-    existing = Visit.objects.filter(uuid=client_uuid).first()
+    existing = Visit.objects.filter(uuid=visit.uuid).first()
     if existing is not None:
         if existing.officer_id != officer.pk:
             raise ApplicationError(_("this UUID belongs to another officer's visit"), fields={"uuid": [_("taken")]})
         return Recorded(existing, False)
-    clean = _clean(officer, data)
+    checked = _check(officer, visit)
     try:
         with transaction.atomic():
-            visit = _store(officer, client_uuid, clean, now)
+            stored = _store(officer, visit, checked, now)
     except IntegrityError:  # the same upload twice at once: the first one won
-        return Recorded(Visit.objects.get(uuid=client_uuid), False)
-    return Recorded(visit, True)
+        return Recorded(Visit.objects.get(uuid=visit.uuid), False)
+    return Recorded(stored, True)
 
 
-def _time(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = True) -> datetime | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            errors[name] = [_("required")]
-        return None
-    try:
-        moment = parse_datetime(str(value))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        errors[name] = [_("a date and time with a time zone, e.g. 2026-11-29T08:00:00+08:00")]
-        return None
-    try:
-        plausible = DEVICE_EARLIEST <= moment < DEVICE_LATEST
-    except OverflowError:  # year 1 at +14:00 is before year 1 in UTC
-        plausible = False
-    if not plausible:
-        errors[name] = [_("a date between 1900 and 2099")]
-        return None
-    return moment
+@dataclass(frozen=True)
+class _Checked:
+    """What the database says of an upload: the assignment, the region checked in, the findings' targets."""
+
+    assignment: Assignment | None
+    region: Region | None
+    findings: list[_FindingTarget]
 
 
-def _point(data: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool = True) -> tuple | None:
-    value = data.get(name)
-    if value in (None, {}):
-        if required:
-            errors[name] = [_("required: the device's position")]
-        return None
-    try:
-        lon, lat, accuracy = float(value["lon"]), float(value["lat"]), float(value.get("accuracy", 0))
-    except (TypeError, ValueError, KeyError, AttributeError):
-        errors[name] = [_("give lon, lat and accuracy (metres)")]
-        return None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= accuracy < 100_000):
-        errors[name] = [_("not a position on Earth")]
-        return None
-    return lon, lat, accuracy
+@dataclass(frozen=True)
+class _FindingTarget:
+    finding: FindingInput
+    alert: Any  # apps.indicators.models.Alert | None
+    grievance: Any  # apps.grievances.models.Grievance | None
 
 
-def _assignment(officer: Any, raw: Any, errors: dict[str, list[str]]) -> Assignment | None:
+def _check(officer: Any, visit: VisitInput) -> _Checked:
+    """Everything the upload names must be the officer's: raises ApplicationError listing each problem."""
+    errors: dict[str, list[str]] = {}
+    assignment = _assignment(officer, visit.assignment, errors)
+    region = _visit_region(officer, assignment, visit.checkin, errors)
+    findings = _findings(officer, assignment, visit.findings, errors)
+    if errors:
+        raise ApplicationError(_("the visit could not be recorded"), fields=errors)
+    return _Checked(assignment=assignment, region=region, findings=findings)
+
+
+def _assignment(officer: Any, pk: int | None, errors: dict[str, list[str]]) -> Assignment | None:
     """The officer's own assignment, or an unassigned one in their regions; a re-check never of their visit."""
-    if raw in (None, ""):
+    if pk is None:
         return None
-    assignment = Assignment.objects.filter(pk=parse_id(raw)).select_related("region", "recheck_of").first()
+    assignment = Assignment.objects.filter(pk=pk).select_related("region", "recheck_of").first()
     if assignment is None or not (
         assignment.assignee_id == officer.pk
         or (assignment.assignee_id is None and user_can_access_region(user=officer, region_id=assignment.region_id))
@@ -353,91 +328,14 @@ def _assignment(officer: Any, raw: Any, errors: dict[str, list[str]]) -> Assignm
 
 
 def _visit_region(
-    officer: Any, assignment: Assignment | None, checkin: tuple | None, errors: dict[str, list[str]]
+    officer: Any, assignment: Assignment | None, checkin: Position, errors: dict[str, list[str]]
 ) -> Region | None:
     """The region the check-in lies in. Without an assignment it must be one of the officer's regions (a point
     outside every region is nobody's); with one, the geofence check flags a check-in elsewhere for review."""
-    if checkin is None:
-        return None
-    region = region_for_point(lon=checkin[0], lat=checkin[1])
+    region = region_for_point(lon=checkin.lon, lat=checkin.lat)
     if assignment is None and (region is None or not user_can_access_region(user=officer, region_id=region.id)):
         errors["checkin"] = [_("outside your regions: a visit elsewhere needs an assignment")]
     return region
-
-
-def _clean(officer: Any, data: dict[str, Any], errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    errors = dict(errors or {})
-    started = _time(data, "started_at", errors)
-    ended = _time(data, "ended_at", errors)
-    sent = _time(data, "sent_at", errors, required=False)
-    if started and ended and ended < started:
-        errors["ended_at"] = [_("before the start")]
-    checkin = _point(data, "checkin", errors)
-    checkout = _point(data, "checkout", errors, required=False)
-    assignment = _assignment(officer, data.get("assignment"), errors)
-    region = _visit_region(officer, assignment, checkin, errors)
-    people = data.get("people") or []
-    if not isinstance(people, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("count"), int) and 0 <= p["count"] < 10_000 and str(p.get("kind", ""))
-        for p in people
-    ):
-        errors["people"] = [_('a list of {"kind", "count"}')]
-        people = []
-    contact = data.get("people_contact") or ""
-    if not isinstance(contact, str) or len(contact) > 500:
-        errors["people_contact"] = [_("text of at most 500 characters")]
-        contact = ""
-    findings = _findings(officer, assignment, data.get("findings") or [], errors)
-    photos = _photos_declared(data.get("photos"), errors)
-    if errors:
-        raise ApplicationError(_("the visit could not be recorded"), fields=errors)
-    return {
-        "started": started,
-        "ended": ended,
-        "sent": sent,
-        "checkin": checkin,
-        "checkout": checkout,
-        "region": region,
-        "people_contact": clean_text(contact),
-        "assignment": assignment,
-        "people": [{"kind": clean_text(str(p["kind"]))[:40], "count": p["count"]} for p in people],
-        "notes": clean_text(str(data.get("notes", "")))[:4000],
-        "follow_up": clean_text(str(data.get("follow_up", "")))[:2000],
-        "findings": findings,
-        "photos": photos,
-    }
-
-
-def _photos_declared(rows: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """The photos a visit declares, [{"index", "sha256", "name"}]: each index (0 to MAX_PHOTOS - 1) and each
-    photo once. Their bytes come on their own uploads, checked against the SHA-256 declared here."""
-    if rows in (None, ""):
-        return []
-    if not isinstance(rows, list):
-        errors["photos"] = [_('a list of {"index", "sha256", "name"}; each photo is uploaded on its own')]
-        return []
-    if len(rows) > MAX_PHOTOS:
-        errors["photos"] = [_("at most %(n)s photos") % {"n": MAX_PHOTOS}]
-        return []
-    out: list[dict[str, Any]] = []
-    for position, row in enumerate(rows):
-        where = f"photos[{position}]"
-        index = row.get("index") if isinstance(row, dict) else None
-        digest = str(row.get("sha256", "")).lower() if isinstance(row, dict) else ""
-        name = row.get("name", "") if isinstance(row, dict) else ""
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < MAX_PHOTOS:
-            errors[where] = [_("index is a whole number from 0 to %(max)s") % {"max": MAX_PHOTOS - 1}]
-        elif not SHA256_HEX.fullmatch(digest):
-            errors[where] = [_("sha256 is the SHA-256 of the photo's bytes, 64 hexadecimal digits")]
-        elif not isinstance(name, str) or len(name) > 200:
-            errors[where] = [_("name is text of at most 200 characters")]
-        elif any(p["index"] == index for p in out):
-            errors[where] = [_("index %(index)s twice") % {"index": index}]
-        elif any(p["sha256"] == digest for p in out):
-            errors[where] = [_("the same photo twice")]
-        else:
-            out.append({"index": index, "sha256": digest, "name": clean_text(name)[:200]})
-    return out
 
 
 def _finding_target_allowed(officer: Any, assignment: Assignment | None, target: Any, field: str) -> bool:
@@ -450,67 +348,78 @@ def _finding_target_allowed(officer: Any, assignment: Assignment | None, target:
     return user_can_access_region(user=officer, region_id=target.region_id)
 
 
-def _findings(officer: Any, assignment: Assignment | None, rows: Any, errors: dict[str, list[str]]) -> list[dict]:
+def _findings(
+    officer: Any, assignment: Assignment | None, rows: tuple[FindingInput, ...], errors: dict[str, list[str]]
+) -> list[_FindingTarget]:
+    """Each finding's alert and report, when the officer may speak of them (else an error on its row)."""
     from apps.grievances.models import Grievance
     from apps.indicators.models import Alert
 
-    out: list[dict[str, Any]] = []
-    if not isinstance(rows, list):
-        errors["findings"] = [_("a list")]
-        return out
+    out: list[_FindingTarget] = []
     for index, row in enumerate(rows):
         where = f"findings[{index}]"
-        if not isinstance(row, dict) or row.get("verdict") not in Finding.Verdict.values:
-            errors[where] = [_("verdict is one of %(v)s") % {"v": ", ".join(Finding.Verdict.values)}]
+        alert = Alert.objects.filter(pk=row.alert).first() if row.alert is not None else None
+        if row.alert is not None and (
+            alert is None or not _finding_target_allowed(officer, assignment, alert, "alert")
+        ):
+            errors[where] = [_("no such alert in your regions")]
             continue
-        alert = grievance = None
-        if row.get("alert") is not None:
-            alert = Alert.objects.filter(pk=parse_id(row["alert"])).first()
-            if alert is None or not _finding_target_allowed(officer, assignment, alert, "alert"):
-                errors[where] = [_("no such alert in your regions")]
-                continue
-        if row.get("grievance") is not None:
-            grievance = Grievance.objects.filter(pk=parse_id(row["grievance"])).first()
-            if grievance is None or not _finding_target_allowed(officer, assignment, grievance, "grievance"):
-                errors[where] = [_("no such report in your regions")]
-                continue
-        indicator = str(row.get("indicator") or "")[:64]
-        if alert is None and grievance is None and not indicator:
-            errors[where] = [_("say what it is about: an alert, a report or an indicator")]
+        grievance = Grievance.objects.filter(pk=row.grievance).first() if row.grievance is not None else None
+        if row.grievance is not None and (
+            grievance is None or not _finding_target_allowed(officer, assignment, grievance, "grievance")
+        ):
+            errors[where] = [_("no such report in your regions")]
             continue
-        observed = row.get("observed_value")
-        try:
-            observed = None if observed in (None, "") else float(observed)
-            if observed is not None and not math.isfinite(observed):
-                raise ValueError
-        except (TypeError, ValueError):
-            errors[where] = [_("observed_value must be a number")]
-            continue
-        out.append({"alert": alert, "grievance": grievance, "indicator": indicator, "verdict": row["verdict"],
-                    "observed_value": observed, "comment": clean_text(str(row.get("comment", "")))[:1000]})  # fmt: skip
+        out.append(_FindingTarget(finding=row, alert=alert, grievance=grievance))
     return out
 
 
-def _store(officer: Any, client_uuid: Any, clean: dict[str, Any], now: datetime) -> Visit:
-    lon, lat, accuracy = clean["checkin"]
-    out_lon, out_lat, out_accuracy = clean["checkout"] or (None, None, None)
+def _store(officer: Any, upload: VisitInput, checked: _Checked, now: datetime) -> Visit:
+    checkin, checkout = upload.checkin, upload.checkout
     visit = Visit.objects.create(
-        uuid=client_uuid, officer=officer, assignment=clean["assignment"],
-        region=clean["region"], started_at=clean["started"], ended_at=clean["ended"],
-        sent_at=clean["sent"], checkin_lon=lon, checkin_lat=lat, checkin_accuracy_m=accuracy, checkout_lon=out_lon,
-        checkout_lat=out_lat, checkout_accuracy_m=out_accuracy, people=clean["people"], notes=clean["notes"],
-        people_contact=clean["people_contact"], follow_up=clean["follow_up"], status=Visit.Status.WAITING,
-    )  # fmt: skip
-    VisitPhoto.objects.bulk_create([VisitPhoto(visit=visit, key=secrets.token_hex(12), **p) for p in clean["photos"]])
-    for finding in clean["findings"]:
-        Finding.objects.create(visit=visit, **finding)
+        uuid=upload.uuid,
+        officer=officer,
+        assignment=checked.assignment,
+        region=checked.region,
+        started_at=upload.started_at,
+        ended_at=upload.ended_at,
+        sent_at=upload.sent_at,
+        checkin_lon=checkin.lon,
+        checkin_lat=checkin.lat,
+        checkin_accuracy_m=checkin.accuracy_m,
+        checkout_lon=checkout.lon if checkout else None,
+        checkout_lat=checkout.lat if checkout else None,
+        checkout_accuracy_m=checkout.accuracy_m if checkout else None,
+        people=[{"kind": p.kind, "count": p.count} for p in upload.people],
+        notes=upload.notes,
+        people_contact=upload.people_contact,
+        follow_up=upload.follow_up,
+        status=Visit.Status.WAITING,
+    )
+    VisitPhoto.objects.bulk_create(
+        [
+            VisitPhoto(visit=visit, key=secrets.token_hex(12), index=p.index, sha256=p.sha256, name=p.name)
+            for p in upload.photos
+        ]
+    )
+    for target in checked.findings:
+        row = target.finding
+        Finding.objects.create(
+            visit=visit,
+            alert=target.alert,
+            grievance=target.grievance,
+            indicator=row.indicator,
+            verdict=row.verdict,
+            observed_value=row.observed_value,
+            comment=row.comment,
+        )
     flags = presence_flags(visit, now=now)
     Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
     log_action(
         visit,
         "fieldwork.visit.record",
         user=officer,
-        data={"flags": [code for code, _e in flags], "photos": len(clean["photos"])},
+        data={"flags": [code for code, _e in flags], "photos": len(upload.photos)},
     )
     visit_complete_if_ready(visit=visit, user=officer)
     return visit

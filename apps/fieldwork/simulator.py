@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.accounts.selectors import user_region_ids
+from apps.fieldwork.inputs import FindingInput, PersonCount, PhotoDeclared, Position, VisitInput
 from apps.fieldwork.models import Assignment, Visit
 from apps.fieldwork.photos import visit_photo_receive
 from apps.fieldwork.services import visit_record
@@ -90,23 +91,23 @@ def step(now: datetime) -> int:
         verdict = rng.choices(["confirmed", "contradicted", "partly", "could_not_verify"], weights=[55, 25, 12, 8])[0]
         started = now - timedelta(minutes=minutes + 2)
         photo = _photo(photo_seed)
-        data = {
-            "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
-            "assignment": assignment.pk,
-            "started_at": started.isoformat(),
-            "ended_at": (started + timedelta(minutes=minutes)).isoformat(),
-            "sent_at": timezone.now().isoformat(),
-            "checkin": {
-                "lon": lon + rng.uniform(-0.001, 0.001),
-                "lat": lat + rng.uniform(-0.001, 0.001),
-                "accuracy": rng.randint(5, 30),
-            },  # fmt: skip
-            "people": [{"kind": "residents", "count": rng.randint(1, 5)}],
-            "notes": rng.choice(NOTES).format(n=rng.randint(2, 6)) + f"（{assignment.region.name_zh}）",
-            "findings": [{"alert": assignment.alert_id, "verdict": verdict}] if assignment.alert_id else [],
-            "photos": [{"index": 0, "name": "scene.jpg", "sha256": hashlib.sha256(photo).hexdigest()}],
-        }
-        recorded = visit_record(officer=officer, data=data)
+        visit = VisitInput(
+            uuid=uuid.UUID(int=rng.getrandbits(128)),
+            assignment=assignment.pk,
+            started_at=started,
+            ended_at=started + timedelta(minutes=minutes),
+            sent_at=timezone.now(),
+            checkin=Position(
+                lon=lon + rng.uniform(-0.001, 0.001),
+                lat=lat + rng.uniform(-0.001, 0.001),
+                accuracy_m=rng.randint(5, 30),
+            ),
+            people=(PersonCount(kind="residents", count=rng.randint(1, 5)),),
+            notes=rng.choice(NOTES).format(n=rng.randint(2, 6)) + f"（{assignment.region.name_zh}）",
+            findings=(FindingInput(verdict=verdict, alert=assignment.alert_id),) if assignment.alert_id else (),
+            photos=(PhotoDeclared(index=0, name="scene.jpg", sha256=hashlib.sha256(photo).hexdigest()),),
+        )
+        recorded = visit_record(officer=officer, visit=visit)
         if not recorded.created:
             continue  # this assignment's visit was made in an earlier step (and waits for review)
         visit_photo_receive(officer=officer, photo=recorded.visit.photos.get(index=0), content=photo)  # its own upload

@@ -16,8 +16,8 @@ from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.photos import MAX_PHOTO_BYTES
 from apps.core.text import clean_text, parse_id
+from apps.fieldwork.inputs import MAX_PHOTOS
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit
-from apps.fieldwork.services import MAX_PHOTOS
 from apps.regions.models import Region
 from apps.regions.svg import region_map_svg
 

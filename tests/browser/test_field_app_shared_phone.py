@@ -129,10 +129,9 @@ def test_a_visit_left_waiting_by_one_officer_is_not_uploaded_as_the_next_one(asg
 def test_a_draft_and_the_visit_list_are_not_shown_to_the_next_officer_and_sign_out_keeps_the_work(
     asgi_server, city, cast, browser
 ):
-    from apps.fieldwork.services import visit_record
-    from tests.fieldwork.conftest import visit_data
+    from tests.fieldwork.conftest import record_visit, visit_data
 
-    uploaded = visit_record(officer=cast["officer"], data=visit_data(notes="A's morning visit")).visit
+    uploaded = record_visit(officer=cast["officer"], data=visit_data(notes="A's morning visit")).visit
     base = f"http://{asgi_server}"
     context = _phone(browser)
     probe = PageProbe(context.new_page())

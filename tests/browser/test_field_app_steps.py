@@ -18,10 +18,9 @@ LOADED = "!!document.querySelector('{map} .field-basemap')?.basemap?.map?.loaded
 def _rejected_visit(officer):
     """A visit of the officer's from this morning that a supervisor rejected, with the reason."""
     from apps.fieldwork.models import Visit
-    from apps.fieldwork.services import visit_record
-    from tests.fieldwork.conftest import visit_data
+    from tests.fieldwork.conftest import record_visit, visit_data
 
-    visit = visit_record(officer=officer, data=visit_data(notes="上午的走访")).visit
+    visit = record_visit(officer=officer, data=visit_data(notes="上午的走访")).visit
     Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.REJECTED, review_reason="照片不是在现场拍的")
     return visit
 

@@ -40,12 +40,20 @@ def declared(*contents: bytes) -> list[dict[str, Any]]:
     return [{"index": i, "sha256": hashlib.sha256(c).hexdigest(), "name": f"p{i}.jpg"} for i, c in enumerate(contents)]
 
 
+def record_visit(*, officer: Any, data: dict[str, Any], now: Any = None) -> Any:
+    """A visit recorded as the API does it: the device's JSON parsed (ApplicationError naming each field at
+    fault), then stored."""
+    from apps.fieldwork.inputs import visit_input_parse
+    from apps.fieldwork.services import visit_record
+
+    return visit_record(officer=officer, visit=visit_input_parse(data), now=now)
+
+
 def record_with_photos(officer: Any, data: dict[str, Any], photos: list[bytes]) -> Any:
     """A visit recorded as the field app sends it: the visit declaring its photos, then each photo on its own."""
     from apps.fieldwork.photos import visit_photo_receive
-    from apps.fieldwork.services import visit_record
 
-    visit = visit_record(officer=officer, data={**data, "photos": declared(*photos)}).visit
+    visit = record_visit(officer=officer, data={**data, "photos": declared(*photos)}).visit
     for index, content in enumerate(photos):
         visit_photo_receive(officer=officer, photo=visit.photos.get(index=index), content=content)
     visit.refresh_from_db()

@@ -97,10 +97,10 @@ def test_the_api_needs_a_field_officer(client, cast):
 
 
 def test_the_review_page_accepts_and_rejects_and_shows_outcomes(client, cast, alert_in_w1):
-    from apps.fieldwork.services import visit_record
+    from tests.fieldwork.conftest import record_visit
 
     alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
-    flagged = visit_record(officer=cast["officer"], data=visit_data(
+    flagged = record_visit(officer=cast["officer"], data=visit_data(
         minutes=1, findings=[{"alert": alert_in_w1.pk, "verdict": "contradicted"}])).visit  # fmt: skip
     client.login(username="command", password=PASSWORD)
 
@@ -128,9 +128,9 @@ def test_a_supervisor_of_another_district_neither_sees_nor_decides_nor_reads_a_v
     from apps.accounts.roles import Role
     from apps.accounts.services import staff_user_upsert
     from apps.core.models import AuditLog
-    from apps.fieldwork.services import visit_record
+    from tests.fieldwork.conftest import record_visit
 
-    flagged = visit_record(
+    flagged = record_visit(
         officer=cast["officer"], data=visit_data(minutes=1, people_contact="王先生 13912345678")
     ).visit
     east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])

@@ -80,16 +80,15 @@ def test_smooth_traffic_and_clustering_incidents_disagree(city):
 
 
 def test_a_feed_contradicted_on_site_twice(city, cast):
-    from apps.fieldwork.services import visit_record
     from apps.indicators.alerting import alert_raise
-    from tests.fieldwork.conftest import t0, visit_data
+    from tests.fieldwork.conftest import record_visit, t0, visit_data
 
     now = timezone.now()
     for k in range(2):
         alert, _created = alert_raise(kind="threshold", severity="warning", title_zh="噪声", title_en="noise",
                                       region=city["W1"], indicator="environment.noise_over_limit",
                                       subject=f"s{k}")  # fmt: skip
-        visit_record(officer=cast["officer"], data=visit_data(
+        record_visit(officer=cast["officer"], data=visit_data(
             start=t0() + timedelta(hours=k), findings=[{"alert": alert.pk, "verdict": "contradicted"}]))  # fmt: skip
 
     discrepancies_evaluate(now=now)
@@ -112,16 +111,15 @@ def test_a_discrepancy_resolves_when_the_sources_agree_again(city, smoke):
 
 def test_screen_only_regions_until_someone_goes(city, cast):
     from apps.dashboards.selectors import ground_truth
-    from apps.fieldwork.services import visit_record
     from apps.indicators.alerting import alert_raise, alert_transition
-    from tests.fieldwork.conftest import visit_data
+    from tests.fieldwork.conftest import record_visit, visit_data
 
     alert, _created = alert_raise(kind="threshold", severity="warning", title_zh="噪声", title_en="noise",
                                   region=city["W1"], indicator="environment.noise_over_limit")  # fmt: skip
     before = ground_truth()
     alert_transition(alert=alert, action="request_verification", user=cast["command"])
     assignment = Assignment.objects.get(alert=alert)
-    visit_record(officer=cast["officer"], data=visit_data(
+    record_visit(officer=cast["officer"], data=visit_data(
         start=timezone.now() - timedelta(minutes=30), assignment=assignment.pk,
         findings=[{"alert": alert.pk, "verdict": "confirmed"}]))  # fmt: skip
     after = ground_truth()

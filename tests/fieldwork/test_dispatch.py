@@ -11,10 +11,10 @@ from apps.accounts.services import staff_user_upsert
 from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment
 from apps.fieldwork.selectors import ground_by_region, ground_by_source, officer_outcomes, trust_score
-from apps.fieldwork.services import assignment_reassign, assignments_plan, visit_record
+from apps.fieldwork.services import assignment_reassign, assignments_plan
 from apps.indicators.alerting import alert_raise, alert_transition
 from tests.conftest import PASSWORD
-from tests.fieldwork.conftest import t0, visit_data
+from tests.fieldwork.conftest import record_visit, t0, visit_data
 
 
 def second_west_officer():
@@ -54,7 +54,7 @@ def test_a_recheck_never_goes_to_the_officer_it_checks(cast, alert_in_w1, settin
     second = second_west_officer()
     alert_transition(alert=alert_in_w1, action="request_verification", user=cast["command"])
     assignment = Assignment.objects.get(alert=alert_in_w1)
-    visit_record(officer=assignment.assignee, data=visit_data(
+    record_visit(officer=assignment.assignee, data=visit_data(
         assignment=assignment.pk, findings=[{"alert": alert_in_w1.pk, "verdict": "confirmed"}]))  # fmt: skip
 
     recheck = Assignment.objects.get(kind="recheck")
@@ -214,7 +214,7 @@ def contradict(cast, city, times, verdict="contradicted"):
     for k in range(times):
         alert = noise_alert(city, f"c{k}")
         alert_transition(alert=alert, action="request_verification", user=cast["command"])
-        visit_record(officer=cast["officer"], data=visit_data(
+        record_visit(officer=cast["officer"], data=visit_data(
             start=t0() + timedelta(hours=k * 0.5), assignment=Assignment.objects.get(alert=alert).pk,
             findings=[{"alert": alert.pk, "verdict": verdict}]))  # fmt: skip
 
@@ -264,7 +264,7 @@ def test_outcomes_count_reports_resolved_and_confirmed_by_the_citizen(cast, subm
     from apps.grievances.models import Grievance
 
     report = submit()
-    visit_record(officer=cast["officer"], data=visit_data(findings=[{"grievance": report.pk, "verdict": "confirmed"}]))
+    record_visit(officer=cast["officer"], data=visit_data(findings=[{"grievance": report.pk, "verdict": "confirmed"}]))
     before = {r["officer"].username: r["resolved_confirmed"] for r in officer_outcomes()}
     Grievance.objects.filter(pk=report.pk).update(status="closed", satisfaction=5)
     after = {r["officer"].username: r["resolved_confirmed"] for r in officer_outcomes()}

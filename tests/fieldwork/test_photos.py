@@ -15,10 +15,9 @@ from PIL import Image
 
 from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_files_sweep, visit_photo_receive
-from apps.fieldwork.services import visit_record
 from apps.indicators.alerting import alert_transition
 from tests.conftest import PASSWORD
-from tests.fieldwork.conftest import declared, photo, t0, visit_data
+from tests.fieldwork.conftest import declared, photo, record_visit, t0, visit_data
 
 URL = "/api/v1/fieldwork/visits/{uuid}/photos/{index}"
 
@@ -86,7 +85,7 @@ def test_a_visit_waits_for_its_photos_and_its_findings_count_when_complete(cast,
     )
 
     # when / then: the visit waits, its finding not yet passed on
-    visit = visit_record(officer=cast["officer"], data=data).visit
+    visit = record_visit(officer=cast["officer"], data=data).visit
     assert visit.status == "waiting"
     visit_photo_receive(officer=cast["officer"], photo=visit.photos.get(index=1), content=second)
     visit.refresh_from_db()
@@ -104,7 +103,7 @@ def test_a_visit_waits_for_its_photos_and_its_findings_count_when_complete(cast,
 
 
 def test_a_visit_without_photos_is_complete_at_once(cast, city):
-    visit = visit_record(officer=cast["officer"], data=visit_data()).visit
+    visit = record_visit(officer=cast["officer"], data=visit_data()).visit
 
     assert visit.status == "accepted"
 
@@ -113,7 +112,7 @@ def test_the_photo_checks_read_the_original_though_the_stored_copy_has_no_exif(c
     # given: a photo taken 20 km away (its EXIF GPS), during the visit (its EXIF time)
     taken = timezone.localtime(t0() + timedelta(minutes=5)).strftime("%Y:%m:%d %H:%M:%S")
     far = photo(3, exif_time=taken, gps=(118.2, 32.2))
-    visit = visit_record(officer=cast["officer"], data=visit_data(photos=declared(far))).visit
+    visit = record_visit(officer=cast["officer"], data=visit_data(photos=declared(far))).visit
     assert not visit.flags.exists()  # the photo checks wait for the photo
 
     # when
@@ -134,10 +133,10 @@ def test_the_photo_checks_read_the_original_though_the_stored_copy_has_no_exif(c
 
 def test_a_reused_photo_is_recognised_from_its_original(cast, city, media):
     taken = photo(7)
-    earlier = visit_record(officer=cast["other_officer"], data=visit_data(lon=118.03, photos=declared(taken))).visit
+    earlier = record_visit(officer=cast["other_officer"], data=visit_data(lon=118.03, photos=declared(taken))).visit
     visit_photo_receive(officer=cast["other_officer"], photo=earlier.photos.get(), content=taken)
 
-    again = visit_record(
+    again = record_visit(
         officer=cast["officer"], data=visit_data(start=t0() + timedelta(hours=1), photos=declared(taken))
     ).visit
     visit_photo_receive(officer=cast["officer"], photo=again.photos.get(), content=taken)
@@ -210,7 +209,7 @@ def test_a_camera_clock_at_year_1_is_a_400_and_leaves_no_file(client, cast, city
 def test_a_file_is_erased_when_its_transaction_rolls_back(cast, city, media, monkeypatch):
     # given: storing the last photo fails after its file was written (completing the visit breaks)
     content = photo(5)
-    visit = visit_record(officer=cast["officer"], data=visit_data(photos=declared(content))).visit
+    visit = record_visit(officer=cast["officer"], data=visit_data(photos=declared(content))).visit
 
     def broken(**kwargs):
         assert len(files_in(media)) == 1  # the file is written inside the transaction
@@ -289,7 +288,7 @@ def test_the_visit_answer_lists_its_photos_and_what_arrived(client, cast, city, 
 
 
 def test_the_review_page_says_which_visits_wait_for_photos(client, cast, city):
-    visit_record(officer=cast["officer"], data=visit_data(photos=declared(photo(1), photo(2))))
+    record_visit(officer=cast["officer"], data=visit_data(photos=declared(photo(1), photo(2))))
     client.login(username="command", password=PASSWORD)
 
     page = client.get("/field/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -301,7 +300,7 @@ def test_the_review_page_says_which_visits_wait_for_photos(client, cast, city):
 def test_orphaned_photo_files_are_swept_and_others_kept(cast, city, media):
     # given: a stored photo, an old file no photo refers to, and a file an upload is writing right now
     content = photo(1)
-    visit = visit_record(officer=cast["officer"], data=visit_data(photos=declared(content))).visit
+    visit = record_visit(officer=cast["officer"], data=visit_data(photos=declared(content))).visit
     visit_photo_receive(officer=cast["officer"], photo=visit.photos.get(), content=content)
     (media / "visits" / "orphan.jpg").write_bytes(b"old")
     (media / "visits" / "young.jpg").write_bytes(b"new")
@@ -325,9 +324,9 @@ def test_a_rotated_phone_photo_hashes_as_it_is_seen(cast, city, media):
     exif[0x0112] = 6  # turn 90° clockwise to view
     out = io.BytesIO()
     sideways.save(out, format="JPEG", exif=exif, quality=95)
-    first = visit_record(officer=cast["officer"], data=visit_data(photos=declared(photo(8)))).visit
+    first = record_visit(officer=cast["officer"], data=visit_data(photos=declared(photo(8)))).visit
     visit_photo_receive(officer=cast["officer"], photo=first.photos.get(), content=photo(8))
-    second = visit_record(
+    second = record_visit(
         officer=cast["officer"], data=visit_data(start=t0() + timedelta(hours=1), photos=declared(out.getvalue()))
     ).visit
 
@@ -345,7 +344,7 @@ def test_a_reused_photo_names_another_districts_visit_to_nobody_without_that_dis
 
     # given: West District's visit with a photo; East District's officer sends the same photo
     taken = photo(7)
-    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    earlier = record_visit(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
     visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
     client.login(username="other", password=PASSWORD)
     uuid = declare_visit(client, taken, lon=118.03, start=t0() + timedelta(hours=1))
@@ -373,7 +372,7 @@ def test_a_reused_photo_names_another_districts_visit_to_nobody_without_that_dis
 
 def test_a_flag_naming_the_officers_own_earlier_visit_keeps_it(client, cast, city, media):
     taken = photo(9)
-    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    earlier = record_visit(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
     visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
     client.login(username="officer", password=PASSWORD)
     uuid = declare_visit(client, taken, start=t0() + timedelta(hours=1))
@@ -392,9 +391,9 @@ def test_the_admin_shows_a_flag_through_the_viewers_scope(client, cast, city, me
 
     # given: East District's visit reusing West District's photo; an East-scoped user of the admin
     taken = photo(7)
-    earlier = visit_record(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
+    earlier = record_visit(officer=cast["officer"], data=visit_data(photos=declared(taken))).visit
     visit_photo_receive(officer=cast["officer"], photo=earlier.photos.get(), content=taken)
-    again = visit_record(officer=cast["other_officer"], data=visit_data(lon=118.03, photos=declared(taken))).visit
+    again = record_visit(officer=cast["other_officer"], data=visit_data(lon=118.03, photos=declared(taken))).visit
     visit_photo_receive(officer=cast["other_officer"], photo=again.photos.get(), content=taken)
     east = staff_user_upsert(username="east-desk", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
     east.is_staff = True

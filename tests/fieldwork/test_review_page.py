@@ -11,9 +11,8 @@ import pytest
 from apps.accounts.roles import Role
 from apps.accounts.services import staff_user_upsert
 from apps.fieldwork.models import Flag, Visit
-from apps.fieldwork.services import visit_record
 from tests.conftest import PASSWORD
-from tests.fieldwork.conftest import photo, record_with_photos, t0, visit_data
+from tests.fieldwork.conftest import photo, record_visit, record_with_photos, t0, visit_data
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def page(client, language):
 
 def flagged_with(officer, **fields):
     """A visit waiting for review with exactly the given flags ({code: evidence}) and no others."""
-    visit = visit_record(officer=officer, data=visit_data(**fields)).visit
+    visit = record_visit(officer=officer, data=visit_data(**fields)).visit
     visit.flags.all().delete()
     Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.REVIEW)
     return visit

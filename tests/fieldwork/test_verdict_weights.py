@@ -6,10 +6,9 @@ from datetime import timedelta
 from apps.dashboards.selectors import ground_truth
 from apps.fieldwork.models import Assignment
 from apps.fieldwork.selectors import ground_by_source, trust_score
-from apps.fieldwork.services import visit_record
 from apps.indicators.alerting import alert_raise, alert_transition
 from apps.indicators.models import DataSource
-from tests.fieldwork.conftest import t0, visit_data
+from tests.fieldwork.conftest import record_visit, t0, visit_data
 
 
 def find(cast, city, verdicts):
@@ -24,7 +23,7 @@ def find(cast, city, verdicts):
             subject=f"v{k}",
         )
         alert_transition(alert=alert, action="request_verification", user=cast["command"])
-        visit_record(
+        record_visit(
             officer=cast["officer"],
             data=visit_data(
                 start=t0() + timedelta(hours=k * 0.5),

@@ -4,15 +4,14 @@ their state on the server (waiting for photos, accepted, flagged for review, rej
 from datetime import timedelta
 
 from apps.fieldwork.models import Visit
-from apps.fieldwork.services import visit_record
 from tests.conftest import PASSWORD
-from tests.fieldwork.conftest import declared, photo, visit_data
+from tests.fieldwork.conftest import declared, photo, record_visit, visit_data
 
 URL = "/api/v1/fieldwork/visits/mine"
 
 
 def _visit(officer, **fields):
-    return visit_record(officer=officer, data=visit_data(**fields)).visit
+    return record_visit(officer=officer, data=visit_data(**fields)).visit
 
 
 def test_an_officer_reads_each_of_their_visits_with_its_state_and_the_reviewers_reason(client, cast, city):

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
-from apps.fieldwork.services import visit_record, visit_review
+from apps.fieldwork.services import visit_review
 from apps.indicators.alerting import alert_transition
 from apps.indicators.selectors import alert_payload
-from tests.fieldwork.conftest import photo, record_with_photos, t0, visit_data
+from tests.fieldwork.conftest import photo, record_visit, record_with_photos, t0, visit_data
 
 
 def flags(visit):
@@ -39,14 +39,14 @@ def record(officer, photos=(), **fields):
 def test_the_same_uuid_twice_is_one_visit(cast, city):
     data = visit_data(notes="路口积水已排除")
 
-    first = visit_record(officer=cast["officer"], data=data)
-    again = visit_record(officer=cast["officer"], data=data)
+    first = record_visit(officer=cast["officer"], data=data)
+    again = record_visit(officer=cast["officer"], data=data)
 
     assert (first.created, again.created) == (True, False)
     assert again.visit.pk == first.visit.pk
     assert Visit.objects.count() == 1
     with pytest.raises(ApplicationError):  # another officer cannot take that UUID
-        visit_record(officer=cast["other_officer"], data=data)
+        record_visit(officer=cast["other_officer"], data=data)
 
 
 def test_sending_for_verification_opens_an_assignment_and_a_verdict_moves_the_alert(cast, alert_in_w1):
@@ -184,7 +184,7 @@ def test_an_officer_cannot_act_outside_their_regions(cast, alert_in_w1):
     assignment = Assignment.objects.get(alert=alert_in_w1)  # in W1; "other_officer" works in E
 
     with pytest.raises(ApplicationError) as caught:
-        visit_record(officer=cast["other_officer"], data=visit_data(
+        record_visit(officer=cast["other_officer"], data=visit_data(
             assignment=assignment.pk, findings=[{"alert": alert_in_w1.pk, "verdict": "contradicted"}]))  # fmt: skip
 
     assert {"assignment", "findings[0]"} <= set(caught.value.fields)
@@ -222,7 +222,7 @@ def test_bad_visits_are_refused_whole(cast, city, fields, field):
     data.update(fields)
 
     with pytest.raises(ApplicationError) as caught:
-        visit_record(officer=cast["officer"], data=data)
+        record_visit(officer=cast["officer"], data=data)
 
     assert field in caught.value.fields
     assert (Visit.objects.count(), VisitPhoto.objects.count(), Flag.objects.count()) == (0, 0, 0)
@@ -302,7 +302,7 @@ def test_a_finding_on_a_report_without_a_region_needs_an_assignment_for_it(cast,
 
     # when: an officer of the other district speaks about it, without being sent
     with pytest.raises(ApplicationError) as caught:
-        visit_record(officer=cast["other_officer"], data=visit_data(lon=118.03, findings=[finding]))
+        record_visit(officer=cast["other_officer"], data=visit_data(lon=118.03, findings=[finding]))
 
     # then: refused, nothing passed on to the report
     assert report.region_id is None
@@ -364,7 +364,7 @@ def test_a_visit_outside_the_officers_regions_without_an_assignment_is_refused(c
 
     # when: a visit with a verdict on an indicator is checked in elsewhere
     with pytest.raises(ApplicationError) as caught:
-        visit_record(officer=cast["other_officer"], data=visit_data(lon=lon, findings=[finding]))
+        record_visit(officer=cast["other_officer"], data=visit_data(lon=lon, findings=[finding]))
 
     # then: refused on the check-in, nothing stored, nobody's figures moved
     assert set(caught.value.fields) == {"checkin"}, where

@@ -16,8 +16,10 @@ from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin
 from apps.core.errors import ApplicationError
 from apps.core.photos import MAX_PHOTO_BYTES, MB
+from apps.core.serializers import TextField
 from apps.core.text import parse_id
-from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
+from apps.fieldwork.inputs import VisitInputSerializer, field_messages, visit_input_parse
+from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
 from apps.fieldwork.selectors import (
     flags_for_viewer,
@@ -27,7 +29,6 @@ from apps.fieldwork.selectors import (
     visits_for_officer,
 )
 from apps.fieldwork.services import (
-    MAX_PHOTOS,
     assignment_reassign,
     assignments_for_officer,
     assignments_plan,
@@ -165,58 +166,6 @@ class GroundApi(PermissionApi):
         return Response({"sources": ground_by_source(), "regions": ground_by_region_for_user(user=request.user)})
 
 
-class _PhotoDeclarationSerializer(serializers.Serializer):
-    index = serializers.IntegerField(min_value=0, max_value=MAX_PHOTOS - 1)
-    sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="SHA-256 of the photo's original bytes, hex")
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class _PointSerializer(serializers.Serializer):
-    lon = serializers.FloatField(min_value=-180, max_value=180)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    accuracy = serializers.FloatField(min_value=0, help_text="metres")
-
-
-class _PeopleSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=40)
-    count = serializers.IntegerField(min_value=0, max_value=9999)
-
-
-class _FindingInputSerializer(serializers.Serializer):
-    alert = serializers.IntegerField(required=False, allow_null=True)
-    grievance = serializers.IntegerField(required=False, allow_null=True)
-    indicator = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    verdict = serializers.ChoiceField(choices=Finding.Verdict.choices)
-    observed_value = serializers.FloatField(required=False, allow_null=True)
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-
-
-class VisitInputSerializer(serializers.Serializer):
-    """The visit as the device sends it (documentation: the service checks it, every problem by field)."""
-
-    uuid = serializers.UUIDField(help_text="made by the device: the same visit sent again is stored once")
-    officer = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="the user id of the officer who started the visit on the device; refused (400) when it is not "
-        "the signed-in user. Optional: a visit without it is the signed-in officer's",
-    )
-    assignment = serializers.IntegerField(required=False, allow_null=True)
-    started_at = serializers.DateTimeField(help_text="device clock, with its zone; 1900–2099")
-    ended_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(required=False, allow_null=True)
-    checkin = _PointSerializer()
-    checkout = _PointSerializer(required=False, allow_null=True)
-    people = _PeopleSerializer(many=True, required=False)
-    people_contact = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    follow_up = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    findings = _FindingInputSerializer(many=True, required=False)
-    photos = _PhotoDeclarationSerializer(
-        many=True, required=False, help_text="declared here, each uploaded on its own (PUT …/photos/<index>)"
-    )
-
-
 class VisitRecordApi(PermissionApi):
     """Record an in-person visit. Idempotent by the device-made `uuid`: the same visit sent again (a retry, an
     offline queue replayed) answers 200 with the stored visit, never a second one. Photos are declared here
@@ -239,9 +188,7 @@ class VisitRecordApi(PermissionApi):
                         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]})],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise ApplicationError("send a JSON object", fields={"body": ["not an object"]})
-        recorded = visit_record(officer=request.user, data=request.data)
+        recorded = visit_record(officer=request.user, visit=visit_input_parse(request.data))
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         return Response(VisitSerializer(recorded.visit, context={"request": request}).data, status=code)
 
@@ -401,15 +348,34 @@ class VisitReviewApi(PermissionApi):
 
     permissions = ("fieldwork.review_visit",)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=VisitSerializer)
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(
+            choices=["accept", "reject"],
+            error_messages=dict.fromkeys(("required", "null", "invalid_choice"), "accept or reject"),
+        )
+        reason = TextField(required=False, allow_blank=True, help_text="required to reject; the officer sees it")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: VisitSerializer,
+            400: OpenApiResponse(description='{"detail", "errors": {field: [message]}}'),
+            404: OpenApiResponse(description="no such visit in your regions"),
+        },
+    )
     def post(self, request: Request, uuid: str) -> Response:
         visits = regions_scope(Visit.objects.filter(uuid=uuid), user=request.user) if is_uuid(uuid) else None
         visit = visits.first() if visits is not None else None
         if visit is None:
             return Response({"detail": "no such visit in your regions"}, status=status.HTTP_404_NOT_FOUND)
-        decision = request.data.get("decision") if isinstance(request.data, dict) else None
-        if decision not in ("accept", "reject"):
-            raise ApplicationError("decision is accept or reject", fields={"decision": ["accept or reject"]})
-        visit = visit_review(visit=visit, supervisor=request.user, accept=decision == "accept",
-                             reason=str(request.data.get("reason", "")))  # fmt: skip
+        body = self.InputSerializer(data=request.data)
+        if not body.is_valid():
+            raise ApplicationError("decision is accept or reject", fields=field_messages(body.errors))
+        decision = body.validated_data
+        visit = visit_review(
+            visit=visit,
+            supervisor=request.user,
+            accept=decision["decision"] == "accept",
+            reason=decision.get("reason", ""),
+        )
         return Response(VisitSerializer(visit, context={"request": request}).data)
