@@ -59,6 +59,20 @@ class BoundaryFeature:
     geometry: BaseGeometry  # Polygon or MultiPolygon, WGS84, valid
 
 
+@dataclass(frozen=True)
+class BoundaryOptions:
+    """How to read a boundary file: the fields holding each role (None: the usual names are tried; dotted names
+    reach into JSON objects), the layer of a file with several, and the CRS of a file that names none."""
+
+    code_field: str | None = None
+    name_field: str | None = None
+    name_en_field: str | None = None
+    parent_field: str | None = None
+    population_field: str | None = None
+    layer: str | None = None
+    source_crs: str | None = None
+
+
 @dataclass
 class BoundaryFile:
     features: list[BoundaryFeature]
@@ -69,17 +83,7 @@ class BoundaryFile:
 # --- Reading -----------------------------------------------------------------------------------------
 
 
-def read_boundary_file(
-    path: str | Path,
-    *,
-    code_field: str | None = None,
-    name_field: str | None = None,
-    name_en_field: str | None = None,
-    parent_field: str | None = None,
-    population_field: str | None = None,
-    layer: str | None = None,
-    source_crs: str | None = None,
-) -> BoundaryFile:
+def read_boundary_file(path: str | Path, options: BoundaryOptions = BoundaryOptions()) -> BoundaryFile:
     """Read GeoJSON, Shapefile (.shp, a folder or a .zip) or GeoPackage in any CRS as WGS84 polygons.
 
     Field names may be dotted to reach into JSON objects ("parent.adcode"). Without a field name the
@@ -87,18 +91,18 @@ def read_boundary_file(
     features that are not polygons are skipped and noted. Raises BoundaryFileError when the file cannot
     be read, a field is missing, a code is empty or repeated, or no polygon is left.
     """
-    frame = _read_frame(Path(path), layer=layer)
+    frame = _read_frame(Path(path), layer=options.layer)
     notes: list[str] = []
-    frame = _to_wgs84(frame, source_crs=source_crs, notes=notes)
+    frame = _to_wgs84(frame, source_crs=options.source_crs, notes=notes)
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     fields = {
-        "code": _pick_field(columns, code_field, CODE_FIELD_CANDIDATES, role="code", option="--code-field"),
-        "name": _pick_field(columns, name_field, NAME_FIELD_CANDIDATES, role="name", option="--name-field"),
+        "code": _pick_field(columns, options.code_field, CODE_FIELD_CANDIDATES, role="code", option="--code-field"),
+        "name": _pick_field(columns, options.name_field, NAME_FIELD_CANDIDATES, role="name", option="--name-field"),
     }
     optional = {
-        "name_en": (name_en_field, NAME_EN_FIELD_CANDIDATES, "--name-en-field"),
-        "parent": (parent_field, (), "--parent-field"),
-        "population": (population_field, POPULATION_FIELD_CANDIDATES, "--population-field"),
+        "name_en": (options.name_en_field, NAME_EN_FIELD_CANDIDATES, "--name-en-field"),
+        "parent": (options.parent_field, (), "--parent-field"),
+        "population": (options.population_field, POPULATION_FIELD_CANDIDATES, "--population-field"),
     }
     for role, (given, candidates, option) in optional.items():
         chosen = _pick_field(columns, given, candidates, role=role, option=option, required=False)

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
-from apps.regions.geo import BoundaryFeature, RegionIndex, geometry_attributes, read_boundary_file
+from apps.regions.geo import BoundaryFeature, BoundaryOptions, RegionIndex, geometry_attributes, read_boundary_file
 from apps.regions.models import LEVEL_DEPTH, Region
 
 AUTO_PARENT = "auto"
@@ -31,30 +31,16 @@ def regions_import_file(
     path: str | Path,
     level: str,
     parent: str | None = None,
-    code_field: str | None = None,
-    name_field: str | None = None,
-    name_en_field: str | None = None,
-    parent_field: str | None = None,
-    population_field: str | None = None,
-    layer: str | None = None,
-    source_crs: str | None = None,
+    options: BoundaryOptions | None = None,
     user: Any = None,
 ) -> ImportReport:
-    """Read a boundary file and import every polygon feature as a region of `level`.
+    """Read a boundary file (its fields, layer and CRS as `options` say) and import every polygon feature as a
+    region of `level`.
 
     See `regions_import` for parents, updates and errors. Raises BoundaryFileError (an
     ApplicationError) for unreadable files; nothing is written then.
     """
-    boundary = read_boundary_file(
-        path,
-        code_field=code_field,
-        name_field=name_field,
-        name_en_field=name_en_field,
-        parent_field=parent_field,
-        population_field=population_field,
-        layer=layer,
-        source_crs=source_crs,
-    )
+    boundary = read_boundary_file(path, options or BoundaryOptions())
     report = regions_import(features=boundary.features, level=level, parent=parent, user=user, source=str(path))
     report.notes[:0] = boundary.notes
     report.fields = boundary.fields

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core.errors import ApplicationError
+from apps.regions.geo import BoundaryOptions
 from apps.regions.models import Region
 from apps.regions.services import regions_import_file
 
@@ -36,16 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             report = regions_import_file(
-                path=options["file"],
-                level=options["level"],
-                parent=options["parent"],
-                code_field=options["code_field"],
-                name_field=options["name_field"],
-                name_en_field=options["name_en_field"],
-                parent_field=options["parent_field"],
-                population_field=options["population_field"],
-                layer=options["layer"],
-                source_crs=options["source_crs"],
+                path=options["file"], level=options["level"], parent=options["parent"], options=_boundary(options)
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message}; nothing was imported") from None
@@ -58,3 +51,8 @@ class Command(BaseCommand):
                 f"Imported {len(report.created)} new and {len(report.updated)} updated {options['level']} regions."
             )
         )
+
+
+def _boundary(options: dict[str, Any]) -> BoundaryOptions:
+    """The reading options among the command's: each field of BoundaryOptions has an option of its name."""
+    return BoundaryOptions(**{f.name: options[f.name] for f in fields(BoundaryOptions)})
