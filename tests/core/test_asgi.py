@@ -40,5 +40,6 @@ def test_a_static_path_that_does_not_exist_is_404_not_500(asgi_server):
 
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(url, timeout=10)  # noqa: S310
+    raised.value.close()  # the error holds the response's socket
 
     assert raised.value.code == 404
