@@ -265,6 +265,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
 
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
+    from apps.core.forms import form_apply_errors
     from apps.fieldwork.forms import PlanForm
     from apps.fieldwork.models import Assignment
     from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
@@ -285,8 +286,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                 )  # fmt: skip
                 return redirect(f"{request.path}?planned={len(made)}")
             except ApplicationError as exc:
-                for field, messages in (exc.fields or {"__all__": [exc.message]}).items():
-                    form.add_error(field if field in form.fields else None, messages)
+                form_apply_errors(form, exc)
         status = 400
     elif request.method == "POST" and request.POST.get("action") == "reassign":
         assignment = (

@@ -24,6 +24,7 @@ from apps.core.classification import label_for, mask_text, masked_fields, may_re
 from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
+from apps.core.forms import form_apply_errors
 from apps.core.text import clean_text, parse_id
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
 from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
@@ -125,10 +126,7 @@ def _take_report(request: HttpRequest, *, channel: str) -> HttpResponse:
                     actor=None if citizen else request.user,
                 )  # fmt: skip
             except ApplicationError as exc:
-                for field, messages in exc.fields.items():
-                    name = field if field in form.fields else FIELD_OF.get(field.split("[")[0])
-                    for message in messages:
-                        form.add_error(name, message)
+                form_apply_errors(form, exc, aliases=FIELD_OF)
                 status = 400
             else:
                 return redirect(f"{grievance_url(grievance)}?new=1")
@@ -213,7 +211,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
             grievance_rate(grievance=grievance, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
             return redirect(grievance_url(grievance))
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_apply_errors(form, exc)
     return detail(request, code, rate_form=form, status=400)
 
 
@@ -229,7 +227,7 @@ def reopen(request: HttpRequest, code: str) -> HttpResponse:
             grievance_reopen(grievance=grievance, reason=form.cleaned_data["reason"])
             return redirect(grievance_url(grievance))
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_apply_errors(form, exc)
     return detail(request, code, reopen_form=form, status=400)
 
 

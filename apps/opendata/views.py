@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.selectors import user_sees_whole_city
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
+from apps.core.forms import form_apply_errors
 from apps.opendata import selectors
 from apps.opendata.datasets import datasets, get_dataset
 from apps.opendata.models import Release
@@ -110,7 +111,7 @@ def releases(request: HttpRequest) -> HttpResponse:
             release = release_produce(dataset_code=data["dataset"], first_day=data["first_day"], days=data["days"],
                                       k=data["k"], user=request.user)  # fmt: skip
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_apply_errors(form, exc)
         else:
             return redirect("opendata:release", pk=release.pk)
     everything = selectors.releases_for_steward()
