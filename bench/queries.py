@@ -17,9 +17,9 @@ TARGET = 1.10
 
 
 def _indicator(code: str):  # noqa: ANN202
-    from apps.indicators.registry import Indicator, get_indicator, register_indicator
+    from apps.indicators.registry import Indicator, get_indicator, indicator_registry
 
-    return get_indicator(code) or register_indicator(
+    return get_indicator(code) or indicator_registry.register(
         Indicator(code=code, domain="bench", name_zh="负载", name_en="Load", unit="%", warning=70, critical=90)
     )
 

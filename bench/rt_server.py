@@ -71,13 +71,13 @@ def ours(n: int, m: int, gap: float) -> None:
     from django.test import Client
 
     from cityops.asgi import application
-    from cityops.realtime import Stream, group_name, local_hub, register_stream, stream_publish
+    from cityops.realtime import Stream, group_name, local_hub, stream_publish, stream_registry
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-password-1")  # noqa: S106
     client = Client()
     client.force_login(user)
-    stream = register_stream(
+    stream = stream_registry.register(
         Stream(name="bench", group=lambda p: "all", can_subscribe=lambda u, p: True, snapshot=lambda u, p: {})
     )
     group = group_name(stream, {})

@@ -35,6 +35,8 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from apps.core.registry import Registry
+
 logger = logging.getLogger(__name__)
 
 Params = Mapping[str, Any]
@@ -76,18 +78,11 @@ class Stream:
     heartbeat_s: float | None = None
 
 
-_STREAMS: dict[str, Stream] = {}
-
-
-def register_stream(stream: Stream) -> Stream:
-    if stream.name in _STREAMS and _STREAMS[stream.name] != stream:
-        raise ValueError(f"stream {stream.name!r} is registered twice")
-    _STREAMS[stream.name] = stream
-    return stream
+stream_registry: Registry[Stream] = Registry("stream", key=lambda s: s.name)
 
 
 def get_stream(name: str) -> Stream | None:
-    return _STREAMS.get(name)
+    return stream_registry.get(name)
 
 
 def group_name(stream: Stream, params: Params) -> str:
@@ -176,7 +171,7 @@ def streams_publish(items: Sequence[tuple[str, Params, Payload]], *, watched_onl
     Returns how many were sent (or will be, on commit)."""
     prepared = []
     for stream, params, payload in items:
-        target = _STREAMS[stream]
+        target = stream_registry[stream]
         cleaned = dict(target.clean_params(params))
         prepared.append((group_name(target, cleaned), stream, cleaned, payload))
     if watched_only and prepared:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import warnings
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -200,81 +199,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {
-    # Heartbeat on the "system" stream: screens show how fresh their connection is.
-    "system-heartbeat": {
-        "task": "apps.core.tasks.system_heartbeat_task",
-        "schedule": timedelta(seconds=5),
-    },
-    # The audit trail's hash chain: entries a crashed process left unsealed get sealed within a minute.
-    "audit-seal": {"task": "apps.core.tasks.audit_seal_task", "schedule": timedelta(minutes=1)},
-    # …and checked every hour: the stewards' page shows the last result, a broken chain is logged as an error.
-    "audit-chain-check": {"task": "apps.governance.tasks.audit_chain_check_task", "schedule": timedelta(hours=1)},
-    # Personal data of finished reports and visits past the retention period: erased or coarsened, daily.
-    "personal-data-retention": {"task": "apps.core.tasks.retention_task", "schedule": timedelta(hours=24)},
-    # Raw readings (PostgreSQL): monthly partitions for this month and the next two; ingest makes any other
-    # month a batch needs itself.
-    "raw-partitions-ahead": {"task": "apps.ingest.tasks.raw_partitions_ahead_task", "schedule": timedelta(hours=6)},
-    # …and past CITYOPS_RAW_RETENTION_DAYS dropped a whole month at a time (SQLite: deleted in chunks), daily.
-    "raw-data-retention": {"task": "apps.ingest.tasks.raw_retention_task", "schedule": timedelta(hours=24)},
-    # The publish tick: rollups, threshold alerts and one coalesced delta per live stream. A tick that
-    # could not start within 2 s is dropped: the next one covers the same changes.
-    "live-tick": {
-        "task": "apps.dashboards.tasks.live_tick_task",
-        "schedule": timedelta(seconds=1),
-        "options": {"expires": 2},
-    },
-    # …and the hour and day buckets behind them (charts, history, open data), off the tick, at most a minute
-    # behind: a run re-derives every hour touched since the last one from its minutes (at 100× the demo city
-    # about 1.5 s whether 10 s or 60 s of changes), so running it less often costs the live tick less.
-    "history-rollups": {
-        "task": "apps.indicators.tasks.history_rollups_task",
-        "schedule": timedelta(seconds=60),
-        "options": {"expires": 50},
-    },
-    # Demo simulators (only with CITYOPS_SIMULATE): domain apps' plausible live readings for the demo city.
-    "simulators": {
-        "task": "apps.core.tasks.simulators_step_task",
-        "schedule": timedelta(seconds=2),
-        "options": {"expires": 5},
-    },
-    # Open traffic incidents counted now and then as well as on every change: zero is a value, not a gap.
-    "traffic-open-incidents": {
-        "task": "apps.traffic.tasks.open_incidents_observe_task",
-        "schedule": timedelta(minutes=5),
-        "options": {"expires": 60},
-    },
-    # Grievances past their due time escalate; the grievance indicators are recounted.
-    "grievances-escalate-overdue": {
-        "task": "apps.grievances.tasks.escalate_overdue_task",
-        "schedule": timedelta(minutes=1),
-        "options": {"expires": 50},
-    },
-    "grievances-observe": {
-        "task": "apps.grievances.tasks.observe_task",
-        "schedule": timedelta(minutes=1),
-        "options": {"expires": 50},
-    },
-    # Sources that disagree about a region raise discrepancy alerts, sent for verification on site.
-    "discrepancies-evaluate": {
-        "task": "apps.indicators.tasks.discrepancies_evaluate_task",
-        "schedule": timedelta(minutes=5),
-        "options": {"expires": 240},
-    },
-    # Data-source health: silent, flat-lined or out-of-range sensors raise alerts, recovered ones resolve.
-    "data-sources-check": {
-        "task": "apps.indicators.tasks.data_sources_check_task",
-        "schedule": timedelta(seconds=60),
-    },
-    # Open data: draft releases of every dataset for yesterday, for a data steward to approve. Hourly, so the
-    # first run after local midnight drafts the day whatever the time zone; a day already drafted is left alone.
-    "opendata-releases-produce": {
-        "task": "apps.opendata.tasks.releases_produce_daily_task",
-        "schedule": timedelta(hours=1),
-        "options": {"expires": 3000},
-    },
-}
-# Embedded mode runs CELERY_BEAT_SCHEDULE in a thread of `manage.py serve` (no broker, no beat process).
+# The beat schedule is not listed here: each app declares its periodic tasks in its manifest, and the core merges
+# them into Celery's `beat_schedule` at start-up (apps/core/plugins.py `beat_schedule()`).
+# Embedded mode runs the beat schedule in a thread of `manage.py serve` (no broker, no beat process).
 CITYOPS_EMBEDDED_SCHEDULER = CELERY_TASK_ALWAYS_EAGER and env_bool("CITYOPS_EMBEDDED_SCHEDULER", True)
 
 # --- Personal data --------------------------------------------------------------------------------------

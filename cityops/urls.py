@@ -1,23 +1,22 @@
-"""URLs: each project app's pages (`apps/<app>/urls.py`, under its AppConfig's `url_prefix`, by default
-its label) and REST API (`apps/<app>/api/urls.py`, under /api/v1/) are collected here, so a new domain
-adds its URLs without editing this file."""
+"""URLs: each plugin app's (one with a manifest, apps/core/plugins.py) pages (`<app>/urls.py`, under its
+AppConfig's `url_prefix`, by default its label) and REST API (`<app>/api/urls.py`, under /api/v1/) are collected
+here, so a new domain adds its URLs without editing this file."""
 
 from importlib.util import find_spec
 
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.urls.resolvers import URLPattern, URLResolver
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.core.plugins import plugin_apps
+
 
 def _app_urls() -> list[URLPattern | URLResolver]:
     pages: list[URLPattern | URLResolver] = []
     api: list[URLPattern | URLResolver] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("apps."):
-            continue
+    for config in plugin_apps():
         if find_spec(f"{config.name}.urls"):
             pages.append(path(getattr(config, "url_prefix", f"{config.label}/"), include(f"{config.name}.urls")))
         if find_spec(f"{config.name}.api") and find_spec(f"{config.name}.api.urls"):

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 from apps.accounts.roles import Role
-from apps.accounts.services import department_upsert, roles_ensure, staff_user_upsert
+from apps.accounts.services import department_upsert, staff_user_upsert
 from apps.regions.geo import BoundaryFeature
 from apps.regions.services import regions_import
 from tests.clock import parse_instant, refusing_the_wall_clock, running_from, suite_now
@@ -130,7 +130,6 @@ def city(db: Any) -> dict[str, Any]:
 @pytest.fixture
 def cast(city: dict[str, Any]) -> dict[str, Any]:
     """The named users: one per role, and a field officer of the other district."""
-    roles_ensure()  # transactional tests flush the groups the data migration made
     department_upsert(code="urban", name_zh="城管局", name_en="Urban Management")
     return {
         "admin": staff_user_upsert(username="admin", password=PASSWORD, roles=[], superuser=True),
@@ -173,14 +172,14 @@ class LiveServer:
         import time
 
         import uvicorn
-        from django.conf import settings
 
+        from apps.core.plugins import beat_schedule
         from cityops.asgi import application
         from cityops.scheduler import EmbeddedScheduler, with_embedded_scheduler
 
         app = application
         if self.scheduler:
-            app = with_embedded_scheduler(application, EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE))
+            app = with_embedded_scheduler(application, EmbeddedScheduler(beat_schedule()))
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -258,30 +257,25 @@ def load_indicator(monkeypatch: Any) -> Any:
     """
     from datetime import timedelta
 
-    from apps.indicators import registry
-    from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+    from apps.indicators.registry import Indicator, indicator_registry
 
-    monkeypatch.setattr(registry, "_INDICATORS", {})
-
-    indicator = register_indicator(
-        Indicator(
-            code="test.load",
-            domain="test",
-            name_zh="测试负载",
-            name_en="Test load",
-            unit="%",
-            aggregation="mean",
-            rollup="weighted_mean",
-            bad_direction="high",
-            warning=70,
-            critical=90,
-            min_duration=timedelta(minutes=2),
-            resolve_after=timedelta(minutes=5),
-            headline=True,
-        )
+    indicator = Indicator(
+        code="test.load",
+        domain="test",
+        name_zh="测试负载",
+        name_en="Test load",
+        unit="%",
+        aggregation="mean",
+        rollup="weighted_mean",
+        bad_direction="high",
+        warning=70,
+        critical=90,
+        min_duration=timedelta(minutes=2),
+        resolve_after=timedelta(minutes=5),
+        headline=True,
     )
-    yield indicator
-    unregister_indicator("test.load")
+    with indicator_registry.override(indicator, replace=True):
+        yield indicator
 
 
 @pytest.fixture

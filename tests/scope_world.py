@@ -15,7 +15,7 @@ from typing import Any
 from shapely.geometry import box
 
 from apps.accounts.roles import Role
-from apps.accounts.services import department_upsert, roles_ensure, staff_user_upsert
+from apps.accounts.services import department_upsert, staff_user_upsert
 from apps.regions.geo import BoundaryFeature
 from apps.regions.services import regions_import
 
@@ -63,7 +63,6 @@ def _regions() -> dict[str, Any]:
 
 
 def _users() -> dict[str, Any]:
-    roles_ensure()
     department_upsert(code="roads", name_zh="道路局", name_en="Roads Bureau")
     users = {
         role: staff_user_upsert(

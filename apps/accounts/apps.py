@@ -8,12 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        import apps.accounts.sockets  # noqa: F401  (registers the server-side "accounts.sockets" stream)
-        from apps.accounts.demo import seed_demo_accounts
-        from apps.core.demo import DemoSeeder, register_demo_seeder
-
-        register_demo_seeder(DemoSeeder(name="accounts.demo_users", order=20, seed=seed_demo_accounts))
         from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.db.models.signals import post_migrate
+
+        from apps.accounts.roles import roles_sync
+
+        # the roles' groups and grants from the manifests, after every migrate (and a test's flush)
+        post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")
 
         user_logged_in.connect(_note_second_factor_state, dispatch_uid="accounts.second_factor_state")
         # Django's own event for every sign-out (the site's and the admin's): the session's screens stop at once.

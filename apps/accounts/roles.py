@@ -1,13 +1,14 @@
-"""Roles are Django groups. Each role's permissions are listed here; a data migration creates them.
+"""Roles are Django groups. What each role may do is declared in the apps' manifests (`roles`: the accounts app's
+own grants are ROLE_PERMISSIONS below) and granted after every migrate by `roles_sync`, a post_migrate handler.
 
-Admins are superusers, not a group. Apps added later grant their own permissions to these groups in
-their own data migrations (`grant_permissions`).
+Admins are superusers, not a group.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,40 +31,37 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-_APP_ROLE_PERMISSIONS: list[dict[str, list[str]]] = []
-
-
-def register_role_permissions(role_permissions: dict[str, list[str]]) -> None:
-    """Apps added later declare what each role may do with their models (AppConfig.ready); their data
-    migration grants the same dict with `grant_permissions`."""
-    if role_permissions not in _APP_ROLE_PERMISSIONS:
-        _APP_ROLE_PERMISSIONS.append(role_permissions)
-
-
 def all_role_permissions() -> dict[str, list[str]]:
-    merged: dict[str, list[str]] = {role: list(names) for role, names in ROLE_PERMISSIONS.items()}
-    for extra in _APP_ROLE_PERMISSIONS:
-        for role, names in extra.items():
-            merged.setdefault(role, []).extend(n for n in names if n not in merged[role])
-    return merged
+    """{role: ["app_label.codename", …]}: what every installed app's manifest grants each role."""
+    from apps.core.plugins import role_permissions
+
+    return role_permissions()
 
 
-def grant_permissions(apps: Any, role_permissions: dict[str, list[str]]) -> None:
-    """For data migrations: create the groups if needed and add the named permissions ("app.codename")."""
-    from django.contrib.auth.management import create_permissions
+def roles_sync(*, sender: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """Create any missing role group and grant what the manifests say: the `post_migrate` handler, after every
+    migrate and after a test's flush (Django sends post_migrate then too). Django sends it once per app, in
+    INSTALLED_APPS order, each app's permissions made on its turn: the grants wait for the last app's turn.
+    Grants only: a permission an administrator added to a group stays. A permission a manifest names that does
+    not exist is an error."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True  # create_permissions skips apps it thinks have no models
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
-    for role, names in role_permissions.items():
-        group, _created = group_model.objects.get_or_create(name=role)
-        for name in names:
-            app_label, codename = name.split(".", 1)
-            permission = permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            group.permissions.add(permission)
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not None and with_models and sender is not with_models[-1]:
+        return
+    permissions = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role, names in all_role_permissions().items():
+        missing = [name for name in names if name not in permissions]
+        if missing:
+            raise ImproperlyConfigured(f"role {role!r} is granted permissions that do not exist: {missing}")
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.add(*(permissions[name] for name in names))
 
 
 def user_roles(user: Any) -> set[str]:

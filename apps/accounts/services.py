@@ -4,13 +4,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts import totp
 from apps.accounts.models import Department, StaffProfile, TotpDevice
-from apps.accounts.roles import Role, all_role_permissions
+from apps.accounts.roles import Role
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.regions.models import Region
@@ -82,15 +82,6 @@ def staff_user_upsert(
 
 
 @transaction.atomic
-def roles_ensure() -> None:
-    """Create any missing role group and permission grant (the data migration's work, repeatable)."""
-    for role, names in all_role_permissions().items():
-        group, _created = Group.objects.get_or_create(name=role)
-        for name in names:
-            app_label, codename = name.split(".", 1)
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-
-
 # --- Two-factor (TOTP) ----------------------------------------------------------------------------------
 
 

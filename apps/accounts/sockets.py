@@ -26,7 +26,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from cityops.realtime import Stream, group_name, local_hub, register_stream, stream_publish
+from cityops.realtime import Stream, group_name, local_hub, stream_publish
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +34,11 @@ SWEEP_SECONDS = 30
 CLOSE_SESSION_ENDED = 4401  # the code of an unauthenticated socket: the client treats both as signed out
 CLOSE_ACCESS_CHANGED = 4403  # the user's regions, roles or permissions changed: reconnect, subscribe again
 
-SOCKETS_STREAM = register_stream(
-    Stream(
-        name="accounts.sockets",
-        group=lambda params: "all",
-        can_subscribe=lambda user, params: False,  # server-side only: processes' registries listen to it
-        snapshot=lambda user, params: {},
-    )
+SOCKETS_STREAM = Stream(
+    name="accounts.sockets",
+    group=lambda params: "all",
+    can_subscribe=lambda user, params: False,  # server-side only: processes' registries listen to it
+    snapshot=lambda user, params: {},
 )
 
 

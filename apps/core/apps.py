@@ -9,8 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from django.utils.module_loading import autodiscover_modules
+        # Every installed app's manifest into the registries (a name taken twice stops here), and their periodic
+        # tasks into Celery's beat schedule.
+        from apps.core.plugins import beat_schedule, manifests_load
+        from cityops.celery import app as celery_app
 
-        from apps.core import classification_audit, streams, surfaces  # noqa: F401  (registers labels, streams)
-
-        autodiscover_modules("classification")  # each app's field labels (apps/<app>/classification.py)
+        manifests_load()
+        celery_app.conf.beat_schedule = beat_schedule()

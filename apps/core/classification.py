@@ -3,8 +3,9 @@
 Every field of every model carries a `Label` (a test fails when one does not): its grade after GB/T 43697-2024
 (general data levels 1–4, important data, core data) and whether it is personal information or sensitive
 personal information (PIPL art. 28: ID numbers, health, precise location tracks, minors' data). Apps declare
-their labels in their own `classification.py` with `classify("app.Model", {"field other_field": LABEL})` —
-every field named explicitly, no defaults — and the registry is read by:
+their labels in their own `classification.py` with `classify("app.Model", {"field other_field": LABEL})`, listed
+in `CLASSIFICATION` and declared by their manifest — every field named explicitly, no defaults — and the registry
+is read by:
 
 - `mask(label, value)` and `field_view(user, ...)`: what a person sees — the value, or a masked form
   (phone 138****1234, name 张*, e-mail z***@example.com) unless they hold the label's `reveal` permission and
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Free text is masked in apps/core/masking.py; apps import mask_text from here, with the labels it serves.
 from apps.core.masking import mask_text, visible_text
+from apps.core.registry import Registry
 
 
 class Grade(models.TextChoices):
@@ -95,15 +97,40 @@ INTERNAL = Label(Grade.GENERAL_2)
 RESTRICTED = Label(Grade.GENERAL_3)
 SECRET = Label(Grade.GENERAL_4, mask=Mask.SECRET)
 
-_LABELS: dict[tuple[str, str], Label] = {}
+
+@dataclass(frozen=True)
+class FieldLabel:
+    model: str  # "app_label.Model", as Django spells it
+    field: str
+    label: Label
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}.{self.field}"
 
 
-def classify(model_label: str, groups: dict[str, Label]) -> None:
-    """Label fields of a model: {"field other_field": label}. Unknown field names are an error, so the
-    labels follow the models."""
+@dataclass(frozen=True)
+class Classification:
+    """The labels of some fields of one model; an app's manifest lists its `classification`."""
+
+    model: str
+    fields: tuple[FieldLabel, ...]
+
+    def labels(self) -> tuple[FieldLabel, ...]:
+        return self.fields
+
+
+# Every labelled field by "app_label.Model.field"; a field labelled twice stops the start.
+label_registry: Registry[FieldLabel] = Registry("field label", key=lambda f: f.name)
+
+
+def classify(model_label: str, groups: dict[str, Label]) -> Classification:
+    """The labels of fields of a model: {"field other_field": label}. Unknown field names and labels that
+    contradict themselves are an error at once, so the labels follow the models."""
     from django.apps import apps
 
     model = apps.get_model(model_label)
+    found = []
     for names, label in groups.items():
         for name in names.split():
             try:
@@ -116,11 +143,13 @@ def classify(model_label: str, groups: dict[str, Label]) -> None:
                 raise ImproperlyConfigured(f"{model_label}.{name}: general data of level 1 is public as it is")
             if label.mask == Mask.SECRET and label.public != Public.NEVER:
                 raise ImproperlyConfigured(f"{model_label}.{name}: a secret is never public")
-            _LABELS[(model._meta.label, name)] = label
+            found.append(FieldLabel(model._meta.label, name, label))
+    return Classification(model._meta.label, tuple(found))
 
 
 def label_for(model: type[models.Model] | models.Model, field: str) -> Label | None:
-    return _LABELS.get((model._meta.label, field))
+    entry = label_registry.get(f"{model._meta.label}.{field}")
+    return entry.label if entry is not None else None
 
 
 def labelled_fields(model: type[models.Model]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The registry of demo-data seeders. Each app registers its own in AppConfig.ready.
+"""The registry of demo-data seeders. Each app declares its own in its manifest (apps/core/plugins.py).
 
 `manage.py seed_demo` runs them in order inside one transaction; every seeder must be deterministic
 for a given seed and idempotent (running it twice gives the same data).
@@ -10,6 +10,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from apps.core.registry import Registry
 
 
 @dataclass
@@ -28,13 +30,8 @@ class DemoSeeder:
     seed: Callable[[DemoContext], None]
 
 
-_SEEDERS: dict[str, DemoSeeder] = {}
-
-
-def register_demo_seeder(seeder: DemoSeeder) -> DemoSeeder:
-    _SEEDERS[seeder.name] = seeder
-    return seeder
+seeder_registry: Registry[DemoSeeder] = Registry("demo seeder", key=lambda s: s.name)
 
 
 def demo_seeders() -> list[DemoSeeder]:
-    return sorted(_SEEDERS.values(), key=lambda s: (s.order, s.name))
+    return sorted(seeder_registry, key=lambda s: (s.order, s.name))

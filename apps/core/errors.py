@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
@@ -31,6 +31,8 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.registry import Registry
 
 API_PREFIX = "/api/"
 JSON = "application/json"
@@ -152,20 +154,14 @@ class ErrorFormat:
     owns: Callable[[HttpResponse], bool]
 
 
-_ERROR_FORMATS: dict[str, ErrorFormat] = {}
-
-
-def register_error_format(error_format: ErrorFormat) -> None:
-    """Declare a prefix's error format (an app's `ready`); one format per prefix."""
-    if _ERROR_FORMATS.get(error_format.prefix, error_format) != error_format:
-        raise ImproperlyConfigured(f"an error format for {error_format.prefix} is registered already")
-    _ERROR_FORMATS[error_format.prefix] = error_format
+# One format per prefix, declared in an app's manifest (`error_formats`).
+error_format_registry: Registry[ErrorFormat] = Registry("error format", key=lambda f: f.prefix)
 
 
 def error_format_for(request: HttpRequest) -> ErrorFormat | None:
     """The format of the longest registered prefix of the request's path; None for pages."""
     path = request.path_info
-    found = [f for prefix, f in _ERROR_FORMATS.items() if path.startswith(prefix)]
+    found = [f for f in error_format_registry if path.startswith(f.prefix)]
     return max(found, key=lambda f: len(f.prefix), default=None)
 
 
@@ -189,10 +185,8 @@ def _api_render(request: HttpRequest, status_code: int, detail: str, extra: dict
     return api_error_content({"detail": detail, **extra}), JSON
 
 
-register_error_format(
-    ErrorFormat(
-        prefix=API_PREFIX,
-        render=_api_render,
-        owns=lambda response: response.get("Content-Type", "").startswith(JSON),
-    )
+API_ERROR_FORMAT = ErrorFormat(
+    prefix=API_PREFIX,
+    render=_api_render,
+    owns=lambda response: response.get("Content-Type", "").startswith(JSON),
 )

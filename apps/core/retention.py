@@ -1,7 +1,7 @@
 """Retention of personal data: after `CITYOPS_PERSONAL_DATA_RETENTION_DAYS` the personal data of finished
 records (closed reports, reviewed visits) is erased or coarsened, leaving what statistics need.
 
-Apps register what they keep and how they let it go (`register_retention`); a daily beat task runs them all
+Apps declare what they keep and how they let it go (their manifest's `retention`); a daily beat task runs them all
 and logs what each erased (counts only) to the audit trail.
 """
 
@@ -15,6 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from apps.core.registry import Registry
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -23,16 +25,11 @@ class Retention:
     erase: Callable[[datetime], int]  # erase what finished before the cut-off; returns how many records
 
 
-_RETENTIONS: dict[str, Retention] = {}
-
-
-def register_retention(retention: Retention) -> Retention:
-    _RETENTIONS[retention.name] = retention
-    return retention
+retention_registry: Registry[Retention] = Registry("retention", key=lambda r: r.name)
 
 
 def retentions() -> list[Retention]:
-    return sorted(_RETENTIONS.values(), key=lambda r: r.name)
+    return sorted(retention_registry, key=lambda r: r.name)
 
 
 def retention_cutoff(now: datetime | None = None) -> datetime:

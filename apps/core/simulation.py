@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from apps.core.registry import Registry
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,24 +32,15 @@ class Simulator:
     step: Callable[[datetime], int]
 
 
-_SIMULATORS: dict[str, Simulator] = {}
-
-
-def register_simulator(simulator: Simulator) -> Simulator:
-    _SIMULATORS[simulator.name] = simulator
-    return simulator
-
-
-def unregister_simulator(name: str) -> None:
-    _SIMULATORS.pop(name, None)
+simulator_registry: Registry[Simulator] = Registry("simulator", key=lambda s: s.name)
 
 
 def simulators() -> list[Simulator]:
-    return sorted(_SIMULATORS.values(), key=lambda s: s.name)
+    return sorted(simulator_registry, key=lambda s: s.name)
 
 
 def simulation_active() -> bool:
-    return bool(settings.CITYOPS_SIMULATE and _SIMULATORS)
+    return bool(settings.CITYOPS_SIMULATE and len(simulator_registry))
 
 
 def simulators_run(*, now: datetime | None = None) -> dict[str, int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from cityops.realtime import Params, Payload, Stream, register_stream
+from cityops.realtime import Params, Payload, Stream
 
 
 def system_payload() -> Payload:
@@ -21,12 +21,10 @@ def _can_subscribe(user: Any, params: Params) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-SYSTEM_STREAM = register_stream(
-    Stream(
-        name="system",
-        group=lambda params: "all",
-        can_subscribe=_can_subscribe,
-        snapshot=lambda user, params: system_payload(),
-        heartbeat_s=5,  # the beat schedule's "system-heartbeat"
-    )
+SYSTEM_STREAM = Stream(
+    name="system",
+    group=lambda params: "all",
+    can_subscribe=_can_subscribe,
+    snapshot=lambda user, params: system_payload(),
+    heartbeat_s=5,  # the beat schedule's "system-heartbeat"
 )

@@ -1,6 +1,6 @@
 """The registry of surfaces (pages) the home page and navigation link to.
 
-Each app registers its surfaces in AppConfig.ready with a visibility test, so the home page shows
+Each app declares its surfaces in its manifest (`pages`) with a visibility test, so the home page shows
 every surface a user's role may use without knowing the apps.
 """
 
@@ -13,6 +13,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -30,23 +32,19 @@ class Surface:
         return reverse(self.url_name)
 
 
-_SURFACES: dict[str, Surface] = {}
-
-
-def register_surface(surface: Surface) -> Surface:
-    _SURFACES[surface.key] = surface
-    return surface
+# The pages of every app's manifest (`pages`), the core's own below.
+surface_registry: Registry[Surface] = Registry("page", key=lambda s: s.key)
 
 
 def surfaces_for_user(user: Any) -> list[Surface]:
-    return sorted((s for s in _SURFACES.values() if s.visible(user)), key=lambda s: (s.order, s.key))
+    return sorted((s for s in surface_registry if s.visible(user)), key=lambda s: (s.order, s.key))
 
 
 def is_authenticated(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
-register_surface(
+CORE_PAGES = (
     Surface(
         key="api-docs",
         title=_("API documentation"),
@@ -55,9 +53,7 @@ register_surface(
         visible=is_authenticated,
         order=900,
         in_nav=False,
-    )
-)
-register_surface(
+    ),
     Surface(
         key="admin",
         title=_("Administration"),
@@ -66,9 +62,7 @@ register_surface(
         visible=lambda user: bool(getattr(user, "is_staff", False)),
         order=950,
         in_nav=False,
-    )
-)
-register_surface(
+    ),
     Surface(
         key="healthz",
         title=_("System health"),
@@ -77,5 +71,5 @@ register_surface(
         visible=lambda user: bool(getattr(user, "is_superuser", False)),
         order=990,
         in_nav=False,
-    )
+    ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from apps.core.registry import Registry, qualified_name
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
 from apps.indicators.selectors import (
@@ -79,13 +81,8 @@ def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict
 
 
 # Apps that know about visits add to the ground truth (days since the last visit, screen-only regions…).
-_GROUND_TRUTH_EXTENSIONS: list[Any] = []
-
-
-def register_ground_truth_extension(extension: Any) -> None:
-    """`extension(region, since) -> dict` merged into every ground-truth summary."""
-    if extension not in _GROUND_TRUTH_EXTENSIONS:
-        _GROUND_TRUTH_EXTENSIONS.append(extension)
+# `extension(region, since) -> dict` merged into every ground-truth summary (a manifest's `ground_truth`).
+ground_truth_registry: Registry[Callable[..., dict[str, Any]]] = Registry("ground-truth extension", key=qualified_name)
 
 
 def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
@@ -111,7 +108,7 @@ def ground_truth(*, region: Region | None = None) -> dict[str, Any]:
         "share_confirmed": _share_confirmed(verdicts),
         "last_verified_at": _iso(verified.order_by("-verified_at").values_list("verified_at", flat=True).first()),
     }
-    for extension in _GROUND_TRUTH_EXTENSIONS:
+    for extension in ground_truth_registry:
         summary.update(extension(region, since))
     return summary
 

@@ -11,7 +11,7 @@ from typing import Any
 from apps.accounts.selectors import user_can_access_region
 from apps.dashboards.selectors import region_snapshot, wall_snapshot
 from apps.regions.models import Region
-from cityops.realtime import Params, Payload, Stream, register_stream
+from cityops.realtime import Params, Payload, Stream
 
 
 def _can_watch_wall(user: Any, params: Params) -> bool:
@@ -38,21 +38,18 @@ def _region_snapshot(user: Any, params: Params) -> Payload:
     return region_snapshot(user=user, region=Region.objects.get(code=params["code"]))
 
 
-WALL_STREAM = register_stream(
-    Stream(
-        name="wall",
-        group=lambda params: params["code"],
-        can_subscribe=_can_watch_wall,
-        snapshot=lambda user, params: wall_snapshot(user=user, root=Region.objects.get(code=params["code"])),
-        clean_params=_clean_region_params,
-    )
+WALL_STREAM = Stream(
+    name="wall",
+    group=lambda params: params["code"],
+    can_subscribe=_can_watch_wall,
+    snapshot=lambda user, params: wall_snapshot(user=user, root=Region.objects.get(code=params["code"])),
+    clean_params=_clean_region_params,
 )
-REGION_STREAM = register_stream(
-    Stream(
-        name="region",
-        group=lambda params: params["code"],
-        can_subscribe=_can_watch_region,
-        snapshot=_region_snapshot,
-        clean_params=_clean_region_params,
-    )
+
+REGION_STREAM = Stream(
+    name="region",
+    group=lambda params: params["code"],
+    can_subscribe=_can_watch_region,
+    snapshot=_region_snapshot,
+    clean_params=_clean_region_params,
 )

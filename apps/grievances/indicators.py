@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.grievances.models import Grievance
-from apps.indicators.registry import Indicator, register_indicator
+from apps.indicators.registry import Indicator
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.regions.models import Region
 
@@ -23,10 +23,8 @@ WINDOW = timedelta(days=30)
 
 def _indicator(code: str, name_zh: str, name_en: str, unit: str, order: int, **fields: object) -> Indicator:
     defaults = {"aggregation": "last", "rollup": "own", "stale_after": timedelta(minutes=10), "decimals": 0}
-    return register_indicator(
-        Indicator(code=code, domain="grievances", name_zh=name_zh, name_en=name_en, unit=unit, order=order,
-                  **{**defaults, **fields})  # type: ignore[arg-type]
-    )  # fmt: skip
+    return Indicator(code=code, domain="grievances", name_zh=name_zh, name_en=name_en, unit=unit, order=order,
+                     **{**defaults, **fields})  # type: ignore[arg-type]  # fmt: skip
 
 
 OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True)

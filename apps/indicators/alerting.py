@@ -6,8 +6,9 @@ Every transition is audited with log_action and published on the alerts stream a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.registry import Registry, qualified_name
 from apps.core.workflow import Workflow
 from apps.indicators.buckets import STEP
 from apps.indicators.inhibition import inhibition_escalated, inhibition_opened, inhibition_resolved
@@ -60,35 +62,34 @@ WORKFLOW = Workflow(
 )
 
 
-# Domain apps follow verdicts on alerts about their things, e.g. a traffic incident confirmed on site.
+# Apps follow alerts through listeners declared in their manifest (`alert_listeners`):
+# - on "verdict", for alerts of kind `key`: `call(alert, verdict, user)` in the verdict's transaction (e.g. a
+#   traffic incident confirmed on site);
+# - on "transition", after action `key`: `call(alert, action, user, note)` in the transition's transaction (e.g.
+#   field work opens an assignment when an alert is sent for verification);
+# - on "change", `key` empty: `call(alert, event)` when an alert opens, moves in its lifecycle, gets a verdict or
+#   resolves, but not on a repeated breach (e.g. the wall's ground truth).
 VerdictListener = Callable[[Alert, str, Any], None]
-_VERDICT_LISTENERS: dict[str, list[VerdictListener]] = {}
-
-
-def register_verdict_listener(*, kind: str, listener: VerdictListener) -> None:
-    """Call `listener(alert, verdict, user)` in the verdict's transaction for alerts of this kind."""
-    _VERDICT_LISTENERS.setdefault(kind, []).append(listener)
-
-
-# Apps act on an alert's lifecycle, e.g. fieldwork opens an assignment when an alert is sent for verification.
 TransitionListener = Callable[[Alert, str, Any, str], None]
-_TRANSITION_LISTENERS: dict[str, list[TransitionListener]] = {}
-
-
-def register_transition_listener(*, action: str, listener: TransitionListener) -> None:
-    """Call `listener(alert, action, user, note)` in the transition's transaction after `action`."""
-    _TRANSITION_LISTENERS.setdefault(action, []).append(listener)
-
-
-# Anything that summarises alerts (the wall's ground truth) hears of every change but a repeated breach.
 ChangeListener = Callable[[Alert, str], None]
-_CHANGE_LISTENERS: list[ChangeListener] = []
 
 
-def register_change_listener(listener: ChangeListener) -> None:
-    """Call `listener(alert, event)` when an alert opens, moves in its lifecycle, gets a verdict or resolves."""
-    if listener not in _CHANGE_LISTENERS:
-        _CHANGE_LISTENERS.append(listener)
+@dataclass(frozen=True)
+class AlertListener:
+    on: Literal["verdict", "transition", "change"]
+    call: Callable[..., None]
+    key: str = ""  # the alert kind (verdict) or the action (transition)
+
+    @property
+    def name(self) -> str:
+        return f"{self.on}:{self.key}:{qualified_name(self.call)}"
+
+
+listener_registry: Registry[AlertListener] = Registry("alert listener", key=lambda listener: listener.name)
+
+
+def _listeners(on: str, key: str = "") -> list[Callable[..., None]]:
+    return [listener.call for listener in listener_registry if listener.on == on and listener.key == key]
 
 
 def _publish(alert: Alert, event: str) -> None:
@@ -96,7 +97,7 @@ def _publish(alert: Alert, event: str) -> None:
 
     alert_publish(alert=alert, event=event)
     if event != "updated":
-        for listener in _CHANGE_LISTENERS:
+        for listener in _listeners("change"):
             listener(alert, event)
 
 
@@ -206,7 +207,7 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     setattr(alert, stamp[1], user)
     alert.save()
     log_action(alert, f"indicators.alert.{action}", user=user, data={"note": note} if note else {})
-    for listener in _TRANSITION_LISTENERS.get(action, []):
+    for listener in _listeners("transition", action):
         listener(alert, action, user, note)
     _publish(alert, action)
     if target == S.RESOLVED:
@@ -230,7 +231,7 @@ def alert_record_verdict(
     alert.details = {**alert.details, "verdict": details or {}}
     alert.save()
     log_action(alert, "indicators.alert.verdict", user=user, data={"verdict": verdict})
-    for listener in _VERDICT_LISTENERS.get(alert.kind, []):
+    for listener in _listeners("verdict", alert.kind):
         listener(alert, alert.status, user)
     _publish(alert, "verdict")
     return alert

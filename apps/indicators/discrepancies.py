@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.registry import Registry
 from apps.indicators.models import Alert
 from apps.regions.models import Region
 
@@ -39,20 +40,11 @@ class DiscrepancyRule:
     resolve_after: timedelta = timedelta(hours=3)
 
 
-_RULES: dict[str, DiscrepancyRule] = {}
-
-
-def register_discrepancy_rule(rule: DiscrepancyRule) -> DiscrepancyRule:
-    _RULES[rule.code] = rule
-    return rule
-
-
-def unregister_discrepancy_rule(code: str) -> None:
-    _RULES.pop(code, None)
+rule_registry: Registry[DiscrepancyRule] = Registry("discrepancy rule", key=lambda r: r.code)
 
 
 def discrepancy_rules() -> list[DiscrepancyRule]:
-    return sorted(_RULES.values(), key=lambda r: r.code)
+    return sorted(rule_registry, key=lambda r: r.code)
 
 
 def discrepancies_evaluate(*, now: datetime | None = None) -> list[Alert]:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from apps.core.i18n import localized
+from apps.core.registry import Registry
 
 Aggregation = Literal["mean", "sum", "max", "last"]
 Rollup = Literal["weighted_mean", "mean", "sum", "max", "own"]
@@ -111,27 +112,15 @@ UNIT_WORDS: dict[str, tuple[str, str]] = {
     "/5": ("分", "/5"),
 }
 
-_INDICATORS: dict[str, Indicator] = {}
-
-
-def register_indicator(indicator: Indicator) -> Indicator:
-    existing = _INDICATORS.get(indicator.code)
-    if existing is not None and existing != indicator:
-        raise ValueError(f"indicator {indicator.code!r} is registered twice with different definitions")
-    _INDICATORS[indicator.code] = indicator
-    return indicator
-
-
-def unregister_indicator(code: str) -> None:
-    """For tests that register a synthetic indicator."""
-    _INDICATORS.pop(code, None)
+# Filled from the apps' manifests (apps/core/plugins.py); tests add synthetic ones with `override`.
+indicator_registry: Registry[Indicator] = Registry("indicator", key=lambda i: i.code)
 
 
 def get_indicator(code: str) -> Indicator | None:
-    return _INDICATORS.get(code)
+    return indicator_registry.get(code)
 
 
 def indicators(*, include_hidden: bool = False) -> list[Indicator]:
     """The registered indicators in display order; those not `shown` only when asked for."""
-    chosen = [i for i in _INDICATORS.values() if include_hidden or i.shown]
+    chosen = [i for i in indicator_registry if include_hidden or i.shown]
     return sorted(chosen, key=lambda i: (i.order, i.domain, i.code))

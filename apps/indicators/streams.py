@@ -15,7 +15,7 @@ from apps.accounts.selectors import user_region_ids
 from apps.indicators.models import Alert
 from apps.indicators.selectors import alert_list_for_user, alert_payload, alert_payloads
 from apps.indicators.storm import storm_room_for, storm_state
-from cityops.realtime import Params, Payload, Stream, register_stream, stream_publish
+from cityops.realtime import Params, Payload, Stream, stream_publish
 
 SNAPSHOT_LIMIT = 100
 
@@ -47,15 +47,13 @@ def _visible(viewer: _Viewer, data: Payload) -> bool:
     return viewer.regions is None or data["alert"]["region_id"] in viewer.regions
 
 
-ALERTS_STREAM = register_stream(
-    Stream(
-        name="alerts",
-        group=lambda params: "all",
-        can_subscribe=_can_subscribe,
-        snapshot=_snapshot,
-        viewer=_viewer,
-        visible=_visible,
-    )
+ALERTS_STREAM = Stream(
+    name="alerts",
+    group=lambda params: "all",
+    can_subscribe=_can_subscribe,
+    snapshot=_snapshot,
+    viewer=_viewer,
+    visible=_visible,
 )
 
 

@@ -8,4 +8,5 @@ class IngestConfig(AppConfig):
     verbose_name = _("Data ingest")
 
     def ready(self) -> None:
-        from apps.ingest import schema  # noqa: F401  (documents the bearer token in the OpenAPI schema)
+        # drf-spectacular finds its extensions by import: this one documents the ingest bearer token
+        from apps.ingest import schema  # noqa: F401

@@ -2,11 +2,13 @@
 
 from apps.core.classification import INTERNAL, SECRET, classify
 
-classify(
-    "ingest.IngestToken",
-    {
-        "id created_at updated_at source name prefix revoked_at last_used_at": INTERNAL,
-        "token_hash": SECRET,
-    },
+CLASSIFICATION = (
+    classify(
+        "ingest.IngestToken",
+        {
+            "id created_at updated_at source name prefix revoked_at last_used_at": INTERNAL,
+            "token_hash": SECRET,
+        },
+    ),
+    classify("ingest.FeedMinute", {"id feed minute part": INTERNAL}),
 )
-classify("ingest.FeedMinute", {"id feed minute part": INTERNAL})

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.db import connection, transaction
 
 from apps.core.bulk import bulk_insert
+from apps.core.registry import Registry
 from apps.ingest.models import FeedMinute
 
 if TYPE_CHECKING:
@@ -52,19 +53,15 @@ class Feed:
     aggregate_parts: Callable[[dict[datetime, set[int]]], None] | None = None
 
 
-_FEEDS: dict[str, Feed] = {}
-
-
-def register_feed(feed: Feed) -> None:
-    _FEEDS[feed.key] = feed
+feed_registry: Registry[Feed] = Registry("feed", key=lambda f: f.key)
 
 
 def get_feed(key: str) -> Feed | None:
-    return _FEEDS.get(key)
+    return feed_registry.get(key)
 
 
 def feeds() -> list[Feed]:
-    return list(_FEEDS.values())
+    return feed_registry.items()
 
 
 PARTS_AT_MOST = 500
@@ -105,7 +102,7 @@ def feeds_aggregate(*, limit: int = 20000) -> int:
         by_feed[key].append(pk)
     done = 0
     for key, ids in by_feed.items():
-        feed = _FEEDS.get(key)
+        feed = feed_registry.get(key)
         if feed is None:
             logger.warning("feed minutes of an unregistered feed %s are kept until it is registered", key)
             continue

@@ -2,10 +2,12 @@
 
 from apps.core.classification import PUBLIC, classify
 
-classify(
-    "regions.Region",
-    {
-        "id created_at updated_at code name_zh name_en level depth parent path population area_km2 geometry "
-        "geometry_simplified centroid_lon centroid_lat bbox": PUBLIC,
-    },
+CLASSIFICATION = (
+    classify(
+        "regions.Region",
+        {
+            "id created_at updated_at code name_zh name_en level depth parent path population area_km2 geometry "
+            "geometry_simplified centroid_lon centroid_lat bbox": PUBLIC,
+        },
+    ),
 )

@@ -1,12 +1,12 @@
-"""Role groups from the data migration, and creating or updating staff accounts."""
+"""Role groups granted from the manifests after migrate, and creating or updating staff accounts."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from apps.accounts.models import StaffProfile
-from apps.accounts.roles import ROLE_PERMISSIONS, Role
-from apps.accounts.services import roles_ensure, staff_user_upsert
+from apps.accounts.roles import ROLE_PERMISSIONS, Role, roles_sync
+from apps.accounts.services import staff_user_upsert
 from apps.core.audit import audit_log_for
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditLog
@@ -29,7 +29,7 @@ def role_permissions() -> dict[str, list[str]]:
     }
 
 
-def test_the_migration_created_the_four_role_groups_with_their_permissions(db):
+def test_migrate_created_the_four_role_groups_with_their_permissions(db):
     # when
     granted = role_permissions()
 
@@ -38,7 +38,7 @@ def test_the_migration_created_the_four_role_groups_with_their_permissions(db):
     assert granted == {role: sorted(names) for role, names in ROLE_PERMISSIONS.items()}
 
 
-def test_roles_ensure_restores_a_missing_group_and_grant(db):
+def test_roles_sync_restores_a_missing_group_and_grant(db):
     # given a role group lost a permission and another group is gone
     Group.objects.get(name=Role.DATA_STEWARD).permissions.remove(
         Permission.objects.get(content_type__app_label="core", codename="view_auditlog")
@@ -46,8 +46,8 @@ def test_roles_ensure_restores_a_missing_group_and_grant(db):
     Group.objects.filter(name=Role.FIELD_OFFICER).delete()
 
     # when, twice (idempotent)
-    roles_ensure()
-    roles_ensure()
+    roles_sync()
+    roles_sync()
 
     # then
     assert role_permissions() == {role: sorted(names) for role, names in ROLE_PERMISSIONS.items()}

@@ -17,7 +17,7 @@ from django.test import Client
 
 from cityops import realtime
 from cityops.asgi import application
-from cityops.realtime import Stream, register_stream, stream_publish
+from cityops.realtime import Stream, stream_publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,26 +36,23 @@ def _room_params(params: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def test_streams(monkeypatch):
-    """Two streams for these tests only, registered in a copy of the registry (gone after the test)."""
-    monkeypatch.setattr(realtime, "_STREAMS", dict(realtime._STREAMS))
-    register_stream(
-        Stream(
-            name="test-private",
-            group=lambda params: "all",
-            can_subscribe=lambda user, params: False,
-            snapshot=lambda user, params: {"secret": True},
-        )
+def test_streams():
+    """Two streams for these tests only, beside the apps' own (gone after the test)."""
+    private = Stream(
+        name="test-private",
+        group=lambda params: "all",
+        can_subscribe=lambda user, params: False,
+        snapshot=lambda user, params: {"secret": True},
     )
-    register_stream(
-        Stream(
-            name="test-rooms",
-            group=lambda params: params["room"],
-            can_subscribe=lambda user, params: True,
-            snapshot=lambda user, params: {"room": params["room"]},
-            clean_params=_room_params,
-        )
+    rooms = Stream(
+        name="test-rooms",
+        group=lambda params: params["room"],
+        can_subscribe=lambda user, params: True,
+        snapshot=lambda user, params: {"room": params["room"]},
+        clean_params=_room_params,
     )
+    with realtime.stream_registry.override(private, rooms):
+        yield
 
 
 def session_headers(client, user, origin: bytes = ORIGIN, host: bytes = HOST) -> list[tuple[bytes, bytes]]:

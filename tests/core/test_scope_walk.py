@@ -203,10 +203,11 @@ def test_every_admin_of_a_region_bound_model_is_narrowed_to_the_users_regions():
 
 def stream_candidates() -> list[tuple[str, dict[str, str]]]:
     """Every registered stream, with each region's code as its parameter where it takes one."""
-    from cityops.realtime import _STREAMS
+    from cityops.realtime import stream_registry
 
     found = []
-    for name, stream in _STREAMS.items():
+    for stream in stream_registry:
+        name = stream.name
         for params in ({}, *({"code": code} for code in (OWN, OWN_STREET, OTHER, OTHER_STREET, CITY_CODE))):
             try:
                 found.append((name, dict(stream.clean_params(params))))

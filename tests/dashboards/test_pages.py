@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from apps.core.simulation import Simulator, register_simulator, unregister_simulator
+from apps.core.simulation import Simulator, simulator_registry
 from apps.indicators.alerting import alert_raise
 
 BANNER = 'class="simulated-banner"'
@@ -110,19 +110,13 @@ def test_a_visitor_is_sent_to_sign_in(client, city):
 )
 def test_the_simulated_data_banner(client, cast, settings, monkeypatch, simulate, registered, shown):
     # given only the test's simulator (the apps' own are set aside)
-    from apps.core import simulation
-
-    monkeypatch.setattr(simulation, "_SIMULATORS", {})
     settings.CITYOPS_SIMULATE = simulate
     client.force_login(cast["command"])
-    if registered:
-        register_simulator(Simulator(name="test-sim", every=timedelta(seconds=2), step=lambda now: 0))
+    test_sims = [Simulator(name="test-sim", every=timedelta(seconds=2), step=lambda now: 0)] if registered else []
 
     # when
-    try:
+    with simulator_registry.override(*test_sims, replace=True):
         response = client.get("/wall/")
-    finally:
-        unregister_simulator("test-sim")
 
     # then
     assert response.status_code == 200
@@ -151,13 +145,13 @@ def test_a_region_page_with_indicator_chips_and_a_cell_per_child(client, cast, l
 
 def test_a_region_page_without_indicators_has_no_chips_or_cells(client, cast, city, monkeypatch):
     # given no indicator registered
-    from apps.indicators import registry
+    from apps.indicators.registry import indicator_registry
 
-    monkeypatch.setattr(registry, "_INDICATORS", {})
     client.force_login(cast["officer"])
 
     # when
-    response = client.get("/regions/W/")
+    with indicator_registry.override(replace=True):
+        response = client.get("/regions/W/")
 
     # then
     assert response.status_code == 200

@@ -70,13 +70,12 @@ def test_an_alert_holding_a_few_lists_them_all(city):
 
 
 def test_the_wall_page_reads_what_its_alerts_hold_back_in_one_query(city, cast, client, load_indicator):
-    from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+    from apps.indicators.registry import Indicator, indicator_registry
 
     # given alerts of five indicators on the city, its districts and a street, none holding another
     codes = [f"test.load{i}" for i in range(5)]
-    for code in codes:
-        register_indicator(Indicator(code=code, domain="test", name_zh=code, name_en=code, unit="%"))
-    try:
+    extra = [Indicator(code=code, domain="test", name_zh=code, name_en=code, unit="%") for code in codes]
+    with indicator_registry.override(*extra):
         for code, region in zip(codes, ("C", "W", "E", "W1", "W2"), strict=True):
             raise_on(city[region], indicator=code)
         client.force_login(cast["command"])
@@ -84,9 +83,6 @@ def test_the_wall_page_reads_what_its_alerts_hold_back_in_one_query(city, cast, 
         # when the wall opens
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/wall/")
-    finally:
-        for code in codes:
-            unregister_indicator(code)
 
     # then
     assert response.status_code == 200

@@ -14,7 +14,7 @@ from apps.core.errors import ApplicationError
 from apps.dashboards.selectors import ground_truth
 from apps.indicators.alerting import alert_raise, alert_record_verdict, alert_transition, alerts_evaluate
 from apps.indicators.models import Alert
-from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+from apps.indicators.registry import Indicator, indicator_registry
 from apps.indicators.selectors import alert_payload, region_tiles
 from apps.indicators.services import indicator_rollups_settle
 from cityops import realtime
@@ -30,30 +30,25 @@ def minute(n: int, seconds: int = 10) -> datetime:
 def satisfaction(load_indicator: Any) -> Any:
     """A mean rating bad when low (warning 3.5, critical 3.0) that alerts from 5 ratings, counted in
     test.ratings."""
-    ratings = register_indicator(
-        Indicator(code="test.ratings", domain="test", name_zh="评价数", name_en="Ratings", unit="",
-                  aggregation="last", rollup="own", decimals=0, shown=False)
-    )  # fmt: skip
-    indicator = register_indicator(
-        Indicator(
-            code="test.satisfaction",
-            domain="test",
-            name_zh="满意度",
-            name_en="Satisfaction",
-            unit="/5",
-            aggregation="last",
-            rollup="own",
-            bad_direction="low",
-            warning=3.5,
-            critical=3.0,
-            min_duration=timedelta(minutes=2),
-            min_count=5,
-            sample=ratings.code,
-        )
+    ratings = Indicator(code="test.ratings", domain="test", name_zh="评价数", name_en="Ratings", unit="",
+                        aggregation="last", rollup="own", decimals=0, shown=False)  # fmt: skip
+    indicator = Indicator(
+        code="test.satisfaction",
+        domain="test",
+        name_zh="满意度",
+        name_en="Satisfaction",
+        unit="/5",
+        aggregation="last",
+        rollup="own",
+        bad_direction="low",
+        warning=3.5,
+        critical=3.0,
+        min_duration=timedelta(minutes=2),
+        min_count=5,
+        sample=ratings.code,
     )
-    yield indicator
-    unregister_indicator("test.satisfaction")
-    unregister_indicator("test.ratings")
+    with indicator_registry.override(ratings, indicator):
+        yield indicator
 
 
 def rate(observe: Any, code: str, values: list[tuple[float, int]]) -> set[tuple[str, int]]:

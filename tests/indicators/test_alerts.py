@@ -17,7 +17,7 @@ from apps.core.audit import audit_log_for
 from apps.core.errors import ApplicationError
 from apps.indicators.alerting import alert_raise, alert_record_verdict, alert_transition, alerts_evaluate
 from apps.indicators.models import Alert
-from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+from apps.indicators.registry import Indicator, indicator_registry
 from apps.indicators.services import indicator_rollups_settle
 from cityops import realtime
 from cityops.realtime import get_stream, group_name
@@ -245,16 +245,15 @@ def test_unknown_indicators_are_skipped(city, observe):
 
 def test_indicators_without_thresholds_never_alert(city, observe):
     # given an indicator without warning or critical levels, with high values for three minutes
-    register_indicator(Indicator(code="test.info", domain="test", name_zh="信息", name_en="Info", unit=""))
-    try:
+    with indicator_registry.override(
+        Indicator(code="test.info", domain="test", name_zh="信息", name_en="Info", unit="")
+    ):
         for i in range(3):
             observe("E", 1e6, at=minute(i), indicator="test.info")
         keys = indicator_rollups_settle()
 
         # when
         touched = alerts_evaluate(keys=keys, now=minute(2, 30))
-    finally:
-        unregister_indicator("test.info")
 
     # then
     assert ("test.info", city["E"].id) in keys

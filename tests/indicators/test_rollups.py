@@ -12,7 +12,7 @@ import pytest
 from apps.core.errors import ApplicationError
 from apps.indicators.buckets import bucket_end, bucket_start
 from apps.indicators.models import IndicatorValue, PendingRollup
-from apps.indicators.registry import Indicator, register_indicator, unregister_indicator
+from apps.indicators.registry import Indicator, indicator_registry
 from apps.indicators.services import Observation, indicator_observations_record, indicator_rollups_settle
 from tests.clock import local
 
@@ -42,17 +42,12 @@ def all_rows() -> list[tuple[Any, ...]]:
 @pytest.fixture
 def synthetic(db):
     """register(**fields): a synthetic indicator for one test, unregistered afterwards."""
-    codes: list[str] = []
+    with indicator_registry.override() as registry:
 
-    def register(code: str, **fields: Any) -> Indicator:
-        codes.append(code)
-        return register_indicator(Indicator(code=code, domain="test", name_zh=code, name_en=code, unit="", **fields))
+        def register(code: str, **fields: Any) -> Indicator:
+            return registry.register(Indicator(code=code, domain="test", name_zh=code, name_en=code, unit="", **fields))
 
-    try:
         yield register
-    finally:
-        for code in codes:
-            unregister_indicator(code)
 
 
 # --- Observations into minute buckets ------------------------------------------------------------------
@@ -571,9 +566,10 @@ def test_the_live_run_rolls_minutes_up_and_leaves_hours_and_days_to_the_history_
 
 
 def test_the_history_run_is_scheduled_within_a_minute_of_the_tick():
-    from django.conf import settings
 
     # the hour and day buckets behind the live minutes: charts and history lag them by a minute, not an hour
-    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    from apps.core.plugins import beat_schedule
+
+    schedule = {entry["task"]: entry["schedule"] for entry in beat_schedule().values()}
     assert schedule["apps.indicators.tasks.history_rollups_task"] <= timedelta(seconds=60)
     assert schedule["apps.dashboards.tasks.live_tick_task"] <= timedelta(seconds=1)

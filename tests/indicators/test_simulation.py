@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from apps.core.simulation import Simulator, register_simulator, simulation_active, simulators_run, unregister_simulator
+from apps.core.simulation import Simulator, simulation_active, simulator_registry, simulators_run
 
 T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 
@@ -19,22 +19,16 @@ T0 = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 def sims(settings, monkeypatch) -> Iterator[Any]:
     """add(name, every_s, step): a simulator registered for one test, alone (the apps' own simulators are set
     aside); the cache is clean before and after."""
-    from apps.core import simulation
-
-    monkeypatch.setattr(simulation, "_SIMULATORS", {})
     settings.CITYOPS_SIMULATE = True
     cache.clear()
-    names: list[str] = []
 
     def add(name: str, every_s: float, step: Any) -> None:
-        names.append(name)
-        register_simulator(Simulator(name=name, every=timedelta(seconds=every_s), step=step))
+        simulator_registry.register(Simulator(name=name, every=timedelta(seconds=every_s), step=step))
 
     try:
-        yield add
+        with simulator_registry.override(replace=True):
+            yield add
     finally:
-        for name in names:
-            unregister_simulator(name)
         cache.clear()
 
 

@@ -25,14 +25,14 @@ def test_spans_widen_to_whole_hours_and_merge():
 
 
 @pytest.fixture
-def registry(monkeypatch):
-    monkeypatch.setattr(feeds, "_FEEDS", {})
-    return feeds
+def registry():
+    with feeds.feed_registry.override(replace=True) as only_the_tests:
+        yield only_the_tests
 
 
 def test_marked_minutes_are_aggregated_once_and_then_forgotten(db, registry):
     calls = []
-    registry.register_feed(Feed(key="test.feed", aggregate=calls.append))
+    registry.register(Feed(key="test.feed", aggregate=calls.append))
     feed_minutes_mark(feed="test.feed", minutes=[T, T + M, T + 3 * M])
     feed_minutes_mark(feed="test.feed", minutes=[T])  # marked again before the tick: still once
 
@@ -49,8 +49,8 @@ def test_a_failing_aggregator_keeps_its_minutes_and_the_other_feeds_go_on(db, re
     def broken(spans):
         raise RuntimeError("database of another department is down")
 
-    registry.register_feed(Feed(key="test.broken", aggregate=broken))
-    registry.register_feed(Feed(key="test.fine", aggregate=done.append))
+    registry.register(Feed(key="test.broken", aggregate=broken))
+    registry.register(Feed(key="test.fine", aggregate=done.append))
     feed_minutes_mark(feed="test.broken", minutes=[T])
     feed_minutes_mark(feed="test.fine", minutes=[T])
 

@@ -13,11 +13,12 @@ from apps.regions.models import Region
 
 
 @pytest.fixture(autouse=True)
-def _no_indicators(monkeypatch):
+def _no_indicators():
     """These tests are about the administrative map: domain indicators (traffic, …) are set aside."""
-    from apps.indicators import registry
+    from apps.indicators.registry import indicator_registry
 
-    monkeypatch.setattr(registry, "_INDICATORS", {})
+    with indicator_registry.override(replace=True):
+        yield
 
 
 def _figure(response):

@@ -149,10 +149,13 @@ def test_no_open_incident_counts_as_zero_not_as_no_data(network):
 
 def test_every_scheduled_task_exists():
     from celery import current_app
-    from django.conf import settings
 
     import cityops.celery  # noqa: F401  (the app, with its tasks discovered)
+    from apps.core.plugins import beat_schedule
 
     current_app.loader.import_default_modules()
-    missing = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] not in current_app.tasks]
+    schedule = beat_schedule()
+    missing = [e["task"] for e in schedule.values() if e["task"] not in current_app.tasks]
     assert missing == []
+    assert current_app.conf.beat_schedule == schedule  # what Celery beat runs
+    assert "traffic-open-incidents" in schedule

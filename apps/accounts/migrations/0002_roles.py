@@ -1,12 +1,10 @@
-"""Create the role groups with their permissions (see apps.accounts.roles.ROLE_PERMISSIONS)."""
+"""Create the role groups with their permissions (see apps.accounts.roles.ROLE_PERMISSIONS).
+
+The grants are now made after every migrate from the apps' manifests (apps.accounts.roles.roles_sync, a
+post_migrate handler), so this migration no longer imports live code and does nothing.
+"""
 
 from django.db import migrations
-
-from apps.accounts.roles import ROLE_PERMISSIONS, grant_permissions
-
-
-def create_roles(apps, schema_editor):
-    grant_permissions(apps, ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
@@ -18,4 +16,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop, elidable=True)]

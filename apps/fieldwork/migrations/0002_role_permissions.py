@@ -1,16 +1,13 @@
-"""Grant the roles their permissions on field work (apps.fieldwork.roles)."""
+"""Grant the roles their permissions on field work (apps.fieldwork.roles).
+
+The grants are now made after every migrate from the apps' manifests (apps.accounts.roles.roles_sync, a
+post_migrate handler), so this migration no longer imports live code and does nothing.
+"""
 
 from django.db import migrations
-
-from apps.accounts.roles import grant_permissions
-from apps.fieldwork.roles import FIELDWORK_ROLE_PERMISSIONS
-
-
-def grant(apps, schema_editor):
-    grant_permissions(apps, FIELDWORK_ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
     dependencies = [("fieldwork", "0001_fieldwork"), ("accounts", "0002_roles")]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop, elidable=True)]

@@ -1,13 +1,10 @@
-"""Grant the roles their permissions on indicators and alerts (apps.indicators.roles)."""
+"""Grant the roles their permissions on indicators and alerts (apps.indicators.roles).
+
+The grants are now made after every migrate from the apps' manifests (apps.accounts.roles.roles_sync, a
+post_migrate handler), so this migration no longer imports live code and does nothing.
+"""
 
 from django.db import migrations
-
-from apps.accounts.roles import grant_permissions
-from apps.indicators.roles import INDICATOR_ROLE_PERMISSIONS
-
-
-def grant(apps, schema_editor):
-    grant_permissions(apps, INDICATOR_ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
@@ -16,4 +13,4 @@ class Migration(migrations.Migration):
         ("accounts", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop, elidable=True)]

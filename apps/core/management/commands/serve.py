@@ -6,6 +6,7 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from apps.core.plugins import beat_schedule
 from cityops.scheduler import EmbeddedScheduler, with_embedded_scheduler
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         from cityops.asgi import application
 
         if settings.CITYOPS_EMBEDDED_SCHEDULER:
-            application = with_embedded_scheduler(application, EmbeddedScheduler(settings.CELERY_BEAT_SCHEDULE))
+            application = with_embedded_scheduler(application, EmbeddedScheduler(beat_schedule()))
         self.stdout.write(self.style.SUCCESS(f"\nCityOps is running at http://{host}:{port}/"))
         self.stdout.write(demo_logins_text())
         self.stdout.write("Press Ctrl-C to stop.\n")
