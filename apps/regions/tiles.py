@@ -126,8 +126,10 @@ class PMTiles:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._file = path.open("rb")
-            self._reader = Reader(MmapSource(self._file))
+            # The memory map keeps its own descriptor: the file object can close at once (left open, it would be
+            # closed only by the garbage collector, with a ResourceWarning).
+            with path.open("rb") as file:
+                self._reader = Reader(MmapSource(file))
             header = self._reader.header()
             metadata = self._reader.metadata()
         except Exception as exc:  # the reader raises whatever a short or foreign file makes it raise
