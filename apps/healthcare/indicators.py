@@ -1,4 +1,4 @@
-"""The healthcare indicators, registered with the live spine from AppConfig.ready().
+"""The healthcare indicators, declared to the live spine by the app's manifest.
 
 Occupancy is per region the occupied share of the beds of the facilities reporting: a parent region's is
 weighed by its children's reporting beds (`weight`), so the city's figure is occupied / total, not a mean

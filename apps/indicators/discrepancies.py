@@ -1,5 +1,5 @@
 """Cross-department discrepancies: when sources about the same region and time disagree, someone has to go
-and look. Each rule is a small function registered by the app that knows its sources (AppConfig.ready());
+and look. Each rule is a small function declared by the app that knows its sources (its manifest);
 nothing here knows the domains.
 
 A rule gets a region and the moment of evaluation and returns None (the sources agree, or there is not

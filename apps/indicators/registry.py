@@ -1,5 +1,5 @@
-"""The registry of indicators. Each domain app registers its own in AppConfig.ready(); nothing here
-knows the domains. An indicator's values arrive as observations per region (see services) and are
+"""The registry of indicators. Each domain app declares its own in its manifest (apps/core/plugins.py);
+nothing here knows the domains. An indicator's values arrive as observations per region (see services) and are
 rolled up into minute, hour and day buckets and from child regions to their parents.
 """
 

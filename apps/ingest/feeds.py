@@ -6,11 +6,11 @@ feed its marked minutes as time spans; the feed's aggregator recomputes those mi
 and *replaces* what it computed before — so a late reading, a re-sent batch or a tick that runs twice
 never counts anything twice.
 
-A domain registers its feed in its AppConfig.ready(), naming the models its raw rows go to (partitioned by
-month on PostgreSQL and kept `CITYOPS_RAW_RETENTION_DAYS`: apps/ingest/lifecycle.py):
+A domain declares its feed in its manifest (apps/core/plugins.py), naming the models its raw rows go to
+(partitioned by month on PostgreSQL and kept `CITYOPS_RAW_RETENTION_DAYS`: apps/ingest/lifecycle.py):
 
-    register_feed(Feed(key="traffic.readings", aggregate=traffic_readings_aggregate,
-                       raw_models=("traffic.TrafficReading",)))
+    manifest = Manifest(feeds=[Feed(key="traffic.readings", aggregate=traffic_readings_aggregate,
+                                    raw_models=("traffic.TrafficReading",))])
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The registry of open datasets: what each publishes (counts only), its data dictionary and its
-quasi-identifiers, and how its rows are built. Another app can register a dataset of its own in
-AppConfig.ready with `register_dataset`.
+quasi-identifiers, and how its rows are built. Another app can declare a dataset of its own in
+its manifest (`datasets`, apps/core/plugins.py).
 """
 
 from __future__ import annotations

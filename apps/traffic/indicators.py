@@ -1,4 +1,4 @@
-"""The traffic indicators, registered with the live spine from AppConfig.ready()."""
+"""The traffic indicators, declared to the live spine by the app's manifest."""
 
 from datetime import timedelta
 
