@@ -208,7 +208,7 @@ def _position_messages() -> dict[str, Any]:
     return {**_all(lambda: _("give lon, lat and accuracy (metres)")), "min_value": off_earth, "max_value": off_earth}
 
 
-class _PositionSerializer(serializers.Serializer):
+class VisitPositionSerializer(serializers.Serializer):
     default_error_messages = _all(lambda: _("give lon, lat and accuracy (metres)"))
     lon = serializers.FloatField(min_value=-180, max_value=180, error_messages=_position_messages())
     lat = serializers.FloatField(min_value=-90, max_value=90, error_messages=_position_messages())
@@ -228,7 +228,7 @@ class _PositionSerializer(serializers.Serializer):
 _PEOPLE = _all(lambda: _('a list of {"kind", "count"}'))
 
 
-class _PersonCountSerializer(serializers.Serializer):
+class VisitPersonCountSerializer(serializers.Serializer):
     default_error_messages = _PEOPLE
     kind = TextField(max_length=40, error_messages=_PEOPLE)
     count = serializers.IntegerField(min_value=0, max_value=9999, error_messages=_PEOPLE)
@@ -240,7 +240,7 @@ class _PersonCountSerializer(serializers.Serializer):
 _VERDICT = _all(lambda: _("verdict is one of %(v)s") % {"v": ", ".join(Finding.Verdict.values)})
 
 
-class _FindingSerializer(serializers.Serializer):
+class VisitFindingSerializer(serializers.Serializer):
     default_error_messages = _VERDICT
     verdict = serializers.ChoiceField(choices=Finding.Verdict.choices, error_messages=_VERDICT)
     alert = _IdField(lambda: _("no such alert in your regions"), required=False, allow_null=True)
@@ -278,7 +278,7 @@ class _FindingSerializer(serializers.Serializer):
         )
 
 
-class _PhotoDeclaredSerializer(serializers.Serializer):
+class VisitPhotoDeclaredSerializer(serializers.Serializer):
     default_error_messages = _all(lambda: _("index is a whole number from 0 to %(max)s") % {"max": MAX_PHOTOS - 1})
     index = serializers.IntegerField(min_value=0, max_value=MAX_PHOTOS - 1, error_messages=default_error_messages)
     sha256 = _Sha256Field(
@@ -317,9 +317,11 @@ class VisitInputSerializer(serializers.Serializer):
     started_at = _DeviceTimeField(help_text="device clock, with its zone; 1900–2099")
     ended_at = _DeviceTimeField(help_text="not before started_at")
     sent_at = _DeviceTimeField(required=False, allow_null=True)
-    checkin = _PositionSerializer(error_messages={"required": _Message(lambda: _("required: the device's position"))})
-    checkout = _PositionSerializer(required=False, allow_null=True)
-    people = serializers.ListSerializer(child=_PersonCountSerializer(), required=False, error_messages=_PEOPLE)
+    checkin = VisitPositionSerializer(
+        error_messages={"required": _Message(lambda: _("required: the device's position"))}
+    )
+    checkout = VisitPositionSerializer(required=False, allow_null=True)
+    people = serializers.ListSerializer(child=VisitPersonCountSerializer(), required=False, error_messages=_PEOPLE)
     people_contact = TextField(
         max_length=500,
         required=False,
@@ -331,10 +333,10 @@ class VisitInputSerializer(serializers.Serializer):
         max_length=2000, required=False, allow_blank=True, error_messages=_all(_text_of_at_most(2000))
     )
     findings = serializers.ListSerializer(
-        child=_FindingSerializer(), required=False, error_messages=_all(lambda: _("a list"))
+        child=VisitFindingSerializer(), required=False, error_messages=_all(lambda: _("a list"))
     )
     photos = serializers.ListSerializer(
-        child=_PhotoDeclaredSerializer(),
+        child=VisitPhotoDeclaredSerializer(),
         required=False,
         max_length=MAX_PHOTOS,
         error_messages={

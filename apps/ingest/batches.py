@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from django.conf import settings
@@ -170,6 +170,29 @@ _FAST_TYPES: dict[str, Any] = {
     "number": float,
     "count": int,
 }
+
+
+def row_struct(columns: Sequence[Column]) -> type[msgspec.Struct]:
+    """A feed's row as the fast path decodes it: the msgspec Struct of its columns' types, limits and zones."""
+    row: type[msgspec.Struct] = get_args(_decoder(tuple(columns)).type)[0]
+    return row
+
+
+def row_schema(columns: Sequence[Column]) -> dict[str, Any]:
+    """The JSON Schema of a feed's row, made from its Struct, in OpenAPI 3.0's dialect (an optional column is
+    `nullable`, not a union with a null type)."""
+    _refs, components = msgspec.json.schema_components([row_struct(columns)], ref_template="{name}")
+    schema = {key: value for key, value in components["Row"].items() if key != "title"}
+    schema["properties"] = {name: _nullable(field) for name, field in schema["properties"].items()}
+    return schema
+
+
+def _nullable(field: dict[str, Any]) -> dict[str, Any]:
+    types = field.get("anyOf", [])
+    if {"type": "null"} not in types or len(types) != 2:
+        return field
+    (kind,) = [t for t in types if t != {"type": "null"}]
+    return {**kind, "nullable": True}
 
 
 def earliest(now: datetime) -> datetime:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from apps.core.errors import ApplicationError
 from apps.environment.aqi import STANDARDS, AqiInputError, aqi, standard_for
-from apps.environment.services import environment_readings_ingest
+from apps.environment.services import READING_COLUMNS, environment_readings_ingest
 from apps.ingest.api_views import BatchIngestApi
+from apps.ingest.schema import batch_request
 
 KEYS = sorted({key for standard in STANDARDS.values() for key in standard.keys})
 
@@ -65,6 +66,7 @@ class AqiCalculatorApi(APIView):
         return Response(result.as_dict(translation.get_language() or "zh-hans"))
 
 
+@extend_schema_view(post=extend_schema(request=batch_request(row="EnvironmentReadingRow", columns=READING_COLUMNS)))
 class ReadingIngestApi(BatchIngestApi):
     """Station hourly means in bulk (air and noise), from machines holding an ingest token of the stations'
     data source. Up to 5,000 rows as a JSON array or CSV; idempotent on (station, observed_at)."""

@@ -5,7 +5,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -348,6 +354,7 @@ class VisitReviewApi(PermissionApi):
 
     permissions = ("fieldwork.review_visit",)
 
+    @extend_schema_serializer(component_name="VisitReviewInput")
     class InputSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(
             choices=["accept", "reject"],

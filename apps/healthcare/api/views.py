@@ -9,14 +9,31 @@ from rest_framework.response import Response
 from apps.core.api_views import PermissionApi
 from apps.core.errors import ApplicationError
 from apps.healthcare.selectors import NEEDS, facilities_nearest, facility_states
-from apps.healthcare.services import healthcare_snapshots_ingest
+from apps.healthcare.services import SNAPSHOT_COLUMNS, healthcare_snapshots_ingest
 from apps.ingest.api_views import BatchIngestApi
+from apps.ingest.schema import batch_request
 
 
-@extend_schema_view(post=extend_schema(examples=[OpenApiExample("a hospital", request_only=True, value=[
-    {"facility": "HF-T01", "observed_at": "2026-11-29T08:00:00+08:00", "beds_occupied": 1710, "icu_occupied": 71,
-     "er_waiting": 18, "er_wait_minutes": 52, "fever_clinic_visits": 64}
-])]))  # fmt: skip
+@extend_schema_view(
+    post=extend_schema(
+        request=batch_request(row="HealthcareSnapshotRow", columns=SNAPSHOT_COLUMNS),
+        examples=[
+            OpenApiExample(
+                "a hospital",
+                request_only=True,
+                value={
+                    "facility": "HF-T01",
+                    "observed_at": "2026-11-29T08:00:00+08:00",
+                    "beds_occupied": 1710,
+                    "icu_occupied": 71,
+                    "er_waiting": 18,
+                    "er_wait_minutes": 52,
+                    "fever_clinic_visits": 64,
+                },
+            )
+        ],
+    )
+)
 class SnapshotIngestApi(BatchIngestApi):
     """Facilities' capacity snapshots in bulk, from machines holding an ingest token of the facilities' data
     source. Up to 5,000 rows as a JSON array or CSV; idempotent on (facility, observed_at). Aggregate counts

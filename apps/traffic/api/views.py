@@ -13,15 +13,31 @@ from rest_framework.views import APIView
 
 from apps.core.api_views import PermissionApi
 from apps.ingest.api_views import BatchIngestApi
+from apps.ingest.schema import batch_request
 from apps.traffic import selectors
 from apps.traffic.incidents import incident_request_verification, incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
-from apps.traffic.services import traffic_readings_ingest
+from apps.traffic.services import READING_COLUMNS, traffic_readings_ingest
 
 
-@extend_schema_view(post=extend_schema(examples=[OpenApiExample("one reading", request_only=True, value=[
-    {"sensor": "L-001", "observed_at": "2026-11-29T08:00:00+08:00", "speed_kmh": 42.5, "volume": 31, "occupancy": 18.0}
-])]))  # fmt: skip
+@extend_schema_view(
+    post=extend_schema(
+        request=batch_request(row="TrafficReadingRow", columns=READING_COLUMNS),
+        examples=[
+            OpenApiExample(
+                "one reading",
+                request_only=True,
+                value={
+                    "sensor": "L-001",
+                    "observed_at": "2026-11-29T08:00:00+08:00",
+                    "speed_kmh": 42.5,
+                    "volume": 31,
+                    "occupancy": 18.0,
+                },
+            )
+        ],
+    )
+)
 class TrafficReadingIngestApi(BatchIngestApi):
     """Sensor readings in bulk, from machines holding an ingest token of the sensors' data source."""
 
