@@ -35,6 +35,12 @@ from apps.core.errors import ApplicationError
 from apps.core.i18n import localized
 from apps.core.outages import RETRY_AFTER_S, is_outage
 from apps.grievances.models import Category, Grievance
+from apps.grievances.open311.inputs import (
+    PARAMETERS,
+    ServiceRequestInput,
+    ServiceRequestSerializer,
+    service_request_problems,
+)
 from apps.grievances.selectors import grievance_public, public_reports_with_notes, status_notes
 from apps.grievances.services import answer_range_text, grievance_submit, open311_key_check
 
@@ -268,42 +274,19 @@ def requests_view(request: HttpRequest) -> tuple[list[dict[str, Any]], int]:
 def _create(request: HttpRequest) -> list[dict[str, Any]]:
     if open311_key_check(_param(request, "api_key")) is None:
         raise Open311Error(403, _("a valid api_key is required to post requests"))
-    code = _param(request, "service_code")
-    if not code:
-        raise Open311Error(400, _("service_code is required"))
-    category = _category(code)
-    problems = []
-    lon = lat = None
-    lat_text, lon_text = _param(request, "lat"), _param(request, "long")
-    if lat_text or lon_text:
-        try:
-            lat, lon = float(lat_text), float(lon_text)
-        except ValueError:
-            problems.append(_("lat and long must both be numbers (WGS84 degrees)"))
-    address = _param(request, "address_string") or _param(request, "address_id")
-    if lat is None and not address and not problems:
-        problems.append(_("a location is required: lat and long, address_string or address_id"))
-    attributes: dict[str, Any] = {}
-    for key in request.POST:
-        found = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
-        if found:
-            values = [v for v in request.POST.getlist(key) if v != ""]
-            attributes[found[1]] = values if found[2] else (values[-1] if values else "")
-    if problems:
-        raise Open311Error(400, *problems)
-    name = " ".join(part for part in (_param(request, "first_name"), _param(request, "last_name")) if part)
+    service_request, category = _service_request(request)
     try:
         grievance = grievance_submit(
             channel=Grievance.Channel.OPEN311,
             category=category,
-            description=_param(request, "description") or localized(category),
-            lon=lon,
-            lat=lat,
-            address=address,
-            reporter_name=name,
-            reporter_phone=_param(request, "phone"),
-            reporter_email=_param(request, "email"),
-            attributes=attributes,
+            description=service_request.description or localized(category),
+            lon=service_request.lon,
+            lat=service_request.lat,
+            address=service_request.address,
+            reporter_name=service_request.name,
+            reporter_phone=service_request.phone,
+            reporter_email=service_request.email,
+            attributes=dict(service_request.attributes),
         )
     except ApplicationError as exc:
         found = [(PARAMETER_OF.get(field, field), m) for field, messages in exc.fields.items() for m in messages]
@@ -311,6 +294,33 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
     notice = _("Reported. Track it with the code %(code)s.") % {"code": grievance.tracking_code}
     return [{"service_request_id": str(grievance.pk), "token": grievance.token, "service_notice": notice,
              "account_id": None}]  # fmt: skip
+
+
+def _service_request(request: HttpRequest) -> tuple[ServiceRequestInput, Category]:
+    """The posted request, parsed (400 listing its problems), and its service's category: a missing service code
+    is the one problem told, an unknown one is a 404 before any other."""
+    posted: dict[str, Any] = {name: value for name in PARAMETERS if (value := _param(request, name))}
+    posted["attributes"] = _attributes(request)
+    parsed = ServiceRequestSerializer(data=posted)
+    valid = parsed.is_valid()
+    if not valid and "service_code" in parsed.errors:
+        raise Open311Error(400, *service_request_problems(parsed.errors))
+    category = _category(posted["service_code"])
+    if not valid:
+        raise Open311Error(400, *service_request_problems(parsed.errors))
+    service_request: ServiceRequestInput = parsed.validated_data
+    return service_request, category
+
+
+def _attributes(request: HttpRequest) -> dict[str, str | list[str]]:
+    """`attribute[code]` answers (the last one sent), `attribute[code][]` for a multi-valued list (every one)."""
+    attributes: dict[str, str | list[str]] = {}
+    for key in request.POST:
+        found = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
+        if found:
+            values = [v for v in request.POST.getlist(key) if v != ""]
+            attributes[found[1]] = values if found[2] else (values[-1] if values else "")
+    return attributes
 
 
 def _extensions(request: HttpRequest) -> bool:
