@@ -100,6 +100,7 @@ def test_visit_photos_only_for_supervisors_of_the_region(client, cast, city, set
 
     client.force_login(cast["command"])
     city_wide = client.get(url)
+    b"".join(city_wide.streaming_content)  # read to the end, the test client closes the photo's file
     client.force_login(east)
     elsewhere = client.get(url)
 

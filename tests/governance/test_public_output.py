@@ -273,6 +273,8 @@ def public_urls(world: dict[str, Any]) -> list[str]:
 def text_of(response: Any) -> str | None:
     """The body as a reader sees it (entities and JSON escapes decoded); None for images."""
     if response.get("Content-Type", "").startswith("image/"):
+        if response.streaming:  # read to the end, the test client closes the image's file
+            b"".join(response.streaming_content)
         return None
     content = b"".join(response.streaming_content) if response.streaming else response.content
     text = content.decode("utf-8", errors="replace").lstrip("\ufeff")

@@ -94,7 +94,8 @@ def test_a_photo_loses_its_time_place_and_camera(client, categories):
     client.post("/grievances/", form(photo=upload))
 
     photo = GrievancePhoto.objects.get()
-    stored = photo.image.read()
+    with photo.image.open("rb") as file:  # FieldFile.read() alone leaves the file open
+        stored = file.read()
     with Image.open(io.BytesIO(stored)) as image:
         assert not image.getexif()
         assert "exif" not in image.info
