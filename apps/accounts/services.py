@@ -102,12 +102,10 @@ def totp_device_start(*, user: Any) -> TotpDevice:
 @transaction.atomic
 def totp_device_confirm(*, user: Any, code: str) -> bool:
     """Confirm the pending device with a first valid code. Logs `accounts.totp.enrol`. False for a wrong code."""
-    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=True).first()
-    if device is None:
+    matched = _totp_device_match(user=user, code=code, confirmed=False)
+    if matched is None:
         return False
-    step = totp.matching_step(device.secret, code, after_step=device.last_step)
-    if step is None:
-        return False
+    device, step = matched
     device.confirmed_at, device.last_step = timezone.now(), step
     device.save(update_fields=["confirmed_at", "last_step", "updated_at"])
     log_action(user, "accounts.totp.enrol", user=user)
@@ -117,15 +115,23 @@ def totp_device_confirm(*, user: Any, code: str) -> bool:
 @transaction.atomic
 def totp_verify(*, user: Any, code: str) -> bool:
     """Check a code against the user's confirmed device; each time step's code is accepted once (no replay)."""
-    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
-    if device is None:
+    matched = _totp_device_match(user=user, code=code, confirmed=True)
+    if matched is None:
         return False
-    step = totp.matching_step(device.secret, code, after_step=device.last_step)
-    if step is None:
-        return False
+    device, step = matched
     device.last_step = step
     device.save(update_fields=["last_step", "updated_at"])
     return True
+
+
+def _totp_device_match(*, user: Any, code: str, confirmed: bool) -> tuple[TotpDevice, int] | None:
+    """The user's confirmed (or pending) device, locked for update, and the time step the code matches after the
+    device's last used one; None when there is no such device or the code matches no unused step."""
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=not confirmed).first()
+    if device is None:
+        return None
+    step = totp.matching_step(device.secret, code, after_step=device.last_step)
+    return None if step is None else (device, step)
 
 
 @transaction.atomic
