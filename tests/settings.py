@@ -38,3 +38,7 @@ CITYOPS_TOTP_REQUIRED_ROLES: list[str] = []
 # Random re-checks pick visits by their random UUID: off unless a test turns them on, so a test recording one
 # visit does not find a second assignment one run in ten.
 CITYOPS_FIELD_RECHECK_SHARE = 0.0
+
+# A small domain kept with the tests (tests/water/): listing it here is all it takes to enable it — its feed,
+# indicator, page, role permission, periodic task and field labels come from its manifest (apps/core/plugins.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.water"]  # noqa: F405

@@ -22,31 +22,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import get_language, npgettext, pgettext_lazy
 
-# Indicator code → (Chinese, English) label for a wall tile, chip or map layer: at most ~8 CJK characters or
-# ~14 Latin ones, so each fits a tile title at 22 px at 1080p.
-WALL_LABELS: dict[str, tuple[str, str]] = {
-    "traffic.congestion": ("拥堵指数", "Congestion"),
-    "traffic.speed": ("平均车速", "Mean speed"),
-    "traffic.volume": ("车流量", "Traffic"),
-    "traffic.open_incidents": ("交通事件", "Incidents"),
-    "environment.aqi": ("空气质量", "Air quality"),
-    "environment.pm25": ("PM2.5", "PM2.5"),
-    "environment.noise_over_limit": ("噪声超标", "Noise"),
-    "environment.aqi_daily": ("昨日AQI", "AQI yesterday"),
-    "environment.polluted_hours": ("污染小时", "Polluted hours"),
-    "healthcare.bed_occupancy": ("床位使用", "Beds in use"),
-    "healthcare.icu_occupancy": ("重症床位", "ICU beds"),
-    "healthcare.er_wait": ("急诊候诊", "ER wait"),
-    "healthcare.er_waiting": ("急诊排队", "ER queue"),
-    "healthcare.fever_visits": ("发热门诊", "Fever visits"),
-    "healthcare.fever_signal": ("发热预警", "Fever alarm"),
-    "grievances.open": ("在办诉求", "Open cases"),
-    "grievances.overdue": ("超期诉求", "Overdue"),
-    "grievances.new_today": ("今日诉求", "New today"),
-    "grievances.resolve_hours": ("办结时长", "Time to close"),
-    "grievances.satisfaction": ("满意度", "Satisfaction"),
-    "grievances.repeat": ("重复诉求", "Repeats"),
-}
+from apps.indicators.registry import indicators
 
 # The wall's own words: English msgids in the "wall" context (the same English word means something else on
 # other pages: "confirmed" is a verdict here, a lifecycle status there), Chinese in locale/zh_Hans. The keys are
@@ -116,9 +92,9 @@ def trend_empty_text() -> str:
 
 
 def wall_labels() -> dict[str, str]:
-    """{indicator code: short label} in the page's language, for the indicators that have one."""
-    index = 0 if _zh() else 1
-    return {code: pair[index] for code, pair in WALL_LABELS.items()}
+    """{indicator code: its short name for a tile, chip or map layer} in the page's language (Indicator.short)."""
+    language = "zh" if _zh() else "en"
+    return {indicator.code: indicator.short(language) for indicator in indicators()}
 
 
 def wall_palettes() -> dict[str, list[dict[str, Any]]]:

@@ -27,16 +27,18 @@ def _indicator(code: str, name_zh: str, name_en: str, unit: str, order: int, **f
                      **{**defaults, **fields})  # type: ignore[arg-type]  # fmt: skip
 
 
-OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True)
-OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "", 51, headline=True)
-NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "", 52)
+OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True, short_en="Open cases")
+OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "", 51, headline=True, short_en="Overdue")
+NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "", 52, short_zh="今日诉求",
+                       short_en="New today")  # fmt: skip
 # The samples behind the median and the mean below, kept to judge them by, not shown.
 RESOLVED = _indicator("grievances.resolved", "30日办结诉求", "Resolved in 30 days", "", 56, shown=False)
 RATINGS = _indicator("grievances.ratings", "30日评价数", "Ratings in 30 days", "", 57, shown=False)
 # A median of two cases or a mean of two ratings says more about the cases than about the region: both alert
 # only from 5 of them (min_count), so one 2/5 rating in a small community opens nothing.
 RESOLVE_HOURS = _indicator(
-    "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", "h", 53, decimals=1, warning=48,
+    "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", "h", 53, short_zh="办结时长",
+    short_en="Time to close", decimals=1, warning=48,
     critical=96, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
     sample=RESOLVED.code,
 )  # fmt: skip
@@ -45,7 +47,7 @@ SATISFACTION = _indicator(
     critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
     sample=RATINGS.code,
 )  # fmt: skip
-REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "", 55)
+REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "", 55, short_en="Repeats")
 
 
 def grievances_observe(*, now: datetime | None = None) -> int:

@@ -64,6 +64,12 @@ class Indicator:
     sample: str | None = None
     headline: bool = False
     shown: bool = True
+    # Its short name on a wall tile, chip or map layer: at most ~8 CJK or ~14 Latin characters, so it fits a tile
+    # title at 22 px at 1080p. Empty: its name.
+    short_zh: str = ""
+    short_en: str = ""
+    # How a sentence says its unit after a figure, (Chinese, English), for a unit UNIT_WORDS does not know.
+    unit_words: tuple[str, str] | None = None
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
     # e.g. the primary pollutant behind a high AQI.
     explain: Callable[[int, datetime], tuple[str, str] | None] | None = field(default=None, compare=False)
@@ -75,8 +81,14 @@ class Indicator:
     def unit_in(self, language: str) -> str:
         """The unit as a figure is followed by it in a sentence, in Chinese ("zh") or English: "辆" / "veh",
         "分钟" / "min"; "" for scales and indices that are not units (AQI, 0–10, CUSUM) and for counts."""
-        zh, en = UNIT_WORDS.get(self.unit, ("", ""))
+        zh, en = self.unit_words or UNIT_WORDS.get(self.unit, ("", ""))
         return zh if language == "zh" else en
+
+    def short(self, language: str) -> str:
+        """Its name on a wall tile, chip or map layer, in Chinese ("zh") or English."""
+        if language == "zh":
+            return self.short_zh or self.name_zh
+        return self.short_en or self.name_en or self.name_zh
 
     def unit_shown(self, language: str) -> str:
         """The unit as a tile, axis or table heads a figure with it, in Chinese ("zh") or English: the sentence unit

@@ -98,7 +98,7 @@ def test_every_admin_column_filter_and_action_reads_differently_in_chinese_and_e
 WORDS_ALIKE = {
     *("AQI", "API", "CSV", "JSON", "GeoJSON", "XML", "Open311", "CityOps", "OpenAPI", "REST", "README", "SQLite"),
     *("PM2.5", "PM10", "SO₂", "NO₂", "O₃", "CO", "Leq", "ICU", "CUSUM", "TOTP", "URL", "UTC", "ID", "UUID", "EXIF"),
-    *("km", "m", "h", "min", "dB", "A", "µg", "mg"),  # A: dB(A)
+    *("km", "m", "h", "min", "dB", "A", "µg", "mg", "kPa"),  # A: dB(A)
     *("GB", "T", "HJ", "WGS84", "SHA"),  # standards: GB/T 43697-2024, HJ 633-2012, WGS84, SHA-256
     *("CC", "BY"),  # the licence: CC BY 4.0
     "k",  # k-anonymity: every released combination covers at least k records
