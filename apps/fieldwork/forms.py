@@ -36,3 +36,20 @@ class PlanForm(forms.Form):
         self.fields["assignee"].choices = [("", _("automatic: the least busy officer of the area"))] + [
             (o.username, o.get_full_name() or o.username) for o in officers
         ]
+
+
+class ReviewDecisionForm(forms.Form):
+    """A supervisor's decision on a visit waiting for review (accept; reject with a reason), or a request to read
+    the contact its officer noted, for a stated purpose (recorded with the reading)."""
+
+    visit = forms.IntegerField(min_value=1, max_value=10**12 - 1)
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject"), ("contact", "contact")])
+    reason = forms.CharField(required=False)
+    purpose = forms.CharField(required=False)
+
+
+class ReassignForm(forms.Form):
+    """An open assignment handed to an officer by username, or back to the area's pool (no username)."""
+
+    assignment = forms.IntegerField(min_value=1, max_value=10**12 - 1)
+    assignee = forms.CharField(required=False)

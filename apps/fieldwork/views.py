@@ -175,6 +175,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
+    from apps.fieldwork.forms import ReviewDecisionForm
     from apps.fieldwork.models import Visit
     from apps.fieldwork.review import finding_subject, people_met, visits_flags_in_words
     from apps.fieldwork.selectors import officer_outcomes
@@ -184,26 +185,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     reviewable = regions_scope(Visit.objects.filter(status=Visit.Status.REVIEW), user=request.user)
     error = ""
     revealed: dict[int, str] = {}
-    if request.method == "POST" and request.POST.get("decision") == "contact":
-        # A supervisor reads the contact an officer noted, for a stated purpose; the reading is logged.
-        from apps.core.classification import reveal_fields
-
-        visit = reviewable.filter(pk=parse_id(request.POST.get("visit"))).first()
-        purpose = clean_text(request.POST.get("purpose", ""))[:150]
-        if visit is None or not purpose:
-            error = _("Say why you need the contact.") if visit else _("That visit is not waiting for review.")
-        else:
-            revealed[visit.pk] = reveal_fields(visit, ["people_contact"], user=request.user, purpose=purpose)[
-                "people_contact"
-            ]
-    elif request.method == "POST":
-        visit = reviewable.filter(pk=parse_id(request.POST.get("visit"))).first()
-        if visit is None:
+    if request.method == "POST":
+        form = ReviewDecisionForm(request.POST)
+        decided = form.cleaned_data if form.is_valid() else None
+        visit = reviewable.filter(pk=decided["visit"]).first() if decided else None
+        if visit is None or decided is None:
             error = _("That visit is not waiting for review.")
+        elif decided["decision"] == "contact":
+            # A supervisor reads the contact an officer noted, for a stated purpose; the reading is logged.
+            from apps.core.classification import reveal_fields
+
+            purpose = clean_text(decided["purpose"])[:150]
+            if not purpose:
+                error = _("Say why you need the contact.")
+            else:
+                revealed[visit.pk] = reveal_fields(visit, ["people_contact"], user=request.user, purpose=purpose)[
+                    "people_contact"
+                ]
         else:
             try:
-                visit_review(visit=visit, supervisor=request.user, accept=request.POST.get("decision") == "accept",
-                             reason=request.POST.get("reason", ""))  # fmt: skip
+                accept = decided["decision"] == "accept"
+                visit_review(visit=visit, supervisor=request.user, accept=accept, reason=decided["reason"])
                 return redirect("fieldwork:review")
             except ApplicationError as exc:
                 error = exc.message
@@ -266,7 +268,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     from apps.accounts.selectors import regions_scope
     from apps.core.errors import ApplicationError
     from apps.core.forms import form_apply_errors
-    from apps.fieldwork.forms import PlanForm
+    from apps.fieldwork.forms import PlanForm, ReassignForm
     from apps.fieldwork.models import Assignment
     from apps.fieldwork.selectors import ground_by_region_for_user, ground_by_source
     from apps.fieldwork.services import assignment_reassign, assignments_plan, field_officers, officers_for_region
@@ -289,12 +291,16 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                 form_apply_errors(form, exc)
         status = 400
     elif request.method == "POST" and request.POST.get("action") == "reassign":
+        handed = ReassignForm(request.POST)
+        handed_to = handed.cleaned_data if handed.is_valid() else None
         assignment = (
             regions_scope(Assignment.objects.filter(status=Assignment.Status.OPEN), user=request.user)
-            .filter(pk=parse_id(request.POST.get("assignment")))
+            .filter(pk=handed_to["assignment"])
             .first()
+            if handed_to
+            else None
         )
-        name = request.POST.get("assignee", "")
+        name = handed_to["assignee"] if handed_to else ""
         if assignment is None:
             error = _("That assignment is not open in your regions.")
         elif name and name not in by_name:
