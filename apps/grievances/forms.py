@@ -50,3 +50,19 @@ class RateForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("What is still wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WorkbenchActionForm(forms.Form):
+    """What the workbench's action buttons post; each action reads the fields it needs: a message (a transition,
+    a reply, an escalation), whether a reply is public, the colleague to assign, the report to merge into, the
+    confirmation box of the danger zone. A field that is not valid is left out (the action then says what it
+    needs: "choose a colleague of the department")."""
+
+    message = forms.CharField(required=False)
+    # "1" or nothing, as the page's buttons and box send them ("0": an internal note; anything else: left out).
+    public = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce="1".__eq__, empty_value=False, required=False
+    )
+    confirm = forms.TypedChoiceField(choices=[("1", "1")], coerce="1".__eq__, empty_value=False, required=False)
+    assignee = forms.IntegerField(required=False, min_value=1, max_value=10**12 - 1)
+    into = forms.CharField(required=False)

@@ -25,8 +25,8 @@ from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
-from apps.core.text import clean_text, parse_id
-from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm
+from apps.core.text import clean_text
+from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm, WorkbenchActionForm
 from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
 from apps.grievances.selectors import (
     DUE_SOON_SHARE,
@@ -527,27 +527,24 @@ CONFIRMED_ACTIONS = {
 @permission_required("grievances.handle_grievance")
 def workbench_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     grievance = _staff_grievance(request, code)
-    message = request.POST.get("message", "")
+    form = WorkbenchActionForm(request.POST)
+    form.is_valid()  # an invalid field is left out of cleaned_data: the action refuses without it
+    posted = form.cleaned_data
+    message = posted.get("message") or ""
     try:
-        if action in CONFIRMED_ACTIONS and request.POST.get("confirm") != "1":
+        if action in CONFIRMED_ACTIONS and not posted.get("confirm"):
             # The danger zone's actions end the report for the citizen: the form's box must be ticked.
             raise ApplicationError(CONFIRMED_ACTIONS[action]())
         if action in ("accept", "start", "resolve", "close", "reject"):
             grievance_transition(grievance=grievance, action=action, user=request.user, message=message)
         elif action == "assign":
-            assignee = (
-                get_user_model()
-                .objects.filter(
-                    pk=parse_id(request.POST.get("assignee")), staff_profile__departments=grievance.department_id
-                )
-                .first()
-            )
+            colleagues = get_user_model().objects.filter(staff_profile__departments=grievance.department_id)
+            assignee = colleagues.filter(pk=posted["assignee"]).first() if posted.get("assignee") else None
             if assignee is None:
                 raise ApplicationError(_("choose a colleague of the department"))
             grievance_assign(grievance=grievance, assignee=assignee, user=request.user)
         elif action == "reply":
-            grievance_reply(grievance=grievance, user=request.user, message=message,
-                            public=request.POST.get("public") == "1")  # fmt: skip
+            grievance_reply(grievance=grievance, user=request.user, message=message, public=bool(posted.get("public")))
         elif action == "field-check":
             from apps.fieldwork.services import assignment_for_grievance
 
@@ -555,7 +552,7 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         elif action == "escalate":
             grievance_escalate(grievance=grievance, user=request.user, reason=message)
         elif action == "merge":
-            into = grievance_for_user(user=request.user, code=_normalize(request.POST.get("into", "")))
+            into = grievance_for_user(user=request.user, code=_normalize(posted.get("into") or ""))
             if into is None:
                 raise ApplicationError(_("no report with that code in your scope"))
             grievance_merge(duplicate=grievance, into=into, user=request.user)
