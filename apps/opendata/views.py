@@ -84,6 +84,13 @@ class ProduceForm(forms.Form):
         return k
 
 
+class ReleaseDecisionForm(forms.Form):
+    """A steward's decision on a release: approve it (it becomes public) or withdraw it, with a reason."""
+
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("withdraw", "withdraw")])
+    reason = forms.CharField(required=False)
+
+
 def city_wide_steward(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The stewards' pages, for stewards who see the whole city: every dataset covers every district, so a
     steward limited to regions would read (and publish) the other districts' figures. 403 for the others."""
@@ -136,15 +143,17 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     release = get_object_or_404(Release, pk=pk)
     error = ""
     if request.method == "POST":
+        form = ReleaseDecisionForm(request.POST)
+        decided = form.cleaned_data if form.is_valid() else None
         try:
-            if request.POST.get("action") == "approve":
+            if decided is None:
+                raise ApplicationError(_("Unknown action."))
+            if decided["action"] == "approve":
                 release_approve(release=release, user=request.user)
                 messages.success(request, _("Release approved: it is public now."))
-            elif request.POST.get("action") == "withdraw":
-                release_withdraw(release=release, user=request.user, reason=request.POST.get("reason", ""))
-                messages.success(request, _("Release withdrawn: it is no longer public."))
             else:
-                raise ApplicationError(_("Unknown action."))
+                release_withdraw(release=release, user=request.user, reason=decided["reason"])
+                messages.success(request, _("Release withdrawn: it is no longer public."))
         except ApplicationError as exc:
             error = exc.message
         else:
