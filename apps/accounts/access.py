@@ -85,7 +85,8 @@ def _link_changed(
     if action in ("post_add", "post_remove") and pk_set:
         owners = set(pk_set) if reverse else {instance.pk}
     elif action == "pre_clear":
-        linked = link.owner.objects.filter(**{link.field: instance}) if reverse else None
+        # _default_manager: any linked model (each has only `objects`).
+        linked = link.owner._default_manager.filter(**{link.field: instance}) if reverse else None
         owners = set(linked.values_list("pk", flat=True)) if linked is not None else {instance.pk}
     else:
         return

@@ -38,8 +38,8 @@ def user_region_ids(*, user: Any) -> frozenset[int] | None:
         return frozenset()
     if user.is_superuser:
         return None
-    cached = getattr(user, "_cityops_region_ids", False)
-    if cached is not False:
+    if hasattr(user, "_cityops_region_ids"):  # set below, once per user object (a request's)
+        cached: frozenset[int] | None = user._cityops_region_ids
         return cached
     assigned = list(
         StaffProfile.regions.through.objects.filter(staffprofile__user=user).values_list("region_id", flat=True)
@@ -137,7 +137,8 @@ def audit_scope(rows: QuerySet[Any], *, user: Any) -> QuerySet[Any]:
         field = region_field(model)
         if field is None or model is Region:  # regions: by their ids, above
             continue
-        inside = model.objects.filter(**{f"{field}__in": region_ids}).values_list(Cast("pk", CharField()))
+        # _default_manager: generic code over any model (every model here has only `objects`).
+        inside = model._default_manager.filter(**{f"{field}__in": region_ids}).values_list(Cast("pk", CharField()))
         wanted |= Q(target_type=ContentType.objects.get_for_model(model), target_id__in=inside)
     return rows.filter(wanted)
 

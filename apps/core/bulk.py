@@ -41,7 +41,7 @@ def bulk_insert_columns(
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders}) {on_conflict}"  # noqa: S608
-            cursor.executemany(sql, zip(*values, strict=True))
+            cursor.executemany(sql, list(zip(*values, strict=True)))
         return cursor.rowcount
 
 

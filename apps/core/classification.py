@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 # Free text is masked in apps/core/masking.py; apps import mask_text from here, with the labels it serves.
@@ -82,7 +83,7 @@ class Label:
     # a mask: nobody sees it in clear in the interface.
     reveal: str = ""
     # Why a personal field is stored unencrypted (e.g. needed for spatial queries); empty for encrypted ones.
-    plain_because: str = ""
+    plain_because: str | Promise = ""
     # How the value may leave for the public (`public_value`); general data of level 1 is public as it is.
     public: str = Public.NEVER
 
@@ -323,6 +324,8 @@ class ClassifiedSerializerMixin:
 
 class ClassifiedAdminMixin:
     """For ModelAdmins: masked fields are never in forms or lists; the admin shows their masked form."""
+
+    model: type[models.Model]  # the ModelAdmin's
 
     def get_exclude(self, request: Any, obj: Any = None) -> Any:
         excluded = list(super().get_exclude(request, obj) or [])  # type: ignore[misc]

@@ -163,7 +163,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if seq <= numbering.seen:
             return  # raced the snapshot, or a duplicate
         numbering.seen = seq
-        if not stream.visible(viewer, message["data"]):
+        # Only a stream with `visible` is numbered (subscribe, above): the check narrows its type.
+        if stream.visible is not None and not stream.visible(viewer, message["data"]):
             return
         numbering.sent += 1
         head = f'{{"type":"delta","seq":{seq},'

@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+
+from django.core.management.base import OutputWrapper
 
 from apps.core.registry import Registry
 
@@ -18,7 +19,7 @@ from apps.core.registry import Registry
 class DemoContext:
     seed: int
     rng: random.Random
-    out: TextIO
+    out: OutputWrapper  # seed_demo's stdout
     # Seeders share what later seeders need (for example the demo city's codes).
     shared: dict[str, object] = field(default_factory=dict)
 

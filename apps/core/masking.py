@@ -510,7 +510,7 @@ def _flat_spans(work: str, source: Callable[[int, int], str]) -> list[Span]:
 # --- Putting it together ----------------------------------------------------------------------------------------
 
 
-def _hidden(work: str, spans: Iterable[tuple[int, ...]]) -> str:
+def _hidden(work: str, spans: Iterable[tuple[int, int] | Span]) -> str:
     """The working copy with the spans blanked out, so that no later step reads them."""
     chars = list(work)
     for start, end, *_rest in spans:
@@ -600,5 +600,10 @@ def _personal_spans(work: str) -> list[Span]:
         return fits(run, listed=False)
 
     # In this order: a mobile carved out of an ID number spaced digit by digit would leave its ends.
-    shapes = [(_id_number, strict), (_mobile, loose), (_landline, strict), (_old_id_number, strict)]
+    shapes: list[tuple[Shape, Callable[[Run], bool]]] = [
+        (_id_number, strict),
+        (_mobile, loose),
+        (_landline, strict),
+        (_old_id_number, strict),
+    ]
     return _number_spans(work, shapes, others=False)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -48,7 +48,7 @@ def _reformatted(request: HttpRequest, response: HttpResponse, error_format: Err
     with translation.override(getattr(request, "LANGUAGE_CODE", None)):
         detail = api_error_detail(response.status_code, method=request.method or "")
         content, content_type = error_format.render(request, response.status_code, detail, {})
-    if response.streaming:
+    if isinstance(response, StreamingHttpResponse):  # what `response.streaming` says
         response.streaming_content = [content]
     else:
         response.content = content
@@ -92,7 +92,8 @@ class RejectNulBytesMiddleware:
 
 
 def _is_form(request: HttpRequest) -> bool:
-    return request.method == "POST" and request.content_type.startswith(
+    # content_type is None only on a bare HttpRequest(); a served request has one, "" without the header.
+    return request.method == "POST" and (request.content_type or "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     )
 

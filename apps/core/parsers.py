@@ -85,7 +85,9 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
-            text = stream.read().decode(parsers.get_encoding(parser_context or {}))
+            # DRF's get_encoding refuses decompressing codecs; djangorestframework-stubs 3.18.1 does not list it yet.
+            encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
+            text = stream.read().decode(encoding)
             data = json_loads(text, strict=self.strict)
         except JSONTooDeep as exc:
             raise ParseError(str(exc)) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import connection, transaction
 
 from apps.core.fields import encrypted_fields, rotate_token
@@ -18,8 +20,9 @@ def field_keys_rotate() -> dict[str, int]:
     counts: dict[str, int] = {}
     for model, field in encrypted_fields():
         table = connection.ops.quote_name(model._meta.db_table)
-        column = connection.ops.quote_name(field.column)
-        pk = connection.ops.quote_name(model._meta.pk.column)
+        # Encrypted fields and primary keys are concrete fields: Django gives every concrete field a column.
+        column = connection.ops.quote_name(cast(str, field.column))
+        pk = connection.ops.quote_name(cast(str, model._meta.pk.column))
         with connection.cursor() as cursor:
             # Raw SQL: the ORM would decrypt on read; rotation works on the stored tokens.
             cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> ''")  # noqa: S608

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ class Workflow:
     """transitions: action → (statuses it may start from, status it leads to); past: the action's
     participle for messages ("acknowledged"); refusal: a translated "… %(status)s … %(done)s" sentence."""
 
-    transitions: Mapping[str, tuple[set[str], str]]
+    transitions: Mapping[str, tuple[AbstractSet[str], str]]
     past: Mapping[str, Any]
     refusal: Any
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 from apps.dashboards.wall import palette_colorscale, wall_palettes
 from apps.indicators.registry import Indicator
+from apps.indicators.selectors import AlertPayload, MapValue
 from apps.regions.charts import OFFICE_MAP_STYLE, WALL_MAP_STYLE, map_view
 
 # Status colours (normal / warning / critical) — the same three as the tiles and the alert feed.
@@ -43,8 +44,8 @@ def indicator_map(
     *,
     bbox: list[float],
     indicator: Indicator | None,
-    values: dict[str, dict[str, Any]],
-    alerts: list[dict[str, Any]],
+    values: dict[str, MapValue],
+    alerts: list[AlertPayload],
     theme: str = "wall",
     labels: dict[str, str] | None = None,
 ) -> go.Figure:
@@ -52,7 +53,7 @@ def indicator_map(
     labels = labels or {}
     features = collection["features"]
     codes = [f["properties"]["code"] for f in features]
-    z = [values.get(code, {}).get("value") for code in codes]
+    z = [values[code]["value"] if code in values else None for code in codes]
     if indicator is not None:
         colorscale, cmin, cmax = severity_colorscale(indicator)
     else:

@@ -14,6 +14,7 @@ from apps.core.registry import Registry, qualified_name
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
 from apps.indicators.selectors import (
+    MapValue,
     alert_list_for_user,
     alert_payloads,
     indicator_catalogue,
@@ -31,13 +32,13 @@ def city_region() -> Region | None:
     return Region.objects.filter(parent=None).order_by("depth", "code").first()
 
 
-def children_values(*, region: Region, codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+def children_values(*, region: Region, codes: list[str] | None = None) -> dict[str, dict[str, MapValue]]:
     """{indicator: {child code: {value, severity, stale}}} for the region's children."""
     wanted = [i.code for i in indicators() if codes is None or i.code in codes]
     return regions_children_values(wanted={region.id: wanted}).get(region.id, {})
 
 
-def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[str, dict[str, Any]]]:
+def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[str, dict[str, MapValue]]]:
     """children_values of many regions at once, {region id: …}, in a fixed number of queries."""
     children: dict[int, dict[int, str]] = {region_id: {} for region_id in wanted}
     for child_id, code, parent_id in Region.objects.filter(parent_id__in=list(wanted)).values_list(
@@ -47,7 +48,7 @@ def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[s
     every_child = {child_id: code for kids in children.values() for child_id, code in kids.items()}
     codes = sorted({code for names in wanted.values() for code in names})
     values = maps_values(codes=codes, region_ids=every_child)
-    result: dict[int, dict[str, dict[str, Any]]] = {}
+    result: dict[int, dict[str, dict[str, MapValue]]] = {}
     for region_id, names in wanted.items():
         kids = set(children[region_id].values())
         result[region_id] = {
@@ -58,7 +59,7 @@ def regions_children_values(*, wanted: dict[int, list[str]]) -> dict[int, dict[s
     return result
 
 
-def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict[int, dict[str, dict[str, Any]]]:
+def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict[int, dict[str, dict[str, MapValue]]]:
     """The new values of the children that changed, {parent id: {indicator: {child code: …}}}, from
     {parent id: {child id: indicators changed}}: what a tick sends screens, which merge it into the map they
     hold (in a large city a street's change is one of its fifteen communities, not all of them)."""
@@ -67,9 +68,9 @@ def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict
     )
     codes = sorted({code for of_parent in changed.values() for names in of_parent.values() for code in names})
     values = maps_values(codes=codes, region_ids=kids)
-    result: dict[int, dict[str, dict[str, Any]]] = {}
+    result: dict[int, dict[str, dict[str, MapValue]]] = {}
     for parent_id, of_parent in changed.items():
-        shown: dict[str, dict[str, Any]] = {}
+        shown: dict[str, dict[str, MapValue]] = {}
         for child_id, names in of_parent.items():
             for code in names:
                 value = values.get(code, {}).get(kids.get(child_id, ""))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.core.cache import cache
@@ -16,7 +18,7 @@ from apps.indicators.selectors import data_source_failures, regions_tiles
 from apps.indicators.services import indicator_rollups_run
 from apps.ingest.feeds import feeds_aggregate
 from apps.regions.models import Region
-from cityops.realtime import get_stream, group_name, groups_watched, stream_publish, streams_publish
+from cityops.realtime import group_name, groups_watched, stream_publish, stream_registry, streams_publish
 
 
 def live_tick() -> dict[str, int]:
@@ -68,8 +70,8 @@ def _publish(by_region: dict[int, set[str]]) -> int:
     regions = Region.objects.in_bulk(list(by_region))
     children_changed: dict[int, dict[int, set[str]]] = defaultdict(dict)
     for region_id, codes in by_region.items():
-        if regions[region_id].parent_id:
-            children_changed[regions[region_id].parent_id][region_id] = codes
+        if parent_id := regions[region_id].parent_id:
+            children_changed[parent_id][region_id] = codes
     missing = set(children_changed) - set(regions)  # rollups mark parents changed too: usually none
     regions.update(Region.objects.in_bulk(list(missing)) if missing else {})
     walls = wall_root_ids()
@@ -103,11 +105,11 @@ def _publish(by_region: dict[int, set[str]]) -> int:
     return streams_publish(messages, watched_only=True)
 
 
-def _watched(regions: Any, walls: set[int]) -> set[int]:
+def _watched(regions: Iterable[Region], walls: AbstractSet[int]) -> set[int]:
     """Ids of the regions whose region stream, or whose wall, some screen watches."""
     groups: dict[str, int] = {}
     for region in regions:
-        groups[group_name(get_stream("region"), {"code": region.code})] = region.id
+        groups[group_name(stream_registry["region"], {"code": region.code})] = region.id
         if region.id in walls:
-            groups[group_name(get_stream("wall"), {"code": region.code})] = region.id
+            groups[group_name(stream_registry["wall"], {"code": region.code})] = region.id
     return {groups[group] for group in groups_watched(list(groups))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.db.models import Max, Q
@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
 from apps.dashboards.selectors import city_region
-from apps.environment.aqi import POLLUTANT, STANDARDS, Category, category_for, standard_for
+from apps.environment.aqi import POLLUTANT, STANDARDS, AqiResult, Category, Standard, category_for, standard_for
 from apps.environment.models import AirReading, NoiseReading, Station
 from apps.environment.services import POLLUTANTS, channel_code, station_realtime
-from apps.indicators.health import sensor_health
+from apps.indicators.health import SensorHealth, sensor_health
 from apps.indicators.models import SourceSensor
 from apps.indicators.registry import get_indicator
 from apps.indicators.selectors import indicator_latest
@@ -36,7 +36,16 @@ def current_standard() -> str:
     return settings.CITYOPS_AQI_STANDARD or standard_for(timezone.now())
 
 
-def public_air_quality(*, root: Region | None = None) -> dict[str, Any]:
+class AirQuality(TypedDict):
+    """A region's and its children's air now (public_air_quality)."""
+
+    city: AreaAir | None
+    districts: list[AreaAir]
+    standard: Standard  # the AQI standard in force
+    categories: NotRequired[list[Category]]  # its categories; left out without a city
+
+
+def public_air_quality(*, root: Region | None = None) -> AirQuality:
     """The latest AQI and PM2.5 with category of a region and each region below it — the city and its districts
     unless `root` says otherwise (staff pages pass the user's own region). Public information."""
     city = root or city_region()
@@ -60,7 +69,7 @@ def public_air_quality(*, root: Region | None = None) -> dict[str, Any]:
             pm25=round(pm_row.value_for(pm25)) if pm_row else None,
             category=category_for(standard, value),
             at=row.last_at if row else None,
-            stale=bool(row and now - row.last_at > aqi.stale_after),
+            stale=bool(row and aqi and now - row.last_at > aqi.stale_after),  # a row only with an AQI indicator
         )
 
     return {
@@ -71,7 +80,17 @@ def public_air_quality(*, root: Region | None = None) -> dict[str, Any]:
     }
 
 
-def station_rows(*, user: Any) -> list[dict[str, Any]]:
+class StationRow(TypedDict):
+    """A monitoring station as the staff page lists it (station_rows)."""
+
+    station: Station
+    reading: AirReading | NoiseReading | None  # its newest
+    aqi: AqiResult | None  # an air station's real-time report at that reading
+    health: SensorHealth | None
+    channels: list[tuple[str, SensorHealth]]  # (pollutant, health) of analysers stuck or reading implausibly
+
+
+def station_rows(*, user: Any) -> list[StationRow]:
     """Every station in the user's regions with its latest reading and its health (stale, flat-lined,
     implausible values)."""
     rows = regions_scope(Station.objects.select_related("region", "source"), user=user, field="region")
@@ -81,7 +100,7 @@ def station_rows(*, user: Any) -> list[dict[str, Any]]:
         (s.source_id, s.code): sensor_health(sensor=s, completeness=s.code not in analysers)
         for s in SourceSensor.objects.select_related("source").filter(source__in={st.source_id for st in stations})
     }
-    latest: dict[int, Any] = {}
+    latest: dict[int, AirReading | NoiseReading] = {}
     for model in (AirReading, NoiseReading):
         newest = dict(
             model.objects.filter(station__in=stations).values_list("station_id").annotate(at=Max("observed_at"))

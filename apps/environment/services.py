@@ -157,7 +157,9 @@ def environment_readings_aggregate_parts(parts: dict[datetime, set[int]]) -> Non
 def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | None = None) -> None:
     air = [reading for where in filters for reading in AirReading.objects.filter(where)]
     noise = [reading for where in filters for reading in NoiseReading.objects.filter(where)]
-    stations = Station.objects.select_related("source").in_bulk({r.station_id for r in [*air, *noise]})
+    stations = Station.objects.select_related("source").in_bulk(
+        {r.station_id for r in air} | {r.station_id for r in noise}
+    )
     observations: list[Observation] = []
     health: dict[int, list[SensorReading]] = defaultdict(list)
     history = (
@@ -178,13 +180,13 @@ def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | N
         observations += _air_observations(station, reading, history[station.id])
         if timezone.localtime(reading.observed_at).minute == 0:  # the hourly mean of a whole hour
             observations += _day_observations(station, reading.observed_at, history[station.id])
-    for reading in noise:
-        station = stations[reading.station_id]
-        health[station.source_id].append(_health(station, reading.observed_at, reading.leq, reading))
+    for sound in noise:
+        station = stations[sound.station_id]
+        health[station.source_id].append(_health(station, sound.observed_at, sound.leq, sound))
         if station.region_id is not None and station.zone in NOISE_LIMITS:
-            over = max(0.0, reading.leq - noise_limit(station.zone, reading.observed_at))
+            over = max(0.0, sound.leq - noise_limit(station.zone, sound.observed_at))
             observations.append(Observation("environment.noise_over_limit", station.region_id,
-                                            reading.observed_at, round(over, 1)))  # fmt: skip
+                                            sound.observed_at, round(over, 1)))  # fmt: skip
     indicator_minutes_put(observations=observations)
     _channels_ensure(stations, health)
     sources = {s.source_id: s.source for s in stations.values()}

@@ -15,7 +15,7 @@ from apps.core.i18n import localized
 from apps.dashboards.charts import office_trend
 from apps.environment import charts
 from apps.environment.selectors import public_air_quality, station_rows
-from apps.indicators.registry import get_indicator
+from apps.indicators.registry import indicator_registry
 from apps.indicators.selectors import indicator_series
 from apps.regions.selectors import region_feature, region_feature_collection
 
@@ -56,7 +56,7 @@ def environment_index(request: HttpRequest) -> HttpResponse:
             bbox=city.region.bbox,
             names={"no_data": _("no AQI"), "stations": _("monitoring stations")},
         )
-        indicator = get_indicator("environment.aqi")
+        indicator = indicator_registry["environment.aqi"]  # this app's own (its manifest registers it)
         now = timezone.now()
         points = indicator_series(
             indicator=indicator,

@@ -31,7 +31,7 @@ class FlagInline(admin.TabularInline):
 
     model = Flag
     extra = 0
-    fields = readonly_fields = ["code", "evidence_shown"]
+    fields = readonly_fields = ("code", "evidence_shown")
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         self._viewer = request.user  # the admin builds one inline per request; the column reads it

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,8 +32,10 @@ class PlanForm(forms.Form):
             label = str(district.name) if district else ""
             indent = "　" if area.level == Region.Level.COMMUNITY else ""
             groups.setdefault(label, []).append((area.code, f"{indent}{area.name}"))
-        self.fields["region"].choices = [("", "—")] + list(groups.items())
-        self.fields["assignee"].choices = [("", _("automatic: the least busy officer of the area"))] + [
+        # `fields` is typed as plain Field: these are declared a ChoiceField above.
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", "—")] + list(groups.items())
+        assignee = cast(forms.ChoiceField, self.fields["assignee"])
+        assignee.choices = [("", _("automatic: the least busy officer of the area"))] + [
             (o.username, o.get_full_name() or o.username) for o in officers
         ]
 

@@ -130,6 +130,11 @@ def _all(words: Callable[[], str], *codes: str) -> dict[str, Any]:
     return dict.fromkeys(keys, message)
 
 
+def _messages(**words: Callable[[], str]) -> dict[str, Any]:
+    """Messages for some ways a field can be wrong, by code (`required=…`), each translated when shown."""
+    return {code: _Message(say) for code, say in words.items()}
+
+
 def _text_of_at_most(n: int) -> Callable[[], str]:
     return lambda: _("text of at most %(n)d characters") % {"n": n}
 
@@ -317,11 +322,11 @@ class VisitInputSerializer(serializers.Serializer):
     started_at = _DeviceTimeField(help_text="device clock, with its zone; 1900–2099")
     ended_at = _DeviceTimeField(help_text="not before started_at")
     sent_at = _DeviceTimeField(required=False, allow_null=True)
-    checkin = VisitPositionSerializer(
-        error_messages={"required": _Message(lambda: _("required: the device's position"))}
-    )
+    checkin = VisitPositionSerializer(error_messages=_messages(required=lambda: _("required: the device's position")))
     checkout = VisitPositionSerializer(required=False, allow_null=True)
-    people = serializers.ListSerializer(child=VisitPersonCountSerializer(), required=False, error_messages=_PEOPLE)
+    people: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=VisitPersonCountSerializer(), required=False, error_messages=_PEOPLE
+    )
     people_contact = TextField(
         max_length=500,
         required=False,
@@ -332,16 +337,16 @@ class VisitInputSerializer(serializers.Serializer):
     follow_up = TextField(
         max_length=2000, required=False, allow_blank=True, error_messages=_all(_text_of_at_most(2000))
     )
-    findings = serializers.ListSerializer(
+    findings: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=VisitFindingSerializer(), required=False, error_messages=_all(lambda: _("a list"))
     )
-    photos = serializers.ListSerializer(
+    photos: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=VisitPhotoDeclaredSerializer(),
         required=False,
         max_length=MAX_PHOTOS,
         error_messages={
             **_all(lambda: _('a list of {"index", "sha256", "name"}; each photo is uploaded on its own')),
-            "max_length": _Message(lambda: _("at most %(n)s photos") % {"n": MAX_PHOTOS}),
+            **_messages(max_length=lambda: _("at most %(n)s photos") % {"n": MAX_PHOTOS}),
         },
         help_text="declared here, each uploaded on its own (PUT …/photos/<index>)",
     )

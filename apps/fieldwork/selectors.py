@@ -6,10 +6,11 @@ import statistics
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.fieldwork.models import Flag, Visit
@@ -29,7 +30,8 @@ def ground_extension(region: Region | None, since: datetime) -> dict[str, Any]:
         alerts = alerts.filter(region__path__startswith=region.path)
         visits = visits.filter(region__path__startswith=region.path)
     waits = [
-        (verified - requested).total_seconds() / 3600
+        # Both are set (the filter below): cast from the nullable fields' type.
+        (cast(datetime, verified) - cast(datetime, requested)).total_seconds() / 3600
         for requested, verified in alerts.filter(
             verified_at__isnull=False, verification_requested_at__isnull=False
         ).values_list("verification_requested_at", "verified_at")
@@ -64,7 +66,20 @@ def screen_only(region: Region, since: datetime) -> bool:
     ).exists()
 
 
-def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
+class OfficerCounts(TypedDict):
+    contradictions: int  # verdicts that contradicted the screen
+    confirmations: int  # confirmed or partly
+    resolved_confirmed: int  # citizens' reports checked, then resolved and rated 4–5
+    rejected: int  # visits rejected on review
+    rechecks: int  # visits re-checked by another officer …
+    rechecks_agreeing: int  # … whose verdicts all agreed
+
+
+class OfficerOutcome(OfficerCounts):
+    officer: Any  # the officer (a user)
+
+
+def officer_outcomes(*, days: int = 30) -> list[OfficerOutcome]:
     """Per officer over `days`: what the visits found and how they held up — contradictions found (the screen
     was wrong), confirmations, citizens' reports the officer checked that were then resolved and rated
     satisfied (4–5) by the citizen, visits rejected on review, and agreement with random re-checks by another
@@ -74,9 +89,9 @@ def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
     from apps.fieldwork.models import Assignment, Finding
 
     since = timezone.now() - timedelta(days=days)
-    rows: dict[int, dict[str, Any]] = {}
+    rows: dict[int, OfficerCounts] = {}
 
-    def row(officer_id: int) -> dict[str, Any]:
+    def row(officer_id: int) -> OfficerCounts:
         return rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "resolved_confirmed": 0,
                                             "rejected": 0, "rechecks": 0, "rechecks_agreeing": 0})  # fmt: skip
 
@@ -96,7 +111,7 @@ def officer_outcomes(*, days: int = 30) -> list[dict[str, Any]]:
         row(officer_id)["rejected"] += 1
     for recheck in Assignment.objects.filter(kind=Assignment.Kind.RECHECK, recheck_of__isnull=False,
                                              updated_at__gte=since).select_related("recheck_of"):  # fmt: skip
-        original = recheck.recheck_of
+        original = cast(Visit, recheck.recheck_of)  # recheck_of__isnull=False above
         again = Visit.objects.filter(assignment=recheck, status=Visit.Status.ACCEPTED).first()
         if again is None:
             continue
@@ -136,7 +151,7 @@ def _verdict_rows(since: datetime) -> list[tuple[str, str, datetime, int | None]
     from apps.fieldwork.models import Finding
     from apps.indicators.registry import get_indicator
 
-    rows = []
+    rows: list[tuple[str, str, datetime, int | None]] = []
     for alert_indicator, indicator, grievance_id, verdict, ended_at, region_id in Finding.objects.filter(
         visit__status=Visit.Status.ACCEPTED, visit__ended_at__gte=since
     ).values_list("alert__indicator", "indicator", "grievance_id", "verdict", "visit__ended_at", "visit__region_id"):
@@ -148,9 +163,17 @@ def _verdict_rows(since: datetime) -> list[tuple[str, str, datetime, int | None]
     return rows
 
 
-def _alert_stats(alerts: Any) -> dict[str, Any]:
+class AlertStats(TypedDict):
+    alerts: int
+    verified: int  # given an in-person verdict
+    coverage: float | None  # verified / alerts
+    median_hours_to_verify: float | None
+
+
+def _alert_stats(alerts: QuerySet[Alert]) -> AlertStats:
     waits = [
-        (verified - requested).total_seconds() / 3600
+        # Both are set (the filter below): cast from the nullable fields' type.
+        (cast(datetime, verified) - cast(datetime, requested)).total_seconds() / 3600
         for requested, verified in alerts.filter(
             verified_at__isnull=False, verification_requested_at__isnull=False
         ).values_list("verification_requested_at", "verified_at")
@@ -209,7 +232,23 @@ def ground_by_source(*, days: int = GROUND_DAYS, domain: str | None = None) -> l
     return out
 
 
-def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -> list[dict[str, Any]]:
+class RegionGround(TypedDict):
+    """A region's screen against ground over some days (ground_by_region)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    alerts: int
+    verified: int  # alerts given an in-person verdict
+    coverage: float | None  # verified / alerts
+    median_hours_to_verify: float | None
+    checks: int  # decisive verdicts
+    contradiction_rate: float | None
+    days_since_visit: int | None
+    screen_only: bool
+
+
+def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -> list[RegionGround]:
     """Per district (or per child of `parent`) over `days`: alerts, coverage, median time to verify,
     contradiction rate, days since the last accepted visit, screen-only."""
     now = timezone.now()
@@ -218,7 +257,7 @@ def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -
     areas = areas.order_by("code")
     verdicts = _verdict_rows(since)
     paths = dict(Region.objects.filter(pk__in={r for *_x, r in verdicts if r}).values_list("pk", "path"))
-    out = []
+    out: list[RegionGround] = []
     for area in areas:
         alerts = Alert.objects.filter(opened_at__gte=since, region__path__startswith=area.path)
         last = Visit.objects.filter(status=Visit.Status.ACCEPTED, region__path__startswith=area.path).aggregate(
@@ -234,7 +273,7 @@ def ground_by_region(*, parent: Region | None = None, days: int = GROUND_DAYS) -
     return out
 
 
-def ground_by_region_for_user(*, user: Any) -> list[dict[str, Any]]:
+def ground_by_region_for_user(*, user: Any) -> list[RegionGround]:
     """`ground_by_region`, only the districts within the user's regions."""
     from apps.accounts.selectors import user_region_ids
 
@@ -252,7 +291,7 @@ def source_trust_for_domain(domain: str) -> list[dict[str, Any]]:
 
 
 # Evidence keys that name another visit, and what is said instead when the viewer may not see that visit.
-VISIT_REFERENCES = {
+VISIT_REFERENCES: dict[str, dict[str, Promise]] = {
     "earlier_visit": {
         Flag.Code.PHOTO_REUSED: _("a photo already used in another visit"),
         Flag.Code.NOTES_COPIED: _("notes like those of another visit"),
@@ -261,7 +300,15 @@ VISIT_REFERENCES = {
 }
 
 
-def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
+class FlagShown(TypedDict):
+    """A flag as a viewer may see it (flags_for_viewer)."""
+
+    code: str
+    label: str
+    evidence: dict[str, Any]  # as stored, less the other visits the viewer may not see (then `note`)
+
+
+def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[FlagShown]:
     """Flags as {"code", "label", "evidence"} for this viewer. The stored evidence may name another visit (a
     reused photo, copied notes, the previous visit of impossible travel); it is named only when that visit is the
     viewer's own or inside their regions, else its UUID becomes null and `note` says what it was, so a flag does
@@ -282,7 +329,7 @@ def flags_for_viewer(*, flags: list[Flag], user: Any) -> list[dict[str, Any]]:
         own = rows.filter(officer_id=user.pk) if getattr(user, "is_authenticated", False) else rows.none()
         inside = regions_scope(rows, user=user)
         visible = {str(u) for u in (own | inside).values_list("uuid", flat=True)}
-    out = []
+    out: list[FlagShown] = []
     for flag in flags:
         evidence = dict(flag.evidence) if isinstance(flag.evidence, dict) else {}
         for key, notes in VISIT_REFERENCES.items():

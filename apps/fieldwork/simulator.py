@@ -65,7 +65,7 @@ def step(now: datetime) -> int:
         rng = random.Random(f"field:{assignment.pk}")  # noqa: S311
         if now - assignment.created_at < timedelta(minutes=rng.randint(3, 20)):
             continue  # on the way
-        original = assignment.recheck_of.officer_id if assignment.recheck_of_id else None
+        original = assignment.recheck_of.officer_id if assignment.recheck_of else None
         officer = next((o for o in officers if o.pk == assignment.assignee_id), None) or next(
             (o for o in officers if o.pk != original and assignment.region_id in (user_region_ids(user=o) or set())),
             None,
@@ -74,7 +74,9 @@ def step(now: datetime) -> int:
             continue
         done = Visit.objects.filter(officer=officer).count()
         formalistic = done % 7 == 1  # now and then: one visit in seven (the second one, for the demo)
-        lon, lat = assignment.lon, assignment.lat
+        # A citizen's report without a position makes an assignment without one: the officer goes to its region.
+        lon = assignment.lon if assignment.lon is not None else assignment.region.centroid_lon
+        lat = assignment.lat if assignment.lat is not None else assignment.region.centroid_lat
         minutes = rng.randint(12, 40)
         photo_seed = f"visit:{assignment.pk}"
         if formalistic:

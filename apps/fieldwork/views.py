@@ -3,10 +3,11 @@ waiting to upload), and its service worker, served from /field/ so its scope cov
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,6 +21,9 @@ from apps.fieldwork.inputs import MAX_PHOTOS
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit
 from apps.regions.models import Region
 from apps.regions.svg import region_map_svg
+
+if TYPE_CHECKING:
+    from apps.fieldwork.review import FlagWords
 
 
 def _bounds(regions: list[Region]) -> list[float] | None:
@@ -167,6 +171,16 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@dataclass(frozen=True)
+class _Review:
+    """What the review page shows beside a waiting visit."""
+
+    contact: str  # the people's contact in clear, just read for a stated purpose; "" otherwise
+    flags: list[FlagWords]  # in words; another district's visit is not named
+    people_met: list[tuple[str, int]]
+    findings: list[tuple[Finding, str]]  # each with what it is about
+
+
 @permission_required("fieldwork.review_visit")
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Flagged visits waiting for a supervisor, oldest first, each with its flags' evidence; and below, what the
@@ -209,18 +223,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 return redirect("fieldwork:review")
             except ApplicationError as exc:
                 error = exc.message
-    waiting = (
+    visits = list(
         reviewable.select_related("officer", "assignment", "region")
         .prefetch_related("flags", "findings__alert", "findings__grievance__category", "photos")
         .order_by("received_at")
     )
-    waiting = list(waiting)
-    words = visits_flags_in_words(visits=waiting, user=request.user)  # another district's visit is not named
-    for v in waiting:
-        v.revealed_contact = revealed.get(v.pk, "")
-        v.shown_flags = words[v.pk]
-        v.people_met = people_met(v)
-        v.shown_findings = [(f, finding_subject(f)) for f in v.findings.all()]
+    words = visits_flags_in_words(visits=visits, user=request.user)  # another district's visit is not named
+    waiting = []  # (visit, what the page shows beside it)
+    for v in visits:
+        findings = [(f, finding_subject(f)) for f in v.findings.all()]
+        waiting.append((v, _Review(revealed.get(v.pk, ""), words[v.pk], people_met(v), findings)))
     return render(
         request,
         "fieldwork/review.html",
@@ -244,9 +256,7 @@ def _incomplete(user: Any) -> list[Any]:
 
 
 @permission_required("fieldwork.review_visit")
-def visit_photo(request: HttpRequest, key: str) -> HttpResponse:
-    from django.http import FileResponse
-
+def visit_photo(request: HttpRequest, key: str) -> FileResponse:
     from apps.accounts.selectors import regions_scope
     from apps.fieldwork.models import VisitPhoto
 
@@ -318,16 +328,18 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         .order_by("due_at")[:200]
     )
     covering: dict[int, list[Any]] = {}
+    assignments = []  # (assignment, the officers it may be handed to)
     for a in open_assignments:
         if a.region_id not in covering:
             covering[a.region_id] = officers_for_region(a.region, officers=officers)
-        a.candidates = [o for o in covering[a.region_id] if not (a.recheck_of and a.recheck_of.officer_id == o.pk)]
+        candidates = [o for o in covering[a.region_id] if not (a.recheck_of and a.recheck_of.officer_id == o.pk)]
+        assignments.append((a, candidates))
     return render(
         request,
         "fieldwork/dispatch.html",
         {
             "form": form, "error": error, "planned": parse_id(request.GET.get("planned")),
-            "assignments": open_assignments, "sources": ground_by_source(),
+            "assignments": assignments, "sources": ground_by_source(),
             "regions": ground_by_region_for_user(user=request.user),
         },
         status=status,

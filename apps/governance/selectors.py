@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from apps.accounts.selectors import audit_scope
 from apps.core.audit import ChainReport, audit_verify
@@ -19,7 +20,18 @@ CHAIN_KEY = "governance:audit-chain"
 PERSONAL_ACTIONS = Q(action__endswith=".read_personal") | Q(action__endswith=".export_personal")
 
 
-def registry_summary() -> dict[str, Any]:
+class RegistrySummary(TypedDict):
+    """The classification registry in numbers (registry_summary)."""
+
+    fields: int
+    models: int
+    grades: list[tuple[str | Promise, int]]  # (grade's label, fields), every grade in order
+    personal: int
+    sensitive: int
+    encrypted: int  # personal fields stored encrypted
+
+
+def registry_summary() -> RegistrySummary:
     rows = registry()
     grades = Counter(r["grade"] for r in rows)
     personal = Counter(r["personal"] for r in rows)
@@ -33,9 +45,19 @@ def registry_summary() -> dict[str, Any]:
     }
 
 
-def chain_check(*, fresh: bool = False) -> dict[str, Any]:
+class ChainCheck(TypedDict):
+    """The audit chain's last verification (chain_check), as the cache keeps it."""
+
+    ok: bool
+    problem: str  # "" when the chain holds
+    sealed: int
+    unsealed: int
+    at: str  # ISO 8601
+
+
+def chain_check(*, fresh: bool = False) -> ChainCheck:
     """The audit chain's last verification (recomputed when `fresh`, or when none is remembered)."""
-    remembered = None if fresh else cache.get(CHAIN_KEY)
+    remembered: ChainCheck | None = None if fresh else cache.get(CHAIN_KEY)
     if remembered is None:
         report: ChainReport = audit_verify()
         remembered = {"ok": report.ok, "problem": report.problem, "sealed": report.sealed,
@@ -44,7 +66,16 @@ def chain_check(*, fresh: bool = False) -> dict[str, Any]:
     return remembered
 
 
-def personal_reads(*, days: int = 30) -> list[dict[str, Any]]:
+class PersonalReads(TypedDict):
+    """One person's reads and exports of personal data (personal_reads)."""
+
+    actor: str
+    reads: int
+    exports: int
+    purposes: list[tuple[str, int]]  # (purpose, times), most frequent first: templates read the pairs plainly
+
+
+def personal_reads(*, days: int = 30) -> list[PersonalReads]:
     """Who read or exported personal data in the last `days`, how often, for which purposes."""
     since = timezone.now() - timedelta(days=days)
     rows = AuditLog.objects.filter(PERSONAL_ACTIONS, created_at__gte=since)
@@ -53,8 +84,11 @@ def personal_reads(*, days: int = 30) -> list[dict[str, Any]]:
         row = out.setdefault(actor or "—", {"actor": actor or "—", "reads": 0, "exports": 0, "purposes": Counter()})
         row["exports" if action.endswith("export_personal") else "reads"] += 1
         row["purposes"][str((data or {}).get("purpose", "")).split(":")[0] or "—"] += 1
-    rows = sorted(out.values(), key=lambda r: -(r["reads"] + r["exports"]))
-    return [{**r, "purposes": r["purposes"].most_common()} for r in rows]  # pairs: templates read them plainly
+    ranked = sorted(out.values(), key=lambda r: -(r["reads"] + r["exports"]))
+    return [
+        PersonalReads(actor=r["actor"], reads=r["reads"], exports=r["exports"], purposes=r["purposes"].most_common())
+        for r in ranked
+    ]
 
 
 def audit_entries(

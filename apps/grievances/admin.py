@@ -24,8 +24,8 @@ class CategoryAdmin(admin.ModelAdmin):
 class EventInline(admin.TabularInline):
     model = GrievanceEvent
     extra = 0
-    fields = ["created_at", "kind", "public", "actor", "from_status", "to_status", "message"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "public", "actor", "from_status", "to_status", "message")
+    fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

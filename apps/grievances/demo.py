@@ -25,7 +25,9 @@ CATEGORIES = [
     ("water-supply", "供水问题", "Water supply", "water", 24, "供水", "Water",
      "停水、水压低、水质异常", "No water, low pressure, discoloured water", "water,停水,水质"),
 ]  # fmt: skip
-ATTRIBUTES = {
+# (code, question in Chinese, in English, datatype, required, its choices as (key, Chinese, English))
+Question = tuple[str, str, str, str, bool, list[tuple[str, str, str]]]
+ATTRIBUTES: dict[str, list[Question]] = {
     "noise": [
         ("source", "噪声来源", "Where is the noise from", D.SINGLE, True,
          [("construction", "施工", "construction"), ("shop", "商铺", "a shop"), ("venue", "娱乐场所", "a venue"),

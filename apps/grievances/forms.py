@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,9 +29,10 @@ class ReportForm(forms.Form):
     # A field people never see: bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["category"].choices = [("", "—")] + [
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `fields` is typed as plain Field: this one is declared a ChoiceField above.
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "—")] + [
             (c.code, c.name) for c in Category.objects.filter(active=True).order_by("order", "code")
         ]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -140,31 +140,59 @@ def grievance_for_user(*, user: Any, code: str) -> Grievance | None:
     return grievances_for_user(user=user).filter(tracking_code=code).first()
 
 
-def category_stats(rows: QuerySet[Grievance], *, now: Any, days: int = 30) -> list[dict[str, Any]]:
+class CategoryStats(TypedDict):
+    """A category's reports over some days (category_stats)."""
+
+    category: Category
+    reports: int
+    open: int  # still open
+    overdue: int
+    repeat: int  # reopened, or merged into another as its duplicate
+    median_hours: float | None  # to resolve
+    satisfaction: float | None  # the citizens' mean rating, 1–5
+
+
+@dataclass
+class _CategoryTally:
+    category: Category
+    reports: int = 0
+    open: int = 0
+    overdue: int = 0
+    repeat: int = 0
+    hours: list[float] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+
+
+def category_stats(rows: QuerySet[Grievance], *, now: Any, days: int = 30) -> list[CategoryStats]:
     """Per category over the last `days` within the given scope: reports, still open, overdue, repeats
     (reopened or merged duplicates), median hours to resolve, mean satisfaction."""
     import statistics
     from datetime import timedelta
 
     since = now - timedelta(days=days)
-    table: dict[int, dict[str, Any]] = {}
+    table: dict[int, _CategoryTally] = {}
     for g in rows.filter(created_at__gte=since).select_related("category"):
-        row = table.setdefault(g.category_id, {"category": g.category, "reports": 0, "open": 0, "overdue": 0,
-                                               "repeat": 0, "hours": [], "ratings": []})  # fmt: skip
-        row["reports"] += 1
-        row["open"] += g.is_open
-        row["overdue"] += bool(g.is_open and g.due_at and g.due_at < now)
-        row["repeat"] += bool(g.reopened_count or g.status == Grievance.Status.MERGED)
+        tally = table.setdefault(g.category_id, _CategoryTally(g.category))
+        tally.reports += 1
+        tally.open += g.is_open
+        tally.overdue += bool(g.is_open and g.due_at and g.due_at < now)
+        tally.repeat += bool(g.reopened_count or g.status == Grievance.Status.MERGED)
         if g.resolved_at:
-            row["hours"].append((g.resolved_at - g.created_at).total_seconds() / 3600)
+            tally.hours.append((g.resolved_at - g.created_at).total_seconds() / 3600)
         if g.satisfaction:
-            row["ratings"].append(g.satisfaction)
-    out = []
-    for row in table.values():
-        row["median_hours"] = statistics.median(row.pop("hours")) if row["hours"] else None
-        ratings = row.pop("ratings")
-        row["satisfaction"] = statistics.fmean(ratings) if ratings else None
-        out.append(row)
+            tally.ratings.append(g.satisfaction)
+    out = [
+        CategoryStats(
+            category=t.category,
+            reports=t.reports,
+            open=t.open,
+            overdue=t.overdue,
+            repeat=t.repeat,
+            median_hours=statistics.median(t.hours) if t.hours else None,
+            satisfaction=statistics.fmean(t.ratings) if t.ratings else None,
+        )
+        for t in table.values()
+    ]
     return sorted(out, key=lambda r: (-r["reports"], r["category"].code))
 
 
@@ -232,12 +260,13 @@ def grievances_nearby(
         lon__range=(grievance.lon - dlon, grievance.lon + dlon),
         lat__range=(grievance.lat - dlat, grievance.lat + dlat),
     )
-    near = []
+    near: list[tuple[float, Grievance, float, float]] = []
     for g in rows.exclude(pk=grievance.pk)[:500]:
-        metres = distance_m(grievance.lon, grievance.lat, g.lon, g.lat)
+        lon, lat = cast(float, g.lon), cast(float, g.lat)  # the ranges above leave out reports without a position
+        metres = distance_m(grievance.lon, grievance.lat, lon, lat)
         if metres <= radius_m:
-            near.append((metres, g))
-    near.sort(key=lambda pair: (pair[0], pair[1].pk))
+            near.append((metres, g, lon, lat))
+    near.sort(key=lambda item: (item[0], item[1].pk))
     return [
         NearbyReport(
             code=g.tracking_code,
@@ -246,8 +275,8 @@ def grievances_nearby(
             status_display=g.get_status_display(),
             urgency=grievance_urgency(g, now=now),
             distance_m=metres,
-            lon=g.lon,
-            lat=g.lat,
+            lon=lon,
+            lat=lat,
         )
-        for metres, g in near[:limit]
+        for metres, g, lon, lat in near[:limit]
     ]

@@ -128,8 +128,8 @@ def attributes_clean(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             errors[attribute.code] = [_("at most 4,000 characters")]
         else:
             clean[attribute.code] = value
-    unknown = set(raw) - {a.code for a in category.attributes.all()}
-    for code in sorted(unknown):
+    unasked = set(raw) - {a.code for a in category.attributes.all()}
+    for code in sorted(unasked):
         errors[code] = [_("this category asks no such question")]
     return clean, errors
 
@@ -532,7 +532,7 @@ def duplicates_suggest(*, grievance: Grievance, scope: Any = None, radius_m: flo
     candidates = []
     for other in pool[:200]:
         distance = None
-        if None not in (grievance.lon, grievance.lat, other.lon, other.lat):
+        if grievance.lon is not None and grievance.lat is not None and other.lon is not None and other.lat is not None:
             distance = distance_m(grievance.lon, grievance.lat, other.lon, other.lat)
             if distance > radius_m:
                 continue

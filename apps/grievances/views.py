@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
+from apps.core.photos import Photo
 from apps.core.text import clean_text
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm, WorkbenchActionForm
 from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
@@ -46,7 +48,6 @@ from apps.grievances.selectors import (
 from apps.grievances.services import (
     MAX_PHOTO_BYTES,
     WORKFLOW,
-    Photo,
     duplicates_suggest,
     grievance_assign,
     grievance_escalate,
@@ -256,7 +257,8 @@ def _workbench_rows(request: HttpRequest) -> dict[str, Any]:
     elif state == "overdue":
         rows = rows.filter(status__in=Grievance.OPEN, due_at__lt=now)
     elif state == "mine":
-        rows = rows.filter(status__in=Grievance.OPEN, assigned_to=request.user)
+        mine = cast(User, request.user)  # the workbench's views require a permission: signed in
+        rows = rows.filter(status__in=Grievance.OPEN, assigned_to=mine)
     scope = rows
     category = request.GET.get("category", "")
     if category:

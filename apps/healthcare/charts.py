@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -36,10 +37,13 @@ def facility_map(
             name="",
         )
     ]
-    groups = [(names["not_reporting"], NOT_REPORTING, lambda o: o is None)]
+    # (legend label, colour, which occupancies (a share in %, None when not reporting) it takes)
+    groups: list[tuple[str, str, Callable[[float | None], bool]]] = [
+        (names["not_reporting"], NOT_REPORTING, lambda o: o is None)
+    ]
     for low, high, color in BANDS:
         label = names["band"] % {"low": low, "high": high} if high < 1000 else names["band_top"] % {"low": low}
-        groups.append((label, color, lambda o, low=low, high=high: o is not None and low <= o < high))
+        groups.append((label, color, _in_band(low, high)))
     for label, color, chosen in groups:
         members = [f for f in facilities if chosen(f["occupancy"])]
         if not members:
@@ -49,6 +53,10 @@ def facility_map(
     figure = go.Figure(traces)
     figure.update_layout(office_map_layout(bbox), clickmode="event")
     return figure
+
+
+def _in_band(low: float, high: float) -> Callable[[float | None], bool]:
+    return lambda occupancy: occupancy is not None and low <= occupancy < high
 
 
 def marker_size(beds: int) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from apps.healthcare.services import (
     surveillance_regions,
 )
 from apps.healthcare.surveillance import DayVerdict
-from apps.indicators.registry import get_indicator
+from apps.indicators.registry import indicator_registry
 from apps.indicators.selectors import indicator_latest
 from apps.regions.geo import distance_m
 from apps.regions.models import Region
@@ -88,9 +88,23 @@ def facility_states(*, user: Any, now: datetime | None = None) -> list[FacilityS
     ]
 
 
+class Point(TypedDict):
+    lon: float
+    lat: float
+
+
+class NearestFacilities(TypedDict):
+    """facilities_nearest's answer."""
+
+    need: Need
+    point: Point
+    facilities: list[dict[str, Any]]  # FacilityState.as_dict, nearest first, with `distance_km`
+    not_reporting: int  # left out: their last report is too old to know their capacity
+
+
 def facilities_nearest(
     *, user: Any, lon: float, lat: float, need: Need, limit: int = 5, now: datetime | None = None
-) -> dict[str, Any]:
+) -> NearestFacilities:
     """The nearest facilities in the user's regions that can take a patient now, by straight-line distance from
     the point: `er` an emergency department reporting, `icu` a free ICU bed, `bed` a free bed. Facilities whose
     last report is older than FRESH are left out (and counted): their capacity is not known."""
@@ -123,7 +137,20 @@ def facilities_nearest(
     }
 
 
-def region_rows(*, root: Region | None) -> list[dict[str, Any]]:
+class Cell(TypedDict):
+    """A region's latest value of one indicator, as the table shows it."""
+
+    value: float
+    severity: str
+    stale: bool
+
+
+class RegionRow(TypedDict):
+    region: Region
+    cells: list[tuple[Cell | None, str]]  # (its value, None without one; the unit after it), by column
+
+
+def region_rows(*, root: Region | None) -> list[RegionRow]:
     """The root (the user's "city") and each region below it: occupancy, ICU, emergency and fever-clinic
     figures, latest values."""
     if root is None:
@@ -139,9 +166,9 @@ def region_rows(*, root: Region | None) -> list[dict[str, Any]]:
     ]
     codes = [code for code, _suffix in shown]
     now = timezone.now()
-    columns = {}
+    columns: dict[str, dict[int, Cell]] = {}
     for code in codes:
-        indicator = get_indicator(code)
+        indicator = indicator_registry[code]  # this app's own (its manifest registers them)
         latest = indicator_latest(indicator=indicator, region_ids=[r.id for r in regions], now=now)
         columns[code] = {
             region_id: {

@@ -34,7 +34,11 @@ RECENT = timedelta(hours=36)
 HISTORY_DAYS = 100  # end-of-day snapshots before that
 PERIOD_DAYS = 35
 EPOCH = date(2026, 1, 5)
-FEVER_LEVEL = {Facility.Kind.TERTIARY: 34.0, Facility.Kind.SECONDARY: 18.0, Facility.Kind.COMMUNITY: 7.0}
+FEVER_LEVEL: dict[str, float] = {
+    Facility.Kind.TERTIARY: 34.0,
+    Facility.Kind.SECONDARY: 18.0,
+    Facility.Kind.COMMUNITY: 7.0,
+}
 
 
 def outbreaks(stations: list[Facility], day: date) -> list[tuple[Outbreak, float, float]]:
@@ -100,9 +104,8 @@ def snapshot(facility: Facility, facilities: list[Facility], moment: datetime) -
     day = local.date()
     key = f"{facility.code}:{moment.isoformat()}"
     winter = season(day) - 1  # 0 … 0.6
-    base = {Facility.Kind.TERTIARY: 0.9, Facility.Kind.SECONDARY: 0.8, Facility.Kind.COMMUNITY: 0.58}.get(
-        facility.kind, 0.3
-    )
+    bases: dict[str, float] = {Facility.Kind.TERTIARY: 0.9, Facility.Kind.SECONDARY: 0.8, Facility.Kind.COMMUNITY: 0.58}
+    base = bases.get(facility.kind, 0.3)
     daily = -0.035 * math.exp(-(((hour - 12) / 2.5) ** 2)) + 0.015 * math.cos(2 * math.pi * (hour - 23) / 24)
     weekly = 0.02 if local.weekday() in (0, 1) else (-0.02 if local.weekday() in (5, 6) else 0.0)
     load = outbreak_load(facility, facilities, day)
@@ -148,7 +151,7 @@ def step(now: datetime) -> int:
                 day = timezone.localdate(first_recent) - timedelta(days=back)
                 moment = datetime.combine(day, time(23, 45), tzinfo=timezone.get_current_timezone())
                 rows.append(snapshot(facility, facilities, moment.astimezone(UTC)))
-        moment = end - RECENT if fresh_start else max(previous, end - RECENT)
+        moment = end - RECENT if previous is None else max(previous, end - RECENT)
         while True:
             moment += BACKFILL_STEP if fresh_start and end - moment > BACKFILL_STEP else STEP
             if moment > end:

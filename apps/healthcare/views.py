@@ -17,7 +17,7 @@ from apps.dashboards.charts import office_trend
 from apps.healthcare import charts
 from apps.healthcare.api.views import NearestQuerySerializer
 from apps.healthcare.selectors import facilities_nearest, facility_states, region_rows, surveillance_table
-from apps.indicators.registry import get_indicator
+from apps.indicators.registry import indicator_registry
 from apps.indicators.selectors import indicator_series
 from apps.regions.selectors import region_feature_collection
 
@@ -61,7 +61,7 @@ def healthcare_index(request: HttpRequest) -> HttpResponse:
                 "band_top": _("%(low)s %% and more occupied"),
             },
         )
-        indicator = get_indicator("healthcare.bed_occupancy")
+        indicator = indicator_registry["healthcare.bed_occupancy"]  # this app's own (its manifest registers it)
         now = timezone.now()
         points = indicator_series(
             indicator=indicator, region_id=city.id, granularity="minute", start=now - timedelta(hours=24), end=now

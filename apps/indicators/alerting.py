@@ -37,7 +37,7 @@ TRANSITIONS: dict[str, tuple[set[str], str]] = {
 V = Alert.Verdict
 # A verdict as found on site, and the status it gives the alert: partly counts as confirmed in the lifecycle
 # (what must be done next is the same), the alert's `verdict` keeps it partly for every screen and figure.
-VERDICT_STATUS = {
+VERDICT_STATUS: dict[str, str] = {
     V.CONFIRMED: S.CONFIRMED,
     V.PARTLY: S.CONFIRMED,
     V.CONTRADICTED: S.CONTRADICTED,
@@ -77,7 +77,7 @@ ChangeListener = Callable[[Alert, str], None]
 @dataclass(frozen=True)
 class AlertListener:
     on: Literal["verdict", "transition", "change"]
-    call: Callable[..., None]
+    call: Callable[..., object]  # what it returns is not used
     key: str = ""  # the alert kind (verdict) or the action (transition)
 
     @property
@@ -88,7 +88,7 @@ class AlertListener:
 listener_registry: Registry[AlertListener] = Registry("alert listener", key=lambda listener: listener.name)
 
 
-def _listeners(on: str, key: str = "") -> list[Callable[..., None]]:
+def _listeners(on: str, key: str = "") -> list[Callable[..., object]]:
     return [listener.call for listener in listener_registry if listener.on == on and listener.key == key]
 
 
@@ -271,7 +271,7 @@ def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = N
             sizes[(row.indicator, row.region_id, row.bucket_start)] = round(row.last_value)
         if key in pairs and row.bucket_start >= now - pairs[key].min_duration - ONE_MINUTE:
             windows.setdefault(key, []).append(row)
-    open_alerts: dict[tuple[str, int], Alert] = {}
+    open_alerts: dict[tuple[str, int | None], Alert] = {}  # region_id__in: each has a region
     for alert in (
         Alert.objects.filter(
             kind=Alert.Kind.THRESHOLD,
@@ -286,9 +286,9 @@ def alerts_evaluate(*, keys: Iterable[tuple[str, int]], now: datetime | None = N
     for key, indicator in pairs.items():
         rows = windows.get(key, [])
         too_few = bool(rows) and sample_size(indicator, rows[-1], sizes) < indicator.min_count
-        alert = _evaluate_one(indicator, key[1], now, rows, open_alerts.get(key), too_few=too_few)
-        if alert is not None:
-            touched.append(alert)
+        evaluated = _evaluate_one(indicator, key[1], now, rows, open_alerts.get(key), too_few=too_few)
+        if evaluated is not None:
+            touched.append(evaluated)
     return touched
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.indicators.models import Granularity
 
-STEP = {
+STEP: dict[str, timedelta] = {
     Granularity.MINUTE: timedelta(minutes=1),
     Granularity.HOUR: timedelta(hours=1),
     Granularity.DAY: timedelta(days=1),

@@ -17,9 +17,12 @@ Every alert whose payload changed is returned to the caller, who publishes it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 
 from apps.indicators.models import Alert
+from apps.regions.models import Region
 
 
 def _peers(alert: Alert) -> QuerySet[Alert]:
@@ -31,13 +34,19 @@ def _peers(alert: Alert) -> QuerySet[Alert]:
     )
 
 
-_RANK = {Alert.Severity.WARNING: 1, Alert.Severity.CRITICAL: 2}
+_RANK: dict[str, int] = {Alert.Severity.WARNING: 1, Alert.Severity.CRITICAL: 2}
 
 
 def _holds(holder: Alert, held: Alert) -> bool:
     """An alert holds back only alerts as severe as itself or less: a critical breach in a community is never
     hidden inside its district's warning card (Alertmanager's rule: the more severe inhibits the less)."""
     return _RANK.get(holder.severity, 0) >= _RANK.get(held.severity, 0)
+
+
+def _region(alert: Alert) -> Region:
+    """The region of an alert taking part in inhibition: only alerts with a region are placed, and the others are
+    found by their region's path, so it is set."""
+    return cast(Region, alert.region)
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -51,7 +60,7 @@ def inhibition_opened(*, alert: Alert) -> list[Alert]:
     under it. Returns the other alerts whose payload changed (the inhibitor, or the newly held children)."""
     if alert.region_id is None or not alert.indicator:
         return []
-    region = alert.region
+    region = _region(alert)
     above = (
         _peers(alert)
         .filter(region__path__in=_ancestor_paths(region.path))
@@ -68,7 +77,8 @@ def inhibition_opened(*, alert: Alert) -> list[Alert]:
         for child in _peers(alert).filter(region__path__startswith=region.path).select_related("region")
         if _holds(alert, child)
     ]
-    previous = {child.inhibited_by_id for child in held} - {None} - {child.pk for child in held}
+    holders = {child.inhibited_by_id for child in held if child.inhibited_by_id is not None}
+    previous = holders - {child.pk for child in held}
     Alert.objects.filter(pk__in=[child.pk for child in held]).update(inhibited_by=alert)
     for child in held:
         child.inhibited_by = alert
@@ -85,14 +95,16 @@ def inhibition_resolved(*, alert: Alert) -> list[Alert]:
     held = list(Alert.objects.filter(inhibited_by=alert).exclude(status=Alert.Status.RESOLVED).select_related("region"))
     if not held:
         return changed
-    paths = {path for child in held for path in _ancestor_paths(child.region.path)}
+    paths = {path for child in held for path in _ancestor_paths(_region(child).path)}
     holders = sorted(
         _peers(alert).filter(region__path__in=paths).select_related("region"),
-        key=lambda a: (a.region.depth, a.pk),
+        key=lambda a: (_region(a).depth, a.pk),
     )
     for child in held:
         above = (
-            h for h in holders if h.pk != child.pk and child.region.path.startswith(h.region.path) and _holds(h, child)
+            h
+            for h in holders
+            if h.pk != child.pk and _region(child).path.startswith(_region(h).path) and _holds(h, child)
         )
         child.inhibited_by = next(above, None)
         child.save(update_fields=["inhibited_by", "updated_at"])
@@ -118,11 +130,11 @@ def inhibition_escalated(*, alert: Alert) -> list[Alert]:
     under = [
         child
         for child in _peers(alert)
-        .filter(region__path__startswith=alert.region.path)
+        .filter(region__path__startswith=_region(alert).path)
         .exclude(region=alert.region)
         .select_related("region", "inhibited_by__region")
         if _holds(alert, child)
-        and (child.inhibited_by is None or child.inhibited_by.region.path.startswith(alert.region.path))
+        and (child.inhibited_by is None or _region(child.inhibited_by).path.startswith(_region(alert).path))
     ]
     if not under:
         return changed

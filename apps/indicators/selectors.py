@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
 from apps.indicators.models import Alert, DataSource, Granularity, IndicatorValue
-from apps.indicators.registry import Indicator, get_indicator, indicators
+from apps.indicators.registry import Aggregation, Direction, Indicator, Rollup, get_indicator, indicators
 from apps.regions.models import Region
 
 LATEST_LOOKBACK = timedelta(hours=6)  # older values are not "latest" any more on a live screen
@@ -47,12 +47,36 @@ class Tile:
         return asdict(self)
 
 
-def indicator_catalogue() -> list[dict[str, Any]]:
+class CatalogueEntry(TypedDict):
+    """An indicator as the catalogue lists it (indicator_catalogue): its definition and ground truth."""
+
+    code: str
+    domain: str
+    name_zh: str
+    name_en: str
+    unit: str
+    unit_zh: str
+    unit_en: str
+    aggregation: Aggregation
+    rollup: Rollup
+    bad_direction: Direction
+    direction: Literal["above", "below"]
+    warning: float | None
+    critical: float | None
+    decimals: int
+    min_count: int
+    stale_after_s: int
+    on_wall: bool
+    verified: int  # its alerts given an in-person verdict over 30 days
+    contradicted: int  # … of which the verdict contradicted the screen
+
+
+def indicator_catalogue() -> list[CatalogueEntry]:
     """Every shown indicator with its definition, whether it is a wall tile, and its ground truth over 30
     days: how many of its alerts got an in-person verdict, and how many of those contradicted the screen."""
     chosen = set(settings.CITYOPS_WALL_TILES)
-    checked = {
-        row["indicator"]: row
+    checked: dict[str, tuple[int, int]] = {
+        row["indicator"]: (row["verified"], row["contradicted"])
         for row in Alert.objects.filter(verified_at__gte=timezone.now() - timedelta(days=30))
         .exclude(indicator="")
         .values("indicator")
@@ -77,8 +101,8 @@ def indicator_catalogue() -> list[dict[str, Any]]:
             "min_count": i.min_count,
             "stale_after_s": int(i.stale_after.total_seconds()),
             "on_wall": i.code in chosen if chosen else i.headline,
-            "verified": checked.get(i.code, {}).get("verified", 0),
-            "contradicted": checked.get(i.code, {}).get("contradicted", 0),
+            "verified": checked.get(i.code, (0, 0))[0],
+            "contradicted": checked.get(i.code, (0, 0))[1],
         }
         for i in indicators()
     ]
@@ -295,32 +319,39 @@ def _sample_count(last: IndicatorValue, sample: list[IndicatorValue] | None) -> 
     return next((round(row.last_value) for row in sample if row.bucket_start == last.bucket_start), 0)
 
 
-def map_values(
-    *, indicator_code: str, region_ids: dict[int, str], now: datetime | None = None
-) -> dict[str, dict[str, Any]]:
+class MapValue(TypedDict):
+    """A region's newest value of an indicator, as a map layer colours it."""
+
+    value: float
+    severity: str  # "normal" when too few
+    stale: bool
+    too_few: NotRequired[bool]  # present (true) when from fewer observations than the indicator's min_count
+
+
+def map_values(*, indicator_code: str, region_ids: dict[int, str], now: datetime | None = None) -> dict[str, MapValue]:
     """{region code: {value, severity, stale}} of the newest bucket per region, for map layers."""
     return maps_values(codes=[indicator_code], region_ids=region_ids, now=now).get(indicator_code, {})
 
 
 def maps_values(
     *, codes: list[str], region_ids: dict[int, str], now: datetime | None = None
-) -> dict[str, dict[str, dict[str, Any]]]:
+) -> dict[str, dict[str, MapValue]]:
     """{indicator: {region code: {value, severity, stale}}} of the newest bucket per region and indicator, for
     many map layers at once (two queries however many). A value from fewer observations than its indicator's
     min_count is shown as on a tile: severity normal, and `too_few: true`."""
     now = now or timezone.now()
-    known = [code for code in codes if get_indicator(code) is not None]
-    result: dict[str, dict[str, dict[str, Any]]] = {code: {} for code in known}
-    read = [code for code in _with_samples(known) if get_indicator(code) is not None]
+    known = {code: spec for code in codes if (spec := get_indicator(code)) is not None}
+    result: dict[str, dict[str, MapValue]] = {code: {} for code in known}
+    read = [code for code in _with_samples(list(known)) if get_indicator(code) is not None]
     latest = _latest_many([(code, region_id) for code in read for region_id in region_ids], now)
     for (code, region_id), row in sorted(latest.items(), key=lambda item: region_ids[item[0][1]]):
         if code not in result:
             continue  # a sample, read for the minimum
-        indicator = get_indicator(code)
+        indicator = known[code]
         value = round(row.value_for(indicator), indicator.decimals)
         sample = latest.get((indicator.sample, region_id)) if indicator.sample else None
         too_few = _sample_count(row, [sample] if sample else [] if indicator.sample else None) < indicator.min_count
-        cell = {
+        cell: MapValue = {
             "value": value,
             "severity": "normal" if too_few else indicator.severity(value),
             "stale": now - row.last_at > indicator.stale_after,
@@ -347,7 +378,48 @@ def alert_get_for_user(*, user: Any, pk: int) -> Alert | None:
     return alert_list_for_user(user=user, active=None).filter(pk=pk).first()
 
 
-def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) -> dict[str, Any]:
+class HeldAlert(TypedDict):
+    """An alert another one holds back, as that one's payload lists it."""
+
+    id: int
+    region: str
+    region_name_zh: str
+    region_name_en: str
+    value: float | None
+
+
+class AlertPayload(TypedDict):
+    """What screens show of an alert (alert_payload); JSON as it is."""
+
+    id: int
+    kind: str
+    indicator: str
+    direction: Literal["above", "below"] | None
+    region_level: str | None
+    region: str | None
+    region_id: int | None
+    region_path: str
+    region_name_zh: str
+    region_name_en: str
+    subject: str
+    severity: str
+    status: str
+    verdict: str
+    inhibited_by: int | None
+    inhibits: list[HeldAlert]
+    inhibits_count: int
+    title_zh: str
+    title_en: str
+    value: float | None
+    threshold: float | None
+    opened_at: str
+    last_breach_at: str
+    verified_at: str | None
+    lon: float | None
+    lat: float | None
+
+
+def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) -> AlertPayload:
     """What screens show of an alert (no personal data: alerts carry none).
 
     direction: "above" or "below" by the alert's indicator (None without one); region_level: its region's
@@ -378,16 +450,7 @@ def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) 
         "status": alert.status,
         "verdict": alert.verdict,
         "inhibited_by": alert.inhibited_by_id,
-        "inhibits": [
-            {
-                "id": child.id,
-                "region": child.region.code,
-                "region_name_zh": child.region.name_zh,
-                "region_name_en": child.region.name_en,
-                "value": child.value,
-            }
-            for child in listed
-        ],
+        "inhibits": [_held_payload(child) for child in listed],
         "inhibits_count": held_count,
         "title_zh": alert.title_zh,
         "title_en": alert.title_en,
@@ -401,7 +464,19 @@ def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) 
     }
 
 
-def alert_payloads(alerts: list[Alert]) -> list[dict[str, Any]]:
+def _held_payload(child: Alert) -> HeldAlert:
+    # An alert is held back only by an alert on an ancestor of its region, so it has a region.
+    region = cast(Region, child.region)
+    return {
+        "id": child.id,
+        "region": region.code,
+        "region_name_zh": region.name_zh,
+        "region_name_en": region.name_en,
+        "value": child.value,
+    }
+
+
+def alert_payloads(alerts: list[Alert]) -> list[AlertPayload]:
     """alert_payload of many alerts, the alerts they hold back read in one query."""
     held = _held(*[alert.pk for alert in alerts if _may_hold(alert)])
     return [alert_payload(alert, held=held.get(alert.pk, ([], 0))) for alert in alerts]
@@ -412,7 +487,7 @@ def _may_hold(alert: Alert) -> bool:
     on a region with regions under it. Most alerts of a large city are on communities: no query for those."""
     if alert.status == Alert.Status.RESOLVED or alert.inhibited_by_id is not None or not alert.indicator:
         return False
-    return alert.region_id is not None and alert.region.level != Region.Level.COMMUNITY
+    return alert.region is not None and alert.region.level != Region.Level.COMMUNITY
 
 
 def _held(*holder_ids: int) -> dict[int, tuple[list[Alert], int]]:
@@ -429,7 +504,8 @@ def _held(*holder_ids: int) -> dict[int, tuple[list[Alert], int]]:
     few = [holder for holder in counts if holder not in many]
     rows = unresolved.select_related("region").order_by("region__code", "pk")
     for child in rows.filter(inhibited_by_id__in=few) if few else []:
-        listed.setdefault(child.inhibited_by_id, []).append(child)
+        # Filtered on inhibited_by_id above, so it is set.
+        listed.setdefault(cast(int, child.inhibited_by_id), []).append(child)
     for holder in many:
         listed[holder] = list(rows.filter(inhibited_by_id=holder)[:INHIBITS_LISTED])
     return {holder: (listed.get(holder, []), n) for holder, n in counts.items()}

@@ -243,7 +243,7 @@ def indicator_history_run(*, limit: int = 50000) -> int:
     # Hours, then days (days read hours), each once however many of its minutes changed.
     hours: set[Key] = {(i, r, Granularity.HOUR, h) for _pk, i, r, h in pending}
     _derive(hours, source=Granularity.MINUTE)
-    days = {(i, r, Granularity.DAY, bucket_start(b, Granularity.DAY)) for i, r, _g, b in hours}
+    days: set[Key] = {(i, r, Granularity.DAY, bucket_start(b, Granularity.DAY)) for i, r, _g, b in hours}
     _derive(days, source=Granularity.HOUR)
     _roll_up_parents(hours | days)
     return len(hours)
@@ -289,10 +289,10 @@ def _derive(keys: set[Key], *, source: str) -> None:
     rows = IndicatorValue.objects.filter(_ranges(keys), granularity=source).values_list(
         "indicator", "region_id", "bucket_start", "count", "sum", "min", "max", "last_value", "last_at"
     )
-    for indicator, region_id, start, *fields in rows.iterator(chunk_size=10_000):
+    for indicator, region_id, start, count, total, low, high, last_value, last_at in rows.iterator(chunk_size=10_000):
         key = (indicator, region_id, granularity, bucket_start(start, granularity))
         if key in keys:  # the ranges cover a few more (indicator × region) than asked: leave those alone
-            totals[key].merge(*fields)
+            totals[key].merge(count, total, low, high, last_value, last_at)
     _buckets_put(totals)
 
 
@@ -369,7 +369,7 @@ def _parent_ids(regions: Iterable[Region]) -> dict[int, int]:
 @dataclass(frozen=True)
 class _Child:
     region_id: int
-    population: int
+    population: int | None
     count: int
     total: float
     low: float
@@ -392,16 +392,17 @@ def _combine_children(parents: set[Key]) -> set[Key]:
         "indicator", "region__parent_id", "granularity", "bucket_start", "region_id", "region__population", "count",
         "sum", "min", "max", "last_value", "last_at",
     )  # fmt: skip
-    for indicator, parent_id, granularity, start, *fields in rows.iterator(chunk_size=10_000):
+    for row in rows.iterator(chunk_size=10_000):
+        indicator, parent_id, granularity, start, region_id, population, count, total, low, high, last, at = row
         key = (indicator, parent_id, granularity, start)
         if key in parents:
-            children[key].append(_Child(*fields))
+            children[key].append(_Child(region_id, population, count, total, low, high, last, at))
     weights = _weights(children)
-    totals = {}
+    totals: dict[Key, _Bucket] = {}
     for key, members in children.items():
-        indicator = get_indicator(key[0])
-        if indicator is not None:
-            totals[key] = _combined(indicator, members, weights.get(key))
+        spec = get_indicator(key[0])
+        if spec is not None:
+            totals[key] = _combined(spec, members, weights.get(key))
     _buckets_put(totals)
     return set(totals)
 

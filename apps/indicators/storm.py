@@ -19,6 +19,7 @@ The choices made:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,7 +117,9 @@ def storm_alert_opened() -> None:
     limit (one count for all the alerts the transaction opened; a rolled-back transaction's count is dropped
     with it)."""
     around = set(connection.savepoint_ids)
-    if any(func is _opened and sids <= around for sids, func, _robust in connection.run_on_commit):
+    # Django 5 keeps (savepoint ids, callback, robust) triples; django-stubs 6.1.2 still types them as pairs.
+    pending: list[tuple[set[str], Callable[[], None], bool]] = connection.run_on_commit  # type: ignore[assignment]
+    if any(func is _opened and sids <= around for sids, func, _robust in pending):
         return  # already counted at the commit, by a callback that any rollback of this one drops too
     transaction.on_commit(_opened)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.ingest.auth import HasIngestToken, IngestTokenAuthentication
 from apps.ingest.batches import BatchInvalid, BatchTooLarge
+from apps.ingest.models import IngestToken
 
 # The body's media types a batch comes in. Anything else — a form or a multipart upload above all, which Django
 # reads into fields and files before the view could read the body — is a 415 that says what to send.
@@ -46,8 +48,9 @@ class BatchIngestApi(APIView):
         if media_type not in BATCH_MEDIA_TYPES:
             detail = _("Send the batch as the body itself, with Content-Type application/json or text/csv.")
             return Response({"detail": detail}, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+        token = cast(IngestToken, request.auth)  # HasIngestToken let only those in
         try:
-            result = self.ingest(source=request.auth.source, body=request.body, content_type=request.content_type or "")
+            result = self.ingest(source=token.source, body=request.body, content_type=request.content_type or "")
         except BatchTooLarge as exc:
             return Response({"detail": exc.message}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         except BatchInvalid as exc:

@@ -127,9 +127,10 @@ def _partitions_drop(model: type[models.Model], cutoff: datetime) -> dict[str, A
 def _rows_delete(model: type[models.Model], cutoff: datetime) -> dict[str, Any]:
     """Delete the rows older than the cut-off, CHUNK at a time (found by a read, deleted by id in a short write)."""
     deleted = 0
-    while ids := list(model.objects.filter(observed_at__lt=cutoff).values_list("id", flat=True)[:CHUNK]):
+    rows = model._default_manager  # any raw model (each has only `objects`)
+    while ids := list(rows.filter(observed_at__lt=cutoff).values_list("id", flat=True)[:CHUNK]):
         with transaction.atomic():
-            deleted += model.objects.filter(id__in=ids).delete()[0]
+            deleted += rows.filter(id__in=ids).delete()[0]
     return {"months": [], "partitions": [], "rows": deleted}
 
 

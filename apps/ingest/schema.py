@@ -4,7 +4,7 @@ row described from the msgspec Struct the fast path decodes it into (apps/ingest
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
@@ -48,6 +48,7 @@ class BatchRowSchema(OpenApiSerializerExtension):
         return target.__name__.removesuffix("Serializer")
 
     def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        target = self.target if isinstance(self.target, type) else type(self.target)
+        # A BatchRowSerializer (match_subclasses), as a class or an instance; the extension types it as Any.
+        target = cast(type[BatchRowSerializer], self.target if isinstance(self.target, type) else type(self.target))
         description = f"One row of a batch of at most {MAX_ROWS:,} (a JSON array, or CSV with these columns)."
         return {**row_schema(target.columns), "description": description}

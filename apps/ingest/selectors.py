@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.utils.functional import Promise
@@ -56,7 +56,9 @@ def raw_tables() -> list[RawTable]:
         if partitioned:
             with connection.cursor() as cursor:
                 partitions = tuple(partitions_list(cursor, table=table))
-        out.append(RawTable(model._meta.label, model._meta.verbose_name_plural, table, partitioned, partitions))
+        # Django always fills in verbose_name_plural (from verbose_name when a model gives none).
+        name = cast(str | Promise, model._meta.verbose_name_plural)
+        out.append(RawTable(model._meta.label, name, table, partitioned, partitions))
     return out
 
 

@@ -113,6 +113,14 @@ class Release(BaseModel):
         return timezone.localtime(self.period_end).date() - timedelta(days=1)
 
     @property
+    def dataset_name(self) -> str:
+        """Its dataset's name in the reader's language (the code, for a dataset no longer defined)."""
+        from apps.opendata.datasets import get_dataset  # the datasets read these models
+
+        dataset = get_dataset(self.dataset)
+        return dataset.name if dataset is not None else self.dataset
+
+    @property
     def is_public(self) -> bool:
         return self.status == self.Status.APPROVED
 

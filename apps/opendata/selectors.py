@@ -17,6 +17,9 @@ from django.utils import timezone
 from apps.opendata.anonymize import Record
 from apps.opendata.models import Release
 
+# A GeoJSON geometry object ({"type": "Polygon", "coordinates": …}), by area code in the source readers below.
+Geometries = dict[str, dict[str, Any]]
+
 GRID_DEGREES = 0.01  # a grid cell is 0.01° × 0.01°: about 1.1 km north–south, 0.95 km east–west here
 
 
@@ -71,14 +74,16 @@ def _area_fields(area: Area, prefix: str = "area") -> Record:
     return {f"{prefix}_code": area.code, f"{prefix}_name_zh": area.name_zh, f"{prefix}_name_en": area.name_en}
 
 
-def grievance_records(*, start: datetime, end: datetime) -> tuple[list[Record], int, dict[str, dict]]:
+def grievance_records(*, start: datetime, end: datetime) -> tuple[list[Record], int, Geometries]:
     """One record per citizen report made in [start, end) (merged duplicates left out): its day, category,
     street (or 0.01° grid cell where the report has no street, or its district where it has neither) and
     whether it is resolved; with the number of reports that could not be placed, and each area's geometry.
     Each record remembers its district (`_district`) for generalising."""
     from apps.grievances.models import Grievance
 
-    regions, geometries, records, unlocated = Regions(), {}, [], 0
+    geometries: Geometries = {}
+    records: list[Record] = []
+    regions, unlocated = Regions(), 0
     rows = (
         Grievance.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(status=Grievance.Status.MERGED)
@@ -115,11 +120,13 @@ def grievance_generalise(record: Record) -> Record | None:
     return {**record, "area_kind": "district", **_area_fields(district)}
 
 
-def finding_records(*, start: datetime, end: datetime) -> tuple[list[Record], int, dict[str, dict]]:
+def finding_records(*, start: datetime, end: datetime) -> tuple[list[Record], int, Geometries]:
     """One record per finding of an accepted visit started in [start, end): its day, district and verdict."""
     from apps.fieldwork.models import Finding, Visit
 
-    regions, geometries, records, unlocated = Regions(), {}, [], 0
+    geometries: Geometries = {}
+    records: list[Record] = []
+    regions, unlocated = Regions(), 0
     rows = (
         Finding.objects.filter(visit__status=Visit.Status.ACCEPTED, visit__started_at__gte=start,
                                visit__started_at__lt=end)
@@ -136,7 +143,7 @@ def finding_records(*, start: datetime, end: datetime) -> tuple[list[Record], in
     return records, unlocated, geometries
 
 
-def indicator_rows(*, start: datetime, end: datetime, domains: tuple[str, ...]) -> tuple[list[Record], dict]:
+def indicator_rows(*, start: datetime, end: datetime, domains: tuple[str, ...]) -> tuple[list[Record], Geometries]:
     """Daily values of the shown indicators of `domains` for every district, days starting in [start, end)."""
     from apps.indicators.models import Granularity, IndicatorValue
     from apps.indicators.registry import indicators
@@ -148,7 +155,8 @@ def indicator_rows(*, start: datetime, end: datetime, domains: tuple[str, ...]) 
         .select_related("region")
         .order_by("bucket_start", "indicator", "region__code")
     )  # fmt: skip
-    rows, geometries = [], {}
+    rows: list[Record] = []
+    geometries: Geometries = {}
     for value in values:
         indicator, region = chosen[value.indicator], value.region
         geometries[region.code] = region.geometry_simplified

@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -69,7 +69,8 @@ class ProduceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [(d.code, d.name) for d in datasets()]
+        # `fields` is typed as plain Field: this one is declared a ChoiceField above.
+        cast(forms.ChoiceField, self.fields["dataset"]).choices = [(d.code, d.name) for d in datasets()]
         self.fields["k"].initial = settings.CITYOPS_OPEN_DATA_K
         self.fields["k"].widget.attrs["min"] = settings.CITYOPS_OPEN_DATA_K
         self.fields["first_day"].initial = timezone.localdate() - timedelta(days=1)
@@ -124,9 +125,6 @@ def releases(request: HttpRequest) -> HttpResponse:
     everything = selectors.releases_for_steward()
     drafts = list(everything.filter(status=Release.Status.DRAFT).order_by("period_start", "dataset"))
     decided = list(everything.exclude(status=Release.Status.DRAFT).order_by("-updated_at")[:50])
-    names = {d.code: d.name for d in datasets()}
-    for release in drafts + decided:
-        release.dataset_name = names.get(release.dataset, release.dataset)
     status = 400 if request.method == "POST" else 200  # a valid draft was redirected above
     context = {"form": form, "drafts": drafts, "decided": decided}
     return render(request, "opendata/releases.html", context, status=status)

@@ -49,7 +49,7 @@ class BasemapLayer:
     order: int = 50
 
 
-LEVEL_LABELS = {
+LEVEL_LABELS: dict[str, Promise] = {
     Region.Level.DISTRICT: _("District"),
     Region.Level.STREET: _("Street"),
     Region.Level.COMMUNITY: _("Community"),

@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import shapely
@@ -176,6 +176,12 @@ def _to_wgs84(frame: Any, *, source_crs: str | None, notes: list[str]) -> Any:
         raise BoundaryFileError(f"cannot reproject to WGS84: {str(exc).splitlines()[0]}") from None
 
 
+@overload
+def _pick_field(columns: list[str], given: str | None, candidates: Sequence[str], *, role: str, option: str) -> str: ...
+@overload
+def _pick_field(
+    columns: list[str], given: str | None, candidates: Sequence[str], *, role: str, option: str, required: bool
+) -> str | None: ...
 def _pick_field(
     columns: list[str],
     given: str | None,
@@ -185,6 +191,8 @@ def _pick_field(
     option: str,
     required: bool = True,
 ) -> str | None:
+    """The field holding `role`: the one given, else the first candidate the file has; BoundaryFileError when
+    none is found and it is required (so a required field always comes back), None when it is optional."""
     if given:
         if given.split(".", 1)[0] not in columns:
             raise BoundaryFileError(f"field {given!r} ({option}) not found; the file has: {', '.join(columns)}")

@@ -7,6 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from apps.regions.charts import office_map_layout, point_trace
+from apps.traffic.selectors import SegmentCongestion
 
 # Congestion bands in the colours of Chinese traffic maps (green → dark red), each with a word in legends.
 BAND_COLORS = {
@@ -23,7 +24,7 @@ def segment_map(
     *,
     outlines: dict[str, Any],
     segments: list[dict[str, Any]],
-    congestion: dict[str, dict[str, Any]],
+    congestion: dict[str, SegmentCongestion],
     incidents: list[dict[str, Any]],
     bbox: list[float],
     band_names: dict[str, str],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -23,7 +23,16 @@ def segment_list_for_user(*, user: Any) -> QuerySet[RoadSegment]:
     return RoadSegment.objects.filter(Q(id__in=in_scope.values("id")) | Q(id__in=measured)).select_related("region")
 
 
-def segment_congestion(*, user: Any, now: datetime | None = None) -> dict[str, dict[str, Any]]:
+class SegmentCongestion(TypedDict):
+    """A road segment's congestion now (segment_congestion)."""
+
+    index: float  # 0–10
+    band: str
+    speed_kmh: float  # the mean of its loops' newest speeds
+    at: str  # ISO 8601: the newest of those readings
+
+
+def segment_congestion(*, user: Any, now: datetime | None = None) -> dict[str, SegmentCongestion]:
     """{segment code: {index, band, speed_kmh, at}} from the newest readings (last 10 minutes) of the loops the
     user sees: another district's loops on a shared road do not show through."""
     now = now or timezone.now()
@@ -39,7 +48,7 @@ def segment_congestion(*, user: Any, now: datetime | None = None) -> dict[str, d
         if row.observed_at == newest[row.sensor_id]:
             speeds.setdefault(row.sensor.segment_id, []).append(row.speed_kmh)
             at[row.sensor.segment_id] = max(at.get(row.sensor.segment_id, row.observed_at), row.observed_at)
-    result = {}
+    result: dict[str, SegmentCongestion] = {}
     for segment in RoadSegment.objects.filter(id__in=speeds):
         speed = sum(speeds[segment.id]) / len(speeds[segment.id])
         index = congestion_index(speed_kmh=speed, free_flow_kmh=segment.free_flow_kmh)

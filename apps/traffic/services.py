@@ -50,7 +50,7 @@ def traffic_readings_ingest(
     """
     sensors = list(TrafficSensor.objects.filter(source=source).values_list("code", "id", "region_id"))
     sensor_ids = {code: pk for code, pk, _region in sensors}
-    regions = {pk: region_id for _code, pk, region_id in sensors}
+    regions: dict[int, int | None] = {pk: region_id for _code, pk, region_id in sensors}
 
     def check(batch: Batch) -> list[RowError]:
         return _unknown_sensors(batch, sensor_ids)
@@ -152,7 +152,7 @@ def _loops(ids: set[int], known: dict[int, _Loop]) -> dict[int, _Loop]:
 
 
 def _aggregate(filters: list[Q], spans: list[Span], *, region_ids: list[int] | None = None) -> None:
-    readings = []
+    readings: list[tuple[int, datetime, float, int]] = []  # (sensor id, observed at, speed in km/h, volume)
     for where in filters:  # every stored reading has a sensor (a foreign key): no list of thousands of ids
         readings += TrafficReading.objects.filter(where).values_list("sensor_id", "observed_at", "speed_kmh", "volume")
     loops = _loops({sensor_id for sensor_id, *_rest in readings}, {})

@@ -13,7 +13,7 @@ from apps.accounts.selectors import user_home_region
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
 from apps.dashboards.charts import office_trend
-from apps.indicators.registry import get_indicator
+from apps.indicators.registry import indicator_registry
 from apps.indicators.selectors import indicator_series
 from apps.regions.models import Region
 from apps.regions.selectors import region_feature_collection
@@ -44,7 +44,7 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
         for s in selectors.segment_list_for_user(user=request.user).order_by("code")
     ]
     figure = trend_figure = None
-    if city is not None:
+    if city is not None and focus is not None:  # focus is the city or one of its districts
         markers = [
             {"id": i.id, "lon": i.lon, "lat": i.lat, "label": f"{i.get_kind_display()} · {i.get_status_display()}"}
             for i in incidents
@@ -57,7 +57,7 @@ def traffic_index(request: HttpRequest) -> HttpResponse:
             bbox=city.bbox,
             band_names=band_names(),
         )
-        indicator = get_indicator("traffic.congestion")
+        indicator = indicator_registry["traffic.congestion"]  # this app's own (its manifest registers it)
         now = timezone.now()
         points = indicator_series(
             indicator=indicator, region_id=focus.id, granularity="minute", start=now - timedelta(hours=6), end=now

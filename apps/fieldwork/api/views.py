@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -69,14 +70,14 @@ class AssigneeSerializer(serializers.Serializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Assignment
         fields = ["id", "kind", "status", "title_zh", "title_en", "alert", "grievance", "region", "lon", "lat",
                   "radius_m", "due_at", "evidence", "assignee"]  # fmt: skip
 
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
 
 class VisitPhotoSerializer(serializers.ModelSerializer):
@@ -334,7 +335,8 @@ def _declared_photo(request: Request, uuid: str, index: int) -> VisitPhoto | Non
     """The photo of that index declared by one of the officer's own visits (another officer's: none)."""
     if not is_uuid(uuid):
         return None
-    return VisitPhoto.objects.filter(visit__uuid=uuid, visit__officer=request.user, index=index).first()
+    officer = cast(User, request.user)  # PermissionApi: signed in
+    return VisitPhoto.objects.filter(visit__uuid=uuid, visit__officer=officer, index=index).first()
 
 
 def _no_such_photo() -> Response:

@@ -9,11 +9,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import Department
 from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin, reveal_fields
 from apps.core.errors import ApplicationError
-from apps.grievances.models import Grievance
+from apps.grievances.models import Category, Grievance
 from apps.grievances.selectors import grievance_for_user, grievances_for_user
+from apps.regions.models import Region
 
 CONTACT = ["reporter_name", "reporter_phone", "reporter_email"]
 LIMIT = 500
@@ -21,9 +23,11 @@ LIMIT = 500
 
 class GrievanceSerializer(ClassifiedSerializerMixin, serializers.ModelSerializer):
     number = serializers.IntegerField(source="pk")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Grievance

@@ -75,8 +75,9 @@ def _body(fmt: str, root: str, item: str | None, rows: list[dict[str, Any]]) -> 
     element = ET.Element(root)
     if item is None:
         _xml_fill(element, rows[0])
-    for row in rows if item else []:
-        _xml_fill(ET.SubElement(element, item), row)
+    else:
+        for row in rows:
+            _xml_fill(ET.SubElement(element, item), row)
     return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(element, encoding="unicode")
 
 
@@ -289,8 +290,8 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
             attributes=dict(service_request.attributes),
         )
     except ApplicationError as exc:
-        found = [(PARAMETER_OF.get(field, field), m) for field, messages in exc.fields.items() for m in messages]
-        raise Open311Error(400, *([f"{field}: {m}" for field, m in found] or [exc.message])) from None
+        named = [(PARAMETER_OF.get(field, field), m) for field, messages in exc.fields.items() for m in messages]
+        raise Open311Error(400, *([f"{field}: {m}" for field, m in named] or [exc.message])) from None
     notice = _("Reported. Track it with the code %(code)s.") % {"code": grievance.tracking_code}
     return [{"service_request_id": str(grievance.pk), "token": grievance.token, "service_notice": notice,
              "account_id": None}]  # fmt: skip
@@ -337,7 +338,7 @@ def _query(request: HttpRequest) -> list[Grievance]:
         if not all(ID.fullmatch(i) for i in ids):
             raise Open311Error(400, _("service_request_id is a comma-separated list of request numbers"))
         return list(rows.filter(pk__in=[int(i) for i in ids]).order_by("-created_at"))
-    problems = []
+    problems: list[str] = []
     codes = [c.strip() for c in _param(request, "service_code").split(",") if c.strip()]
     if codes:
         rows = rows.filter(category__code__in=codes)
@@ -351,12 +352,10 @@ def _query(request: HttpRequest) -> list[Grievance]:
     if problems:
         raise Open311Error(400, *problems)
     now = timezone.now()
-    if start is None and end is None:
-        start, end = now - MAX_SPAN, now
-    try:
-        if start is None and end is not None:
-            start = end - MAX_SPAN
-        elif end is None and start is not None:
+    try:  # neither date: the last 90 days; one: 90 days from or to it (to now at most)
+        if start is None:
+            start = (end or now) - MAX_SPAN
+        if end is None:
             end = min(now, start + MAX_SPAN)
     except OverflowError:
         raise Open311Error(400, _("start_date and end_date must be real dates")) from None
@@ -406,7 +405,7 @@ def _request_row(request: HttpRequest, g: Grievance, *, extended: bool = False) 
     report = grievance_public(g)
     photos = [request.build_absolute_uri(reverse("grievances:photo", args=[p.key])) for p in g.photos.all()
               if p.public]  # fmt: skip
-    row = {
+    row: dict[str, Any] = {
         "service_request_id": str(report.number),
         "status": "open" if report.is_open else "closed",
         "status_notes": status_notes(g),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.indicators.models import Alert, Granularity
+from apps.regions.models import Region
 
 
 class SeriesInputSerializer(serializers.Serializer):
@@ -37,9 +38,9 @@ class AlertFilterSerializer(serializers.Serializer):
 
 
 class AlertOutputSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     title = serializers.CharField(read_only=True)
-    inhibited_by = serializers.PrimaryKeyRelatedField(
+    inhibited_by: serializers.PrimaryKeyRelatedField[Alert] = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="the alert on an ancestor region that holds this one back (hierarchical inhibition)"
     )
 

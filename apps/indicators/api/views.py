@@ -13,10 +13,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from apps.accounts.selectors import regions_scope, user_can_access_region
+from apps.core.api_views import default_paginator
 from apps.core.errors import ApplicationError
 from apps.indicators import selectors
 from apps.indicators.alerting import alert_transition
@@ -118,7 +118,7 @@ class AlertListApi(APIView):
         params.is_valid(raise_exception=True)
         active = {"active": True, "resolved": False, "all": None}[params.validated_data["state"]]
         alerts = selectors.alert_list_for_user(user=request.user, active=active)
-        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+        paginator = default_paginator()
         page = paginator.paginate_queryset(alerts, request, view=self)
         return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 

@@ -5,6 +5,7 @@ Drafts and withdrawn releases do not exist here (404), whoever asks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import Http404, HttpResponse
@@ -13,13 +14,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.api_views import default_paginator
 from apps.core.errors import ApplicationError
 from apps.opendata import selectors
 from apps.opendata.datasets import Dataset, datasets, get_dataset
@@ -70,7 +74,8 @@ class DatasetOutputSerializer(serializers.Serializer):
     name_en = serializers.CharField()
     description_zh = serializers.CharField()
     description_en = serializers.CharField()
-    source = serializers.CharField()
+    # A declared field named like Field.source: DRF's metaclass takes it out of the class; the stubs cannot know.
+    source = serializers.CharField()  # type: ignore[assignment]
     personal = serializers.BooleanField(help_text="records are about people: k-anonymity applies")
     quasi_identifiers = serializers.ListField(child=serializers.CharField())
     count_column = serializers.CharField()
@@ -109,13 +114,13 @@ class DatasetDetailApi(_PublicOpenDataApi):
 
 
 class DatasetReleaseListApi(_PublicOpenDataApi):
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS  # drf-spectacular documents the paged response by it
 
     @extend_schema(responses={200: ReleaseOutputSerializer(many=True), 404: OpenApiResponse(description="unknown "
                    "dataset")}, summary="A dataset's approved releases, newest period first")  # fmt: skip
     def get(self, request: Request, code: str) -> Response:
         _dataset_or_404(code)
-        paginator = self.pagination_class()
+        paginator = default_paginator()
         page = paginator.paginate_queryset(selectors.releases_public(dataset=code), request, view=self)
         return paginator.get_paginated_response(ReleaseOutputSerializer(page, many=True).data)
 
@@ -133,11 +138,14 @@ class _AnyAccept(BaseContentNegotiation):
     """The file's type is chosen by the URL, so a client asking for text/csv or application/geo+json is served
     (DRF would answer 406: none of its renderers makes those)."""
 
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = list(renderers)[0]
+        return renderer, renderer.media_type
 
 
 class ReleaseFileApi(_PublicOpenDataApi):

@@ -7,7 +7,10 @@ from apps.regions.models import Region
 
 class RegionOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Named like an attribute of Field (the stubs type it); DRF's metaclass takes declared fields out of the class.
+    parent: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
     centroid = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,7 +34,10 @@ class RegionOutputSerializer(serializers.ModelSerializer):
 
 class RegionListFilterSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Region.Level.choices, required=False)
-    parent = serializers.CharField(required=False, allow_blank=True, help_text="parent code; empty for top level")
+    # Named like an attribute of Field (the stubs type it); DRF's metaclass takes declared fields out of the class.
+    parent = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, help_text="parent code; empty for top level"
+    )
 
 
 class RegionLookupInputSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.api_views import default_paginator
 from apps.regions import selectors
 from apps.regions.api.serializers import (
     RegionListFilterSerializer,
@@ -23,7 +24,7 @@ class _PublicRegionApi(APIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
-    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS  # drf-spectacular documents the paged response by it
 
 
 class RegionListApi(_PublicRegionApi):
@@ -34,7 +35,7 @@ class RegionListApi(_PublicRegionApi):
         regions = selectors.region_list(
             level=filters.validated_data.get("level"), parent_code=filters.validated_data.get("parent")
         )
-        paginator = self.pagination_class()
+        paginator = default_paginator()
         page = paginator.paginate_queryset(regions, request, view=self)
         return paginator.get_paginated_response(RegionOutputSerializer(page, many=True).data)
 

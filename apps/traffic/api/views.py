@@ -2,18 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from apps.core.api_views import PermissionApi
+from apps.core.api_views import PermissionApi, default_paginator
+from apps.indicators.models import DataSource
 from apps.ingest.api_views import BatchIngestApi
 from apps.ingest.schema import batch_request
+from apps.regions.models import Region
 from apps.traffic import selectors
 from apps.traffic.incidents import incident_request_verification, incident_transition
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficSensor
@@ -52,8 +54,8 @@ class VerificationSerializer(serializers.Serializer):
 
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
-    segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    segment: serializers.SlugRelatedField[RoadSegment] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     verification = VerificationSerializer(source="verification_alert", read_only=True, allow_null=True)
 
     class Meta:
@@ -63,9 +65,12 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
 
 
 class SensorOutputSerializer(serializers.ModelSerializer):
-    segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    segment: serializers.SlugRelatedField[RoadSegment] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Named like Field.source (the stubs type it); DRF's metaclass takes declared fields out of the class.
+    source: serializers.SlugRelatedField[DataSource] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = TrafficSensor
@@ -73,7 +78,7 @@ class SensorOutputSerializer(serializers.ModelSerializer):
 
 
 class SegmentOutputSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = RoadSegment
@@ -84,8 +89,10 @@ class IncidentFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["open", "all"], default="open")
 
 
-def _page(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+def _page(
+    view: APIView, request: Request, queryset: QuerySet[Any], serializer: type[serializers.BaseSerializer[Any]]
+) -> Response:
+    paginator = default_paginator()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
