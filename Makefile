@@ -9,7 +9,7 @@ export CITYOPS_DATA_DIR ?= $(CURDIR)/var
 
 help:
 	@echo "make run            the app with demo data on http://127.0.0.1:$(PORT) (embedded: SQLite, no services)"
-	@echo "make test           ruff, migrations check and the whole test suite"
+	@echo "make test           ruff, mypy, migrations check and the whole test suite"
 	@echo "make test-services  the suite against PostgreSQL, Redis and RabbitMQ on this machine"
 	@echo "make test-clock     the time-sensitive tests at 00:00:30, 00:45 and 23:59:30 local (faketime)"
 	@echo "make deploy-check   the Debian kit in deploy/ end to end: nginx, uvicorn x2, Celery on PostgreSQL and Redis"
@@ -32,6 +32,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
@@ -73,6 +74,7 @@ deploy-check: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
@@ -98,4 +100,4 @@ messages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
