@@ -25,6 +25,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import combinations
 from typing import Any
 
 from django.utils import timezone as django_timezone
@@ -102,6 +103,47 @@ def dhash(content: bytes) -> str:
 def hamming(a: str, b: str) -> int:
     """Bits in which two hashes differ."""
     return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+# --- The hash in the database ---------------------------------------------------------------------------------
+#
+# A bigint column holds the 64 bits (PostgreSQL's bigint is signed: the top bit is the sign), and four indexed
+# 16-bit band columns slice it. Two hashes at most `within` bits apart differ in at most `within // 4` bits in at
+# least one band (pigeonhole), so a near-duplicate is among the photos whose band equals one of the few values
+# that close to ours, found through the band indexes; the exact distance is then counted on those alone.
+
+PHASH_BANDS = 4
+PHASH_BAND_BITS = 64 // PHASH_BANDS
+PHASH_BAND_MASK = (1 << PHASH_BAND_BITS) - 1
+PHASH_BAND_SHIFTS = tuple(64 - PHASH_BAND_BITS * (band + 1) for band in range(PHASH_BANDS))  # highest first
+_SIGN = 1 << 63
+
+
+def phash_to_int(phash: str) -> int:
+    """The 16-hex-digit hash as the signed 64-bit integer a bigint column holds."""
+    bits = int(phash, 16)
+    return bits - (1 << 64) if bits & _SIGN else bits
+
+
+def phash_from_int(value: int) -> str:
+    """The hash a bigint column holds as 16 hex digits."""
+    return f"{value & ((1 << 64) - 1):016x}"
+
+
+def phash_bands(phash: str) -> tuple[int, ...]:
+    """The band columns' values for a hash (each 0–65535), highest bits first."""
+    bits = int(phash, 16)
+    return tuple((bits >> shift) & PHASH_BAND_MASK for shift in PHASH_BAND_SHIFTS)
+
+
+def phash_band_neighbours(phash: str, *, within: int) -> list[list[int]]:
+    """Per band, every value at most `within // PHASH_BANDS` bits from this hash's: a hash at most `within`
+    bits away holds one of them in at least one band. Radius 1 (within 4–7) gives 17 values a band."""
+    radius = within // PHASH_BANDS
+    flips = [
+        sum(1 << bit for bit in bits) for r in range(radius + 1) for bits in combinations(range(PHASH_BAND_BITS), r)
+    ]
+    return [[band ^ flip for flip in flips] for band in phash_bands(phash)]
 
 
 def _dhash(image: Any) -> str:

@@ -31,7 +31,7 @@ CLASSIFICATION = (
         {
             "id created_at updated_at uuid officer assignment region started_at ended_at sent_at received_at "
             "checkin_accuracy_m checkout_accuracy_m people status reviewed_by reviewed_at "
-            "personal_data_erased_at": INTERNAL,
+            "personal_data_erased_at checked_at": INTERNAL,
             "checkin_lon checkin_lat checkout_lon checkout_lat": TRACK,
             "people_contact": Label(Grade.GENERAL_3, Personal.PERSONAL, Mask.SECRET, reveal=REVIEW),
             "notes follow_up review_reason": RESTRICTED,
@@ -40,7 +40,8 @@ CLASSIFICATION = (
     classify(
         "fieldwork.VisitPhoto",
         {
-            "id visit index name sha256 size received_at key phash exif_taken_at": INTERNAL,
+            "id visit index name sha256 size received_at key phash phash_band0 phash_band1 phash_band2 phash_band3 "
+            "exif_taken_at": INTERNAL,
             "exif_lon exif_lat": TRACK,
             "image": Label(
                 Grade.GENERAL_3,

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedTextField, PerceptualHashField
 from apps.core.i18n import localized
 from apps.core.models import BaseModel
+from apps.core.photos import PHASH_BAND_MASK, PHASH_BAND_SHIFTS
 
 
 class Assignment(BaseModel):
@@ -129,6 +130,10 @@ class Visit(BaseModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("review reason"), max_length=500, blank=True)
+    checked_at = models.DateTimeField(
+        _("presence checks made at"), null=True, blank=True,
+        help_text=_("The checks run after the visit is stored; until then the visit waits."),
+    )  # fmt: skip
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True,
         help_text=_("After the retention period contacts and photos are erased, notes masked, positions coarsened "
@@ -147,6 +152,17 @@ class Visit(BaseModel):
             "number": self.pk,
             "started": f"{started:%Y-%m-%d %H:%M}" if started else "–",
         }
+
+
+def _phash_band(band: int) -> models.GeneratedField:
+    """One 16-bit slice of the perceptual hash (apps/core/photos.py), kept by the database itself."""
+    shifted = models.F("phash").bitrightshift(PHASH_BAND_SHIFTS[band])
+    return models.GeneratedField(
+        expression=shifted.bitand(PHASH_BAND_MASK),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        verbose_name=_("perceptual hash band"),
+    )
 
 
 class VisitPhoto(models.Model):
@@ -169,7 +185,11 @@ class VisitPhoto(models.Model):
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     key = models.CharField(_("file key"), max_length=32, unique=True)
     image = models.FileField(_("image"), upload_to="visits/", blank=True)
-    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
+    phash = PerceptualHashField(_("perceptual hash"))
+    phash_band0 = _phash_band(0)
+    phash_band1 = _phash_band(1)
+    phash_band2 = _phash_band(2)
+    phash_band3 = _phash_band(3)
     exif_taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
     exif_lon = models.FloatField(_("longitude (EXIF)"), null=True, blank=True)
     exif_lat = models.FloatField(_("latitude (EXIF)"), null=True, blank=True)
@@ -181,6 +201,13 @@ class VisitPhoto(models.Model):
         constraints = [
             # one photo per place in the visit: a repeated upload finds the stored one
             models.UniqueConstraint(fields=["visit", "index"], name="fieldwork_visitphoto_one_per_index"),
+        ]
+        indexes = [
+            # a reuse check finds its candidates by band: a near-duplicate's hash is (nearly) equal in at least one
+            models.Index(fields=["phash_band0"], name="fieldwork_photo_phash_band0"),
+            models.Index(fields=["phash_band1"], name="fieldwork_photo_phash_band1"),
+            models.Index(fields=["phash_band2"], name="fieldwork_photo_phash_band2"),
+            models.Index(fields=["phash_band3"], name="fieldwork_photo_phash_band3"),
         ]
 
     def __str__(self) -> str:

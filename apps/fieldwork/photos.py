@@ -4,8 +4,9 @@ UUID and the photo's index, idempotent, resumable after a lost answer.
 The visit declared each photo (index, SHA-256 of the original bytes, name). An upload whose bytes match is read
 once — EXIF time and place, perceptual hash and size, all from the original — and a downscaled copy without
 metadata is stored (apps/core/photos.py). Sending it again answers with the stored photo and stores nothing.
-The last photo to arrive completes the visit (`visit_complete_if_ready`): the photo checks run, then the
-findings count, or the visit waits for a supervisor.
+The last photo to arrive completes the visit (`visit_checks_run`, after the photo's commit, so comparing it with
+every earlier photo holds no write lock): the photo checks run, then the findings count, or the visit waits for
+a supervisor.
 
 A file is written only inside the transaction that stores its row, and deleted again when that transaction
 does not commit: no file without a row. The transaction is `durable` (the outermost), so its end is the commit.
@@ -28,7 +29,7 @@ from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.photos import MAX_PHOTO_BYTES, Photo, ReadPhoto, photo_read
 from apps.fieldwork.models import Visit, VisitPhoto
-from apps.fieldwork.services import visit_complete_if_ready
+from apps.fieldwork.services import visit_checks_run
 
 PHOTO_FOLDER = "visits"
 ORPHAN_GRACE = timedelta(hours=1)  # an upload in progress has written its file, its row not yet committed
@@ -50,6 +51,7 @@ def visit_photo_receive(*, officer: Any, photo: VisitPhoto, content: bytes) -> R
         message = _("SHA-256 %(got)s, but the visit declared %(declared)s") % {"got": digest, "declared": photo.sha256}
         raise ApplicationError(_("these are not the bytes of the photo the visit declared"), fields={"file": [message]})
     if photo.received_at is not None:
+        visit_checks_run(visit=photo.visit, user=officer)  # what a worker gone after the commit left undone
         return Received(photo, False)
     name = photo.name or _("photo %(n)s") % {"n": photo.index + 1}
     try:
@@ -72,30 +74,30 @@ def _store(*, officer: Any, photo: VisitPhoto, read: ReadPhoto) -> Received:
             photo.size, photo.phash, photo.received_at = read.size, read.phash, timezone.now()
             photo.exif_taken_at, photo.exif_lon, photo.exif_lat = read.taken_at, read.lon, read.lat
             photo.save()
-            visit_complete_if_ready(visit=visit, user=officer)
     except BaseException:
         if written:
             default_storage.delete(written)
         raise
+    visit_checks_run(visit=visit, user=officer)
     return Received(photo, True)
 
 
-@transaction.atomic
 def visit_photo_withdraw(*, officer: Any, photo: VisitPhoto) -> Visit:
     """The officer gives up a declared photo that never arrived (refused, or lost from the phone): the visit no
-    longer waits for it, and is complete if it was the last one missing. A received photo stays with its visit
-    (ApplicationError). Logged; withdrawing it again finds nothing and changes nothing."""
-    visit = Visit.objects.select_for_update().get(pk=photo.visit_id)
-    current = VisitPhoto.objects.filter(pk=photo.pk).first()
-    if current is None:
-        return visit
-    if current.received_at is not None:
-        raise ApplicationError(
-            _("this photo was received; it stays with the visit"), fields={"index": [_("already received")]}
-        )
-    current.delete()
-    log_action(visit, "fieldwork.visit.photo_withdraw", user=officer, data={"index": photo.index})
-    visit_complete_if_ready(visit=visit, user=officer)
+    longer waits for it, and is complete if it was the last one missing (its checks run after the commit). A
+    received photo stays with its visit (ApplicationError). Logged; withdrawing it again finds nothing and
+    changes nothing."""
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=photo.visit_id)
+        current = VisitPhoto.objects.filter(pk=photo.pk).first()
+        if current is not None:
+            if current.received_at is not None:
+                raise ApplicationError(
+                    _("this photo was received; it stays with the visit"), fields={"index": [_("already received")]}
+                )
+            current.delete()
+            log_action(visit, "fieldwork.visit.photo_withdraw", user=officer, data={"index": photo.index})
+    visit_checks_run(visit=visit, user=officer)
     return visit
 
 

@@ -341,7 +341,7 @@ def _earlier_photos(
     if not wanted:
         return {}
     candidates = regions_scope(
-        VisitPhoto.objects.filter(visit__uuid__in={u for _k, u in wanted}).exclude(phash="").exclude(image=""),
+        VisitPhoto.objects.filter(visit__uuid__in={u for _k, u in wanted}, phash__isnull=False).exclude(image=""),
         user=user,
         field="visit__region",
     ).select_related("visit")

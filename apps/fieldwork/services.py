@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from apps.accounts.roles import Role
 from apps.accounts.selectors import user_can_access_region, user_region_ids
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
-from apps.core.photos import hamming
+from apps.core.photos import hamming, phash_band_neighbours
 from apps.core.text import clean_text, text_near
 from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
@@ -257,8 +257,9 @@ def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None
     UUID again returns the stored visit.
 
     The visit declares its photos (index, SHA-256 of the original, name); their bytes come on their own uploads
-    (apps/fieldwork/photos.py) and until all arrived the visit waits: the presence checks are made now, the
-    photo checks and the findings' effects when it is complete. A visit without photos is complete at once.
+    (apps/fieldwork/photos.py) and until all arrived the visit waits: the presence checks are made now, once
+    the visit is committed, the photo checks and the findings' effects when it is complete. A visit without
+    photos is complete at once.
     Raises ApplicationError when the visit was started by another officer, its UUID is another officer's, or
     what it names is not the officer's to speak of (listing every such problem), storing nothing."""
     now = now or timezone.now()
@@ -272,13 +273,15 @@ def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None
     if existing is not None:
         if existing.officer_id != officer.pk:
             raise ApplicationError(_("this UUID belongs to another officer's visit"), fields={"uuid": [_("taken")]})
+        visit_checks_run(visit=existing, user=officer)  # what a worker gone after the commit left undone
         return Recorded(existing, False)
     checked = _check(officer, visit)
     try:
         with transaction.atomic():
-            stored = _store(officer, visit, checked, now)
+            stored = _store(officer, visit, checked)
     except IntegrityError:  # the same upload twice at once: the first one won
         return Recorded(Visit.objects.get(uuid=visit.uuid), False)
+    visit_checks_run(visit=stored, user=officer, now=now)  # after the commit: no write lock while comparing
     return Recorded(stored, True)
 
 
@@ -374,7 +377,7 @@ def _findings(
     return out
 
 
-def _store(officer: Any, upload: VisitInput, checked: _Checked, now: datetime) -> Visit:
+def _store(officer: Any, upload: VisitInput, checked: _Checked) -> Visit:
     checkin, checkout = upload.checkin, upload.checkout
     visit = Visit.objects.create(
         uuid=upload.uuid,
@@ -413,27 +416,61 @@ def _store(officer: Any, upload: VisitInput, checked: _Checked, now: datetime) -
             observed_value=row.observed_value,
             comment=row.comment,
         )
-    flags = presence_flags(visit, now=now)
-    Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
-    log_action(
-        visit,
-        "fieldwork.visit.record",
-        user=officer,
-        data={"flags": [code for code, _e in flags], "photos": len(upload.photos)},
-    )
-    visit_complete_if_ready(visit=visit, user=officer)
     return visit
 
 
+def visit_checks_run(*, visit: Visit, user: Any, now: datetime | None = None) -> None:
+    """A stored visit's authenticity checks: the presence checks once, then, when every declared photo arrived,
+    the photo checks and the visit's verdict (`visit_complete_if_ready`). Call it after the commit that stored
+    the visit or a photo of it: the checks compare with up to 2,000 earlier notes and every earlier photo's
+    hash, and SQLite has one write lock for the whole database, which no comparison should hold. `now` is when
+    the visit was received (the clock-skew check), by default its `received_at`.
+
+    Idempotent and safe to retry: each step writes under the visit's lock and only if it was not yet done, so
+    the same upload sent again (after a lost answer, or a worker gone between commit and checks) finishes what
+    is missing. Refreshes `visit` from the database."""
+    if visit.checked_at is None:
+        _presence_check(visit, user=user, now=now or visit.received_at)
+    visit_complete_if_ready(visit=visit, user=user)
+    visit.refresh_from_db()
+
+
+def _presence_check(visit: Visit, *, user: Any, now: datetime) -> None:
+    flags = presence_flags(visit, now=now)  # read only: outside any transaction
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.checked_at is None:
+            Flag.objects.bulk_create([Flag(visit=locked, code=code, evidence=evidence) for code, evidence in flags])
+            locked.checked_at = timezone.now()
+            locked.save(update_fields=["checked_at", "updated_at"])
+            log_action(
+                locked,
+                "fieldwork.visit.record",
+                user=user,
+                data={"flags": [code for code, _e in flags], "photos": locked.photos.count()},
+            )
+    visit.checked_at = locked.checked_at
+
+
 def visit_complete_if_ready(*, visit: Visit, user: Any) -> bool:
-    """Once every declared photo arrived (at once for a visit without photos): the photo checks run, then the
-    visit is accepted and its findings passed on — or, flagged, it waits for a supervisor. Call it inside the
-    transaction that stored the last photo; returns whether the visit is complete (now or before)."""
+    """Once every declared photo arrived (at once for a visit without photos) and the presence checks were
+    made: the photo checks run, then the visit is accepted and its findings passed on — or, flagged, it waits
+    for a supervisor. Call it after the commit that stored the last photo (see `visit_checks_run`): the photo
+    checks read outside the transaction that then writes their flags. Returns whether the visit is complete
+    (now or before); completing it again changes nothing."""
     if visit.status != Visit.Status.WAITING:
         return True
-    if visit.photos.filter(received_at__isnull=True).exists():
+    if visit.checked_at is None or visit.photos.filter(received_at__isnull=True).exists():
         return False
-    flags = photo_flags(visit)
+    flags = photo_flags(visit)  # read only: outside any transaction
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.status == Visit.Status.WAITING:
+            _complete(locked, flags, user=user)
+    return True
+
+
+def _complete(visit: Visit, flags: list[tuple[str, dict[str, Any]]], *, user: Any) -> None:
     Flag.objects.bulk_create([Flag(visit=visit, code=code, evidence=evidence) for code, evidence in flags])
     visit.status = Visit.Status.REVIEW if visit.flags.exists() else Visit.Status.ACCEPTED
     visit.save(update_fields=["status", "updated_at"])
@@ -441,7 +478,6 @@ def visit_complete_if_ready(*, visit: Visit, user: Any) -> bool:
         _apply(visit, user)
     if visit.photos.exists():
         log_action(visit, "fieldwork.visit.complete", user=user, data={"flags": [code for code, _e in flags]})
-    return True
 
 
 # --- Authenticity -------------------------------------------------------------------------------------------
@@ -516,12 +552,8 @@ def photo_flags(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
     near-duplicate of anyone's earlier photo, an EXIF time or place far from the visit."""
     flags: list[tuple[str, dict[str, Any]]] = []
     C = Flag.Code
-    photos = list(visit.photos.exclude(phash=""))
-    earlier = list(VisitPhoto.objects.exclude(visit=visit).exclude(phash="").values_list("phash", "visit__uuid"))
-    for photo in photos:
-        near = next(
-            ((str(u), hamming(photo.phash, h)) for h, u in earlier if hamming(photo.phash, h) <= PHOTO_NEAR), None
-        )
+    for photo in visit.photos.filter(phash__isnull=False):
+        near = _photo_near(photo)
         if near:
             flags.append((C.PHOTO_REUSED, {"photo": photo.key, "earlier_visit": near[0], "distance_bits": near[1]}))
         if photo.exif_taken_at and not (
@@ -533,6 +565,22 @@ def photo_flags(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
             if far > EXIF_PLACE_SLACK_M:
                 flags.append((C.PHOTO_EXIF_MISMATCH, {"photo": photo.key, "distance_m": round(far)}))
     return flags
+
+
+def _photo_near(photo: VisitPhoto) -> tuple[str, int] | None:
+    """The first photo of another visit (by visit, then index) at most PHOTO_NEAR bits from this one, as (its
+    visit's UUID, the distance): found through the hash's band indexes, the distance counted on those alone."""
+    ours = photo.phash
+    if ours is None:  # not received
+        return None
+    shares_a_band = Q()
+    for band, values in enumerate(phash_band_neighbours(ours, within=PHOTO_NEAR)):
+        shares_a_band |= Q(**{f"phash_band{band}__in": values})
+    candidates = VisitPhoto.objects.filter(shares_a_band).exclude(visit_id=photo.visit_id)
+    for theirs, visit_uuid in candidates.values_list("phash", "visit__uuid"):
+        if theirs is not None and (distance := hamming(ours, theirs)) <= PHOTO_NEAR:
+            return str(visit_uuid), distance
+    return None
 
 
 # --- Findings and review ------------------------------------------------------------------------------------
