@@ -218,7 +218,7 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
     assert [p.sha256 for p in photos] == [hashlib.sha256(p.read_bytes()).hexdigest() for p in files[:3]]
     assert [p.size for p in photos] == sizes[:3]
     assert all(p.received_at is not None for p in photos)
-    with Image.open(photos[2].image.open("rb")) as copy:
+    with photos[2].image.open("rb") as stored, Image.open(stored) as copy:  # PIL leaves a file it was given open
         assert (max(copy.size), dict(copy.getexif())) == (2048, {})  # downscaled, no metadata
     # its checks read the originals' EXIF: the third photo was taken 2 km away
     flags = {f.code: f.evidence for f in visit.flags.all()}
