@@ -9,7 +9,7 @@ tokens, idempotent on (station, observed_at), whole-batch rejection listing ever
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from apps.indicators.health import SensorReading, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, sensor_activity_recount
+from apps.ingest.feeds import Span, feed_rows_mark, minute_spans, sensor_activity_recount
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 
@@ -114,21 +114,9 @@ def _store(batch: Batch, stations: dict[str, Station]) -> dict[str, int]:
             conflict=["station_id", "observed_at"],
         )
     if accepted:
-        # Each minute in parts, a part per region of the batch's stations (a whole minute for stations of no
-        # region): the tick recomputes those regions' minutes, not every station of the city for every batch.
-        parts, whole = set(), set()
-        for code, moment in zip(batch["station"], batch["observed_at"], strict=True):
-            region_id = stations[code].region_id
-            if region_id is None:
-                whole.add(_minute(moment))
-            else:
-                parts.add((_minute(moment), region_id))
-        feed_minutes_mark(feed=FEED, minutes=whole, parts=parts)
+        row_regions = zip(batch["observed_at"], (stations[code].region_id for code in batch["station"]), strict=True)
+        feed_rows_mark(feed=FEED, rows=row_regions)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
-
-
-def _minute(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 # --- The tick: hourly means → AQI, PM2.5, noise over the limit, station health ------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -28,7 +28,7 @@ from apps.indicators.health import SensorReading, sensor_activity_put, sensor_st
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, readings_per_hour
+from apps.ingest.feeds import Span, feed_minutes_mark, minute_of, readings_per_hour
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
@@ -111,12 +111,8 @@ def _store(batch: Batch, facilities: dict[str, Facility]) -> dict[str, int]:
         conflict=["facility_id", "observed_at"],
     )
     if accepted:
-        feed_minutes_mark(feed=FEED, minutes={_minute(moment) for moment in batch["observed_at"]})
+        feed_minutes_mark(feed=FEED, minutes={minute_of(moment) for moment in batch["observed_at"]})
     return {"accepted": accepted, "duplicates": batch.size - accepted}
-
-
-def _minute(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 # --- The tick: regional capacity, fever-clinic days, surveillance, facility health --------------------------
@@ -155,7 +151,7 @@ def healthcare_snapshots_aggregate(spans: list[Span]) -> None:
             health[facility.source_id].append(_health(facility, snapshot))
             if facility.fever_clinic and snapshot.fever_clinic_visits is not None:
                 touched_days.add((facility.id, timezone.localdate(snapshot.observed_at)))
-            minutes.add(_minute(snapshot.observed_at))
+            minutes.add(minute_of(snapshot.observed_at))
         for minute in sorted(m for m in minutes if start <= m < end):
             observations += _capacity_observations(facilities, history, minute)
     _fever_days_put(touched_days)

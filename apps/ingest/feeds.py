@@ -90,6 +90,25 @@ def feed_minutes_mark(
     )
 
 
+def feed_rows_mark(*, feed: str, rows: Iterable[tuple[datetime, int | None]]) -> None:
+    """Mark the minute of each stored row, given as (observed at, region id), for the tick: in the part of the
+    row's region, or whole for a row of no region. The tick then recomputes those regions' minutes, not the whole
+    city's again for every batch. Call inside the transaction that stores the rows, as feed_minutes_mark."""
+    parts: set[tuple[datetime, int]] = set()
+    whole: set[datetime] = set()
+    for moment, region_id in rows:
+        if region_id is None:
+            whole.add(minute_of(moment))
+        else:
+            parts.add((minute_of(moment), region_id))
+    feed_minutes_mark(feed=feed, minutes=whole, parts=parts)
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The UTC minute a moment falls in, as marks and minute buckets name it."""
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
 def feeds_aggregate(*, limit: int = 20000) -> int:
     """Fold marked minutes into the live spine, oldest marks first; returns how many marks were folded.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -22,7 +22,7 @@ from apps.indicators.health import SensorReading, sensor_states_advance
 from apps.indicators.models import DataSource, SourceSensor
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.ingest.batches import Batch, Column, RowError, batch_read
-from apps.ingest.feeds import Span, feed_minutes_mark, minute_spans, sensor_activity_recount
+from apps.ingest.feeds import Span, feed_rows_mark, minute_spans, sensor_activity_recount
 from apps.ingest.lifecycle import raw_partitions_ensure
 from apps.traffic.congestion import congestion_index
 from apps.traffic.models import TrafficReading, TrafficSensor
@@ -93,21 +93,9 @@ def _store(batch: Batch, sensor_ids: dict[str, int], regions: dict[int, int | No
         conflict=["sensor_id", "observed_at"],
     )
     if accepted:
-        # Each minute in parts, a part per region of the batch's loops (a whole minute for loops of no region):
-        # the tick recomputes those regions' minutes, not the whole city's again for every batch.
-        parts, whole = set(), set()
-        for code, moment in zip(batch["sensor"], times, strict=True):
-            region_id = regions.get(sensor_ids[code])
-            if region_id is None:
-                whole.add(_minute(moment))
-            else:
-                parts.add((_minute(moment), region_id))
-        feed_minutes_mark(feed=FEED, minutes=whole, parts=parts)
+        row_regions = zip(times, (regions.get(sensor_ids[code]) for code in batch["sensor"]), strict=True)
+        feed_rows_mark(feed=FEED, rows=row_regions)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
-
-
-def _minute(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 # --- The tick: raw rows → indicators and sensor health -----------------------------------------------------
