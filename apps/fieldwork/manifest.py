@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.plugins import Manifest
+from apps.core.plugins import Manifest, PeriodicTask
 from apps.core.retention import Retention
 from apps.core.simulation import Simulator
 from apps.core.surfaces import Surface
@@ -75,4 +75,13 @@ manifest = Manifest(
     ground_truth=[ground_extension],
     # an alert sent for verification becomes an assignment for the officers of its region
     alert_listeners=[AlertListener(on="transition", key="request_verification", call=assignment_for_alert)],
+    periodic_tasks=[
+        PeriodicTask(
+            "fieldwork-visit-checks-sweep",
+            "apps.fieldwork.tasks.visits_checks_sweep_task",
+            timedelta(minutes=5),
+            "visits a worker left unchecked (gone between the commit and the checks) are checked and decided",
+            expires=240,
+        )
+    ],
 )

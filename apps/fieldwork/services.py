@@ -435,6 +435,24 @@ def visit_checks_run(*, visit: Visit, user: Any, now: datetime | None = None) ->
     visit.refresh_from_db()
 
 
+SWEEP_AFTER = timedelta(minutes=2)  # an upload's own checks run within seconds of its commit
+SWEEP_AT_MOST = 200
+
+
+def visits_checks_sweep(*, now: datetime | None = None) -> int:
+    """Finish the checks of visits a worker left unchecked (gone between the commit and `visit_checks_run`): every
+    visit still waiting more than SWEEP_AFTER after it was received, whose presence checks were not made or whose
+    photos have all arrived. Without this such a visit would wait until the phone sent it again, which it does
+    only when it had no answer. Returns how many were looked at; idempotent (see `visit_checks_run`)."""
+    cutoff = (now or timezone.now()) - SWEEP_AFTER
+    waiting = Visit.objects.filter(status=Visit.Status.WAITING, received_at__lt=cutoff)
+    stuck = waiting.filter(checked_at__isnull=True) | waiting.exclude(photos__received_at__isnull=True)
+    visits = list(stuck.distinct().select_related("officer").order_by("received_at")[:SWEEP_AT_MOST])
+    for visit in visits:
+        visit_checks_run(visit=visit, user=visit.officer)
+    return len(visits)
+
+
 def _presence_check(visit: Visit, *, user: Any, now: datetime) -> None:
     flags = presence_flags(visit, now=now)  # read only: outside any transaction
     with transaction.atomic():

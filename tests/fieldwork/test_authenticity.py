@@ -72,6 +72,28 @@ def test_a_visit_whose_checks_were_cut_short_is_checked_when_sent_again(cast, ci
     assert AuditLog.objects.filter(action="fieldwork.visit.record").count() == 1
 
 
+def test_the_sweep_finishes_a_visit_whose_checks_were_cut_short_when_the_phone_does_not_send_it_again(
+    cast, city, monkeypatch
+):
+    # given: a visit stored, its worker gone before the checks; the phone had its answer and will not resend
+    monkeypatch.setattr(services, "visit_checks_run", lambda **kwargs: None)
+    record_visit(officer=cast["officer"], data=visit_data(minutes=2, notes=NOTES))
+    monkeypatch.undo()
+    stored = Visit.objects.get()
+    received = stored.received_at
+
+    # when: the sweep runs a minute later, then three minutes later, then again
+    early = services.visits_checks_sweep(now=received + timedelta(minutes=1))
+    swept = services.visits_checks_sweep(now=received + timedelta(minutes=3))
+    again = services.visits_checks_sweep(now=received + timedelta(minutes=3))
+
+    # then: left alone while its own checks could still be running, then checked and decided once
+    stored.refresh_from_db()
+    assert (early, swept, again) == (0, 1, 0)
+    assert (stored.status, flags(stored)) == (Visit.Status.REVIEW, ["short_stay"])
+    assert AuditLog.objects.filter(action="fieldwork.visit.record").count() == 1
+
+
 def test_a_last_photo_whose_checks_were_cut_short_completes_the_visit_when_sent_again(cast, city, monkeypatch):
     # given: an earlier visit with this photo; the last photo of a new one stored, its worker gone before the checks
     record_with_photos(cast["other_officer"], visit_data(lon=118.03), [photo(7)])
