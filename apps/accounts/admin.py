@@ -82,7 +82,7 @@ class CityOpsUserAdmin(UserAdmin):
     def roles(self, user: object) -> str:
         return ", ".join(g.name for g in user.groups.all())  # type: ignore[attr-defined]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("groups")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -23,6 +23,7 @@ import hashlib
 import io
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import combinations
@@ -256,8 +257,10 @@ def _exif_time(photo: Photo, taken: object, offset: object) -> datetime | None:
 
 
 def _degrees(value: object, ref: object, negative: str, *, limit: float) -> float | None:
+    if not isinstance(value, Iterable):  # EXIF gives (degrees, minutes, seconds); anything else places nothing
+        return None
     try:
-        d, m, s = (float(x) for x in value)  # type: ignore[union-attr]
+        d, m, s = (float(x) for x in value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     degrees = d + m / 60 + s / 3600

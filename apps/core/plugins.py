@@ -78,8 +78,8 @@ class Manifest:
     datasets: Sequence[Dataset] = ()
     discrepancy_rules: Sequence[DiscrepancyRule] = ()
     trust_sources: Sequence[SourceTrustProvider] = ()
-    # `extension(region, since) -> dict`, merged into every ground-truth summary (apps/dashboards/selectors.py).
-    ground_truth: Sequence[Callable[..., dict[str, Any]]] = ()
+    # `extension(region, since) -> mapping`, merged into every ground-truth summary (apps/dashboards/selectors.py).
+    ground_truth: Sequence[Callable[..., Mapping[str, Any]]] = ()
     alert_listeners: Sequence[AlertListener] = ()
     error_formats: Sequence[ErrorFormat] = ()
     periodic_tasks: Sequence[PeriodicTask] = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -82,8 +82,10 @@ def regions_children_changes(*, changed: dict[int, dict[int, set[str]]]) -> dict
 
 
 # Apps that know about visits add to the ground truth (days since the last visit, screen-only regions…).
-# `extension(region, since) -> dict` merged into every ground-truth summary (a manifest's `ground_truth`).
-ground_truth_registry: Registry[Callable[..., dict[str, Any]]] = Registry("ground-truth extension", key=qualified_name)
+# `extension(region, since) -> mapping` merged into every ground-truth summary (a manifest's `ground_truth`).
+ground_truth_registry: Registry[Callable[..., Mapping[str, Any]]] = Registry(
+    "ground-truth extension", key=qualified_name
+)
 
 
 def ground_truth(*, region: Region | None = None) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def visit_photo_receive(*, officer: Any, photo: VisitPhoto, content: bytes) -> R
 
 
 def _store(*, officer: Any, photo: VisitPhoto, read: ReadPhoto) -> Received:
-    written = ""
+    written: str | None = ""  # the stored file's name (FieldFile.name is typed optional)
     try:
         with transaction.atomic(durable=True):
             visit = Visit.objects.select_for_update().get(pk=photo.visit_id)  # one photo of a visit at a time

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -29,7 +29,7 @@ from django.utils.translation import ngettext, pgettext
 from apps.accounts.selectors import regions_scope
 from apps.core.photos import hamming
 from apps.fieldwork.models import Flag, Visit, VisitPhoto
-from apps.fieldwork.selectors import flags_for_viewer
+from apps.fieldwork.selectors import FlagShown, flags_for_viewer
 from apps.regions.models import Region
 
 
@@ -101,7 +101,7 @@ def visits_flags_in_words(*, visits: list[Visit], user: Any) -> dict[int, list[F
     return out
 
 
-def flag_in_words(shown: dict[str, Any], context: _Context) -> FlagWords:
+def flag_in_words(shown: FlagShown, context: _Context) -> FlagWords:
     """One flag (as `flags_for_viewer` gives it) in words; an unknown kind, or evidence missing what its kind
     needs, reads as the general sentence."""
     code = str(shown["code"])
@@ -328,7 +328,7 @@ def _region_names(evidence: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _earlier_photos(
-    visit: Visit, photos: list[VisitPhoto], shown: list[dict[str, Any]], *, user: Any
+    visit: Visit, photos: list[VisitPhoto], shown: list[FlagShown], *, user: Any
 ) -> dict[tuple[str, str], VisitPhoto]:
     """For each reused photo whose earlier visit the viewer may see: that visit's photo nearest to it, if the
     photo route would serve it to this viewer (same scope) and retention has not erased it."""
@@ -350,7 +350,9 @@ def _earlier_photos(
         mine = by_key.get(key)
         theirs = [p for p in candidates if str(p.visit.uuid) == earlier]
         if mine is not None and mine.phash and theirs:
-            out[(key, earlier)] = min(theirs, key=lambda p: hamming(mine.phash, p.phash))
+            ours = mine.phash
+            # The candidates have a hash (phash__isnull=False above): cast from the nullable field's type.
+            out[(key, earlier)] = min(theirs, key=lambda p: hamming(ours, cast(str, p.phash)))
     return out
 
 

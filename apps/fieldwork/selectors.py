@@ -15,11 +15,28 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.fieldwork.models import Flag, Visit
 from apps.indicators.models import Alert
+from apps.indicators.trust import SourceTrust
 from apps.indicators.verdicts import verdicts_agreeing, verdicts_decided
 from apps.regions.models import Region
 
 
-def ground_extension(region: Region | None, since: datetime) -> dict[str, Any]:
+class AreaName(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class GroundExtension(TypedDict):
+    """What field work adds to a ground-truth summary (ground_extension)."""
+
+    median_hours_to_verify: float | None  # from "send for verification" to the verdict
+    last_visit_at: str | None  # ISO 8601
+    days_since_visit: int | None
+    screen_only: bool  # alerts, and no accepted visit since
+    screen_only_regions: list[AreaName]
+
+
+def ground_extension(region: Region | None, since: datetime) -> GroundExtension:
     """For the ground-truth summaries of the wall and the region pages: median hours from "send for
     verification" to the verdict, the last accepted visit, and the regions — the given one, or for the whole
     city its districts — that had alerts but no accepted visit since `since` ("screen-only")."""
@@ -37,23 +54,24 @@ def ground_extension(region: Region | None, since: datetime) -> dict[str, Any]:
         ).values_list("verification_requested_at", "verified_at")
     ]
     last_visit = visits.aggregate(at=Max("ended_at"))["at"]
-    out: dict[str, Any] = {
-        "median_hours_to_verify": round(statistics.median(waits), 1) if waits else None,
-        "last_visit_at": last_visit.isoformat() if last_visit else None,
-        "days_since_visit": (now - last_visit).days if last_visit else None,
-        "screen_only": bool(alerts.exists() and not visits.filter(ended_at__gte=since).exists()),
-    }
+    median_hours = round(statistics.median(waits), 1) if waits else None
+    screen_only_now = bool(alerts.exists() and not visits.filter(ended_at__gte=since).exists())
     areas = (
         list(Region.objects.filter(parent=region).order_by("code"))
         if region is not None
         else list(Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"))
     )
-    out["screen_only_regions"] = [
-        {"code": area.code, "name_zh": area.name_zh, "name_en": area.name_en}
-        for area in areas
-        if screen_only(area, since)
-    ]
-    return out
+    return {
+        "median_hours_to_verify": median_hours,
+        "last_visit_at": last_visit.isoformat() if last_visit else None,
+        "days_since_visit": (now - last_visit).days if last_visit else None,
+        "screen_only": screen_only_now,
+        "screen_only_regions": [
+            {"code": area.code, "name_zh": area.name_zh, "name_en": area.name_en}
+            for area in areas
+            if screen_only(area, since)
+        ],
+    }
 
 
 def screen_only(region: Region, since: datetime) -> bool:
@@ -188,7 +206,17 @@ def _alert_stats(alerts: QuerySet[Alert]) -> AlertStats:
     }
 
 
-def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datetime) -> dict[str, Any]:
+class VerdictStats(TypedDict):
+    checks: int  # decisive verdicts
+    contradicted: int
+    contradiction_rate: float | None
+    trust: float | None
+    trust_percent: int | None
+    trust_level: str
+    days_since_check: int | None
+
+
+def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datetime) -> VerdictStats:
     counts = Counter(verdict for _d, verdict, _e, _r in rows)
     contradicted = counts[Alert.Verdict.CONTRADICTED]
     decisive = verdicts_decided(counts)
@@ -205,7 +233,15 @@ def _verdict_stats(rows: list[tuple[str, str, datetime, int | None]], now: datet
     }
 
 
-def ground_by_source(*, days: int = GROUND_DAYS, domain: str | None = None) -> list[dict[str, Any]]:
+class SourceGround(SourceTrust):
+    """A data source's screen against ground over some days (ground_by_source)."""
+
+    domain: str
+    median_hours_to_verify: float | None
+    contradiction_rate: float | None
+
+
+def ground_by_source(*, days: int = GROUND_DAYS, domain: str | None = None) -> list[SourceGround]:
     """Per data source over `days`: its alerts' verification coverage and median time to verify, the share
     of in-person verdicts that contradicted it, a trust score, days since it was last checked on site.
 
@@ -220,7 +256,7 @@ def ground_by_source(*, days: int = GROUND_DAYS, domain: str | None = None) -> l
     sources = DataSource.objects.order_by("domain", "code")
     if domain is not None:
         sources = sources.filter(domain=domain)
-    out = []
+    out: list[SourceGround] = []
     for source in sources:
         codes = [i.code for i in indicators(include_hidden=True) if i.domain == source.domain]
         alerts = Alert.objects.filter(opened_at__gte=since, indicator__in=codes)
@@ -285,7 +321,7 @@ def ground_by_region_for_user(*, user: Any) -> list[RegionGround]:
     return [row for row in rows if row["code"] in codes]
 
 
-def source_trust_for_domain(domain: str) -> list[dict[str, Any]]:
+def source_trust_for_domain(domain: str) -> list[SourceGround]:
     """The provider the domain pages read through apps.indicators.trust."""
     return ground_by_source(domain=domain)
 

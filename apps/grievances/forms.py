@@ -63,9 +63,18 @@ class WorkbenchActionForm(forms.Form):
 
     message = forms.CharField(required=False)
     # "1" or nothing, as the page's buttons and box send them ("0": an internal note; anything else: left out).
+    # empty_value may be any value (Django); django-stubs 6.1.2 types it as str | None.
     public = forms.TypedChoiceField(
-        choices=[("1", "1"), ("0", "0")], coerce="1".__eq__, empty_value=False, required=False
+        choices=[("1", "1"), ("0", "0")],
+        coerce="1".__eq__,
+        empty_value=False,  # type: ignore[arg-type]
+        required=False,
     )
-    confirm = forms.TypedChoiceField(choices=[("1", "1")], coerce="1".__eq__, empty_value=False, required=False)
+    confirm = forms.TypedChoiceField(
+        choices=[("1", "1")],
+        coerce="1".__eq__,
+        empty_value=False,  # type: ignore[arg-type]
+        required=False,
+    )
     assignee = forms.IntegerField(required=False, min_value=1, max_value=10**12 - 1)
     into = forms.CharField(required=False)

@@ -6,16 +6,36 @@ the domain pages ask here and know nothing of field work. Without a provider not
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TypedDict
 
 from apps.core.registry import Registry, qualified_name
 
-# `provider(domain) -> [{code, name_zh, name_en, trust, trust_level, checks, contradicted, ...}]`, named by its
-# dotted path; declared in the providing app's manifest (`trust_sources`).
-SourceTrustProvider = Callable[[str], list[dict[str, Any]]]
+
+class SourceTrust(TypedDict):
+    """A data source's record on site over the last `days`, as the domain pages show it
+    (templates/indicators/_source_trust.html). A provider's rows may hold more."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    days: int
+    alerts: int  # its alerts in those days …
+    verified: int  # … given an in-person verdict
+    coverage: float | None  # verified / alerts
+    checks: int  # decisive verdicts on it
+    contradicted: int
+    trust: float | None  # None: nobody has looked yet
+    trust_percent: int | None
+    trust_level: str  # "high", "medium", "low" or "unchecked"
+    days_since_check: int | None
+
+
+# `provider(domain) -> [SourceTrust, …]`, named by its dotted path; declared in the providing app's manifest
+# (`trust_sources`).
+SourceTrustProvider = Callable[[str], Sequence[SourceTrust]]
 trust_registry: Registry[SourceTrustProvider] = Registry("trust source", key=qualified_name)
 
 
-def source_trust(domain: str) -> list[dict[str, Any]]:
+def source_trust(domain: str) -> list[SourceTrust]:
     return [row for provider in trust_registry for row in provider(domain)]

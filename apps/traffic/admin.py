@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.traffic.models import RoadSegment, TrafficIncident, TrafficReading, TrafficSensor
@@ -32,7 +33,7 @@ class TrafficReadingAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "observed_at"
     list_select_related = ["sensor"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # readings arrive through the ingest API
 
 
