@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 
 from apps.dashboards.wall import palette_colorscale, wall_palettes
 from apps.indicators.registry import Indicator
-from apps.indicators.selectors import AlertPayload, MapValue
+from apps.indicators.selectors import AlertPayload, MapValue, SeriesPoint
 from apps.regions.charts import OFFICE_MAP_STYLE, WALL_MAP_STYLE, map_view
 
 # Status colours (normal / warning / critical) — the same three as the tiles and the alert feed.
@@ -128,7 +128,7 @@ def indicator_map(
     return figure
 
 
-def office_trend(points: list[dict[str, Any]], *, title: str, unit: str) -> go.Figure:
+def office_trend(points: list[SeriesPoint], *, title: str, unit: str) -> go.Figure:
     """A line of (bucket_start, value) points on the city's clock, for the office pages."""
     figure = go.Figure(
         go.Scatter(

@@ -134,9 +134,19 @@ def indicator_latest(
     return latest
 
 
+class SeriesPoint(TypedDict):
+    """One bucket of an indicator's series (indicator_series)."""
+
+    bucket_start: datetime
+    value: float  # by the indicator's aggregation, rounded to its decimals
+    count: int  # observations
+    min: float
+    max: float
+
+
 def indicator_series(
     *, indicator: Indicator, region_id: int, granularity: str, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
+) -> list[SeriesPoint]:
     rows = IndicatorValue.objects.filter(
         indicator=indicator.code,
         region_id=region_id,
