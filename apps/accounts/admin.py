@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -79,8 +80,8 @@ class CityOpsUserAdmin(UserAdmin):
     actions = ["reset_two_factor"]
 
     @admin.display(description=_("roles"))
-    def roles(self, user: object) -> str:
-        return ", ".join(g.name for g in user.groups.all())  # type: ignore[attr-defined]
+    def roles(self, user: AbstractUser) -> str:
+        return ", ".join(g.name for g in user.groups.all())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("groups")

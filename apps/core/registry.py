@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,9 +50,9 @@ class Entry(Generic[T]):
 
 def _caller() -> str:
     """The first frame outside the registry machinery, as "path:line" relative to the working directory."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename) in _FRAMEWORK:
-        frame = frame.f_back  # type: ignore[assignment]  # None ends the loop
+        frame = frame.f_back  # None ends the loop
     if frame is None:
         return "?"
     return f"{os.path.relpath(frame.f_code.co_filename)}:{frame.f_lineno}"

@@ -4,6 +4,8 @@ a city has. Names are invented."""
 
 from __future__ import annotations
 
+import random
+
 from apps.accounts.models import Department
 from apps.core.demo import DemoContext
 from apps.healthcare.models import Facility
@@ -73,11 +75,11 @@ def seed_demo_healthcare(context: DemoContext) -> None:
     context.out.write(f"Demo healthcare: {count} facilities in {len(districts)} districts.\n")
 
 
-def _place(district: Region, rng: object) -> tuple[float, float]:
+def _place(district: Region, rng: random.Random) -> tuple[float, float]:
     """A point inside the district near its centre (tries a few, falls back to the centre)."""
     for _attempt in range(20):
-        lon = round(district.centroid_lon + rng.uniform(-0.012, 0.012), 6)  # type: ignore[attr-defined]
-        lat = round(district.centroid_lat + rng.uniform(-0.01, 0.01), 6)  # type: ignore[attr-defined]
+        lon = round(district.centroid_lon + rng.uniform(-0.012, 0.012), 6)
+        lat = round(district.centroid_lat + rng.uniform(-0.01, 0.01), 6)
         found = region_for_point(lon=lon, lat=lat)
         if found is not None and found.path.startswith(district.path):
             return lon, lat
