@@ -40,7 +40,7 @@ from apps.core.registry import Registry
 logger = logging.getLogger(__name__)
 
 Params = Mapping[str, Any]
-Payload = dict[str, Any]
+Payload = Mapping[str, Any]  # a JSON object (a TypedDict where the producer has one)
 
 # The channel-layer message type for every stream message: one handler, the hub's.
 STREAM_MESSAGE_TYPE = "stream.message"

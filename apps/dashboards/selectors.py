@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -14,6 +14,8 @@ from apps.core.registry import Registry, qualified_name
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
 from apps.indicators.selectors import (
+    AlertPayload,
+    CatalogueEntry,
     MapValue,
     alert_list_for_user,
     alert_payloads,
@@ -169,7 +171,37 @@ def wall_root_ids() -> frozenset[int]:
     return frozenset(ids)
 
 
-def wall_snapshot(*, user: Any, root: Region) -> dict[str, Any]:
+class RegionName(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class WallSnapshot(TypedDict):
+    """What a wall starts from (wall_snapshot): the `wall` stream's snapshot."""
+
+    city: RegionName
+    indicators: list[CatalogueEntry]
+    tiles: list[dict[str, Any]]  # Tile.as_dict
+    map: dict[str, dict[str, MapValue]]  # {indicator: {child code: value}}
+    ground_truth: dict[str, Any]  # ground_truth, with what the apps add
+    needing_verification: list[str]  # region codes
+    server_time: str
+
+
+class RegionSnapshot(TypedDict):
+    """What a region page starts from (region_snapshot): the `region` stream's snapshot."""
+
+    region: str
+    indicators: list[CatalogueEntry]
+    tiles: list[dict[str, Any]]
+    children: dict[str, dict[str, MapValue]]
+    alerts: list[AlertPayload]
+    ground_truth: dict[str, Any]
+    server_time: str
+
+
+def wall_snapshot(*, user: Any, root: Region) -> WallSnapshot:
     """What a wall showing `root` as its city starts from: the root's tiles, its children on the map, its
     ground truth and the regions under it that need someone on site."""
     return {
@@ -183,7 +215,7 @@ def wall_snapshot(*, user: Any, root: Region) -> dict[str, Any]:
     }
 
 
-def region_snapshot(*, user: Any, region: Region) -> dict[str, Any]:
+def region_snapshot(*, user: Any, region: Region) -> RegionSnapshot:
     alerts = alert_list_for_user(user=user).filter(region__path__startswith=region.path)[:ALERT_LIMIT]
     return {
         "region": region.code,
