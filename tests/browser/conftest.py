@@ -15,19 +15,6 @@ from tests.conftest import CHROMIUM, PASSWORD
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
-# A browser drops image requests it no longer needs (a page left while its photos load). When the view is still
-# running, Django's ASGI handler never closes the FileResponse it goes on to return (django/core/handlers/asgi.py:
-# a cancelled request's response is not closed), and the garbage collector closes the photo's file with a
-# ResourceWarning. Django's to fix; only the browser tests drop requests like that, so only they name it.
-DROPPED_PHOTO_RESPONSE = "ignore:unclosed file <_io.BufferedReader name='[^']*/media/:ResourceWarning"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.filterwarnings(DROPPED_PHOTO_RESPONSE))
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
