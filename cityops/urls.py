@@ -25,7 +25,6 @@ def _app_urls() -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = [
-    *_app_urls(),
     # For signed-in staff only (SPECTACULAR_SETTINGS' SERVE_PERMISSIONS): the schema answers a visitor 403, the
     # docs send them to sign in.
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -33,6 +32,8 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The apps' URLs after the project's own, so no app's pattern can take over /admin/ or the schema.
+    *_app_urls(),
 ]
 # Uploaded media (citizens' and visit photos) are never served as files: only through the apps' views, which
 # check who asks (grievances:photo, fieldwork:photo).

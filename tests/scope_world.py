@@ -83,7 +83,7 @@ def _users() -> dict[str, Any]:
 def world_build() -> World:
     """The regions, the users and, in each district, one of everything a surface may show."""
     world = World(regions=_regions(), users=_users())
-    for builder in (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work, _open_data):
+    for builder in (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work, _open_data, _water):
         builder(world)
     return world
 
@@ -166,6 +166,18 @@ def _stations(world: World) -> None:
         station_register(station=station)
         made.append(station)
     world.objects["station"] = made
+
+
+def _water(world: World) -> None:
+    """The water-supply app that proves the plugin contract (tests/water/): a gauge in each district."""
+    from apps.indicators.models import DataSource
+    from tests.water.models import PressureSensor
+
+    source = DataSource.objects.create(code="scope-water", name_zh="供水", name_en="Water", domain="water")
+    world.objects["water_gauge"] = [
+        PressureSensor.objects.create(source=source, code=code, name=name, region=world.regions[region])
+        for code, name, region in (("OWN-P1", "本区测压点", OWN_STREET), ("XQ9001-P1", "隔壁测压点", OTHER_STREET))
+    ]
 
 
 def _facilities(world: World) -> None:

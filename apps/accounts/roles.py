@@ -59,7 +59,10 @@ def roles_sync(*, sender: Any = None, using: str = "default", **kwargs: Any) -> 
     for role, names in all_role_permissions().items():
         missing = [name for name in names if name not in permissions]
         if missing:
-            raise ImproperlyConfigured(f"role {role!r} is granted permissions that do not exist: {missing}")
+            from apps.core.plugins import role_permission_registry
+
+            where = role_permission_registry.origin(f"{role}: {missing[0]}")
+            raise ImproperlyConfigured(f"{where}: role {role!r} is granted permissions that do not exist: {missing}")
         group, _created = Group.objects.using(using).get_or_create(name=role)
         group.permissions.add(*(permissions[name] for name in names))
 

@@ -38,7 +38,9 @@ MB = 1024 * 1024
 MAX_PHOTO_BYTES = 20 * MB  # phones make 3–8 MB photos; 20 MB leaves room for 50-megapixel modes
 MAX_PHOTO_PIXELS = 60_000_000  # a 50-megapixel phone photo fits; a decompression bomb does not
 PHOTO_SIDE = 2048  # the stored copy's longest side
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO: a JPEG with a second picture after the first (Android's Ultra HDR, many Samsung and Fujifilm cameras); the
+# first picture is the photo.
+PHOTO_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 EXIF_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 EXIF_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _OFFSET = re.compile(r"^([+-])(\d\d):(\d\d)$")
@@ -194,7 +196,7 @@ def _upright(photo: Photo, image: Any) -> Any:
     from PIL import Image, ImageOps
 
     try:
-        if image.format == "JPEG":
+        if image.format in ("JPEG", "MPO"):
             image.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))
         return ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):

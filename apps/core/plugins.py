@@ -24,6 +24,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.registry import Registry
 
@@ -142,10 +143,25 @@ def plugin_apps() -> list[AppConfig]:
 def _items(manifest: Manifest, field_name: str) -> list[Any]:
     value = getattr(manifest, field_name)
     if field_name == "roles":
-        return [RolePermission(str(role), name) for role, names in value.items() for name in names]
+        return _role_permissions(value)
     if field_name == "classification":
         return [label for classification in value for label in classification.labels()]
     return list(value)
+
+
+def _role_permissions(roles: Mapping[str, Sequence[str]]) -> list[RolePermission]:
+    """The grants of a manifest's `roles`; a role that is not one of accounts' `Role`s (a typo would make a
+    group nobody is in) or a list given as one string is an error at start-up."""
+    from apps.accounts.roles import Role
+
+    grants = []
+    for role, names in roles.items():
+        if role not in Role.values:
+            raise ImproperlyConfigured(f"roles: {role!r} is not a role (one of {', '.join(Role.values)})")
+        if isinstance(names, str):
+            raise ImproperlyConfigured(f"roles: {role!r} takes a list of 'app_label.codename', not one string")
+        grants += [RolePermission(str(role), name) for name in names]
+    return grants
 
 
 _loaded = False
@@ -164,6 +180,9 @@ def manifests_load() -> None:
         module = import_module(f"{config.name}.manifest")
         origin = os.path.relpath(module.__file__ or config.name)
         for spec in fields(manifest):
+            value = getattr(manifest, spec.name)
+            if spec.name != "roles" and not isinstance(value, list | tuple):
+                raise ImproperlyConfigured(f"{origin}: {spec.name} takes a list, not {type(value).__name__}")
             for item in _items(manifest, spec.name):
                 registry_for(spec.name).register(item, origin=origin)
 

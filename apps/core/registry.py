@@ -16,6 +16,7 @@ was, instead of reaching into a module's private dict:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -29,7 +30,12 @@ from django.core.exceptions import ImproperlyConfigured
 T = TypeVar("T")
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_FRAMEWORK = {os.path.join(_HERE, "registry.py"), os.path.join(_HERE, "plugins.py")}
+# Frames skipped to find who registered: this machinery, and contextlib's (override is a context manager).
+_FRAMEWORK = {
+    os.path.join(_HERE, "registry.py"),
+    os.path.join(_HERE, "plugins.py"),
+    os.path.abspath(contextlib.__file__),
+}
 
 
 def qualified_name(function: Callable[..., object]) -> str:
@@ -45,7 +51,7 @@ class DuplicateRegistration(ImproperlyConfigured):
 class Entry(Generic[T]):
     name: str
     item: T
-    origin: str  # where it was declared: "apps/traffic/manifest.py:41" or "app traffic (manifest)"
+    origin: str  # where it was declared: the manifest ("apps/traffic/manifest.py"), or a caller's "file.py:41"
 
 
 def _caller() -> str:
@@ -112,12 +118,16 @@ class Registry(Generic[T]):
         """For tests: within the block the registry also holds `items` (an item under a name already taken
         replaces it), or only `items` with `replace=True`. The registry is restored afterwards, whatever
         happened inside."""
+        names = [self._key(item) for item in items]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise DuplicateRegistration(f"{self.kind} {twice[0]!r} is given twice to one override, at {_caller()}")
         saved = dict(self._entries)
         if replace:
             self._entries.clear()
         try:
-            for item in items:
-                self._entries.pop(self._key(item), None)
+            for name, item in zip(names, items, strict=True):
+                self._entries.pop(name, None)
                 self.register(item, origin=_caller())
             yield self
         finally:

@@ -13,10 +13,14 @@ from apps.core.text import clean_text
 
 
 class TextField(serializers.CharField):
-    """A JSON string, cleaned of control characters and surrounding space; `max_length` counts the cleaned
-    text. Anything else is the field's `invalid` message."""
+    """A JSON string, cleaned of control and invisible characters and surrounding space (`clean_text`);
+    `max_length` counts the cleaned text, and text that cleans to nothing is blank. Anything else is the field's
+    `invalid` message."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return clean_text(super().to_internal_value(data))
+        text = clean_text(super().to_internal_value(data))
+        if not text and not self.allow_blank:  # only invisible characters: not given
+            self.fail("blank")
+        return text

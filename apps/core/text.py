@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -11,11 +12,20 @@ from rapidfuzz import fuzz
 K = TypeVar("K")
 SEQUENCE_WEIGHT = 0.9  # a sequence match counts a little less than shared bigrams
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+ZWJ = "\u200d"
 
 
 def clean_text(text: str) -> str:
-    """Text as typed, without control characters (they break XML output and mean nothing in a report)."""
-    return (text or "").translate(_CONTROL).strip()
+    """Text as typed, without control characters (they break XML output and mean nothing in a report) and without
+    invisible format characters (zero-width spaces, bidirectional overrides, soft hyphens: Unicode category Cf),
+    which would let a blank reason pass as given, a copied note pass as new, or a note display other than it
+    reads. The zero-width joiner stays inside emoji (👨‍👩‍👧); text that is only joiners and space is empty."""
+    text = (text or "").translate(_CONTROL)
+    if not text.isascii():
+        text = "".join(c for c in text if c == ZWJ or unicodedata.category(c) != "Cf")
+        if not text.replace(ZWJ, "").strip():
+            return ""
+    return text.strip()
 
 
 def text_similarity(a: str, b: str) -> float:

@@ -17,7 +17,7 @@ class IngestTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, IngestToken] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0] != self.keyword:
+        if not header or header[0].lower() != self.keyword.lower():  # the scheme is case-insensitive (RFC 9110)
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization: Bearer <token>")

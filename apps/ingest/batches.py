@@ -95,6 +95,7 @@ Check = Callable[[Batch], list[RowError]]
 def batch_parse(*, body: bytes, content_type: str, columns: Sequence[Column], check: Check | None = None) -> Batch:
     """The checked rows of a request body. Raises BatchTooLarge (413), BatchInvalid (400 with every row's
     problems) or ApplicationError (400, the body is not a batch at all)."""
+    content_type = content_type.lower()  # media types are case-insensitive (RFC 9110)
     batch = None if content_type.startswith("text/csv") else _fast(body, tuple(columns))
     errors: list[RowError] = []
     if batch is None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.selectors import user_sees_whole_city
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.core.text import clean_text
 from apps.opendata.datasets import Dataset, datasets, get_dataset
 from apps.opendata.models import Release
 from apps.opendata.render import render_csv, render_geojson, render_json
@@ -166,7 +167,7 @@ def release_withdraw(*, release: Release, user: Any, reason: str) -> Release:
     reason."""
     _check_city_wide(user)
     release = Release.objects.select_for_update().get(pk=release.pk)
-    reason = (reason or "").strip()
+    reason = clean_text(reason)
     if not reason:
         raise ApplicationError(_("Say why the release is withdrawn."), fields={"reason": [_("required")]})
     if release.status == Release.Status.WITHDRAWN:

@@ -72,3 +72,41 @@ def test_every_installed_domain_app_declares_itself_in_a_manifest():
     ours = {c.name for c in apps.get_app_configs() if c.name.startswith(("apps.", "tests."))}
 
     assert {c.name for c in plugin_apps()} == ours
+
+
+def test_override_refuses_one_name_twice_and_names_the_test_not_contextlib():
+    things: Registry[Thing] = Registry("thing", key=lambda t: t.name)
+
+    with (
+        pytest.raises(DuplicateRegistration, match="given twice to one override"),
+        things.override(Thing("a"), Thing("a", 2)),
+    ):
+        pass  # pragma: no cover
+    with things.override(Thing("b")):
+        origin = things.origin("b")
+
+    assert origin.startswith("tests/core/test_registry.py:")
+    assert things.names() == []
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [
+        ({"comand_center": ["regions.view_region"]}, "'comand_center' is not a role"),
+        ({"command_center": "regions.view_region"}, "takes a list of 'app_label.codename', not one string"),
+    ],
+)
+def test_a_manifests_roles_name_real_roles_and_lists(roles, message):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.core.plugins import Manifest, _items
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        _items(Manifest(roles=roles), "roles")
+
+
+def test_the_projects_own_urls_come_before_any_apps():
+    from django.urls import resolve
+
+    assert resolve("/admin/").app_name == "admin"
+    assert resolve("/api/schema/").url_name == "api-schema"

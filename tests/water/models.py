@@ -24,6 +24,8 @@ class PressureSensor(models.Model):
 class PressureReading(models.Model):
     """One reading of a gauge: the raw row the feed's minutes are recomputed from."""
 
+    scope_region = "sensor__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     sensor = models.ForeignKey(PressureSensor, verbose_name=_("sensor"), on_delete=models.CASCADE)
     observed_at = models.DateTimeField(_("observed at"))
     kpa = models.FloatField(_("pressure (kPa)"))

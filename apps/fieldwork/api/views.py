@@ -56,7 +56,7 @@ class PlanSerializer(serializers.Serializer):
                                           help_text="a community or street code")  # fmt: skip
     due_at = serializers.DateTimeField()
     weeks = serializers.IntegerField(min_value=1, max_value=12, default=1)
-    evidence = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    evidence = TextField(max_length=300, required=False, allow_blank=True)
     assignee = _OfficerField(
         slug_field="username",
         required=False,
@@ -362,7 +362,9 @@ class VisitReviewApi(PermissionApi):
             choices=["accept", "reject"],
             error_messages=dict.fromkeys(("required", "null", "invalid_choice"), "accept or reject"),
         )
-        reason = TextField(required=False, allow_blank=True, help_text="required to reject; the officer sees it")
+        reason = TextField(
+            max_length=500, required=False, allow_blank=True, help_text="required to reject; the officer sees it"
+        )
 
     @extend_schema(
         request=InputSerializer,

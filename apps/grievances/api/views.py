@@ -13,6 +13,7 @@ from apps.accounts.models import Department
 from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin, reveal_fields
 from apps.core.errors import ApplicationError
+from apps.core.serializers import TextField
 from apps.grievances.models import Category, Grievance
 from apps.grievances.selectors import grievance_for_user, grievances_for_user
 from apps.regions.models import Region
@@ -59,7 +60,7 @@ class GrievanceListApi(PermissionApi):
 
 
 class ContactRequestSerializer(serializers.Serializer):
-    purpose = serializers.CharField(max_length=200, help_text="why the contact is needed; logged with the reading")
+    purpose = TextField(max_length=200, help_text="why the contact is needed; logged with the reading")
 
 
 class GrievanceContactApi(PermissionApi):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.serializers import TextField
 from apps.indicators.models import Alert, Granularity
 from apps.regions.models import Region
 
@@ -54,4 +55,4 @@ class AlertOutputSerializer(serializers.ModelSerializer):
 
 
 class AlertTransitionInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    note = TextField(required=False, allow_blank=True, max_length=1000)

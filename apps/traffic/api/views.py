@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api_views import PermissionApi, default_paginator
+from apps.core.serializers import TextField
 from apps.indicators.models import DataSource
 from apps.ingest.api_views import BatchIngestApi
 from apps.ingest.schema import batch_request
@@ -136,7 +137,7 @@ class IncidentDismissApi(IncidentTransitionApi):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = TextField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class IncidentRequestVerificationApi(PermissionApi):
