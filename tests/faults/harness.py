@@ -137,9 +137,9 @@ class Processes:
         self.started: list[subprocess.Popen[bytes]] = []
 
     def start(self, args: list[str], env: dict[str, str], *, log: Path) -> subprocess.Popen[bytes]:
-        handle = open(log, "wb")  # noqa: SIM115  (closed with the process)
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # fmt: skip
+        with open(log, "wb") as handle:  # the child has its own copy; ours is closed once it started
+            process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                       start_new_session=True)  # fmt: skip
         self.started.append(process)
         return process
 

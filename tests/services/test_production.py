@@ -168,6 +168,8 @@ def test_task_runs_in_a_real_celery_worker_over_redis():
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        if worker.stderr is not None:
+            worker.stderr.close()
 
     # then the worker ran it against the same database and cache
     assert result == {"database": True, "cache": True}
