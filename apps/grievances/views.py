@@ -414,7 +414,13 @@ def _stated_purpose(request: HttpRequest) -> str:
 
 @permission_required("grievances.handle_grievance")
 def workbench_detail(
-    request: HttpRequest, code: str, *, error: str = "", status: int = 200, revealed: dict[str, Any] | None = None
+    request: HttpRequest,
+    code: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    revealed: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HttpResponse:
     """A report for the department. The reporter's contact is masked (张* · 138****1234); staff allowed to read
     it ask with a purpose, and each reading is logged (`contact` below)."""
@@ -442,6 +448,8 @@ def workbench_detail(
             "colleagues": colleagues,
             "contact": revealed or masked_fields(grievance, CONTACT),
             "revealed": revealed is not None,
+            # what was typed into the form whose action was refused, shown again in it
+            "typed": typed or {},
             "may_reveal": _may_read_contact(request.user),
             "purposes": contact_purposes(),
             "has_contact": bool(grievance.reporter_name or grievance.reporter_phone or grievance.reporter_email),
@@ -561,7 +569,8 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
         else:
             raise Http404
     except ApplicationError as exc:
-        return workbench_detail(request, code, error=exc.message, status=400)
+        typed = {"action": action, "message": request.POST.get("message", ""), "into": request.POST.get("into", "")}
+        return workbench_detail(request, code, error=exc.message, status=400, typed=typed)
     except PermissionDenied:
         raise
     return redirect(f"/grievances/workbench/{grievance.tracking_code}/")

@@ -54,3 +54,21 @@ def test_assigning_to_something_that_is_not_a_colleague_is_a_400(client, submit,
     assert response.status_code == 400
     report.refresh_from_db()
     assert report.assigned_to is None
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "shown"),
+    [
+        ("reject", {"message": "重复投诉 <见 ABCD>"}, "重复投诉 &lt;见 ABCD&gt;</textarea>"),
+        ("reply", {"message": "x" * 4001, "public": "1"}, "x" * 4001 + "</textarea>"),
+        ("merge", {"into": "NOPE-0000"}, 'value="NOPE-0000"'),
+    ],
+)
+def test_a_refused_action_shows_what_was_typed_again(client, submit, cast, action, fields, shown):
+    report = submit()
+    client.login(username="staff", password=PASSWORD)
+
+    answer = client.post(f"/grievances/workbench/{report.tracking_code}/{action}", fields)
+
+    assert answer.status_code == 400
+    assert shown in answer.content.decode()
