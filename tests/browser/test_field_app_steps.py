@@ -255,12 +255,22 @@ def test_unfinished_visits_wait_on_the_phone_to_be_resumed_or_discarded(asgi_ser
 
 
 def _home_bounds(page, probe):
+    """The home map's bounds once it has settled: loaded, not moving, and the same in two reads 300 ms apart (on a
+    loaded machine the fit can still be animating, or the page still laying out, at the first read)."""
     probe.wait_for(LOADED.format(map="#field-map"))
-    page.wait_for_timeout(300)
-    return page.evaluate(
-        "(() => { const b = document.querySelector('#field-map .field-basemap').basemap.map.getBounds();"
-        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    read = (
+        "(() => { const m = document.querySelector('#field-map .field-basemap').basemap.map;"
+        " if (m.isMoving()) return null; const b = m.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(5)); })()"
     )
+    previous = None
+    for _ in range(40):
+        page.wait_for_timeout(300)
+        bounds = page.evaluate(read)
+        if bounds is not None and bounds == previous:
+            return [float(v) for v in bounds]
+        previous = bounds
+    raise AssertionError(f"the home map did not settle: {previous}")
 
 
 def test_the_home_map_opens_on_the_officers_own_regions_and_a_failed_request_shows_offline(

@@ -604,7 +604,11 @@ async function showMap(holder, { bounds, markers, search = false }) {
         holder.appendChild(box);
         const basemap = await createBasemap(box, { bounds, markers, search });
         if (!basemap.map) { box.remove(); return null; }
-        holder.classList.add("has-basemap"); // the outline map gives way
+        holder.classList.add("has-basemap"); // the outline map gives way…
+        // …which can change the box's size after the map fitted the bounds: fit them again to the final box, or
+        // part of the officer's area can start off screen.
+        basemap.map.resize();
+        basemap.fitBounds(bounds, { duration: 0 });
         return basemap;
       } catch {
         return null; // no signal and not kept yet: the outline map stays
