@@ -44,13 +44,8 @@ test-services: $(VENV)/.installed
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
 	CELERY_RESULT_BACKEND=$${CELERY_RESULT_BACKEND:-redis://127.0.0.1:6379/2} \
 	CITYOPS_TEST_AMQP_URL=$${CITYOPS_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672//} \
-	$(PY) -m pytest --create-db $(SERVICES_WARNINGS)
+	$(PY) -m pytest --create-db
 
-# Warnings are errors (pyproject.toml), except what the real services' clients leave to the garbage collector:
-# psycopg connections of finished worker threads (asgiref's executors end without Django closing them) and the
-# sockets and event loops of channels-redis's per-loop connection pools (async_to_sync makes a loop per call).
-SERVICES_WARNINGS := -W "ignore::ResourceWarning:psycopg" -W "ignore:unclosed <socket.socket:ResourceWarning" \
-	-W "ignore:unclosed event loop:ResourceWarning"
 
 # The time-sensitive folders at three instants of today in the city's zone: the process's wall clock (faketime)
 # and the suite's clock (tests/clock.py) both start there. Tests marked own_clock rely on another process's clock.
