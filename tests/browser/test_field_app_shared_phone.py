@@ -72,6 +72,16 @@ def _records_on_phone(page):
     )
 
 
+def _records_settled(page, **wanted):
+    """The records on the phone once they are as `wanted`, or as they are after 5 s."""
+    for _ in range(25):
+        counts = _records_on_phone(page)
+        if all(counts.get(name) == count for name, count in wanted.items()):
+            return counts
+        page.wait_for_timeout(200)
+    return _records_on_phone(page)
+
+
 def test_a_visit_left_waiting_by_one_officer_is_not_uploaded_as_the_next_one(asgi_server, city, cast, browser):
     from apps.fieldwork.models import Visit
 
@@ -109,7 +119,8 @@ def test_a_visit_left_waiting_by_one_officer_is_not_uploaded_as_the_next_one(asg
         assert "施工" not in shown
         assert page.locator("[data-role=outbox] li").count() == 0
         assert page.locator("[data-role=saved]").get_attribute("data-uuid") is None
-        assert _records_on_phone(page)["outbox"] == 1  # A's visit stays on the phone, untouched
+        # A's visit stays on the phone, untouched (read again for up to 5 s: a read can meet the app mid-write)
+        assert _records_settled(page, outbox=1) == {"outbox": 1, "drafts": 0}
 
         # when: A signs in again
         context.clear_cookies()
