@@ -14,40 +14,38 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.grievances.models import Grievance
-from apps.indicators.registry import Indicator
+from apps.indicators.declare import indicator_maker
 from apps.indicators.services import Observation, indicator_minutes_put
 from apps.regions.models import Region
 
 WINDOW = timedelta(days=30)
 
 
-def _indicator(code: str, name_zh: str, name_en: str, unit: str, order: int, **fields: object) -> Indicator:
-    defaults = {"aggregation": "last", "rollup": "own", "stale_after": timedelta(minutes=10), "decimals": 0}
-    return Indicator(code=code, domain="grievances", name_zh=name_zh, name_en=name_en, unit=unit, order=order,
-                     **{**defaults, **fields})  # type: ignore[arg-type]  # fmt: skip
+# Counts have no unit after the figure; the two that have one say so.
+_indicator = indicator_maker(unit="", aggregation="last", rollup="own", stale_after=timedelta(minutes=10), decimals=0)
 
 
-OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", "", 50, headline=True, short_en="Open cases")
-OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", "", 51, headline=True, short_en="Overdue")
-NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", "", 52, short_zh="今日诉求",
+OPEN = _indicator("grievances.open", "在办诉求", "Open grievances", order=50, headline=True, short_en="Open cases")
+OVERDUE = _indicator("grievances.overdue", "超期诉求", "Overdue grievances", order=51, headline=True,
+                     short_en="Overdue")  # fmt: skip
+NEW_TODAY = _indicator("grievances.new_today", "今日新增诉求", "New grievances today", order=52, short_zh="今日诉求",
                        short_en="New today")  # fmt: skip
 # The samples behind the median and the mean below, kept to judge them by, not shown.
-RESOLVED = _indicator("grievances.resolved", "30日办结诉求", "Resolved in 30 days", "", 56, shown=False)
-RATINGS = _indicator("grievances.ratings", "30日评价数", "Ratings in 30 days", "", 57, shown=False)
+RESOLVED = _indicator("grievances.resolved", "30日办结诉求", "Resolved in 30 days", order=56, shown=False)
+RATINGS = _indicator("grievances.ratings", "30日评价数", "Ratings in 30 days", order=57, shown=False)
 # A median of two cases or a mean of two ratings says more about the cases than about the region: both alert
 # only from 5 of them (min_count), so one 2/5 rating in a small community opens nothing.
 RESOLVE_HOURS = _indicator(
-    "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", "h", 53, short_zh="办结时长",
-    short_en="Time to close", decimals=1, warning=48,
-    critical=96, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
-    sample=RESOLVED.code,
+    "grievances.resolve_hours", "办结时长中位数", "Median time to resolve", unit="h", order=53, short_zh="办结时长",
+    short_en="Time to close", decimals=1, warning=48, critical=96, min_duration=timedelta(minutes=30),
+    resolve_after=timedelta(hours=2), min_count=5, sample=RESOLVED.code,
 )  # fmt: skip
 SATISFACTION = _indicator(
-    "grievances.satisfaction", "满意度", "Satisfaction", "/5", 54, decimals=1, bad_direction="low", warning=3.5,
-    critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
+    "grievances.satisfaction", "满意度", "Satisfaction", unit="/5", order=54, decimals=1, bad_direction="low",
+    warning=3.5, critical=3.0, min_duration=timedelta(minutes=30), resolve_after=timedelta(hours=2), min_count=5,
     sample=RATINGS.code,
 )  # fmt: skip
-REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", "", 55, short_en="Repeats")
+REPEAT = _indicator("grievances.repeat", "重复诉求", "Repeat grievances", order=55, short_en="Repeats")
 
 
 def grievances_observe(*, now: datetime | None = None) -> int:
