@@ -31,13 +31,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def all_role_permissions() -> dict[str, list[str]]:
-    """{role: ["app_label.codename", …]}: what every installed app's manifest grants each role."""
-    from apps.core.plugins import role_permissions
-
-    return role_permissions()
-
-
 def roles_sync(*, sender: Any = None, using: str = "default", **kwargs: Any) -> None:
     """Create any missing role group and grant what the manifests say: the `post_migrate` handler, after every
     migrate and after a test's flush (Django sends post_migrate then too). Django sends it once per app, in
@@ -46,6 +39,8 @@ def roles_sync(*, sender: Any = None, using: str = "default", **kwargs: Any) -> 
     not exist is an error."""
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    from apps.core.plugins import role_permission_registry, role_permissions
 
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if sender is not None and with_models and sender is not with_models[-1]:
@@ -56,11 +51,9 @@ def roles_sync(*, sender: Any = None, using: str = "default", **kwargs: Any) -> 
             "pk", "content_type__app_label", "codename"
         )
     }
-    for role, names in all_role_permissions().items():
+    for role, names in role_permissions().items():
         missing = [name for name in names if name not in permissions]
         if missing:
-            from apps.core.plugins import role_permission_registry
-
             where = role_permission_registry.origin(f"{role}: {missing[0]}")
             raise ImproperlyConfigured(f"{where}: role {role!r} is granted permissions that do not exist: {missing}")
         group, _created = Group.objects.using(using).get_or_create(name=role)
