@@ -61,6 +61,14 @@ def phone_photo(seed, *, taken, lon, lat):
     return out.getvalue()
 
 
+# The saved screen, shown for the visit just saved (its panel names the visit's UUID). Its state alone is not enough:
+# the panel's markup starts as "saved", so a wait on it passes before the visit has left the drafts for the outbox.
+SAVED = (
+    "document.body.dataset.screen === 'saved' && !!document.querySelector('[data-role=saved]').dataset.uuid"
+    " && document.querySelector('[data-role=saved]').dataset.state === 'saved'"
+)
+
+
 def to_step(page, step):
     """Next (or back) until the visit shows `step`: one step per screen."""
     order = ["target", "checkin", "finding", "people", "notes", "photos", "review"]

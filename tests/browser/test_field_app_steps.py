@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.browser.conftest import PageProbe, new_context
-from tests.browser.test_field_app import _alert_sent_for_verification, phone_photo, to_step
+from tests.browser.test_field_app import SAVED, _alert_sent_for_verification, phone_photo, to_step
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +132,7 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         # and: saved with no signal
         context.set_offline(True)
         page.click("[data-action=save]")
-        probe.wait_for("document.querySelector('[data-role=saved]').dataset.state === 'saved'")
+        probe.wait_for(SAVED)
         probe.wait_for("document.querySelector('[data-role=notice]').textContent !== ''")
         saved_title = page.locator("[data-role=saved-title]").inner_text()
         saved_notice = page.locator("[data-role=notice]").inner_text()
