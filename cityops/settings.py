@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from cityops.env import env_bool, env_choice, env_int, env_list, env_networks, env_str, parse_database_url
+from cityops.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CITYOPS_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -236,6 +236,18 @@ CITYOPS_ALERT_STORM_WINDOW_S = env_int("CITYOPS_ALERT_STORM_WINDOW_S", 300, mini
 # Grievances: a citizen may reopen a resolved report within this many days; portal submissions per client per hour.
 CITYOPS_GRIEVANCE_REOPEN_DAYS = env_int("CITYOPS_GRIEVANCE_REOPEN_DAYS", 7)
 CITYOPS_GRIEVANCE_REPORTS_PER_HOUR = env_int("CITYOPS_GRIEVANCE_REPORTS_PER_HOUR", 10)
+# 接诉即办 performance (/public/performance/): the share of resolved-and-rated reports checked independently (a
+# field visit or a callback from outside the department); a rating within this many minutes of a staff action on
+# the report is not independent; a gap between a claimed and a verified rate at least this large is flagged.
+CITYOPS_RESOLUTION_CHECK_SHARE = env_float("CITYOPS_RESOLUTION_CHECK_SHARE", 0.2, minimum=0.0, maximum=1.0)
+CITYOPS_RATING_AFTER_STAFF_MINUTES = env_int("CITYOPS_RATING_AFTER_STAFF_MINUTES", 10, minimum=0)
+CITYOPS_PERFORMANCE_GAP_FLAG = env_float("CITYOPS_PERFORMANCE_GAP_FLAG", 0.15, minimum=0.0, maximum=1.0)
+# Contests of published figures (/public/): contests of one figure in one place within this many hours are one
+# group; a group of this many contestants (or any contest of a resolution) is sent to the field; contests per
+# client per hour.
+CITYOPS_CONTEST_WINDOW_HOURS = env_int("CITYOPS_CONTEST_WINDOW_HOURS", 24, minimum=1)
+CITYOPS_CONTEST_THRESHOLD = env_int("CITYOPS_CONTEST_THRESHOLD", 3, minimum=1)
+CITYOPS_CONTESTS_PER_HOUR = env_int("CITYOPS_CONTESTS_PER_HOUR", 10, minimum=1)
 # Open311: the jurisdiction_id this endpoint answers to (empty: any or none); reads per client per minute
 # without an API key (key holders are not limited by it).
 CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")

@@ -18,7 +18,10 @@ CLASSIFICATION = (
             "password": SECRET,
         },
     ),
-    classify("accounts.Department", {"id created_at updated_at code name_zh name_en": PUBLIC}),
+    classify(
+        "accounts.Department",
+        {"id created_at updated_at code name_zh name_en": PUBLIC, "networks": INTERNAL},
+    ),
     classify(
         "accounts.StaffProfile",
         {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,14 @@ class Department(BaseModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    networks = models.TextField(
+        _("own networks"),
+        blank=True,
+        help_text=_(
+            "Addresses or networks of the department's own offices, one per line (10.20.0.0/16, 192.0.2.7): a "
+            "citizen's rating made from them is not independent and does not count."
+        ),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -27,6 +37,23 @@ class Department(BaseModel):
     @property
     def name(self) -> str:
         return localized(self)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        bad = [line for line in self.networks.split() if network_parse(line) is None]
+        if bad:
+            raise ValidationError({"networks": _("not an address or network: %(lines)s") % {"lines": ", ".join(bad)}})
+
+    def network_list(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [n for n in (network_parse(line) for line in self.networks.split()) if n is not None]
+
+
+def network_parse(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
 
 
 class StaffProfile(BaseModel):

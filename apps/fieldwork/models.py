@@ -27,6 +27,7 @@ class Assignment(BaseModel):
         GRIEVANCE = "grievance", _("check a citizen report")
         DISCREPANCY = "discrepancy", _("settle a discrepancy")
         RECHECK = "recheck", _("random re-check")
+        RESOLUTION = "resolution", _("check a resolution")
         PLANNED = "planned", _("planned visit")
 
     class Status(models.TextChoices):

@@ -34,6 +34,7 @@ from apps.core.photos import hamming, phash_band_neighbours
 from apps.core.text import clean_text, text_near
 from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
+from apps.fieldwork.signals import finding_applied
 from apps.regions.geo import distance_m
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
@@ -610,7 +611,7 @@ def _apply(visit: Visit, user: Any) -> None:
     from apps.grievances.models import GrievanceEvent
     from apps.indicators.alerting import alert_record_verdict
 
-    for finding in visit.findings.filter(applied=False).select_related("alert", "grievance"):
+    for finding in visit.findings.filter(applied=False).select_related("alert", "grievance", "visit__assignment"):
         if finding.alert is not None and finding.alert.status != "resolved":
             details = {"visit": str(visit.uuid), "finding": finding.verdict, "observed_value": finding.observed_value,
                        "comment": finding.comment}  # fmt: skip
@@ -623,6 +624,7 @@ def _apply(visit: Visit, user: Any) -> None:
             )  # fmt: skip
         finding.applied = True
         finding.save(update_fields=["applied"])
+        finding_applied.send(sender=Finding, finding=finding, user=user)
     ground_truth_touch()  # an accepted visit ends a district's "screen-only" on the wall
     if visit.assignment is not None and visit.assignment.status == Assignment.Status.OPEN:
         visit.assignment.status = Assignment.Status.DONE

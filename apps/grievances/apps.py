@@ -7,3 +7,9 @@ class GrievancesConfig(AppConfig):
     label = "grievances"
     verbose_name = _("Grievances")
     url_prefix = ""  # the portal and workbench under /grievances/, the Open311 endpoint under /open311/v2/
+
+    def ready(self) -> None:
+        from apps.fieldwork.signals import finding_applied
+        from apps.grievances.verification import finding_applied as resolution_checked
+
+        finding_applied.connect(resolution_checked, dispatch_uid="grievances.resolution_checked")

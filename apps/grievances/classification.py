@@ -23,7 +23,7 @@ CLASSIFICATION = (
         "grievances.Category",
         {
             "id created_at updated_at code name_zh name_en description_zh description_en group_zh group_en keywords "
-            "department deadline_hours active order": PUBLIC,
+            "department deadline_hours response_hours active order": PUBLIC,
         },
     ),
     classify(
@@ -40,7 +40,7 @@ CLASSIFICATION = (
             # stands, the citizen's rating.
             "id category department status created_at updated_at due_at resolved_at merged_into satisfaction": PUBLIC,
             "channel priority assigned_to accepted_at closed_at escalation_level escalated_at reopened_count region "
-            "personal_data_erased_at": INTERNAL,
+            "personal_data_erased_at rated_at rating_excluded contradicted_at": INTERNAL,
             # The reporter's private key to follow and rate the report: staff use it to find the report.
             "tracking_code": RESTRICTED,
             "token": SECRET,
@@ -99,6 +99,15 @@ CLASSIFICATION = (
                 plain_because=_("re-encoded without metadata; may show people or number plates"),
                 public=Public.AS_IS,
             ),
+        },
+    ),
+    classify(
+        "grievances.ResolutionCheck",
+        {
+            "id created_at updated_at grievance method reason department resolved_at assignment checked_by checked_at "
+            "fixed satisfied": INTERNAL,
+            # what the citizen said on the phone or the officer saw: may quote the citizen
+            "note": RESTRICTED,
         },
     ),
     classify(

@@ -36,6 +36,11 @@ class Category(BaseModel):
     deadline_hours = models.PositiveIntegerField(
         _("deadline (hours)"), help_text=_("From the report to its resolution.")
     )
+    response_hours = models.PositiveIntegerField(
+        _("response deadline (hours)"),
+        default=24,
+        help_text=_("From the report to its acceptance by the department (the 12345 response rate counts it)."),
+    )
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -95,6 +100,14 @@ class CategoryAttribute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category.code}.{self.code}"
+
+
+class RatingExclusion(models.TextChoices):
+    """Why a citizen's rating cannot be independent, so it is left out of the satisfaction rate (and counted)."""
+
+    STAFF_SESSION = "staff_session", _("made from a staff session")
+    DEPARTMENT_NETWORK = "department_network", _("made from the department's own network")
+    AFTER_STAFF_ACTION = "after_staff_action", _("made within minutes of a staff action on the report")
 
 
 class Grievance(BaseModel):
@@ -161,6 +174,16 @@ class Grievance(BaseModel):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=1000, blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    rating_excluded = models.CharField(
+        _("rating not independent"), max_length=24, blank=True, choices=RatingExclusion.choices,
+        help_text=_("Why the rating does not count in the satisfaction rate (empty: it counts)."),
+    )  # fmt: skip
+    contradicted_at = models.DateTimeField(
+        _("resolution contradicted on site at"), null=True, blank=True,
+        help_text=_("When a field check found the resolution untrue: the report was reopened and it counts against "
+                    "the department."),
+    )  # fmt: skip
     personal_data_erased_at = models.DateTimeField(
         _("personal data erased at"), null=True, blank=True,
         help_text=_("After the retention period the reporter's contact and photos are erased, texts masked, the "
@@ -291,3 +314,58 @@ class Open311Key(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ResolutionCheck(BaseModel):
+    """An independent check that a report marked resolved really is: a field visit (an officer's verdict on the
+    resolution) or a callback to the citizen logged by someone outside the department. Requested for a sample of
+    resolved-and-rated reports and for every contested resolution; `fixed` stays empty until it is done."""
+
+    class Method(models.TextChoices):
+        VISIT = "visit", _("field visit")
+        CALLBACK = "callback", _("callback to the citizen")
+
+    class Reason(models.TextChoices):
+        SAMPLE = "sample", _("random sample of resolved reports")
+        CONTEST = "contest", _("a citizen contested the resolution")
+
+    grievance = models.ForeignKey(
+        Grievance, verbose_name=_("grievance"), on_delete=models.CASCADE, related_name="resolution_checks"
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department checked"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("The department whose resolution is checked (the report's at the time)."),
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(_("resolution checked"), help_text=_("The resolution this check is about."))
+    assignment = models.ForeignKey(
+        "fieldwork.Assignment", verbose_name=_("field assignment"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    fixed = models.BooleanField(_("fixed"), null=True, blank=True, help_text=_("Empty until the check is done."))
+    satisfied = models.BooleanField(
+        _("citizen satisfied"), null=True, blank=True, help_text=_("Asked on a callback; empty for a visit.")
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("resolution check")
+        verbose_name_plural = _("resolution checks")
+        ordering = ["-created_at"]
+        constraints = [
+            # one check per resolution and reason: a report resolved again can be checked again
+            models.UniqueConstraint(fields=["grievance", "resolved_at", "reason"], name="resolutioncheck_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} {self.method} {self.fixed}"
+
+    @property
+    def done(self) -> bool:
+        return self.fixed is not None

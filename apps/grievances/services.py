@@ -493,16 +493,24 @@ def grievance_reopen(*, grievance: Grievance, reason: str) -> Grievance:
         raise ApplicationError(message % {"days": days}, fields={"status": [_("too late")]})
     if not reason:
         raise ApplicationError(_("say what is still wrong"), fields={"reason": [_("required")]})
+    return reopened(grievance, message=reason)
+
+
+def reopened(grievance: Grievance, *, message: str, actor: Any = None) -> Grievance:
+    """Back to work with a new deadline (the citizen said so, or a field check contradicted the resolution); the
+    rating of the resolution that did not hold is set aside. `grievance` is locked by the caller."""
     previous = grievance.status
     grievance.status = S.ASSIGNED if grievance.assigned_to_id else S.ACCEPTED
     grievance.reopened_count += 1
     grievance.resolved_at = grievance.closed_at = None
     grievance.satisfaction = None
     grievance.satisfaction_comment = ""
+    grievance.rated_at = None
+    grievance.rating_excluded = ""
     grievance.due_at = timezone.now() + timedelta(hours=grievance.category.deadline_hours)
     grievance.save()
-    _event(grievance, GrievanceEvent.Kind.REOPENED, public=True, message=reason[:4000], from_status=previous,
-           to_status=grievance.status)  # fmt: skip
+    _event(grievance, GrievanceEvent.Kind.REOPENED, public=True, actor=actor, message=message[:4000],
+           from_status=previous, to_status=grievance.status)  # fmt: skip
     return grievance
 
 
