@@ -29,7 +29,7 @@ def env_file_names() -> list[str]:
 
 def variables_the_app_reads() -> set[str]:
     source = (ROOT / "cityops" / "settings.py").read_text()
-    from_settings = set(re.findall(r'env_(?:str|bool|int|list|networks|choice)\(\s*"([A-Z0-9_]+)"', source))
+    from_settings = set(re.findall(r'env_(?:str|bool|int|float|list|networks|choice)\(\s*"([A-Z0-9_]+)"', source))
     readme = (ROOT / "README.md").read_text()
     table = readme.split("### Environment variables", 1)[1].split("\n## ", 1)[0]
     from_readme = {
