@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -19,6 +21,13 @@ NOTE_KINDS = (GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS)
 # Public reads place a report by its region's district and street; their boundaries are not needed.
 _REGION_CHAIN = ("region", "region__parent", "region__parent__parent")
 _BOUNDARIES = ("geometry", "geometry_simplified")
+
+
+def tracking_code_normalize(code: str) -> str:
+    """A tracking code as typed — lower case, no dash, full-width from a Chinese input method — as stored."""
+    code = unicodedata.normalize("NFKC", code)
+    raw = re.sub(r"[^0-9A-Za-z]", "", code).upper()
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
 
 
 @dataclass(frozen=True)

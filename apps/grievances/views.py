@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import timedelta
 from typing import Any, cast
 
@@ -44,6 +42,7 @@ from apps.grievances.selectors import (
     public_reports,
     public_timeline,
     region_chain,
+    tracking_code_normalize,
 )
 from apps.grievances.services import (
     MAX_PHOTO_BYTES,
@@ -67,11 +66,7 @@ def _over_limit(request: HttpRequest, action: str, per_hour: int) -> bool:
     return rate_limited(request, action=f"grievances.{action}", limit=per_hour, window_seconds=3600)
 
 
-def _normalize(code: str) -> str:
-    """A tracking code as typed — lower case, no dash, full-width from a Chinese input method — as stored."""
-    code = unicodedata.normalize("NFKC", code)
-    raw = re.sub(r"[^0-9A-Za-z]", "", code).upper()
-    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else code.strip().upper()
+_normalize = tracking_code_normalize
 
 
 def _area(request: HttpRequest, *, citizen: bool) -> Region | None:
