@@ -358,6 +358,7 @@ class ResolutionCheck(BaseModel):
         verbose_name = _("resolution check")
         verbose_name_plural = _("resolution checks")
         ordering = ["-created_at"]
+        permissions = [("log_callback", _("Can call citizens back to check resolutions (outside their department)"))]
         constraints = [
             # one check per resolution and reason: a report resolved again can be checked again
             models.UniqueConstraint(fields=["grievance", "resolved_at", "reason"], name="resolutioncheck_unique")

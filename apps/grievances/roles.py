@@ -9,6 +9,13 @@ GRIEVANCE_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "grievances.view_category",
         "grievances.view_reporter_contact",
     ],
-    Role.COMMAND_CENTER: ["grievances.view_category"],  # counts on the wall and region pages, no reports
+    # counts on the wall and region pages, no reports; the hotline center calls citizens back to check a sample
+    # of resolutions (回访), outside every department, reading the phone number for that purpose (each reading
+    # logged)
+    Role.COMMAND_CENTER: [
+        "grievances.view_category",
+        "grievances.log_callback",
+        "grievances.view_reporter_contact",
+    ],
     Role.DATA_STEWARD: ["grievances.view_category", "grievances.change_category", "grievances.view_open311key"],
 }

@@ -5,6 +5,8 @@ transaction and an audit entry for staff actions; reporter data never goes into 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import math
 import re
 import secrets
@@ -29,10 +31,19 @@ from apps.core.photos import Photo
 from apps.core.photos import photo_clean as _photo_clean
 from apps.core.text import clean_text, text_similarity
 from apps.core.workflow import Workflow
-from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, GrievancePhoto, Open311Key
+from apps.grievances.models import (
+    Category,
+    CategoryAttribute,
+    Grievance,
+    GrievanceEvent,
+    GrievancePhoto,
+    Open311Key,
+    RatingExclusion,
+)
 from apps.regions.geo import distance_m
 from apps.regions.selectors import region_for_point
 
+logger = logging.getLogger(__name__)
 S = Grievance.Status
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
 # Citizens' photos: the same limit as field evidence (phones make 3–8 MB photos; some modes far more).
@@ -458,8 +469,46 @@ def grievance_resolved_alerts(grievance: Grievance) -> None:
 # --- The citizen after resolution ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RatingContext:
+    """Where a citizen's rating came from, as the request tells it: a signed-in staff session, and the client's
+    address (apps/core/clients.py client_address). The simulator and tests say it directly."""
+
+    staff_session: bool = False
+    address: str = ""
+
+
+def rating_exclusion(*, grievance: Grievance, context: RatingContext, now: datetime) -> str:
+    """Why a rating cannot be independent (a RatingExclusion value), or "" when it counts: made from a staff
+    session, from the department's own network, or within CITYOPS_RATING_AFTER_STAFF_MINUTES of something a
+    signed-in staff member did on the report (any timeline entry with an actor: a reply, a status change, a
+    note, an assignment). Citizens have no accounts, so an entry with an actor is always staff."""
+    if context.staff_session:
+        return RatingExclusion.STAFF_SESSION
+    if _address_in(context.address, grievance.department.network_list()):
+        return RatingExclusion.DEPARTMENT_NETWORK
+    since = now - timedelta(minutes=settings.CITYOPS_RATING_AFTER_STAFF_MINUTES)
+    if grievance.events.filter(actor__isnull=False, created_at__gte=since).exists():
+        return RatingExclusion.AFTER_STAFF_ACTION
+    return ""
+
+
+def _address_in(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip.version == network.version and ip in network for network in networks)
+
+
 @transaction.atomic
-def grievance_rate(*, grievance: Grievance, score: int, comment: str = "") -> Grievance:
+def grievance_rate(
+    *, grievance: Grievance, score: int, comment: str = "", context: RatingContext | None = None
+) -> Grievance:
+    """The citizen's stars for a resolved report, which closes it. A rating that cannot be independent
+    (rating_exclusion) is kept — the citizen sees it — but marked, so it does not count in the satisfaction
+    rate and is counted as excluded. A share of rated reports is sampled for an independent check
+    (resolution_check_sample); that failing never loses the rating."""
     grievance = _locked(grievance)
     if grievance.status not in (S.RESOLVED, S.CLOSED):
         raise ApplicationError(_("a report can be rated once it is resolved"), fields={"score": [grievance.status]})
@@ -469,15 +518,59 @@ def grievance_rate(*, grievance: Grievance, score: int, comment: str = "") -> Gr
         raise ApplicationError(_("give 1 to 5 stars"), fields={"score": [_("1 to 5")]})
     if len(comment) > 1000:
         raise ApplicationError(_("at most 1,000 characters"), fields={"comment": [_("too long")]})
+    now = timezone.now()
     previous = grievance.status
     grievance.satisfaction = score
     grievance.satisfaction_comment = comment.strip()
+    grievance.rated_at = now
+    grievance.rating_excluded = rating_exclusion(grievance=grievance, context=context or RatingContext(), now=now)
     grievance.status = S.CLOSED
-    grievance.closed_at = grievance.closed_at or timezone.now()
+    grievance.closed_at = grievance.closed_at or now
     grievance.save()
     _event(grievance, GrievanceEvent.Kind.RATED, public=True, message=f"{score}/5 {comment.strip()}".strip(),
            from_status=previous, to_status=S.CLOSED)  # fmt: skip
+    resolution_check_sample(grievance)
     return grievance
+
+
+def resolution_check_sampled(grievance: Grievance) -> bool:
+    """Is this report in the CITYOPS_RESOLUTION_CHECK_SHARE sample? Chosen by a hash of its number, so the same
+    report always gets the same answer and nobody — the department included — can steer it."""
+    share = settings.CITYOPS_RESOLUTION_CHECK_SHARE
+    return share > 0 and _draw(grievance, "sample") < share * 1000
+
+
+def _draw(grievance: Grievance, salt: str) -> int:
+    digest = hashlib.sha256(f"resolution-check:{salt}:{grievance.pk}".encode()).hexdigest()
+    return int(digest[:8], 16) % 1000
+
+
+def resolution_check_method(grievance: Grievance) -> str:
+    """How a sampled report is checked: a field visit needs a place on the map, a callback a phone number;
+    with both, half of each (by another hash of the number); with neither, "" (it cannot be checked)."""
+    from apps.grievances.models import ResolutionCheck
+
+    visit, callback = grievance.region_id is not None, bool(grievance.reporter_phone)
+    if visit and callback:
+        visit = _draw(grievance, "method") < 500
+    if visit:
+        return ResolutionCheck.Method.VISIT
+    return ResolutionCheck.Method.CALLBACK if callback else ""
+
+
+def resolution_check_sample(grievance: Grievance) -> None:
+    """Ask for the independent check of a sampled rated report, in a savepoint: a failure (no officer to send,
+    say) is logged and leaves the rating and everything else as it was."""
+    from apps.grievances.verification import resolution_check_request
+
+    method = resolution_check_method(grievance) if resolution_check_sampled(grievance) else ""
+    if not method:
+        return
+    try:
+        with transaction.atomic():
+            resolution_check_request(grievance=grievance, reason="sample", method=method)
+    except Exception:  # any failure: the rating stands, the sample misses one report (logged, no personal data)
+        logger.warning("resolution check of report %s could not be requested", grievance.pk, exc_info=True)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.selectors import user_assigned_region_ids, user_home_region
 from apps.core.audit import log_action, purpose_masked
 from apps.core.classification import label_for, mask_text, masked_fields, may_reveal, reveal_fields
-from apps.core.clients import rate_limited
+from apps.core.clients import client_address, rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
@@ -47,6 +47,7 @@ from apps.grievances.selectors import (
 from apps.grievances.services import (
     MAX_PHOTO_BYTES,
     WORKFLOW,
+    RatingContext,
     duplicates_suggest,
     grievance_assign,
     grievance_escalate,
@@ -195,6 +196,12 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
     )
 
 
+def rating_context(request: HttpRequest) -> RatingContext:
+    """Where a rating comes from. Any signed-in session is a staff session: the city's accounts are all staff
+    (citizens report, follow and rate without one), so a rating from one is not the citizen's own."""
+    return RatingContext(staff_session=request.user.is_authenticated, address=client_address(request))
+
+
 @require_POST
 def rate(request: HttpRequest, code: str) -> HttpResponse:
     grievance = _public(code)
@@ -204,7 +211,8 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
         return detail(request, code, rate_form=form, status=429)
     if form.is_valid():
         try:
-            grievance_rate(grievance=grievance, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+            grievance_rate(grievance=grievance, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
+                           context=rating_context(request))  # fmt: skip
             return redirect(grievance_url(grievance))
         except ApplicationError as exc:
             form_apply_errors(form, exc)
