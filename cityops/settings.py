@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "apps.fieldwork",
     "apps.governance",
     "apps.opendata",
+    "apps.accountability",
 ]
 
 MIDDLEWARE = [

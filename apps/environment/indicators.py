@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+from apps.core.classification import PUBLIC
 from apps.environment.services import aqi_primary_pollutants
 from apps.indicators.declare import indicator_maker
 
 # Stations restate their latest readings (aggregation "last"); two hours without one is stale. AQI values and
 # concentrations are whole numbers.
-_indicator = indicator_maker(aggregation="last", rollup="mean", stale_after=timedelta(hours=2), decimals=0)
+_indicator = indicator_maker(
+    label=PUBLIC, aggregation="last", rollup="mean", stale_after=timedelta(hours=2), decimals=0
+)
 
 AQI = _indicator(
     "environment.aqi",

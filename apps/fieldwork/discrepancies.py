@@ -35,6 +35,7 @@ def field_contradicts_feed(region: Region, now: datetime) -> Disagreement | None
         summary_zh=f"7 天内「{name_zh}」告警 {count} 次被现场核查否定",
         summary_en=f"{name_en} alerts contradicted on site {count} times in 7 days",
         evidence={"indicator": code, "contradictions": count, "window_days": 7},
+        indicators=(code,),
     )
 
 

@@ -37,4 +37,5 @@ RULE = DiscrepancyRule(
     name_zh="空气优良但油烟异味诉求集中",
     name_en="air good, smoke complaints piling up",
     check=air_good_smoke_complaints,
+    indicators=("environment.aqi", "environment.pm25"),
 )

@@ -28,7 +28,8 @@ def resolution_check_request(
 
     if grievance.resolved_at is None:
         raise ApplicationError(_("only a resolved report can be checked"), fields={"status": [grievance.status]})
-    if method == ResolutionCheck.Method.VISIT and grievance.region_id is None:
+    region = grievance.region
+    if method == ResolutionCheck.Method.VISIT and region is None:
         raise ApplicationError(_("the report has no place on the map to send someone to"),
                                fields={"region": [_("none")]})  # fmt: skip
     existing = ResolutionCheck.objects.filter(grievance=grievance, resolved_at=grievance.resolved_at,
@@ -36,16 +37,16 @@ def resolution_check_request(
     if existing:
         return existing
     assignment = None
-    if method == ResolutionCheck.Method.VISIT:
+    if method == ResolutionCheck.Method.VISIT and region is not None:
         name_zh, name_en = grievance.category.name_zh, grievance.category.name_en
         assignment = Assignment.objects.create(
             kind=Assignment.Kind.RESOLUTION,
             title_zh=f"核查办结：诉求 #{grievance.pk} {name_zh}",
             title_en=f"Check the resolution of report #{grievance.pk}: {name_en}",
-            grievance=grievance, region=grievance.region, lon=grievance.lon, lat=grievance.lat, radius_m=300,
+            grievance=grievance, region=region, lon=grievance.lon, lat=grievance.lat, radius_m=300,
             due_at=timezone.now() + timedelta(hours=48),
             evidence=_("Is it really fixed? Confirmed: fixed; contradicted: not fixed. A photo of the place."),
-            assignee=assignee_pick(grievance.region),
+            assignee=assignee_pick(region),
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
     try:

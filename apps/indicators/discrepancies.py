@@ -28,6 +28,8 @@ class Disagreement:
     summary_zh: str
     summary_en: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    # the published figures it calls into question, when only this case knows them (else the rule's `indicators`)
+    indicators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class DiscrepancyRule:
     name_en: str
     check: Callable[[Region, datetime], Disagreement | None]
     level: str = Region.Level.DISTRICT  # the regions it compares
+    # the figures whose sources disagree: the public truth panel lists the open disagreement beside them
+    indicators: tuple[str, ...] = ()
     resolve_after: timedelta = timedelta(hours=3)
 
 
@@ -76,7 +80,8 @@ def discrepancies_evaluate(*, now: datetime | None = None) -> list[Alert]:
                     title_en=(
                         f"{region.name_en or region.name_zh}: sources disagree ({rule.name_en}) — {found.summary_en}"
                     ),
-                    details={"rule": rule.code, "evidence": found.evidence},
+                    details={"rule": rule.code, "evidence": found.evidence,
+                             "indicators": list(found.indicators or rule.indicators)},  # fmt: skip
                     at=now,
                 )
                 if created:  # a disagreement is settled on site

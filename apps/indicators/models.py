@@ -106,6 +106,7 @@ class Alert(BaseModel):
         GRIEVANCE_OVERDUE = "grievance_overdue", _("Grievance overdue")
         DISCREPANCY = "discrepancy", _("Sources disagree")
         INCIDENT = "incident", _("Reported incident")
+        CONTEST = "contest", _("Citizens contest a figure")
 
     class Severity(models.TextChoices):
         WARNING = "warning", _("Warning")

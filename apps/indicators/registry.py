@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from apps.core.classification import INTERNAL, Label, Public
 from apps.core.i18n import localized
 from apps.core.registry import Registry
 
@@ -70,6 +71,11 @@ class Indicator:
     short_en: str = ""
     # How a sentence says its unit after a figure, (Chinese, English), for a unit UNIT_WORDS does not know.
     unit_words: tuple[str, str] | None = None
+    # Who may see the figure (apps/core/classification.py): only a figure about places that may leave as it is
+    # (PUBLIC) is published — on the public truth panel (/public/), in open data, to contests. One about people
+    # (visits to a clinic, counts of citizens' reports) or important data stays INTERNAL, for staff. `public_indicators`
+    # is the one rule every public surface reads.
+    label: Label = INTERNAL
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
     # e.g. the primary pollutant behind a high AQI.
     explain: Callable[[int, datetime], tuple[str, str] | None] | None = field(default=None, compare=False)
@@ -136,3 +142,8 @@ def indicators(*, include_hidden: bool = False) -> list[Indicator]:
     """The registered indicators in display order; those not `shown` only when asked for."""
     chosen = [i for i in indicator_registry if include_hidden or i.shown]
     return sorted(chosen, key=lambda i: (i.order, i.domain, i.code))
+
+
+def public_indicators() -> list[Indicator]:
+    """The figures the city publishes: shown, about places (not personal), public as they are by their label."""
+    return [i for i in indicators() if i.label.public == Public.AS_IS and not i.label.is_personal]

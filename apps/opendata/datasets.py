@@ -24,10 +24,10 @@ LICENSE: dict[str, str] = {
     "attribution_en": "Source: CityOps city operations center open data (de-identified)",
 }
 
-# Indicators from sensors only. Healthcare counts people (fever-clinic visits, patients waiting) and the
-# grievance indicators are counts of the same reports as the reports dataset: a district's daily total next to
-# the released cells would give back the suppressed ones by subtraction.
-PUBLIC_INDICATOR_DOMAINS = ("traffic", "environment")
+# The public figures only (apps/indicators/registry.py public_indicators: their labels decide): healthcare counts
+# people (fever-clinic visits, patients waiting) and the grievance indicators are counts of the same reports as the
+# reports dataset, so a district's daily total next to the released cells would give back the suppressed ones by
+# subtraction; neither is labelled public.
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _build_findings(start: datetime, end: datetime, k: int) -> tuple[Outcome, di
 
 
 def _build_indicators(start: datetime, end: datetime, k: int) -> tuple[Outcome, dict[str, dict]]:
-    rows, geometries = selectors.indicator_rows(start=start, end=end, domains=PUBLIC_INDICATOR_DOMAINS)
+    rows, geometries = selectors.indicator_rows(start=start, end=end)
     return Outcome(rows=rows, total_records=len(rows), released_records=len(rows)), geometries
 
 

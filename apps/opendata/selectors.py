@@ -143,12 +143,12 @@ def finding_records(*, start: datetime, end: datetime) -> tuple[list[Record], in
     return records, unlocated, geometries
 
 
-def indicator_rows(*, start: datetime, end: datetime, domains: tuple[str, ...]) -> tuple[list[Record], Geometries]:
-    """Daily values of the shown indicators of `domains` for every district, days starting in [start, end)."""
+def indicator_rows(*, start: datetime, end: datetime) -> tuple[list[Record], Geometries]:
+    """Daily values of the public indicators for every district, days starting in [start, end)."""
     from apps.indicators.models import Granularity, IndicatorValue
-    from apps.indicators.registry import indicators
+    from apps.indicators.registry import public_indicators
 
-    chosen = {i.code: i for i in indicators() if i.domain in domains}
+    chosen = {i.code: i for i in public_indicators()}
     values = (
         IndicatorValue.objects.filter(granularity=Granularity.DAY, bucket_start__gte=start, bucket_start__lt=end,
                                       indicator__in=list(chosen), region__level="district")

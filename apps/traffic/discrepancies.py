@@ -38,4 +38,5 @@ RULE = DiscrepancyRule(
     name_zh="路况正常但事件集中",
     name_en="traffic normal, incidents clustering",
     check=traffic_normal_incidents_cluster,
+    indicators=("traffic.congestion", "traffic.open_incidents"),
 )

@@ -2,10 +2,13 @@
 
 from datetime import timedelta
 
+from apps.core.classification import PUBLIC
 from apps.indicators.declare import indicator_maker
 
 # Loop detectors report every minute: five minutes without a reading is stale. Speeds and counts are whole numbers.
-_indicator = indicator_maker(aggregation="mean", rollup="mean", stale_after=timedelta(minutes=5), decimals=0)
+_indicator = indicator_maker(
+    label=PUBLIC, aggregation="mean", rollup="mean", stale_after=timedelta(minutes=5), decimals=0
+)
 
 CONGESTION = _indicator(
     "traffic.congestion",

@@ -1,0 +1,30 @@
+"""What the accountability app contributes (apps/core/plugins.py): the public truth panel, contests of published
+figures and resolutions, their labels, and simulated contestants for the demo."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.accountability.classification import CLASSIFICATION
+from apps.accountability.simulator import step
+from apps.core.plugins import Manifest
+from apps.core.simulation import Simulator
+from apps.core.surfaces import Surface
+
+manifest = Manifest(
+    simulators=[Simulator(name="accountability.contestants", every=timedelta(minutes=1), step=step)],
+    pages=[
+        Surface(
+            key="public-truth",
+            title=_("Is it true?"),
+            description=_(
+                "Every figure the city publishes, with its source's trust, its last check on site, disagreements "
+                "and citizens' contests. Open to all; say when a figure does not match what you see."
+            ),
+            url_name="accountability:panel",
+            visible=lambda user: True,
+            order=58,
+        )
+    ],
+    classification=CLASSIFICATION,
+)

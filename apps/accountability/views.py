@@ -1,0 +1,112 @@
+"""The public truth panel (/public/), a contest's page, and taking a contest from a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accountability.api.views import contest_by_code
+from apps.accountability.forms import ContestForm, ContestLookupForm
+from apps.accountability.selectors import contest_public, panel_region, public_status
+from apps.accountability.services import ContestInput, contest_submit
+from apps.core.clients import rate_limited
+from apps.core.errors import ApplicationError
+from apps.core.forms import form_apply_errors
+
+VERDICT_WORDS = {
+    "confirmed": gettext_lazy("confirmed"),
+    "partly": gettext_lazy("partly confirmed"),
+    "contradicted": gettext_lazy("contradicted"),
+    "could_not_verify": gettext_lazy("could not be verified"),
+}
+
+
+@require_GET
+def panel(request: HttpRequest) -> HttpResponse:
+    return _panel(request)
+
+
+def _panel(request: HttpRequest, *, form: ContestForm | None = None, status: int = 200) -> HttpResponse:
+    code = request.GET.get("region") or (form.data.get("region") if form is not None else None)
+    region = panel_region(code)
+    if region is None:
+        raise Http404(_("no such region"))
+    data = public_status(region=region)
+    for metric in [*data["metrics"], *(m for child in data["children"] for m in child["metrics"])]:
+        metric["verdict_text"] = VERDICT_WORDS.get(metric["last_verdict"] or "", "")
+    return render(
+        request,
+        "accountability/panel.html",
+        {
+            "status": data,
+            "form": form,
+            "open_indicator": form.data.get("indicator") if form is not None else None,
+            "k": settings.CITYOPS_OPEN_DATA_K,
+            "lookup": ContestLookupForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def contest(request: HttpRequest) -> HttpResponse:
+    """A contest from a form: of a figure on the panel, or of a resolution on the tracking page."""
+    form = ContestForm(request.POST)
+    status = 400
+    if rate_limited(request, action="accountability.contest", limit=settings.CITYOPS_CONTESTS_PER_HOUR,
+                    window_seconds=3600):  # fmt: skip
+        form.add_error(None, _("Too many contests from this connection in an hour. Please try again later."))
+        status = 429
+    elif form.is_valid() and form.cleaned_data["website"]:
+        form.add_error(None, _("The contest could not be taken."))  # a bot filled the hidden field
+    elif form.is_valid():
+        data = form.cleaned_data
+        try:
+            taken = contest_submit(data=ContestInput(text=data["text"], indicator=data["indicator"],
+                                                     region=data["region"], report_code=data["report_code"],
+                                                     contact=data["contact"]))  # fmt: skip
+            return redirect(f"{reverse('accountability:contest', args=[taken.code])}?new=1")
+        except ApplicationError as exc:
+            form_apply_errors(form, exc, aliases={"lat": "region", "lon": "region"})
+    if form.data.get("report_code"):
+        return _report_page_with(request, form, status)
+    return _panel(request, form=form, status=status)
+
+
+def _report_page_with(request: HttpRequest, form: ContestForm, status: int) -> HttpResponse:
+    from apps.grievances.views import detail
+
+    return detail(request, form.data.get("report_code", ""), contest_form=form, status=status)
+
+
+@require_http_methods(["GET"])
+def contest_page(request: HttpRequest, code: str) -> HttpResponse:
+    found = contest_by_code(code)
+    if found is None:
+        raise Http404(_("no contest with this code"))
+    shown: dict[str, Any] = contest_public(found)
+    return render(
+        request,
+        "accountability/contest.html",
+        {
+            "contest": shown,
+            "verdict_text": VERDICT_WORDS.get(shown["verdict"] or "", ""),
+            "new": request.GET.get("new") == "1",
+        },  # fmt: skip
+    )
+
+
+@require_GET
+def contest_lookup(request: HttpRequest) -> HttpResponse:
+    form = ContestLookupForm(request.GET)
+    found = contest_by_code(form.cleaned_data["code"]) if form.is_valid() else None
+    if found is not None:
+        return redirect("accountability:contest", code=found.code)
+    return redirect(f"{reverse('accountability:panel')}?unknown=1")
