@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from apps.grievances.models import Grievance, GrievanceEvent, RatingExclusion, R
 
 RESOLUTION_HOLD_DAYS = 30
 SATISFIED = 4  # stars from which a rating is "satisfied"
-MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 S = Grievance.Status
 
 
@@ -49,12 +50,13 @@ class MonthError(ValueError):
 
 
 def month_parse(text: str | None, *, now: datetime | None = None) -> date:
-    """The first day of a YYYY-MM month; the current local month for none. MonthError for a malformed month, one
+    """The first day of a YYYY-MM month (full-width digits as typed by a Chinese input method too); the current
+    local month for none. MonthError for a malformed month, one
     before 2000, or one that has not begun."""
     today = timezone.localdate(now or timezone.now())
     if not text:
         return today.replace(day=1)
-    found = MONTH.fullmatch(text.strip())
+    found = MONTH.fullmatch(unicodedata.normalize("NFKC", text).strip())  # full-width from an input method too
     if found is None or not 1 <= int(found[2]) <= 12:
         raise MonthError(_("a month is written YYYY-MM, e.g. %(example)s") % {"example": f"{today:%Y-%m}"})
     month = date(int(found[1]), int(found[2]), 1)
@@ -338,3 +340,56 @@ def _gap_row(unit: Unit, *, k: int) -> dict[str, Any]:
         row[f"{key}_gap"] = measure.gap
     row["flagged"] = unit.flagged
     return row
+
+
+def definitions() -> dict[str, str]:
+    """Each rate in words, as the public page and the API state it (the module's docstring, for citizens)."""
+    values = {
+        "days": RESOLUTION_HOLD_DAYS,
+        "minutes": settings.CITYOPS_RATING_AFTER_STAFF_MINUTES,
+        "k": settings.CITYOPS_OPEN_DATA_K,
+        "share": round(settings.CITYOPS_RESOLUTION_CHECK_SHARE * 100),
+        "points": round(settings.CITYOPS_PERFORMANCE_GAP_FLAG * 100),
+    }
+    texts = {
+        "response": _(
+            "Response rate (响应率): of the reports whose response deadline has passed or that were answered, those "
+            "accepted — or rejected with a reason — within the deadline their category sets. The system records the "
+            "time when staff act, so there is nothing for a check to verify."
+        ),
+        "resolution": _(
+            "Resolution rate (解决率): of the reports resolved, reopened or past their deadline (rejected ones left "
+            "out), those resolved and not reopened — by the citizen, or by an independent check that found the "
+            "problem not fixed — within %(days)s days of the resolution. Verified: of the independent checks done, "
+            "those that found the problem fixed."
+        ),
+        "satisfaction": _(
+            "Satisfaction rate (满意率): of the citizens' independent ratings, those of 4 or 5 stars. Verified: of "
+            "the callbacks done, those in which the citizen said they were satisfied."
+        ),
+        "checks": _(
+            "Independent checks: %(share)s%% of the resolved and rated reports, drawn by a hash of the report's "
+            "number, are checked by a field visit or by a callback to the citizen, logged by someone outside the "
+            "department."
+        ),
+        "excluded": _(
+            "Ratings left out: a rating made from a staff session, from the department's own network, or within "
+            "%(minutes)s minutes of a staff action on the report cannot be independent. It is kept, and counted "
+            "here, but not in the satisfaction rate."
+        ),
+        "gap": _(
+            "Gap: the claimed rate minus the verified one, in percentage points; a gap of %(points)s points or "
+            "more is flagged."
+        ),
+        "small_numbers": _(
+            "Small numbers: a count below %(k)s is shown as “fewer than %(k)s”, and a rate computed from fewer "
+            "than %(k)s reports or checks is not shown: it says little and could point at a person."
+        ),
+        "ranking": _(
+            "The ranking is by verified rates — the resolution rate the checks found, then the satisfaction they "
+            "heard — not by claimed ones: a ranking that rewards claimed rates rewards making reports look solved "
+            "(pressing citizens for good ratings, closing problems that are not fixed), which is formalism "
+            "(形式主义). A department with fewer than %(k)s checks done is listed unranked."
+        ),
+    }
+    return {key: text % values for key, text in texts.items()}

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from apps.grievances import views
+from apps.grievances import performance_views, views
 from apps.grievances.open311 import views as open311
 
 app_name = "grievances"
@@ -11,6 +11,11 @@ urlpatterns = [
     path("grievances/t/<str:code>/rate", views.rate, name="rate"),
     path("grievances/t/<str:code>/reopen", views.reopen, name="reopen"),
     path("grievances/photos/<str:key>.jpg", views.photo, name="photo"),
+    # 接诉即办 rates, claimed and verified, for everyone; the callback desk of the independent checks
+    path("public/performance/", performance_views.performance, name="performance"),
+    path("grievances/checks/", performance_views.callbacks, name="callbacks"),
+    path("grievances/checks/<int:pk>/", performance_views.callback, name="callback"),
+    path("grievances/checks/<int:pk>/contact", performance_views.callback_contact, name="callback-contact"),
     path("grievances/workbench/", views.workbench, name="workbench"),
     path("grievances/workbench/new/", views.hotline, name="hotline"),
     path("grievances/workbench/export.csv", views.workbench_export, name="workbench-export"),

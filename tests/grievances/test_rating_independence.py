@@ -172,7 +172,8 @@ def test_a_sampled_report_is_visited_when_on_the_map_and_called_back_when_only_a
     methods = dict(ResolutionCheck.objects.values_list("grievance_id", "method"))
     assert methods == {on_map_no_phone.pk: "visit", phone_only.pk: "callback"}
     visit = ResolutionCheck.objects.get(grievance=on_map_no_phone)
-    assert visit.assignment is not None and visit.assignment.kind == "resolution"
+    assert visit.assignment is not None
+    assert visit.assignment.kind == "resolution"
 
 
 def test_reports_with_both_a_place_and_a_phone_are_checked_both_ways(resolved, settings):
