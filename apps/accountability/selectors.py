@@ -246,7 +246,10 @@ def contest_public(contest: Contest) -> dict[str, Any]:
         indicator: Indicator | None = get_indicator(group.indicator)
         about = {"indicator": group.indicator, "name": indicator.name if indicator else group.indicator}
     else:
-        about = {"report_code": group.grievance.tracking_code if group.grievance else None}
+        # the report by its public number (Open311's service_request_id) and category, never by its tracking
+        # code: that is the reporter's key to their report, and a contest's page can be shared
+        report = group.grievance
+        about = {"report": report.pk if report else None, "category": localized(report.category) if report else ""}
     checked_at = state["checked_at"]
     return {
         "code": contest.code,

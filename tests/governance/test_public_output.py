@@ -45,6 +45,8 @@ QUERIES = {
                                     {"status": "closed", "extensions": "true"}],
     "grievances:open311-request": [{"extensions": "true"}],
     "regions-api:region-lookup": [{"lon": "118.0051234", "lat": "32.0109876"}],
+    "accountability-api:status": [{"region": "W"}, {"region": "W1"}],
+    "accountability:panel": [{"region": "W"}, {"region": "W1"}],
 }  # fmt: skip
 ADDRESS = "人民路 88 号 5 栋 1203 室"
 # Numbers as an attacker writes them: split by characters that draw nothing, reversed under a right-to-left
@@ -111,12 +113,21 @@ def world(submit, cast, categories, stations, alert_in_w1, settings):
     reopened = grievance_transition(grievance=reopened, action="resolve", user=staff)
     grievance_reopen(grievance=reopened, reason="根本没修，打 138 0000 3333 问")
     typed_only = submit(lon=None, lat=None, address="东区某小区 9 栋 302 室，电话 13511112222")
+    # citizens contest a figure (at an exact point, with a number in their words and a contact) and a resolution
+    from apps.accountability.services import ContestInput, contest_submit
+
+    contests = [
+        contest_submit(data=ContestInput(text="显示空气良，这里浓烟，电话 13744445555", indicator="environment.aqi",
+                                         lon=POINT[0], lat=POINT[1], contact="13766667777")),
+        contest_submit(data=ContestInput(text="说修好了，坑还在，电话 13788889999", report_code=exact.tracking_code,
+                                         contact="contest.person@example.cn")),
+    ]  # fmt: skip
     yesterday = timezone.now() - timedelta(days=1)
     Grievance.objects.update(created_at=yesterday)
     settings.CITYOPS_OPEN_DATA_K = 2  # small numbers, to publish what the walk checks
     release = release_produce(dataset_code="citizen-reports", first_day=timezone.localdate(yesterday), k=2)
     release_approve(release=release, user=cast["steward"])  # drafted by the daily task, approved by a steward
-    return {"reports": [exact, reopened, typed_only], "release": release}
+    return {"reports": [exact, reopened, typed_only], "release": release, "contests": contests}
 
 
 # --- The secrets, from the labels ---------------------------------------------------------------------------------
@@ -231,6 +242,7 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
     reports, release = world["reports"], world["release"]
     return {
         "code": [*(r.tracking_code for r in reports), *Region.objects.values_list("code", flat=True),
+                 *(c.code for c in world["contests"]),
                  *(d.code for d in datasets()), *[i.code for i in indicators()][:3], "pothole"],
         "pk": [str(release.pk), *(str(a.pk) for a in Alert.objects.all())],
         "fmt": ["json", "xml", "csv", "geojson"],

@@ -113,7 +113,8 @@ class ContestCodeSerializer(serializers.Serializer):
 class ContestSerializer(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.ChoiceField(choices=["figure", "resolution"])
-    about = serializers.DictField(help_text="{indicator, name} or {report_code}")
+    about = serializers.DictField(help_text="{indicator, name} of a figure, or {report, category} of a report: its "
+                                  "public number (Open311 service_request_id) and category")  # fmt: skip
     region = RegionRefSerializer(allow_null=True)
     submitted_at = serializers.DateTimeField()
     text = serializers.CharField(help_text="as sent, with phone numbers, e-mails and ID numbers masked")
