@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.utils.dateparse import parse_date
 
 from apps.core.classification import Grade, Personal, registry
 from apps.core.decorators import permission_required
+from apps.core.i18n import localized
 from apps.core.retention import retentions
 from apps.governance.selectors import audit_entries, chain_check, last_retention, personal_reads, registry_summary
 from apps.ingest.selectors import raw_retention_last, raw_tables
@@ -36,8 +38,32 @@ def index(request: HttpRequest) -> HttpResponse:
             "raw_days": settings.CITYOPS_RAW_RETENTION_DAYS,
             "raw_tables": raw_tables(),
             "raw_last": raw_retention_last(),
+            "gaps": performance_gap_rows(),
+            "gap_flag_points": round(settings.CITYOPS_PERFORMANCE_GAP_FLAG * 100),
         },
     )
+
+
+def performance_gap_rows() -> list[dict[str, Any]]:
+    """Grievances' claimed-vs-verified gap per department this month, written for the desk: "83%", "+12",
+    "—" where a rate is not published (fewer than k reports or checks)."""
+    from apps.grievances.performance import performance_gaps
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else f"{round(value * 100)}%"
+
+    def points(value: float | None) -> str:
+        return "—" if value is None else f"{round(value * 100):+d}"
+
+    rows = []
+    for row in performance_gaps():
+        shown = {
+            key: (points if key.endswith("_gap") else percent)(row[key])
+            for key in row
+            if key.startswith(("resolution_", "satisfaction_"))
+        }
+        rows.append({**row, **shown, "name": localized(row)})
+    return rows
 
 
 @permission_required("core.view_auditlog")

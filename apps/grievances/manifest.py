@@ -42,6 +42,22 @@ manifest = Manifest(
             order=55,
         ),
         Surface(
+            key="performance",
+            title=_("How departments answer citizens"),
+            description=_("接诉即办 rates each month, as departments claim them and as independent checks find them."),
+            url_name="grievances:performance",
+            visible=lambda user: True,
+            order=56,
+        ),
+        Surface(
+            key="callbacks",
+            title=_("Callbacks to check resolutions"),
+            description=_("Call citizens back about a sample of resolved reports of other departments."),
+            url_name="grievances:callbacks",
+            visible=lambda user: bool(user.is_authenticated and user.has_perm("grievances.log_callback")),
+            order=26,
+        ),
+        Surface(
             key="workbench",
             title=_("Grievance workbench"),
             description=_("Your department's citizen reports by due time: assign, reply, merge, escalate."),
