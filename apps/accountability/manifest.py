@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 
 from apps.accountability.classification import CLASSIFICATION
+from apps.accountability.selectors import wall_accountability
 from apps.accountability.simulator import step
 from apps.core.plugins import Manifest
 from apps.core.simulation import Simulator
@@ -27,4 +28,6 @@ manifest = Manifest(
         )
     ],
     classification=CLASSIFICATION,
+    # the wall's ground-truth panel: figures citizens contest, and the largest claimed-vs-verified 接诉即办 gap
+    ground_truth=[wall_accountability],
 )

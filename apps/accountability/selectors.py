@@ -264,3 +264,38 @@ def contest_public(contest: Contest) -> dict[str, Any]:
         "contestants": people_count(group.contestants),
         "contestants_fewer_than": None if people_count(group.contestants) else settings.CITYOPS_OPEN_DATA_K,
     }
+
+
+GAP_CACHE_SECONDS = 60
+
+
+def wall_accountability(region: Region | None, since: datetime) -> dict[str, Any]:
+    """What the wall's ground-truth panel adds (a ground-truth extension): the figures citizens contest now in the
+    wall's region (places waiting for more voices, and places being checked), how many contested figures were
+    found wrong on site since `since`, and the department with the largest claimed-vs-verified gap this month
+    (city-wide: departments are; cached a minute, the month's rates are not recomputed every tick)."""
+    from django.core.cache import cache
+
+    groups = ContestGroup.objects.filter(kind=ContestGroup.Kind.FIGURE)
+    if region is not None:
+        groups = groups.filter(region__path__startswith=region.path)
+    recent = groups.filter(last_contest_at__gte=since).select_related("alert")
+    states = [contest_group_state(g)["state"] for g in recent]
+    contradicted = groups.filter(alert__verdict="contradicted", alert__verified_at__gte=since).count()
+    gap = cache.get("accountability:wall-gap")
+    if gap is None:
+        from apps.grievances.performance import performance_gaps
+
+        rows = [r for r in performance_gaps() if r["resolution_gap"] is not None or r["satisfaction_gap"] is not None]
+        worst = max(rows, key=lambda r: max(abs(r["resolution_gap"] or 0), abs(r["satisfaction_gap"] or 0)),
+                    default=None)  # fmt: skip
+        gap = {"department": worst} if worst else {"department": None}
+        cache.set("accountability:wall-gap", gap, timeout=GAP_CACHE_SECONDS)
+    return {
+        "contests": {
+            "waiting": states.count("waiting"),
+            "checking": states.count("checking"),
+            "contradicted": contradicted,
+        },  # fmt: skip
+        "largest_gap": gap["department"],
+    }

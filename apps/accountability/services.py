@@ -16,6 +16,7 @@ from apps.accountability.models import Contest, ContestGroup
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.text import clean_text
+from apps.dashboards.services import ground_truth_touch
 from apps.grievances.services import CODE_ALPHABET
 from apps.regions.models import Region
 
@@ -148,6 +149,7 @@ def contest_submit(*, data: ContestInput, now: datetime | None = None) -> Contes
                                       or group.contestants >= settings.CITYOPS_CONTEST_THRESHOLD):  # fmt: skip
             _send(group, now=now)
         log_action(contest, "accountability.contest.submit", data={"group": group.pk, "kind": kind})
+        ground_truth_touch()  # the wall's ground-truth panel counts the contests
     return contest
 
 

@@ -65,6 +65,11 @@ WALL_TEXT: dict[str, Promise] = {
     "screen_only": pgettext_lazy("wall", "%(count)s areas screen-only: %(names)s"),
     "screen_only_one": pgettext_lazy("wall", "Screen-only: %(names)s"),
     "names_and_more": pgettext_lazy("wall", "%(names)s …"),
+    # What citizens say back (apps/accountability): figures contested now, and the largest 接诉即办 gap.
+    "contests": pgettext_lazy("wall", "Contested by citizens: %(checking)s being checked, %(waiting)s waiting"),
+    "contests_wrong": pgettext_lazy("wall", "%(count)s found wrong on site"),
+    "gap_resolution": pgettext_lazy("wall", "%(name)s: resolved %(claimed)s claimed, %(verified)s verified"),
+    "gap_satisfaction": pgettext_lazy("wall", "%(name)s: satisfied %(claimed)s claimed, %(verified)s verified"),
 }
 
 

@@ -172,7 +172,7 @@ def _public(code: str) -> Grievance:
 
 
 def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_form: Any = None,
-           status: int = 200) -> HttpResponse:  # fmt: skip
+           contest_form: Any = None, status: int = 200) -> HttpResponse:  # fmt: skip
     grievance = _public(code)
     reopen_until = grievance.resolved_at + timedelta(days=settings.CITYOPS_GRIEVANCE_REOPEN_DAYS) if (
         grievance.resolved_at) else None  # fmt: skip
@@ -191,6 +191,8 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
             "reopen_until": reopen_until,
             "rate_form": rate_form or RateForm(),
             "reopen_form": reopen_form or ReopenForm(),
+            # a resolution the citizen (or anyone) says does not hold: contested at /public/ (apps/accountability)
+            "contest_form": contest_form,
         },
         status=status,
     )

@@ -124,3 +124,21 @@ def test_the_status_and_contests_are_in_the_openapi_schema(cast):
         "open_contests",
     ):
         assert key in metric
+
+
+def test_the_walls_ground_truth_counts_contests_in_its_region(city, cast, contest):
+    from apps.dashboards.selectors import ground_truth
+
+    with override_settings(CITYOPS_CONTEST_THRESHOLD=2):
+        contest(region="W")
+        contest(indicator="traffic.congestion", region="W1")
+        contest(indicator="traffic.congestion", region="W1")  # sent to the field
+        contest(region="E")
+
+    whole = ground_truth()
+    west = ground_truth(region=city["W"])
+    east = ground_truth(region=city["E"])
+    assert whole["contests"] == {"waiting": 2, "checking": 1, "contradicted": 0}
+    assert west["contests"] == {"waiting": 1, "checking": 1, "contradicted": 0}
+    assert east["contests"] == {"waiting": 1, "checking": 0, "contradicted": 0}
+    assert "largest_gap" in whole

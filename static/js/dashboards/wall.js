@@ -618,6 +618,7 @@ function renderGroundTruth() {
     verdicts.dataset.html = html;
   }
   renderScreenOnly(((truth && truth.screen_only_regions) || []).map((r) => pick(r, "name")));
+  renderAccountability(truth);
   $('[data-role="ground-truth"]').classList.toggle("unverified", Boolean(truth && truth.alerts && !truth.verified));
 }
 
@@ -628,6 +629,32 @@ function screenOnlyText(names, shown) {
   const list = names.slice(0, shown).join(" · ");
   const named = shown === 0 ? "…" : shown < names.length ? fill(T.names_and_more, { names: list }) : list;
   return fill(names.length === 1 ? T.screen_only_one : T.screen_only, { count: names.length, names: named });
+}
+
+// What citizens say back: figures they contest now (being checked on site, or waiting for more voices), how many
+// contested figures were found wrong, and the department whose claimed 接诉即办 rate is furthest from the checks.
+function renderAccountability(truth) {
+  const contests = (truth && truth.contests) || null;
+  const line = $('[data-role="gt-contests"]');
+  const open = contests ? contests.checking + contests.waiting : 0;
+  line.hidden = !contests || (open === 0 && !contests.contradicted);
+  if (!line.hidden) {
+    const parts = [];
+    if (open) parts.push(fill(T.contests, { checking: contests.checking, waiting: contests.waiting }));
+    if (contests.contradicted) parts.push(fill(T.contests_wrong, { count: contests.contradicted }));
+    line.textContent = parts.join(" · ");
+  }
+  const gap = $('[data-role="gt-gap"]');
+  const worst = truth && truth.largest_gap;
+  const kind = worst && worst.resolution_gap !== null ? "resolution" : "satisfaction";
+  gap.hidden = !worst || worst[`${kind}_gap`] === null;
+  if (!gap.hidden) {
+    const percent = (share) => (share === null ? "—" : `${Math.round(share * 100)}%`);
+    gap.textContent = fill(T[`gap_${kind}`], {
+      name: pick(worst, "name"), claimed: percent(worst[`${kind}_claimed`]), verified: percent(worst[`${kind}_verified`]),
+    });
+    gap.classList.toggle("flagged", Boolean(worst.flagged));
+  }
 }
 
 function renderScreenOnly(names) {
