@@ -299,3 +299,30 @@ def wall_accountability(region: Region | None, since: datetime) -> dict[str, Any
         },  # fmt: skip
         "largest_gap": gap["department"],
     }
+
+
+def open_contests_for_desk(*, limit: int = 30) -> list[dict[str, Any]]:
+    """The stewards' desk: contest groups not yet decided, newest first — what is contested, where, by how many,
+    and where it stands (staff see every count: the k rule is for the public)."""
+    from apps.indicators.registry import get_indicator
+
+    window = timedelta(hours=settings.CITYOPS_CONTEST_WINDOW_HOURS)
+    rows = (
+        ContestGroup.objects.filter(Q(sent_at__isnull=False) | Q(last_contest_at__gte=timezone.now() - window))
+        .select_related("region", "alert", "resolution_check", "grievance__category")
+        .order_by("-last_contest_at")
+    )
+    out: list[dict[str, Any]] = []
+    for group in rows:
+        state = contest_group_state(group)
+        if state["state"] not in ("waiting", "checking"):
+            continue
+        indicator = get_indicator(group.indicator) if group.indicator else None
+        about = (indicator.name if indicator else group.indicator) if group.kind == ContestGroup.Kind.FIGURE else (
+            f"#{group.grievance_id} {localized(group.grievance.category)}" if group.grievance else "—")  # fmt: skip
+        out.append({"kind": group.get_kind_display(), "about": about,
+                    "region": localized(group.region) if group.region else "—", "contestants": group.contestants,
+                    "state": state["state"], "since": group.created_at, "last": group.last_contest_at})  # fmt: skip
+        if len(out) >= limit:
+            break
+    return out

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.accountability.selectors import open_contests_for_desk
 from apps.core.classification import Grade, Personal, registry
 from apps.core.decorators import permission_required
 from apps.core.i18n import localized
@@ -39,6 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "raw_tables": raw_tables(),
             "raw_last": raw_retention_last(),
             "gaps": performance_gap_rows(),
+            "contests": open_contests_for_desk(),
             "gap_flag_points": round(settings.CITYOPS_PERFORMANCE_GAP_FLAG * 100),
         },
     )

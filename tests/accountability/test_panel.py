@@ -142,3 +142,13 @@ def test_the_walls_ground_truth_counts_contests_in_its_region(city, cast, contes
     assert west["contests"] == {"waiting": 1, "checking": 1, "contradicted": 0}
     assert east["contests"] == {"waiting": 1, "checking": 0, "contradicted": 0}
     assert "largest_gap" in whole
+
+
+def test_the_stewards_desk_lists_open_contests_with_every_count(city, cast, contest):
+    contest(text="有烟")
+    client = Client()
+    client.force_login(cast["steward"])
+    body = client.get("/governance/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Open contests from citizens" in body
+    assert "Air quality index" in body
+    assert "waiting for more voices" in body
