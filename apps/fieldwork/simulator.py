@@ -55,13 +55,27 @@ def _dispatch(now: datetime, officers: list) -> None:
             alert_transition(alert=alert, action="request_verification", user=None, note="模拟调度")
 
 
+def _findings(assignment: Assignment, verdict: str) -> tuple[FindingInput, ...]:
+    """What the officer reports: a verdict on the alert; on a report's resolution (a check of it), whether the
+    problem is really fixed, as the simulated city knows (apps/grievances/simulator.py)."""
+    if assignment.alert_id:
+        return (FindingInput(verdict=verdict, alert=assignment.alert_id),)
+    if assignment.kind == Assignment.Kind.RESOLUTION and assignment.grievance is not None:
+        from apps.grievances.simulator import resolution_fixed
+
+        fixed = resolution_fixed(assignment.grievance)
+        return (FindingInput(verdict="confirmed" if fixed else "contradicted", grievance=assignment.grievance_id),)
+    return ()
+
+
 def step(now: datetime) -> int:
     officers = list(get_user_model().objects.filter(username__startswith="officer.", is_active=True))
     if not officers:
         return 0
     _dispatch(now, officers)
     made = 0
-    for assignment in Assignment.objects.filter(status=Assignment.Status.OPEN).select_related("region", "alert"):
+    waiting = Assignment.objects.filter(status=Assignment.Status.OPEN)
+    for assignment in waiting.select_related("region", "alert", "grievance__department"):
         rng = random.Random(f"field:{assignment.pk}")  # noqa: S311
         if now - assignment.created_at < timedelta(minutes=rng.randint(3, 20)):
             continue  # on the way
@@ -106,7 +120,7 @@ def step(now: datetime) -> int:
             ),
             people=(PersonCount(kind="residents", count=rng.randint(1, 5)),),
             notes=rng.choice(NOTES).format(n=rng.randint(2, 6)) + f"（{assignment.region.name_zh}）",
-            findings=(FindingInput(verdict=verdict, alert=assignment.alert_id),) if assignment.alert_id else (),
+            findings=_findings(assignment, verdict),
             photos=(PhotoDeclared(index=0, name="scene.jpg", sha256=hashlib.sha256(photo).hexdigest()),),
         )
         recorded = visit_record(officer=officer, visit=visit)

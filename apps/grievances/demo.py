@@ -6,6 +6,7 @@ from __future__ import annotations
 from apps.accounts.models import Department
 from apps.core.demo import DemoContext
 from apps.grievances.models import Category, CategoryAttribute
+from apps.grievances.simulator import FORMALISTIC, FORMALISTIC_NETWORK
 
 D = CategoryAttribute.Datatype
 CATEGORIES = [
@@ -70,4 +71,7 @@ def seed_demo_grievances(context: DemoContext) -> None:
                           **ANSWER_RANGES.get(attr, {})},
             )  # fmt: skip
         made += 1
+    # The demo's formalistic department (apps/grievances/simulator.py): its offices' network, so ratings made
+    # from it are left out of its satisfaction rate.
+    Department.objects.filter(code=FORMALISTIC, networks="").update(networks=FORMALISTIC_NETWORK)
     context.out.write(f"Demo grievances: {made} categories.\n")

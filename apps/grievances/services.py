@@ -546,16 +546,23 @@ def _draw(grievance: Grievance, salt: str) -> int:
 
 
 def resolution_check_method(grievance: Grievance) -> str:
-    """How a sampled report is checked: a field visit needs a place on the map, a callback a phone number;
-    with both, half of each (by another hash of the number); with neither, "" (it cannot be checked)."""
+    """How a sampled report is checked: a field visit needs a place on the map and an officer covering it, a
+    callback a phone number. With both, a third are visited (by another hash of the number): a callback costs
+    minutes, a visit an officer's trip, and a visit sees what a pressed citizen may not say. With neither, ""
+    (it cannot be checked)."""
+    from apps.fieldwork.services import officers_for_region
     from apps.grievances.models import ResolutionCheck
 
-    visit, callback = grievance.region_id is not None, bool(grievance.reporter_phone)
+    callback = bool(grievance.reporter_phone)
+    visit = grievance.region is not None and bool(officers_for_region(grievance.region))
     if visit and callback:
-        visit = _draw(grievance, "method") < 500
+        visit = _draw(grievance, "method") < 333
     if visit:
         return ResolutionCheck.Method.VISIT
-    return ResolutionCheck.Method.CALLBACK if callback else ""
+    if callback:
+        return ResolutionCheck.Method.CALLBACK
+    # nobody covers the place yet: the visit waits for an officer who will
+    return ResolutionCheck.Method.VISIT if grievance.region_id is not None else ""
 
 
 def resolution_check_sample(grievance: Grievance) -> None:

@@ -1,6 +1,12 @@
 """Simulated citizens of the demo city: reports through the same service the portal uses, and a simulated
 department that handles them — most on time, some late (they escalate), some rated afterwards.
 
+Departments differ, so the 接诉即办 page has something to show: FORMALISTIC closes its reports fast on paper and
+presses citizens for five stars — from a staff member's phone, from its office network, or by asking in person
+— while fewer of its problems are really fixed. Its claimed rates look good; the independent checks (field
+visits, simulated by apps/fieldwork/simulator.py from `resolution_fixed`, and the hotline center's callbacks,
+simulated here) find otherwise.
+
 Reports follow the other domains where they can: noise complaints near a noise station over its limit, road
 damage reports near open traffic incidents; the rest fall where people live, more in busy hours.
 """
@@ -14,12 +20,12 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.core.simulation import city_activity, stable_noise
-from apps.grievances.models import Category, Grievance, GrievanceEvent
-from apps.grievances.services import grievance_rate, grievance_submit, grievance_transition
+from apps.grievances.models import Category, Grievance, GrievanceEvent, ResolutionCheck
+from apps.grievances.services import RatingContext, grievance_rate, grievance_submit, grievance_transition
 from apps.regions.models import Region
 from apps.regions.selectors import region_for_point
 
-BACKFILL = timedelta(hours=48)
+BACKFILL = timedelta(hours=96)  # a fresh demo has four days of reports: enough for the checks to show
 SLOT = timedelta(minutes=10)
 PER_HOUR = {  # reports per hour in the whole city at full activity
     "noise": 1.6, "smoke-odour": 0.6, "road-damage": 0.8, "street-lights": 0.6, "garbage": 1.2,
@@ -36,6 +42,9 @@ TEXTS = {
     "water-supply": ["{place}小区停水了，没有通知。", "{place}自来水发黄，有异味。", "{place}高层水压太低。"],
 }  # fmt: skip
 ATTRIBUTES = {"noise": {"source": "construction"}, "road-damage": {"size": "large"}}
+FORMALISTIC = "urban-management"  # the demo department that looks good on claims and poor on checks
+FORMALISTIC_NETWORK = "10.61.0.0/16"  # its offices (apps/grievances/demo.py sets it on the department)
+CALLBACK_DESK = "command"  # the demo hotline center account that calls citizens back (outside every department)
 
 
 def _rng(key: str) -> random.Random:
@@ -94,7 +103,7 @@ def report(category: Category, moment: datetime, rng: random.Random, districts: 
     text = rng.choice(TEXTS.get(category.code, ["{place}有问题需要处理。"])).format(
         place=place.name_zh if place else ""
     )
-    contact = rng.random() < 0.5
+    contact = rng.random() < 0.7
     return grievance_submit(
         channel=rng.choice([Grievance.Channel.WEB, Grievance.Channel.HOTLINE, Grievance.Channel.HOTLINE]),
         category=category,
@@ -107,9 +116,17 @@ def report(category: Category, moment: datetime, rng: random.Random, districts: 
     )
 
 
+def resolution_fixed(grievance: Grievance) -> bool:
+    """Whether the simulated department really fixed the problem this time (the truth a check finds): most
+    often, except at FORMALISTIC; a report reopened after a check is then fixed for real, mostly."""
+    rng = _rng(f"{grievance.tracking_code}:fixed:{grievance.reopened_count}")
+    formalistic = grievance.department.code == FORMALISTIC and not grievance.reopened_count
+    return rng.random() < (0.4 if formalistic else 0.9)
+
+
 def handle(grievance: Grievance, now: datetime) -> None:
     """The simulated department: accepts within the hour, resolves most within the deadline (a few late,
-    which escalate), and some citizens rate the outcome."""
+    which escalate), and some citizens rate the outcome. FORMALISTIC resolves everything early."""
     rng = _rng(grievance.tracking_code)
     age = now - grievance.created_at
     deadline = timedelta(hours=grievance.category.deadline_hours)
@@ -117,24 +134,69 @@ def handle(grievance: Grievance, now: datetime) -> None:
     draw = rng.random()  # most on time, some late, a few forgotten until escalated
     resolve_after = deadline * (rng.uniform(0.2, 0.9) if draw < 0.8 else rng.uniform(1.1, 1.6) if draw < 0.92 else
                                 rng.uniform(2.0, 3.0))  # fmt: skip
+    if grievance.department.code == FORMALISTIC:
+        accept_after, resolve_after = accept_after / 3, deadline * rng.uniform(0.1, 0.4)
     status = grievance.status
     if status == Grievance.Status.SUBMITTED and age >= accept_after:
         grievance = grievance_transition(grievance=grievance, action="accept", user=None)
         _backdate(grievance, grievance.created_at + accept_after, "accepted_at")
     if grievance.status in (Grievance.Status.ACCEPTED, Grievance.Status.ASSIGNED) and age >= resolve_after:
+        again = grievance.reopened_count > 0  # reopened by a check: resolved again from now, not backdated
         grievance = grievance_transition(
             grievance=grievance, action="resolve", user=None, message=rng.choice(
                 ["已安排人员现场处理，问题已解决。", "已联系责任单位整改完毕。", "经现场核查已处置。"]),
         )  # fmt: skip
-        _backdate(grievance, grievance.created_at + resolve_after, "resolved_at")
+        if not again:
+            _backdate(grievance, grievance.created_at + resolve_after, "resolved_at")
     if (
         grievance.status == Grievance.Status.RESOLVED
         and grievance.resolved_at
         and now - grievance.resolved_at > timedelta(hours=2)
-        and rng.random() < 0.6
     ):
-        score = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 12, 8, 5])[0]
-        grievance_rate(grievance=grievance, score=score, comment="")
+        _rate(grievance, rng)
+
+
+def _rate(grievance: Grievance, rng: random.Random) -> None:
+    """Some citizens rate: by whether it was fixed; at FORMALISTIC most are pressed for five stars — from a staff
+    session or the office network (the rating is then left out) or in person (it is not caught)."""
+    formalistic = grievance.department.code == FORMALISTIC and not grievance.reopened_count
+    if rng.random() >= (0.85 if formalistic else 0.6):
+        return
+    citizen = RatingContext(address=f"198.51.100.{rng.randint(1, 254)}")
+    fixed = resolution_fixed(grievance)
+    score = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 12, 8, 5] if fixed else [3, 7, 20, 35, 35])[0]
+    pressure = rng.random() if formalistic else 1.0
+    if pressure < 0.2:
+        citizen, score = RatingContext(staff_session=True, address="10.61.3.20"), 5
+    elif pressure < 0.35:
+        citizen, score = RatingContext(address=f"10.61.{rng.randint(0, 255)}.{rng.randint(1, 254)}"), 5
+    elif pressure < 0.75:
+        score = 5
+    grievance_rate(grievance=grievance, score=score, comment="", context=citizen)
+
+
+def callbacks(now: datetime) -> int:
+    """The hotline center calls back the citizens of sampled reports a while after they were asked for, and
+    records what they say: fixed or not (the truth), satisfied mostly when it was."""
+    from django.contrib.auth import get_user_model
+
+    from apps.grievances.verification import resolution_check_record
+
+    desk = get_user_model().objects.filter(username=CALLBACK_DESK, is_active=True).first()
+    if desk is None:
+        return 0
+    made = 0
+    waiting = ResolutionCheck.objects.filter(method=ResolutionCheck.Method.CALLBACK, fixed__isnull=True)
+    for check in waiting.select_related("grievance", "grievance__department").order_by("created_at")[:50]:
+        rng = _rng(f"callback:{check.pk}")
+        if now - check.created_at < timedelta(minutes=rng.randint(2, 12)):
+            continue  # not called yet
+        fixed = resolution_fixed(check.grievance)
+        satisfied = rng.random() < (0.85 if fixed else 0.1)
+        resolution_check_record(check=check, fixed=fixed, satisfied=satisfied, user=desk,
+                                note="电话回访" if fixed else "电话回访：市民表示问题仍在")  # fmt: skip
+        made += 1
+    return made
 
 
 def _backdate(grievance: Grievance, moment: datetime, field: str) -> None:
@@ -176,9 +238,10 @@ def step(now: datetime) -> int:
     recent = now - timedelta(days=2)
     handled = simulated.filter(
         Q(status__in=Grievance.OPEN) | Q(status=Grievance.Status.RESOLVED, resolved_at__gte=recent)
-    ).select_related("category")
+    ).select_related("category", "department")
     for grievance in handled:
         handle(grievance, now)
+    callbacks(now)
     return made
 
 

@@ -201,3 +201,20 @@ def test_a_failing_check_request_never_loses_the_rating(resolved, settings, monk
     report.refresh_from_db()
     assert (report.satisfaction, report.status) == (3, "closed")
     assert not ResolutionCheck.objects.exists()
+
+
+def test_a_report_where_no_officer_goes_is_called_back_when_it_can_be(resolved, cast, settings):
+    # given: nobody covers district W any more
+    settings.CITYOPS_RESOLUTION_CHECK_SHARE = 1.0
+    cast["officer"].is_active = False
+    cast["officer"].save()
+    with_phone, without = resolved(), resolved(reporter_phone="")
+
+    # when
+    for report in (with_phone, without):
+        grievance_rate(grievance=report, score=5)
+
+    # then: the one with a phone is called back; the other's visit waits for an officer
+    methods = dict(ResolutionCheck.objects.values_list("grievance_id", "method"))
+    assert methods == {with_phone.pk: "callback", without.pk: "visit"}
+    assert ResolutionCheck.objects.get(grievance=without).assignment.assignee is None
