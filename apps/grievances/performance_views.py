@@ -61,6 +61,7 @@ def performance(request: HttpRequest) -> HttpResponse:
         "share_percent": round(settings.CITYOPS_RESOLUTION_CHECK_SHARE * 100),
         "month_text": request.GET.get("month", "")[:20],
         "definitions": definitions(),
+        "definition_order": ["response", "resolution", "satisfaction", "checks", "excluded", "gap", "small_numbers"],
     }
     if rate_limited(request, action="grievances.performance", limit=READS_PER_MINUTE, window_seconds=60):
         context["error"] = _("Too many requests from this connection. Please try again in a minute.")

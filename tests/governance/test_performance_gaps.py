@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from apps.grievances.services import RatingContext, grievance_rate, grievance_transition
 from apps.grievances.verification import resolution_check_record, resolution_check_request
 from tests.conftest import PASSWORD
+
+# Mid-month, mid-morning: the reports these tests make (a quarter of an hour apart) all fall in one local month,
+# whatever instant the suite runs at (make test-clock); the month's own edge is tested where it matters.
+pytestmark = pytest.mark.clock("2026-11-18T10:00:00+08:00")
 
 
 def test_the_desk_shows_the_gap_per_department_and_flags_a_large_one(client, submit, cast, clock, settings):

@@ -16,6 +16,10 @@ from apps.grievances.verification import resolution_check_record, resolution_che
 from tests.conftest import PASSWORD
 from tests.fieldwork.conftest import record_visit, visit_data
 
+# Mid-month, mid-morning: the reports these tests make (a quarter of an hour apart) all fall in one local month,
+# whatever instant the suite runs at (make test-clock); the month's own edge is tested where it matters.
+pytestmark = pytest.mark.clock("2026-11-18T10:00:00+08:00")
+
 CITIZEN = RatingContext(address="198.51.100.9")
 
 
@@ -402,3 +406,16 @@ def test_the_callback_desk_is_for_those_allowed(client, callback_check, cast):
 
     assert anonymous.status_code == 302
     assert officer.status_code == 403
+
+
+def test_the_page_is_rate_limited_per_client(client, db, settings):
+    from apps.grievances.performance_views import READS_PER_MINUTE
+
+    answers = [
+        client.get("/public/performance/", HTTP_ACCEPT_LANGUAGE="en").status_code for _n in range(READS_PER_MINUTE)
+    ]
+    over = client.get("/public/performance/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert set(answers) == {200}
+    assert over.status_code == 429
+    assert "Too many requests" in over.content.decode()

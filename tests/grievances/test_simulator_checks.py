@@ -14,6 +14,10 @@ from apps.grievances.models import Category, Grievance, ResolutionCheck
 from apps.grievances.services import grievance_transition
 from apps.grievances.verification import resolution_check_request
 
+# Mid-month, mid-morning: the reports these tests make (a quarter of an hour apart) all fall in one local month,
+# whatever instant the suite runs at (make test-clock); the month's own edge is tested where it matters.
+pytestmark = pytest.mark.clock("2026-11-18T10:00:00+08:00")
+
 
 @pytest.fixture
 def formalistic(categories, monkeypatch):
