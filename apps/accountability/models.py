@@ -59,6 +59,9 @@ class Contest(BaseModel):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     text = models.TextField(_("what they see"), max_length=1000)
     contact = EncryptedTextField(_("contact"), blank=True)
+    # who sent it, as a keyed digest of their connection (apps/core/clients.py): a group is sent to the field by
+    # how many different people contest, not by how many times one of them does
+    client = models.CharField(_("client (keyed digest)"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("contest")

@@ -71,6 +71,12 @@ class Status(TypedDict):
     children: list[Any]
 
 
+def local_iso(moment: datetime) -> str:
+    """A time in the city's zone (TIME_ZONE), ISO 8601 with its offset: its date is the city's date, as pages
+    read it (a UTC date is the day before for the first hours of a Beijing morning)."""
+    return timezone.localtime(moment).isoformat()
+
+
 def region_ref(region: Region) -> RegionRef:
     return {"code": region.code, "name": localized(region), "level": region.level}
 
@@ -123,10 +129,10 @@ def _metrics(areas: list[Region], now: datetime) -> dict[int, list[Metric]]:
             source, trust = sources.get(indicator.domain, (None, None))
             out[area.pk].append({
                 "indicator": indicator.code, "name": indicator.name, "unit": indicator.unit, "value": value,
-                "observed_at": row.last_at.isoformat() if row is not None else None,
+                "observed_at": local_iso(row.last_at) if row is not None else None,
                 "stale": row is None or now - row.last_at > indicator.stale_after,
                 "source": source, "trust": trust,
-                "last_checked_on_site": check[0].isoformat() if check else None,
+                "last_checked_on_site": local_iso(check[0]) if check else None,
                 "last_checked_where": check[2] if check else None,
                 "last_verdict": check[1] if check else None,
                 "discrepancies": disagreements.get((area.pk, indicator.code), []),
@@ -200,7 +206,7 @@ def _discrepancies(areas: list[Region]) -> dict[tuple[int, str], list[dict[str, 
             for code in codes:
                 out[(area.pk, code)].append({
                     "rule": localized(rule) if rule else str(alert.details.get("rule", "")),
-                    "region": localized(alert.region), "since": alert.opened_at.isoformat(),
+                    "region": localized(alert.region), "since": local_iso(alert.opened_at),
                 })  # fmt: skip
     return out
 
@@ -256,11 +262,11 @@ def contest_public(contest: Contest) -> dict[str, Any]:
         "kind": group.kind,
         "about": about,
         "region": region_ref(group.region) if group.region else None,
-        "submitted_at": contest.created_at.isoformat(),
+        "submitted_at": local_iso(contest.created_at),
         "text": public_value(contest, "text"),
         "state": state["state"],
         "verdict": state["verdict"],
-        "checked_at": checked_at.isoformat() if checked_at else None,
+        "checked_at": local_iso(checked_at) if checked_at else None,
         "contestants": people_count(group.contestants),
         "contestants_fewer_than": None if people_count(group.contestants) else settings.CITYOPS_OPEN_DATA_K,
     }

@@ -36,6 +36,7 @@ class ContestInput:
     lat: float | None = None
     report_code: str = ""
     contact: str = ""
+    client: str = ""  # a keyed digest of the sender's connection (apps/core/clients.py client_key)
 
 
 def _new_code() -> str:
@@ -57,9 +58,11 @@ def _place(data: ContestInput, errors: dict[str, list[str]]) -> Region | None:
     from apps.regions.selectors import region_for_point
 
     if data.region:
-        region = Region.objects.filter(code=data.region.strip()).first()
+        region = Region.objects.select_related("parent").filter(code=data.region.strip()).first()
         if region is None:
             errors["region"] = [_("no such region")]
+        while region is not None and region.level == Region.Level.COMMUNITY:  # published down to streets only
+            region = region.parent
         return region
     if data.lon is None or data.lat is None:
         errors["region"] = [_("name the region, or give lat and lon")]
@@ -130,7 +133,9 @@ def contest_submit(*, data: ContestInput, now: datetime | None = None) -> Contes
     kind, region, report, text, contact = _validated(data)
     with transaction.atomic():
         group = _group_for(kind=kind, indicator=data.indicator, region=region, report=report, now=now)
-        group.contestants += 1
+        # people, not contests: one sender saying it again does not bring an officer out
+        seen = not data.client or Contest.objects.filter(group=group, client=data.client).exists()
+        group.contestants += 0 if data.client and seen else 1
         group.last_contest_at = now
         group.save(update_fields=["contestants", "last_contest_at", "updated_at"])
         lon = round(data.lon, 3) if data.lon is not None and data.lat is not None else None
@@ -139,7 +144,7 @@ def contest_submit(*, data: ContestInput, now: datetime | None = None) -> Contes
             try:
                 with transaction.atomic():
                     contest = Contest.objects.create(code=_new_code(), group=group, lon=lon, lat=lat, text=text,
-                                                     contact=contact)  # fmt: skip
+                                                     contact=contact, client=data.client)  # fmt: skip
                 break
             except IntegrityError:  # a code already taken: draw another
                 continue

@@ -40,8 +40,9 @@ def step(now: datetime) -> int:
     made = 0
     hot = districts[(slot // 6) % len(districts)]  # a district stays "hot" for half an hour
     indicator = list(SAYINGS)[(slot // 6) % len(SAYINGS)]
-    for _person in range(rng.choice([0, 1, 1, 2])):
-        made += _contest(ContestInput(text=rng.choice(SAYINGS[indicator]), indicator=indicator, region=hot.code))
+    for person in range(rng.choice([0, 1, 1, 2])):
+        made += _contest(ContestInput(text=rng.choice(SAYINGS[indicator]), indicator=indicator, region=hot.code,
+                                      client=f"sim-{slot}-{person}"))  # fmt: skip
     if rng.random() < 0.1:
         made += _contest_resolution(rng, now)
     return made
@@ -63,4 +64,5 @@ def _contest_resolution(rng: random.Random, now: datetime) -> int:
     recent = list(closed.order_by("-resolved_at").values_list("tracking_code", flat=True)[:20])
     if not recent:
         return 0
-    return _contest(ContestInput(text=rng.choice(RESOLUTION_SAYINGS), report_code=rng.choice(recent)))
+    return _contest(ContestInput(text=rng.choice(RESOLUTION_SAYINGS), report_code=rng.choice(recent),
+                                 client=f"sim-{now:%Y%m%d%H%M}"))  # fmt: skip

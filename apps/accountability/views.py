@@ -16,7 +16,7 @@ from apps.accountability.api.views import contest_by_code
 from apps.accountability.forms import ContestForm, ContestLookupForm
 from apps.accountability.selectors import contest_public, panel_region, public_status
 from apps.accountability.services import ContestInput, contest_submit
-from apps.core.clients import rate_limited
+from apps.core.clients import client_key, rate_limited
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
 
@@ -36,6 +36,8 @@ def panel(request: HttpRequest) -> HttpResponse:
 def _panel(request: HttpRequest, *, form: ContestForm | None = None, status: int = 200) -> HttpResponse:
     code = request.GET.get("region") or (form.data.get("region") if form is not None else None)
     region = panel_region(code)
+    if region is None and form is not None:
+        region = panel_region(None)  # a refused form about an unknown place: its errors on the city's panel
     if region is None:
         raise Http404(_("no such region"))
     data = public_status(region=region)
@@ -68,10 +70,12 @@ def contest(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("The contest could not be taken."))  # a bot filled the hidden field
     elif form.is_valid():
         data = form.cleaned_data
+        sender = client_key(request, purpose="accountability.contest")
         try:
             taken = contest_submit(data=ContestInput(text=data["text"], indicator=data["indicator"],
                                                      region=data["region"], report_code=data["report_code"],
-                                                     contact=data["contact"]))  # fmt: skip
+                                                     contact=data["contact"],
+                                                     client=sender))  # fmt: skip
             return redirect(f"{reverse('accountability:contest', args=[taken.code])}?new=1")
         except ApplicationError as exc:
             form_apply_errors(form, exc, aliases={"lat": "region", "lon": "region"})
@@ -83,7 +87,10 @@ def contest(request: HttpRequest) -> HttpResponse:
 def _report_page_with(request: HttpRequest, form: ContestForm, status: int) -> HttpResponse:
     from apps.grievances.views import detail
 
-    return detail(request, form.data.get("report_code", ""), contest_form=form, status=status)
+    try:
+        return detail(request, form.data.get("report_code", ""), contest_form=form, status=status)
+    except Http404:  # no such report: the errors on the panel, with what was typed
+        return _panel(request, form=form, status=status)
 
 
 @require_http_methods(["GET"])
@@ -98,6 +105,7 @@ def contest_page(request: HttpRequest, code: str) -> HttpResponse:
         {
             "contest": shown,
             "verdict_text": VERDICT_WORDS.get(shown["verdict"] or "", ""),
+            "submitted": found.created_at,
             "new": request.GET.get("new") == "1",
         },  # fmt: skip
     )

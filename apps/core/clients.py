@@ -63,8 +63,16 @@ def client_address(request: Any) -> str:
 
 
 def client_key(request: Any, *, purpose: str) -> str:
-    """A keyed digest of the client's address for `purpose` (not reversible without SECRET_KEY)."""
-    return salted_hmac(f"cityops.client.{purpose}", client_address(request), algorithm="sha256").hexdigest()[:32]
+    """A keyed digest of the client's address for `purpose` (not reversible without SECRET_KEY). An IPv6 client is
+    its /64: one subscriber gets a whole /64 and could otherwise take a new address per request."""
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return salted_hmac(f"cityops.client.{purpose}", address, algorithm="sha256").hexdigest()[:32]
 
 
 def rate_limited(request: Any, *, action: str, limit: int, window_seconds: int) -> bool:

@@ -104,8 +104,8 @@ def finding_applied(*, finding: Any, user: Any, **_kwargs: Any) -> None:
     """An accepted visit on a resolution-check assignment: its verdict is the check's outcome (confirmed: fixed;
     contradicted or only partly: not fixed; could not verify: the check waits for another visit)."""
     assignment = finding.visit.assignment
-    if finding.grievance_id is None or assignment is None or assignment.kind != "resolution":
-        return
+    if assignment is None or assignment.kind != "resolution" or finding.grievance_id != assignment.grievance_id:
+        return  # a finding about another report (or none) does not decide this check
     check = ResolutionCheck.objects.filter(assignment=assignment, fixed__isnull=True).first()
     if check is None or finding.verdict == "could_not_verify":
         return

@@ -219,3 +219,30 @@ def test_the_contact_is_stored_encrypted_and_the_text_shown_masked(city, contest
     shown = Client().get(f"{API}/{taken.code}").json()
     assert "13912345678" not in shown["text"]
     assert "contact" not in shown
+
+
+def test_one_sender_saying_it_again_does_not_send_an_officer(city):
+    client = Client()
+    with override_settings(CITYOPS_CONTEST_THRESHOLD=2):
+        for text in ("有烟", "还是有烟", "烟更大了"):
+            body = {"indicator": "environment.aqi", "region": "W", "text": text}
+            assert client.post(API, body, content_type="application/json").status_code == 201
+    group = ContestGroup.objects.get()
+    assert group.contestants == 1
+    assert group.sent_at is None
+    assert not Assignment.objects.exists()
+
+
+def test_the_api_takes_json_only_so_no_other_site_can_post_for_its_visitors(city):
+    answer = Client().post(API, {"indicator": "environment.aqi", "region": "W", "text": "x"})  # form-encoded
+    assert answer.status_code in (400, 415)
+    assert not Contest.objects.exists()
+
+
+def test_a_community_is_contested_in_its_street(city, contest):
+    from apps.regions.services import regions_import
+    from tests.conftest import feature
+
+    regions_import(features=[feature("W1A", "一社区", "Community A", (118.00, 32.00, 118.01, 32.01), 5_000)],
+                   level="community", parent="W1")  # fmt: skip
+    assert contest(region="W1A").group.region.code == "W1"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from apps.accountability.models import Contest
 from apps.accountability.selectors import contest_public, panel_region, public_status
 from apps.accountability.services import CONTACT_MAX, TEXT_MAX, ContestInput, contest_submit
-from apps.core.clients import rate_limited
+from apps.core.clients import client_key, rate_limited
 from apps.core.serializers import TextField
 
 
@@ -149,6 +150,8 @@ class StatusApi(_PublicApi):
 
 
 class ContestListApi(_PublicApi):
+    parser_classes = [JSONParser]  # not form-encoded: no other site's page can post contests for its visitors
+
     @extend_schema(
         request=ContestInputSerializer,
         responses={201: ContestCodeSerializer, 400: OpenApiResponse(description="what is wrong, by field"),
@@ -165,7 +168,7 @@ class ContestListApi(_PublicApi):
         contest = contest_submit(data=ContestInput(
             text=data["text"], indicator=data.get("indicator", ""), region=data.get("region", ""),
             lon=data.get("lon"), lat=data.get("lat"), report_code=data.get("report_code", ""),
-            contact=data.get("contact", ""),
+            contact=data.get("contact", ""), client=client_key(request, purpose="accountability.contest"),
         ))  # fmt: skip
         return Response({"code": contest.code}, status=201)
 
