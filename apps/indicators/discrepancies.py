@@ -80,8 +80,11 @@ def discrepancies_evaluate(*, now: datetime | None = None) -> list[Alert]:
                     title_en=(
                         f"{region.name_en or region.name_zh}: sources disagree ({rule.name_en}) — {found.summary_en}"
                     ),
-                    details={"rule": rule.code, "evidence": found.evidence,
-                             "indicators": list(found.indicators or rule.indicators)},  # fmt: skip
+                    details={
+                        "rule": rule.code,
+                        "evidence": found.evidence,
+                        "indicators": list(found.indicators or rule.indicators),
+                    },  # fmt: skip
                     at=now,
                 )
                 if created:  # a disagreement is settled on site
