@@ -59,8 +59,10 @@ def month_parse(text: str | None, *, now: datetime | None = None) -> date:
     found = MONTH.fullmatch(unicodedata.normalize("NFKC", text).strip())  # full-width from an input method too
     if found is None or not 1 <= int(found[2]) <= 12:
         raise MonthError(_("a month is written YYYY-MM, e.g. %(example)s") % {"example": f"{today:%Y-%m}"})
+    if int(found[1]) < 2000:  # year 0 is no date at all: refused with the others before it is made one
+        raise MonthError(_("a month from 2000-01 to %(latest)s") % {"latest": f"{today:%Y-%m}"})
     month = date(int(found[1]), int(found[2]), 1)
-    if month.year < 2000 or month > today:
+    if month > today:
         raise MonthError(_("a month from 2000-01 to %(latest)s") % {"latest": f"{today:%Y-%m}"})
     return month
 

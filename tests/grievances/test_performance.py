@@ -419,3 +419,10 @@ def test_the_page_is_rate_limited_per_client(client, db, settings):
     assert set(answers) == {200}
     assert over.status_code == 429
     assert "Too many requests" in over.content.decode()
+
+
+def test_a_month_of_year_zero_is_refused_not_a_crash(city):
+    from django.test import Client
+
+    assert Client().get("/api/v1/public/performance", {"month": "0000-01"}).status_code == 400
+    assert Client().get("/public/performance/", {"month": "0000-01"}).status_code == 400
