@@ -21,7 +21,13 @@ PUBLIC = {
     "api/v1/open-data/datasets/<slug:code>/releases": "open data, released after review (k-anonymised)",
     "api/v1/open-data/releases/<int:pk>": "open data, released after review (k-anonymised)",
     "api/v1/open-data/releases/<int:pk>/files/<str:fmt>": "open data, released after review (k-anonymised)",
+    "api/v1/public/status": "the public truth panel: public figures (their labels decide) and what backs them",
+    "api/v1/public/contests": "citizens contest a published figure or a resolution (JSON, rate-limited per client)",
+    "api/v1/public/contests/<str:code>": "a contest for whoever holds its code: state and verdict, words masked",
+    "api/v1/public/performance": "接诉即办 rates, counts below k withheld",
 }
+# Public routes that take an anonymous write, with why (the others answer anonymous reads only).
+PUBLIC_WRITES = {"api/v1/public/contests": "a citizen's contest needs no account, as a report to the portal"}
 SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
 
 
@@ -61,7 +67,7 @@ def test_every_non_public_endpoint_refuses_anonymous_callers(client, cast, route
     assert b"correct-horse" not in response.content
 
 
-@pytest.mark.parametrize("route", sorted(PUBLIC))
+@pytest.mark.parametrize("route", sorted(set(PUBLIC) - set(PUBLIC_WRITES)))
 def test_public_endpoints_answer_anonymous_reads_only(client, cast, route):
     # when
     response = client.post(sample_path(route), {})
@@ -108,3 +114,15 @@ def test_the_alert_list_holds_only_the_officers_district(client, cast, alert_in_
     # then
     assert response.status_code == 200
     assert alert_in_w1.pk not in [row["id"] for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize("route", sorted(PUBLIC_WRITES))
+def test_public_writes_refuse_an_empty_or_form_body_and_store_nothing(client, cast, route):
+    from apps.accountability.models import Contest
+
+    form = client.post(sample_path(route), {})
+    empty = client.post(sample_path(route), {}, content_type="application/json")
+
+    assert form.status_code in (400, 415)
+    assert empty.status_code == 400
+    assert not Contest.objects.exists()
