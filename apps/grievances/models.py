@@ -321,6 +321,8 @@ class ResolutionCheck(BaseModel):
     resolution) or a callback to the citizen logged by someone outside the department. Requested for a sample of
     resolved-and-rated reports and for every contested resolution; `fixed` stays empty until it is done."""
 
+    scope_region = "grievance__region"  # the region it belongs to, for scope (apps/accounts/selectors.py)
+
     class Method(models.TextChoices):
         VISIT = "visit", _("field visit")
         CALLBACK = "callback", _("callback to the citizen")

@@ -86,10 +86,15 @@ def _own_departments(user: Any) -> list[int]:
 
 
 def _pending_callbacks(user: Any) -> Any:
-    """Callback checks waiting, outside the user's own departments, oldest first."""
+    """Callback checks waiting, outside the user's own departments and inside their regions (a desk narrowed to a
+    district calls that district's citizens, as everywhere else), oldest first."""
+    from apps.accounts.selectors import regions_scope
+
+    waiting = ResolutionCheck.objects.filter(method=ResolutionCheck.Method.CALLBACK, fixed__isnull=True).exclude(
+        department_id__in=_own_departments(user)
+    )
     return (
-        ResolutionCheck.objects.filter(method=ResolutionCheck.Method.CALLBACK, fixed__isnull=True)
-        .exclude(department_id__in=_own_departments(user))
+        regions_scope(waiting, user=user, field=ResolutionCheck.scope_region)
         .select_related("grievance", "grievance__category", "department")
         .order_by("created_at")
     )

@@ -426,3 +426,25 @@ def test_a_month_of_year_zero_is_refused_not_a_crash(city):
 
     assert Client().get("/api/v1/public/performance", {"month": "0000-01"}).status_code == 400
     assert Client().get("/public/performance/", {"month": "0000-01"}).status_code == 400
+
+
+def test_a_desk_narrowed_to_a_district_calls_only_that_districts_citizens(client, resolved, cast):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import staff_user_upsert
+
+    west = resolution_check_request(grievance=resolved(score=5, lon=118.005, lat=32.01), reason="sample",
+                                    method="callback")  # fmt: skip
+    east = resolution_check_request(grievance=resolved(score=5, lon=118.03, lat=32.01), reason="sample",
+                                    method="callback")  # fmt: skip
+    staff_user_upsert(username="desk_e", password=PASSWORD, roles=[Role.COMMAND_CENTER], region_codes=["E"])
+    client.login(username="desk_e", password=PASSWORD)
+
+    listing = client.get("/grievances/checks/").content.decode()
+
+    assert f"/grievances/checks/{east.pk}/" in listing
+    assert f"/grievances/checks/{west.pk}/" not in listing
+    assert client.get(f"/grievances/checks/{west.pk}/").status_code == 404
+    assert client.post(f"/grievances/checks/{west.pk}/contact", {"purpose": "回访"}).status_code == 404
+    assert client.post(f"/grievances/checks/{west.pk}/", {"fixed": "no", "satisfied": "no"}).status_code == 404
+    west.refresh_from_db()
+    assert west.fixed is None
