@@ -513,18 +513,21 @@ def grievance_rate(
     grievance = _locked(grievance)
     if grievance.status not in (S.RESOLVED, S.CLOSED):
         raise ApplicationError(_("a report can be rated once it is resolved"), fields={"score": [grievance.status]})
-    if grievance.satisfaction is not None:
+    now = timezone.now()
+    excluded = rating_exclusion(grievance=grievance, context=context or RatingContext(), now=now)
+    # A rating that did not count (made from a staff session, the department's network, minutes after a staff
+    # action) does not take the citizen's own away: an independent one replaces it. Any other second one is refused.
+    if grievance.satisfaction is not None and (excluded or not grievance.rating_excluded):
         raise ApplicationError(_("this report has been rated already"), fields={"score": [_("rated")]})
     if score not in range(1, 6):
         raise ApplicationError(_("give 1 to 5 stars"), fields={"score": [_("1 to 5")]})
     if len(comment) > 1000:
         raise ApplicationError(_("at most 1,000 characters"), fields={"comment": [_("too long")]})
-    now = timezone.now()
     previous = grievance.status
     grievance.satisfaction = score
     grievance.satisfaction_comment = comment.strip()
     grievance.rated_at = now
-    grievance.rating_excluded = rating_exclusion(grievance=grievance, context=context or RatingContext(), now=now)
+    grievance.rating_excluded = excluded
     grievance.status = S.CLOSED
     grievance.closed_at = grievance.closed_at or now
     grievance.save()

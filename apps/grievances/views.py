@@ -186,7 +186,9 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
             "events": public_timeline(grievance),
             "photos": grievance.photos.filter(public=True),
             "new": request.GET.get("new") == "1",
-            "can_rate": grievance.status in ("resolved", "closed") and grievance.satisfaction is None,
+            # an excluded rating (not independent) leaves the citizen their own
+            "can_rate": grievance.status in ("resolved", "closed")
+            and (grievance.satisfaction is None or bool(grievance.rating_excluded)),
             "can_reopen": reopen_until is not None and timezone.now() <= reopen_until,
             "reopen_until": reopen_until,
             "rate_form": rate_form or RateForm(),

@@ -222,3 +222,27 @@ def test_a_report_where_no_officer_goes_is_called_back_when_it_can_be(resolved, 
     methods = dict(ResolutionCheck.objects.values_list("grievance_id", "method"))
     assert methods == {with_phone.pk: "callback", without.pk: "visit"}
     assert ResolutionCheck.objects.get(grievance=without).assignment.assignee is None
+
+
+def test_a_rating_that_did_not_count_leaves_the_citizen_their_own(client, resolved):
+    from django.test import Client
+
+    # given: staff gave five stars from their session on the citizen's report
+    report = resolved()
+    client.login(username="staff", password=PASSWORD)
+    client.post(f"/grievances/t/{report.tracking_code}/rate", {"score": "5", "comment": ""})
+    again = client.post(f"/grievances/t/{report.tracking_code}/rate", {"score": "5", "comment": ""})
+
+    # when: the citizen opens the tracking page and rates from their own phone
+    citizen = Client()
+    page = citizen.get(f"/grievances/t/{report.tracking_code}/")
+    rated = citizen.post(f"/grievances/t/{report.tracking_code}/rate", {"score": "2", "comment": "没修好"})
+    twice = citizen.post(f"/grievances/t/{report.tracking_code}/rate", {"score": "5", "comment": ""})
+
+    # then: staff could not rate twice; the citizen's rating replaced theirs and counts; theirs was the last
+    report.refresh_from_db()
+    assert again.status_code == 400
+    assert 'id="rate"' in page.content.decode()
+    assert rated.status_code == 302
+    assert twice.status_code == 400
+    assert (report.satisfaction, report.rating_excluded) == (2, "")
