@@ -77,7 +77,8 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class Rate:
-    """numerator of denominator, published only from k on (`value` None below it)."""
+    """numerator of denominator, published only from k on (`value` None below it), and only when neither side —
+    those counted, those not — is 1 to k-1 people: the rate times the total would give that side back."""
 
     numerator: int
     denominator: int
@@ -85,11 +86,19 @@ class Rate:
 
     @property
     def value(self) -> float | None:
-        return self.numerator / self.denominator if self.denominator >= max(self.k, 1) else None
+        if self.denominator < max(self.k, 1) or not self.counts_shown:
+            return None
+        return self.numerator / self.denominator
 
     @property
     def percent(self) -> int | None:
         return None if self.value is None else round(self.value * 100)
+
+    @property
+    def counts_shown(self) -> bool:
+        """Neither side — those counted, those not — is 1 to k-1 people."""
+        rest = self.denominator - self.numerator
+        return not (0 < self.numerator < self.k or 0 < rest < self.k)
 
 
 @dataclass(frozen=True)

@@ -140,8 +140,9 @@ def test_a_contradicted_resolution_reopens_the_report_and_lowers_the_verified_ra
 
 
 def test_the_verified_satisfaction_is_what_citizens_say_on_callbacks(resolved, cast, settings):
-    # given: rated 5 stars each, but on the phone one of two citizens says they are not satisfied
-    settings.CITYOPS_OPEN_DATA_K = 2
+    # given: rated 5 stars each, but on the phone one of two citizens says they are not satisfied (k = 1: the
+    # verified rate of 1 in 2 would otherwise be withheld, as one side is a single person)
+    settings.CITYOPS_OPEN_DATA_K = 1
     reports = [resolved(score=5, lon=None, lat=None, address="西一路 12 号") for _n in range(2)]
     checks = [resolution_check_request(grievance=r, reason="sample", method="callback") for r in reports]
 
@@ -158,7 +159,8 @@ def test_the_verified_satisfaction_is_what_citizens_say_on_callbacks(resolved, c
 
 def test_the_ranking_is_by_verified_rates_and_a_department_with_few_checks_is_unranked(resolved, cast, settings):
     # given: urban looks perfect on claims but its checks find half not fixed; water's claims are worse but hold
-    settings.CITYOPS_OPEN_DATA_K = 2
+    # (k = 1 for these small numbers: a rate with a side of 1 to k-1 people is withheld)
+    settings.CITYOPS_OPEN_DATA_K = 1
     settings.CITYOPS_RESOLUTION_CHECK_SHARE = 0.0
     urban_reports = [resolved(score=5, lon=None, lat=None, address="西一路") for _n in range(4)]
     water_reports = [resolved(score=s, category="leak", lon=None, lat=None, address="西二路") for s in (5, 3, 2, 4)]
@@ -289,10 +291,12 @@ def test_from_k_reports_the_rates_are_published(client, resolved, settings):
 
     [unit] = body["departments"]
     assert unit["reports"] == 5
-    assert unit["satisfaction"]["claimed"] == {"rate": 0.8, "numerator": None, "denominator": 5}  # 4 < k
+    # 4 satisfied and 1 not: 80 % of 5 would give both back; 5 of 5 resolved hides nobody
+    assert unit["satisfaction"]["claimed"] == {"rate": None, "numerator": None, "denominator": 5}
     assert unit["resolution"]["claimed"] == {"rate": 1.0, "numerator": 5, "denominator": 5}
-    assert "fewer than 5 of 5 ratings" in page
-    assert "80%" in page
+    assert "not shown: fewer than 5 on one side" in page
+    assert "80%" not in page
+    assert "100%" in page
 
 
 def test_the_page_states_each_definition_in_both_languages(client, db, settings):
@@ -448,3 +452,13 @@ def test_a_desk_narrowed_to_a_district_calls_only_that_districts_citizens(client
     assert client.post(f"/grievances/checks/{west.pk}/", {"fixed": "no", "satisfied": "no"}).status_code == 404
     west.refresh_from_db()
     assert west.fixed is None
+
+
+def test_a_rate_is_withheld_when_either_side_is_a_few_people(resolved, settings):
+    from apps.grievances.performance import Rate
+
+    assert Rate(numerator=4, denominator=5, k=5).value is None  # one dissatisfied citizen would be given back
+    assert Rate(numerator=1, denominator=9, k=5).value is None
+    assert Rate(numerator=5, denominator=5, k=5).value == 1.0  # nobody on the other side
+    assert Rate(numerator=0, denominator=7, k=5).value == 0.0
+    assert Rate(numerator=6, denominator=12, k=5).value == 0.5

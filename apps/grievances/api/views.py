@@ -103,8 +103,9 @@ def _count(n: int, k: int) -> int | None:
 
 
 class PublicRateSerializer(serializers.Serializer):
-    rate = serializers.FloatField(allow_null=True, help_text="share of 1; null when computed from fewer than k")
-    numerator = serializers.IntegerField(allow_null=True, help_text="null: fewer than k")
+    rate = serializers.FloatField(allow_null=True, help_text="share of 1; null when computed from fewer than k, or "
+                                  "when either side of it is 1 to k-1 people")  # fmt: skip
+    numerator = serializers.IntegerField(allow_null=True, help_text="null with the rate")
     denominator = serializers.IntegerField(allow_null=True, help_text="null: fewer than k")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -112,7 +113,7 @@ class PublicRateSerializer(serializers.Serializer):
         shown = instance.value is not None
         return {
             "rate": round(instance.value, 4) if shown else None,
-            "numerator": _count(instance.numerator, k) if shown else None,
+            "numerator": instance.numerator if shown else None,  # shown: both sides are 0 or at least k
             "denominator": _count(instance.denominator, k),
         }
 

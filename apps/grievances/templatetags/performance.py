@@ -29,6 +29,8 @@ def basis(rate: Rate | None, kind: str = "reports") -> str:
     shown: "from fewer than 5 reports: not shown"."""
     if rate is None:
         return ""
+    if rate.value is None and rate.denominator >= rate.k:  # the rate times the total would give back a few people
+        return _("not shown: fewer than %(k)s on one side") % {"k": rate.k}
     if rate.value is None:
         if kind == "checks":
             return _("from fewer than %(k)s checks: not shown") % {"k": rate.k}
