@@ -43,9 +43,8 @@ class Trust(TypedDict):
 
 
 class OpenContests(TypedDict):
-    groups: int
-    contestants: int | None  # None below k
-    fewer_than: int | None  # k, when the count is withheld
+    groups: int  # places (in the area) where citizens contest the figure now
+    checking: int  # of those, places where an officer has been sent
 
 
 class Metric(TypedDict):
@@ -229,10 +228,10 @@ def _open_contests(areas: list[Region], now: datetime) -> dict[tuple[int, str], 
 
 
 def _contest_counts(groups: list[ContestGroup]) -> OpenContests:
-    k = settings.CITYOPS_OPEN_DATA_K
-    people = sum(g.contestants for g in groups)
-    shown = people >= k
-    return {"groups": len(groups), "contestants": people if shown else None, "fewer_than": None if shown else k}
+    # places, not people: a count of contestants per area could be differenced between a city and its districts
+    # down to one person (a contest's own page gives its group's count from k up)
+    checking = sum(1 for g in groups if g.sent_at is not None)
+    return {"groups": len(groups), "checking": checking}
 
 
 def people_count(count: int) -> int | None:

@@ -48,8 +48,7 @@ class DiscrepancySerializer(serializers.Serializer):
 
 class OpenContestsSerializer(serializers.Serializer):
     groups = serializers.IntegerField(help_text="places where citizens contest the figure now")
-    contestants = serializers.IntegerField(allow_null=True, help_text="null below k")
-    fewer_than = serializers.IntegerField(allow_null=True, help_text="k, when the count of people is withheld")
+    checking = serializers.IntegerField(help_text="of those, places where an officer has been sent to check")
 
 
 class MetricSerializer(serializers.Serializer):
