@@ -8,18 +8,18 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.accountability.models import Contest
 from apps.accountability.selectors import contest_public, panel_region, public_status
 from apps.accountability.services import CONTACT_MAX, TEXT_MAX, ContestInput, contest_submit
 from apps.core.clients import client_key, rate_limited
+from apps.core.parsers import JSONParser
 from apps.core.serializers import TextField
+from apps.core.throttling import PUBLIC_THROTTLES
 
 
 class RegionRefSerializer(serializers.Serializer):
@@ -131,7 +131,7 @@ class ContestSerializer(serializers.Serializer):
 
 class _PublicApi(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = PUBLIC_THROTTLES
 
 
 class StatusApi(_PublicApi):

@@ -12,7 +12,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from apps.accounts.models import Department
@@ -20,6 +19,7 @@ from apps.core.api_views import PermissionApi
 from apps.core.classification import ClassifiedSerializerMixin, reveal_fields
 from apps.core.errors import ApplicationError
 from apps.core.serializers import TextField
+from apps.core.throttling import ClientAnonThrottle
 from apps.grievances.models import Category, Grievance
 from apps.grievances.selectors import grievance_for_user, grievances_for_user
 from apps.regions.models import Region
@@ -177,7 +177,7 @@ class PerformancePublicApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAnonThrottle]
 
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: this month", required=False)],

@@ -20,11 +20,11 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.api_views import default_paginator
 from apps.core.errors import ApplicationError
+from apps.core.throttling import PUBLIC_THROTTLES
 from apps.opendata import selectors
 from apps.opendata.datasets import Dataset, datasets, get_dataset
 from apps.opendata.models import Release
@@ -97,7 +97,7 @@ def _dataset_or_404(code: str) -> Dataset:
 
 class _PublicOpenDataApi(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = PUBLIC_THROTTLES
 
 
 class DatasetListApi(_PublicOpenDataApi):

@@ -7,10 +7,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.api_views import default_paginator
+from apps.core.throttling import PUBLIC_THROTTLES
 from apps.regions import selectors
 from apps.regions.api.serializers import (
     RegionListFilterSerializer,
@@ -23,7 +23,7 @@ class _PublicRegionApi(APIView):
     """Administrative boundaries are public reference data: the citizen portal's map uses them too."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    throttle_classes = PUBLIC_THROTTLES
     pagination_class = api_settings.DEFAULT_PAGINATION_CLASS  # drf-spectacular documents the paged response by it
 
 
