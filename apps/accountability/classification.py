@@ -18,7 +18,7 @@ CLASSIFICATION = (
         "accountability.Contest",
         {
             # the code is the contestant's key to their contest's page
-            "id created_at updated_at code group client": INTERNAL,
+            "id created_at updated_at code group client personal_data_erased_at": INTERNAL,
             "lon lat": Label(
                 Grade.GENERAL_3,
                 Personal.PERSONAL,

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accountability.classification import CLASSIFICATION
 from apps.accountability.selectors import wall_accountability
+from apps.accountability.services import contests_erase_personal_data
 from apps.accountability.simulator import step
 from apps.core.plugins import Manifest
+from apps.core.retention import Retention
 from apps.core.simulation import Simulator
 from apps.core.surfaces import Surface
 
@@ -28,6 +30,16 @@ manifest = Manifest(
         )
     ],
     classification=CLASSIFICATION,
+    retention=[
+        Retention(
+            name="accountability.contests",
+            description=_(
+                "Contests no longer open (checked, or expired): the contact erased, the position dropped, the words "
+                "masked; the group's place, figure, count and verdict stay."
+            ),
+            erase=contests_erase_personal_data,
+        )
+    ],
     # the wall's ground-truth panel: figures citizens contest, and the largest claimed-vs-verified 接诉即办 gap
     ground_truth=[wall_accountability],
 )

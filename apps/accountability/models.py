@@ -62,6 +62,10 @@ class Contest(BaseModel):
     # who sent it, as a keyed digest of their connection (apps/core/clients.py): a group is sent to the field by
     # how many different people contest, not by how many times one of them does
     client = models.CharField(_("client (keyed digest)"), max_length=32, blank=True)
+    personal_data_erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True,
+        help_text=_("After the retention period the contact and position are erased and the words masked."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("contest")

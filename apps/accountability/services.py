@@ -229,3 +229,26 @@ def contest_group_state(group: ContestGroup) -> dict[str, Any]:
     if alert is None or not alert.verdict:
         return {"state": "checking", "verdict": None, "checked_at": None}
     return {"state": "checked", "verdict": alert.verdict, "checked_at": alert.verified_at}
+
+
+def contests_erase_personal_data(cutoff: datetime) -> int:
+    """Contests sent before `cutoff` whose group is no longer open (checked, or expired without enough voices):
+    the contact erased, the words masked, the position dropped (the group keeps the place and the figure)."""
+    from apps.core.classification import mask_text
+
+    window = timedelta(hours=settings.CITYOPS_CONTEST_WINDOW_HOURS)
+    done = 0
+    rows = Contest.objects.filter(created_at__lt=cutoff, personal_data_erased_at__isnull=True)
+    for contest in rows.select_related("group__alert", "group__resolution_check"):
+        group = contest.group
+        if group.sent_at is None and group.last_contest_at >= timezone.now() - window:
+            continue  # still gathering voices
+        if group.sent_at is not None and contest_group_state(group)["state"] == "checking":
+            continue  # an officer may still need the words
+        contest.contact = ""
+        contest.lon = contest.lat = None
+        contest.text = mask_text(contest.text)
+        contest.personal_data_erased_at = timezone.now()
+        contest.save(update_fields=["contact", "lon", "lat", "text", "personal_data_erased_at", "updated_at"])
+        done += 1
+    return done

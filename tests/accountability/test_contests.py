@@ -246,3 +246,29 @@ def test_a_community_is_contested_in_its_street(city, contest):
     regions_import(features=[feature("W1A", "一社区", "Community A", (118.00, 32.00, 118.01, 32.01), 5_000)],
                    level="community", parent="W1")  # fmt: skip
     assert contest(region="W1A").group.region.code == "W1"
+
+
+def test_retention_erases_a_decided_contests_contact_and_position_and_masks_its_words(cast, contest):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accountability.services import contests_erase_personal_data
+
+    with override_settings(CITYOPS_CONTEST_THRESHOLD=1):
+        decided = contest(text="浓烟，电话 13912345678", contact="13812345678", lon=118.005, lat=32.01,
+                          region="")  # fmt: skip
+    waiting = contest(indicator="traffic.congestion", text="堵，电话 13912345678", contact="13812345678")
+    assignment = Assignment.objects.get()
+    verify(cast["officer"], assignment, alert=assignment.alert_id, verdict="contradicted")
+
+    erased = contests_erase_personal_data(timezone.now() + timedelta(seconds=1))
+
+    decided.refresh_from_db()
+    waiting.refresh_from_db()
+    assert erased == 1
+    assert (decided.contact, decided.lon, decided.lat) == ("", None, None)
+    assert "13912345678" not in decided.text
+    assert decided.personal_data_erased_at is not None
+    assert waiting.contact == "13812345678"  # its group still gathers voices
+    assert contests_erase_personal_data(timezone.now() + timedelta(seconds=1)) == 0
