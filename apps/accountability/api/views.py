@@ -21,11 +21,13 @@ from apps.core.parsers import JSONParser
 from apps.core.serializers import TextField
 from apps.core.throttling import PUBLIC_THROTTLES
 
+VERDICTS = "confirmed, partly, contradicted or could_not_verify (as found on site)"
+
 
 class RegionRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    level = serializers.ChoiceField(choices=["city", "district", "street"])
+    level = serializers.CharField(help_text="city, district or street")
 
 
 class SourceSerializer(serializers.Serializer):
@@ -36,7 +38,7 @@ class SourceSerializer(serializers.Serializer):
 class TrustSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True, help_text="share of on-site verdicts that agreed (0–1); null: "
                                    "never checked")  # fmt: skip
-    level = serializers.ChoiceField(choices=["high", "medium", "low", "unchecked"])
+    level = serializers.CharField(help_text="high, medium, low or unchecked")
     checks = serializers.IntegerField(help_text="decisive on-site verdicts over the last 30 days")
 
 
@@ -62,8 +64,7 @@ class MetricSerializer(serializers.Serializer):
     trust = TrustSerializer(allow_null=True)
     last_checked_on_site = serializers.DateTimeField(allow_null=True)
     last_checked_where = serializers.CharField(allow_null=True)
-    last_verdict = serializers.ChoiceField(choices=["confirmed", "partly", "contradicted", "could_not_verify"],
-                                           allow_null=True)  # fmt: skip
+    last_verdict = serializers.CharField(allow_null=True, help_text=VERDICTS)
     discrepancies = DiscrepancySerializer(many=True)
     open_contests = OpenContestsSerializer()
 
@@ -119,11 +120,7 @@ class ContestSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     text = serializers.CharField(help_text="as sent, with phone numbers, e-mails and ID numbers masked")
     state = serializers.ChoiceField(choices=["waiting", "checking", "checked", "expired"])
-    verdict = serializers.ChoiceField(
-        choices=["confirmed", "partly", "contradicted", "could_not_verify"],
-        allow_null=True,
-        help_text="about the figure (or the resolution) contested",
-    )
+    verdict = serializers.CharField(allow_null=True, help_text=f"about what is contested: {VERDICTS}")
     checked_at = serializers.DateTimeField(allow_null=True)
     contestants = serializers.IntegerField(allow_null=True, help_text="people contesting the same; null below k")
     contestants_fewer_than = serializers.IntegerField(allow_null=True)
