@@ -151,7 +151,8 @@ def contest_submit(*, data: ContestInput, now: datetime | None = None) -> Contes
         else:  # pragma: no cover - 32^7 codes
             raise ApplicationError(_("the contest could not be taken"))
         if group.sent_at is None and (kind == ContestGroup.Kind.RESOLUTION
-                                      or group.contestants >= settings.CITYOPS_CONTEST_THRESHOLD):  # fmt: skip
+                                      or group.contestants >= settings.CITYOPS_CONTEST_THRESHOLD
+                                      and not _checked_lately(group, now)):  # fmt: skip
             _send(group, now=now)
         log_action(contest, "accountability.contest.submit", data={"group": group.pk, "kind": kind})
         ground_truth_touch()  # the wall's ground-truth panel counts the contests
@@ -171,6 +172,18 @@ def _group_for(*, kind: str, indicator: str, region: Region | None, report: Any,
             return group  # being checked: the newcomer hears the same verdict
     return ContestGroup.objects.create(kind=kind, indicator=indicator, region=region, grievance=report,
                                        last_contest_at=now)  # fmt: skip
+
+
+def _checked_lately(group: ContestGroup, now: datetime) -> bool:
+    """Was the same figure in the same place checked on site within the window? Then the group waits (the panel
+    shows that check), so a few people cannot send officers to the same place again and again."""
+    window = timedelta(hours=settings.CITYOPS_CONTEST_WINDOW_HOURS)
+    return (
+        ContestGroup.objects.filter(kind=group.kind, indicator=group.indicator, region=group.region,
+                                    alert__verified_at__gte=now - window)
+        .exclude(pk=group.pk)
+        .exists()
+    )  # fmt: skip
 
 
 def _send(group: ContestGroup, *, now: datetime) -> None:

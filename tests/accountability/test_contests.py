@@ -272,3 +272,18 @@ def test_retention_erases_a_decided_contests_contact_and_position_and_masks_its_
     assert decided.personal_data_erased_at is not None
     assert waiting.contact == "13812345678"  # its group still gathers voices
     assert contests_erase_personal_data(timezone.now() + timedelta(seconds=1)) == 0
+
+
+def test_a_figure_checked_lately_is_not_sent_again_until_the_window_passes(cast, contest, clock):
+    from datetime import timedelta
+
+    with override_settings(CITYOPS_CONTEST_THRESHOLD=1, CITYOPS_CONTEST_WINDOW_HOURS=24):
+        contest()
+        assignment = Assignment.objects.get()
+        verify(cast["officer"], assignment, alert=assignment.alert_id, verdict="confirmed")
+        again = contest(text="还是有烟")
+        assert Assignment.objects.count() == 1  # checked an hour ago: the new group waits
+        assert again.group.sent_at is None
+        clock.shift(timedelta(hours=25))
+        contest(text="今天又有烟")
+    assert Assignment.objects.count() == 2
