@@ -111,9 +111,12 @@ def public_status(*, region: Region, now: datetime | None = None, with_children:
 
 
 def _metrics(areas: list[Region], now: datetime) -> dict[int, list[Metric]]:
+    from django.utils.translation import get_language
+
     from apps.indicators.selectors import indicator_latest
 
     figures = public_indicators()
+    language = "zh" if (get_language() or "zh-hans").startswith("zh") else "en"
     sources = _sources()
     checks = _last_checks(areas, [i.code for i in figures], now)
     disagreements = _discrepancies(areas)
@@ -123,11 +126,12 @@ def _metrics(areas: list[Region], now: datetime) -> dict[int, list[Metric]]:
         latest = indicator_latest(indicator=indicator, region_ids=[a.pk for a in areas], now=now)
         for area in areas:
             row = latest.get(area.pk)
-            value = round(row.value_for(indicator), indicator.decimals) if row is not None else None
+            value = _shown(row.value_for(indicator), indicator.decimals) if row is not None else None
             check = checks.get((area.pk, indicator.code))
             source, trust = sources.get(indicator.domain, (None, None))
             out[area.pk].append({
-                "indicator": indicator.code, "name": indicator.name, "unit": indicator.unit, "value": value,
+                "indicator": indicator.code, "name": indicator.name, "unit": indicator.unit_shown(language),
+                "value": value,
                 "observed_at": local_iso(row.last_at) if row is not None else None,
                 "stale": row is None or now - row.last_at > indicator.stale_after,
                 "source": source, "trust": trust,
@@ -138,6 +142,12 @@ def _metrics(areas: list[Region], now: datetime) -> dict[int, list[Metric]]:
                 "open_contests": _contest_counts(contests.get((area.pk, indicator.code), [])),
             })  # fmt: skip
     return out
+
+
+def _shown(value: float, decimals: int) -> float:
+    """A figure to its indicator's decimals; a whole number without ".0" (a count of vehicles, an AQI)."""
+    rounded = round(value, decimals)
+    return int(rounded) if decimals == 0 else rounded
 
 
 def _sources() -> dict[str, tuple[Source, Trust]]:
@@ -256,11 +266,14 @@ def contest_public(contest: Contest) -> dict[str, Any]:
         report = group.grievance
         about = {"report": report.pk if report else None, "category": localized(report.category) if report else ""}
     checked_at = state["checked_at"]
+    region = group.region
+    while region is not None and region.level == Region.Level.COMMUNITY:  # published down to streets only
+        region = region.parent
     return {
         "code": contest.code,
         "kind": group.kind,
         "about": about,
-        "region": region_ref(group.region) if group.region else None,
+        "region": region_ref(region) if region else None,
         "submitted_at": local_iso(contest.created_at),
         "text": public_value(contest, "text"),
         "state": state["state"],

@@ -121,6 +121,8 @@ def _validated(data: ContestInput) -> tuple[str, Region | None, Any, str, str]:
         elif report.status not in (Grievance.Status.RESOLVED, Grievance.Status.CLOSED) or report.resolved_at is None:
             errors["report_code"] = [_("this report is not marked resolved")]
         region = report.region if report is not None else None
+        while region is not None and region.level == Region.Level.COMMUNITY:  # published down to streets only
+            region = region.parent
     if errors:
         raise ApplicationError(_("the contest could not be taken"), fields=errors)
     return kind, region, report, text, contact

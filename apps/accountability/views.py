@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accountability.api.views import contest_by_code
 from apps.accountability.forms import ContestForm, ContestLookupForm
@@ -20,11 +20,18 @@ from apps.core.clients import client_key, rate_limited
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
 
+# What an officer found about a published figure: "confirmed" means the figure matched the place (the citizens'
+# contest was not borne out), "contradicted" that it was wrong there.
 VERDICT_WORDS = {
-    "confirmed": gettext_lazy("confirmed"),
-    "partly": gettext_lazy("partly confirmed"),
-    "contradicted": gettext_lazy("contradicted"),
-    "could_not_verify": gettext_lazy("could not be verified"),
+    "confirmed": gettext_lazy("the figure matched the place"),
+    "partly": gettext_lazy("the figure was partly wrong"),
+    "contradicted": gettext_lazy("the figure was wrong here"),
+    "could_not_verify": gettext_lazy("could not be told on site"),
+}
+# About a resolution: "confirmed" means it was fixed.
+RESOLUTION_WORDS = {
+    "confirmed": gettext_lazy("fixed"),
+    "contradicted": gettext_lazy("not fixed"),
 }
 
 
@@ -57,9 +64,12 @@ def _panel(request: HttpRequest, *, form: ContestForm | None = None, status: int
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def contest(request: HttpRequest) -> HttpResponse:
-    """A contest from a form: of a figure on the panel, or of a resolution on the tracking page."""
+    """A contest from a form: of a figure on the panel, or of a resolution on the tracking page. A GET here (the
+    language switched on a refused form's page) goes to the panel."""
+    if request.method == "GET":
+        return redirect("accountability:panel")
     form = ContestForm(request.POST)
     status = 400
     if rate_limited(request, action="accountability.contest", limit=settings.CITYOPS_CONTESTS_PER_HOUR,
@@ -104,7 +114,9 @@ def contest_page(request: HttpRequest, code: str) -> HttpResponse:
         "accountability/contest.html",
         {
             "contest": shown,
-            "verdict_text": VERDICT_WORDS.get(shown["verdict"] or "", ""),
+            "verdict_text": (RESOLUTION_WORDS if shown["kind"] == "resolution" else VERDICT_WORDS).get(
+                shown["verdict"] or "", ""
+            ),
             "submitted": found.created_at,
             "new": request.GET.get("new") == "1",
         },  # fmt: skip

@@ -88,10 +88,21 @@ def resolution_check_record(
     grievance = _locked(check.grievance)
     if not fixed and grievance.resolved_at == check.resolved_at:
         grievance.contradicted_at = check.checked_at
-        reopened(grievance, actor=None, message=_("Checked independently: the problem is not fixed. Reopened."))
+        reopened(grievance, actor=None, message=_in_both("Checked independently: the problem is not fixed. Reopened."))
     log_action(grievance, "grievances.resolution_check.record", user=user,
                data={"check": check.pk, "fixed": fixed, "satisfied": check.satisfied})  # fmt: skip
     return check
+
+
+def _in_both(message: str) -> str:
+    """A system's entry on a report's timeline, stored once and read in either language: Chinese, then English."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        chinese = _(message)
+    with translation.override("en"):
+        english = _(message)
+    return chinese if chinese == english else f"{chinese} / {english}"
 
 
 def _works_for(user: Any, department_id: int) -> bool:

@@ -68,7 +68,7 @@ def test_the_verdict_reaches_the_contestant_the_panel_and_the_sources_trust(cast
     assert (after["state"], after["verdict"]) == ("checked", "contradicted")
     assert after["checked_at"]
     page = client.get(f"/public/contests/{mine.code}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "contradicted" in page.content.decode()
+    assert "the figure was wrong here" in page.content.decode()
     assert "13912345678" not in page.content.decode()
     # the panel shows the check beside the figure, for the district and the city around it
     for region in ("W", "C"):

@@ -152,3 +152,24 @@ def test_the_stewards_desk_lists_open_contests_with_every_count(city, cast, cont
     assert "Open contests from citizens" in body
     assert "Air quality index" in body
     assert "waiting for more voices" in body
+
+
+def test_figures_read_in_the_pages_language_with_whole_numbers_whole(city, observe):
+    from apps.indicators.registry import indicator_registry
+    from apps.traffic.indicators import VOLUME
+
+    with indicator_registry.override(VOLUME):
+        observe("W", 1267, indicator="traffic.volume")
+        chinese = Client().get(STATUS, {"region": "W"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+        english = Client().get(STATUS, {"region": "W"}, HTTP_ACCEPT_LANGUAGE="en").json()
+        page = Client().get("/public/", {"region": "W"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    [zh] = [m for m in chinese["metrics"] if m["indicator"] == "traffic.volume"]
+    [en] = [m for m in english["metrics"] if m["indicator"] == "traffic.volume"]
+    assert (zh["value"], zh["unit"], en["unit"]) == (1267, "辆", "veh")
+    assert '<span class="num">1267</span> <span class="unit">辆</span>' in page
+
+
+def test_a_refused_forms_page_switching_language_lands_on_the_panel(city):
+    answer = Client().get("/public/contests/")
+    assert answer.status_code == 302
+    assert answer["Location"] == "/public/"

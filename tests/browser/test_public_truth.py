@@ -83,10 +83,10 @@ def test_a_citizen_contests_a_figure_an_officer_checks_on_site_and_the_verdict_i
     assert code.startswith("C")
     assert "An officer has been sent" in waiting
     today = timezone.localtime(timezone.now()).strftime("%m-%d")
-    assert f"Checked on site on {today}: contradicted" in verdict
+    assert f"Checked on site on {today}: the figure was wrong here" in verdict
     assert "you were right" in verdict
-    assert f"checked on site on {today} in West District: contradicted" in checked
-    assert "contradicted" in city_checked
+    assert f"checked on site on {today} in West District: the figure was wrong here" in checked
+    assert "the figure was wrong here" in city_checked
     assert city_page.status == 200
     assert overflow <= 0
     assert probe.console_errors == []

@@ -646,7 +646,9 @@ function renderAccountability(truth) {
   }
   const gap = $('[data-role="gt-gap"]');
   const worst = truth && truth.largest_gap;
-  const kind = worst && worst.resolution_gap !== null ? "resolution" : "satisfaction";
+  // the rate whose claimed-vs-verified gap is the larger (the one that made this department the worst)
+  const size = (gap) => (gap === null || gap === undefined ? -1 : Math.abs(gap));
+  const kind = worst && size(worst.resolution_gap) >= size(worst.satisfaction_gap) ? "resolution" : "satisfaction";
   gap.hidden = !worst || worst[`${kind}_gap`] === null;
   if (!gap.hidden) {
     const percent = (share) => (share === null ? "—" : `${Math.round(share * 100)}%`);
