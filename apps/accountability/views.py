@@ -103,8 +103,18 @@ def _report_page_with(request: HttpRequest, form: ContestForm, status: int) -> H
         return _panel(request, form=form, status=status)
 
 
+LOOKUPS_PER_MINUTE = 60  # a contest's page by its code: enough for a person, slow for guessing codes
+
+
+def _guessing(request: HttpRequest) -> bool:
+    return rate_limited(request, action="accountability.lookup", limit=LOOKUPS_PER_MINUTE, window_seconds=60)
+
+
 @require_http_methods(["GET"])
 def contest_page(request: HttpRequest, code: str) -> HttpResponse:
+    if _guessing(request):
+        return HttpResponse(_("Too many requests from this connection. Please try again in a minute."), status=429,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
     found = contest_by_code(code)
     if found is None:
         raise Http404(_("no contest with this code"))
@@ -125,6 +135,9 @@ def contest_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def contest_lookup(request: HttpRequest) -> HttpResponse:
+    if _guessing(request):
+        return HttpResponse(_("Too many requests from this connection. Please try again in a minute."), status=429,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
     form = ContestLookupForm(request.GET)
     found = contest_by_code(form.cleaned_data["code"]) if form.is_valid() else None
     if found is not None:

@@ -287,3 +287,14 @@ def test_a_figure_checked_lately_is_not_sent_again_until_the_window_passes(cast,
         clock.shift(timedelta(hours=25))
         contest(text="今天又有烟")
     assert Assignment.objects.count() == 2
+
+
+def test_contest_pages_are_rate_limited_per_client_against_guessing_codes(city, monkeypatch):
+    from apps.accountability import views
+
+    monkeypatch.setattr(views, "LOOKUPS_PER_MINUTE", 3)
+    client = Client()
+    answers = [client.get(f"/public/contests/CAAA-AAA{n}/").status_code for n in range(4)]
+    lookup = client.get("/public/contests/find/", {"code": "CAAA-AAAA"})
+    assert answers == [404, 404, 404, 429]
+    assert lookup.status_code == 429
