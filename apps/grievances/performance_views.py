@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.audit import log_action
 from apps.core.classification import label_for, mask_text, masked_fields, may_reveal, reveal_fields
 from apps.core.clients import rate_limited
 from apps.core.decorators import permission_required
@@ -96,7 +98,7 @@ def _pending_callbacks(user: Any) -> Any:
     return (
         regions_scope(waiting, user=user, field=ResolutionCheck.scope_region)
         .select_related("grievance", "grievance__category", "department")
-        .order_by("created_at")
+        .order_by("updated_at")  # oldest first; a call nobody answered goes to the end
     )
 
 
@@ -143,6 +145,16 @@ def callback(request: HttpRequest, pk: int, *, revealed: dict[str, Any] | None =
     """One callback: the report in public words, the contact masked (in clear on request, with a purpose,
     logged), and the form for the outcome."""
     check = _check_for(request, pk)
+    if request.method == "POST" and revealed is None and request.POST.get("outcome") == "no_answer":
+        # nobody answered: nothing is recorded about the resolution; the check goes to the end of the list
+        check.save(update_fields=["updated_at"])
+        log_action(
+            check.grievance, "grievances.resolution_check.no_answer", user=request.user, data={"check": check.pk}
+        )
+        messages.info(
+            request, _("No answer noted for check %(n)s: it stays on the list, at its end.") % {"n": check.pk}
+        )
+        return redirect("grievances:callbacks")
     form = CallbackForm(request.POST if request.method == "POST" and revealed is None else None)
     status = 200
     if form.is_bound:
@@ -154,6 +166,10 @@ def callback(request: HttpRequest, pk: int, *, revealed: dict[str, Any] | None =
             except ApplicationError as exc:
                 form_apply_errors(form, exc)
             else:
+                outcome = _("fixed") if data["fixed"] else _("not fixed: the report is open again")
+                messages.success(
+                    request, _("Callback %(n)s recorded: %(outcome)s.") % {"n": check.pk, "outcome": outcome}
+                )
                 return redirect("grievances:callbacks")
         status = 400
     return _callback_page(request, check, form=form, revealed=revealed, status=status)

@@ -462,3 +462,21 @@ def test_a_rate_is_withheld_when_either_side_is_a_few_people(resolved, settings)
     assert Rate(numerator=5, denominator=5, k=5).value == 1.0  # nobody on the other side
     assert Rate(numerator=0, denominator=7, k=5).value == 0.0
     assert Rate(numerator=6, denominator=12, k=5).value == 0.5
+
+
+def test_a_callback_nobody_answered_stays_on_the_list_at_its_end_and_a_recorded_one_is_confirmed(
+    client, resolved, cast
+):
+    first, second = (resolution_check_request(grievance=resolved(score=5, lon=None, lat=None, address="西一路 12 号"),
+                                              reason="sample", method="callback") for _n in range(2))  # fmt: skip
+    client.login(username="command", password=PASSWORD)
+
+    missed = client.post(f"/grievances/checks/{first.pk}/", {"outcome": "no_answer"}, follow=True)
+    listing = missed.content.decode()
+    done = client.post(f"/grievances/checks/{second.pk}/", {"fixed": "no", "satisfied": "no"}, follow=True)
+
+    first.refresh_from_db()
+    assert first.fixed is None
+    assert listing.index(f"/grievances/checks/{second.pk}/") < listing.index(f"/grievances/checks/{first.pk}/")
+    assert "No answer noted" in listing or "无人接听" in listing
+    assert f"回访 {second.pk} 已记录" in done.content.decode() or "recorded" in done.content.decode()
