@@ -77,12 +77,15 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class Rate:
-    """numerator of denominator, published only from k on (`value` None below it), and only when neither side —
-    those counted, those not — is 1 to k-1 people: the rate times the total would give that side back."""
+    """numerator of denominator, published only from k on (`value` None below it). A rate of people's opinions
+    (satisfaction) also only when neither side — the satisfied, the others — is 1 to k-1 people: the rate times the
+    total would give that side back ("the one dissatisfied citizen of this street"). Rates of what happened to
+    reports (responded, fixed) are about the reports' places and handling, not about a person."""
 
     numerator: int
     denominator: int
     k: int
+    opinions: bool = False
 
     @property
     def value(self) -> float | None:
@@ -96,9 +99,9 @@ class Rate:
 
     @property
     def counts_shown(self) -> bool:
-        """Neither side — those counted, those not — is 1 to k-1 people."""
+        """For opinions, neither side — those counted, those not — is 1 to k-1 people."""
         rest = self.denominator - self.numerator
-        return not (0 < self.numerator < self.k or 0 < rest < self.k)
+        return not self.opinions or not (0 < self.numerator < self.k or 0 < rest < self.k)
 
 
 @dataclass(frozen=True)
@@ -308,7 +311,8 @@ def _unit(kind: str, owner: Any, t: _Tally, k: int) -> Unit:
         kind=kind, code=owner.code, name_zh=owner.name_zh, name_en=owner.name_en or "", reports=t.reports,
         response=Measure(Rate(t.responded, t.response_due, k), None),
         resolution=Measure(Rate(t.solved, t.resolution_due, k), Rate(t.fixed, t.checks_done, k)),
-        satisfaction=Measure(Rate(t.satisfied, t.rated, k), Rate(t.satisfied_on_call, t.callbacks, k)),
+        satisfaction=Measure(Rate(t.satisfied, t.rated, k, opinions=True),
+                             Rate(t.satisfied_on_call, t.callbacks, k, opinions=True)),  # fmt: skip
         excluded=dict(t.excluded), checks_done=t.checks_done, checks_pending=t.checks_pending,
     )  # fmt: skip
 

@@ -457,11 +457,13 @@ def test_a_desk_narrowed_to_a_district_calls_only_that_districts_citizens(client
 def test_a_rate_is_withheld_when_either_side_is_a_few_people(resolved, settings):
     from apps.grievances.performance import Rate
 
-    assert Rate(numerator=4, denominator=5, k=5).value is None  # one dissatisfied citizen would be given back
-    assert Rate(numerator=1, denominator=9, k=5).value is None
-    assert Rate(numerator=5, denominator=5, k=5).value == 1.0  # nobody on the other side
-    assert Rate(numerator=0, denominator=7, k=5).value == 0.0
-    assert Rate(numerator=6, denominator=12, k=5).value == 0.5
+    opinions = {"k": 5, "opinions": True}
+    assert Rate(numerator=4, denominator=5, **opinions).value is None  # the one dissatisfied citizen, given back
+    assert Rate(numerator=1, denominator=9, **opinions).value is None
+    assert Rate(numerator=5, denominator=5, **opinions).value == 1.0  # nobody on the other side
+    assert Rate(numerator=0, denominator=7, **opinions).value == 0.0
+    assert Rate(numerator=6, denominator=12, **opinions).value == 0.5
+    assert Rate(numerator=10, denominator=11, k=5).value == pytest.approx(10 / 11)  # reports fixed: not opinions
 
 
 def test_a_callback_nobody_answered_stays_on_the_list_at_its_end_and_a_recorded_one_is_confirmed(
