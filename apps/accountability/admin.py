@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from apps.accountability.models import Contest, ContestGroup
 from apps.accounts.selectors import RegionScopedAdminMixin
-from apps.core.classification import ClassifiedAdminMixin
+from apps.core.classification import ClassifiedAdminMixin, mask_text
 
 
 class ContestInline(ClassifiedAdminMixin, admin.TabularInline):
     model = Contest
     extra = 0
-    fields = readonly_fields = ("code", "created_at", "text", "contact", "personal_data_erased_at")
+    # the words masked as they are shown anywhere; the contact and position only masked (never in clear here)
+    fields = readonly_fields = ("code", "created_at", "words", "masked_personal_data", "personal_data_erased_at")
+
+    @admin.display(description=_("what they see"))
+    def words(self, obj: Contest) -> str:
+        return mask_text(obj.text)
+
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

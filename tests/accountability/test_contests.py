@@ -298,3 +298,15 @@ def test_contest_pages_are_rate_limited_per_client_against_guessing_codes(city, 
     lookup = client.get("/public/contests/find/", {"code": "CAAA-AAAA"})
     assert answers == [404, 404, 404, 429]
     assert lookup.status_code == 429
+
+
+def test_the_admin_shows_a_contest_masked_never_its_contact_in_clear(cast, contest):
+    taken = contest(text="浓烟，电话 13912345678", contact="13812345678", region="W")
+    client = Client()
+    client.force_login(cast["admin"])
+
+    page = client.get(f"/admin/accountability/contestgroup/{taken.group_id}/change/").content.decode()
+
+    assert taken.code in page
+    assert "13812345678" not in page
+    assert "13912345678" not in page
