@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 
 from apps.regions.geo import RegionIndex
 from apps.regions.models import Region
@@ -85,15 +85,18 @@ def region_feature_collection(*, level: str | None = None, parent_code: str | No
 # --- Point lookup ---------------------------------------------------------------------------------------
 
 _index_lock = threading.Lock()
-_index: tuple[tuple[int, Any, Any], RegionIndex] | None = None
+_index: tuple[tuple[Any, ...], RegionIndex] | None = None
 
 
-def _regions_version() -> tuple[int, Any, Any]:
-    """Changes whenever a region is added, removed or saved (one indexed aggregate query). The highest id too: a
-    region removed and another added within the same instant (a test's fixed clock; a re-import in one
-    transaction) leaves the count and the last change alike, and the index would point at ids that are gone."""
-    stamp = Region.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
-    return stamp["n"], stamp["last"], stamp["top"]
+def _regions_version() -> tuple[Any, ...]:
+    """Changes whenever a region is added, removed or saved (one aggregate query). The highest id and the sums of
+    the centroids too: regions removed and others added within the same instant (a test's fixed clock; a re-import
+    in one transaction) leave the count and the last change alike — and on SQLite, which hands rolled-back ids out
+    again, the ids as well — and the index would send points to regions that are elsewhere now."""
+    stamp = Region.objects.aggregate(
+        n=Count("id"), last=Max("updated_at"), top=Max("id"), lon=Sum("centroid_lon"), lat=Sum("centroid_lat")
+    )
+    return stamp["n"], stamp["last"], stamp["top"], stamp["lon"], stamp["lat"]
 
 
 def region_index() -> RegionIndex:
