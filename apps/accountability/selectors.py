@@ -344,3 +344,14 @@ def open_contests_for_desk(*, limit: int = 30) -> list[dict[str, Any]]:
         if len(out) >= limit:
             break
     return out
+
+
+def contest_by_code(code: str) -> Contest | None:
+    """A contest by its code as typed (lower case, no dash, full-width digits: normalised as tracking codes are)."""
+    from apps.grievances.selectors import tracking_code_normalize
+
+    return (
+        Contest.objects.select_related("group__region", "group__alert", "group__resolution_check", "group__grievance")
+        .filter(code=tracking_code_normalize(code))
+        .first()
+    )

@@ -44,15 +44,6 @@ def _new_code() -> str:
     return f"C{raw[:3]}-{raw[3:7]}"
 
 
-def code_normalize(code: str) -> str:
-    """A contest code as typed (lower case, no dash, full-width digits) as stored: C + 3 + dash + 4."""
-    import re
-    import unicodedata
-
-    raw = re.sub(r"[^0-9A-Za-z]", "", unicodedata.normalize("NFKC", code or "")).upper()
-    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 and raw.startswith("C") else (code or "").strip().upper()
-
-
 def _place(data: ContestInput, errors: dict[str, list[str]]) -> Region | None:
     """The region the contest is about: the one named, or the street (else the district) containing the point."""
     from apps.regions.selectors import region_for_point

@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apps.accountability.api.views import contest_by_code
 from apps.accountability.forms import ContestForm, ContestLookupForm
-from apps.accountability.selectors import contest_public, panel_region, public_status
+from apps.accountability.selectors import contest_by_code, contest_public, panel_region, public_status
 from apps.accountability.services import ContestInput, contest_submit
 from apps.core.clients import client_key, rate_limited
 from apps.core.errors import ApplicationError

@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accountability.models import Contest
-from apps.accountability.selectors import contest_public, panel_region, public_status
+from apps.accountability.selectors import contest_by_code, contest_public, panel_region, public_status
 from apps.accountability.services import CONTACT_MAX, TEXT_MAX, ContestInput, contest_submit
 from apps.core.clients import client_key, rate_limited
 from apps.core.parsers import JSONParser
@@ -177,13 +176,3 @@ class ContestDetailApi(_PublicApi):
         if contest is None:
             raise Http404
         return Response(ContestSerializer(contest_public(contest)).data)
-
-
-def contest_by_code(code: str) -> Contest | None:
-    from apps.accountability.services import code_normalize
-
-    return (
-        Contest.objects.select_related("group__region", "group__alert", "group__resolution_check", "group__grievance")
-        .filter(code=code_normalize(code))
-        .first()
-    )
