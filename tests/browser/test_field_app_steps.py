@@ -155,6 +155,8 @@ def test_an_officer_records_a_visit_step_by_step_reloads_midway_and_it_is_stored
         page.click("[data-action=done]")
         page.wait_for_selector("#list:not([hidden])")
         probe.wait_for("document.querySelectorAll('[data-role=visits] li[data-uuid]').length === 2")
+        # the list as the server has it (until it is read again, the visit just sent shows as the phone knows it)
+        probe.wait_for("document.querySelector('[data-role=visits]').innerText.includes('需要审核')")
         listed = page.locator("[data-role=visits]").inner_text()
         probe.screenshot("field-steps-11-my-visits")
     finally:
