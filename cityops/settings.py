@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "apps.governance",
     "apps.opendata",
     "apps.accountability",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,24 @@ CITYOPS_PERFORMANCE_GAP_FLAG = env_float("CITYOPS_PERFORMANCE_GAP_FLAG", 0.15, m
 CITYOPS_CONTEST_WINDOW_HOURS = env_int("CITYOPS_CONTEST_WINDOW_HOURS", 24, minimum=1)
 CITYOPS_CONTEST_THRESHOLD = env_int("CITYOPS_CONTEST_THRESHOLD", 3, minimum=1)
 CITYOPS_CONTESTS_PER_HOUR = env_int("CITYOPS_CONTESTS_PER_HOUR", 10, minimum=1)
+# Notifications (apps/notifications): like notifications of one group (an alert storm) within this many minutes are
+# one message with a count. E-mail goes through Django's mail settings: the console in embedded mode, SMTP otherwise.
+CITYOPS_NOTIFY_GROUP_MINUTES = env_int("CITYOPS_NOTIFY_GROUP_MINUTES", 30, minimum=1)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if EMBEDDED else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cityops@localhost")
+# Outgoing webhooks: seconds a receiver has to answer; attempts of one delivery before it is given up (backoff
+# 30 s, 60 s, … capped at an hour); consecutive failed attempts after which the webhook is disabled.
+CITYOPS_WEBHOOK_TIMEOUT_S = env_float("CITYOPS_WEBHOOK_TIMEOUT_S", 5.0, minimum=0.1, maximum=60.0)
+CITYOPS_WEBHOOK_MAX_ATTEMPTS = env_int("CITYOPS_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+CITYOPS_WEBHOOK_DISABLE_AFTER = env_int("CITYOPS_WEBHOOK_DISABLE_AFTER", 10, minimum=1)
 # Open311: the jurisdiction_id this endpoint answers to (empty: any or none); reads per client per minute
 # without an API key (key holders are not limited by it).
 CITYOPS_OPEN311_JURISDICTION = env_str("CITYOPS_OPEN311_JURISDICTION", "")
