@@ -46,6 +46,18 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_hours(name: str, default: str) -> tuple[int, int]:
+    """Office hours "HH:MM-HH:MM" as (start, end) minutes after midnight, start before end."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        start, end = (int(h) * 60 + int(m) for h, m in (part.strip().split(":") for part in raw.split("-")))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not office hours like 09:00-17:00") from None
+    if not 0 <= start < end <= 24 * 60:
+        raise ImproperlyConfigured(f"{name}={raw!r}: the start must come before the end, within one day")
+    return start, end
+
+
 def env_float(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

@@ -17,7 +17,17 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from cityops.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str, parse_database_url
+from cityops.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_hours,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CITYOPS_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -92,6 +102,7 @@ INSTALLED_APPS = [
     "apps.governance",
     "apps.opendata",
     "apps.accountability",
+    "apps.deadlines",
     "apps.notifications",
 ]
 
@@ -250,6 +261,10 @@ CITYOPS_PERFORMANCE_GAP_FLAG = env_float("CITYOPS_PERFORMANCE_GAP_FLAG", 0.15, m
 CITYOPS_CONTEST_WINDOW_HOURS = env_int("CITYOPS_CONTEST_WINDOW_HOURS", 24, minimum=1)
 CITYOPS_CONTEST_THRESHOLD = env_int("CITYOPS_CONTEST_THRESHOLD", 3, minimum=1)
 CITYOPS_CONTESTS_PER_HOUR = env_int("CITYOPS_CONTESTS_PER_HOUR", 10, minimum=1)
+# The working calendar (apps/deadlines): office hours in TIME_ZONE on working days ("09:00-17:00"), and how many
+# days before a year begins its missing holiday arrangement is reported on the wall and in the admin.
+CITYOPS_WORKING_HOURS = env_hours("CITYOPS_WORKING_HOURS", "09:00-17:00")  # (start, end) in minutes
+CITYOPS_CALENDAR_WARN_DAYS = env_int("CITYOPS_CALENDAR_WARN_DAYS", 60, minimum=1)
 # Notifications (apps/notifications): like notifications of one group (an alert storm) within this many minutes are
 # one message with a count. E-mail goes through Django's mail settings: the console in embedded mode, SMTP otherwise.
 CITYOPS_NOTIFY_GROUP_MINUTES = env_int("CITYOPS_NOTIFY_GROUP_MINUTES", 30, minimum=1)

@@ -24,8 +24,9 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en", "updated_at"]
+    list_display = ["code", "name_zh", "name_en", "head", "updated_at"]
     search_fields = ["code", "name_zh", "name_en"]
+    autocomplete_fields = ["head"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "updated_at"]
 

@@ -20,7 +20,7 @@ CLASSIFICATION = (
     ),
     classify(
         "accounts.Department",
-        {"id created_at updated_at code name_zh name_en": PUBLIC, "networks": INTERNAL},
+        {"id created_at updated_at code name_zh name_en": PUBLIC, "networks head": INTERNAL},
     ),
     classify(
         "accounts.StaffProfile",

@@ -17,6 +17,10 @@ class Department(BaseModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("Told when the department's work runs late (the deadline policies' ladders)."),
+    )  # fmt: skip
     networks = models.TextField(
         _("own networks"),
         blank=True,

@@ -84,13 +84,6 @@ manifest = Manifest(
     error_formats=[ErrorFormat(prefix="/open311/", render=open311_error_body, owns=is_open311_answer)],
     periodic_tasks=[
         PeriodicTask(
-            "grievances-escalate-overdue",
-            "apps.grievances.tasks.escalate_overdue_task",
-            timedelta(minutes=1),
-            "grievances past their due time escalate",
-            expires=50,
-        ),
-        PeriodicTask(
             "grievances-observe",
             "apps.grievances.tasks.observe_task",
             timedelta(minutes=1),

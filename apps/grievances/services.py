@@ -32,6 +32,7 @@ from apps.core.photos import Photo
 from apps.core.photos import photo_clean as _photo_clean
 from apps.core.text import clean_text, text_similarity
 from apps.core.workflow import Workflow
+from apps.deadlines.services import deadline_respond, deadline_start, deadline_stop
 from apps.grievances.models import (
     Category,
     CategoryAttribute,
@@ -279,8 +280,7 @@ def grievance_submit(
             continue
     else:  # pragma: no cover - 32^8 codes
         raise ApplicationError(_("the report could not be taken"))
-    grievance.due_at = grievance.created_at + timedelta(hours=category.deadline_hours)  # the citizen's clock
-    grievance.save(update_fields=["due_at"])
+    deadline_start(subject="grievance", obj=grievance, start=grievance.created_at)  # the citizen's clock
     _event(grievance, GrievanceEvent.Kind.CREATED, public=True, actor=actor, to_status=S.SUBMITTED)
     for image in images:
         _photo_store(grievance, image)
@@ -325,6 +325,7 @@ def grievance_transition(*, grievance: Grievance, action: str, user: Any, messag
     grievance.status = target
     if target == S.ACCEPTED:
         grievance.accepted_at = now
+        deadline_respond(subject="grievance", obj=grievance, at=now)
     if target == S.RESOLVED:
         grievance.resolved_at = now
     if target in (S.CLOSED, S.REJECTED):
@@ -333,6 +334,7 @@ def grievance_transition(*, grievance: Grievance, action: str, user: Any, messag
     _event(grievance, GrievanceEvent.Kind.STATUS, public=True, actor=user, message=message.strip(),
            from_status=previous, to_status=target)  # fmt: skip
     if not grievance.is_open:
+        deadline_stop(subject="grievance", obj=grievance, at=now)
         grievance_resolved_alerts(grievance)
     log_action(grievance, f"grievances.grievance.{action}", user=user, data={"from": previous, "to": target})
     return grievance
@@ -398,6 +400,7 @@ def grievance_merge(*, duplicate: Grievance, into: Grievance, user: Any) -> Grie
     _event(duplicate, GrievanceEvent.Kind.MERGED, public=True, actor=user, message=f"#{into.pk}",
            from_status=previous, to_status=S.MERGED)  # fmt: skip
     _event(into, GrievanceEvent.Kind.MERGED, public=False, actor=user, message=duplicate.tracking_code)
+    deadline_stop(subject="grievance", obj=duplicate)
     grievance_resolved_alerts(duplicate)
     log_action(duplicate, "grievances.grievance.merge", user=user, data={"into": into.pk})
     return duplicate
@@ -434,26 +437,6 @@ def grievance_escalate(*, grievance: Grievance, user: Any = None, reason: str = 
     )
     log_action(grievance, "grievances.grievance.escalate", user=user, data={"level": grievance.escalation_level})
     return grievance
-
-
-def grievances_escalate_overdue(*, now: datetime | None = None) -> int:
-    """The beat task: every open report past its due time goes one level up, once per day overdue."""
-    now = now or timezone.now()
-    count = 0
-    for pk in Grievance.objects.filter(status__in=Grievance.OPEN, due_at__lt=now).values_list("pk", flat=True):
-        with transaction.atomic():
-            grievance = Grievance.objects.select_for_update().filter(pk=pk, status__in=Grievance.OPEN).first()
-            if grievance is None or grievance.due_at is None or grievance.due_at >= now:
-                continue  # closed or given more time since the list was read
-            days_over = int((now - grievance.due_at).total_seconds() // 86400)
-            if grievance.escalation_level > days_over:
-                continue  # already escalated for this day overdue
-            try:
-                grievance_escalate(grievance=grievance)
-            except ApplicationError:
-                continue
-            count += 1
-    return count
 
 
 def grievance_resolved_alerts(grievance: Grievance) -> None:
@@ -613,8 +596,8 @@ def reopened(grievance: Grievance, *, message: str, actor: Any = None) -> Grieva
     grievance.satisfaction_comment = ""
     grievance.rated_at = None
     grievance.rating_excluded = ""
-    grievance.due_at = timezone.now() + timedelta(hours=grievance.category.deadline_hours)
     grievance.save()
+    deadline_start(subject="grievance", obj=grievance)  # a new clock, under the category's policy
     _event(grievance, GrievanceEvent.Kind.REOPENED, public=True, actor=actor, message=message[:4000],
            from_status=previous, to_status=grievance.status)  # fmt: skip
     return grievance

@@ -1,0 +1,115 @@
+"""What a ladder step does: remind the assignee, tell the department head, raise the wall alert, tell the district's
+command center. Each is told in both languages with the work's due time; each step is audited and sent to the
+webhooks that asked for deadline steps (assignments past their time also as "assignment.overdue")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from apps.core.audit import log_action
+from apps.deadlines.models import DeadlineStep, EscalationStep
+from apps.deadlines.subjects import SUBJECTS, Subject
+
+Action = EscalationStep.Action
+
+
+def _local(moment: datetime | None) -> tuple[str, str]:
+    if moment is None:
+        return "", ""
+    at = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return f"{at.month}月{at.day}日 {at:%H:%M}", f"{at.day} {at:%b} {at:%H:%M}"
+
+
+def _wording(step: DeadlineStep) -> tuple[str, str]:
+    """What the step says of the work: due soon, due now, or late by how much."""
+    zh_at, en_at = _local(step.deadline.response_due_at if step.clock == "response" else step.deadline.due_at)
+    what_zh, what_en = ("响应", "response ") if step.clock == "response" else ("办结", "")
+    if step.percent < 100:
+        return f"将于 {zh_at} {what_zh}到期", f"{what_en}due {en_at}".capitalize()
+    if step.percent == 100:
+        return f"{what_zh}已到期（{zh_at}）", f"{what_en}overdue since {en_at}".capitalize()
+    late = step.percent - 100
+    return f"{what_zh}超期 {late}%（{zh_at} 到期）", f"{what_en}overdue by {late} % (due {en_at})".capitalize()
+
+
+def _active(users: list[Any]) -> list[Any]:
+    return [user for user in users if user is not None and user.is_active]
+
+
+def _role_users(role: str, *, region: Any) -> list[Any]:
+    """Users of a role whose scope covers the region: those assigned to it (its district's own) first, the
+    city-wide ones when the region has none of its own."""
+    from apps.accounts.selectors import user_assigned_region_ids, user_can_access_region
+
+    users = list(get_user_model().objects.filter(is_active=True, groups__name=role).distinct())
+    if region is None:
+        return [user for user in users if user_assigned_region_ids(user=user) is None]
+    covering = [user for user in users if user_can_access_region(user=user, region_id=region.pk)]
+    own = [user for user in covering if user_assigned_region_ids(user=user) is not None]
+    return own or covering
+
+
+def _recipients(action: str, subject: Subject, obj: Any) -> list[Any]:
+    from apps.accounts.roles import Role
+
+    region = subject.region(obj)
+    if action == Action.REMIND_ASSIGNEE:
+        assignees = _active(subject.assignees(obj))
+        if assignees:
+            return assignees
+        department = subject.department(obj)
+        if department is not None:  # nobody took it yet: the department's staff who see the place
+            staff = _role_users(Role.DEPARTMENT_STAFF, region=region)
+            return [user for user in staff if user.staff_profile.departments.filter(pk=department.pk).exists()]
+        role = Role.FIELD_OFFICER if subject.name == "assignment" else Role.COMMAND_CENTER
+        return _role_users(role, region=region)
+    if action == Action.NOTIFY_HEAD:
+        department = subject.department(obj)
+        return _active([department.head]) if department is not None else []
+    if action == Action.NOTIFY_COMMAND:
+        return _role_users(Role.COMMAND_CENTER, region=region)
+    return []
+
+
+def step_perform(*, step: DeadlineStep, now: datetime) -> dict[str, Any]:
+    """Do the step's actions (inside the caller's transaction). Returns what was done, for the record."""
+    from apps.notifications.services import notify, webhooks_emit
+
+    deadline = step.deadline
+    subject = SUBJECTS[deadline.subject]
+    obj = subject.get(deadline.object_id)
+    if obj is None:
+        return {"skipped": "the work no longer exists"}
+    title_zh, title_en = subject.title(obj)
+    say_zh, say_en = _wording(step)
+    outcome: dict[str, Any] = {}
+    for action in step.actions:
+        if action == Action.RAISE_ALERT and subject.raise_alert is not None:
+            outcome[action] = getattr(subject.raise_alert(obj), "pk", None)
+            continue
+        users = _recipients(action, subject, obj)
+        notify(
+            users=users, event="deadline.step", title_zh=f"{title_zh}：{say_zh}", title_en=f"{title_en}: {say_en}",
+            link=subject.link(obj), group_key=f"deadline:{deadline.subject}:{step.clock}:{step.percent}",
+        )  # fmt: skip
+        outcome[action] = sorted(user.pk for user in users)
+    payload = {
+        **subject.payload(obj),
+        "subject": deadline.subject,
+        "step": {"clock": step.clock, "percent": step.percent, "actions": step.actions},
+        "due_at": deadline.due_at.isoformat() if deadline.due_at else None,
+        "response_due_at": deadline.response_due_at.isoformat() if deadline.response_due_at else None,
+        "provisional": deadline.provisional,
+    }
+    region = subject.region(obj)
+    outcome["webhooks"] = webhooks_emit(event="deadline.step", payload=payload, region=region)
+    if deadline.subject == "assignment" and step.clock == "completion" and step.percent >= 100:
+        webhooks_emit(event="assignment.overdue", payload=payload, region=region)
+    log_action(obj, f"deadlines.{deadline.subject}.step", data={"clock": step.clock, "percent": step.percent,
+                                                               "actions": step.actions})  # fmt: skip
+    return outcome
