@@ -21,7 +21,9 @@ class WebhookForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("events"), choices=event_choices, widget=forms.CheckboxSelectMultiple, required=False
     )
-    url = forms.URLField(label=_("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])])
+    url = forms.URLField(
+        label=_("URL"), max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])]
+    )
 
     class Meta:
         model = Webhook
