@@ -47,8 +47,8 @@ class PolicySpec:
     """A policy as the engine reads it: a stored one, or the fallback of work without one."""
 
     policy: DeadlinePolicy | None
-    completion: tuple[Decimal, str]
-    response: tuple[Decimal, str] | None
+    completion: tuple[Decimal | float, str]
+    response: tuple[Decimal | float, str] | None
     pauses_for_citizen: bool
     ladder: tuple[Rung, ...]
 
@@ -58,7 +58,7 @@ DEFAULT_LADDERS: dict[str, tuple[Rung, ...]] = {
     "grievance": (
         Rung(Clock.COMPLETION, 80, (Action.REMIND_ASSIGNEE,)),
         Rung(Clock.COMPLETION, 100, (Action.NOTIFY_HEAD, Action.RAISE_ALERT)),
-        Rung(Clock.COMPLETION, 200, (Action.NOTIFY_COMMAND,)),
+        Rung(Clock.COMPLETION, 200, (Action.NOTIFY_COMMAND, Action.RAISE_ALERT)),
     ),
     "assignment": (
         Rung(Clock.COMPLETION, 80, (Action.REMIND_ASSIGNEE,)),
@@ -92,8 +92,12 @@ def policy_for(*, subject: str, obj: Any) -> PolicySpec | None:
             if found is not None:
                 return _spec(found)
         return None
-    found = policies.filter(assignment_kind=obj.kind).first() or policies.filter(assignment_kind="").first()
-    return _spec(found) if found is not None else None
+    if obj.kind != "planned":  # a planned visit is due when its dispatcher said
+        found = policies.filter(assignment_kind=obj.kind).first() or policies.filter(assignment_kind="").first()
+        if found is not None:
+            return _spec(found)
+    hours = max(0.1, (obj.due_at - obj.created_at).total_seconds() / 3600)
+    return PolicySpec(None, (hours, Unit.CALENDAR_HOURS), None, False, DEFAULT_LADDERS["assignment"])
 
 
 def _reschedule(deadline: Deadline, spec_ladder: tuple[Rung, ...] | None, calendar: WorkingCalendar) -> None:

@@ -32,6 +32,7 @@ from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.photos import hamming, phash_band_neighbours
 from apps.core.text import clean_text, text_near
+from apps.deadlines.services import deadline_start, deadline_stop
 from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.fieldwork.signals import finding_applied
@@ -51,6 +52,13 @@ NOTES_NEAR = 0.9
 # --- Assignments --------------------------------------------------------------------------------------------
 
 
+def assignment_timed(assignment: Assignment) -> Assignment:
+    """Its clock starts: the policy of its kind sets its due time (and the reminders before it), else the due
+    time it was made with stands and the default ladder times it."""
+    deadline_start(subject="assignment", obj=assignment, start=assignment.created_at)
+    return assignment
+
+
 @transaction.atomic
 def assignment_for_alert(alert: Any, action: str, user: Any, note: str) -> Assignment | None:
     """When an alert is sent for verification: an assignment in its region, due within a day."""
@@ -60,19 +68,21 @@ def assignment_for_alert(alert: Any, action: str, user: Any, note: str) -> Assig
     if existing:
         return existing
     region = alert.region
-    return Assignment.objects.create(
-        kind=Assignment.Kind.ALERT,
-        title_zh=f"现场核实：{alert.title_zh}",
-        title_en=f"Verify on site: {alert.title_en}",
-        alert=alert,
-        region=region,
-        lon=region.centroid_lon,
-        lat=region.centroid_lat,
-        radius_m=_region_radius_m(region),
-        due_at=timezone.now() + timedelta(hours=24),
-        evidence=note[:300],
-        assignee=assignee_pick(region),
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+    return assignment_timed(
+        Assignment.objects.create(
+            kind=Assignment.Kind.ALERT,
+            title_zh=f"现场核实：{alert.title_zh}",
+            title_en=f"Verify on site: {alert.title_en}",
+            alert=alert,
+            region=region,
+            lon=region.centroid_lon,
+            lat=region.centroid_lat,
+            radius_m=_region_radius_m(region),
+            due_at=timezone.now() + timedelta(hours=24),
+            evidence=note[:300],
+            assignee=assignee_pick(region),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
     )
 
 
@@ -93,6 +103,7 @@ def assignment_for_grievance(*, grievance: Any, user: Any) -> Assignment:
         due_at=timezone.now() + timedelta(hours=24), evidence=_("a photo and what you found"),
         assignee=assignee_pick(grievance.region), created_by=user if getattr(user, "is_authenticated", False) else None,
     )  # fmt: skip
+    assignment_timed(assignment)
     log_action(grievance, "fieldwork.assignment.create", user=user, data={"assignment": assignment.pk})
     return assignment
 
@@ -106,7 +117,7 @@ def _recheck_maybe(visit: Visit) -> Assignment | None:
     if (visit.uuid.int % 1000) >= share * 1000:
         return None
     original = visit.assignment
-    return Assignment.objects.create(
+    return assignment_timed(Assignment.objects.create(
         kind=Assignment.Kind.RECHECK,
         title_zh=f"随机复核：{original.title_zh}",
         title_en=f"Random re-check: {original.title_en}",
@@ -114,7 +125,7 @@ def _recheck_maybe(visit: Visit) -> Assignment | None:
         lon=original.lon, lat=original.lat, radius_m=original.radius_m,
         due_at=timezone.now() + timedelta(days=3), evidence=original.evidence,
         assignee=assignee_pick(original.region, exclude=(visit.officer_id,)),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def field_officers() -> list[Any]:
@@ -183,18 +194,20 @@ def assignments_plan(
     made = []
     for week in range(weeks):
         made.append(
-            Assignment.objects.create(
-                kind=Assignment.Kind.PLANNED,
-                title_zh=f"计划走访：{region.name_zh}",
-                title_en=f"Planned visit: {region.name_en or region.name_zh}",
-                region=region,
-                lon=region.centroid_lon,
-                lat=region.centroid_lat,
-                radius_m=_region_radius_m(region),
-                due_at=due_at + timedelta(weeks=week),
-                evidence=evidence,
-                assignee=assignee or assignee_pick(region, officers=officers),
-                created_by=user,
+            assignment_timed(
+                Assignment.objects.create(
+                    kind=Assignment.Kind.PLANNED,
+                    title_zh=f"计划走访：{region.name_zh}",
+                    title_en=f"Planned visit: {region.name_en or region.name_zh}",
+                    region=region,
+                    lon=region.centroid_lon,
+                    lat=region.centroid_lat,
+                    radius_m=_region_radius_m(region),
+                    due_at=due_at + timedelta(weeks=week),
+                    evidence=evidence,
+                    assignee=assignee or assignee_pick(region, officers=officers),
+                    created_by=user,
+                )
             )  # fmt: skip
         )
     log_action(region, "fieldwork.assignment.plan", user=user,
@@ -629,6 +642,7 @@ def _apply(visit: Visit, user: Any) -> None:
     if visit.assignment is not None and visit.assignment.status == Assignment.Status.OPEN:
         visit.assignment.status = Assignment.Status.DONE
         visit.assignment.save(update_fields=["status", "updated_at"])
+        deadline_stop(subject="assignment", obj=visit.assignment)
         _recheck_maybe(visit)
 
 

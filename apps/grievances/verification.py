@@ -24,7 +24,7 @@ def resolution_check_request(
     """A check of the report's current resolution; for a visit, a field assignment at the report's place. The
     same resolution asked for the same reason again gives the check already asked for."""
     from apps.fieldwork.models import Assignment
-    from apps.fieldwork.services import assignee_pick
+    from apps.fieldwork.services import assignee_pick, assignment_timed
 
     if grievance.resolved_at is None:
         raise ApplicationError(_("only a resolved report can be checked"), fields={"status": [grievance.status]})
@@ -49,6 +49,7 @@ def resolution_check_request(
             assignee=assignee_pick(region),
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
+        assignment_timed(assignment)
     try:
         with transaction.atomic():
             check = ResolutionCheck.objects.create(

@@ -18,6 +18,7 @@ from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.registry import Registry, qualified_name
 from apps.core.workflow import Workflow
+from apps.deadlines.services import deadline_respond, deadline_start, deadline_stop
 from apps.indicators.buckets import STEP
 from apps.indicators.inhibition import inhibition_escalated, inhibition_opened, inhibition_resolved
 from apps.indicators.models import Alert, Granularity, IndicatorValue
@@ -175,6 +176,8 @@ def alert_raise(
     )
     log_action(alert, "indicators.alert.open", data={"kind": kind, "severity": severity, "value": value})
     changed = inhibition_opened(alert=alert)
+    if alert.inhibited_by_id is None:  # one held back under another is timed by that one (the wall's grouping)
+        deadline_start(subject="alert", obj=alert, start=at)
     _publish(alert, "opened")
     _publish_changed(changed, besides=alert)
     storm_alert_opened()
@@ -206,6 +209,10 @@ def alert_transition(*, alert: Alert, action: str, user: Any, note: str = "") ->
     setattr(alert, stamp[0], now)
     setattr(alert, stamp[1], user)
     alert.save()
+    if target == S.RESOLVED:
+        deadline_stop(subject="alert", obj=alert, at=now)
+    else:  # acknowledged or sent to the field: someone responded
+        deadline_respond(subject="alert", obj=alert, at=now)
     log_action(alert, f"indicators.alert.{action}", user=user, data={"note": note} if note else {})
     for listener in _listeners("transition", action):
         listener(alert, action, user, note)
@@ -230,6 +237,7 @@ def alert_record_verdict(
     alert.status, alert.verdict, alert.verified_at = VERDICT_STATUS[verdict], verdict, timezone.now()
     alert.details = {**alert.details, "verdict": details or {}}
     alert.save()
+    deadline_respond(subject="alert", obj=alert)
     log_action(alert, "indicators.alert.verdict", user=user, data={"verdict": verdict})
     for listener in _listeners("verdict", alert.kind):
         listener(alert, alert.status, user)
@@ -394,6 +402,7 @@ def alert_auto_resolve(*, alert: Alert, reason: str) -> Alert:
     alert.status, alert.resolved_at = S.RESOLVED, timezone.now()
     alert.details = {**alert.details, "resolution": reason}
     alert.save()
+    deadline_stop(subject="alert", obj=alert)
     log_action(alert, "indicators.alert.auto_resolve", data={"reason": reason})
     _publish(alert, "resolved")
     _publish_changed(inhibition_resolved(alert=alert), besides=alert)

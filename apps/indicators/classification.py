@@ -18,7 +18,7 @@ CLASSIFICATION = (
             "details opened_at last_breach_at acknowledged_at verification_requested_at verified_at "
             "resolved_at": INTERNAL,
             "acknowledged_by verification_requested_by resolved_by": INTERNAL,
-            "verdict inhibited_by": INTERNAL,
+            "verdict inhibited_by due_at": INTERNAL,
         },
     ),
     classify(

@@ -176,6 +176,9 @@ class Alert(BaseModel):
         on_delete=models.SET_NULL,
         related_name="inhibits",
     )
+    due_at = models.DateTimeField(
+        _("due"), null=True, blank=True, help_text=_("When its deadline policy wants it dealt with (none: no policy).")
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -425,6 +425,7 @@ class AlertPayload(TypedDict):
     opened_at: str
     last_breach_at: str
     verified_at: str | None
+    due_at: str | None
     lon: float | None
     lat: float | None
 
@@ -469,6 +470,7 @@ def alert_payload(alert: Alert, *, held: tuple[list[Alert], int] | None = None) 
         "opened_at": alert.opened_at.isoformat(),
         "last_breach_at": alert.last_breach_at.isoformat(),
         "verified_at": alert.verified_at.isoformat() if alert.verified_at else None,
+        "due_at": alert.due_at.isoformat() if alert.due_at else None,
         "lon": alert.region.centroid_lon if alert.region_id and alert.region else None,
         "lat": alert.region.centroid_lat if alert.region_id and alert.region else None,
     }

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
-from django.utils import timezone
 
 from tests.conftest import PASSWORD
 from tests.grievances.conftest import EMAIL, NAME, PHONE
@@ -83,15 +82,13 @@ def test_a_purpose_that_quotes_the_contact_is_kept_masked(client, categories, ca
 
 @pytest.mark.django_db(transaction=True)
 def test_never_in_websocket_frames(cast, categories, submit):
-    from apps.grievances.models import Grievance
-    from apps.grievances.services import grievances_escalate_overdue
+    from apps.deadlines.services import deadlines_sweep
 
     headers = session_headers(cast["command"])
 
     def report_and_escalate() -> None:
         report = submit()
-        Grievance.objects.filter(pk=report.pk).update(due_at=timezone.now() - timedelta(hours=1))
-        grievances_escalate_overdue()
+        deadlines_sweep(now=report.created_at + timedelta(hours=80))  # 100 %: the wall's alert
         from apps.dashboards.services import live_tick
 
         live_tick()

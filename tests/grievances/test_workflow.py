@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.core.classification import mask_text
 from apps.core.errors import ApplicationError
+from apps.deadlines.services import deadlines_sweep
 from apps.grievances.models import Grievance
 from apps.grievances.selectors import grievances_for_user
 from apps.grievances.services import (
@@ -19,7 +20,6 @@ from apps.grievances.services import (
     grievance_rate,
     grievance_reopen,
     grievance_transition,
-    grievances_escalate_overdue,
 )
 from apps.indicators.models import Alert
 from tests.grievances.conftest import EMAIL, NAME, PHONE
@@ -134,17 +134,24 @@ def test_duplicates_are_suggested_by_place_time_and_words_and_merged(submit, cas
     assert merged.events.filter(kind="merged", public=True, message=f"#{first.pk}").exists()
 
 
-def test_overdue_reports_escalate_once_a_day_and_alert_the_wall(submit, cast):
+def test_overdue_reports_escalate_up_the_ladder_and_alert_the_wall(submit, cast):
+    # the category's 72 h without a policy of its own: the default ladder (80 % remind, 100 % head and wall,
+    # 200 % command and the wall again)
     g = submit()
-    start = timezone.now()
+    start = g.created_at
+    assert g.due_at == start + timedelta(hours=72)
 
-    with time_machine.travel(start + timedelta(hours=71), tick=False):
-        assert grievances_escalate_overdue() == 0
+    with time_machine.travel(start + timedelta(hours=57), tick=False):
+        assert deadlines_sweep() == 0
+    with time_machine.travel(start + timedelta(hours=58), tick=False):
+        assert deadlines_sweep() == 1  # the reminder: no alert yet
+        assert not Alert.objects.filter(subject=f"grievance:{g.pk}").exists()
     with time_machine.travel(start + timedelta(hours=73), tick=False):
-        assert grievances_escalate_overdue() == 1
-        assert grievances_escalate_overdue() == 0  # not again the same day
-    with time_machine.travel(start + timedelta(hours=73 + 24), tick=False):
-        assert grievances_escalate_overdue() == 1
+        assert deadlines_sweep() == 1
+        assert deadlines_sweep() == 0  # each step once
+        assert Alert.objects.get(subject=f"grievance:{g.pk}").severity == "warning"
+    with time_machine.travel(start + timedelta(hours=145), tick=False):
+        assert deadlines_sweep() == 1
 
     g.refresh_from_db()
     alert = Alert.objects.get(kind="grievance_overdue", subject=f"grievance:{g.pk}")
@@ -215,7 +222,7 @@ def test_reporter_data_stays_out_of_live_payloads_and_the_admin(client, submit, 
 
     g = submit()
     with time_machine.travel(timezone.now() + timedelta(hours=80), tick=False):
-        grievances_escalate_overdue()
+        deadlines_sweep()
         grievances_observe()
     # what the websocket streams carry: the wall, a region, the alerts
     payloads = [

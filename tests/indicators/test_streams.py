@@ -103,6 +103,7 @@ def test_an_alert_payload_in_the_snapshot(cast, city):
         "opened_at": "2026-11-29T17:02:00+00:00",
         "last_breach_at": "2026-11-29T17:02:00+00:00",
         "verified_at": None,
+        "due_at": None,  # no deadline policy for threshold alerts here
         "lon": east.centroid_lon,
         "lat": east.centroid_lat,
     }
