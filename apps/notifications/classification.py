@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.classification import INTERNAL, SECRET, Grade, Label, Personal, classify
+from apps.core.classification import INTERNAL, Grade, Label, Mask, Personal, classify
 
 CLASSIFICATION = (
     classify(
@@ -22,7 +22,9 @@ CLASSIFICATION = (
             "id name owner url events regions personal_data active consecutive_failures disabled_at created_at": (
                 INTERNAL
             ),
-            "secret": SECRET,
+            # the credential a receiver checks signatures with, encrypted and never shown after creation; held as
+            # a person's credential is (like a second-factor key): whoever holds it can speak as CityOps
+            "secret": Label(Grade.GENERAL_4, Personal.PERSONAL, Mask.SECRET),
         },
     ),
     classify(

@@ -142,7 +142,7 @@ def webhook_disable(*, webhook: Webhook) -> None:
     notify(
         users=[webhook.owner],
         event=WEBHOOK_DISABLED,
-        title_zh=f"Webhook“{webhook.name}”连续失败 {failures} 次，已停用",
+        title_zh=f"事件推送“{webhook.name}”连续失败 {failures} 次，已停用",
         title_en=f"Webhook “{webhook.name}” disabled after {failures} failures",
         link=f"/admin/notifications/webhook/{webhook.pk}/change/",
     )
