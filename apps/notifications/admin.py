@@ -43,6 +43,11 @@ class WebhookAdmin(ClassifiedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["consecutive_failures", "disabled_at", "created_at"]
     actions = ["send_ping"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        # personal data leaves the city only on an administrator's word
+        return fields if request.user.is_superuser else [*fields, "personal_data"]
+
     @admin.display(description=_("host"))
     def host(self, obj: Webhook) -> str:
         return urlsplit(obj.url).netloc
