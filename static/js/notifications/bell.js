@@ -14,7 +14,10 @@ function show(unread) {
 if (bell) {
   const live = new Live();
   live.subscribe("notifications", { user: Number(bell.dataset.user) }, {
-    snapshot: (data) => show(data.unread),
+    snapshot: (data) => {
+      show(data.unread);
+      bell.dataset.live = "1"; // subscribed: counts now come from the server as they change
+    },
     delta: (data) => show(data.unread),
   });
 }
