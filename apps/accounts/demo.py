@@ -44,6 +44,12 @@ DEMO_LOGINS = [
         (Role.DEPARTMENT_STAFF,),
         departments=("urban-management",),
     ),
+    DemoLogin(
+        "head.urban",
+        "head of the Urban Management Bureau (told when its reports run late)",
+        (Role.DEPARTMENT_STAFF,),
+        departments=("urban-management",),
+    ),
     DemoLogin("steward", "data steward", (Role.DATA_STEWARD,)),
 ]
 

@@ -88,6 +88,8 @@ def wall_strings() -> dict[str, str]:
     """Words the wall's script shows, in the page's language."""
     return {
         "acknowledge": _("Acknowledge"),
+        "due_by": _("due %(time)s"),
+        "overdue_since": _("overdue since %(time)s"),
         "send_for_verification": _("Send for verification"),
         "not_verified": _("not verified on site"),
         "verified_share": _("%(share)s of %(alerts)s alerts verified on site"),

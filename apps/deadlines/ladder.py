@@ -28,13 +28,14 @@ def _local(moment: datetime | None) -> tuple[str, str]:
 def _wording(step: DeadlineStep) -> tuple[str, str]:
     """What the step says of the work: due soon, due now, or late by how much."""
     zh_at, en_at = _local(step.deadline.response_due_at if step.clock == "response" else step.deadline.due_at)
-    what_zh, what_en = ("响应", "response ") if step.clock == "response" else ("办结", "")
-    if step.percent < 100:
-        return f"将于 {zh_at} {what_zh}到期", f"{what_en}due {en_at}".capitalize()
-    if step.percent == 100:
-        return f"{what_zh}已到期（{zh_at}）", f"{what_en}overdue since {en_at}".capitalize()
+    zh_what, en_what = ("响应", "Response ") if step.clock == "response" else ("办结", "")
     late = step.percent - 100
-    return f"{what_zh}超期 {late}%（{zh_at} 到期）", f"{what_en}overdue by {late} % (due {en_at})".capitalize()
+    if late < 0:
+        return f"将于 {zh_at} {zh_what}到期", f"{en_what}due {en_at}" if en_what else f"Due {en_at}"
+    if late == 0:
+        return f"{zh_what}已到期（{zh_at}）", f"{en_what}overdue since {en_at}" if en_what else f"Overdue since {en_at}"
+    en_late = f"overdue by {late} % (due {en_at})"
+    return f"{zh_what}超期 {late}%（{zh_at} 到期）", f"{en_what}{en_late}" if en_what else "O" + en_late[1:]
 
 
 def _active(users: list[Any]) -> list[Any]:
@@ -54,6 +55,18 @@ def _role_users(role: str, *, region: Any) -> list[Any]:
     return own or covering
 
 
+def _department_staff(department: Any, *, region: Any) -> list[Any]:
+    from apps.accounts.roles import Role
+    from apps.accounts.selectors import user_assigned_region_ids
+
+    staff = get_user_model().objects.filter(is_active=True, groups__name=Role.DEPARTMENT_STAFF,
+                                            staff_profile__departments=department).distinct()  # fmt: skip
+    return [
+        user for user in staff
+        if region is None or (narrowed := user_assigned_region_ids(user=user)) is None or region.pk in narrowed
+    ]  # fmt: skip
+
+
 def _recipients(action: str, subject: Subject, obj: Any) -> list[Any]:
     from apps.accounts.roles import Role
 
@@ -63,9 +76,8 @@ def _recipients(action: str, subject: Subject, obj: Any) -> list[Any]:
         if assignees:
             return assignees
         department = subject.department(obj)
-        if department is not None:  # nobody took it yet: the department's staff who see the place
-            staff = _role_users(Role.DEPARTMENT_STAFF, region=region)
-            return [user for user in staff if user.staff_profile.departments.filter(pk=department.pk).exists()]
+        if department is not None:  # nobody took it yet: the department's staff (those narrowed to the place)
+            return _department_staff(department, region=region)
         role = Role.FIELD_OFFICER if subject.name == "assignment" else Role.COMMAND_CENTER
         return _role_users(role, region=region)
     if action == Action.NOTIFY_HEAD:

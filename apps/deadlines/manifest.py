@@ -3,10 +3,13 @@ calendar and the clocks."""
 
 from datetime import timedelta
 
+from apps.core.demo import DemoSeeder
 from apps.core.plugins import Manifest, PeriodicTask
 from apps.deadlines.classification import CLASSIFICATION
+from apps.deadlines.demo import seed_demo_deadlines
 
 manifest = Manifest(
+    seeders=[DemoSeeder(name="deadlines.demo_policies", order=48, seed=seed_demo_deadlines)],
     classification=CLASSIFICATION,
     periodic_tasks=[
         PeriodicTask(

@@ -87,7 +87,7 @@ def policy_for(*, subject: str, obj: Any) -> PolicySpec | None:
         return PolicySpec(None, (Decimal(category.deadline_hours), Unit.CALENDAR_HOURS), response, False,
                           DEFAULT_LADDERS["grievance"])  # fmt: skip
     if subject == DeadlinePolicy.Subject.ALERT:
-        for kind, severity in ((obj.kind, obj.severity), (obj.kind, ""), ("", "")):
+        for kind, severity in ((obj.kind, obj.severity), (obj.kind, ""), ("", obj.severity), ("", "")):
             found = policies.filter(alert_kind=kind, severity=severity).first()
             if found is not None:
                 return _spec(found)
@@ -108,8 +108,10 @@ def _reschedule(deadline: Deadline, spec_ladder: tuple[Rung, ...] | None, calend
         DeadlineStep.objects.filter(deadline=deadline, ran_at=None).update(fire_at=None)
         return
 
+    since = deadline.running_since
+
     def at(seconds: float) -> datetime:
-        due = clock_add(deadline.running_since, max(0.0, seconds - deadline.consumed_s), unit, calendar)
+        due = clock_add(since, max(0.0, seconds - deadline.consumed_s), unit, calendar)
         provisional.append(due.provisional)
         return due.at
 
@@ -199,7 +201,9 @@ def deadline_resume(*, subject: str, obj: Any, at: datetime | None = None) -> De
     _reschedule(deadline, None, working_calendar())
     deadline.save()
     _write_due(deadline, obj)
-    log_action(obj, f"deadlines.{subject}.resume", data={"due_at": deadline.due_at.isoformat()})
+    log_action(
+        obj, f"deadlines.{subject}.resume", data={"due_at": deadline.due_at.isoformat() if deadline.due_at else None}
+    )
     return deadline
 
 

@@ -32,7 +32,7 @@ from apps.core.photos import Photo
 from apps.core.photos import photo_clean as _photo_clean
 from apps.core.text import clean_text, text_similarity
 from apps.core.workflow import Workflow
-from apps.deadlines.services import deadline_respond, deadline_start, deadline_stop
+from apps.deadlines.services import deadline_pause, deadline_respond, deadline_resume, deadline_start, deadline_stop
 from apps.grievances.models import (
     Category,
     CategoryAttribute,
@@ -376,6 +376,47 @@ def grievance_reply(*, grievance: Grievance, user: Any, message: str, public: bo
     grievance.save(update_fields=["updated_at"])  # a new public note: Open311 clients poll updated_datetime
     log_action(grievance, "grievances.grievance.reply", user=user, data={"public": public})
     return event
+
+
+@transaction.atomic
+def grievance_wait_for_citizen(*, grievance: Grievance, user: Any, message: str) -> Grievance:
+    """Ask the citizen something (a public reply) and stop the clock until they answer, where the category's
+    deadline policy says waiting for the citizen does not count. Raises ApplicationError otherwise."""
+    from apps.deadlines.models import Deadline
+
+    grievance = _locked(grievance)
+    message = clean_text(message).strip()
+    if not grievance.is_open:
+        raise ApplicationError(_("only an open report waits for its citizen"), fields={"status": [grievance.status]})
+    if not message:
+        raise ApplicationError(_("say what you need from the citizen"), fields={"message": [_("required")]})
+    clock = Deadline.objects.filter(subject="grievance", object_id=grievance.pk, stopped_at=None).first()
+    if clock is None or clock.policy is None or not clock.policy.pauses_for_citizen:
+        raise ApplicationError(_("this category's deadline policy does not stop the clock for the citizen"))
+    if clock.paused_at is not None:
+        raise ApplicationError(_("the clock already waits for the citizen"))
+    _event(grievance, GrievanceEvent.Kind.REPLY, public=True, actor=user, message=message)
+    deadline_pause(subject="grievance", obj=grievance)
+    log_action(grievance, "grievances.grievance.wait", user=user)
+    return grievance
+
+
+@transaction.atomic
+def grievance_citizen_answered(*, grievance: Grievance, user: Any, message: str = "") -> Grievance:
+    """The citizen answered (on the hotline, in person): the clock runs again with the time it had left."""
+    from apps.deadlines.models import Deadline
+
+    grievance = _locked(grievance)
+    message = clean_text(message).strip()
+    waiting = Deadline.objects.filter(subject="grievance", object_id=grievance.pk, stopped_at=None,
+                                      paused_at__isnull=False).exists()  # fmt: skip
+    if not waiting:
+        raise ApplicationError(_("the report is not waiting for its citizen"), fields={"status": [grievance.status]})
+    deadline_resume(subject="grievance", obj=grievance)
+    if message:
+        _event(grievance, GrievanceEvent.Kind.NOTE, public=False, actor=user, message=message)
+    log_action(grievance, "grievances.grievance.resume", user=user)
+    return grievance
 
 
 @transaction.atomic

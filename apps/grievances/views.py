@@ -26,6 +26,7 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
 from apps.core.photos import Photo
 from apps.core.text import clean_text
+from apps.deadlines.selectors import deadline_view, deadlines_for
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm, WorkbenchActionForm
 from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
 from apps.grievances.selectors import (
@@ -50,6 +51,7 @@ from apps.grievances.services import (
     RatingContext,
     duplicates_suggest,
     grievance_assign,
+    grievance_citizen_answered,
     grievance_escalate,
     grievance_merge,
     grievance_rate,
@@ -57,6 +59,7 @@ from apps.grievances.services import (
     grievance_reply,
     grievance_submit,
     grievance_transition,
+    grievance_wait_for_citizen,
 )
 from apps.regions.models import Region
 
@@ -290,9 +293,11 @@ def _workbench_districts(user: Any) -> Any:
 def _inbox_rows(rows: Any, *, now: Any) -> list[Grievance]:
     """The first 200 rows, each with its description's first line (masked) and how urgent it is, in words."""
     shown = list(rows[:200])
+    clocks = deadlines_for(subject="grievance", ids=[g.pk for g in shown])
     for g in shown:
+        g.deadline = clocks.get(g.pk)
         g.first_line = description_first_line(g.description)
-        g.urgency = grievance_urgency(g, now=now)
+        g.urgency = "" if g.deadline and g.deadline.paused_at else grievance_urgency(g, now=now)
         g.due_note = _due_note(g, urgency=g.urgency, now=now)
     return shown
 
@@ -465,6 +470,7 @@ def workbench_detail(
             "nearby": nearby,
             "nearby_radius_m": NEARBY_RADIUS_M,
             "map_data": _report_map(grievance, nearby),
+            "deadline": deadline_view(subject="grievance", obj=grievance),
             "can_reject": grievance.status in WORKFLOW.transitions["reject"][0],
             "can_close": grievance.status in WORKFLOW.transitions["close"][0],
         },
@@ -568,6 +574,10 @@ def workbench_action(request: HttpRequest, code: str, action: str) -> HttpRespon
             assignment_for_grievance(grievance=grievance, user=request.user)
         elif action == "escalate":
             grievance_escalate(grievance=grievance, user=request.user, reason=message)
+        elif action == "wait":
+            grievance_wait_for_citizen(grievance=grievance, user=request.user, message=message)
+        elif action == "resume":
+            grievance_citizen_answered(grievance=grievance, user=request.user, message=message)
         elif action == "merge":
             into = grievance_for_user(user=request.user, code=_normalize(posted.get("into") or ""))
             if into is None:

@@ -1,5 +1,5 @@
 // The command wall: live tiles, map, trend and alert feed over one websocket; kiosk mode rotates.
-import { Live, cityClock, csrfToken, escapeHtml, formatDateTime, formatTime, pick, sparkline, unitOf } from "../lib/live.js";
+import { Live, cityClock, csrfToken, escapeHtml, formatDateTime, formatDayTime, formatTime, pick, sparkline, unitOf } from "../lib/live.js";
 import { fitMapView } from "../lib/mapview.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
@@ -489,6 +489,14 @@ function truthBadge(alert) {
   return `<span class="badge unverified">${escapeHtml(T.unverified)}</span>`;
 }
 
+function dueBadge(alert) {
+  // the deadline its policy gives (apps/deadlines): when it is wanted dealt with, red once past
+  if (!alert.due_at || alert.status === "resolved") return "";
+  const due = new Date(alert.due_at);
+  const late = due.getTime() < Date.now();
+  return `<span class="badge ${late ? "overdue" : "due"}">${escapeHtml(fill(late ? T.overdue_since : T.due_by, { time: formatDayTime(due) }))}</span>`;
+}
+
 function alertHtml(alert) {
   const actions = [];
   if (!config.kiosk && config.can_acknowledge && alert.status === "open") {
@@ -502,7 +510,7 @@ function alertHtml(alert) {
         <span class="sev-word">${escapeHtml(T[`severity_${alert.severity}`])}</span>
         <time>${formatTime(new Date(alert.opened_at)).slice(0, 5)}</time></div>
       <div class="alert-title">${escapeHtml(pick(alert, "title"))}</div>
-      <div class="alert-foot">${truthBadge(alert)}${inhibitsBadge(alert)}<span class="actions">${actions.join("")}</span></div>
+      <div class="alert-foot">${truthBadge(alert)}${inhibitsBadge(alert)}${dueBadge(alert)}<span class="actions">${actions.join("")}</span></div>
     </li>`;
 }
 

@@ -143,6 +143,11 @@ export function formatTime(date) {
   return date.toLocaleTimeString(pageLocale(), { hour12: false, timeZone: cityTimeZone });
 }
 
+export function formatDayTime(date) {
+  // "12/9 16:00" / "12月9日 16:00": a deadline within days, read at a glance
+  return date.toLocaleString(pageLocale(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: cityTimeZone });
+}
+
 export function formatDateTime(date) {
   return date.toLocaleString(pageLocale(), { hour12: false, timeZone: cityTimeZone });
 }
