@@ -114,3 +114,23 @@ def test_quiet_hours_hold_the_email_and_a_digest_follows_when_they_end(
     assert "First due" in mail.outbox[0].body
     assert "Second overdue" in mail.outbox[0].body
     assert Notification.objects.filter(emailed_at=None).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "at", "quiet"),
+    [
+        (time(22, 0), time(7, 0), "2026-12-02T23:30:00+08:00", True),
+        (time(22, 0), time(7, 0), "2026-12-02T06:59:00+08:00", True),
+        (time(22, 0), time(7, 0), "2026-12-02T07:00:00+08:00", False),
+        (time(12, 0), time(14, 0), "2026-12-02T13:00:00+08:00", True),
+        (time(12, 0), time(14, 0), "2026-12-02T14:30:00+08:00", False),
+        (None, None, "2026-12-02T23:30:00+08:00", False),
+    ],
+)
+def test_quiet_hours_are_read_on_the_citys_clock_and_may_span_midnight(start, end, at, quiet):
+    from datetime import datetime
+
+    from apps.notifications.models import NotificationPreference
+    from apps.notifications.services import in_quiet_hours
+
+    assert in_quiet_hours(NotificationPreference(quiet_start=start, quiet_end=end), datetime.fromisoformat(at)) is quiet

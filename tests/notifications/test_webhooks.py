@@ -211,3 +211,51 @@ def test_a_critical_alert_goes_to_webhooks_and_the_command_centre_of_its_region(
     told = Notification.objects.get()
     assert (told.user, told.title_en) == (cast["command"], "Critical alert: Congestion")
     assert told.group_key == "alert:threshold:traffic.congestion:critical"
+
+
+def test_a_verdict_is_sent_as_verdict_recorded_and_as_a_change(
+    webhook, receiver, city, django_capture_on_commit_callbacks
+):
+    from apps.indicators.alerting import alert_raise, alert_record_verdict
+
+    webhook(events=["verdict.recorded", "alert.changed"])
+    alert, _created = alert_raise(
+        kind="threshold", severity="warning", title_zh="噪声", title_en="Noise",
+        region=city["E"], indicator="environment.noise_over_limit", value=3, threshold=1,
+    )  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_record_verdict(alert=alert, verdict="contradicted")
+
+    sent = {(body["event"], body["data"]["verdict"], body["data"].get("change")) for body in receiver.bodies()}
+    assert sent == {("verdict.recorded", "contradicted", None), ("alert.changed", "contradicted", "verdict")}
+
+
+def test_a_delivery_is_sent_once_however_often_its_task_runs(webhook, receiver, django_capture_on_commit_callbacks):
+    from apps.notifications.tasks import webhook_deliver_task
+
+    webhook()
+    _emit(django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+
+    webhook_deliver_task(delivery.pk)
+    webhook_deliveries_retry_task()
+
+    assert len(receiver.requests) == 1
+    assert WebhookDelivery.objects.get().attempts == 1
+
+
+def test_finished_deliveries_past_the_retention_period_are_deleted(webhook, clock):
+    from django.utils import timezone
+
+    from apps.notifications.services import deliveries_delete_old
+
+    hook = webhook()
+    for status in ("delivered", "failed", "pending"):
+        WebhookDelivery.objects.create(webhook=hook, event="alert.opened", payload={}, status=status)
+    clock.shift(timedelta(days=2))
+
+    deleted = deliveries_delete_old(timezone.now() - timedelta(days=1))
+
+    assert deleted == 2
+    assert list(WebhookDelivery.objects.values_list("status", flat=True)) == ["pending"]
