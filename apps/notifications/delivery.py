@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -81,7 +82,7 @@ def post(delivery: WebhookDelivery, now: datetime) -> Outcome:
             return Outcome(ok=200 <= response.status < 300, status_code=response.status)
     except urllib.error.HTTPError as error:
         return Outcome(ok=False, status_code=error.code, error=f"HTTP {error.code}")
-    except (OSError, ValueError) as error:  # refused, timed out, unresolvable, malformed
+    except (OSError, ValueError, http.client.HTTPException) as error:  # refused, timed out, malformed answer
         return Outcome(ok=False, error=f"{type(error).__name__}: {error}"[:ERROR_CHARS])
 
 

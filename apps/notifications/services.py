@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
@@ -166,7 +167,9 @@ def notification_email_send(*, notification_id: int) -> bool:
     claimed = Notification.objects.filter(Q(emailed_at=None) | Q(emailed_at__lt=window), pk=notification.pk)
     if not claimed.update(emailed_at=now):
         return False
-    _mail(notification.user, [notification])
+    if not _mail(notification.user, [notification]):
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=notification.emailed_at)
+        return False
     return True
 
 
@@ -190,7 +193,9 @@ def _digest_one(*, user_id: int, held: Any, now: datetime) -> int:
         if preference is None or preference.quiet_start is None or in_quiet_hours(preference, now):
             return 0
         Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed_at=now)
-    _mail(rows[0].user, rows)
+    if not _mail(rows[0].user, rows):
+        Notification.objects.filter(pk__in=[n.pk for n in rows], emailed_at=now).update(emailed_at=None)
+        return 0
     return 1
 
 
@@ -203,7 +208,9 @@ def _title(notification: Notification) -> str:
     return f"{title} (×{notification.count})" if notification.count > 1 else title
 
 
-def _mail(user: Any, notifications: list[Notification]) -> None:
+def _mail(user: Any, notifications: list[Notification]) -> bool:
+    """Send; False (logged) when the mail server refuses or cannot be reached: the notification stays un-emailed
+    and the bell still has it, and the caller's request or task does not fail."""
     with translation.override(_language(user)):
         if len(notifications) == 1:
             subject = _("CityOps: %(title)s") % {"title": _title(notifications[0])}
@@ -212,7 +219,12 @@ def _mail(user: Any, notifications: list[Notification]) -> None:
         lines = [f"- {_title(n)}" + (f"\n  {n.link}" if n.link else "") for n in notifications]
         footer = _("Your notifications: /notifications/ — e-mail and quiet hours: /notifications/settings/")
         body = "\n".join([*lines, "", footer])
-    send_mail(subject.replace("\n", " ")[:200], body, None, [user.email])
+    try:
+        send_mail(subject.replace("\n", " ")[:200], body, None, [user.email])
+    except (OSError, smtplib.SMTPException):
+        logger.warning("notifications: e-mail to user %s not sent", user.pk, exc_info=True)
+        return False
+    return True
 
 
 # --- Webhooks ----------------------------------------------------------------------------------------------

@@ -134,3 +134,27 @@ def test_quiet_hours_are_read_on_the_citys_clock_and_may_span_midnight(start, en
     from apps.notifications.services import in_quiet_hours
 
     assert in_quiet_hours(NotificationPreference(quiet_start=start, quiet_end=end), datetime.fromisoformat(at)) is quiet
+
+
+def test_a_mail_server_down_fails_nothing_and_the_mail_is_sent_later(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.notifications import services
+
+    user = cast["command"]
+    user.email = "command@example.org"
+    user.save()
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("no SMTP server")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[user], event="deadline.step", title_zh="一", title_en="One")
+    held = Notification.objects.get()
+    monkeypatch.undo()
+    sent = services.notification_email_send(notification_id=held.pk)
+
+    assert held.emailed_at is None
+    assert sent is True
+    assert len(mail.outbox) == 1
