@@ -100,16 +100,19 @@ def step_perform(*, step: DeadlineStep, now: datetime) -> dict[str, Any]:
     title_zh, title_en = subject.title(obj)
     say_zh, say_en = _wording(step)
     outcome: dict[str, Any] = {}
+    told: dict[int, Any] = {}  # one message per person per step, whichever of its actions names them
     for action in step.actions:
         if action == Action.RAISE_ALERT and subject.raise_alert is not None:
             outcome[action] = getattr(subject.raise_alert(obj), "pk", None)
             continue
         users = _recipients(action, subject, obj)
-        notify(
-            users=users, event="deadline.step", title_zh=f"{title_zh}：{say_zh}", title_en=f"{title_en}: {say_en}",
-            link=subject.link(obj), group_key=f"deadline:{deadline.subject}:{step.clock}:{step.percent}",
-        )  # fmt: skip
+        told.update((user.pk, user) for user in users)
         outcome[action] = sorted(user.pk for user in users)
+    notify(
+        users=told.values(), event="deadline.step", title_zh=f"{title_zh}：{say_zh}",
+        title_en=f"{title_en}: {say_en}", link=subject.link(obj),
+        group_key=f"deadline:{deadline.subject}:{step.clock}:{step.percent}",
+    )  # fmt: skip
     payload = {
         **subject.payload(obj),
         "subject": deadline.subject,
