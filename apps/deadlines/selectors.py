@@ -26,7 +26,7 @@ def calendar_notice(*, today: date | None = None, short: bool = False) -> str:
     return _(
         "The %(year)s holiday arrangement is not in the working calendar yet. Deadlines that reach into %(year)s "
         "count Monday to Friday as working days and are marked provisional. Enter the State Council's "
-        "arrangement under Working calendar when it is announced."
+        "arrangement under Calendar years when it is announced."
     ) % {"year": year}
 
 
