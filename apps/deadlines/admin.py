@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.core.audit import log_action
 from apps.deadlines.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, DeadlineStep, EscalationStep
 from apps.deadlines.selectors import calendar_notice
@@ -112,7 +113,7 @@ class DeadlineStepInline(admin.TabularInline):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "policy", "region", "started_at", "response_due_at", "due_at", "provisional",
                     "paused_at", "responded_at", "stopped_at"]  # fmt: skip
     list_filter = ["subject", "provisional", "unit"]
