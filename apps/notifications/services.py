@@ -188,7 +188,9 @@ def notifications_digest_send(*, now: datetime | None = None) -> int:
 
 def _digest_one(*, user_id: int, held: Any, now: datetime) -> int:
     with transaction.atomic():
-        rows = list(held.select_for_update().filter(user_id=user_id).select_related("user").order_by("-updated_at"))
+        rows = list(
+            held.select_for_update(of=("self",)).filter(user_id=user_id).select_related("user").order_by("-updated_at")
+        )
         preference = _mailable(rows[0].user) if rows else None
         if preference is None or preference.quiet_start is None or in_quiet_hours(preference, now):
             return 0
