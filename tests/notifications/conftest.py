@@ -59,3 +59,15 @@ def webhook(cast: dict[str, Any], receiver: Receiver) -> Any:
         return hook
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process() -> Iterator[None]:
+    """These tests are about what the tasks do, not about the broker: the tasks run here, as when embedded, also
+    under `make test-services` (a broker, no worker). tests/deadlines/test_worker_killed.py runs real workers."""
+    from cityops.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
