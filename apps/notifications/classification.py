@@ -14,7 +14,7 @@ CLASSIFICATION = (
     ),
     classify(
         "notifications.NotificationPreference",
-        {"id created_at updated_at user email quiet_start quiet_end": INTERNAL},
+        {"id created_at updated_at user email language quiet_start quiet_end": INTERNAL},
     ),
     classify(
         "notifications.Webhook",

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
 class PreferenceForm(forms.Form):
     email = forms.BooleanField(label=_("Send me notifications by e-mail"), required=False)
+    language = forms.ChoiceField(label=_("Language of e-mail"), required=False,
+                                 choices=[("", _("the site's language")), *settings.LANGUAGES])  # fmt: skip
     quiet_start = forms.TimeField(label=_("Quiet hours from"), required=False, widget=forms.TimeInput(format="%H:%M"))
     quiet_end = forms.TimeField(label=_("Quiet hours until"), required=False, widget=forms.TimeInput(format="%H:%M"))
 

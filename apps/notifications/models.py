@@ -53,6 +53,10 @@ class NotificationPreference(BaseModel):
         related_name="notification_preference",
     )
     email = models.BooleanField(_("by e-mail"), default=True)
+    language = models.CharField(
+        _("language of e-mail"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        help_text=_("Empty: the site's language."),
+    )  # fmt: skip
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
 

@@ -127,9 +127,12 @@ def preference_for(*, user: Any) -> NotificationPreference:
     return preference
 
 
-def preference_update(*, user: Any, email: bool, quiet_start: time | None, quiet_end: time | None) -> None:
+def preference_update(
+    *, user: Any, email: bool, quiet_start: time | None, quiet_end: time | None, language: str = ""
+) -> None:
     NotificationPreference.objects.update_or_create(
-        user=user, defaults={"email": email, "quiet_start": quiet_start, "quiet_end": quiet_end}
+        user=user,
+        defaults={"email": email, "quiet_start": quiet_start, "quiet_end": quiet_end, "language": language},
     )
 
 
@@ -202,7 +205,9 @@ def _digest_one(*, user_id: int, held: Any, now: datetime) -> int:
 
 
 def _language(user: Any) -> str:
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+    """The language the user chose for e-mail (their preferences), else the site's."""
+    chosen = NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or settings.LANGUAGE_CODE
 
 
 def _title(notification: Notification) -> str:

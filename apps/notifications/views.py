@@ -53,7 +53,8 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     preference = preference_for(user=request.user)
-    initial = {"email": preference.email, "quiet_start": preference.quiet_start, "quiet_end": preference.quiet_end}
+    initial = {"email": preference.email, "quiet_start": preference.quiet_start, "quiet_end": preference.quiet_end,
+               "language": preference.language or request.LANGUAGE_CODE}  # fmt: skip
     form = PreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         preference_update(user=request.user, **form.cleaned_data)

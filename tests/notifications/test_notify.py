@@ -80,6 +80,19 @@ def test_an_email_goes_in_the_site_language_to_users_with_an_address_and_email_o
     assert [(m.to, m.subject) for m in mail.outbox] == [(["command@example.org"], "CityOps：工单即将超时")]
 
 
+def test_an_email_goes_in_the_language_the_user_chose(cast, settings, django_capture_on_commit_callbacks):
+    settings.LANGUAGE_CODE = "zh-hans"
+    command = cast["command"]
+    command.email = "command@example.org"
+    command.save()
+    preference_update(user=command, email=True, quiet_start=None, quiet_end=None, language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[command], event="deadline.step", title_zh="工单即将超时", title_en="Report due soon")
+
+    assert [m.subject for m in mail.outbox] == ["CityOps: Report due soon"]
+
+
 def test_a_group_gets_one_email_per_window(cast, django_capture_on_commit_callbacks):
     user = cast["command"]
     user.email = "command@example.org"
