@@ -201,14 +201,17 @@ def test_every_admin_of_a_region_bound_model_is_narrowed_to_the_users_regions():
 # --- Live streams ----------------------------------------------------------------------------------------
 
 
-def stream_candidates() -> list[tuple[str, dict[str, str]]]:
-    """Every registered stream, with each region's code as its parameter where it takes one."""
+def stream_candidates(user_ids: tuple[int, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """Every registered stream, with each region's code as its parameter where it takes one, and each user's id
+    where it takes one (a user's own bell, and everyone else's)."""
     from cityops.realtime import stream_registry
 
     found = []
+    candidates = [{}, *({"code": code} for code in (OWN, OWN_STREET, OTHER, OTHER_STREET, CITY_CODE)),
+                  *({"user": pk} for pk in user_ids)]  # fmt: skip
     for stream in stream_registry:
         name = stream.name
-        for params in ({}, *({"code": code} for code in (OWN, OWN_STREET, OTHER, OTHER_STREET, CITY_CODE))):
+        for params in candidates:
             try:
                 found.append((name, dict(stream.clean_params(params))))
             except ValueError:
@@ -244,7 +247,12 @@ def test_no_stream_gives_another_district_to_a_district_scoped_user(client, role
 
     world = world_build()
     headers = session_headers(client, world.users[role])
-    subscribed = stream_candidates()
+    subscribed = stream_candidates(tuple(sorted(user.pk for user in world.users.values())))
+    from apps.notifications.services import notify
+
+    # the other district's officer has a bell about their district: nobody else may read it
+    notify(users=[world.users["other_officer"]], event="alert.opened", title_zh="隔壁街道：噪声",
+           title_en="Nextdoor: noise")  # fmt: skip
 
     async def scenario() -> list[dict[str, Any]]:
         communicator = await open_socket(headers)
@@ -261,7 +269,7 @@ def test_no_stream_gives_another_district_to_a_district_scoped_user(client, role
 
     frames = async_to_sync(scenario)()
 
-    assert {name for name, _params in subscribed} >= {"wall", "region", "alerts", "system"}
+    assert {name for name, _params in subscribed} >= {"wall", "region", "alerts", "system", "notifications"}
     leaks = [(f.get("type"), f.get("stream"), f.get("params"), leaked(json.dumps(f, ensure_ascii=False)))
              for f in frames]  # fmt: skip
     assert [leak for leak in leaks if leak[3]] == []
@@ -275,7 +283,10 @@ def test_no_stream_gives_another_district_to_a_district_scoped_user(client, role
 def _alert_elsewhere(world: Any) -> None:
     from apps.indicators.alerting import alert_raise
     from apps.indicators.models import Alert
+    from apps.notifications.services import notify
 
+    notify(users=[world.users["other_officer"]], event="alert.opened", title_zh="隔壁街道：噪声又超标",
+           title_en="Nextdoor: noise again")  # fmt: skip
     alert_raise(
         kind=Alert.Kind.THRESHOLD, severity="warning", title_zh="隔壁街道：噪声", title_en="Nextdoor: noise",
         region=world.regions[OTHER_STREET], indicator="environment.noise_over_limit", value=3, threshold=1,
