@@ -253,6 +253,7 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
         "uuid": ["00000000-0000-4000-8000-000000000000"],
         "action": ["accept", "resolve"],
         "index": ["0", "1"],
+        "year": ["2026", "2027"],  # the working calendar: a seeded year and one not announced
         "z": ["0"], "x": ["0"], "y": ["0"],  # the basemap's tiles (no file configured here: 404)
     }  # fmt: skip
 

@@ -64,6 +64,7 @@ def test_seed_demo_creates_a_user_for_each_role(db):
         "officer.donghu": [Role.FIELD_OFFICER],
         "officer.xishan": [Role.FIELD_OFFICER],
         "staff.urban": [Role.DEPARTMENT_STAFF],
+        "head.urban": [Role.DEPARTMENT_STAFF],
         "steward": [Role.DATA_STEWARD],
     }
     assert get_user_model().objects.get(username="admin").is_superuser
