@@ -7,9 +7,11 @@ Protocol (JSON text frames):
   client → {"type": "unsubscribe", "stream", "params"} / {"type": "ping"}
   server → {"type": "error", "stream"?, "code", "message"}
 Sockets do not join channel-layer groups themselves: the process's LocalHub does, once per group, and
-hands each message to its sockets (see cityops/realtime.py). The consumer joins before building the
-snapshot and reads the sequence number after it, so
-a delta racing the snapshot has seq <= the snapshot's and the client drops it. A client that sees a gap
+hands each message to its sockets (see cityops/realtime.py). The consumer joins the group, then reads the
+group's sequence number, then builds the snapshot, holding back the group's deltas meanwhile; after the
+snapshot it sends those numbered after it. So no change is lost between the two: one committed before the
+number was read is in the snapshot (a late delta of it is dropped), one numbered after it is sent, even if the
+snapshot already shows it (deltas carry state, and applying one twice changes nothing). A client that sees a gap
 (seq > last + 1), a new epoch (the server lost its counters and started again at 1), no accepted delta for two
 heartbeats of a stream that has them, or reconnects, subscribes again to get a fresh snapshot.
 
@@ -66,6 +68,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # group -> (stream, viewer, numbering): the viewer feeds the stream's per-socket filter, if it has one,
         # and the numbering then counts this socket's messages.
         self.groups_joined: dict[str, tuple[Stream, object, _Numbering | None]] = {}
+        self.held_back: dict[str, list[tuple[dict[str, Any], str]]] = {}
         await self.accept()
         await socket_registry().add(self, user_id=user.pk, session_key=session.session_key)
 
@@ -119,16 +122,24 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         viewer = await database_sync_to_async(stream.viewer)(user) if stream.viewer else None
         numbering = _Numbering() if stream.visible is not None else None
         self.groups_joined[group] = (stream, viewer, numbering)
-        await local_hub().join(group, self)
-        data = await database_sync_to_async(stream.snapshot)(user, params)
-        seq, epoch = await database_sync_to_async(current_position)(group)
+        self.held_back[group] = []  # the group's deltas while its snapshot is built (deliver, below)
+        try:
+            await local_hub().join(group, self)
+            seq, epoch = await database_sync_to_async(current_position)(group)
+            data = await database_sync_to_async(stream.snapshot)(user, params)
+        finally:
+            held = self.held_back.pop(group, [])
         _forget_permission_caches(user)
+        position = seq
         if numbering is not None:  # no await from here to the send: no delta can come in between
             numbering.seen, numbering.epoch, seq = seq, epoch, 0
         await self.send_json({
             "type": "snapshot", "stream": stream.name, "params": params, "seq": seq, "epoch": epoch,
             "heartbeat": stream.heartbeat_s, "data": data,
         })  # fmt: skip
+        for message, text in held:
+            if numbering is not None or (message["epoch"] == epoch and message["seq"] > position):
+                await self.deliver(message, text)
 
     async def _unsubscribe(self, content: dict[str, Any]) -> None:
         resolved = await self._resolve(content)
@@ -145,6 +156,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """Called by this process's hub with a stream message already serialised as a delta frame."""
         joined = self.groups_joined.get(message["group"])
         if joined is None:
+            return
+        held = self.held_back.get(message["group"])
+        if held is not None:  # its snapshot is being built: sent after it, if numbered after it
+            held.append((message, text))
             return
         stream, viewer, numbering = joined
         if numbering is None:

@@ -477,3 +477,34 @@ def test_a_message_lost_on_the_way_to_a_filtered_socket_asks_it_to_resync(client
     # then the socket is asked to take a fresh snapshot rather than being sent the next alert as if nothing was lost
     assert snapshot["seq"] == 0
     assert frame == {"type": "resync", "stream": "alerts", "params": {}}
+
+
+def test_a_change_published_while_the_snapshot_is_read_reaches_the_client(client, cast):
+    """The race the CI met: a change committed and published while a socket's snapshot is being read. The
+    snapshot cannot show it (here: read before it), so its delta must follow the snapshot, numbered after it."""
+    state = {"value": 1}
+
+    def snapshot(user: Any, params: Any) -> dict[str, int]:
+        seen = dict(state)
+        state["value"] = 2  # another process changes the figure and publishes it, mid-snapshot
+        stream_publish(stream="test-race", params={}, payload={"value": 2})
+        return seen
+
+    racing = Stream(name="test-race", group=lambda params: "all", can_subscribe=lambda user, params: True,
+                    snapshot=snapshot)  # fmt: skip
+    headers = session_headers(client, cast["command"])
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = await open_socket(headers)
+        try:
+            frames = [await subscribe(socket, "test-race")]
+            frames.append(await socket.receive_json_from(timeout=TIMEOUT))
+            return frames
+        finally:
+            await socket.disconnect()
+
+    with realtime.stream_registry.override(racing):
+        snapshot_frame, delta = async_to_sync(scenario)()
+
+    assert (snapshot_frame["type"], snapshot_frame["data"]) == ("snapshot", {"value": 1})
+    assert (delta["type"], delta["data"], delta["seq"]) == ("delta", {"value": 2}, snapshot_frame["seq"] + 1)
