@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from apps.core.audit import log_action
+from apps.core.errors import ApplicationError
 from apps.deadlines.models import DeadlineStep, EscalationStep
 from apps.deadlines.subjects import SUBJECTS, Subject
 
@@ -101,9 +102,16 @@ def step_perform(*, step: DeadlineStep, now: datetime) -> dict[str, Any]:
     say_zh, say_en = _wording(step)
     outcome: dict[str, Any] = {}
     told: dict[int, Any] = {}  # one message per person per step, whichever of its actions names them
+    held_by = getattr(obj, "inhibited_by_id", None)  # an alert shown inside another: that one's steps tell people
     for action in step.actions:
         if action == Action.RAISE_ALERT and subject.raise_alert is not None:
-            outcome[action] = getattr(subject.raise_alert(obj), "pk", None)
+            try:
+                outcome[action] = getattr(subject.raise_alert(obj), "pk", None)
+            except ApplicationError as refused:  # no longer open: nothing to raise, the step is still done
+                outcome[action] = f"skipped: {refused.message}"
+            continue
+        if held_by is not None:
+            outcome[action] = f"skipped: held back under alert {held_by}"
             continue
         users = _recipients(action, subject, obj)
         told.update((user.pk, user) for user in users)

@@ -250,3 +250,17 @@ def test_the_calendar_api_shows_a_year_from_the_package(client):
     missing = client.get("/api/v1/calendar/2027").json()
     assert missing["announced"] is False
     assert missing["holidays"] == []
+
+
+def test_a_step_on_a_report_closed_behind_the_engines_back_is_done_without_raising(submit, categories):
+    from apps.grievances.models import Grievance
+
+    policy(categories["pothole"], days=1, ladder={100: ("raise_alert",)})
+    with time_machine.travel(at("2026-11-16T09:00"), tick=False):
+        g = submit()
+    Grievance.objects.filter(pk=g.pk).update(status="closed")  # e.g. an administrator's correction
+    with time_machine.travel(at("2026-11-16T17:30"), tick=False):
+        assert deadlines_sweep() == 1
+        assert deadlines_sweep() == 0  # not tried again every minute
+    step = DeadlineStep.objects.get(deadline__object_id=g.pk)
+    assert step.outcome["raise_alert"].startswith("skipped: ")
