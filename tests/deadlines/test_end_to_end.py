@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,7 +24,6 @@ from apps.deadlines.services import deadlines_sweep
 from apps.notifications.tasks import webhook_deliveries_retry_task
 from tests.conftest import PASSWORD
 from tests.core.test_consumers import open_socket, session_headers
-from tests.notifications.conftest import Receiver
 
 SH = ZoneInfo("Asia/Shanghai")
 SECRET = "s3cret-for-the-hotline-gateway"  # noqa: S105 (a test's webhook secret)
@@ -43,16 +40,6 @@ def verify(secret: str, headers: Any, body: bytes) -> bool:
         return False
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(f"sha256={digest}", headers["X-CityOps-Signature"])
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    thread = threading.Thread(target=found.server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    found.server.shutdown()
-    found.server.server_close()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,8 +23,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.deadlines.models import DeadlinePolicy, DeadlineStep, EscalationStep, Unit
-from tests.conftest import PASSWORD
-from tests.notifications.conftest import Receiver
+from tests.conftest import PASSWORD, Receiver
 
 pytestmark = [
     pytest.mark.services,
