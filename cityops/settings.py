@@ -75,6 +75,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # no proxy is trusted and the client is the connection's peer, so nobody can choose their own address.
 CITYOPS_TRUSTED_PROXIES = env_networks("CITYOPS_TRUSTED_PROXIES")
 
+# Flash messages in the session, not a cookie: one may carry a secret shown once (a new webhook's signing key),
+# and a cookie is signed, not encrypted.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

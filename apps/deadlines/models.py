@@ -3,8 +3,11 @@ reports, alerts and field assignments with their escalation ladders, and each ru
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +24,9 @@ class CalendarYear(BaseModel):
         PACKAGE = "package", _("chinese-calendar package")
         ANNOUNCEMENT = "announcement", _("entered from the announcement")
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.ANNOUNCEMENT)
     notice = models.CharField(
         _("announcement"), max_length=200, blank=True,
@@ -63,14 +68,27 @@ class CalendarDay(models.Model):
         return localized(self)
 
     def clean(self) -> None:
-        if self.date and self.year_id and self.date.year != self.year.year:
-            raise ValidationError({"date": _("this date is not in %(year)s") % {"year": self.year.year}})
+        year = _parent(self, "year")  # the admin's inline sets it before the year is saved
+        if self.date and year is not None and year.year and self.date.year != year.year:
+            raise ValidationError({"date": _("this date is not in %(year)s") % {"year": year.year}})
+
+
+def _parent(obj: models.Model, field: str) -> Any:
+    try:
+        return getattr(obj, field)
+    except ObjectDoesNotExist:
+        return None
 
 
 class Unit(models.TextChoices):
     CALENDAR_HOURS = "calendar_hours", _("calendar hours")
     WORKING_HOURS = "working_hours", _("working hours")
     WORKING_DAYS = "working_days", _("working days")
+
+
+# The longest time a policy may give, per unit: about a year. Beyond it the input is a mistake, and a clock that
+# long could not be counted on the calendar (apps/deadlines/calendar.py, MAX_DAYS).
+UNIT_MAX = {Unit.CALENDAR_HOURS: 8760, Unit.WORKING_HOURS: 2000, Unit.WORKING_DAYS: 250}
 
 
 class DeadlinePolicy(BaseModel):
@@ -104,6 +122,22 @@ class DeadlinePolicy(BaseModel):
         help_text=_("Reports only: while the department waits for the citizen's answer, the time does not count."),
     )  # fmt: skip
 
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for amount_field, unit_field in (
+            ("completion_amount", "completion_unit"),
+            ("response_amount", "response_unit"),
+        ):
+            amount, unit = getattr(self, amount_field), getattr(self, unit_field)
+            if amount is None:
+                continue
+            if amount <= 0:
+                errors[amount_field] = str(_("must be more than 0"))
+            elif unit in UNIT_MAX and amount > UNIT_MAX[unit]:
+                errors[amount_field] = _("at most %(n)s %(unit)s") % {"n": UNIT_MAX[unit], "unit": Unit(unit).label}
+        if errors:
+            raise ValidationError(errors)
+
     class Meta:
         verbose_name = _("deadline policy")
         verbose_name_plural = _("deadline policies")
@@ -119,7 +153,11 @@ class DeadlinePolicy(BaseModel):
                 condition=Q(category__isnull=True),
                 name="deadline_policy_one_default",
             ),
-            models.CheckConstraint(condition=Q(completion_amount__gt=0), name="deadline_policy_completion_positive"),
+            models.CheckConstraint(
+                condition=Q(completion_amount__gt=0),
+                name="deadline_policy_completion_positive",
+                violation_error_message=_("the completion time must be more than 0"),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -156,8 +194,16 @@ class EscalationStep(models.Model):
         verbose_name_plural = _("escalation steps")
         ordering = ["clock", "percent"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "clock", "percent"], name="escalation_step_unique"),
-            models.CheckConstraint(condition=Q(percent__gte=1, percent__lte=1000), name="escalation_step_percent"),
+            models.UniqueConstraint(
+                fields=["policy", "clock", "percent"],
+                name="escalation_step_unique",
+                violation_error_message=_("this policy already has a step at this percentage of this time"),
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=1, percent__lte=1000),
+                name="escalation_step_percent",
+                violation_error_message=_("the percentage must be from 1 to 1000"),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -170,8 +216,13 @@ class EscalationStep(models.Model):
     def clean(self) -> None:
         if not self.actions:
             raise ValidationError(_("choose at least one thing to do at this step"))
-        if self.raise_alert and self.policy_id and self.policy.subject != DeadlinePolicy.Subject.GRIEVANCE:
+        policy = _parent(self, "policy")  # the admin's inline sets it before the policy is saved
+        if policy is None:
+            return
+        if self.raise_alert and policy.subject != DeadlinePolicy.Subject.GRIEVANCE:
             raise ValidationError({"raise_alert": _("only a citizen report raises a wall alert when it runs late")})
+        if self.clock == self.Clock.RESPONSE and not policy.response_amount:
+            raise ValidationError({"clock": _("the policy has no response time for this step to count from")})
 
 
 class Deadline(BaseModel):

@@ -134,20 +134,30 @@ def _reschedule(deadline: Deadline, spec_ladder: tuple[Rung, ...] | None, calend
 
 
 def _write_due(deadline: Deadline, obj: Any) -> None:
-    """The work's own due time follows the clock's (reports and assignments keep one; so do alerts)."""
-    if hasattr(obj, "due_at") and obj.due_at != deadline.due_at and deadline.due_at is not None:
+    """The work's own due time follows the clock's (reports and assignments keep one; so do alerts). A paused
+    clock has none: the work is not late while it waits for the citizen (lists, Open311, indicators agree)."""
+    field = type(obj)._meta.get_field("due_at")
+    if obj.due_at != deadline.due_at and (deadline.due_at is not None or field.null):
         type(obj).objects.filter(pk=obj.pk).update(due_at=deadline.due_at)
         obj.due_at = deadline.due_at
 
 
-@transaction.atomic
 def deadline_start(*, subject: str, obj: Any, start: datetime | None = None) -> Deadline | None:
     """Start (or restart, for reopened work) the work's clock under its policy; its due time is written on it.
-    Steps already run stay run only if the clock is the same one continuing; a restart begins a new ladder."""
+    A restart begins a new ladder. Never fails the work it times: a clock that cannot be counted (a policy
+    beyond the calendar's reach, saved before the admin checked it) is logged and the work goes on without one."""
     spec = policy_for(subject=subject, obj=obj)
     if spec is None:
         return None
-    start = start or timezone.now()
+    try:
+        with transaction.atomic():
+            return _start(subject, obj, spec, start or timezone.now())
+    except ValueError:
+        logger.exception("no clock for %s %s: its policy cannot be counted", subject, obj.pk)
+        return None
+
+
+def _start(subject: str, obj: Any, spec: PolicySpec, start: datetime) -> Deadline:
     calendar = working_calendar()
     amount, unit = spec.completion
     response = budget_seconds(spec.response[0], unit, calendar) if spec.response else None
@@ -187,6 +197,7 @@ def deadline_pause(*, subject: str, obj: Any, at: datetime | None = None) -> Dea
     deadline.running_since, deadline.paused_at = None, at
     _reschedule(deadline, None, working_calendar())
     deadline.save()
+    _write_due(deadline, obj)
     log_action(obj, f"deadlines.{subject}.pause", data={"consumed_s": round(deadline.consumed_s)})
     return deadline
 
@@ -240,7 +251,11 @@ def deadlines_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
 @transaction.atomic
 def step_run(*, step_id: int, now: datetime) -> bool:
     """Mark the step run and do its work in one transaction. False if another run had it (or it is not due)."""
-    if not DeadlineStep.objects.filter(pk=step_id, ran_at=None).update(ran_at=now):
+    # still due as this run sees it: not run, its time come, the clock running (not paused, stopped or met)
+    due = DeadlineStep.objects.filter(pk=step_id, ran_at=None, fire_at__lte=now, deadline__stopped_at=None,
+                                      deadline__running_since__isnull=False)  # fmt: skip
+    due = due.exclude(clock=Clock.RESPONSE, deadline__responded_at__isnull=False)
+    if not due.update(ran_at=now):
         return False
     from apps.deadlines.ladder import step_perform
 

@@ -70,7 +70,7 @@ SUBJECTS: dict[str, Subject] = {
         department=lambda g: g.department,
         assignees=lambda g: [g.assigned_to] if g.assigned_to_id else [],
         title=lambda g: (f"诉求 #{g.pk}：{g.category.name_zh}", f"Report #{g.pk}: {g.category.name_en}"),
-        link=lambda g: reverse("grievances:workbench-detail", args=[g.tracking_code]),
+        link=lambda g: reverse("grievances:workbench-number", args=[g.pk]),  # never the citizen's tracking code
         payload=_grievance_payload,
         raise_alert=_grievance_raise,
     ),

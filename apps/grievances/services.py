@@ -390,6 +390,8 @@ def grievance_wait_for_citizen(*, grievance: Grievance, user: Any, message: str)
         raise ApplicationError(_("only an open report waits for its citizen"), fields={"status": [grievance.status]})
     if not message:
         raise ApplicationError(_("say what you need from the citizen"), fields={"message": [_("required")]})
+    if len(message) > DESCRIPTION_MAX:
+        raise ApplicationError(_("at most 4,000 characters"), fields={"message": [_("at most 4,000 characters")]})
     clock = Deadline.objects.filter(subject="grievance", object_id=grievance.pk, stopped_at=None).first()
     if clock is None or clock.policy is None or not clock.policy.pauses_for_citizen:
         raise ApplicationError(_("this category's deadline policy does not stop the clock for the citizen"))
@@ -408,6 +410,8 @@ def grievance_citizen_answered(*, grievance: Grievance, user: Any, message: str 
 
     grievance = _locked(grievance)
     message = clean_text(message).strip()
+    if len(message) > DESCRIPTION_MAX:
+        raise ApplicationError(_("at most 4,000 characters"), fields={"message": [_("at most 4,000 characters")]})
     waiting = Deadline.objects.filter(subject="grievance", object_id=grievance.pk, stopped_at=None,
                                       paused_at__isnull=False).exists()  # fmt: skip
     if not waiting:

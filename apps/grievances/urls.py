@@ -19,6 +19,7 @@ urlpatterns = [
     path("grievances/workbench/", views.workbench, name="workbench"),
     path("grievances/workbench/new/", views.hotline, name="hotline"),
     path("grievances/workbench/export.csv", views.workbench_export, name="workbench-export"),
+    path("grievances/workbench/n/<int:pk>/", views.workbench_by_number, name="workbench-number"),
     path("grievances/workbench/<str:code>/", views.workbench_detail, name="workbench-detail"),
     path("grievances/workbench/<str:code>/contact", views.workbench_contact, name="workbench-contact"),
     path("grievances/workbench/<str:code>/<str:action>", views.workbench_action, name="workbench-action"),

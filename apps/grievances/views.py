@@ -425,6 +425,16 @@ def _stated_purpose(request: HttpRequest) -> str:
 
 
 @permission_required("grievances.handle_grievance")
+def workbench_by_number(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report by its number, for links that leave the page (notifications, e-mail): they name no tracking code,
+    the citizen's key. Scoped as the workbench; 404 outside it."""
+    grievance = grievances_for_user(user=request.user).filter(pk=pk).first()
+    if grievance is None:
+        raise Http404(_("No report with this code in your department and regions."))
+    return redirect(f"/grievances/workbench/{grievance.tracking_code}/")
+
+
+@permission_required("grievances.handle_grievance")
 def workbench_detail(
     request: HttpRequest,
     code: str,

@@ -1,7 +1,8 @@
 """Sending a webhook delivery: sign, POST, record the outcome, back off, give up, disable a failing webhook.
 
-The database row is the state: a delivery is claimed under a row lock (skipping rows another worker holds, where
-the database can), so a task and the minute sweep never send one delivery twice at the same time.
+The database row is the state: a delivery is claimed by one UPDATE that leases it (its next attempt moved past the
+attempt's longest run), so a task and the minute sweep never send one delivery twice at the same time, and no
+transaction is held open while the receiver answers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from apps.notifications.models import Webhook, WebhookDelivery
 BACKOFF_FIRST_S = 30
 BACKOFF_CAP_S = 3600
 ERROR_CHARS = 500
+LEASE_MARGIN_S = 30  # beyond the POST's timeout, before a claimed delivery may be taken again
 
 
 @dataclass(frozen=True)
@@ -87,24 +89,25 @@ def post(delivery: WebhookDelivery, now: datetime) -> Outcome:
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
-    rows = WebhookDelivery.objects.select_related("webhook").filter(
+    """Take the delivery for one attempt: one UPDATE moves its next attempt past the attempt's longest possible
+    run (a lease), so no other worker or sweep takes it meanwhile, and a worker that dies mid-POST leaves it to
+    the sweep once the lease ends. No transaction stays open across the POST."""
+    lease = now + timedelta(seconds=settings.CITYOPS_WEBHOOK_TIMEOUT_S + LEASE_MARGIN_S)
+    taken = WebhookDelivery.objects.filter(
         pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now, webhook__active=True
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True, of=("self",))
-    return rows.first()
+    ).update(next_attempt_at=lease)
+    return WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id) if taken else None
 
 
 def delivery_attempt(*, delivery_id: int) -> str | None:
     """Send one pending, due delivery of an active webhook; its new status, or None when there was nothing to
     send (delivered already, not due, held by another worker). Idempotent; never raises for the receiver."""
+    delivery = _claim(delivery_id, timezone.now())
+    if delivery is None:
+        return None
+    outcome = post(delivery, timezone.now())  # outside any transaction: a slow receiver holds no lock
     with transaction.atomic():
-        now = timezone.now()
-        delivery = _claim(delivery_id, now)
-        if delivery is None:
-            return None
-        outcome = post(delivery, now)
-        _record(delivery, outcome, now)
+        _record(delivery, outcome, timezone.now())
     return delivery.status
 
 

@@ -162,6 +162,8 @@ def test_waiting_for_the_citizen_stops_the_clock(submit, categories, cast):
     clock = Deadline.objects.get(subject="grievance", object_id=g.pk)
     assert clock.paused_at is not None
     assert clock.due_at is None
+    g.refresh_from_db()
+    assert g.due_at is None  # not late while it waits: the overdue lists and Open311 agree
     assert not clock.steps.exclude(fire_at=None).exists()
     with time_machine.travel(at("2026-11-20T10:00"), tick=False):
         assert deadlines_sweep() == 0
@@ -264,3 +266,65 @@ def test_a_step_on_a_report_closed_behind_the_engines_back_is_done_without_raisi
         assert deadlines_sweep() == 0  # not tried again every minute
     step = DeadlineStep.objects.get(deadline__object_id=g.pk)
     assert step.outcome["raise_alert"].startswith("skipped: ")
+
+
+def test_a_policy_beyond_a_year_is_refused_and_one_saved_anyway_does_not_stop_reports(submit, categories):
+    from django.core.exceptions import ValidationError
+
+    too_long = DeadlinePolicy(name_zh="太长", subject="grievance", category=categories["pothole"],
+                              completion_amount=Decimal(9999), completion_unit=Unit.WORKING_DAYS,
+                              response_amount=Decimal(-5), response_unit=Unit.WORKING_HOURS)  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        too_long.full_clean()
+    assert set(refused.value.message_dict) == {"completion_amount", "response_amount"}
+    too_long.response_amount = None
+    too_long.save()  # e.g. saved before the check existed: the report is still taken
+    g = submit()
+    assert g.pk is not None
+    assert not Deadline.objects.filter(subject="grievance", object_id=g.pk).exists()
+
+
+def test_a_day_entered_with_a_new_year_is_checked_against_that_year():
+    from django.core.exceptions import ValidationError
+
+    from apps.deadlines.models import CalendarDay, CalendarYear
+
+    unsaved = CalendarYear(year=2027)
+    with pytest.raises(ValidationError):
+        CalendarDay(year=unsaved, date=at("2031-05-01T00:00").date(), kind="holiday").clean()
+    with pytest.raises(ValidationError):
+        CalendarYear(year=99999).full_clean()
+
+
+def test_a_step_of_a_clock_paused_after_the_sweep_listed_it_does_not_run(submit, categories, cast):
+    policy(categories["pothole"], days=1, pauses=True)
+    with time_machine.travel(at("2026-11-16T09:00"), tick=False):
+        g = submit()
+    step = DeadlineStep.objects.get(deadline__object_id=g.pk, percent=80)
+    with time_machine.travel(at("2026-11-16T15:30"), tick=False):
+        grievance_wait_for_citizen(grievance=g, user=cast["staff"], message="请补充照片")
+        assert step_run(step_id=step.pk, now=at("2026-11-16T15:30")) is False
+
+
+def test_the_ask_is_at_most_4000_characters(client, submit, categories, cast):
+    policy(categories["pothole"], days=1, pauses=True)
+    g = submit()
+    client.force_login(cast["staff"])
+    answer = client.post(f"/grievances/workbench/{g.tracking_code}/wait", {"message": "问" * 4001})
+    assert answer.status_code == 400
+    assert not Deadline.objects.get(subject="grievance", object_id=g.pk).paused_at
+
+
+def test_notifications_link_to_a_report_by_its_number_never_its_tracking_code(client, submit, categories, cast,
+                                                                              head):  # fmt: skip
+    policy(categories["pothole"], days=1)
+    with time_machine.travel(at("2026-11-16T09:00"), tick=False):
+        g = submit()
+    with time_machine.travel(at("2026-11-16T17:30"), tick=False):
+        deadlines_sweep()
+    links = set(Notification.objects.values_list("link", flat=True))
+    assert links == {f"/grievances/workbench/n/{g.pk}/"}
+    client.force_login(head)
+    assert client.get(f"/grievances/workbench/n/{g.pk}/").url == f"/grievances/workbench/{g.tracking_code}/"
+    client.force_login(categories["water_staff"])  # another department
+    assert client.get(f"/grievances/workbench/n/{g.pk}/").status_code == 404
