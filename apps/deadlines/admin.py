@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.accounts.selectors import RegionScopedAdminMixin
 from apps.core.audit import log_action
 from apps.deadlines.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, DeadlineStep, EscalationStep
 from apps.deadlines.selectors import calendar_notice
+from apps.deadlines.services import deadlines_recount
 from apps.fieldwork.models import Assignment
 from apps.indicators.models import Alert
 
@@ -48,6 +50,14 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         log_action(obj, "deadlines.calendar.save", user=request.user, data={"year": obj.year, "notice": obj.notice})
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        recounted = deadlines_recount(years={form.instance.year})  # the days are saved now
+        if recounted:
+            messages.info(request, ngettext("%(n)d running deadline was counted again with this calendar.",
+                                            "%(n)d running deadlines were counted again with this calendar.",
+                                            recounted) % {"n": recounted})  # fmt: skip
 
 
 class EscalationStepInline(admin.TabularInline):

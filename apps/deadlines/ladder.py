@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
@@ -89,9 +90,49 @@ def _recipients(action: str, subject: Subject, obj: Any) -> list[Any]:
     return []
 
 
+# What a group of like steps says (a storm of late reports is one message that counts them): the kind of work
+GROUP_NOUNS = {"grievance": ("件诉求", "reports"), "alert": ("条告警", "alerts"),
+               "assignment": ("项核查任务", "field assignments")}  # fmt: skip
+
+
+def _group_titles(step: DeadlineStep) -> tuple[str, str]:
+    zh_noun, en_noun = GROUP_NOUNS[step.deadline.subject]
+    zh_what, en_what = ("响应", "response ") if step.clock == "response" else ("", "")
+    late = step.percent - 100
+    if late < 0:
+        return f"%(count)s {zh_noun}临近{zh_what or '办结'}时限", f"%(count)s {en_noun}: {en_what}due soon"
+    if late == 0:
+        return f"%(count)s {zh_noun}{zh_what}已到期", f"%(count)s {en_noun}: {en_what}now overdue"
+    return f"%(count)s {zh_noun}{zh_what}超期 {late}%%", f"%(count)s {en_noun}: {en_what}overdue by {late} %%"
+
+
+def _group_link(subject: Subject, user: Any, step: DeadlineStep) -> str:
+    """Where a group of them is listed, for this user: the overdue reports on the workbench, else the page that
+    their single links go to."""
+    if subject.name == "grievance" and user.has_perm("grievances.handle_grievance"):
+        state = "overdue" if step.percent >= 100 and step.clock == "completion" else "open"
+        return reverse("grievances:workbench") + f"?state={state}"
+    return subject.link(None, user) if subject.name == "alert" else ""
+
+
+def _tell(users: list[Any], *, step: DeadlineStep, subject: Subject, obj: Any, title_zh: str, title_en: str) -> None:
+    """One message per person, with a link each can open; like steps within the group window are one message."""
+    from apps.notifications.services import notify
+
+    by_links: dict[tuple[str, str], list[Any]] = {}
+    for user in users:
+        link = subject.link(obj, user)
+        by_links.setdefault((link, _group_link(subject, user, step) or link), []).append(user)
+    group_zh, group_en = _group_titles(step)
+    for (link, group_link), people in by_links.items():
+        notify(users=people, event="deadline.step", title_zh=title_zh, title_en=title_en, link=link,
+               group_key=f"deadline:{step.deadline.subject}:{step.clock}:{step.percent}",
+               group_title_zh=group_zh, group_title_en=group_en, group_link=group_link)  # fmt: skip
+
+
 def step_perform(*, step: DeadlineStep, now: datetime) -> dict[str, Any]:
     """Do the step's actions (inside the caller's transaction). Returns what was done, for the record."""
-    from apps.notifications.services import notify, webhooks_emit
+    from apps.notifications.services import webhooks_emit
 
     deadline = step.deadline
     subject = SUBJECTS[deadline.subject]
@@ -116,11 +157,8 @@ def step_perform(*, step: DeadlineStep, now: datetime) -> dict[str, Any]:
         users = _recipients(action, subject, obj)
         told.update((user.pk, user) for user in users)
         outcome[action] = sorted(user.pk for user in users)
-    notify(
-        users=told.values(), event="deadline.step", title_zh=f"{title_zh}：{say_zh}",
-        title_en=f"{title_en}: {say_en}", link=subject.link(obj),
-        group_key=f"deadline:{deadline.subject}:{step.clock}:{step.percent}",
-    )  # fmt: skip
+    _tell(list(told.values()), step=step, subject=subject, obj=obj,
+          title_zh=f"{title_zh}：{say_zh}", title_en=f"{title_en}: {say_en}")  # fmt: skip
     payload = {
         **subject.payload(obj),
         "subject": deadline.subject,

@@ -71,6 +71,8 @@ class CalendarDay(models.Model):
         year = _parent(self, "year")  # the admin's inline sets it before the year is saved
         if self.date and year is not None and year.year and self.date.year != year.year:
             raise ValidationError({"date": _("this date is not in %(year)s") % {"year": year.year}})
+        if self.date and self.kind == self.Kind.WORKDAY and self.date.weekday() < 5:
+            raise ValidationError({"kind": _("a make-up working day is a Saturday or a Sunday worked")})
 
 
 def _parent(obj: models.Model, field: str) -> Any:
@@ -135,6 +137,9 @@ class DeadlinePolicy(BaseModel):
                 errors[amount_field] = str(_("must be more than 0"))
             elif unit in UNIT_MAX and amount > UNIT_MAX[unit]:
                 errors[amount_field] = _("at most %(n)s %(unit)s") % {"n": UNIT_MAX[unit], "unit": Unit(unit).label}
+        same_unit = self.response_unit == self.completion_unit
+        if not errors and self.response_amount and same_unit and self.response_amount > self.completion_amount:
+            errors["response_amount"] = str(_("the response cannot take longer than the completion"))
         if errors:
             raise ValidationError(errors)
 
@@ -183,7 +188,7 @@ class EscalationStep(models.Model):
 
     policy = models.ForeignKey(DeadlinePolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="steps")
     clock = models.CharField(_("of the"), max_length=12, choices=Clock.choices, default=Clock.COMPLETION)
-    percent = models.PositiveSmallIntegerField(_("at % of the time"))
+    percent = models.PositiveSmallIntegerField(_("percentage of the time"))
     remind_assignee = models.BooleanField(Action.REMIND_ASSIGNEE.label, default=False)
     notify_head = models.BooleanField(Action.NOTIFY_HEAD.label, default=False)
     raise_alert = models.BooleanField(Action.RAISE_ALERT.label, default=False)
@@ -272,7 +277,7 @@ class DeadlineStep(models.Model):
 
     deadline = models.ForeignKey(Deadline, verbose_name=_("deadline"), on_delete=models.CASCADE, related_name="steps")
     clock = models.CharField(_("of the"), max_length=12, choices=EscalationStep.Clock.choices)
-    percent = models.PositiveSmallIntegerField(_("at % of the time"))
+    percent = models.PositiveSmallIntegerField(_("percentage of the time"))
     actions = models.JSONField(_("actions"), default=list)  # EscalationStep.Action values, kept as they were
     fire_at = models.DateTimeField(_("falls due at"), null=True, blank=True)
     ran_at = models.DateTimeField(_("ran at"), null=True, blank=True)

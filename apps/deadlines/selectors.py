@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.deadlines.calendar import working_calendar, year_missing_soon
 from apps.deadlines.models import CalendarDay, CalendarYear, Deadline, EscalationStep, Unit, working_hours_text
@@ -73,7 +74,7 @@ class DeadlineView:
     """A clock as a desk reads it: under which policy, by when, provisional or paused, and its ladder."""
 
     policy: str
-    unit: str
+    terms: str  # "completed within 5 working days; responded to within 4 working hours", as the clock counts
     response_due_at: datetime | None
     responded_at: datetime | None
     due_at: datetime | None
@@ -90,12 +91,36 @@ def deadline_view(*, subject: str, obj: Any) -> DeadlineView | None:
         return None
     words = dict(EscalationStep.Action.choices)
     policy = deadline.policy
+    steps = sorted(deadline.steps.all(), key=lambda s: (s.fire_at is None, s.fire_at, s.clock, s.percent))
     return DeadlineView(
         policy=policy.name if policy else _("the category's own hours (no policy)"),
-        unit=str(Unit(deadline.unit).label),
+        terms=_terms(deadline),
         response_due_at=deadline.response_due_at, responded_at=deadline.responded_at, due_at=deadline.due_at,
         provisional=deadline.provisional, paused_at=deadline.paused_at,
         pauses_for_citizen=bool(policy and policy.pauses_for_citizen), stopped_at=deadline.stopped_at,
         steps=[StepView(step.clock, step.percent, [str(words.get(a, a)) for a in step.actions], step.fire_at,
-                        step.ran_at) for step in deadline.steps.order_by("clock", "percent")],
+                        step.ran_at) for step in steps],
     )  # fmt: skip
+
+
+def _amount(seconds: float, unit: str) -> str:
+    """A clock's time in its unit's words: "5 working days", "4 working hours", "72 calendar hours"."""
+    per = working_calendar().day_seconds if unit == Unit.WORKING_DAYS else 3600.0
+    n = round(seconds / per, 1)
+    one = 1 if n == 1 else 2  # the plural form: 1 day, 1.5 days
+    if unit == Unit.WORKING_DAYS:
+        text = ngettext("%(n)s working day", "%(n)s working days", one)
+    elif unit == Unit.WORKING_HOURS:
+        text = ngettext("%(n)s working hour", "%(n)s working hours", one)
+    else:
+        text = ngettext("%(n)s hour", "%(n)s hours", one)
+    return text % {"n": f"{n:g}"}
+
+
+def _terms(deadline: Deadline) -> str:
+    """What the clock allows, as it counts it (a policy changed later does not change a running clock)."""
+    completion = _("completed within %(time)s") % {"time": _amount(deadline.budget_s, deadline.unit)}
+    if not deadline.response_budget_s:
+        return completion
+    response = _("responded to within %(time)s") % {"time": _amount(deadline.response_budget_s, deadline.unit)}
+    return _("%(completion)s; %(response)s") % {"completion": completion, "response": response}

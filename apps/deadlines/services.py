@@ -263,3 +263,36 @@ def step_run(*, step_id: int, now: datetime) -> bool:
     step.outcome = step_perform(step=step, now=now)
     step.save(update_fields=["outcome"])
     return True
+
+
+def deadlines_recount(*, years: set[int] | None = None) -> int:
+    """After a year's arrangement was entered or changed: every running clock that is provisional, or due in one
+    of `years`, is counted again from where it stands (its steps not yet run with it). Returns how many."""
+    from django.db.models import Q
+
+    calendar = working_calendar()
+    touched = Q(provisional=True) | Q(due_at__year__in=sorted(years or ()))
+    count = 0
+    for deadline in Deadline.objects.filter(touched, stopped_at=None).exclude(running_since=None):
+        with transaction.atomic():
+            since = deadline.running_since
+            if since is None:
+                continue
+            # what it had used by now, then counted on from now with the calendar as it is
+            now = timezone.now()
+            deadline.consumed_s += clock_between(since, now, deadline.unit, calendar)
+            deadline.running_since = now
+            _reschedule(deadline, None, calendar)
+            deadline.save()
+            obj = SUBJECTS[deadline.subject].get(deadline.object_id)
+            if obj is not None:
+                _write_due(deadline, obj)
+            count += 1
+    return count
+
+
+def deadline_backfill(*, subject: str, obj: Any, field: str, at: datetime) -> None:
+    """For the demo's back-dated history: when the clock was met or stopped, as the work's own time says."""
+    if field not in ("responded_at", "stopped_at"):
+        raise ValueError(f"not a moment of a clock: {field}")
+    Deadline.objects.filter(subject=subject, object_id=obj.pk).update(**{field: at})

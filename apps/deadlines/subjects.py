@@ -18,7 +18,7 @@ class Subject:
     department: Callable[[Any], Any]
     assignees: Callable[[Any], list[Any]]
     title: Callable[[Any], tuple[str, str]]
-    link: Callable[[Any], str]
+    link: Callable[[Any, Any], str]  # (work, user): a page of it that this user can open
     payload: Callable[[Any], dict[str, Any]]  # for webhooks: never personal data
     raise_alert: Callable[[Any], Any] | None = None
 
@@ -26,6 +26,23 @@ class Subject:
         from django.apps import apps
 
         return apps.get_model(self.model).objects.filter(pk=pk).first()
+
+
+def _grievance_link(grievance: Any, user: Any) -> str:
+    # by number, never the citizen's tracking code; the command center follows it on the wall (its overdue alert)
+    if user.has_perm("grievances.handle_grievance"):
+        return reverse("grievances:workbench-number", args=[grievance.pk])
+    return reverse("dashboards:wall")
+
+
+def _assignment_link(assignment: Any, user: Any) -> str:
+    if user.has_perm("fieldwork.add_visit"):
+        return reverse("fieldwork:app") + f"#assignment-{assignment.pk}"
+    if assignment.grievance_id and user.has_perm("grievances.handle_grievance"):
+        return reverse("grievances:workbench-number", args=[assignment.grievance_id])
+    if user.has_perm("fieldwork.add_assignment"):
+        return reverse("fieldwork:dispatch")
+    return reverse("dashboards:wall")
 
 
 def _grievance_raise(grievance: Any) -> Any:
@@ -70,7 +87,7 @@ SUBJECTS: dict[str, Subject] = {
         department=lambda g: g.department,
         assignees=lambda g: [g.assigned_to] if g.assigned_to_id else [],
         title=lambda g: (f"诉求 #{g.pk}：{g.category.name_zh}", f"Report #{g.pk}: {g.category.name_en}"),
-        link=lambda g: reverse("grievances:workbench-number", args=[g.pk]),  # never the citizen's tracking code
+        link=_grievance_link,
         payload=_grievance_payload,
         raise_alert=_grievance_raise,
     ),
@@ -81,7 +98,7 @@ SUBJECTS: dict[str, Subject] = {
         department=lambda a: None,
         assignees=_alert_assignees,
         title=lambda a: (f"告警 #{a.pk}：{a.title_zh}", f"Alert #{a.pk}: {a.title_en}"),
-        link=lambda a: reverse("dashboards:wall") + f"#alert-{a.pk}",
+        link=lambda a, user: reverse("dashboards:wall"),
         payload=_alert_payload,
     ),
     "assignment": Subject(
@@ -91,7 +108,7 @@ SUBJECTS: dict[str, Subject] = {
         department=_assignment_department,
         assignees=lambda a: [a.assignee] if a.assignee_id else [],
         title=lambda a: (f"核查任务 #{a.pk}：{a.title_zh}", f"Assignment #{a.pk}: {a.title_en}"),
-        link=lambda a: reverse("fieldwork:app") + f"#assignment-{a.pk}",
+        link=_assignment_link,
         payload=_assignment_payload,
     ),
 }

@@ -229,6 +229,7 @@ class GrievanceEvent(models.Model):
         STATUS = "status", _("status changed")
         ASSIGNED = "assigned", _("assigned")
         REPLY = "reply", _("reply")
+        QUESTION = "question", _("question for the reporter")
         NOTE = "note", _("internal note")
         MERGED = "merged", _("merged")
         ESCALATED = "escalated", _("escalated")

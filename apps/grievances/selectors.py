@@ -17,7 +17,7 @@ from apps.core.classification import public_value
 from apps.grievances.models import Category, Grievance, GrievanceEvent
 
 # What a public note is: a department's reply or a status change's note, on the public timeline.
-NOTE_KINDS = (GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS)
+NOTE_KINDS = (GrievanceEvent.Kind.REPLY, GrievanceEvent.Kind.STATUS, GrievanceEvent.Kind.QUESTION)
 # Public reads place a report by its region's district and street; their boundaries are not needed.
 _REGION_CHAIN = ("region", "region__parent", "region__parent__parent")
 _BOUNDARIES = ("geometry", "geometry_simplified")

@@ -397,7 +397,9 @@ def grievance_wait_for_citizen(*, grievance: Grievance, user: Any, message: str)
         raise ApplicationError(_("this category's deadline policy does not stop the clock for the citizen"))
     if clock.paused_at is not None:
         raise ApplicationError(_("the clock already waits for the citizen"))
-    _event(grievance, GrievanceEvent.Kind.REPLY, public=True, actor=user, message=message)
+    _event(grievance, GrievanceEvent.Kind.QUESTION, public=True, actor=user, message=message)
+    _event(grievance, GrievanceEvent.Kind.NOTE, public=False, actor=user,
+           message=_("Clock stopped: waiting for the citizen's answer."))  # fmt: skip
     deadline_pause(subject="grievance", obj=grievance)
     log_action(grievance, "grievances.grievance.wait", user=user)
     return grievance
@@ -417,8 +419,10 @@ def grievance_citizen_answered(*, grievance: Grievance, user: Any, message: str 
     if not waiting:
         raise ApplicationError(_("the report is not waiting for its citizen"), fields={"status": [grievance.status]})
     deadline_resume(subject="grievance", obj=grievance)
-    if message:
-        _event(grievance, GrievanceEvent.Kind.NOTE, public=False, actor=user, message=message)
+    note = _("The citizen answered; the clock runs again.")
+    _event(
+        grievance, GrievanceEvent.Kind.NOTE, public=False, actor=user, message=f"{note}\n{message}" if message else note
+    )
     log_action(grievance, "grievances.grievance.resume", user=user)
     return grievance
 

@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.core.simulation import city_activity, stable_noise
+from apps.deadlines.services import deadline_backfill, deadline_start
 from apps.grievances.models import Category, Grievance, GrievanceEvent, ResolutionCheck
 from apps.grievances.services import RatingContext, grievance_rate, grievance_submit, grievance_transition
 from apps.regions.models import Region
@@ -225,6 +226,8 @@ def _backdate(grievance: Grievance, moment: datetime, field: str) -> None:
     moment = min(moment, timezone.now())
     Grievance.objects.filter(pk=grievance.pk).update(**{field: moment})
     setattr(grievance, field, moment)
+    deadline_backfill(subject="grievance", obj=grievance, at=moment,
+                      field="responded_at" if field == "accepted_at" else "stopped_at")  # fmt: skip
     GrievanceEvent.objects.filter(grievance=grievance, to_status=grievance.status).update(created_at=moment)
 
 
@@ -267,11 +270,12 @@ def step(now: datetime) -> int:
 
 
 def _created_at(grievance: Grievance, moment: datetime) -> None:
+    """A back-filled report was made in the past: its clock starts then too (under its category's policy)."""
     moment = min(moment, timezone.now())
-    due = moment + timedelta(hours=grievance.category.deadline_hours)
-    Grievance.objects.filter(pk=grievance.pk).update(created_at=moment, due_at=due)
-    grievance.created_at, grievance.due_at = moment, due
+    Grievance.objects.filter(pk=grievance.pk).update(created_at=moment)
+    grievance.created_at = moment
     GrievanceEvent.objects.filter(grievance=grievance).update(created_at=moment)
+    deadline_start(subject="grievance", obj=grievance, start=moment)
 
 
 def _poisson(mean: float, rng: random.Random) -> int:

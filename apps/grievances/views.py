@@ -187,6 +187,8 @@ def detail(request: HttpRequest, code: str, *, rate_form: Any = None, reopen_for
             "code": grievance.tracking_code,
             "report": grievance_public(grievance),
             "events": public_timeline(grievance),
+            # the department asked the reporter something and waits (its clock stopped) for the answer
+            "asked": deadline_view(subject="grievance", obj=grievance) if grievance.is_open else None,
             "photos": grievance.photos.filter(public=True),
             "new": request.GET.get("new") == "1",
             # an excluded rating (not independent) leaves the citizen their own

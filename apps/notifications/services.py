@@ -40,13 +40,19 @@ def notify(
     title_en: str,
     link: str = "",
     group_key: str = "",
+    group_title_zh: str = "",
+    group_title_en: str = "",
+    group_link: str = "",
 ) -> list[Notification]:
     """One notification per active user (duplicates collapsed). An unread notification of the same user and the
     same non-empty `group_key` updated within CITYOPS_NOTIFY_GROUP_MINUTES is updated instead (count + 1, the
     latest title). On commit: a frame on the user's live bell and an e-mail task. Never raises for a user."""
     texts = {"event": event, "title_zh": title_zh[:300], "title_en": title_en[:300], "link": link[:400]}
+    # what a group of several says: "%(count)s reports due soon", linking to their list (not to one of them)
+    grouped = {"title_zh": group_title_zh, "title_en": group_title_en, "link": group_link} if group_title_zh else {}
     with transaction.atomic():
-        done = [_notify_one(user=user, group_key=group_key[:200], texts=texts) for user in _active_users(users)]
+        done = [_notify_one(user=user, group_key=group_key[:200], texts=texts, grouped=grouped)
+                for user in _active_users(users)]  # fmt: skip
     return done
 
 
@@ -58,13 +64,15 @@ def _active_users(users: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def _notify_one(*, user: Any, group_key: str, texts: dict[str, str]) -> Notification:
+def _notify_one(*, user: Any, group_key: str, texts: dict[str, str], grouped: dict[str, str]) -> Notification:
     now = timezone.now()
     notification = _group_of(user=user, group_key=group_key, now=now)
     if notification is None:
         notification = Notification.objects.create(user=user, group_key=group_key, **texts)
     else:
-        Notification.objects.filter(pk=notification.pk).update(count=F("count") + 1, updated_at=now, **texts)
+        count = notification.count + 1  # the row is locked (_group_of)
+        summary = {key: (value % {"count": count})[:400] for key, value in grouped.items()} if grouped else texts
+        Notification.objects.filter(pk=notification.pk).update(count=F("count") + 1, updated_at=now, **summary)
         notification.refresh_from_db()
     stream_publish(stream=STREAM, params={"user": user.pk}, payload=_delta(notification))
     transaction.on_commit(partial(_email_queue, notification.pk))

@@ -89,7 +89,7 @@ def test_open311_and_the_workbench_show_the_computed_time(client, submit, catego
     page = client.get(f"/grievances/workbench/{g.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2026-10-08 16:00" in page
     assert 'data-role="deadline"' in page
-    assert "Test, counted in working days" in page
+    assert "Policy: Test: completed within 1 working day." in page
 
 
 def test_without_a_policy_the_category_hours_and_the_default_ladder_apply(submit):
@@ -153,7 +153,7 @@ def test_a_resolved_report_runs_no_more_steps_and_an_accepted_one_no_response_st
     assert not Notification.objects.filter(user=head).exists()
 
 
-def test_waiting_for_the_citizen_stops_the_clock(submit, categories, cast):
+def test_waiting_for_the_citizen_stops_the_clock(client, submit, categories, cast):
     policy(categories["pothole"], days=1, pauses=True)
     with time_machine.travel(at("2026-11-16T09:00"), tick=False):
         g = submit()
@@ -164,13 +164,17 @@ def test_waiting_for_the_citizen_stops_the_clock(submit, categories, cast):
     assert clock.due_at is None
     g.refresh_from_db()
     assert g.due_at is None  # not late while it waits: the overdue lists and Open311 agree
+    page = client.get(f"/grievances/t/{g.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-role="asked"' in page  # the citizen is told they are asked, and how to answer
+    assert "12345" in page
     assert not clock.steps.exclude(fire_at=None).exists()
     with time_machine.travel(at("2026-11-20T10:00"), tick=False):
         assert deadlines_sweep() == 0
         grievance_citizen_answered(grievance=g, user=cast["staff"])
     g.refresh_from_db()
     assert g.due_at == at("2026-11-20T14:00")  # the 4 working hours left, from Friday 10:00
-    assert g.events.filter(kind="reply", public=True, message="请补充照片").exists()
+    assert g.events.filter(kind="question", public=True, message="请补充照片").exists()
+    assert g.events.filter(kind="note", public=False).count() == 2  # stopped, running again: in the history
 
 
 def test_a_category_whose_policy_does_not_pause_refuses_to_wait(client, submit, categories, cast):

@@ -497,6 +497,12 @@ function dueBadge(alert) {
   return `<span class="badge ${late ? "overdue" : "due"}">${escapeHtml(fill(late ? T.overdue_since : T.due_by, { time: formatDayTime(due) }))}</span>`;
 }
 
+function earliestDue(alerts) {
+  // a group's most urgent deadline: the card says when the first of them is wanted dealt with
+  const timed = alerts.filter((a) => a.due_at && a.status !== "resolved");
+  return timed.sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at))[0] || {};
+}
+
 function alertHtml(alert) {
   const actions = [];
   if (!config.kiosk && config.can_acknowledge && alert.status === "open") {
@@ -534,7 +540,7 @@ function groupHtml(alerts) {
         <time>${formatTime(new Date(first.opened_at)).slice(0, 5)}</time></div>
       <div class="alert-title">${escapeHtml(groupTitle(alerts))}</div>
       ${members}
-      <div class="alert-foot">${verdicts}${sentBadge}${unverified}${below}</div>
+      <div class="alert-foot">${verdicts}${sentBadge}${unverified}${below}${dueBadge(earliestDue(alerts))}</div>
     </li>`;
 }
 
