@@ -332,3 +332,38 @@ def test_notifications_link_to_a_report_by_its_number_never_its_tracking_code(cl
     assert client.get(f"/grievances/workbench/n/{g.pk}/").url == f"/grievances/workbench/{g.tracking_code}/"
     client.force_login(categories["water_staff"])  # another department
     assert client.get(f"/grievances/workbench/n/{g.pk}/").status_code == 404
+
+
+def test_entering_next_years_holidays_re_times_provisional_deadlines(submit, categories):
+    from apps.deadlines.models import CalendarDay, CalendarYear
+    from apps.deadlines.services import deadlines_recount
+
+    policy(categories["pothole"], days=10)
+    with time_machine.travel(at("2026-12-21T10:00"), tick=False):
+        g = submit()
+    assert g.due_at == at("2027-01-04T10:00")  # Monday to Friday assumed: 1 January counted as worked
+    clock = Deadline.objects.get(subject="grievance", object_id=g.pk)
+    assert clock.provisional
+    with time_machine.travel(at("2026-12-22T10:00"), tick=False):
+        year = CalendarYear.objects.create(year=2027, notice="国办发明电〔2026〕1号")
+        CalendarDay.objects.create(year=year, date=at("2027-01-01T00:00").date(), kind="holiday", name_zh="元旦")
+        assert deadlines_recount(years={2027}) == 1
+    g.refresh_from_db()
+    clock.refresh_from_db()
+    assert g.due_at == at("2027-01-05T10:00")
+    assert not clock.provisional
+
+
+def test_like_steps_of_several_reports_are_one_message_that_counts_them(submit, categories, head, cast):
+    policy(categories["pothole"], days=1, ladder={80: ("notify_head",), 200: ("notify_command",)})
+    with time_machine.travel(at("2026-11-16T09:00"), tick=False):
+        submit()
+        submit(description="又一个坑")
+    with time_machine.travel(at("2026-11-16T15:30"), tick=False):
+        assert deadlines_sweep() == 2
+    told = Notification.objects.get(user=head)
+    assert (told.count, told.title_en, told.link) == (2, "2 reports: due soon", "/grievances/workbench/?state=open")
+    with time_machine.travel(at("2026-11-17T17:30"), tick=False):
+        deadlines_sweep()
+    # the command center cannot open the workbench: its message leads to the wall, where the overdue alert is
+    assert set(Notification.objects.filter(user=cast["command"]).values_list("link", flat=True)) == {"/wall/"}
