@@ -144,8 +144,8 @@ export function formatTime(date) {
 }
 
 export function formatDayTime(date) {
-  // "12/9 16:00" / "12月9日 16:00": a deadline within days, read at a glance
-  return date.toLocaleString(pageLocale(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: cityTimeZone });
+  // "Dec 9, 16:00" / "12月9日 16:00": a deadline within days, read at a glance (no 12/9 that reads as 12 September)
+  return date.toLocaleString(pageLocale(), { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: cityTimeZone });
 }
 
 export function formatDateTime(date) {
