@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
 
 from apps.regions.geo import RegionIndex
 from apps.regions.models import Region
@@ -92,11 +92,13 @@ def _regions_version() -> tuple[Any, ...]:
     """Changes whenever a region is added, removed or saved (one aggregate query). The highest id and the sums of
     the centroids too: regions removed and others added within the same instant (a test's fixed clock; a re-import
     in one transaction) leave the count and the last change alike — and on SQLite, which hands rolled-back ids out
-    again, the ids as well — and the index would send points to regions that are elsewhere now."""
+    again, the ids as well — and the index would send points to regions that are elsewhere now. The same regions
+    made in another order have other ids at the same places: the centroids weighted by id tell that apart."""
     stamp = Region.objects.aggregate(
-        n=Count("id"), last=Max("updated_at"), top=Max("id"), lon=Sum("centroid_lon"), lat=Sum("centroid_lat")
-    )
-    return stamp["n"], stamp["last"], stamp["top"], stamp["lon"], stamp["lat"]
+        n=Count("id"), last=Max("updated_at"), top=Max("id"), lon=Sum("centroid_lon"), lat=Sum("centroid_lat"),
+        placed=Sum(F("id") * (F("centroid_lon") + 1000 * F("centroid_lat"))),
+    )  # fmt: skip
+    return stamp["n"], stamp["last"], stamp["top"], stamp["lon"], stamp["lat"], stamp["placed"]
 
 
 def region_index() -> RegionIndex:
