@@ -105,8 +105,10 @@ def deadline_view(*, subject: str, obj: Any) -> DeadlineView | None:
 
 def _amount(seconds: float, unit: str) -> str:
     """A clock's time in its unit's words: "5 working days", "4 working hours", "72 calendar hours"."""
-    per = working_calendar().day_seconds if unit == Unit.WORKING_DAYS else 3600.0
-    n = round(seconds / per, 1)
+    day = working_calendar().day_seconds
+    if unit != Unit.CALENDAR_HOURS:  # working time: in days from a whole day on, else in hours (4 h, not 0.5 days)
+        unit = Unit.WORKING_DAYS if seconds >= day else Unit.WORKING_HOURS
+    n = round(seconds / (day if unit == Unit.WORKING_DAYS else 3600.0), 1)
     one = 1 if n == 1 else 2  # the plural form: 1 day, 1.5 days
     if unit == Unit.WORKING_DAYS:
         text = ngettext("%(n)s working day", "%(n)s working days", one)

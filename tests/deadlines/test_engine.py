@@ -89,7 +89,7 @@ def test_open311_and_the_workbench_show_the_computed_time(client, submit, catego
     page = client.get(f"/grievances/workbench/{g.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2026-10-08 16:00" in page
     assert 'data-role="deadline"' in page
-    assert "Policy: Test: completed within 1 working day." in page
+    assert "Policy “Test”: completed within 1 working day." in page
 
 
 def test_without_a_policy_the_category_hours_and_the_default_ladder_apply(submit):
