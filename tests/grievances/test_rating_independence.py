@@ -145,7 +145,7 @@ def test_a_share_of_rated_reports_is_sampled_by_their_number(resolved, settings)
 
 
 def test_the_sample_is_the_same_whoever_asks_and_follows_the_share(submit, settings):
-    reports = [submit() for _n in range(40)]
+    reports = [submit() for _n in range(100)]  # the draw is keyed by SECRET_KEY, new each run: bounds that always hold
 
     settings.CITYOPS_RESOLUTION_CHECK_SHARE = 0.0
     none = [r.pk for r in reports if resolution_check_sampled(r)]
@@ -157,8 +157,8 @@ def test_the_sample_is_the_same_whoever_asks_and_follows_the_share(submit, setti
 
     assert none == []
     assert sorted(some) == sorted(again)
-    assert 2 <= len(some) <= 16  # 20 % of 40, give or take the hash
-    assert len(every) == 40
+    assert 5 <= len(some) <= 40  # 20 % of 100, give or take the hash (outside: about 5 runs in a million)
+    assert len(every) == 100
 
 
 def test_a_sampled_report_is_visited_when_on_the_map_and_called_back_when_only_a_phone(resolved, settings):
@@ -182,13 +182,15 @@ def test_a_sampled_report_is_visited_when_on_the_map_and_called_back_when_only_a
 
 def test_reports_with_both_a_place_and_a_phone_are_checked_both_ways(resolved, settings):
     settings.CITYOPS_RESOLUTION_CHECK_SHARE = 1.0
-    reports = [resolved() for _n in range(12)]
+    # a third are visited, by a draw keyed with SECRET_KEY (new each run): of 12 reports none was, once in about
+    # 130 runs ((2/3)^12); of 40, once in some ten million
+    reports = [resolved() for _n in range(40)]
 
     for report in reports:
         grievance_rate(grievance=report, score=5)
 
     methods = list(ResolutionCheck.objects.values_list("method", flat=True))
-    assert len(methods) == 12
+    assert len(methods) == 40
     assert {"visit", "callback"} == set(methods)
 
 
