@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.accounts.selectors import RegionScopedAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.audit import log_action
 from apps.deadlines.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, DeadlineStep, EscalationStep
 from apps.deadlines.selectors import calendar_notice
@@ -123,19 +124,10 @@ class DeadlineStepInline(admin.TabularInline):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+class DeadlineAdmin(RegionScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "policy", "region", "started_at", "response_due_at", "due_at", "provisional",
                     "paused_at", "responded_at", "stopped_at"]  # fmt: skip
     list_filter = ["subject", "provisional", "unit"]
     date_hierarchy = "due_at"
     list_select_related = ["policy", "region"]
     inlines = [DeadlineStepInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
