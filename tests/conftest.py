@@ -440,3 +440,25 @@ def receiver() -> Iterator[Receiver]:
     yield found
     found.server.shutdown()
     found.server.server_close()
+
+
+def celery_worker_start(*, stderr: Any = None) -> Any:
+    """A real Celery worker process (solo pool) on the configured broker, using the test database and the test
+    process's keys; the caller stops it. For `make test-services` tests only."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cityops.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "CITYOPS_FIELD_KEYS": ",".join(settings.CITYOPS_FIELD_KEYS),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "cityops", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+    return subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1], env=env, stdout=subprocess.DEVNULL,
+                            stderr=stderr if stderr is not None else subprocess.DEVNULL)  # fmt: skip

@@ -6,9 +6,6 @@ worker process is killed with SIGKILL there, and a new worker sweeps again."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -23,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.deadlines.models import DeadlinePolicy, DeadlineStep, EscalationStep, Unit
-from tests.conftest import PASSWORD, Receiver
+from tests.conftest import PASSWORD, Receiver, celery_worker_start
 
 pytestmark = [
     pytest.mark.services,
@@ -32,19 +29,8 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _worker() -> subprocess.Popen[bytes]:
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cityops.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "CITYOPS_FIELD_KEYS": ",".join(settings.CITYOPS_FIELD_KEYS),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cityops", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+def _worker() -> Any:
+    return celery_worker_start()
 
 
 def _waiting_on_the_lock(dsn: str) -> bool:

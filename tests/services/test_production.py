@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -146,22 +145,9 @@ def test_broker_that_does_not_answer_is_reported(settings):
 def test_task_runs_in_a_real_celery_worker_over_redis():
     # given a real worker process on the Redis broker, using the test database
     from apps.core.tasks import health_check_task
+    from tests.conftest import celery_worker_start
 
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cityops.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "CITYOPS_FIELD_KEYS": ",".join(settings.CITYOPS_FIELD_KEYS),
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cityops", "worker", "--pool", "solo", "--loglevel", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    worker = celery_worker_start(stderr=subprocess.PIPE)
     try:
         # when a task is sent through the broker
         result = health_check_task.delay().get(timeout=60)
