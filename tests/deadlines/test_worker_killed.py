@@ -76,6 +76,9 @@ def test_a_worker_killed_mid_step_leaves_it_to_the_next_sweep_which_runs_it_once
     db = settings.DATABASES["default"]
     dsn = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
     blocker = psycopg.connect(dsn)
+    from cityops.celery import app
+
+    app.control.purge()  # tasks other tests queued with no worker running would run in this one's workers
     first = _worker()
     try:
         # when the step's transaction is held at its notification and the worker is killed there
@@ -92,7 +95,12 @@ def test_a_worker_killed_mid_step_leaves_it_to_the_next_sweep_which_runs_it_once
         # then the next sweep, in a new worker, runs the step, once
         second = _worker()
         try:
-            assert deadlines_sweep_task.delay().get(timeout=90) == 1
+            # (the killed worker's own message may come back to it too, and other sweeps may be queued: whichever
+            # sweep comes first runs the step, the others find it run)
+            ran = [deadlines_sweep_task.delay().get(timeout=90) for _n in range(3)]
+            assert sum(ran) <= 1
+            _until(lambda: DeadlineStep.objects.get(deadline__object_id=report.pk).ran_at is not None, seconds=90,
+                   what="a sweep to run the step")  # fmt: skip
             assert deadlines_sweep_task.delay().get(timeout=90) == 0
             _until(lambda: len(receiver.requests) >= 1, seconds=60, what="the webhook delivery")
             time.sleep(1)  # anything sent twice would have come by now
