@@ -64,7 +64,6 @@ DEFAULT_LADDERS: dict[str, tuple[Rung, ...]] = {
         Rung(Clock.COMPLETION, 80, (Action.REMIND_ASSIGNEE,)),
         Rung(Clock.COMPLETION, 100, (Action.NOTIFY_COMMAND,)),
     ),
-    "alert": (),
 }
 
 

@@ -299,7 +299,7 @@ def _inbox_rows(rows: Any, *, now: Any) -> list[Grievance]:
     for g in shown:
         g.deadline = clocks.get(g.pk)
         g.first_line = description_first_line(g.description)
-        g.urgency = "" if g.deadline and g.deadline.paused_at else grievance_urgency(g, now=now)
+        g.urgency = grievance_urgency(g, now=now)  # a report waiting for its citizen has no due time: neither
         g.due_note = _due_note(g, urgency=g.urgency, now=now)
     return shown
 
