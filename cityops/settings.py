@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "apps.healthcare",
     "apps.grievances",
     "apps.fieldwork",
+    "apps.evidence",
     "apps.governance",
     "apps.opendata",
     "apps.accountability",
@@ -239,6 +240,17 @@ for _key in CITYOPS_FIELD_KEYS:
         Fernet(_key)
     except ValueError:
         raise ImproperlyConfigured("CITYOPS_FIELD_KEYS holds a value that is not a Fernet key") from None
+
+# Signed field evidence (apps/evidence): "preferred" takes unsigned visits as they are; "required" flags them for
+# review and counts only signed visits in officers' outcomes.
+CITYOPS_FIELD_SIGNING = env_str("CITYOPS_FIELD_SIGNING") or "preferred"
+if CITYOPS_FIELD_SIGNING not in ("preferred", "required"):
+    raise ImproperlyConfigured(f"CITYOPS_FIELD_SIGNING is 'preferred' or 'required', not {CITYOPS_FIELD_SIGNING!r}")
+# The server's countersigning key (an unencrypted ECDSA P-256 PEM): the same file on every host of a deployment.
+# Unset: generated once into the data dir (evidence-key.pem).
+CITYOPS_EVIDENCE_KEY_FILE = env_str("CITYOPS_EVIDENCE_KEY_FILE")
+if CITYOPS_EVIDENCE_KEY_FILE and not Path(CITYOPS_EVIDENCE_KEY_FILE).is_file():
+    raise ImproperlyConfigured(f"CITYOPS_EVIDENCE_KEY_FILE {CITYOPS_EVIDENCE_KEY_FILE} is not a readable file")
 
 CITYOPS_DEMO_PASSWORD = env_str("CITYOPS_DEMO_PASSWORD")
 # Run the domain apps' demo simulators; screens then say that the data is simulated. Embedded default: on.

@@ -72,5 +72,16 @@ class VisitAdmin(RegionScopedAdminMixin, ClassifiedAdminMixin, admin.ModelAdmin)
     date_hierarchy = "started_at"
     inlines = [FindingInline, FlagInline]
 
+    @admin.display(description=_("signature"))
+    def signature(self, visit: Visit) -> str:
+        """ "Signed on device X (registered 12-01), countersigned 12-06 10:42" (apps/evidence)."""
+        from apps.evidence.models import VisitSeal
+        from apps.evidence.selectors import seal_in_words
+
+        return seal_in_words(VisitSeal.objects.filter(visit=visit).select_related("device").first())
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Visit | None = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "signature"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -305,6 +305,14 @@ class VisitPhotoDeclaredSerializer(serializers.Serializer):
         return PhotoDeclared(index=attrs["index"], sha256=attrs["sha256"], name=attrs.get("name", ""))
 
 
+class VisitSignatureSerializer(serializers.Serializer):
+    """Read by apps.evidence.inputs.signed_visit_parse (its checks and messages); described here for the schema."""
+
+    alg = serializers.ChoiceField(choices=["ES256"], help_text="ECDSA P-256 with SHA-256")
+    key = serializers.CharField(max_length=64, help_text="the registered key's fingerprint: SHA-256 of its DER, hex")
+    value = serializers.CharField(max_length=100, help_text="the signature, r ‖ s (64 bytes) in base64")
+
+
 class VisitInputSerializer(serializers.Serializer):
     """The visit as the device sends it; `visit_input_parse` makes it a `VisitInput`."""
 
@@ -364,9 +372,21 @@ class VisitInputSerializer(serializers.Serializer):
         help_text="declared here, each uploaded on its own (PUT …/photos/<index>)",
     )
 
+    format = serializers.CharField(
+        required=False,
+        help_text="cityops-visit/1 when the visit is signed",
+    )
+    signature = VisitSignatureSerializer(
+        required=False,
+        help_text="the phone's signature of the canonical JSON of this body without signature, sent_at and "
+        "people_contact",
+    )
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             data = {key: value for key, value in data.items() if not any(value == e for e in self.EMPTY)}
+            data.pop("signature", None)  # checked by apps.evidence.inputs.signed_visit_parse, with its own words
+            data.pop("format", None)
         return super().to_internal_value(data)
 
     def validate_photos(self, photos: list[PhotoDeclared]) -> list[PhotoDeclared]:

@@ -265,6 +265,8 @@ class Flag(models.Model):
         NOTES_COPIED = "notes_copied", _("notes near-duplicate of earlier notes")
         IMPOSSIBLE_TRAVEL = "impossible_travel", _("impossible travel from the previous visit")
         CLOCK_SKEW = "clock_skew", _("device clock far from server clock")
+        UNSIGNED_DEVICE = "unsigned_device", _("signed on a device not registered")
+        UNSIGNED = "unsigned", _("not signed, where signing is required")
 
     visit = models.ForeignKey(Visit, verbose_name=_("field visit"), on_delete=models.CASCADE, related_name="flags")
     code = models.CharField(_("code"), max_length=24, choices=Code.choices)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.core.photos import MAX_PHOTO_BYTES, Photo, ReadPhoto, photo_read
+from apps.evidence.services import photo_seal_store
 from apps.fieldwork.models import Visit, VisitPhoto
 from apps.fieldwork.services import visit_checks_run
 
@@ -74,6 +75,8 @@ def _store(*, officer: Any, photo: VisitPhoto, read: ReadPhoto) -> Received:
             photo.size, photo.phash, photo.received_at = read.size, read.phash, timezone.now()
             photo.exif_taken_at, photo.exif_lon, photo.exif_lat = read.taken_at, read.lon, read.lat
             photo.save()
+            photo.visit = visit
+            photo_seal_store(photo=photo, stored=read.content)
     except BaseException:
         if written:
             default_storage.delete(written)

@@ -252,7 +252,23 @@ def _clock_skew(label: str, e: dict[str, Any], c: _Context) -> FlagWords:
     return FlagWords(code=Flag.Code.CLOCK_SKEW, label=label, text=text)
 
 
+def _unsigned_device(label: str, e: dict[str, Any], c: _Context) -> FlagWords:
+    key = str(e["key"])
+    text = _(
+        "Signed with key %(key)s, which no phone registered: the signature cannot be tied to this officer. Ask "
+        "the officer which phone they used, and have it registered."
+    ) % {"key": " ".join(key[i : i + 4] for i in range(0, 16, 4))}
+    return FlagWords(code=Flag.Code.UNSIGNED_DEVICE, label=label, text=text)
+
+
+def _unsigned(label: str, e: dict[str, Any], c: _Context) -> FlagWords:
+    text = _("Not signed on the phone, where this deployment requires signed visits: nothing shows it was made there.")
+    return FlagWords(code=Flag.Code.UNSIGNED, label=label, text=text)
+
+
 _WORDS: dict[str, Callable[[str, dict[str, Any], _Context], FlagWords]] = {
+    Flag.Code.UNSIGNED_DEVICE: _unsigned_device,
+    Flag.Code.UNSIGNED: _unsigned,
     Flag.Code.SHORT_STAY: _short_stay,
     Flag.Code.OUTSIDE_GEOFENCE: _outside_geofence,
     Flag.Code.PHOTO_REUSED: _photo_reused,

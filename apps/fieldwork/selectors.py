@@ -101,19 +101,25 @@ def officer_outcomes(*, days: int = 30) -> list[OfficerOutcome]:
     """Per officer over `days`: what the visits found and how they held up — contradictions found (the screen
     was wrong), confirmations, citizens' reports the officer checked that were then resolved and rated
     satisfied (4–5) by the citizen, visits rejected on review, and agreement with random re-checks by another
-    officer. Deliberately no count of visits or photos as a score."""
+    officer. Deliberately no count of visits or photos as a score. Where signing is required
+    (`CITYOPS_FIELD_SIGNING=required`), only visits signed on a registered phone count."""
     from django.contrib.auth import get_user_model
 
+    from apps.evidence.services import signing_required
     from apps.fieldwork.models import Assignment, Finding
 
     since = timezone.now() - timedelta(days=days)
+    signed_only = signing_required()
+    counted = Visit.objects.filter(seal__state="signed") if signed_only else Visit.objects.all()
     rows: dict[int, OfficerCounts] = {}
 
     def row(officer_id: int) -> OfficerCounts:
         return rows.setdefault(officer_id, {"contradictions": 0, "confirmations": 0, "resolved_confirmed": 0,
                                             "rejected": 0, "rechecks": 0, "rechecks_agreeing": 0})  # fmt: skip
 
-    accepted = Finding.objects.filter(visit__ended_at__gte=since, visit__status=Visit.Status.ACCEPTED)
+    accepted = Finding.objects.filter(
+        visit__in=counted, visit__ended_at__gte=since, visit__status=Visit.Status.ACCEPTED
+    )
     for officer_id, verdict in accepted.values_list("visit__officer_id", "verdict"):
         row(officer_id)["contradictions"] += verdict == "contradicted"
         row(officer_id)["confirmations"] += verdict in ("confirmed", "partly")
@@ -123,15 +129,15 @@ def officer_outcomes(*, days: int = 30) -> list[OfficerOutcome]:
         )
     ):
         row(officer_id)["resolved_confirmed"] += 1
-    for officer_id in Visit.objects.filter(ended_at__gte=since, status=Visit.Status.REJECTED).values_list(
+    for officer_id in counted.filter(ended_at__gte=since, status=Visit.Status.REJECTED).values_list(
         "officer_id", flat=True
     ):
         row(officer_id)["rejected"] += 1
     for recheck in Assignment.objects.filter(kind=Assignment.Kind.RECHECK, recheck_of__isnull=False,
                                              updated_at__gte=since).select_related("recheck_of"):  # fmt: skip
         original = cast(Visit, recheck.recheck_of)  # recheck_of__isnull=False above
-        again = Visit.objects.filter(assignment=recheck, status=Visit.Status.ACCEPTED).first()
-        if again is None:
+        again = counted.filter(assignment=recheck, status=Visit.Status.ACCEPTED).first()
+        if again is None or (signed_only and not counted.filter(pk=original.pk).exists()):
             continue
         first = {f.alert_id: f.verdict for f in original.findings.all()}
         second = {f.alert_id: f.verdict for f in again.findings.all()}

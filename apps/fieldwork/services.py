@@ -33,6 +33,8 @@ from apps.core.errors import ApplicationError
 from apps.core.photos import hamming, phash_band_neighbours
 from apps.core.text import clean_text, text_near
 from apps.deadlines.services import deadline_start, deadline_stop
+from apps.evidence.inputs import SignedVisit
+from apps.evidence.services import seal_audit_data, seal_check, seal_flags, seal_store
 from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
 from apps.fieldwork.signals import finding_applied
@@ -266,7 +268,9 @@ class Recorded:
     created: bool
 
 
-def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None) -> Recorded:
+def visit_record(
+    *, officer: Any, visit: VisitInput, signed: SignedVisit | None = None, now: datetime | None = None
+) -> Recorded:
     """Store a visit sent by an officer's device (parsed by apps.fieldwork.inputs.visit_input_parse); the same
     UUID again returns the stored visit.
 
@@ -275,7 +279,8 @@ def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None
     the visit is committed, the photo checks and the findings' effects when it is complete. A visit without
     photos is complete at once.
     Raises ApplicationError when the visit was started by another officer, its UUID is another officer's, or
-    what it names is not the officer's to speak of (listing every such problem), storing nothing."""
+    what it names is not the officer's to speak of (listing every such problem), or its signature fails
+    (apps/evidence `seal_check`), storing nothing. A new visit is countersigned as it is stored."""
     now = now or timezone.now()
     if visit.officer is not None and visit.officer != officer.pk:
         # a shared phone: another officer's visit is never stored under the one signed in now
@@ -290,9 +295,11 @@ def visit_record(*, officer: Any, visit: VisitInput, now: datetime | None = None
         visit_checks_run(visit=existing, user=officer)  # what a worker gone after the commit left undone
         return Recorded(existing, False)
     checked = _check(officer, visit)
+    seal = seal_check(officer=officer, signed=signed)
     try:
         with transaction.atomic():
             stored = _store(officer, visit, checked)
+            seal_store(visit=stored, check=seal, arrived_at=stored.received_at)
     except IntegrityError:  # the same upload twice at once: the first one won
         return Recorded(Visit.objects.get(uuid=visit.uuid), False)
     visit_checks_run(visit=stored, user=officer, now=now)  # after the commit: no write lock while comparing
@@ -479,7 +486,11 @@ def _presence_check(visit: Visit, *, user: Any, now: datetime) -> None:
                 locked,
                 "fieldwork.visit.record",
                 user=user,
-                data={"flags": [code for code, _e in flags], "photos": locked.photos.count()},
+                data={
+                    "flags": [code for code, _e in flags],
+                    "photos": locked.photos.count(),
+                    **seal_audit_data(locked),
+                },
             )
     visit.checked_at = locked.checked_at
 
@@ -542,7 +553,7 @@ def presence_flags(visit: Visit, *, now: datetime) -> list[tuple[str, dict[str, 
         flags.append(
             (C.SHORT_STAY, {"minutes": round(stay.total_seconds() / 60, 1), "minimum": MIN_STAY.seconds // 60})
         )
-    flags += _notes_copied(visit) + _impossible_travel(visit)
+    flags += _notes_copied(visit) + _impossible_travel(visit) + seal_flags(visit)
     if visit.sent_at is not None and abs(visit.sent_at - now) > MAX_CLOCK_SKEW:
         flags.append((C.CLOCK_SKEW, {"device": visit.sent_at.isoformat(), "server": now.isoformat(),
                                      "minutes": round((visit.sent_at - now).total_seconds() / 60)}))  # fmt: skip

@@ -148,6 +148,25 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "chip_refused": _("%(count)s need you"),
                 "chip_synced": _("✓ %(time)s"),
                 "no_visits": _("No visits in the last 30 days."),
+                "device_unavailable": _(
+                    "This page is not on a secure connection (HTTPS), so this phone cannot sign visits. Visits are "
+                    "still saved and sent."
+                ),
+                "device_none": _(
+                    "Register this phone to sign your visits. Each visit you save here is signed with a key made on "
+                    "this phone, so an inspector can check that the record was made here and not changed since. The "
+                    "key never leaves the phone."
+                ),
+                "device_pending": _(
+                    "Signing key %(key)s made on this phone: it is registered as soon as there is signal. Visits are "
+                    "signed already."
+                ),
+                "device_registered": _("This phone signs your visits (key %(key)s)."),
+                "device_revoked": _(
+                    "This phone's key was revoked on %(date)s: it signs nothing more. Register this phone again to "
+                    "sign your visits."
+                ),
+                "device_refused": _("The server did not register this phone's key: %(reason)s"),
                 "visit_states": {
                     "uploaded": _("Uploaded — waiting for its photos"),
                     "accepted": pgettext("field visit state", "Accepted"),
@@ -179,6 +198,7 @@ class _Review:
     flags: list[FlagWords]  # in words; another district's visit is not named
     people_met: list[tuple[str, int]]
     findings: list[tuple[Finding, str]]  # each with what it is about
+    signature: str  # "signed on device X (registered 12-01), countersigned 12-06 10:42" (apps/evidence)
 
 
 @permission_required("fieldwork.review_visit")
@@ -228,15 +248,29 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related("flags", "findings__alert", "findings__grievance__category", "photos")
         .order_by("received_at")
     )
+    from apps.evidence.forms import ExportForm
+    from apps.evidence.models import VisitSeal
+    from apps.evidence.selectors import seal_in_words
+    from apps.evidence.services import signing_required
+
+    seals = {s.visit_id: s for s in VisitSeal.objects.filter(visit__in=visits).select_related("device")}
     words = visits_flags_in_words(visits=visits, user=request.user)  # another district's visit is not named
     waiting = []  # (visit, what the page shows beside it)
     for v in visits:
         findings = [(f, finding_subject(f)) for f in v.findings.all()]
-        waiting.append((v, _Review(revealed.get(v.pk, ""), words[v.pk], people_met(v), findings)))
+        signature = seal_in_words(seals.get(v.pk))
+        waiting.append((v, _Review(revealed.get(v.pk, ""), words[v.pk], people_met(v), findings, signature)))
     return render(
         request,
         "fieldwork/review.html",
-        {"waiting": waiting, "error": error, "outcomes": officer_outcomes(), "incomplete": _incomplete(request.user)},
+        {
+            "waiting": waiting,
+            "error": error,
+            "outcomes": officer_outcomes(),
+            "incomplete": _incomplete(request.user),
+            "export_form": ExportForm(),
+            "signing_required": signing_required(),
+        },
         status=400 if error else 200,
     )
 

@@ -25,6 +25,7 @@ from apps.core.errors import ApplicationError
 from apps.core.photos import MAX_PHOTO_BYTES, MB
 from apps.core.serializers import TextField
 from apps.core.text import parse_id
+from apps.evidence.inputs import signed_visit_parse
 from apps.fieldwork.inputs import VisitInputSerializer, field_messages, visit_input_parse
 from apps.fieldwork.models import Assignment, Flag, Visit, VisitPhoto
 from apps.fieldwork.photos import visit_photo_receive, visit_photo_withdraw
@@ -177,7 +178,11 @@ class VisitRecordApi(PermissionApi):
     """Record an in-person visit. Idempotent by the device-made `uuid`: the same visit sent again (a retry, an
     offline queue replayed) answers 200 with the stored visit, never a second one. Photos are declared here
     (index, SHA-256 of the original bytes, name) and uploaded on their own; the visit answers `status: waiting`
-    until all arrived. Flagged visits wait for review (`status: review`)."""
+    until all arrived. Flagged visits wait for review (`status: review`).
+
+    Signed (`format` and `signature`): the phone's key signs the canonical JSON of the body without `signature`,
+    `sent_at` and `people_contact` (README "Signed field evidence"); a signature that fails is a 400 on the
+    field `signature`, a key nobody registered is accepted and flagged for review."""
 
     permissions = ("fieldwork.add_visit",)
 
@@ -195,7 +200,8 @@ class VisitRecordApi(PermissionApi):
                         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]})],
     )  # fmt: skip
     def post(self, request: Request) -> Response:
-        recorded = visit_record(officer=request.user, visit=visit_input_parse(request.data))
+        visit = visit_input_parse(request.data)
+        recorded = visit_record(officer=request.user, visit=visit, signed=signed_visit_parse(request.data))
         code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
         return Response(VisitSerializer(recorded.visit, context={"request": request}).data, status=code)
 

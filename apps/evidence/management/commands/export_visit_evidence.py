@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the evidence package of one or more field visits (by UUID) to a zip an inspector checks without "
+        "CityOps: python verify_evidence.py OUT.zip (README 'Signed field evidence'). Audited."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("args", nargs="+", metavar="UUID … OUT.zip", help="visit UUIDs, then the zip to write")
+        parser.add_argument("--purpose", default="", help="why the package is made (kept in the audit trail)")
+
+    def handle(self, *args: str, purpose: str = "", **options: Any) -> None:
+        from apps.evidence.models import VisitSeal
+        from apps.evidence.package import evidence_package
+        from apps.fieldwork.models import Visit
+
+        if len(args) < 2:
+            raise CommandError("give at least one visit UUID and then the zip to write")
+        *names, out = args
+        if not out.endswith(".zip"):
+            raise CommandError(f"the last argument is the zip to write (….zip), not {out!r}")
+        try:
+            uuids = [uuid.UUID(name) for name in names]
+        except ValueError:
+            bad = next(n for n in names if not _is_uuid(n))
+            raise CommandError(f"{bad!r} is not a visit UUID") from None
+        visits = {v.uuid: v for v in Visit.objects.filter(uuid__in=uuids).select_related("officer")}
+        missing = [str(u) for u in uuids if u not in visits]
+        if missing:
+            raise CommandError(f"no visit with UUID {', '.join(missing)}")
+        unsealed = [str(u) for u in uuids if not VisitSeal.objects.filter(visit=visits[u]).exists()]
+        if unsealed:
+            raise CommandError(f"visit {', '.join(unsealed)} was recorded before signing: it has no evidence record")
+        target = Path(out)
+        if not target.parent.is_dir():
+            raise CommandError(f"{target.parent} is not a folder")
+        target.write_bytes(evidence_package([visits[u] for u in dict.fromkeys(uuids)], purpose=purpose))
+        self.stdout.write(f"{target}: {len(set(uuids))} visit(s); check with: python verify_evidence.py {target}")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

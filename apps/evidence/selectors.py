@@ -1,0 +1,52 @@
+"""How a visit's seal reads to people, and which devices a supervisor answers for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from apps.accounts.selectors import user_region_ids
+from apps.evidence.models import Device, VisitSeal
+
+
+def _when(moment: Any, fmt: str = "m-d H:i") -> str:
+    return date_format(timezone.localtime(moment), fmt)
+
+
+def seal_in_words(seal: VisitSeal | None) -> str:
+    """ "signed on device X (registered 12-01), countersigned 12-06 10:42", and since when the device is revoked."""
+    if seal is None:
+        return _("No signature record (recorded before signing was introduced).")
+    countersigned = _when(seal.arrived_at)
+    if seal.state == VisitSeal.State.SIGNED and seal.device is not None:
+        device = seal.device
+        words = _("Signed on device %(device)s (registered %(registered)s), countersigned %(countersigned)s.") % {
+            "device": f"{device.label or _('a phone')} · {device.short_id}",
+            "registered": _when(device.created_at, "m-d"),
+            "countersigned": countersigned,
+        }
+        if device.revoked_at is not None:
+            words += " " + _("Device revoked on %(date)s; this visit was signed before.") % {
+                "date": _when(device.revoked_at, "Y-m-d")
+            }
+        return words
+    if seal.state == VisitSeal.State.UNKNOWN_DEVICE:
+        return _("Signed on a device nobody registered (key %(key)s); arrival countersigned %(countersigned)s.") % {
+            "key": " ".join(seal.key_id[i : i + 4] for i in range(0, 16, 4)),
+            "countersigned": countersigned,
+        }
+    return _("Not signed on the phone; arrival countersigned %(countersigned)s.") % {"countersigned": countersigned}
+
+
+def devices_for_supervisor(*, user: Any) -> QuerySet[Device]:
+    """Devices of the officers a supervisor answers for: officers assigned to a region in the supervisor's scope
+    (everyone's for a city-wide supervisor)."""
+    devices = Device.objects.select_related("officer", "revoked_by").order_by("officer__username", "-created_at")
+    region_ids = user_region_ids(user=user)
+    if region_ids is None:
+        return devices
+    return devices.filter(officer__staff_profile__regions__in=region_ids).distinct()
