@@ -11,11 +11,13 @@ import io
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.accounts.selectors import user_region_ids
+from apps.evidence.demo import demo_signed
 from apps.fieldwork.inputs import FindingInput, PersonCount, PhotoDeclared, Position, VisitInput
 from apps.fieldwork.models import Assignment, Visit
 from apps.fieldwork.photos import visit_photo_receive
@@ -66,6 +68,21 @@ def _findings(assignment: Assignment, verdict: str) -> tuple[FindingInput, ...]:
         fixed = resolution_fixed(assignment.grievance)
         return (FindingInput(verdict="confirmed" if fixed else "contradicted", grievance=assignment.grievance_id),)
     return ()
+
+
+def _body(visit: VisitInput) -> dict[str, Any]:
+    """The visit as the field app sends it (JSON), for its simulated phone to sign."""
+    return {
+        "uuid": str(visit.uuid),
+        "assignment": visit.assignment,
+        "started_at": visit.started_at.isoformat(),
+        "ended_at": visit.ended_at.isoformat(),
+        "checkin": {"lon": visit.checkin.lon, "lat": visit.checkin.lat, "accuracy": visit.checkin.accuracy_m},
+        "people": [{"kind": p.kind, "count": p.count} for p in visit.people],
+        "notes": visit.notes,
+        "findings": [{k: v for k, v in vars(f).items() if v not in (None, "")} for f in visit.findings],
+        "photos": [{"index": p.index, "sha256": p.sha256, "name": p.name} for p in visit.photos],
+    }
 
 
 def step(now: datetime) -> int:
@@ -123,7 +140,7 @@ def step(now: datetime) -> int:
             findings=_findings(assignment, verdict),
             photos=(PhotoDeclared(index=0, name="scene.jpg", sha256=hashlib.sha256(photo).hexdigest()),),
         )
-        recorded = visit_record(officer=officer, visit=visit)
+        recorded = visit_record(officer=officer, visit=visit, signed=demo_signed(officer, _body(visit)))
         if not recorded.created:
             continue  # this assignment's visit was made in an earlier step (and waits for review)
         visit_photo_receive(officer=officer, photo=recorded.visit.photos.get(index=0), content=photo)  # its own upload
