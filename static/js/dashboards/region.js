@@ -22,6 +22,20 @@ try {
 } catch {
   // offline with nothing cached: the regions alone
 }
+// The coloured areas go beneath the basemap's names (each with a white halo), never over them: a name drawn
+// under an orange fill reads orange on orange.
+const firstLabel = (figure.layout.map.style.layers || []).find((layer) => layer.type === "symbol");
+if (firstLabel) {
+  figure.data.filter((trace) => trace.type === "choroplethmap").forEach((trace) => { trace.below = firstLabel.id; });
+}
+// Areas with no value are drawn grey (the base layer shows through): the legend says so whenever there are any.
+const noDataLegend = document.querySelector('[data-role="no-data-legend"]');
+const hasBase = figure.data.filter((trace) => trace.type === "choroplethmap").length > 1;
+function showNoDataLegend() {
+  if (!noDataLegend) return;
+  noDataLegend.hidden = !(hasBase && (valueTrace.z || []).some((v) => v === null || Number.isNaN(Number(v))));
+}
+showNoDataLegend();
 window.Plotly.newPlot(container, figure.data, figure.layout, {
   responsive: true,
   displaylogo: false,
@@ -72,6 +86,7 @@ function applyChildren(children) {
   if (valueTrace.locations && selected) {
     valueTrace.z = valueTrace.locations.map((loc, i) => (values[loc] ? values[loc].value : valueTrace.z[i]));
     window.Plotly.react(container, figure.data, figure.layout);
+    showNoDataLegend();
   }
 }
 
