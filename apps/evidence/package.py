@@ -21,7 +21,7 @@ import json
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -165,36 +165,47 @@ def _json(value: Any) -> bytes:
 
 
 def evidence_package(visits: Iterable[Any], *, user: Any = None, purpose: str = "") -> bytes:
-    """The zip of the visits' evidence (visits with a seal; others are left out by the caller). Each export is
+    """The zip of the visits' evidence, in memory (see `evidence_package_write`)."""
+    buffer = io.BytesIO()
+    evidence_package_write(buffer, visits, user=user, purpose=purpose)
+    return buffer.getvalue()
+
+
+def evidence_package_write(out: IO[bytes], visits: Iterable[Any], *, user: Any = None, purpose: str = "") -> None:
+    """Write the zip of the visits' evidence (visits with a seal; others are left out by the caller) to `out`,
+    one visit's files at a time (a package of many visits' photos is not held in memory whole). Each export is
     audited per visit. The audit trail is sealed first, so the entries go out with their hashes."""
     visits = list(visits)
     audit_seal()
     key = server_key()
-    files: dict[str, bytes] = {
-        "README.txt": README.encode("utf-8"),
-        "verify_evidence.py": VERIFIER.read_bytes(),
-        "server-key.pem": public_key_pem(key).encode("ascii"),
-    }
-    for visit in visits:
-        files.update(_visit_files(visit))
-    manifest = canonical_json(
-        {
-            "format": PACKAGE_FORMAT,
-            "created_at": timezone.now().isoformat(),
-            "created_by": user.get_username() if user is not None else "manage.py",
-            "server_key": server_key_id(),
-            "visits": [str(v.uuid) for v in visits],
-            "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
-        }
-    )
-    files["MANIFEST.json"] = manifest
-    files["MANIFEST.sig"] = sign(key, manifest).encode("ascii") + b"\n"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in sorted(files.items()):
-            archive.writestr(path, data)
+    digests: dict[str, str] = {}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+
+        def put(files: dict[str, bytes]) -> None:
+            for path, data in sorted(files.items()):
+                archive.writestr(path, data)
+                digests[path] = hashlib.sha256(data).hexdigest()
+
+        put({
+            "README.txt": README.encode("utf-8"),
+            "verify_evidence.py": VERIFIER.read_bytes(),
+            "server-key.pem": public_key_pem(key).encode("ascii"),
+        })  # fmt: skip
+        for visit in visits:
+            put(_visit_files(visit))
+        manifest = canonical_json(
+            {
+                "format": PACKAGE_FORMAT,
+                "created_at": timezone.now().isoformat(),
+                "created_by": user.get_username() if user is not None else "manage.py",
+                "server_key": server_key_id(),
+                "visits": [str(v.uuid) for v in visits],
+                "files": dict(sorted(digests.items())),
+            }
+        )
+        archive.writestr("MANIFEST.json", manifest)
+        archive.writestr("MANIFEST.sig", sign(key, manifest).encode("ascii") + b"\n")
     for visit in visits:
         log_action(
             visit, "evidence.visit.export", user=user, data={"purpose": purpose_masked(purpose)} if purpose else {}
         )
-    return buffer.getvalue()

@@ -37,6 +37,7 @@ DEVICE_FORMAT = "cityops-device/1"
 RECORD_FORMAT = "cityops-device-record/1"
 COUNTERSIGN_FORMAT = "cityops-countersignature/1"
 RECEIPT_FORMAT = "cityops-photo-receipt/1"
+MAX_DEVICES = 10  # unrevoked phones per officer: a work phone, a spare, a new one while the old is handed in
 
 
 def _server_signed(statement: dict[str, Any]) -> tuple[str, str]:
@@ -79,6 +80,12 @@ def device_register(*, officer: Any, registration: DeviceRegistration) -> tuple[
     existing = Device.objects.filter(key_id=fingerprint).first()
     if existing is not None:
         return _device_again(existing, officer), False
+    if Device.objects.filter(officer=officer, revoked_at__isnull=True).count() >= MAX_DEVICES:
+        raise ApplicationError(
+            _("at most %(n)s phones sign for one officer: ask a supervisor to revoke one you no longer use")
+            % {"n": MAX_DEVICES},
+            fields={"public_key": [_("too many phones")]},
+        )
     now = timezone.now()
     record, record_signature = _server_signed(
         {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +15,7 @@ from apps.accounts.selectors import regions_scope
 from apps.core.decorators import permission_required
 from apps.evidence.forms import ExportForm, RevokeForm
 from apps.evidence.models import VisitSeal
-from apps.evidence.package import evidence_package
+from apps.evidence.package import evidence_package_write
 from apps.evidence.selectors import devices_for_supervisor
 from apps.evidence.services import device_revoke
 from apps.fieldwork.models import Visit
@@ -49,7 +51,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("fieldwork.review_visit")
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponse | FileResponse:
     """An evidence package of visits in the supervisor's regions, for a stated purpose (audited per visit)."""
     if request.method != "POST":
         return render(request, "evidence/export.html", {"form": ExportForm(initial=request.GET.dict())})
@@ -70,8 +72,10 @@ def export(request: HttpRequest) -> HttpResponse:
             _("Not a visit in your regions with an evidence record: %(uuids)s") % {"uuids": ", ".join(missing[:5])},
         )
         return render(request, "evidence/export.html", {"form": form}, status=400)
-    package = evidence_package([found[u] for u in wanted], user=request.user, purpose=form.cleaned_data["purpose"])
-    response = HttpResponse(package, content_type="application/zip")
+    package = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
+    evidence_package_write(package, [found[u] for u in wanted], user=request.user, purpose=form.cleaned_data["purpose"])
+    package.seek(0)
+    response = FileResponse(package, content_type="application/zip")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="visit-evidence-{stamp}.zip"'
     response["Cache-Control"] = "private, no-store"

@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 
 from apps.accounts.selectors import user_home_region
@@ -58,6 +58,11 @@ def _area(user: Any) -> tuple[Region | None, list[float] | None]:
     return (city[0] if city else None), _bounds(city)
 
 
+def _plural(singular: str, plural: str) -> list[str]:
+    """[one, other] for the field app (app.js `counted`): the forms for 1 and for more, in the page's language."""
+    return [ngettext(singular, plural, 1), ngettext(singular, plural, 2)]
+
+
 @permission_required("fieldwork.add_visit")
 def field_app(request: HttpRequest) -> HttpResponse:
     home, bounds = _area(request.user)  # the officer's own area, not the whole city
@@ -74,7 +79,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "no_assignment": _("No assignment"),
                 "chip_offline": _("Offline"),
                 "chip_offline_waiting": _("Offline · %(count)s waiting"),
-                "waiting": _("%(count)s visits waiting to upload"),
+                "waiting": _plural("%(count)s visit waiting to upload", "%(count)s visits waiting to upload"),
                 "synced": _("All synced %(time)s"),
                 "never": _("Nothing uploaded yet"),
                 "offline": _("Offline: visits are kept on this phone and sent when the signal returns."),
@@ -98,7 +103,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "photo_refused": _("Photo %(n)s refused: %(reason)s"),
                 "photo_too_big": _("%(name)s is larger than %(limit)s MB"),
                 "photo_n": _("Photo %(n)s"),
-                "photo_count": _("%(count)s photos"),
+                "photo_count": _plural("%(count)s photo", "%(count)s photos"),
                 "edit": _("Edit"),
                 "discard": _("Discard"),
                 "discard_photo": _("Discard this photo"),
@@ -111,7 +116,10 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "max_photos": MAX_PHOTOS,
                 # whose records the phone shows, resumes and uploads (a shared phone keeps each officer's apart)
                 "user_id": request.user.pk,
-                "others_waiting": _("%(count)s records of another person wait on this phone for them to upload"),
+                "others_waiting": _plural(
+                    "%(count)s record of another person waits on this phone for them to upload",
+                    "%(count)s records of another person wait on this phone for them to upload",
+                ),
                 # one step per screen
                 "steps": {
                     "target": pgettext("field app step", "Target"),

@@ -217,7 +217,7 @@ def test_a_visit_with_three_phone_photos_and_one_recorded_offline_reach_the_serv
     # the visit without an assignment is known by the region it was checked in
     assert "West 1 Subdistrict" in listed
     assert "Held for review: implausibly short stay" in listed
-    assert "1 visits waiting to upload" in waiting
+    assert "1 visit waiting to upload" in waiting
     assert "Waiting to send — 0 of 1 photos uploaded" in outbox
     assert synced.startswith("All synced")
     # the visit with three photos, stored once, each photo's original kept by its hash
@@ -341,7 +341,7 @@ def test_a_refused_visit_is_parked_a_lost_answer_is_resent_and_the_rest_go_on(
     assert "On the server — 1 of 2 photos uploaded — waiting for its photos" in midway
     assert "Refused by the server: the visit could not be recorded — assignment: not one of your assignments" in parked
     assert "1 refused: see below" in line
-    assert paused.startswith("1 visits waiting to upload — 1 refused: see below — next try ")
+    assert paused.startswith("1 visit waiting to upload — 1 refused: see below — next try ")
     assert 15_000 < wait_ms <= 21_000  # Retry-After: 20 (the first backoff alone would be 10–11 s)
     assert "not one of your assignments" in shown
     assert notes == "A"

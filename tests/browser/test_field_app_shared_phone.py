@@ -104,7 +104,7 @@ def test_a_visit_left_waiting_by_one_officer_is_not_uploaded_as_the_next_one(asg
         assert not Visit.objects.exists(), [(v.officer.username, v.notes) for v in Visit.objects.all()]
         probe.wait_for("document.querySelector('[data-role=others-waiting]')?.dataset.count === '1'")
         shown = page.locator("body").inner_text()
-        assert "1 records of another person wait on this phone for them to upload" in shown
+        assert "1 record of another person waits on this phone for them to upload" in shown
         assert "13800000000" not in shown
         assert "施工" not in shown
         assert page.locator("[data-role=outbox] li").count() == 0
@@ -171,7 +171,7 @@ def test_a_draft_and_the_visit_list_are_not_shown_to_the_next_officer_and_sign_o
             assert "13800000000" not in seen
             assert "320102199001011234" not in seen
             assert "施工" not in seen
-            assert "1 records of another person wait on this phone for them to upload" in seen
+            assert "1 record of another person waits on this phone for them to upload" in seen
 
         # when: B signs out from the menu; A signs in, then signs out from the menu
         page.click(".field-menu summary")

@@ -12,9 +12,12 @@
 // reason, for the officer to edit or discard, and the others go on; no signal, 5xx, 429 and 503 are retried
 // with backoff, honouring Retry-After.
 import { csrfToken, formatDateTime, formatTime, pick } from "../lib/live.js";
+import { available as signingAvailable, deviceLabel, keyMake, registration, visitSigned } from "./sign.js";
 
 const T = JSON.parse(document.getElementById("field-strings").textContent);
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, key) => values[key]);
+// A count in words: T[key] is [the form for one, the form for more] (apps/fieldwork/views.py `_plural`).
+const counted = (forms, count) => fill(forms[count === 1 ? 0 : 1], { count });
 const $ = (selector) => document.querySelector(selector);
 const MB = 1024 * 1024;
 
@@ -24,14 +27,16 @@ const MB = 1024 * 1024;
 // A shared phone: every record carries its owner (the signed-in user's id) — drafts, outbox entries and photos
 // as `owner`, the small state (visit list, assignments, last sync…) under "<owner>:<key>". The app shows, resumes
 // and uploads only the signed-in officer's; another's stay untouched until they sign in again.
-const STORES = { outbox: { keyPath: "uuid" }, kv: undefined, drafts: { keyPath: "uuid" }, photos: undefined };
+// keys: each officer's signing key on this phone (sign.js), by owner; kept when they sign out.
+const STORES = { outbox: { keyPath: "uuid" }, kv: undefined, drafts: { keyPath: "uuid" }, photos: undefined,
+  keys: { keyPath: "owner" } };
 const ME = String(T.user_id);
 const mine = (record) => Boolean(record) && String(record.owner) === ME;
 const own = (key) => `${ME}:${key}`;
 let connection = null;
 function db() {
   connection ||= new Promise((resolve, reject) => {
-    const open = indexedDB.open("cityops-field", 3);
+    const open = indexedDB.open("cityops-field", 4);
     open.onupgradeneeded = (event) => {
       for (const [name, options] of Object.entries(STORES)) {
         if (!open.result.objectStoreNames.contains(name)) open.result.createObjectStore(name, options);
@@ -188,6 +193,83 @@ async function read(url) {
   }
 }
 
+// --- The phone's signing key (sign.js) ---------------------------------------------------------------------
+// state: "pending" (made, not yet registered: visits are signed with it and wait behind its registration),
+// "registered", "refused" (the server said why), "revoked" (a supervisor revoked it: the officer registers anew).
+const keyGet = () => store("keys", "readonly", (s) => s.get(ME));
+const keyPut = (record) => store("keys", "readwrite", (s) => s.put({ ...record, owner: ME }));
+let signingLater = false; // "Later" on the registration card, until the page is loaded again
+
+async function keyRegister(record) {
+  const answer = await send("/api/v1/evidence/devices", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(await registration(record, ME, record.label)),
+  });
+  if (answer.kind === "ok") Object.assign(record, { state: "registered", error: "", registered_at: answer.body.registered_at });
+  else if (answer.kind === "refused") Object.assign(record, { state: "refused", error: reason(answer) });
+  else return answer.kind; // offline, retry, signin: registered on a later round
+  await keyPut(record);
+  return answer.kind;
+}
+
+// What the server says of this phone's key (once per page, with signal): a revoked key signs nothing more.
+let keyChecked = false;
+async function keyCheck() {
+  const record = await keyGet();
+  if (!record || record.state !== "registered" || keyChecked || isOffline()) return;
+  const response = await read("/api/v1/evidence/devices/mine");
+  if (!response || !response.ok || response.headers.get("X-Field-Cache")) return;
+  keyChecked = true;
+  const mineNow = (await response.json()).find((d) => d.key_id === record.key_id);
+  if (mineNow && mineNow.revoked_at) {
+    await keyPut({ ...record, state: "revoked", revoked_at: mineNow.revoked_at });
+    showDevice();
+  }
+}
+
+async function showDevice() {
+  const card = $("[data-role=device]");
+  const record = await keyGet();
+  const state = !signingAvailable() ? "unavailable" : !record ? "none" : record.state;
+  card.dataset.state = state;
+  const line = $("[data-role=device-line]");
+  const short = record ? record.key_id.slice(0, 16).replace(/(.{4})(?=.)/g, "$1 ") : "";
+  line.textContent = state === "unavailable" ? T.device_unavailable
+    : state === "none" ? T.device_none
+    : state === "revoked" ? fill(T.device_revoked, { date: formatDateTime(new Date(record.revoked_at)) })
+    : state === "refused" ? fill(T.device_refused, { reason: record.error })
+    : fill(state === "registered" ? T.device_registered : T.device_pending, { key: short });
+  const ask = state === "none" || state === "revoked" || state === "refused";
+  $("[data-role=device-ask]").hidden = !ask;
+  card.hidden = (state === "registered" || state === "pending") ? false : !ask && state !== "unavailable";
+  card.classList.toggle("device-quiet", state === "registered" || state === "pending" || (ask && signingLater));
+  if (ask && signingLater) $("[data-role=device-ask]").hidden = true;
+}
+
+// The officer agreed: a new key for this phone, registered now or as soon as there is signal.
+$("[data-action=device-register]")?.addEventListener("click", async () => {
+  if (!signingAvailable()) return;
+  const key = await keyMake();
+  await keyPut({ ...key, label: deviceLabel(), state: "pending", created_at: new Date().toISOString() });
+  await showDevice();
+  sync();
+});
+$("[data-action=device-later]")?.addEventListener("click", () => {
+  signingLater = true;
+  showDevice();
+});
+
+// A visit saved now is signed now, with this phone's key (also before its registration reached the server).
+async function signedPayload(payload) {
+  const record = await keyGet();
+  if (!signingAvailable() || !record || record.state === "revoked" || record.state === "refused") return payload;
+  try {
+    return await visitSigned(record, payload);
+  } catch {
+    return payload; // a key the browser lost: the visit goes unsigned rather than not at all
+  }
+}
+
 // --- Sync -----------------------------------------------------------------------------------------------
 // `offline`: no network — the browser says so (navigator.onLine, the offline event) or a request failed on the
 // way; back to false on the online event or the next request that reached the server.
@@ -211,6 +293,13 @@ async function sync() {
   syncing = true;
   try {
     if (!navigator.onLine || Date.now() < link.pauseUntil) return;
+    const key = await keyGet();
+    if (key && key.state === "pending") { // before the visits it signed
+      const outcome = await keyRegister(key);
+      await showDevice();
+      if (outcome !== "ok" && outcome !== "refused") return;
+    }
+    await keyCheck();
     for (const item of await outboxAll()) {
       if (item.state === "refused" || Date.now() < (item.next_at || 0)) continue;
       const outcome = await push(item);
@@ -331,7 +420,7 @@ async function showSync() {
   const refused = items.length - pending.length;
   const line = $("[data-role=sync]");
   const parts = [];
-  if (pending.length) parts.push(fill(T.waiting, { count: pending.length }));
+  if (pending.length) parts.push(counted(T.waiting, pending.length));
   if (refused) parts.push(fill(T.refused_count, { count: refused }));
   const at = await kvGet("synced_at");
   const offline = isOffline();
@@ -493,7 +582,7 @@ async function showVisits(items) {
     title.textContent = r.title;
     const when = document.createElement("span");
     when.className = "muted";
-    when.textContent = ` ${formatDateTime(new Date(r.at))}${r.photos ? ` · ${fill(T.photo_count, { count: r.photos })}` : ""}`;
+    when.textContent = ` ${formatDateTime(new Date(r.at))}${r.photos ? ` · ${counted(T.photo_count, r.photos)}` : ""}`;
     li.append(title, when, document.createElement("br"), stateBadge(kind, text));
     return li;
   }));
@@ -639,7 +728,7 @@ async function showOthers(line) {
     line.after(others);
   }
   const count = await othersWaiting();
-  others.textContent = count ? fill(T.others_waiting, { count }) : "";
+  others.textContent = count ? counted(T.others_waiting, count) : "";
   others.dataset.count = String(count);
   others.hidden = !count;
 }
@@ -1026,7 +1115,7 @@ form.addEventListener("submit", async (event) => {
   const blobs = await Promise.all(draft.photos.map((p) => photoGet(draft.uuid, p.index)));
   const photos = draft.photos.map((p, index) => ({ ...p, index, blob: blobs[index], state: "waiting", error: "" }));
   const item = { uuid: draft.uuid, title: draftTitle(draft), assignment: draft.assignment,
-    payload: payloadOf(draft, checkout, photos), photos, state: "queued", error: "", attempts: 0, next_at: 0,
+    payload: await signedPayload(payloadOf(draft, checkout, photos)), photos, state: "queued", error: "", attempts: 0, next_at: 0,
     saved_at: editing ? editing.saved_at : new Date().toISOString(), owner: draft.owner ?? ME };
   await store(["outbox", "drafts", "photos", "kv"], "readwrite", (outbox, drafts, photoStore, kv) => {
     outbox.put(item);
@@ -1199,7 +1288,7 @@ if (mapSvg) {
 const resume = await kvGet("current");
 const draft = resume && (await draftGet(resume));
 const saved = await kvGet("saved");
-await Promise.all([loadAssignments(), loadVisits()]);
+await Promise.all([loadAssignments(), loadVisits(), showDevice()]);
 if (draft) await openDraft(draft);
 else if (saved) await openSaved(saved);
 else await goHome();

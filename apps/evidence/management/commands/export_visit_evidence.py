@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: str, purpose: str = "", **options: Any) -> None:
         from apps.evidence.models import VisitSeal
-        from apps.evidence.package import evidence_package
+        from apps.evidence.package import evidence_package_write
         from apps.fieldwork.models import Visit
 
         if len(args) < 2:
@@ -42,7 +42,8 @@ class Command(BaseCommand):
         target = Path(out)
         if not target.parent.is_dir():
             raise CommandError(f"{target.parent} is not a folder")
-        target.write_bytes(evidence_package([visits[u] for u in dict.fromkeys(uuids)], purpose=purpose))
+        with target.open("wb") as handle:
+            evidence_package_write(handle, [visits[u] for u in dict.fromkeys(uuids)], purpose=purpose)
         self.stdout.write(f"{target}: {len(set(uuids))} visit(s); check with: python verify_evidence.py {target}")
 
 
