@@ -24,11 +24,12 @@ from apps.core.clients import client_address, rate_limited
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import form_apply_errors
+from apps.core.i18n import localized
 from apps.core.photos import Photo
 from apps.core.text import clean_text
 from apps.deadlines.selectors import deadline_view, deadlines_for
 from apps.grievances.forms import RateForm, ReopenForm, ReportForm, TrackForm, WorkbenchActionForm
-from apps.grievances.models import Category, Grievance, GrievanceEvent, GrievancePhoto
+from apps.grievances.models import Category, CategoryAttribute, Grievance, GrievanceEvent, GrievancePhoto
 from apps.grievances.selectors import (
     DUE_SOON_SHARE,
     NEARBY_RADIUS_M,
@@ -527,13 +528,16 @@ def _citizens_words(grievance: Grievance, *, clear: bool) -> dict[str, Any]:
     events = grievance.events.select_related("actor").order_by("created_at", "id")
     return {
         "description": shown(grievance.description),
-        "answers": [
-            (a, shown(", ".join(map(str, v)) if isinstance(v, list) else str(v)))
-            for a, v in answers
-            if v not in (None, "", [])
-        ],
+        "answers": [(a, shown(_answer_text(a, v))) for a, v in answers if v not in (None, "", [])],
         "events": [(e, shown(e.message) if e.kind in CITIZENS_EVENTS else e.message) for e in events],
     }
+
+
+def _answer_text(attribute: CategoryAttribute, value: Any) -> str:
+    """An answer as the page's language reads it: a choice by its name ("大"), not the key stored ("large")."""
+    names = {str(choice.get("key")): choice for choice in attribute.values if isinstance(choice, dict)}
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(localized(names[str(item)]) if str(item) in names else str(item) for item in items)
 
 
 @require_POST

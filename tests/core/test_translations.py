@@ -98,7 +98,9 @@ def test_every_admin_column_filter_and_action_reads_differently_in_chinese_and_e
 WORDS_ALIKE = {
     *("AQI", "API", "CSV", "JSON", "GeoJSON", "XML", "Open311", "CityOps", "OpenAPI", "REST", "README", "SQLite"),
     *("PM2.5", "PM10", "SO₂", "NO₂", "O₃", "CO", "Leq", "ICU", "CUSUM", "TOTP", "URL", "UTC", "ID", "UUID", "EXIF"),
-    *("km", "m", "h", "min", "dB", "A", "µg", "mg", "kPa"),  # A: dB(A)
+    # A: dB(A). Units with a Chinese word (h 小时, min 分钟, m 米, km 公里) are not here: a Chinese page says the
+    # word; only symbols Chinese writes as they are pass (SYMBOL_UNITS, e.g. km/h, km²).
+    *("dB", "A", "µg", "mg", "kPa"),
     *("GB", "T", "HJ", "WGS84", "SHA"),  # standards: GB/T 43697-2024, HJ 633-2012, WGS84, SHA-256
     *("CC", "BY"),  # the licence: CC BY 4.0
     "k",  # k-anonymity: every released combination covers at least k records
@@ -181,12 +183,16 @@ def _data_words() -> set[str]:
     return {word for value in values for word in re.split(r"[^A-Za-z0-9]+", str(value)) if word}
 
 
+# Compound unit symbols Chinese text writes in Latin letters (GB 3100): the speed and the area, not a bare km.
+SYMBOL_UNITS = re.compile(r"(?<![A-Za-z])(?:km/h|km²|m²|m³)(?![A-Za-z])")
+
+
 def english_words(html: str) -> set[str]:
     """Latin-letter words of the page's visible text, but for web addresses, paths and code names (an audit
     action fieldwork.visit.add, service_code); a word must start the token (4a, 02T10 and W1 are codes)."""
     parser = _VisibleText()
     parser.feed(html)
-    text = " ".join(parser.parts)
+    text = SYMBOL_UNITS.sub(" ", " ".join(parser.parts))
     text = re.sub(r"https?://\S+|\S+@\S+|/\S*|\b[a-z_]+(?:\.[a-z_]+)+\b|\b\w*_\w*\b", " ", text)
     return {word.rstrip(".") for word in re.findall(r"(?<![0-9A-Za-z_])[A-Za-zµ][A-Za-z0-9µ.₂₃]*", text)}
 
@@ -289,3 +295,11 @@ def test_a_chinese_word_list_finds_english_left_in_chinese_text():
 
     # when its words are read, then only the button's title is English
     assert english_words(html) - WORDS_ALIKE == {"Save"}
+
+
+def test_a_chinese_word_list_finds_units_that_have_a_chinese_word():
+    # given a Chinese page that writes hours, minutes and distances as symbols, beside speed and area
+    html = "<main><p>中位数 12.0 h · 72 m · 5 min · 3 km</p><p>60 km/h · 4.2 km² · 35 µg/m³</p></main>"
+
+    # when its words are read, then the units with a Chinese word are English left in, the symbols are not
+    assert english_words(html) - WORDS_ALIKE == {"h", "m", "min", "km"}

@@ -213,3 +213,48 @@ def test_an_added_photo_reads_as_done_on_both_timelines(client, submit, cast):
         assert "<strong>已添加照片</strong>" in zh(client, url)
         english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "<strong>Photo added</strong>" in english
+
+
+def test_times_and_distances_read_in_the_page_language_with_no_english_unit_left(client, submit, cast):
+    from tests.core.test_translations import WORDS_ALIKE, english_words
+
+    # given a pothole report resolved 12 hours after it came, and a twin of it 72 m away 7 hours later
+    done = submit()
+    Grievance.objects.filter(pk=done.pk).update(
+        created_at=timezone.now() - timedelta(hours=12), resolved_at=timezone.now()
+    )
+    here = submit(lon=118.005, lat=32.01)
+    twin = submit(lon=118.005 + 72 / 94_400, lat=32.01)  # ~72 m east at 32° N
+    Grievance.objects.filter(pk=twin.pk).update(created_at=here.created_at + timedelta(hours=7))
+    client.login(username="staff", password=PASSWORD)
+
+    # when the inbox and the report page open in Chinese, then in English
+    inbox, report = zh(client, "/grievances/workbench/"), zh(client, f"/grievances/workbench/{here.tracking_code}/")
+    english = client.get(f"/grievances/workbench/{here.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # then the median and the twin's distance and time apart say 小时 and 米, in English h and m
+    stats = inbox.split('id="stats"')[1].split("</table>")[0]
+    assert "12.0 小时" in stats
+    nearby = row(report.split('id="nearby"')[1], twin.tracking_code)
+    duplicate = row(report.split('id="duplicates"')[1], twin.tracking_code)
+    assert "72 米" in nearby
+    assert "72 米 · 7.0 小时" in duplicate
+    assert "72 m · 7.0 h" in row(english.split('id="duplicates"')[1], twin.tracking_code)
+    past_the_code = [cells.split("</td>", 1)[1] for cells in (nearby, duplicate)]  # tracking codes are codes
+    assert english_words(stats + "".join(past_the_code)) - WORDS_ALIKE == set()
+
+
+def test_a_chosen_answer_reads_as_its_name_in_the_page_language_not_its_stored_key(client, submit, cast):
+    # given a pothole report whose size answer is stored as the key "large"
+    report = submit(attributes={"size": "large"})
+    client.login(username="staff", password=PASSWORD)
+
+    # when its page opens in Chinese and in English
+    url = f"/grievances/workbench/{report.tracking_code}/"
+    chinese = zh(client, url).split('class="answers"')[1].split("</dl>")[0]
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode().split('class="answers"')[1].split("</dl>")[0]
+
+    # then the answer is the choice's name, 大 / large, and the Chinese page does not show the key
+    assert "<dt>大小</dt><dd>大</dd>" in chinese
+    assert "large" not in chinese
+    assert "<dt>Size</dt><dd>large</dd>" in english
