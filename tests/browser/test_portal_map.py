@@ -63,7 +63,7 @@ def test_a_citizen_finds_the_street_pins_the_community_and_sends(asgi_server, ca
     assert '"西一街道"' in chosen[0]
     assert '"street"' in chosen[0]
     assert chosen[1] == "西一街道"
-    assert chosen[2].startswith("西一街道")
+    assert chosen[2] == "西区 · 西一街道"  # top-down, as a pin reads
     page.wait_for_timeout(900)  # the map's 600 ms fly to the street: a screenshot mid-flight shows nothing useful
     # and zoomed in further with the + button (street level)
     page.locator("#pick .maplibregl-ctrl-zoom-in").click()
@@ -211,3 +211,44 @@ def test_a_local_tile_file_draws_beneath_the_labels_in_english(
     assert set(served) <= {200, 204}
     assert probe.console_errors == []
     assert probe.external_requests == []
+
+
+def test_a_place_found_reads_top_down_and_its_name_gives_way_to_the_names_beneath(asgi_server, city, browser):
+    from tests.browser.conftest import PageProbe
+
+    # given the basemap's world, on the portal in English
+    basemap_world(city)
+    context = new_context(browser, viewport={"width": 1024, "height": 800}, locale="en-GB")
+    probe = PageProbe(context.new_page())
+    page = probe.page
+    page.goto(f"http://{asgi_server}/grievances/")
+    probe.wait_for("!!document.getElementById('pick').basemap?.map?.loaded()")
+
+    # when a community is found by name, then the street W1, and the map is shown where the street is named
+    page.fill("#pick input[type=search]", "Qixing 4")
+    page.keyboard.press("Enter")
+    probe.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('Qixing 4')")
+    community_bar = page.locator("#pick [data-role=map-place]").inner_text()
+    page.fill("#pick input[type=search]", "West 1 Subdistrict")
+    page.keyboard.press("Enter")
+    probe.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('West 1')")
+    drawn = page.evaluate("""async () => {
+        const map = document.getElementById('pick').basemap.map;
+        map.jumpTo({ center: [118.005, 32.01], zoom: 14 });  // street names, no district's
+        await new Promise((done) => map.once('idle', done));
+        const names = (layer) => map.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties.name_en);
+        return { street: names('street-label'), chosen: names('chosen-label'),
+                 overlap: map.getLayoutProperty('chosen-label', 'text-allow-overlap') || false,
+                 ignore: map.getLayoutProperty('chosen-label', 'text-ignore-placement') || false };
+    }""")
+    page.locator("#pick .basemap-map").scroll_into_view_if_needed()
+    probe.screenshot("portal-map-chosen-label-en")
+    context.close()
+
+    # then the bar reads district → street → community, as a pin does
+    assert community_bar == "West District · West 1 Subdistrict · Qixing 4 Community"
+    # and the chosen name takes part in placement: it and the street's own name are both drawn, side by side
+    assert (drawn["overlap"], drawn["ignore"]) == (False, False)
+    assert "West 1 Subdistrict" in drawn["chosen"]
+    assert "West 1 Subdistrict" in drawn["street"]
+    assert probe.console_errors == []

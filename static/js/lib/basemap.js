@@ -86,6 +86,16 @@ export function placeLabel(regions) {
   return (below.length ? below : regions).map((r) => r.name).join(" · ");
 }
 
+// What the bar says of a place chosen from the search. An area or an address reads top-down, as a pin does
+// ("West District · West 1 Subdistrict · Qixing 4 Community"): its context is what it lies in. A road or a
+// facility reads name first, then its own address.
+const TOP_DOWN = new Set(["district", "street", "community", "address"]);
+
+export function placeText(place) {
+  const parts = TOP_DOWN.has(place.kind) ? [place.context, place.name] : [place.name, place.context];
+  return parts.filter(Boolean).join(" · ");
+}
+
 function markerCollection(markers) {
   return {
     type: "FeatureCollection",
@@ -142,9 +152,12 @@ function addChosenLayers(map) {
   map.addLayer({ id: "chosen-line", type: "line", source: "cityops", filter: NOTHING,
                  layout: { "line-join": "round", "line-cap": "round" },
                  paint: { "line-color": "#e65100", "line-width": 3.5 } });
+  // The chosen name takes part in label placement like every other name (drawn first: it is the top layer), set
+  // beside its point wherever it fits, so it never prints over a street's or a road's name.
   map.addLayer({ id: "chosen-label", type: "symbol", source: "cityops", filter: NOTHING,
-                 layout: { "text-field": "", "text-size": 16, "text-allow-overlap": true,
-                           "text-ignore-placement": true, "symbol-placement": "point" },
+                 layout: { "text-field": "", "text-size": 16, "symbol-placement": "point",
+                           "text-variable-anchor": ["bottom", "top", "left", "right"], "text-radial-offset": 1.1,
+                           "text-padding": 4 },
                  paint: { "text-color": "#8a2f00", "text-halo-color": "#ffffff", "text-halo-width": 2.2 } });
 }
 
@@ -360,7 +373,7 @@ export async function createBasemap(container, options = {}) {
       map.setFilter("chosen-label", chosenFilter(place, "label"));
       map.setLayoutProperty("chosen-label", "text-field", place?.name || "");
     }
-    if (place) showBar([place.name, place.context].filter(Boolean).join(" · "));
+    if (place) showBar(placeText(place));
     else if (!pin) showBar("");
   }
 
