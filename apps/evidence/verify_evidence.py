@@ -5,6 +5,7 @@
     python verify_evidence.py evidence.zip     # a package as exported (zip), or its unpacked folder
     python verify_evidence.py evidence.zip --server-key city.pem   # the city's published key, not the package's
     python verify_evidence.py evidence.zip --lang zh
+    python verify_evidence.py evidence.zip --original IMG_0412.jpg   # is this the original of a photo?
 
 It checks, and says for each what it checked:
 1. every file against MANIFEST.json (nothing changed, added or missing), and the manifest against the server's
@@ -111,6 +112,14 @@ WORDS = {
     ),
     "audit_links": (", {n} links between consecutive entries hold", "，{n} 处相邻条目链接一致"),
     "audit_bad": ("audit entry {seq}: {why}", "审计记录 {seq}：{why}"),
+    "original_ok": (
+        "{name}: the original of photo {index} of visit {uuid}, as the phone signed it",
+        "{name}：即走访 {uuid} 第 {index} 张照片的原图，与手机签名一致",
+    ),
+    "original_bad": (
+        "{name}: SHA-256 {digest} is the original of no photo in this package",
+        "{name}：SHA-256 {digest} 不是本包中任何照片的原图",
+    ),
     "result_ok": ("ALL CHECKS PASSED: {n} visit(s)", "全部核验通过：{n} 次走访"),
     "result_bad": ("FAILED: {n} problem(s)", "核验失败：{n} 个问题"),
     "unreadable": ("cannot read the package: {why}", "无法读取证据包：{why}"),
@@ -503,6 +512,27 @@ def check_audit(entries: list[dict[str, Any]], countersignature: Any, report: Re
         )
 
 
+def check_original(path: Path, files: dict[str, bytes], report: Report) -> None:
+    """An original photo produced later (from the phone): the photo of a visit whose signed document names its
+    SHA-256 — the server kept only a downscaled copy, so this is how the original is tied to the visit."""
+    try:
+        digest = sha256(path.read_bytes())
+    except OSError as exc:
+        report.say("unreadable", False, why=f"{path}: {exc.__class__.__name__}")
+        return
+    for name, data in sorted(files.items()):
+        if name.startswith("visits/") and name.endswith("/document.json"):
+            try:
+                photos = json.loads(data).get("photos", [])
+            except (ValueError, AttributeError):
+                continue
+            for photo in photos if isinstance(photos, list) else []:
+                if isinstance(photo, dict) and photo.get("sha256") == digest:
+                    report.say("original_ok", name=path.name, index=photo.get("index"), uuid=name.split("/")[1])
+                    return
+    report.say("original_bad", False, name=path.name, digest=digest[:16] + "…")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a CityOps field-evidence package.")
     parser.add_argument(
@@ -512,6 +542,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the .zip, or the folder it was unpacked into (default: this file's folder)",
     )
     parser.add_argument("--server-key", help="a PEM file with the city's published server key")
+    parser.add_argument(
+        "--original",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a photo's original file (from the phone): which signed photo it is",
+    )
     parser.add_argument(
         "--lang", choices=["en", "zh"], default="zh" if os.environ.get("LANG", "").startswith("zh") else "en"
     )
@@ -540,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
             check_visit(uuid, files, server, report)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             report.say("visit", False, uuid=f"{uuid}: {report.why('missing', what=str(exc))}")
+    for name in args.original:
+        check_original(Path(name), files, report)
     if report.problems:
         report.say("result_bad", False, n=report.problems)
         report.problems -= 1

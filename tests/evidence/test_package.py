@@ -90,6 +90,19 @@ def test_the_exported_package_verifies_on_its_own(signed_visit, tmp_path, cast):
     assert AuditLog.objects.filter(action="evidence.visit.export", target_id=str(signed_visit.pk)).exists()
 
 
+def test_an_original_photo_produced_later_is_tied_to_its_visit(signed_visit, tmp_path, cast):
+    # the server keeps a downscaled copy; the phone's original is checked against the SHA-256 the phone signed
+    folder = unpack(evidence_package([signed_visit], user=cast["command"]), tmp_path / "pkg")
+    (tmp_path / "IMG_1.jpg").write_bytes(photo(2))
+    (tmp_path / "other.jpg").write_bytes(photo(3))
+    result = verify(folder / "verify_evidence.py", "--original", str(tmp_path / "IMG_1.jpg"))
+    assert result.returncode == 0, result.stdout
+    assert f"IMG_1.jpg: the original of photo 1 of visit {signed_visit.uuid}" in result.stdout
+    result = verify(folder / "verify_evidence.py", "--original", str(tmp_path / "other.jpg"))
+    assert result.returncode == 1
+    assert "is the original of no photo in this package" in result.stdout
+
+
 def _photo_byte(name, data):
     if name.endswith("photos/1.jpg"):
         return data[:500] + bytes([data[500] ^ 1]) + data[501:]
