@@ -458,6 +458,38 @@ def test_the_kiosk_outlines_a_community_the_district_map_does_not_draw(asgi_serv
     assert named.is_visible()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_names_of_districts_outside_the_city_stay_on_the_map(asgi_server, busy_wall, browser, lang):
+    from apps.regions.services import regions_import
+
+    # given two districts whose areas lie outside the city's own box (a development zone east of it, past where
+    # the colour bar sits, and one south of it, past the panel's lower edge)
+    regions_import(
+        features=[
+            feature("GX", "高新技术产业开发区", "Gaoxin Hi-tech Zone", (118.041, 32.004, 118.09, 32.016), 50_000),
+            feature("NG", "南港新区", "Nangang New Area", (118.01, 31.95, 118.03, 31.99), 30_000),
+        ],
+        level="district",
+        parent="C",
+    )
+
+    # when the wall opens at 1080p and at 4K
+    found = {}
+    for width, height in ((1920, 1080), (3840, 2160)):
+        probe, _switch = open_wall(browser, f"http://{asgi_server}", width=width, height=height, lang=lang, kiosk=False)
+        found[width] = measure_when(probe, "live")
+        if width == 1920:
+            probe.screenshot(f"wall-{lang}-1080p-outside-districts")
+        probe.page.context.close()
+
+    # then every name shown is wholly on the map (inside its canvas, clear of the colour bar), at both sizes:
+    # the city's own districts are named, the two whose points lie off the map are not
+    for width, measured in found.items():
+        assert measured["problems"] == [], (width, measured["problems"])
+        # (in English in full: the names no longer share their last word, "District")
+        assert set(measured["names"]) == ({"西区", "东区"} if lang == "zh" else {"West District", "East District"})
+
+
 def test_a_tile_from_too_few_samples_says_so_instead_of_a_value(asgi_server, city, cast, browser, settings):
     from apps.indicators.services import Observation, indicator_observations_record
 

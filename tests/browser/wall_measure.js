@@ -1,6 +1,7 @@
 // What is wrong with the wall's layout, measured in one call (the page's scripts cannot change it meanwhile):
 // text under 22 px at 1080p (scaled), off screen or cut off by a box; boxes whose content runs out sideways; the
-// title on two lines; the plots outside their panels; the colour bar outside the plot; half an alert card.
+// title on two lines; the plots outside their panels; the colour bar outside the plot; region names off the map;
+// half an alert card.
 // tests/browser/test_wall_layout.py evaluates it with page.evaluate.
 () => {
   const scale = Math.min(innerWidth / 1920, innerHeight / 1080);
@@ -87,6 +88,13 @@
       const x = canvasBox.left + p.x;
       const y = canvasBox.top + p.y;
       if (x < cell.left - 1 || x > Math.min(cell.right, barBox.left) + 1 || y < cell.top - 1 || y > cell.bottom + 1) problems.push(`the city's corner ${corner} is off the map`);
+    }
+    // Every region name shown lies wholly on the map: inside its canvas, inside the panel, clear of the colour bar
+    // (a district outside the city's box put its name over the bar and past the panel's edge).
+    const mapArea = { left: Math.max(canvasBox.left, cell.left), top: Math.max(canvasBox.top, cell.top),
+      right: Math.min(canvasBox.right, cell.right, barBox.left), bottom: Math.min(canvasBox.bottom, cell.bottom) };
+    for (const name of document.querySelectorAll('.map-label')) {
+      if (shown(name) && !inside(name.getBoundingClientRect(), mapArea)) problems.push(`name off the map: "${name.textContent}"`);
     }
   }
   const trend = document.querySelector('#trend .main-svg');

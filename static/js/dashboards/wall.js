@@ -291,13 +291,50 @@ function placeLabels() {
   uncrowd();
 }
 
-// Where two names would overlap, the later one is left out (the kiosk's named region always stays).
+// The part of the screen a name may take: the map's canvas within its panel, left of the colour bar.
+function labelArea() {
+  const canvas = labelledMap.getCanvas().getBoundingClientRect();
+  const layer = $('[data-role="map-labels"]').getBoundingClientRect();
+  const bar = document.querySelector("#wall-map .colorbar");
+  return {
+    left: Math.max(canvas.left, layer.left),
+    top: Math.max(canvas.top, layer.top),
+    right: Math.min(canvas.right, layer.right, bar ? bar.getBoundingClientRect().left : Infinity),
+    bottom: Math.min(canvas.bottom, layer.bottom),
+  };
+}
+
+// How far a span [low, high] must move to lie within [min, max]; null when it cannot fit at all.
+function shiftInto(low, high, min, max) {
+  if (high - low > max - min) return null;
+  if (low < min) return min - low;
+  return high > max ? max - high : 0;
+}
+
+// Every name stays on the map: a region whose point lies off it (a district outside the city's box) is not named;
+// a name that would run over an edge or the colour bar moves in. Where two names would overlap, the later one is
+// left out. The kiosk's named region always stays, moved in if need be.
 function uncrowd() {
   const placed = [];
+  const area = labelArea();
   const elements = [...labelElements.values()].sort((a, b) => b.classList.contains("named") - a.classList.contains("named"));
   for (const element of elements) {
     element.classList.remove("crowded");
-    const box = element.getBoundingClientRect();
+    let box = element.getBoundingClientRect();
+    const x = (box.left + box.right) / 2;
+    const y = (box.top + box.bottom) / 2;
+    const off = x < area.left || x > area.right || y < area.top || y > area.bottom;
+    const dx = shiftInto(box.left, box.right, area.left, area.right);
+    const dy = shiftInto(box.top, box.bottom, area.top, area.bottom);
+    if ((off && !element.classList.contains("named")) || dx === null || dy === null) {
+      element.classList.add("crowded");
+      continue;
+    }
+    if (dx || dy) {
+      element.style.left = `${parseFloat(element.style.left) + dx}px`;
+      element.style.top = `${parseFloat(element.style.top) + dy}px`;
+      box = { left: box.left + dx, right: box.right + dx, top: box.top + dy, bottom: box.bottom + dy };
+    }
     const hits = placed.some((p) => box.left < p.right && box.right > p.left && box.top < p.bottom && box.bottom > p.top);
     if (hits) element.classList.add("crowded");
     else placed.push(box);
