@@ -11,7 +11,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.selectors import RegionScopedAdminMixin
-from apps.regions.models import Region
+from apps.regions.models import Address, Region
+from apps.regions.services import address_save
 from apps.regions.svg import region_svg
 
 
@@ -91,3 +92,19 @@ class RegionAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
             size=320,
             context=region.parent.geometry_simplified if region.parent else None,
         )
+
+
+@admin.register(Address)
+class AddressAdmin(RegionScopedAdminMixin, admin.ModelAdmin):
+    """The imported address list (manage.py import_addresses); an edit here finds the address's region again."""
+
+    list_display = ["text_zh", "text_en", "region", "lon", "lat", "updated_at"]
+    list_filter = [("region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text_zh", "text_en", "region__name_zh", "region__name_en"]
+    list_select_related = ["region"]
+    date_hierarchy = "updated_at"
+    readonly_fields = ["region", "search_text", "created_at", "updated_at"]
+    fields = [("text_zh", "text_en"), ("lon", "lat"), "region", "search_text", ("created_at", "updated_at")]
+
+    def save_model(self, request: HttpRequest, obj: Address, form: Any, change: bool) -> None:
+        address_save(address=obj, user=request.user)

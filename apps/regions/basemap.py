@@ -7,8 +7,8 @@
 - Style: a MapLibre style (version 8) whose sources are those layers as one GeoJSON document, with no `glyphs`
   (MapLibre draws text with the device's own fonts), beneath them the tiles of CITYOPS_BASEMAP_TILES or of the
   local CITYOPS_BASEMAP_FILE when one is set.
-- Search: places by name (regions, roads, facilities, stations) and addresses matched against region names and
-  the facilities' public addresses.
+- Search: places by name (regions, roads, facilities, stations) and addresses matched against region names,
+  the facilities' public addresses and the imported address list (`Address`, manage.py import_addresses).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import CharField, F, Q, Value
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps.regions.models import Region
+from apps.regions.models import Address, Region
 from apps.regions.tiles import TileFileError, TileFileInfo, tile_file_open
 
 Feature = dict[str, Any]
@@ -362,7 +363,7 @@ class Place:
     score: int  # lower is better
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Full-width to half-width, case folded, spaces out: "Qixing  Street" and "ｑｉｘｉｎｇstreet" meet."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
@@ -379,7 +380,7 @@ def _match(query: str, *names: str) -> int | None:
     query (an address: "七星街道幸福路12号"), None not at all."""
     best: int | None = None
     for raw in names:
-        name = _fold(raw)
+        name = fold(raw)
         if not name:
             continue
         if query == name or query == _core(name):
@@ -433,7 +434,7 @@ def _feature_places(query: str, language: str) -> list[Place]:
             props = feature["properties"]
             score = _match(query, props.get("name_zh", ""), props.get("name_en", ""))
             address = props.get("address") or ""
-            if score is None and address and len(query) >= 2 and query in _fold(address):
+            if score is None and address and len(query) >= 2 and query in fold(address):
                 score = 2
             if score is None:
                 continue
@@ -449,6 +450,42 @@ def _feature_places(query: str, language: str) -> list[Place]:
                     score=score * 10 + 5,
                 )
             )
+    return places
+
+
+def _address_places(query: str, language: str) -> list[Place]:
+    """Imported addresses (manage.py import_addresses) whose text holds the query (at least two characters),
+    or that a longer typed address holds ("七星四社区幸福路12号3单元"): these before the regions it names."""
+    if len(query) < 2:
+        return []
+    typed = Value(query, output_field=CharField())
+    found = list(
+        Address.objects.alias(typed=typed)
+        .filter(Q(search_text__contains=query) | Q(typed__contains=F("text_zh")))
+        .select_related("region")
+        .order_by("text_zh")[: RESULTS_MAX * 4]
+    )
+    codes = {code for a in found if a.region for code in a.region.path.strip("/").split("/")}
+    named = Region.objects.filter(code__in=codes).exclude(level=Region.Level.CITY).only("code", "name_zh", "name_en")
+    regions = {r.code: r for r in named}
+    places = []
+    for address in found:
+        score = _match(query, address.text_zh, address.text_en)
+        if score is None:
+            continue
+        path = address.region.path.strip("/").split("/") if address.region else []
+        context = " · ".join(_localized(regions[c].name_zh, regions[c].name_en, language) for c in path if c in regions)
+        places.append(
+            Place(
+                name=_localized(address.text_zh, address.text_en, language),
+                kind="address",
+                kind_label=str(_("Address")),
+                context=context,
+                center=(address.lon, address.lat),
+                bbox=None,
+                score=score * 10 + (-1 if score == 3 else 4),
+            )
+        )
     return places
 
 
@@ -469,10 +506,12 @@ def _geometry_bbox(geometry: dict[str, Any]) -> tuple[float, float, float, float
 
 def basemap_search(*, query: str, language: str) -> list[Place]:
     """Places whose name matches the query, or whose name an address holds; best first, at most RESULTS_MAX."""
-    folded = _fold(query)
+    folded = fold(query)
     if not folded:
         return []
-    places = _merged(_region_places(folded, language) + _feature_places(folded, language))
+    places = _merged(
+        _region_places(folded, language) + _address_places(folded, language) + _feature_places(folded, language)
+    )
     return sorted(places, key=lambda p: (p.score, counted(p.name), p.name))[:RESULTS_MAX]
 
 

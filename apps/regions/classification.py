@@ -10,4 +10,6 @@ CLASSIFICATION = (
             "geometry_simplified centroid_lon centroid_lat bbox": PUBLIC,
         },
     ),
+    # An address list is public by nature (门牌地址, as on the buildings): the citizen portal's search finds it.
+    classify("regions.Address", {"id created_at updated_at text_zh text_en search_text lon lat region": PUBLIC}),
 )

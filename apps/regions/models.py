@@ -78,4 +78,46 @@ class Region(BaseModel):
         return self.population / self.area_km2
 
 
+class Address(BaseModel):
+    """A street address of an imported address list (门牌地址), at its point: the basemap's search finds it.
+
+    Keyed by its Chinese text: importing a list again updates its point and English text in place
+    (manage.py import_addresses)."""
+
+    text_zh = models.CharField(_("address (Chinese)"), max_length=200, unique=True)
+    text_en = models.CharField(_("address (English)"), max_length=200, blank=True)
+    # Both texts as the search compares them (full-width to half-width, no spaces, case folded), one per line.
+    search_text = models.CharField(_("search text"), max_length=410, editable=False)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    # The deepest region holding the point when imported; none when it lies outside every region.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="addresses",
+    )
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["text_zh"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text_zh=""), name="address_text_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                name="address_point_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return localized(self, "text")
+
+
 LEVEL_DEPTH: dict[str, int] = {level: depth for depth, level in enumerate(Region.Level.values)}

@@ -1,4 +1,4 @@
-"""Writes of regions: importing boundaries from files and from the demo generator."""
+"""Writes of regions: importing boundaries from files and from the demo generator, and address lists."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
+from apps.regions.addresses import AddressRow
+from apps.regions.basemap import fold
 from apps.regions.geo import BoundaryFeature, BoundaryOptions, RegionIndex, geometry_attributes, read_boundary_file
-from apps.regions.models import LEVEL_DEPTH, Region
+from apps.regions.models import LEVEL_DEPTH, Address, Region
+from apps.regions.selectors import region_ids_for_points
 
 AUTO_PARENT = "auto"
 
@@ -160,3 +164,77 @@ def _descendants_move(*, old_path: str, new_path: str) -> None:
     for region in moved:
         region.path = new_path + region.path[len(old_path) :]
     Region.objects.bulk_update(moved, ["path"])
+
+
+# --- Addresses --------------------------------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("text_en", "search_text", "lon", "lat", "region_id")
+BATCH = 500
+
+
+@dataclass
+class AddressImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    outside: list[str] = field(default_factory=list)  # addresses whose point lies in no region
+
+
+@transaction.atomic
+def addresses_import(*, rows: Sequence[AddressRow], user: Any = None, source: str = "") -> AddressImportReport:
+    """Create or update (by the Chinese text) one Address per row, in the deepest region holding its point, in
+    one transaction. Addresses the rows do not name are kept (several lists may be imported). Idempotent: the
+    same rows again change nothing (counted unchanged). Logs one audit entry. Rows are checked already
+    (apps/regions/addresses.py), so nothing here refuses them."""
+    region_ids = region_ids_for_points(np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
+    existing = _addresses_by_text([r.text_zh for r in rows])
+    report, created, changed, now = AddressImportReport(), [], [], timezone.now()
+    for row, region_id in zip(rows, region_ids, strict=True):
+        values = {"text_en": row.text_en, "search_text": address_search_text(row.text_zh, row.text_en),
+                  "lon": row.lon, "lat": row.lat, "region_id": int(region_id) or None}  # fmt: skip
+        if not region_id:
+            report.outside.append(row.text_zh)
+        address = existing.get(row.text_zh)
+        if address is None:
+            created.append(Address(text_zh=row.text_zh, **values))
+        elif any(getattr(address, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(address, name, value)
+            address.updated_at = now
+            changed.append(address)
+        else:
+            report.unchanged += 1
+    Address.objects.bulk_create(created, batch_size=BATCH)
+    Address.objects.bulk_update(changed, [*ADDRESS_FIELDS, "updated_at"], batch_size=BATCH)
+    report.created, report.updated = len(created), len(changed)
+    log_action(
+        None,
+        "regions.address.import",
+        user=user,
+        data={"source": source, "created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+    )
+    return report
+
+
+def address_save(*, address: Address, user: Any = None) -> Address:
+    """Save an address edited by hand (the admin): its search text and region follow its texts and point.
+    Logs one audit entry."""
+    address.search_text = address_search_text(address.text_zh, address.text_en)
+    region_id = int(region_ids_for_points(np.array([address.lon]), np.array([address.lat]))[0])
+    address.region_id = region_id or None
+    address.full_clean()
+    address.save()
+    log_action(address, "regions.address.save", user=user, data={"region": region_id or None})
+    return address
+
+
+def address_search_text(text_zh: str, text_en: str) -> str:
+    """What the search compares a query with: both texts folded (apps/regions/basemap.py `fold`), one per line."""
+    return f"{fold(text_zh)}\n{fold(text_en)}"
+
+
+def _addresses_by_text(texts: list[str]) -> dict[str, Address]:
+    found: dict[str, Address] = {}
+    for start in range(0, len(texts), BATCH):
+        found.update((a.text_zh, a) for a in Address.objects.filter(text_zh__in=texts[start : start + BATCH]))
+    return found
