@@ -214,21 +214,29 @@ def test_a_local_tile_file_draws_beneath_the_labels_in_english(
 
 
 def test_a_place_found_reads_top_down_and_its_name_gives_way_to_the_names_beneath(asgi_server, city, browser):
+    from apps.regions.addresses import AddressRow
+    from apps.regions.services import addresses_import
     from tests.browser.conftest import PageProbe
 
-    # given the basemap's world, on the portal in English
+    # given the basemap's world with an imported address, on the portal in English
     basemap_world(city)
+    addresses_import(rows=[AddressRow(2, "幸福路12号", "12 Xingfu Road", 118.0075, 32.006)])
     context = new_context(browser, viewport={"width": 1024, "height": 800}, locale="en-GB")
     probe = PageProbe(context.new_page())
     page = probe.page
     page.goto(f"http://{asgi_server}/grievances/")
     probe.wait_for("!!document.getElementById('pick').basemap?.map?.loaded()")
 
-    # when a community is found by name, then the street W1, and the map is shown where the street is named
+    # when a community is found by name, then the address, then the street W1, and the map is shown where the
+    # street is named
     page.fill("#pick input[type=search]", "Qixing 4")
     page.keyboard.press("Enter")
     probe.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('Qixing 4')")
     community_bar = page.locator("#pick [data-role=map-place]").inner_text()
+    page.fill("#pick input[type=search]", "12 Xingfu")
+    page.keyboard.press("Enter")
+    probe.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('Xingfu Road')")
+    address_bar = page.locator("#pick [data-role=map-place]").inner_text()
     page.fill("#pick input[type=search]", "West 1 Subdistrict")
     page.keyboard.press("Enter")
     probe.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('West 1')")
@@ -247,6 +255,7 @@ def test_a_place_found_reads_top_down_and_its_name_gives_way_to_the_names_beneat
 
     # then the bar reads district → street → community, as a pin does
     assert community_bar == "West District · West 1 Subdistrict · Qixing 4 Community"
+    assert address_bar == "West District · West 1 Subdistrict · Qixing 4 Community · 12 Xingfu Road"
     # and the chosen name takes part in placement: it and the street's own name are both drawn, side by side
     assert (drawn["overlap"], drawn["ignore"]) == (False, False)
     assert "West 1 Subdistrict" in drawn["chosen"]
