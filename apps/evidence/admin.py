@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
 from apps.evidence.models import Device
+from apps.evidence.selectors import devices_for_supervisor
 from apps.evidence.services import device_revoke
 
 
@@ -47,7 +48,12 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Device | None = None) -> Any:
         fields = [str(name) for name in self.readonly_fields]
-        return fields + ["revoke", "reason"] if obj is not None and obj.revoked_at is None else fields
+        may_revoke = request.user.has_perm("evidence.revoke_device")
+        return fields + ["revoke", "reason"] if obj is not None and obj.revoked_at is None and may_revoke else fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # the officers a user answers for, as on the devices page (everyone's for a city-wide user)
+        return devices_for_supervisor(user=request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -56,7 +62,7 @@ class DeviceAdmin(admin.ModelAdmin):
         return False  # visits' seals point at it; a lost phone is revoked, not deleted
 
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
-        if form.cleaned_data.get("revoke"):
+        if form.cleaned_data.get("revoke") and request.user.has_perm("evidence.revoke_device"):
             try:
                 device_revoke(device=obj, user=request.user, reason=form.cleaned_data["reason"])
             except ApplicationError as exc:

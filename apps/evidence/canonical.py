@@ -43,7 +43,13 @@ def _write(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, int):
-        out.append(_number(float(value)) if abs(value) >= 2**53 else str(value))
+        if abs(value) < 2**53:
+            out.append(str(value))
+        else:
+            try:
+                out.append(_number(float(value)))
+            except OverflowError:
+                raise NotCanonical("a number beyond any double") from None
     elif isinstance(value, float):
         out.append(_number(value))
     elif isinstance(value, str):

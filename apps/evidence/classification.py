@@ -7,7 +7,7 @@ CLASSIFICATION = (
         "evidence.Device",
         {
             "id created_at updated_at officer key_id public_key label statement statement_signature record "
-            "record_signature revoked_at revoked_by": INTERNAL,
+            "record_signature revoked_at revoked_by revocation revocation_signature": INTERNAL,
             "revoked_reason": RESTRICTED,
         },
     ),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from apps.evidence.canonical import NotCanonical, canonical_json
 from apps.evidence.keys import ALGORITHM, BadKey, public_key_load, unb64
 
 VISIT_FORMAT = "cityops-visit/1"
+# The largest signed visit: notes, follow-up and 50 findings' comments at their limits fit with room to spare.
+MAX_DOCUMENT_BYTES = 256 * 1024
 # Keys of the visit upload that are not signed: the signature itself, the time of this try (set anew on every
 # retry), and the contact of people met (personal data, kept out of every evidence package).
 UNSIGNED_KEYS = frozenset({"signature", "sent_at", "people_contact"})
@@ -64,9 +67,33 @@ def signed_visit_parse(data: object) -> SignedVisit | None:
         raise _refused(_("a signed visit says format %(format)s") % {"format": VISIT_FORMAT})
     try:
         document = canonical_json({k: v for k, v in data.items() if k not in UNSIGNED_KEYS})
-    except (NotCanonical, RecursionError):
+    except (NotCanonical, RecursionError, OverflowError):
         raise _refused(_("the visit cannot be written as canonical JSON")) from None
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise _refused(_("a signed visit is at most %(n)s kB") % {"n": MAX_DOCUMENT_BYTES // 1024})
     return SignedVisit(key_id=key, signature=value, document=document)
+
+
+def signed_as_parsed(signed: SignedVisit | None, uuid: object, photos: Sequence[tuple[int, str]]) -> None:
+    """The signed document says what the visit says, in the form the app writes: its UUID as stored (lower
+    case, dashes) and each photo's index (a number) and SHA-256 (lower case). Another spelling the parser
+    accepts would be stored as its normal form, and the package would then not match what was signed.
+    Raises ApplicationError (field `signature`)."""
+    if signed is None:
+        return
+    document = json.loads(signed.document)
+    declared = [(p.get("index"), p.get("sha256")) for p in document.get("photos") or [] if isinstance(p, Mapping)]
+    if (
+        document.get("uuid") != str(uuid)
+        or declared != [(i, h) for i, h in photos]
+        or any(isinstance(i, bool) for i, _h in declared)
+    ):
+        raise _refused(
+            _(
+                "a signed visit writes its uuid in lower case with dashes, and each photo's index as a number and "
+                "its sha256 in lower case, as the app does"
+            )
+        )
 
 
 class DeviceRegistrationSerializer(serializers.Serializer):

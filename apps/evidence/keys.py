@@ -47,12 +47,17 @@ def unb64(text: str, *, size: int | None = None) -> bytes:
 
 
 def public_key_load(spki_b64: str) -> ec.EllipticCurvePublicKey:
+    """The key, given as WebCrypto exports it: uncompressed point, DER. Another encoding of the same key
+    (a compressed point) is refused, so one key has one fingerprint."""
     try:
-        key = serialization.load_der_public_key(unb64(spki_b64))
+        given = unb64(spki_b64)
+        key = serialization.load_der_public_key(given)
     except ValueError:
         raise BadKey("not a public key in base64 DER (SubjectPublicKeyInfo)") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise BadKey("not an ECDSA P-256 key")
+    if key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) != given:
+        raise BadKey("not in the uncompressed DER encoding WebCrypto exports")
     return key
 
 
@@ -75,8 +80,14 @@ def signature_valid(key: ec.EllipticCurvePublicKey, signature_b64: str, data: by
     return True
 
 
+_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # of P-256
+
+
 def sign(key: ec.EllipticCurvePrivateKey, data: bytes) -> str:
+    """The server's signatures are in low-s form (s ≤ n/2), so each has exactly one valid encoding: the
+    inspector's check can refuse the other, (r, n − s), which verifies too."""
     r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    s = min(s, _ORDER - s)
     return b64(r.to_bytes(_CURVE_BYTES, "big") + s.to_bytes(_CURVE_BYTES, "big"))
 
 

@@ -44,6 +44,10 @@ class Device(BaseModel):
         related_name="+",
     )
     revoked_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+    # The server's signed statement of the revocation (key, time): an inspector checks it, and that no visit it
+    # countersigned arrived after it.
+    revocation = models.TextField(_("revocation statement"), blank=True)
+    revocation_signature = models.TextField(_("server's signature of the revocation"), blank=True)
 
     class Meta:
         verbose_name = _("signing device")

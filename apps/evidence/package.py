@@ -38,8 +38,13 @@ README = """CityOps field evidence / 现场走访证据包
 
 Check it / 核验:
     pip install cryptography
-    python verify_evidence.py            (in the unpacked folder / 在解压后的目录中)
     python verify_evidence.py package.zip --server-key city-server-key.pem
+
+Use a verify_evidence.py you got from the city (GET /api/v1/evidence/verifier, its SHA-256 in
+GET /api/v1/evidence/server-key), not only the copy in this package: a package sent to you could carry a
+verifier that says anything. The copy here is for reading, and is itself listed in the signed manifest.
+请使用从本市获取的 verify_evidence.py（GET /api/v1/evidence/verifier，其 SHA-256 见
+GET /api/v1/evidence/server-key），不要只依赖包内的副本：别人寄来的证据包可能附带一个什么都说"通过"的脚本。
 
 The first line printed is the fingerprint of the server key in this package. Compare it with the fingerprint
 the city publishes (GET /api/v1/evidence/server-key), or pass the published key with --server-key.
@@ -93,7 +98,19 @@ def _device(seal: VisitSeal) -> dict[str, Any] | None:
         "record": device.record,
         "record_signature": device.record_signature,
         "revoked_at": device.revoked_at.isoformat() if device.revoked_at else None,
+        "revocation": device.revocation or None,
+        "revocation_signature": device.revocation_signature or None,
     }
+
+
+def _stored(photo: Any) -> bytes | None:
+    """The stored copy's bytes; None when its file is gone from storage (the package says so)."""
+    try:
+        with photo.image.open("rb") as handle:
+            data: bytes = handle.read()
+    except OSError:
+        return None
+    return data
 
 
 def _visit_files(visit: Any) -> dict[str, bytes]:
@@ -107,12 +124,14 @@ def _visit_files(visit: Any) -> dict[str, bytes]:
         entry: dict[str, Any] = {"index": photo.index, "name": photo.name, "original_sha256": photo.sha256,
                                  "file": None, "receipt": None}  # fmt: skip
         receipt = getattr(photo, "seal", None)
-        if photo.image and receipt is not None:
+        content = _stored(photo) if photo.image and receipt is not None else None
+        if content is not None and receipt is not None:
             name = f"photos/{photo.index}.jpg"
-            with photo.image.open("rb") as handle:
-                files[base + name] = handle.read()
+            files[base + name] = content
             entry.update(file=name, state="received", receipt={"statement": receipt.statement,
                                                                "signature": receipt.signature})  # fmt: skip
+        elif photo.image:
+            entry["state"] = "file missing from storage"
         else:
             entry["state"] = "erased" if photo.received_at else "waiting"
         photos.append(entry)

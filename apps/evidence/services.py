@@ -37,6 +37,7 @@ DEVICE_FORMAT = "cityops-device/1"
 RECORD_FORMAT = "cityops-device-record/1"
 COUNTERSIGN_FORMAT = "cityops-countersignature/1"
 RECEIPT_FORMAT = "cityops-photo-receipt/1"
+REVOCATION_FORMAT = "cityops-device-revocation/1"
 MAX_DEVICES = 10  # unrevoked phones per officer: a work phone, a spare, a new one while the old is handed in
 
 
@@ -143,7 +144,19 @@ def device_revoke(*, device: Device, user: Any, reason: str) -> Device:
         locked = Device.objects.select_for_update().get(pk=device.pk)
         if locked.revoked_at is None:
             locked.revoked_at, locked.revoked_by, locked.revoked_reason = timezone.now(), user, reason[:300]
-            locked.save(update_fields=["revoked_at", "revoked_by", "revoked_reason", "updated_at"])
+            locked.revocation, locked.revocation_signature = _server_signed(
+                {
+                    "format": REVOCATION_FORMAT,
+                    "key_id": locked.key_id,
+                    "officer": locked.officer_id,
+                    "revoked_at": locked.revoked_at.isoformat(),
+                    "revoked_by": user.get_username() if user is not None else "",
+                }
+            )
+            locked.save(
+                update_fields=["revoked_at", "revoked_by", "revoked_reason", "revocation", "revocation_signature",
+                               "updated_at"]
+            )  # fmt: skip
             log_action(locked, "evidence.device.revoke", user=user, data={"key_id": locked.key_id})
     return locked
 

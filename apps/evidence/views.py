@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.selectors import regions_scope
 from apps.core.decorators import permission_required
+from apps.core.text import clean_text
 from apps.evidence.forms import ExportForm, RevokeForm
 from apps.evidence.models import VisitSeal
 from apps.evidence.package import evidence_package_write
@@ -20,11 +21,14 @@ from apps.evidence.selectors import devices_for_supervisor
 from apps.evidence.services import device_revoke
 from apps.fieldwork.models import Visit
 
+SHOWN = 200  # devices on one page; more: narrow by officer
+
 
 @permission_required("evidence.revoke_device")
 def devices(request: HttpRequest) -> HttpResponse:
     """The phones of the officers in the supervisor's regions, newest first per officer; revoke a lost one."""
     scoped = devices_for_supervisor(user=request.user)
+    query = clean_text(request.GET.get("q", ""))[:60].strip()
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = scoped.filter(pk=form.cleaned_data["device"]).first()
@@ -36,7 +40,8 @@ def devices(request: HttpRequest) -> HttpResponse:
                 request, _("Revoked: %(device)s. Visits it signed before stay signed.") % {"device": device}
             )
             return redirect("evidence:devices")
-    rows = list(scoped[:500])
+    shown = scoped.filter(officer__username__icontains=query) if query else scoped
+    rows = list(shown[:SHOWN])
     signed = dict(
         VisitSeal.objects.filter(device__in=rows, state=VisitSeal.State.SIGNED)
         .values_list("device")
@@ -45,7 +50,14 @@ def devices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/devices.html",
-        {"devices": [(d, signed.get(d.pk, 0)) for d in rows], "form": form, "posted": request.method == "POST"},
+        {
+            "devices": [(d, signed.get(d.pk, 0)) for d in rows],
+            "form": form,
+            "posted": request.method == "POST",
+            "query": query,
+            "total": shown.count() if len(rows) == SHOWN else len(rows),
+            "shown": len(rows),
+        },
         status=400 if request.method == "POST" else 200,
     )
 

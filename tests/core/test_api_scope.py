@@ -27,6 +27,7 @@ PUBLIC = {
     "api/v1/public/performance": "接诉即办 rates, counts below k withheld",
     "api/v1/calendar/<int:year>": "the working calendar: the State Council's published holiday arrangement",
     "api/v1/evidence/server-key": "the public half of the server's countersigning key, for inspectors to compare",
+    "api/v1/evidence/verifier": "the inspectors' checker of evidence packages (source code, no data)",
 }
 # Public routes that take an anonymous write, with why (the others answer anonymous reads only).
 PUBLIC_WRITES = {"api/v1/public/contests": "a citizen's contest needs no account, as a report to the portal"}

@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from apps.evidence.canonical import canonical_json
+from tests.conftest import PASSWORD
+from tests.fieldwork.conftest import declared, photo, visit_data
+from tests.fieldwork.test_photos import media, put  # noqa: F401  (the media fixture)
 
 UNSIGNED = ("signature", "sent_at", "people_contact")
 
@@ -61,3 +65,19 @@ def post_visit(client: Any, body: dict[str, Any]) -> Any:
     body = {**body, "sent_at": datetime.now().astimezone().isoformat()}
     return client.post("/api/v1/fieldwork/visits", data=json.dumps(body), content_type="application/json",
                        HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+
+
+@pytest.fixture
+def signed_visit(client, cast, city, media):  # noqa: F811
+    """A visit signed on the officer's registered phone, with two photos received."""
+    from apps.fieldwork.models import Visit
+
+    client.login(username="officer", password=PASSWORD)
+    phone = Phone()
+    register(client, phone, cast["officer"])
+    contents = [photo(1), photo(2)]
+    body = phone.signed(visit_data(notes="路灯不亮，已拍照", photos=declared(*contents)))
+    assert post_visit(client, body).status_code == 201
+    for index, content in enumerate(contents):
+        assert put(client, body["uuid"], index, content).status_code in (200, 201)
+    return Visit.objects.get(uuid=body["uuid"])

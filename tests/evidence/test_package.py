@@ -17,8 +17,7 @@ from apps.evidence.package import evidence_package
 from apps.evidence.services import seals_erase_documents
 from apps.fieldwork.models import Visit
 from tests.conftest import PASSWORD
-from tests.evidence.conftest import Phone, post_visit, register
-from tests.fieldwork.conftest import declared, photo, visit_data
+from tests.fieldwork.conftest import photo
 from tests.fieldwork.test_photos import media, put  # noqa: F401  (the media fixture)
 
 
@@ -27,19 +26,6 @@ def verify(path, *args):
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     return subprocess.run([sys.executable, "-I", str(path), *args], capture_output=True, text=True, env=env,
                           timeout=60)  # fmt: skip
-
-
-@pytest.fixture
-def signed_visit(client, cast, city, media):  # noqa: F811
-    client.login(username="officer", password=PASSWORD)
-    phone = Phone()
-    register(client, phone, cast["officer"])
-    contents = [photo(1), photo(2)]
-    body = phone.signed(visit_data(notes="路灯不亮，已拍照", photos=declared(*contents)))
-    assert post_visit(client, body).status_code == 201
-    for index, content in enumerate(contents):
-        assert put(client, body["uuid"], index, content).status_code in (200, 201)
-    return Visit.objects.get(uuid=body["uuid"])
 
 
 def streamed(response) -> bytes:

@@ -3,6 +3,10 @@ fingerprint with the one in an evidence package)."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,6 +19,7 @@ from apps.core.throttling import PUBLIC_THROTTLES
 from apps.evidence.inputs import DeviceRegistrationSerializer, device_registration_parse
 from apps.evidence.keys import ALGORITHM, public_key_pem, server_key, server_key_id
 from apps.evidence.models import Device
+from apps.evidence.package import VERIFIER
 from apps.evidence.services import device_register
 
 
@@ -63,6 +68,7 @@ class ServerKeySerializer(serializers.Serializer):
     algorithm = serializers.CharField()
     key_id = serializers.CharField(help_text="SHA-256 of the public key's DER encoding, hex")
     public_key_pem = serializers.CharField()
+    verifier_sha256 = serializers.CharField(help_text="SHA-256 of verify_evidence.py as this server hands it out")
 
 
 class ServerKeyApi(APIView):
@@ -75,4 +81,25 @@ class ServerKeyApi(APIView):
     @extend_schema(responses=ServerKeySerializer)
     def get(self, request: Request) -> Response:
         key = server_key()
-        return Response({"algorithm": ALGORITHM, "key_id": server_key_id(), "public_key_pem": public_key_pem(key)})
+        return Response(
+            {
+                "algorithm": ALGORITHM,
+                "key_id": server_key_id(),
+                "public_key_pem": public_key_pem(key),
+                "verifier_sha256": hashlib.sha256(VERIFIER.read_bytes()).hexdigest(),
+            }
+        )
+
+
+class VerifierApi(APIView):
+    """verify_evidence.py, the inspector's checker (Python standard library and `cryptography`): get it from
+    here, not from a package someone sent, and compare its SHA-256 with `verifier_sha256` above."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = PUBLIC_THROTTLES
+
+    @extend_schema(responses={(200, "text/x-python"): OpenApiTypes.STR})
+    def get(self, request: Request) -> HttpResponse:
+        response = HttpResponse(VERIFIER.read_bytes(), content_type="text/x-python; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="verify_evidence.py"'
+        return response

@@ -42,8 +42,16 @@ class Command(BaseCommand):
         target = Path(out)
         if not target.parent.is_dir():
             raise CommandError(f"{target.parent} is not a folder")
-        with target.open("wb") as handle:
-            evidence_package_write(handle, [visits[u] for u in dict.fromkeys(uuids)], purpose=purpose)
+        if target.is_dir():
+            raise CommandError(f"{target} is a folder: give the zip file to write")
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with partial.open("wb") as handle:
+                evidence_package_write(handle, [visits[u] for u in dict.fromkeys(uuids)], purpose=purpose)
+            partial.replace(target)  # a package appears whole or not at all
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"could not write {target}: {exc.strerror or exc.__class__.__name__}") from None
         self.stdout.write(f"{target}: {len(set(uuids))} visit(s); check with: python verify_evidence.py {target}")
 
 
