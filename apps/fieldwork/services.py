@@ -33,7 +33,7 @@ from apps.core.errors import ApplicationError
 from apps.core.photos import hamming, phash_band_neighbours
 from apps.core.text import clean_text, text_near
 from apps.deadlines.services import deadline_start, deadline_stop
-from apps.evidence.inputs import SignedVisit
+from apps.evidence.inputs import SignedVisit, signed_as_parsed
 from apps.evidence.services import seal_audit_data, seal_check, seal_flags, seal_store
 from apps.fieldwork.inputs import FindingInput, Position, VisitInput
 from apps.fieldwork.models import Assignment, Finding, Flag, Visit, VisitPhoto
@@ -295,6 +295,7 @@ def visit_record(
         visit_checks_run(visit=existing, user=officer)  # what a worker gone after the commit left undone
         return Recorded(existing, False)
     checked = _check(officer, visit)
+    signed_as_parsed(signed, visit.uuid, [(p.index, p.sha256) for p in visit.photos])
     seal = seal_check(officer=officer, signed=signed)
     try:
         with transaction.atomic():
