@@ -18,7 +18,7 @@ from apps.evidence.keys import key_id, public_key_b64, sign
 from apps.evidence.models import Device
 from apps.evidence.services import device_register, device_statement
 
-LABEL = "Simulated phone (demo)"
+LABEL = "模拟手机（演示）"  # as a phone in the demo city names itself
 _ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # of P-256
 
 

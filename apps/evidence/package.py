@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ README = """CityOps field evidence / 现场走访证据包
 Check it / 核验:
     pip install cryptography
     python verify_evidence.py package.zip --server-key city-server-key.pem
+    python verify_evidence.py package.zip --server-key city-server-key.pem --lang zh      （中文输出）
 
 Use a verify_evidence.py you got from the city (GET /api/v1/evidence/verifier, its SHA-256 in
 GET /api/v1/evidence/server-key), not only the copy in this package: a package sent to you could carry a
@@ -50,6 +52,11 @@ The first line printed is the fingerprint of the server key in this package. Com
 the city publishes (GET /api/v1/evidence/server-key), or pass the published key with --server-key.
 输出的第一行是包内服务器密钥的指纹，请与本市公布的指纹核对（GET /api/v1/evidence/server-key），
 或用 --server-key 指定公布的密钥。
+
+The photos here are the copies the server stored (downscaled, without metadata). For a signed visit the SHA-256
+of each original is in what the phone signed; an original produced later is checked with --original FILE.
+本包中的照片是服务器存储的副本（已缩小、去除元数据）。已签名走访的每张原图 SHA-256 都在手机签名的内容中；
+日后取得的原图可用 --original 文件名 核验。
 
 What a signature proves: the visit record (times, positions, findings, notes, people met, the SHA-256 of each
 original photo) was made on the officer's registered phone and has not changed since; the server received it
@@ -218,6 +225,7 @@ def evidence_package_write(out: IO[bytes], visits: Iterable[Any], *, user: Any =
                 "created_at": timezone.now().isoformat(),
                 "created_by": user.get_username() if user is not None else "manage.py",
                 "server_key": server_key_id(),
+                "time_zone": settings.TIME_ZONE,  # the verifier shows times on the city's clock
                 "visits": [str(v.uuid) for v in visits],
                 "files": dict(sorted(digests.items())),
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -40,6 +41,22 @@ def seal_in_words(seal: VisitSeal | None) -> str:
             "countersigned": countersigned,
         }
     return _("Not signed on the phone; arrival countersigned %(countersigned)s.") % {"countersigned": countersigned}
+
+
+def seal_warns(seal: VisitSeal | None) -> bool:
+    """Whether the seal is something a reviewer should stop at: not signed, or signed by a key nobody registered."""
+    return seal is None or seal.state != VisitSeal.State.SIGNED
+
+
+def visits_for_export(*, user: Any, days: int = 30, limit: int = 200) -> QuerySet[Any]:
+    """The visits of the supervisor's regions from the last `days`, newest first, that have an evidence record:
+    what the export page lists to choose from."""
+    from apps.accounts.selectors import regions_scope
+    from apps.fieldwork.models import Visit
+
+    since = timezone.now() - timedelta(days=days)
+    visits = Visit.objects.filter(started_at__gte=since, seal__isnull=False)
+    return regions_scope(visits, user=user).select_related("officer", "region", "seal").order_by("-started_at")[:limit]
 
 
 def devices_for_supervisor(*, user: Any) -> QuerySet[Device]:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from apps.accounts.services import user_sessions_end
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.evidence.canonical import canonical_json
@@ -135,8 +136,10 @@ def _device_again(device: Device, officer: Any) -> Device:
 
 
 def device_revoke(*, device: Device, user: Any, reason: str) -> Device:
-    """A lost or handed-on phone: its key signs nothing from now on. Visits it signed before stay signed, and
-    say since when the device is revoked. Audited; revoking again changes nothing."""
+    """A lost or handed-on phone: its key signs nothing from now on, and the officer is signed out everywhere
+    (after the commit), so whoever holds the phone cannot register a new key with the session it still has —
+    the officer signs in again on the phone they use now. Visits it signed before stay signed, and say since
+    when the device is revoked. Audited; revoking again changes nothing."""
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("say why the device is revoked"), fields={"reason": [_("required")]})
@@ -158,11 +161,13 @@ def device_revoke(*, device: Device, user: Any, reason: str) -> Device:
                                "updated_at"]
             )  # fmt: skip
             log_action(locked, "evidence.device.revoke", user=user, data={"key_id": locked.key_id})
+            officer = locked.officer
+            transaction.on_commit(lambda: user_sessions_end(user=officer))
     return locked
 
 
 def _day(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+    return date_format(timezone.localtime(moment), "Y-m-d")  # never 12/08 (August or December?)
 
 
 # --- Visits ---------------------------------------------------------------------------------------------
@@ -213,6 +218,7 @@ def seal_store(*, visit: Any, check: SealCheck, arrived_at: datetime) -> VisitSe
             "format": COUNTERSIGN_FORMAT,
             "visit": str(visit.uuid),
             "officer": visit.officer_id,
+            "username": visit.officer.get_username(),
             "state": check.state,
             "device_key": check.key_id,
             "document_sha256": digest,

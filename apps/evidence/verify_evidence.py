@@ -82,6 +82,10 @@ WORDS = {
     "file_missing": ("{path}: listed in the manifest, missing", "{path}：清单中有，文件缺失"),
     "file_extra": ("{path}: not in the manifest (added)", "{path}：清单中没有（被添加）"),
     "visit": ("Visit {uuid}", "走访 {uuid}"),
+    "about": (
+        "what it says: {officer}, {start} to {end}; {findings}; notes: {notes}",
+        "内容：{officer}，{start} 至 {end}；{findings}；记录：{notes}",
+    ),
     "device_ok": (
         "device {key} of {officer} ({label}): registered {at}; the phone proved it holds the key, "
         "the server signed the registration",
@@ -162,7 +166,15 @@ WORDS = {
         "it, until the fingerprint above matches the city's",
         "以上核验使用包内自带的服务器密钥：只能证明证据包完整，须核对上面的指纹与本市公布的一致，才能证明由本市出具",
     ),
-    "result_bad": ("FAILED: {n} problem(s)", "核验失败：{n} 个问题"),
+    "result_bad": (
+        "FAILED: {n} problem(s). This package was changed or is not whole: do not rely on it as evidence.",
+        "核验失败：{n} 个问题。本证据包已被改动或不完整，不能作为证据采信。",
+    ),
+    "result_unsigned": (
+        "{n} visit(s) were not signed on a registered phone: for those the package shows only what the server received",
+        "其中 {n} 次走访未经已登记手机签名：对这些走访，本包只能证明服务器收到的内容",
+    ),
+    "bad_key_file": ("cannot read the server key file {name}: {why}", "无法读取服务器密钥文件 {name}：{why}"),
     "unreadable": ("cannot read the package: {why}", "无法读取证据包：{why}"),
 }
 
@@ -214,12 +226,29 @@ class Report:
     def __init__(self, lang: str) -> None:
         self.lang = 1 if lang == "zh" else 0
         self.problems = 0
+        self.unsigned = 0
+        self.zone: Any = None  # the city's time zone, from the manifest
+
+    def when(self, iso: Any) -> str:
+        """A server time (ISO 8601, UTC) on the city's clock: "2026-12-08 01:55:31 (Asia/Shanghai)"."""
+        try:
+            from datetime import datetime
+            from zoneinfo import ZoneInfo
+
+            moment = datetime.fromisoformat(str(iso))
+            if self.zone and moment.tzinfo is not None:
+                moment = moment.astimezone(ZoneInfo(self.zone))
+                return f"{moment:%Y-%m-%d %H:%M:%S} ({self.zone})"
+            return f"{moment:%Y-%m-%d %H:%M:%S %z}".strip()
+        except (ValueError, TypeError, KeyError, OSError, ImportError):
+            return str(iso)
 
     def say(self, word: str, ok: bool | None = True, indent: int = 0, **values: Any) -> None:
-        """A line: OK, FAIL (counted), or NOTE (ok=None: what the package cannot prove by itself)."""
+        """A line: OK, FAIL (counted), NOTE (ok=None: what the package cannot prove by itself), or a heading
+        (word "visit")."""
         text = WORDS[word][self.lang].format(**{k: printable(str(v)) for k, v in values.items()})
-        mark = "NOTE" if ok is None else "OK  " if ok else "FAIL"
-        print(f"{'  ' * indent}{mark} {text}")
+        mark = "" if word == "visit" and ok else "NOTE " if ok is None else "OK   " if ok else "FAIL "
+        print(f"{'  ' * indent}{mark}{text}")
         if ok is False:
             self.problems += 1
 
@@ -437,9 +466,9 @@ def check_device(
         report.say("device_bad", False, indent=1, why="; ".join(problems))
         return None
     report.say("device_ok", indent=1, key=device["key_id"][:16], officer=record.get("username", officer),
-               label=record.get("label") or "-", at=record.get("registered_at", "?"))  # fmt: skip
+               label=record.get("label") or "-", at=report.when(record.get("registered_at", "?")))  # fmt: skip
     if revoked_at:
-        report.say("device_revoked", indent=1, at=revoked_at)
+        report.say("device_revoked", indent=1, at=report.when(revoked_at))
     return key
 
 
@@ -474,7 +503,8 @@ def check_visit(uuid: str, files: dict[str, bytes], server: ec.EllipticCurvePubl
     if problems:
         report.say("counter_bad", False, indent=1, why="; ".join(problems))
     else:
-        report.say("counter_ok", indent=1, at=arrived_at, state=report.state(state), officer=officer)
+        report.say("counter_ok", indent=1, at=report.when(arrived_at), state=report.state(state),
+                   officer=statement.get("username") or officer)  # fmt: skip
 
     signed: dict[str, Any] = {}
     if state == "signed":
@@ -490,6 +520,7 @@ def check_visit(uuid: str, files: dict[str, bytes], server: ec.EllipticCurvePubl
         else:
             signed = check_document(uuid, document, key, seal, report)
     else:
+        report.unsigned += 1
         report.say("unknown_device" if state == "unknown_device" else "unsigned", None, indent=1)
         if document is not None:
             try:
@@ -497,12 +528,24 @@ def check_visit(uuid: str, files: dict[str, bytes], server: ec.EllipticCurvePubl
                 signed = loaded if isinstance(loaded, dict) else {}
             except ValueError:
                 signed = {}
+    if signed:
+        about(signed, statement.get("username") or officer, report)
     declared = {p.get("index"): p.get("sha256") for p in signed.get("photos") or [] if isinstance(p, dict)}
     for photo in seal.get("photos", []):
         check_photo(uuid, photo, declared, state == "signed", files, base, server, report)
     check_audit(seal.get("audit", []), counter.get("signature"), report)
     if base + "record.json" in files:
         report.say("record_note", None, indent=1)
+
+
+def about(signed: dict[str, Any], officer: Any, report: Report) -> None:
+    """What the visit says, in one line: who (as countersigned), when, what was found, the notes' first words."""
+    verdicts = [str(f.get("verdict")) for f in signed.get("findings") or [] if isinstance(f, dict)]
+    findings = ", ".join(verdicts) if verdicts else ("no finding" if not report.lang else "无核实结论")
+    notes = str(signed.get("notes") or "-").replace("\n", " ")
+    report.say("about", None, indent=1, officer=officer, start=report.when(signed.get("started_at")),
+               end=report.when(signed.get("ended_at")), findings=findings,
+               notes=notes[:60] + ("…" if len(notes) > 60 else ""))  # fmt: skip
 
 
 def check_document(uuid: str, document: bytes, key: Any, seal: dict[str, Any], report: Report) -> dict[str, Any]:
@@ -635,6 +678,19 @@ def check_original(path: Path, files: dict[str, bytes], report: Report) -> None:
     report.say("original_bad", False, name=path.name, digest=digest[:16] + "…")
 
 
+def load_key_file(path: Path) -> Any:
+    """The city's server key: a PEM file, or the JSON GET /api/v1/evidence/server-key answers (saved as is)."""
+    data = path.read_bytes()
+    if data.lstrip().startswith(b"{"):
+        data = str(json.loads(data).get("public_key_pem", "")).encode()
+    if b"BEGIN PUBLIC KEY" not in data:
+        raise ValueError("neither a PEM public key nor the JSON of /api/v1/evidence/server-key")
+    key = serialization.load_pem_public_key(data)
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ValueError("not an ECDSA key")
+    return key
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a CityOps field-evidence package.")
     parser.add_argument(
@@ -656,10 +712,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     report = Report(args.lang)
+    given = None
+    if args.server_key:
+        try:
+            given = load_key_file(Path(args.server_key))
+        except (OSError, ValueError, TypeError) as exc:
+            print(WORDS["bad_key_file"][report.lang].format(name=printable(args.server_key),
+                                                           why=printable(str(exc))[:200]))  # fmt: skip
+            return 2
     try:
         files = read_package(Path(args.package))
         packaged = serialization.load_pem_public_key(files["server-key.pem"])
-        server = serialization.load_pem_public_key(Path(args.server_key).read_bytes()) if args.server_key else packaged
+        server = given or packaged
         if not isinstance(server, ec.EllipticCurvePublicKey) or not isinstance(packaged, ec.EllipticCurvePublicKey):
             raise ValueError("the server key is not an ECDSA key")
         fingerprint = sha256(der_of(server))
@@ -671,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
             zipfile.BadZipFile, zipfile.LargeZipFile) as exc:  # fmt: skip
         print(WORDS["unreadable"][report.lang].format(why=printable(f"{exc.__class__.__name__}: {exc}")[:300]))
         return 2
+    report.zone = manifest.get("time_zone") if isinstance(manifest.get("time_zone"), str) else None
     if manifest.get("format") != PACKAGE_FORMAT:
         report.say("unreadable", False, why=report.why("format", format=PACKAGE_FORMAT))
     visits = sorted({path.split("/")[1] for path in files if path.startswith("visits/") and path.count("/") >= 2})
@@ -685,6 +750,8 @@ def main(argv: list[str] | None = None) -> int:
         report.say("result_bad", False, n=report.problems)
         return 1
     report.say("result_ok", n=len(visits))
+    if report.unsigned:
+        report.say("result_unsigned", None, n=report.unsigned)
     if not args.server_key:
         report.say("result_own_key", None)
     return 0

@@ -17,7 +17,7 @@ from apps.core.text import clean_text
 from apps.evidence.forms import ExportForm, RevokeForm
 from apps.evidence.models import VisitSeal
 from apps.evidence.package import evidence_package_write
-from apps.evidence.selectors import devices_for_supervisor
+from apps.evidence.selectors import devices_for_supervisor, visits_for_export
 from apps.evidence.services import device_revoke
 from apps.fieldwork.models import Visit
 
@@ -65,11 +65,16 @@ def devices(request: HttpRequest) -> HttpResponse:
 @permission_required("fieldwork.review_visit")
 def export(request: HttpRequest) -> HttpResponse | FileResponse:
     """An evidence package of visits in the supervisor's regions, for a stated purpose (audited per visit)."""
+    recent = list(visits_for_export(user=request.user))
     if request.method != "POST":
-        return render(request, "evidence/export.html", {"form": ExportForm(initial=request.GET.dict())})
-    form = ExportForm(request.POST)
+        form = ExportForm(initial={"visits": request.GET.get("visits", "")})
+        return render(request, "evidence/export.html", {"form": form, "recent": recent})
+    # the UUIDs typed and those ticked in the list, as one field
+    data = request.POST.copy()
+    data["visits"] = " ".join(request.POST.getlist("visits"))
+    form = ExportForm(data)
     if not form.is_valid():
-        return render(request, "evidence/export.html", {"form": form}, status=400)
+        return render(request, "evidence/export.html", {"form": form, "recent": recent}, status=400)
     wanted = form.cleaned_data["visits"]
     found = {
         v.uuid: v
@@ -83,7 +88,7 @@ def export(request: HttpRequest) -> HttpResponse | FileResponse:
             "visits",
             _("Not a visit in your regions with an evidence record: %(uuids)s") % {"uuids": ", ".join(missing[:5])},
         )
-        return render(request, "evidence/export.html", {"form": form}, status=400)
+        return render(request, "evidence/export.html", {"form": form, "recent": recent}, status=400)
     package = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
     evidence_package_write(package, [found[u] for u in wanted], user=request.user, purpose=form.cleaned_data["purpose"])
     package.seek(0)

@@ -85,3 +85,8 @@ class VisitAdmin(RegionScopedAdminMixin, ClassifiedAdminMixin, admin.ModelAdmin)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Read only: a visit is what the officer's phone recorded (and signed); reviews happen in the review
+        # queue, retention erases through its service. An edit here would stand beside "signed on device X".
+        return False

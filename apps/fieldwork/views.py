@@ -158,8 +158,11 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 "no_visits": _("No visits in the last 30 days."),
                 "device_unavailable": _(
                     "This page is not on a secure connection (HTTPS), so this phone cannot sign visits. Visits are "
-                    "still saved and sent."
+                    "still saved and sent. Tell your administrator."
                 ),
+                "device_later": _("This phone is not registered: visits saved here are not signed."),
+                "signed_on_phone": _("signed on this phone"),
+                "not_signed": _("not signed"),
                 "device_none": _(
                     "Register this phone to sign your visits. Each visit you save here is signed with a key made on "
                     "this phone, so an inspector can check that the record was made here and not changed since. The "
@@ -207,6 +210,7 @@ class _Review:
     people_met: list[tuple[str, int]]
     findings: list[tuple[Finding, str]]  # each with what it is about
     signature: str  # "signed on device X (registered 12-01), countersigned 12-06 10:42" (apps/evidence)
+    signature_warn: bool  # not signed, or by a key nobody registered
 
 
 @permission_required("fieldwork.review_visit")
@@ -258,7 +262,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     from apps.evidence.forms import ExportForm
     from apps.evidence.models import VisitSeal
-    from apps.evidence.selectors import seal_in_words
+    from apps.evidence.selectors import seal_in_words, seal_warns
     from apps.evidence.services import signing_required
 
     seals = {s.visit_id: s for s in VisitSeal.objects.filter(visit__in=visits).select_related("device")}
@@ -266,8 +270,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     waiting = []  # (visit, what the page shows beside it)
     for v in visits:
         findings = [(f, finding_subject(f)) for f in v.findings.all()]
-        signature = seal_in_words(seals.get(v.pk))
-        waiting.append((v, _Review(revealed.get(v.pk, ""), words[v.pk], people_met(v), findings, signature)))
+        seal = seals.get(v.pk)
+        signature = seal_in_words(seal)
+        review = _Review(revealed.get(v.pk, ""), words[v.pk], people_met(v), findings, signature, seal_warns(seal))
+        waiting.append((v, review))
     return render(
         request,
         "fieldwork/review.html",

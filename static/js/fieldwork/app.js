@@ -11,7 +11,7 @@
 // The outbox never stops behind one visit: a visit (or photo) the server refuses (4xx) is parked with its
 // reason, for the officer to edit or discard, and the others go on; no signal, 5xx, 429 and 503 are retried
 // with backoff, honouring Retry-After.
-import { csrfToken, formatDateTime, formatTime, pick } from "../lib/live.js";
+import { cityClock, csrfToken, formatDateTime, formatTime, pick } from "../lib/live.js";
 import { available as signingAvailable, deviceLabel, keyMake, registration, visitSigned } from "./sign.js";
 
 const T = JSON.parse(document.getElementById("field-strings").textContent);
@@ -235,15 +235,15 @@ async function showDevice() {
   const line = $("[data-role=device-line]");
   const short = record ? record.key_id.slice(0, 16).replace(/(.{4})(?=.)/g, "$1 ") : "";
   line.textContent = state === "unavailable" ? T.device_unavailable
-    : state === "none" ? T.device_none
-    : state === "revoked" ? fill(T.device_revoked, { date: formatDateTime(new Date(record.revoked_at)) })
+    : state === "none" ? (signingLater ? T.device_later : T.device_none)
+    : state === "revoked" ? fill(T.device_revoked, { date: cityClock(record.revoked_at).slice(0, 16) })
     : state === "refused" ? fill(T.device_refused, { reason: record.error })
     : fill(state === "registered" ? T.device_registered : T.device_pending, { key: short });
   const ask = state === "none" || state === "revoked" || state === "refused";
   $("[data-role=device-ask]").hidden = !ask;
   card.hidden = (state === "registered" || state === "pending") ? false : !ask && state !== "unavailable";
   card.classList.toggle("device-quiet", state === "registered" || state === "pending" || (ask && signingLater));
-  if (ask && signingLater) $("[data-role=device-ask]").hidden = true;
+  $("[data-action=device-later]").hidden = signingLater; // put off: the line and a register button stay
 }
 
 // The officer agreed: a new key for this phone, registered now or as soon as there is signal.
@@ -372,6 +372,10 @@ async function settle(item, answer) {
   if (answer.kind === "refused") {
     Object.assign(item, { state: "refused", error: reason(answer) });
     await outboxPut(item);
+    if ((answer.body?.errors || {}).signature) { // the phone's key may have been revoked: say so on the card
+      keyChecked = false;
+      await keyCheck();
+    }
     return "next"; // the others go on
   }
   if (answer.kind === "signin") {
@@ -1198,7 +1202,8 @@ async function showSaved(items) {
   title.textContent = T.saved_title;
   const done = item.photos.filter((p) => p.state === "uploaded").length;
   notice.textContent = [isOffline() ? T.offline : item.state === "sent" ? T.on_server : T.to_send,
-    item.photos.length ? fill(T.photos_progress, { done, total: item.photos.length }) : ""].filter(Boolean).join(" — ");
+    item.photos.length ? fill(T.photos_progress, { done, total: item.photos.length }) : "",
+    item.payload.signature ? T.signed_on_phone : T.not_signed].filter(Boolean).join(" — ");
 }
 
 // --- Start ----------------------------------------------------------------------------------------------

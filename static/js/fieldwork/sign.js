@@ -58,12 +58,18 @@ export async function visitSigned(key, payload) {
   return { ...body, signature: { alg: "ES256", key: key.key_id, value } };
 }
 
-// "Android 14 · Chrome 131": what the officer and their supervisor recognise the phone by.
-export function deviceLabel() {
-  const agent = navigator.userAgent;
-  const system = (agent.match(/Android [\d.]+|iPhone OS [\d_]+|iPad|Windows NT [\d.]+|Mac OS X [\d_]+|Linux/) || [""])[0]
-    .replace(/_/g, ".").replace("iPhone OS", "iOS").replace("Windows NT", "Windows").replace("Mac OS X", "macOS");
-  const browser = (agent.match(/(?:EdgA?|Edg|MicroMessenger|UCBrowser|HuaweiBrowser|MiuiBrowser|Firefox|CriOS|Chrome|Version(?=.*Safari))\/\d+/) || [""])[0]
-    .replace("Version", "Safari").replace("CriOS", "Chrome").replace("/", " ");
+// "Android 14 · Chrome 131": what the officer and their supervisor recognise the phone by. The system is looked
+// for in this order (an Android phone's agent also says "Linux", an iPad's "Mac OS X").
+const SYSTEMS = [[/Android [\d.]+/, (m) => m], [/(?:iPhone|CPU) OS ([\d_]+)/, (m, v) => `iOS ${v.replace(/_/g, ".")}`],
+  [/HarmonyOS|OpenHarmony/, (m) => m], [/Windows NT [\d.]+/, (m) => m.replace("Windows NT", "Windows")],
+  [/Mac OS X [\d_]+/, (m) => m.replace("Mac OS X", "macOS").replace(/_/g, ".")], [/Linux/, (m) => m]];
+export function deviceLabel(agent = navigator.userAgent) {
+  let system = "";
+  for (const [pattern, name] of SYSTEMS) {
+    const found = agent.match(pattern);
+    if (found) { system = name(found[0], found[1]); break; }
+  }
+  const browser = (agent.match(/(?:EdgA?|MicroMessenger|UCBrowser|HuaweiBrowser|MiuiBrowser|Firefox|CriOS|Chrome|Version(?=.*Safari))\/\d+/) || [""])[0]
+    .replace("Version", "Safari").replace("CriOS", "Chrome").replace("EdgA", "Edge").replace("/", " ");
   return [system, browser].filter(Boolean).join(" · ").slice(0, 120);
 }
