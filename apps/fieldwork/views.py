@@ -260,7 +260,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related("flags", "findings__alert", "findings__grievance__category", "photos")
         .order_by("received_at")
     )
-    from apps.evidence.forms import ExportForm
     from apps.evidence.models import VisitSeal
     from apps.evidence.selectors import seal_in_words, seal_warns
     from apps.evidence.services import signing_required
@@ -282,7 +281,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "error": error,
             "outcomes": officer_outcomes(),
             "incomplete": _incomplete(request.user),
-            "export_form": ExportForm(),
             "signing_required": signing_required(),
         },
         status=400 if error else 200,
