@@ -259,7 +259,7 @@ class Report:
         return STATES.get(str(state), (str(state), str(state)))[self.lang]
 
 
-# --- Canonical JSON (RFC 8785), the same as CityOps' apps/evidence/canonical.py ---------------------------
+# --- Canonical JSON (RFC 8785): what the phone signs; CityOps' server uses this same code (canonical.py) ---
 
 
 def canonical_json(value: Any) -> bytes:
@@ -281,7 +281,7 @@ def _write(value: Any, out: list[str]) -> None:
         out.append(_number(value))
     elif isinstance(value, str):
         out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         out.append("[")
         for i, item in enumerate(value):
             out.append("," if i else "")
