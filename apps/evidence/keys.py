@@ -66,6 +66,11 @@ def key_id(spki_b64: str) -> str:
     return hashlib.sha256(unb64(spki_b64)).hexdigest()
 
 
+def key_short(fingerprint: str) -> str:
+    """A key's fingerprint as people read and compare it: its first 16 hex digits in groups of four."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, 16, 4))
+
+
 def signature_valid(key: ec.EllipticCurvePublicKey, signature_b64: str, data: bytes) -> bool:
     try:
         raw = unb64(signature_b64, size=2 * _CURVE_BYTES)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.fields import EncryptedTextField
 from apps.core.models import BaseModel
+from apps.evidence.keys import key_short
 
 
 class Device(BaseModel):
@@ -65,7 +66,7 @@ class Device(BaseModel):
     @property
     def short_id(self) -> str:
         """The fingerprint as people read it: its first 16 hex digits in groups of four."""
-        return " ".join(self.key_id[i : i + 4] for i in range(0, 16, 4))
+        return key_short(self.key_id)
 
 
 class VisitSeal(models.Model):

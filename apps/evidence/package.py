@@ -127,7 +127,7 @@ def _visit_files(visit: Any) -> dict[str, bytes]:
     if seal.document:
         files[base + "document.json"] = seal.document.encode("utf-8")
     photos = []
-    for photo in visit.photos.all().order_by("index"):
+    for photo in sorted(visit.photos.all(), key=lambda p: p.index):  # the prefetched rows, when they are
         entry: dict[str, Any] = {"index": photo.index, "name": photo.name, "original_sha256": photo.sha256,
                                  "file": None, "receipt": None}  # fmt: skip
         receipt = getattr(photo, "seal", None)

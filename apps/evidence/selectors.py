@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.selectors import user_region_ids
+from apps.evidence.keys import key_short
 from apps.evidence.models import Device, VisitSeal
 
 
@@ -37,7 +38,7 @@ def seal_in_words(seal: VisitSeal | None) -> str:
         return words
     if seal.state == VisitSeal.State.UNKNOWN_DEVICE:
         return _("Signed on a device nobody registered (key %(key)s); arrival countersigned %(countersigned)s.") % {
-            "key": " ".join(seal.key_id[i : i + 4] for i in range(0, 16, 4)),
+            "key": key_short(seal.key_id),
             "countersigned": countersigned,
         }
     return _("Not signed on the phone; arrival countersigned %(countersigned)s.") % {"countersigned": countersigned}

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext, pgettext
 
 from apps.accounts.selectors import regions_scope
 from apps.core.photos import hamming
+from apps.evidence.keys import key_short
 from apps.fieldwork.models import Flag, Visit, VisitPhoto
 from apps.fieldwork.selectors import FlagShown, flags_for_viewer
 from apps.regions.models import Region
@@ -257,7 +258,7 @@ def _unsigned_device(label: str, e: dict[str, Any], c: _Context) -> FlagWords:
     text = _(
         "Signed with key %(key)s, which no phone registered: the signature cannot be tied to this officer. Ask "
         "the officer which phone they used, and have it registered."
-    ) % {"key": " ".join(key[i : i + 4] for i in range(0, 16, 4))}
+    ) % {"key": key_short(key)}
     return FlagWords(code=Flag.Code.UNSIGNED_DEVICE, label=label, text=text)
 
 

@@ -32,7 +32,8 @@ class Command(BaseCommand):
         except ValueError:
             bad = next(n for n in names if not _is_uuid(n))
             raise CommandError(f"{bad!r} is not a visit UUID") from None
-        visits = {v.uuid: v for v in Visit.objects.filter(uuid__in=uuids).select_related("officer")}
+        found = Visit.objects.filter(uuid__in=uuids).select_related("officer", "seal__device")
+        visits = {v.uuid: v for v in found.prefetch_related("photos__seal", "findings", "flags")}
         missing = [str(u) for u in uuids if u not in visits]
         if missing:
             raise CommandError(f"no visit with UUID {', '.join(missing)}")
