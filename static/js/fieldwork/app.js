@@ -1159,11 +1159,19 @@ async function openSaved(uuid) {
   $("[data-role=saved-title]").focus({ preventScroll: true });
 }
 
+// Everything read first, then the screen changed at once: two calls close together (the upload finishing and
+// the server's list arriving) never leave it half drawn, and the later of them is the one shown.
+let savedDrawn = 0;
+
 async function showSaved(items) {
   const panel = $("[data-role=saved]");
   const uuid = panel.dataset.uuid;
   if (!uuid) return;
+  const drawing = ++savedDrawn;
   const item = items.find((i) => i.uuid === uuid);
+  const sent = item ? null : ((await kvGet("recent")) || []).find((r) => r.uuid === uuid);
+  const server = item ? null : ((await kvGet("visits")) || []).find((v) => v.uuid === uuid);
+  if (drawing !== savedDrawn || panel.dataset.uuid !== uuid) return; // a later call draws it
   const title = $("[data-role=saved-title]");
   const notice = $("[data-role=notice]");
   const problemLine = $("[data-role=saved-problem]");
@@ -1171,8 +1179,6 @@ async function showSaved(items) {
   problemLine.hidden = true;
   actions.replaceChildren();
   if (!item) {
-    const sent = ((await kvGet("recent")) || []).find((r) => r.uuid === uuid);
-    const server = ((await kvGet("visits")) || []).find((v) => v.uuid === uuid);
     const status = (server || sent || {}).status;
     panel.dataset.state = "uploaded";
     $("[data-role=saved-icon]").textContent = "✓";
