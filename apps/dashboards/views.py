@@ -167,6 +167,7 @@ def _region_figure(current: Region, collection: dict[str, Any], indicator: Any) 
             collection,
             bbox=current.bbox,
             colorbar_title=_("residents / km²"),
+            no_data_label=_("no data"),
             hover_template=_("<b>%{customdata[0]}</b><br>population %{customdata[1]:,}<br>%{customdata[2]:,} per km²")
             + "<extra></extra>",
         )

@@ -17,6 +17,9 @@ WALL_MAP_STYLE: dict[str, Any] = {
 }
 
 
+NO_DATA_COLOR = "#c4ccd6"  # grey, apart from every shade of the density scale
+
+
 def map_view(bbox: Sequence[float], *, width_px: int = 900, height_px: int = 600) -> dict[str, Any]:
     """Center and zoom that fit a [west, south, east, north] box into a map of the given size."""
     west, south, east, north = bbox
@@ -67,11 +70,13 @@ def region_density_map(
     bbox: Sequence[float],
     colorbar_title: str,
     hover_template: str,
+    no_data_label: str = "",
     theme: str = "office",
 ) -> go.Figure:
     """A choropleth of the collection's features by population density (residents per km²).
 
-    Features without population or area are drawn grey. Hover shows name, population and density.
+    Features without population or area are drawn grey as a legend entry of their own (`no_data_label`), so an
+    empty place is never read as a sparse one. Hover shows name, population and density.
     """
     features = collection["features"]
     codes = [f["properties"]["code"] for f in features]
@@ -94,13 +99,34 @@ def region_density_map(
             colorbar={"title": {"text": colorbar_title}, "thickness": 12},
         )
     )
+    unknown = [f for f, d in zip(features, density, strict=True) if d is None]
+    if unknown:
+        figure.add_trace(_no_data_trace(unknown, label=no_data_label, dark=dark))
     figure.update_layout(
         map={"style": WALL_MAP_STYLE if dark else OFFICE_MAP_STYLE, **map_view(bbox)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
         paper_bgcolor="rgba(0,0,0,0)",
         font={"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"},
     )
     return figure
+
+
+def _no_data_trace(features: list[dict[str, Any]], *, label: str, dark: bool) -> go.Choroplethmap:
+    codes = [f["properties"]["code"] for f in features]
+    return go.Choroplethmap(
+        geojson={"type": "FeatureCollection", "features": features},
+        featureidkey="properties.code",
+        locations=codes,
+        z=[1] * len(codes),
+        colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+        showscale=False,
+        marker={"line": {"color": "#0b1a2e" if dark else "#ffffff", "width": 1}, "opacity": 0.85},
+        text=[f"{f['properties']['name']}: {label}" for f in features],
+        hovertemplate="%{text}<extra></extra>",
+        name=label,
+        showlegend=True,
+    )
 
 
 def _density(properties: dict[str, Any]) -> float | None:

@@ -233,7 +233,7 @@ def test_density_map_colours_population_per_km2_and_nan_when_unknown():
 
     # when
     figure = charts.region_density_map(
-        collection, bbox=[118.0, 32.0, 118.04, 32.02], colorbar_title="", hover_template=""
+        collection, bbox=[118.0, 32.0, 118.04, 32.02], colorbar_title="", hover_template="", no_data_label="no data"
     )
 
     # then
@@ -244,6 +244,10 @@ def test_density_map_colours_population_per_km2_and_nan_when_unknown():
     assert math.isnan(trace.z[1])
     assert math.isnan(trace.z[2])
     assert [list(row) for row in trace.customdata] == [["A", 1000, 500], ["B", 0, 0], ["C", 50, 0]]
+    # the places without a density are grey under a legend entry of their own
+    unknown = figure.data[1]
+    assert (list(unknown.locations), unknown.name, unknown.showlegend) == (["B", "C"], "no data", True)
+    assert list(unknown.text) == ["B: no data", "C: no data"]
     assert (figure.layout.map.center.lon, figure.layout.map.center.lat) == pytest.approx((118.02, 32.01))
 
 
