@@ -261,3 +261,42 @@ def test_a_place_found_reads_top_down_and_its_name_gives_way_to_the_names_beneat
     assert "West 1 Subdistrict" in drawn["chosen"]
     assert "West 1 Subdistrict" in drawn["street"]
     assert probe.console_errors == []
+
+
+def test_an_address_chosen_from_the_search_is_ringed_and_named_at_its_point(
+    asgi_server, categories, city, phone, tmp_path
+):
+    from django.core.management import call_command
+
+    # given an imported address list
+    basemap_world(city)
+    path = tmp_path / "addresses.csv"
+    path.write_text("address,lon,lat,address_en\n幸福路12号,118.0075,32.006,12 Xingfu Road\n", encoding="utf-8")
+    call_command("import_addresses", str(path), stdout=None)
+    page = phone.page
+    page.goto(f"http://{asgi_server}/grievances/")
+    _map_ready(phone)
+
+    # when the address is searched and chosen
+    page.fill("#pick input[type=search]", "幸福路12")
+    page.locator("#pick .basemap-result", has_text="幸福路12号").first.click()
+    phone.wait_for("document.querySelector('#pick [data-role=map-place]').textContent.includes('幸福路12号')")
+    phone.wait_for("""document.getElementById('pick').basemap.map
+        .queryRenderedFeatures({ layers: ['chosen-point-label'] }).length > 0""")
+    page.locator("#pick .basemap-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(700)  # the 600 ms flight to it, for the screenshot
+    phone.screenshot("portal-map-chosen-address")
+    drawn = page.evaluate("""() => {
+        const map = document.getElementById('pick').basemap.map;
+        const rendered = map.queryRenderedFeatures({ layers: ['chosen-point', 'chosen-point-label'] });
+        return rendered.map((f) => [f.layer.id, f.properties.name, f.geometry.coordinates]);
+    }""")
+
+    # then a ring at the address's point, named, and nothing ringed once the search is typed into again
+    rounded = [[layer, name, [round(c, 4) for c in xy]] for layer, name, xy in drawn]
+    assert ["chosen-point", "幸福路12号", [118.0075, 32.006]] in rounded
+    assert "chosen-point-label" in {layer for layer, _, _ in drawn}
+    page.fill("#pick input[type=search]", "幸福")
+    phone.wait_for("""document.getElementById('pick').basemap.map
+        .queryRenderedFeatures({ layers: ['chosen-point'] }).length === 0""")
+    assert phone.console_errors == []

@@ -159,6 +159,22 @@ function addChosenLayers(map) {
                            "text-variable-anchor": ["bottom", "top", "left", "right"], "text-radial-offset": 1.1,
                            "text-padding": 4 },
                  paint: { "text-color": "#8a2f00", "text-halo-color": "#ffffff", "text-halo-width": 2.2 } });
+  // An address is a point the basemap's own data does not hold: it is ringed and named at its position instead.
+  map.addSource("chosen-point", { type: "geojson", data: chosenPoint(null) });
+  map.addLayer({ id: "chosen-point", type: "circle", source: "chosen-point",
+                 paint: { "circle-radius": 9, "circle-color": "#e65100", "circle-opacity": 0.25,
+                          "circle-stroke-color": "#e65100", "circle-stroke-width": 3 } });
+  map.addLayer({ id: "chosen-point-label", type: "symbol", source: "chosen-point",
+                 layout: { "text-field": ["get", "name"], "text-size": 16,
+                           "text-variable-anchor": ["bottom", "top", "left", "right"], "text-radial-offset": 1.2,
+                           "text-padding": 4 },
+                 paint: { "text-color": "#8a2f00", "text-halo-color": "#ffffff", "text-halo-width": 2.2 } });
+}
+
+function chosenPoint(place) {
+  const point = place?.kind === "address" && place.center;
+  return { type: "FeatureCollection", features: point ? [{ type: "Feature", properties: { name: place.name },
+    geometry: { type: "Point", coordinates: place.center } }] : [] };
 }
 
 function buildSearch(root, T) {
@@ -372,6 +388,7 @@ export async function createBasemap(container, options = {}) {
       map.setFilter("chosen-line", chosenFilter(place, "area"));
       map.setFilter("chosen-label", chosenFilter(place, "label"));
       map.setLayoutProperty("chosen-label", "text-field", place?.name || "");
+      map.getSource("chosen-point")?.setData(chosenPoint(place));
     }
     if (place) showBar(placeText(place));
     else if (!pin) showBar("");
