@@ -2,9 +2,42 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.utils import timezone
+
 from apps.core.classification import PUBLIC
+from apps.environment.aqi import Category, category_for, standard_for
 from apps.environment.services import aqi_primary_pollutants
 from apps.indicators.declare import indicator_maker
+from apps.indicators.registry import PublicWarningPolicy
+
+
+def _aqi_category(value: float | None) -> Category | None:
+    return category_for(settings.CITYOPS_AQI_STANDARD or standard_for(timezone.now()), value)
+
+
+def aqi_level(value: float | None) -> tuple[int, str, str] | None:
+    """The AQI category of a value, (level 1–6, Chinese, English): a public warning is updated when it rises."""
+    category = _aqi_category(value)
+    return (category.level, category.name_zh, category.name_en) if category else None
+
+
+def aqi_advice(value: float | None) -> tuple[str, str] | None:
+    """The health advice of the value's AQI category, (Chinese, English): a public warning's instruction."""
+    category = _aqi_category(value)
+    return (category.advice_zh, category.advice_en) if category else None
+
+
+# An AQI episode (lightly polluted and worse) is a public warning once a person approves it (apps/warnings).
+AQI_WARNING = PublicWarningPolicy(
+    category="Env",
+    event_zh="空气污染",
+    event_en="Air pollution",
+    advice=aqi_advice,
+    level=aqi_level,
+    expires_after=timedelta(hours=6),
+    page="environment:public-aqi",
+)
 
 # Stations restate their latest readings (aggregation "last"); two hours without one is stale. AQI values and
 # concentrations are whole numbers.
@@ -26,6 +59,7 @@ AQI = _indicator(
     headline=True,
     order=30,
     explain=lambda region_id, at: aqi_primary_pollutants(region_id, at),
+    public_warning=AQI_WARNING,
 )
 PM25 = _indicator(
     "environment.pm25",

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from apps.healthcare.services import fever_explain
 from apps.indicators.declare import indicator_maker
+from apps.indicators.registry import PublicWarningPolicy
 
 # Facilities restate their latest figures (aggregation "last"); two hours without one is stale. Beds, minutes and
 # people are whole numbers.
@@ -100,4 +101,18 @@ FEVER_SIGNAL = _indicator(
     headline=True,
     order=47,
     explain=lambda region_id, at: fever_explain(region_id, at),
+    # Never published by itself: only when a health official (warnings.choose_health_warning) chooses to, and a
+    # person approves the text.
+    public_warning=PublicWarningPolicy(
+        category="Health",
+        event_zh="发热病例增多",
+        event_en="Rise in fever cases",
+        automatic=False,
+        choose_permission="warnings.choose_health_warning",
+        advice=lambda value: (
+            "出现发热症状请佩戴口罩，就近前往发热门诊就诊，减少前往人员密集场所。",
+            "If you have a fever, wear a mask, go to the nearest fever clinic, and avoid crowded places.",
+        ),
+        expires_after=timedelta(hours=24),
+    ),
 )

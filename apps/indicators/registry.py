@@ -20,6 +20,34 @@ Direction = Literal["high", "low"]
 
 
 @dataclass(frozen=True)
+class PublicWarningPolicy:
+    """That an indicator's breach alerts may become a public warning (CAP 1.2, apps/warnings), and how.
+
+    category: the CAP category ("Env", "Health", "Transport", …). event_zh / event_en: what the warning is about,
+        in a few words ("空气污染" / "Air pollution").
+    automatic: True — a draft waits for approval as soon as an alert of at least `min_severity` opens (or
+        escalates to it); False — nothing is drafted unless a person holding `choose_permission` chooses to (a
+        health official for a fever-clinic alarm). Publishing always needs a person's approval.
+    advice: value → (Chinese, English) instruction to the public, e.g. the AQI category's advice.
+    level: value → (rank, Chinese, English) of the value's level, e.g. the AQI category: a published warning is
+        updated when its rank rises. None: the alert's severity is the level (warning 1, critical 2).
+    expires_after: how long a message stands without a newer one (effective → expires).
+    page: the URL name of the public page a message's `web` points at ("" : the warnings feed).
+    """
+
+    category: str
+    event_zh: str
+    event_en: str
+    automatic: bool = True
+    choose_permission: str = ""
+    min_severity: Literal["warning", "critical"] = "warning"
+    advice: Callable[[float | None], tuple[str, str] | None] | None = field(default=None, compare=False)
+    level: Callable[[float | None], tuple[int, str, str] | None] | None = field(default=None, compare=False)
+    expires_after: timedelta = timedelta(hours=6)
+    page: str = ""
+
+
+@dataclass(frozen=True)
 class Indicator:
     """What a number means and when it is bad.
 
@@ -79,6 +107,8 @@ class Indicator:
     # What a breach alert should also say, from the domain: (region id, time) → (Chinese, English) or None,
     # e.g. the primary pollutant behind a high AQI.
     explain: Callable[[int, datetime], tuple[str, str] | None] | None = field(default=None, compare=False)
+    # Whether its breach alerts may be published to the public as CAP warnings, and how (None: never).
+    public_warning: PublicWarningPolicy | None = None
 
     @property
     def name(self) -> str:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from apps.core.classification import PUBLIC
 from apps.indicators.declare import indicator_maker
+from apps.indicators.registry import PublicWarningPolicy
 
 # Loop detectors report every minute: five minutes without a reading is stale. Speeds and counts are whole numbers.
 _indicator = indicator_maker(
@@ -24,6 +25,18 @@ CONGESTION = _indicator(
     headline=True,
     order=10,
     decimals=1,
+    # Severe congestion (critical: a major incident or worse) may be a public warning once a person approves it.
+    public_warning=PublicWarningPolicy(
+        category="Transport",
+        event_zh="严重交通拥堵",
+        event_en="Severe traffic congestion",
+        min_severity="critical",
+        advice=lambda value: (
+            "请绕行拥堵区域，错峰出行，留出更多出行时间。",
+            "Avoid the congested area if you can, travel later, and allow extra time for your journey.",
+        ),
+        expires_after=timedelta(hours=2),
+    ),
 )
 SPEED = _indicator(
     "traffic.speed",
