@@ -47,6 +47,7 @@ QUERIES = {
     "regions-api:region-lookup": [{"lon": "118.0051234", "lat": "32.0109876"}],
     "accountability-api:status": [{"region": "W"}, {"region": "W1"}],
     "accountability:panel": [{"region": "W"}, {"region": "W1"}],
+    "sensorthings:resource": [{"$expand": "Datastreams($expand=Observations),Locations", "$top": "1000"}],
 }  # fmt: skip
 ADDRESS = "人民路 88 号 5 栋 1203 室"
 # Numbers as an attacker writes them: split by characters that draw nothing, reversed under a right-to-left
@@ -255,6 +256,7 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
         "index": ["0", "1"],
         "year": ["2026", "2027"],  # the working calendar: a seeded year and one not announced
         "z": ["0"], "x": ["0"], "y": ["0"],  # the basemap's tiles (no file configured here: 404)
+        "resource": ["Things", "Locations", "Datastreams", "Observations", "FeaturesOfInterest", "Sensors"],  # STA
     }  # fmt: skip
 
 

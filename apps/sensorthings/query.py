@@ -1,0 +1,525 @@
+"""The query options of SensorThings 1.1 (OData-style): parsed into plain trees, evaluated in Python for the small
+entity sets and turned into SQL for Observations (apps/sensorthings/observations.py).
+
+Every problem is a StaError naming what is wrong or unsupported (400), never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+DEFAULT_TOP = 100  # entities per page when $top is not given
+MAX_TOP = 1000  # a larger $top is answered with this many and an @iot.nextLink
+MAX_EXPAND_DEPTH = 4
+
+
+class StaError(Exception):
+    def __init__(self, status: int, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def bad(message: str) -> StaError:
+    return StaError(400, message)
+
+
+# --- Options ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Expand:
+    nav: str
+    options: Options
+
+
+@dataclass
+class Options:
+    filter: Any = None
+    count: bool = False
+    orderby: list[tuple[list[str], bool]] = field(default_factory=list)  # (path, descending)
+    skip: int = 0
+    top: int = DEFAULT_TOP
+    top_given: bool = False
+    select: list[str] | None = None
+    expand: list[Expand] = field(default_factory=list)
+    skiptoken: str = ""
+    raw: dict[str, str] = field(default_factory=dict)  # as given, for the next page's link
+
+
+KNOWN = {"$filter", "$count", "$orderby", "$skip", "$top", "$select", "$expand", "$skiptoken"}
+NOT_IMPLEMENTED = {"$resultFormat": "the dataArray result format", "$search": "$search", "$format": "$format",
+                   "$levels": "$levels", "$apply": "$apply"}  # fmt: skip
+
+
+def options_parse(params: dict[str, str], *, depth: int = 0) -> Options:
+    """Options from {"$filter": text, …} (a query string's, or one $expand item's)."""
+    for name in params:
+        if name in NOT_IMPLEMENTED:
+            raise bad(f"{name} is not supported by this service ({NOT_IMPLEMENTED[name]})")
+        if name.startswith("$") and name not in KNOWN:
+            raise bad(f"unknown or unsupported query option {name}")
+    options = Options(raw=dict(params))
+    if "$filter" in params:
+        options.filter = filter_parse(params["$filter"])
+    if "$count" in params:
+        value = params["$count"].strip().lower()
+        if value not in ("true", "false"):
+            raise bad("$count must be true or false")
+        options.count = value == "true"
+    if "$orderby" in params:
+        options.orderby = orderby_parse(params["$orderby"])
+    if "$skip" in params:
+        options.skip = _whole(params["$skip"], "$skip")
+    if "$top" in params:
+        options.top = min(_whole(params["$top"], "$top"), MAX_TOP)
+        options.top_given = True
+    if "$select" in params:
+        names = [n.strip() for n in params["$select"].split(",")]
+        if not all(re.fullmatch(r"@?[A-Za-z][\w.]*", n) for n in names):
+            raise bad(f"malformed $select: {params['$select']!r}")
+        options.select = ["@iot.id" if n == "id" else n for n in names]
+    if "$expand" in params:
+        if depth >= MAX_EXPAND_DEPTH:
+            raise bad(f"$expand nested deeper than {MAX_EXPAND_DEPTH} levels")
+        options.expand = expand_parse(params["$expand"], depth=depth)
+    options.skiptoken = params.get("$skiptoken", "")
+    return options
+
+
+def _whole(text: str, name: str) -> int:
+    if not re.fullmatch(r"\s*\d{1,9}\s*", text):
+        raise bad(f"{name} must be a whole number ≥ 0")
+    return int(text)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at `sep` outside parentheses and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise bad(f"unbalanced parentheses in {text!r}")
+        elif not quoted and depth == 0 and ch == sep:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth or quoted:
+        raise bad(f"unbalanced parentheses or quotes in {text!r}")
+    parts.append(text[start:])
+    return parts
+
+
+def expand_parse(text: str, *, depth: int = 0) -> list[Expand]:
+    found: list[Expand] = []
+    for item in _split_top(text, ","):
+        item = item.strip()
+        match = re.fullmatch(r"([A-Za-z]+(?:/[A-Za-z]+)*)\s*(?:\((.*)\))?", item, re.S)
+        if not match:
+            raise bad(f"malformed $expand item {item!r}")
+        path, inner = match.group(1).split("/"), match.group(2)
+        params: dict[str, str] = {}
+        if inner is not None and inner.strip():
+            for option in _split_top(inner, ";"):
+                name, eq, value = option.partition("=")
+                if not eq:
+                    raise bad(f"malformed option {option!r} in $expand")
+                params[name.strip()] = value
+        options = options_parse(params, depth=depth + 1)
+        # Datastreams/Observations: Observations expanded inside Datastreams
+        for nav in reversed(path[1:]):
+            options = Options(expand=[Expand(nav, options)])
+        found.append(Expand(path[0], options))
+    return found
+
+
+def orderby_parse(text: str) -> list[tuple[list[str], bool]]:
+    found = []
+    for item in _split_top(text, ","):
+        match = re.fullmatch(r"\s*(@?[A-Za-z][\w./@]*)(?:\s+(asc|desc))?\s*", item, re.I)
+        if not match:
+            raise bad(f"malformed $orderby item {item!r}")
+        found.append((_path(match.group(1)), (match.group(2) or "").lower() == "desc"))
+    return found
+
+
+def _path(text: str) -> list[str]:
+    return ["@iot.id" if part in ("id", "@iot.id") else part for part in text.split("/")]
+
+
+# --- $filter ------------------------------------------------------------------------------------------------------
+
+COMPARISONS = {"eq", "ne", "gt", "ge", "lt", "le"}
+ARITHMETIC = {"add", "sub", "mul", "div", "mod"}
+_TOKEN = re.compile(
+    r"""\s*(?:
+    (?P<geo>geography|geometry)'(?P<wkt>[^']*)'
+  | '(?P<str>(?:[^']|'')*)'
+  | (?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)
+  | (?P<date>\d{4}-\d{2}-\d{2})(?![\d:T])
+  | (?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_@][\w.@]*(?:/[A-Za-z_@][\w.@]*)*)
+  | (?P<punct>[(),])
+    )""",
+    re.X,
+)
+
+
+def _tokens(text: str) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise bad(f"malformed $filter at position {pos}: {text[pos : pos + 20]!r}")
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "wkt":
+            found.append(("lit", ("geo", _wkt(match.group("wkt")))))
+        elif kind == "str":
+            found.append(("lit", match.group("str").replace("''", "'")))
+        elif kind == "time":
+            found.append(("lit", _datetime(match.group("time"))))
+        elif kind == "date":
+            found.append(("lit", date.fromisoformat(match.group("date"))))
+        elif kind == "num":
+            number = match.group("num")
+            found.append(("lit", float(number) if any(c in number for c in ".eE") else int(number)))
+        elif kind == "name":
+            found.append(("name", match.group("name")))
+        else:
+            found.append(("punct", match.group("punct")))
+    return found
+
+
+def _datetime(text: str) -> datetime:
+    moment = parse_datetime(text)
+    if moment is None:
+        raise bad(f"not a date and time: {text}")
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+
+
+def _wkt(text: str) -> Any:
+    from shapely import wkt
+    from shapely.errors import ShapelyError
+
+    try:
+        geometry = wkt.loads(text)
+    except (ShapelyError, ValueError, TypeError):
+        raise bad(f"not a WKT geometry: {text!r}") from None
+    if geometry.is_empty:
+        raise bad(f"an empty geometry: {text!r}")
+    return geometry
+
+
+FUNCTIONS = {
+    # strings
+    "substringof": 2, "contains": 2, "startswith": 2, "endswith": 2, "length": 1, "tolower": 1, "toupper": 1,
+    "trim": 1, "concat": 2, "indexof": 2,
+    # dates
+    "year": 1, "month": 1, "day": 1, "hour": 1, "minute": 1, "second": 1, "now": 0,
+    # maths
+    "round": 1, "floor": 1, "ceiling": 1,
+    # geospatial
+    "geo.intersects": 2, "geo.distance": 2, "geo.length": 1, "st_within": 2, "st_intersects": 2, "st_contains": 2,
+    "st_disjoint": 2, "st_equals": 2, "st_touches": 2, "st_overlaps": 2, "st_crosses": 2,
+}  # fmt: skip
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def peek(self) -> tuple[str, Any] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, Any]:
+        token = self.peek()
+        if token is None:
+            raise bad("$filter ends too early")
+        self.pos += 1
+        return token
+
+    def keyword(self, *words: str) -> str | None:
+        token = self.peek()
+        if token and token[0] == "name" and token[1] in words:
+            self.pos += 1
+            return str(token[1])
+        return None
+
+    def expect(self, punct: str) -> None:
+        if self.peek() is None:
+            raise bad(f"$filter: missing {punct!r} (unbalanced parentheses)")
+        token = self.take()
+        if token != ("punct", punct):
+            raise bad(f"$filter: expected {punct!r}, found {token[1]!r}")
+
+    def parse(self) -> Any:
+        node = self.or_()
+        if self.peek() is not None:
+            raise bad(f"$filter: unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        return node
+
+    def or_(self) -> Any:
+        node = self.and_()
+        while self.keyword("or"):
+            node = ("or", node, self.and_())
+        return node
+
+    def and_(self) -> Any:
+        node = self.not_()
+        while self.keyword("and"):
+            node = ("and", node, self.not_())
+        return node
+
+    def not_(self) -> Any:
+        if self.keyword("not"):
+            return ("not", self.not_())
+        return self.comparison()
+
+    def comparison(self) -> Any:
+        node = self.additive()
+        op = self.keyword(*COMPARISONS)
+        if op:
+            node = ("cmp", op, node, self.additive())
+        elif (token := self.peek()) and token[0] == "name" and token[1] in ("has", "in"):
+            raise bad(f"the {token[1]} operator is not supported")
+        return node
+
+    def additive(self) -> Any:
+        node = self.multiplicative()
+        while op := self.keyword("add", "sub"):
+            node = ("arith", op, node, self.multiplicative())
+        return node
+
+    def multiplicative(self) -> Any:
+        node = self.primary()
+        while op := self.keyword("mul", "div", "mod"):
+            node = ("arith", op, node, self.primary())
+        return node
+
+    def primary(self) -> Any:
+        token = self.take()
+        if token == ("punct", "("):
+            node = self.or_()
+            self.expect(")")
+            return node
+        if token[0] == "lit":
+            return ("lit", token[1])
+        if token[0] == "name":
+            name = token[1]
+            if name in ("true", "false"):
+                return ("lit", name == "true")
+            if name == "null":
+                return ("lit", None)
+            if self.peek() == ("punct", "("):
+                return self.call(name)
+            if name in COMPARISONS | ARITHMETIC | {"and", "or", "not"}:
+                raise bad(f"$filter: {name} needs an operand before it")
+            return ("path", _path(name))
+        raise bad(f"$filter: unexpected {token[1]!r}")
+
+    def call(self, name: str) -> Any:
+        if name not in FUNCTIONS:
+            raise bad(f"the function {name} is not supported")
+        self.expect("(")
+        args = []
+        if self.peek() != ("punct", ")"):
+            args.append(self.or_())
+            while self.peek() == ("punct", ","):
+                self.take()
+                args.append(self.or_())
+        self.expect(")")
+        if len(args) != FUNCTIONS[name]:
+            raise bad(f"the function {name} takes {FUNCTIONS[name]} argument(s), not {len(args)}")
+        return ("call", name, args)
+
+
+def filter_parse(text: str) -> Any:
+    if not text.strip():
+        raise bad("$filter is empty")
+    return _Parser(text).parse()
+
+
+def paths_in(node: Any) -> list[list[str]]:
+    """Every property path the expression reads."""
+    if node[0] == "path":
+        return [node[1]]
+    if node[0] == "lit":
+        return []
+    if node[0] == "call":
+        return [p for arg in node[2] for p in paths_in(arg)]
+    return [p for child in node[1:] if isinstance(child, tuple) for p in paths_in(child)]
+
+
+# --- Evaluation in Python -----------------------------------------------------------------------------------------
+
+
+def evaluate(node: Any, resolve: Any) -> Any:
+    """The value of an expression; `resolve(path)` gives a path's values as a list (a to-many path many)."""
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "path":
+        values = resolve(node[1])
+        return values[0] if len(values) == 1 else _Many(values)
+    if kind == "and":
+        return _true(evaluate(node[1], resolve)) and _true(evaluate(node[2], resolve))
+    if kind == "or":
+        return _true(evaluate(node[1], resolve)) or _true(evaluate(node[2], resolve))
+    if kind == "not":
+        return not _true(evaluate(node[1], resolve))
+    if kind == "cmp":
+        return _any2(lambda a, b: compare(node[1], a, b), evaluate(node[2], resolve), evaluate(node[3], resolve))
+    if kind == "arith":
+        return _any2(lambda a, b: _arith(node[1], a, b), evaluate(node[2], resolve), evaluate(node[3], resolve))
+    if kind == "call":
+        args = [evaluate(arg, resolve) for arg in node[2]]
+        return _call(node[1], args)
+    raise bad(f"cannot evaluate {kind}")
+
+
+class _Many(list):
+    """The values of a to-many path: a comparison holds when it holds for any of them."""
+
+
+def _true(value: Any) -> bool:
+    if isinstance(value, _Many):
+        return any(_true(v) for v in value)
+    return value is True
+
+
+def _any2(func: Any, a: Any, b: Any) -> Any:
+    if isinstance(a, _Many):
+        return any(_true(_any2(func, x, b)) for x in a)
+    if isinstance(b, _Many):
+        return any(_true(_any2(func, a, y)) for y in b)
+    return func(a, b)
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
+    if isinstance(a, datetime) and isinstance(b, str):
+        b = _datetime(b)
+    elif isinstance(b, datetime) and isinstance(a, str):
+        a = _datetime(a)
+    return a, b
+
+
+def compare(op: str, a: Any, b: Any) -> bool:
+    a, b = _comparable(a, b)
+    if op == "eq":
+        return bool(a == b)
+    if op == "ne":
+        return bool(a != b)
+    if a is None or b is None:
+        return False
+    numeric = (int, float)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+        pass
+    elif type(a) is not type(b):
+        raise bad(f"cannot compare {type(a).__name__} with {type(b).__name__} ({op})")
+    return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
+        raise bad(f"{op} takes numbers")
+    if op in ("div", "mod") and b == 0:
+        return None
+    return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "mod": math.fmod(a, b)}[op]
+
+
+def _geometry(value: Any) -> Any:
+    from shapely.geometry import shape
+
+    if isinstance(value, tuple) and value and value[0] == "geo":
+        return value[1]
+    if isinstance(value, dict) and "type" in value:
+        return shape(value)
+    raise bad("a geospatial function takes a location (a GeoJSON property) or a geography'…' literal")
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise bad(f"{name} takes text")
+    return value
+
+
+def _call(name: str, args: list[Any]) -> Any:
+    if any(isinstance(a, _Many) for a in args):
+        first = next(i for i, a in enumerate(args) if isinstance(a, _Many))
+        return _Many(_call(name, [*args[:first], v, *args[first + 1 :]]) for v in args[first])
+    if name in ("substringof",):
+        return _text(args[0], name) in _text(args[1], name)
+    if name == "contains":
+        return _text(args[1], name) in _text(args[0], name)
+    if name == "startswith":
+        return _text(args[0], name).startswith(_text(args[1], name))
+    if name == "endswith":
+        return _text(args[0], name).endswith(_text(args[1], name))
+    if name == "indexof":
+        return _text(args[0], name).find(_text(args[1], name))
+    if name == "concat":
+        return _text(args[0], name) + _text(args[1], name)
+    if name == "length":
+        return len(_text(args[0], name))
+    if name in ("tolower", "toupper", "trim"):
+        text = _text(args[0], name)
+        return {"tolower": text.lower, "toupper": text.upper, "trim": text.strip}[name]()
+    if name == "now":
+        return timezone.now()
+    if name in ("year", "month", "day", "hour", "minute", "second"):
+        moment = args[0]
+        if isinstance(moment, str):
+            moment = _datetime(moment)
+        if not isinstance(moment, datetime | date):
+            raise bad(f"{name} takes a date and time")
+        return getattr(moment, name)
+    if name in ("round", "floor", "ceiling"):
+        if not isinstance(args[0], int | float):
+            raise bad(f"{name} takes a number")
+        rounding: dict[str, Any] = {"round": round, "floor": math.floor, "ceiling": math.ceil}
+        return rounding[name](args[0])
+    a = _geometry(args[0])
+    if name == "geo.length":
+        return a.length
+    b = _geometry(args[1])
+    if name == "geo.distance":
+        return a.distance(b)
+    if name in ("geo.intersects", "st_intersects"):
+        return a.intersects(b)
+    method = name.removeprefix("st_")
+    return bool(getattr(a, method)(b))
+
+
+def sort_key(values: list[Any]) -> tuple[Any, ...]:
+    """A key that sorts None first and mixed types apart (numbers, then text, then the rest)."""
+    key: list[Any] = []
+    for value in values:
+        if value is None:
+            key.append((0, 0))
+        elif isinstance(value, bool):
+            key.append((1, int(value)))
+        elif isinstance(value, int | float):
+            key.append((1, value))
+        elif isinstance(value, str):
+            key.append((2, value))
+        else:
+            key.append((3, str(value)))
+    return tuple(key)

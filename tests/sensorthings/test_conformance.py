@@ -1,0 +1,191 @@
+"""Raw OGC conformance-style requests against /sta/v1.1/ for what the frost-sta-client tests do not cover: the
+service root, paths ($value, $ref, navigation), $select, $count, nested $expand, $filter with st_within and times,
+paging, errors (400 naming what is unsupported, never a 500), and who sees what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.sensorthings.conftest import STA, datastream, thing
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client: Any, path: str, status: int = 200, **params: Any) -> Any:
+    response = client.get(STA + path, params)
+    assert response.status_code == status, response.content[:500]
+    return response.json() if response.content and "json" in response["Content-Type"] else response
+
+
+def test_the_service_root_lists_the_entity_sets_and_the_conformance_classes(client, world):
+    body = get(client, "")
+
+    names = [entry["name"] for entry in body["value"]]
+    assert names == ["Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors", "ObservedProperties",
+                     "Observations", "FeaturesOfInterest"]  # fmt: skip
+    assert all(entry["url"] == f"http://testserver{STA}{entry['name']}" for entry in body["value"])
+    conformance = body["serverSettings"]["conformance"]
+    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data" in conformance
+    assert not any("create-update-delete" in c or "mqtt" in c for c in conformance)  # not implemented, not claimed
+
+
+def test_anonymous_sees_the_public_stations_only(client, world):
+    things = get(client, "Things", **{"$count": "true"})
+
+    assert things["@iot.count"] == 2
+    assert sorted(t["properties"]["code"] for t in things["value"]) == ["A1", "N1"]
+    first = things["value"][0]
+    assert first["@iot.selfLink"].endswith(f"Things({first['@iot.id']})")
+    assert first["Datastreams@iot.navigationLink"].endswith(f"Things({first['@iot.id']})/Datastreams")
+    # the hospitals' and loops' things, datastreams and observations do not exist for anonymous callers
+    get(client, f"Things({thing(world['T1'])})", 404)
+    get(client, f"Datastreams({datastream(world['T1'], 'beds_occupied')})", 404)
+    get(client, f"Things({thing(world['L1'])})", 404)
+    sensors = get(client, "Sensors")["value"]
+    assert sorted(s["name"] for s in sensors) == ["air quality analyser", "sound level meter"]
+
+
+def test_a_staff_member_of_one_district_sees_its_hospitals_only(client, world, readings):
+    from django.utils import timezone
+
+    from apps.healthcare.models import CapacitySnapshot
+
+    now = timezone.now()
+    t1 = CapacitySnapshot.objects.create(facility=world["T1"], observed_at=now, beds_occupied=40)
+    h2 = CapacitySnapshot.objects.create(facility=world["H2"], observed_at=now, beds_occupied=30)
+    client.force_login(world["cast"]["officer"])  # field officer of district W
+
+    codes = [t["properties"]["code"] for t in get(client, "Things")["value"]]
+    observations = get(client, f"Datastreams({datastream(world['T1'], 'beds_occupied')})/Observations")
+
+    assert sorted(codes) == ["A1", "L1", "N1", "T1"]  # public stations, and W's loop and hospital
+    assert [o["result"] for o in observations["value"]] == [40]
+    get(client, f"Things({thing(world['H2'])})", 404)
+    get(client, f"Observations({h2.pk * 100 + 21})", 404)
+    assert get(client, f"Observations({t1.pk * 100 + 21})")["result"] == 40
+    all_obs = get(client, "Observations", **{"$filter": "result eq 30"})
+    assert all_obs["value"] == []
+    client.logout()
+    get(client, f"Observations({t1.pk * 100 + 21})", 404)
+    assert get(client, "Observations", **{"$filter": "result eq 40"})["value"] == []
+
+
+def test_property_value_and_ref_paths(client, world):
+    a1 = thing(world["A1"])
+
+    assert get(client, f"Things({a1})/name") == {"name": "A1站"}
+    assert get(client, f"Things({a1})/name/$value").content.decode() == "A1站"
+    assert get(client, f"Things({a1})/$ref") == {"@iot.selfLink": f"http://testserver{STA}Things({a1})"}
+    refs = get(client, f"Things({a1})/Datastreams/$ref")["value"]
+    assert len(refs) == 6
+    assert all(set(r) == {"@iot.selfLink"} for r in refs)
+    location = get(client, f"Things({a1})/Locations")["value"][0]
+    assert location["location"] == {"type": "Point", "coordinates": [118.005, 32.01]}
+    assert location["encodingType"] == "application/geo+json"
+    pm25 = get(client, f"Datastreams({datastream(world['A1'], 'pm25')})")
+    assert pm25["unitOfMeasurement"]["symbol"] == "µg/m³"
+    assert get(client, f"Datastreams({pm25['@iot.id']})/ObservedProperty")["definition"].endswith("/6001")
+    assert get(client, f"Datastreams({pm25['@iot.id']})/Thing")["@iot.id"] == a1
+    assert get(client, "HistoricalLocations") == {"value": []}
+    get(client, f"Things({a1})/nothing", 404)
+    get(client, "Nothing", 404)
+
+
+def test_select_count_and_nested_expand(client, world, readings):
+    readings(5)
+
+    body = get(client, "Things", **{"$filter": "properties/code eq 'A1'",
+                                   "$expand": "Datastreams($select=name;$expand=Observations($top=1;$orderby="
+                                              "phenomenonTime desc);$filter=name eq 'A1站 PM2.5')",
+                                   "$select": "name,Datastreams"})  # fmt: skip
+
+    (a1,) = body["value"]
+    assert set(a1) == {"name", "Datastreams", "Datastreams@iot.navigationLink"}
+    (pm25,) = a1["Datastreams"]
+    assert pm25["name"] == "A1站 PM2.5"
+    assert [o["result"] for o in pm25["Observations"]] == [4]
+    assert "Observations@iot.nextLink" in pm25
+    counted = get(client, "Datastreams", **{"$count": "true", "$top": "2"})
+    assert counted["@iot.count"] == 7
+    assert len(counted["value"]) == 2
+    assert "$skip=2" in counted["@iot.nextLink"]
+
+
+def test_st_within_and_geo_intersects_on_locations(client, world):
+    west = "geography'POLYGON((118.0 32.0,118.02 32.0,118.02 32.02,118.0 32.02,118.0 32.0))'"
+
+    things = get(client, "Things", **{"$filter": f"st_within(Locations/location, {west})"})["value"]
+    locations = get(client, "Locations", **{"$filter": f"geo.intersects(location, {west})"})["value"]
+    outside = get(client, "Things", **{"$filter": f"not st_within(Locations/location, {west})"})["value"]
+    observed = get(client, "FeaturesOfInterest", **{"$filter": f"st_within(feature, {west})"})["value"]
+
+    assert [t["properties"]["code"] for t in things] == ["A1"]
+    assert [loc["name"] for loc in locations] == ["A1站"]
+    assert [t["properties"]["code"] for t in outside] == ["N1"]
+    assert len(observed) == 1
+
+
+def test_observation_filters_on_time_and_result_and_the_feature(client, world, readings):
+    rows = readings(30)
+    ds = datastream(world["A1"], "pm25")
+    since = rows[20].observed_at.isoformat().replace("+00:00", "Z")
+
+    condition = f"phenomenonTime ge {since} and (result gt 21 or result eq 20)"
+    recent = get(client, f"Datastreams({ds})/Observations", **{"$filter": condition})
+    west = "geography'POLYGON((118.0 32.0,118.02 32.0,118.02 32.02,118.0 32.02,118.0 32.0))'"
+    in_west = get(client, "Observations", **{"$filter": f"st_within(FeatureOfInterest/feature, {west}) and "
+                                                        "result eq 3", "$count": "true"})  # fmt: skip
+    by_id = get(client, "Observations", **{"$filter": f"@iot.id eq {rows[2].pk * 100 + 2}"})["value"]
+
+    assert [o["result"] for o in recent["value"]] == [20, 22, 23, 24, 25, 26, 27, 28, 29]
+    assert in_west["@iot.count"] == 1  # pm25 3 (pm10 of row 1 is 2, of row 2 is 4)
+    assert [(o["result"], o["phenomenonTime"]) for o in by_id] == [
+        (4.0, rows[2].observed_at.isoformat().replace("+00:00", "Z"))
+    ]
+    assert all(o["resultTime"] is None for o in recent["value"])
+
+
+def test_paging_follows_next_links_through_more_than_1000_observations(client, world, readings):
+    readings(1100)
+    ds = datastream(world["A1"], "pm25")
+
+    body = get(client, f"Datastreams({ds})/Observations", **{"$top": "5000", "$count": "true"})
+    seen = [o["@iot.id"] for o in body["value"]]
+    pages = 1
+    while "@iot.nextLink" in body:
+        body = client.get(body["@iot.nextLink"].removeprefix("http://testserver")).json()
+        seen += [o["@iot.id"] for o in body["value"]]
+        pages += 1
+
+    assert len(seen) == len(set(seen)) == 1100
+    assert pages == 2  # $top is capped at 1,000 a page
+
+
+def test_unsupported_and_malformed_queries_are_400_naming_what(client, world):
+    cases = {
+        "$filter=name eq": "ends too early",
+        "$filter=name eq 'x' and": "ends too early",
+        "$filter=frobnicate(name) eq 1": "frobnicate",
+        "$filter=(name eq 'x'": "parenthes",
+        "$resultFormat=dataArray": "$resultFormat",
+        "$foo=1": "$foo",
+        "$top=-1": "$top",
+        "$orderby=name sideways": "$orderby",
+        "$expand=Nothing": "Nothing",
+        "$select=nothing": "nothing",
+        "$filter=nothing eq 1": "nothing",
+    }
+    for query, named in cases.items():
+        response = client.get(f"{STA}Things?{query}")
+        assert response.status_code == 400, query
+        body = response.json()
+        assert (body["code"], body["type"]) == (400, "error")
+        assert named in body["message"], (query, body)
+    observations = client.get(f"{STA}Observations?$filter=substringof('x', result)")
+    assert observations.status_code == 400
+    assert "substringof" in observations.json()["message"]
+    assert client.get(f"{STA}Observations?$orderby=Datastream/name").status_code == 400
+    assert client.get(f"{STA}Observations?$skiptoken=garbage!").status_code == 400
+    assert client.delete(f"{STA}Things(11)").status_code == 405

@@ -1,0 +1,148 @@
+"""Creating Observations goes through the feeds' own ingest service: the token's source must own the thing, a
+repeat is idempotent, a bad row refuses the whole request with every reason, and the live tick is fed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.sensorthings.conftest import STA, datastream
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client: Any, path: str, body: Any, token: str | None) -> Any:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return client.post(STA + path, json.dumps(body), content_type="application/json", **headers)
+
+
+def hour(back: int = 1) -> str:
+    moment = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=back)
+    return moment.isoformat()
+
+
+def test_one_observation_is_stored_by_the_feed_and_answered_201_with_its_location(client, world):
+    from apps.environment.models import AirReading
+    from apps.environment.services import FEED
+    from apps.ingest.models import FeedMinute
+
+    ds = datastream(world["A1"], "pm25")
+    response = post(client, f"Datastreams({ds})/Observations", {"phenomenonTime": hour(), "result": 35.5},
+                    world["env_token"])  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    row = AirReading.objects.get()
+    assert (row.station, row.pm25, row.pm10) == (world["A1"], 35.5, None)
+    location = response["Location"]
+    assert location == f"http://testserver{STA}Observations({row.pk * 100 + 1})"
+    assert response.json()["result"] == 35.5
+    assert FeedMinute.objects.filter(feed=FEED).exists()  # marked for the live tick, as a feed's batch is
+    assert client.get(location.removeprefix("http://testserver")).json()["result"] == 35.5
+
+
+def test_the_same_post_again_is_idempotent_and_a_different_value_for_a_stored_reading_is_refused(client, world):
+    from apps.environment.models import AirReading
+
+    ds = datastream(world["A1"], "pm25")
+    body = {"phenomenonTime": hour(), "result": 35}
+    first = post(client, f"Datastreams({ds})/Observations", body, world["env_token"])
+    again = post(client, f"Datastreams({ds})/Observations", body, world["env_token"])
+    changed = post(client, f"Datastreams({ds})/Observations", {**body, "result": 36}, world["env_token"])
+    pm10 = post(client, "Observations", {"phenomenonTime": hour(), "result": 50,
+                                         "Datastream": {"@iot.id": datastream(world["A1"], "pm10")}},
+                world["env_token"])  # fmt: skip
+
+    assert first.status_code == again.status_code == 201
+    assert first["Location"] == again["Location"]
+    assert AirReading.objects.count() == 1
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["field"] == "result"
+    assert "already stored" in pm10.json()["errors"][0]["message"]
+    assert AirReading.objects.get().pm25 == 35
+
+
+def test_create_observations_merges_a_things_quantities_at_one_time_into_one_row(client, world):
+    from apps.environment.models import AirReading
+    from apps.traffic.models import TrafficReading
+
+    body = [
+        {"Datastream": {"@iot.id": datastream(world["A1"], "pm25")}, "components": ["phenomenonTime", "result"],
+         "dataArray": [[hour(2), 10], [hour(1), 11]]},
+        {"Datastream": {"@iot.id": datastream(world["A1"], "pm10")}, "components": ["result", "phenomenonTime"],
+         "dataArray": [[20, hour(2)]]},
+    ]  # fmt: skip
+    response = post(client, "CreateObservations", body, world["env_token"])
+    again = post(client, "CreateObservations", body, world["env_token"])
+
+    assert response.status_code == 201, response.content
+    links = response.json()
+    assert len(links) == 3
+    assert links == again.json()
+    rows = {r.observed_at.isoformat(): (r.pm25, r.pm10) for r in AirReading.objects.all()}
+    assert sorted(rows.values(), key=str) == [(10, 20), (11, None)]
+    # a loop's reading is speed, volume and occupancy together, as the traffic feed takes it
+    loop = [{"Datastream": {"@iot.id": datastream(world["L1"], name)}, "components": ["phenomenonTime", "result"],
+             "dataArray": [[hour(), value]]} for name, value in (("speed_kmh", 42.5), ("volume", 12),
+                                                                  ("occupancy", 8))]  # fmt: skip
+    assert post(client, "CreateObservations", loop, world["loops_token"]).status_code == 201
+    assert TrafficReading.objects.get().volume == 12
+
+
+def test_a_bad_row_refuses_the_whole_request_with_every_reason(client, world):
+    from apps.environment.models import AirReading
+    from apps.traffic.models import TrafficReading
+
+    body = [
+        {"Datastream": {"@iot.id": datastream(world["A1"], "pm25")}, "components": ["phenomenonTime", "result"],
+         "dataArray": [[hour(2), 10], [hour(1), -5], ["yesterday", 3]]},
+        {"Datastream": {"@iot.id": datastream(world["L1"], "speed_kmh")}, "components": ["phenomenonTime", "result"],
+         "dataArray": [[hour(1), 40]]},
+    ]  # fmt: skip
+    response = post(client, "CreateObservations", body, world["env_token"])
+    speed_only = post(client, f"Datastreams({datastream(world['L1'], 'speed_kmh')})/Observations",
+                      {"phenomenonTime": hour(), "result": 40}, world["loops_token"])  # fmt: skip
+
+    assert response.status_code == 400
+    errors = {(tuple(e["index"]), e["field"]) for e in response.json()["errors"]}
+    assert errors == {((0, 1), "result"), ((0, 2), "phenomenonTime"), ((1, 0), "Datastream")}
+    assert not AirReading.objects.exists()
+    assert speed_only.status_code == 400
+    assert {e["field"] for e in speed_only.json()["errors"]} == {"volume", "occupancy"}
+    assert not TrafficReading.objects.exists()
+
+
+def test_creating_needs_the_token_of_the_things_source(client, world):
+    ds = datastream(world["T1"], "beds_occupied")
+    body = {"phenomenonTime": hour(), "result": 40}
+
+    anonymous = post(client, f"Datastreams({ds})/Observations", body, None)
+    other = post(client, f"Datastreams({ds})/Observations", body, world["env_token"])
+    own = post(client, f"Datastreams({ds})/Observations", body, world["hosp_token"])
+    over = post(client, f"Datastreams({ds})/Observations", {**body, "phenomenonTime": hour(2), "result": 101},
+                world["hosp_token"])  # fmt: skip
+
+    assert anonymous.status_code == 401
+    assert anonymous.json()["type"] == "error"
+    assert other.status_code == 400
+    assert other.json()["errors"][0]["field"] == "Datastream"
+    assert own.status_code == 201
+    assert over.status_code == 400
+    assert "100" in over.json()["errors"][0]["message"]
+    # the snapshot is important data: the token's POST answer aside, anonymous readers never see it
+    assert client.get(own["Location"].removeprefix("http://testserver")).status_code == 404
+
+
+def test_the_tick_folds_created_observations_into_the_live_spine(client, world):
+    from apps.indicators.models import IndicatorValue
+    from apps.ingest.feeds import feeds_aggregate
+
+    ds = datastream(world["A1"], "pm25")
+    assert post(client, f"Datastreams({ds})/Observations", {"phenomenonTime": hour(), "result": 120},
+                world["env_token"]).status_code == 201  # fmt: skip
+    feeds_aggregate()
+
+    assert IndicatorValue.objects.filter(indicator="environment.pm25", region__code="W1").exists()
