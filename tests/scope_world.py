@@ -83,7 +83,9 @@ def _users() -> dict[str, Any]:
 def world_build() -> World:
     """The regions, the users and, in each district, one of everything a surface may show."""
     world = World(regions=_regions(), users=_users())
-    for builder in (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work, _open_data, _water):
+    builders = (_figures, _alerts, _traffic, _stations, _facilities, _reports, _field_work, _open_data, _water,
+                _warnings)  # fmt: skip
+    for builder in builders:
         builder(world)
     return world
 
@@ -123,6 +125,19 @@ def _alerts(world: World) -> None:
                                       value=9.1, threshold=8.0)  # fmt: skip
         made.append(alert)
     world.objects["alert"] = made
+
+
+def _warnings(world: World) -> None:
+    """The congestion alerts' public warnings: the own street's approved and published (an Alert message), the
+    other's waiting for approval."""
+    from apps.warnings.models import PublicWarning
+    from apps.warnings.services import WarningTexts, warning_approve, warnings_follow_all
+
+    warnings_follow_all()
+    own = PublicWarning.objects.get(alert=world.objects["alert"][0])
+    texts = WarningTexts(**{name: getattr(own, name) for name in WarningTexts.FIELDS})
+    warning_approve(warning=own, user=world.users["admin"], texts=texts)
+    world.objects["public_warning"] = list(PublicWarning.objects.order_by("id"))
 
 
 def _traffic(world: World) -> None:

@@ -1,5 +1,6 @@
-"""Classification of public warnings (see apps/core/classification.py). A published message is public by design;
-a draft is internal until a person approves it; who decided is internal (staff accounts, not the public's)."""
+"""Classification of public warnings (see apps/core/classification.py). Its texts are written for the public (drawn
+from public figures, checked for personal data when a person edits them) and a published message is public by
+design; who decided, and the workflow around it, is internal."""
 
 from apps.core.classification import INTERNAL, PUBLIC, classify
 
@@ -7,8 +8,8 @@ CLASSIFICATION = (
     classify(
         "warnings.PublicWarning",
         {
-            "id created_at updated_at alert region indicator state level headline_zh headline_en description_zh "
-            "description_en instruction_zh instruction_en chosen_by decided_at decided_by": INTERNAL,
+            "id created_at updated_at alert region indicator state level chosen_by decided_at decided_by": INTERNAL,
+            "headline_zh headline_en description_zh description_en instruction_zh instruction_en": PUBLIC,
         },
     ),
     classify(

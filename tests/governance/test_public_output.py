@@ -128,7 +128,24 @@ def world(submit, cast, categories, stations, alert_in_w1, settings):
     settings.CITYOPS_OPEN_DATA_K = 2  # small numbers, to publish what the walk checks
     release = release_produce(dataset_code="citizen-reports", first_day=timezone.localdate(yesterday), k=2)
     release_approve(release=release, user=cast["steward"])  # drafted by the daily task, approved by a steward
+    _public_warning(cast["command"], alert_in_w1.region)
     return {"reports": [exact, reopened, typed_only], "release": release, "contests": contests}
+
+
+def _public_warning(approver: Any, region: Any) -> None:
+    """An AQI episode in W1, its public warning approved: the CAP feed and message are public surfaces."""
+    from apps.indicators.alerting import alert_raise
+    from apps.indicators.models import Alert
+    from apps.warnings.models import PublicWarning
+    from apps.warnings.services import WarningTexts, warning_approve, warnings_follow_all
+
+    alert, _created = alert_raise(kind=Alert.Kind.THRESHOLD, severity="warning", title_zh="西一街道：空气污染",
+                                  title_en="West 1: air pollution", region=region, indicator="environment.aqi",
+                                  value=160.0, threshold=101.0)  # fmt: skip
+    warnings_follow_all()
+    warning = PublicWarning.objects.get(alert=alert)
+    warning_approve(warning=warning, user=approver, texts=WarningTexts(**{n: getattr(warning, n)
+                                                                          for n in WarningTexts.FIELDS}))  # fmt: skip
 
 
 # --- The secrets, from the labels ---------------------------------------------------------------------------------
@@ -239,6 +256,7 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
     from apps.indicators.registry import indicators
     from apps.opendata.datasets import datasets
     from apps.regions.models import Region
+    from apps.warnings.models import CapMessage
 
     reports, release = world["reports"], world["release"]
     return {
@@ -256,6 +274,8 @@ def candidates(world: dict[str, Any]) -> dict[str, list[str]]:
         "index": ["0", "1"],
         "year": ["2026", "2027"],  # the working calendar: a seeded year and one not announced
         "z": ["0"], "x": ["0"], "y": ["0"],  # the basemap's tiles (no file configured here: 404)
+        "identifier": [*CapMessage.objects.values_list("identifier", flat=True), "cityops-20261207000000-1-1"],
+        "alert_pk": [str(a.pk) for a in Alert.objects.all()],  # public warnings: choose to draft (staff, POST)
         "resource": ["Things", "Locations", "Datastreams", "Observations", "FeaturesOfInterest", "Sensors"],  # STA
     }  # fmt: skip
 
