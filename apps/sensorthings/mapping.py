@@ -360,6 +360,9 @@ class Catalog:
                     found[rec.id] = rec
         return found
 
+    def datastreams_of(self, thing: Rec) -> list[Rec]:
+        return [_datastream_rec(q, thing) for q in QUANTITIES.values() if q.kind is thing.kind and q.needs(thing.thing)]
+
     @cached_property
     def locations(self) -> dict[int, Rec]:
         return {t.id: _location_rec(t) for t in self.things.values()}
@@ -386,6 +389,35 @@ class Catalog:
             "ObservedProperties": lambda: self.observed_properties,
             "FeaturesOfInterest": lambda: self.features,
         }[entity_set]()
+
+    def one(self, entity_set: str, iot_id: int) -> Rec | None:
+        """One entity by id, reading only its thing's row (not the whole catalog) unless it is read already."""
+        if entity_set in ("Things", "Locations", "FeaturesOfInterest"):
+            thing = self._thing(iot_id)
+            if thing is None or entity_set == "Things":
+                return thing
+            return _location_rec(thing) if entity_set == "Locations" else _feature_rec(thing)
+        if entity_set == "Datastreams":
+            found = datastream_of(iot_id)
+            if found is None:
+                return None
+            quantity, thing_pk = found
+            thing = self._thing(thing_id(quantity.kind, thing_pk))
+            return _datastream_rec(quantity, thing) if thing and quantity.needs(thing.thing) else None
+        return self.collection(entity_set).get(iot_id)
+
+    def _thing(self, iot_id: int) -> Rec | None:
+        if "things" in self.__dict__:  # already read whole
+            return self.things.get(iot_id)
+        found = thing_of(iot_id)
+        if found is None or found[0] not in self.kinds:
+            return None
+        kind, pk = found
+        rows = kind.model._default_manager.select_related("region").filter(pk=pk)
+        if self.kinds[kind]:
+            rows = regions_scope(rows, user=self.user)
+        row = rows.first()
+        return _thing_rec(kind, row) if row is not None else None
 
     def scoped_thing_pks(self, kind: ThingKind) -> set[int] | None:
         """The pks of the kind's things the caller sees, or None when the kind is public whole (no SQL filter)."""

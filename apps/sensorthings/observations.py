@@ -20,7 +20,7 @@ import heapq
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Value
@@ -137,7 +137,7 @@ def _expression(node: Any, source: Source) -> Any:
         lhs, rhs = _expression(node[2], source), _expression(node[3], source)
         return {"add": lhs + rhs, "sub": lhs - rhs, "mul": lhs * rhs, "div": lhs / rhs, "mod": lhs % rhs}[node[1]]
     if kind == "call" and node[1] in EXTRACTS:
-        return Extract(_expression(node[2][0], source), node[1])
+        return Extract(_expression(node[2][0], source), node[1], tzinfo=UTC)  # times are answered in UTC
     if kind == "call":
         raise bad(f"the function {node[1]} is not supported on Observation properties in $filter")
     raise bad("a comparison takes values, not conditions")
@@ -226,6 +226,11 @@ def token_decode(token: str, keys: list[tuple[str, bool]]) -> list[Any]:
     return values
 
 
+def _time_is_unique(keys: list[tuple[str, bool]], source: Source) -> bool:
+    """Whether the order is total without the id: one thing's rows of one table are unique by time."""
+    return source.thing_pks is not None and len(source.thing_pks) == 1 and "phenomenonTime" in dict(keys)
+
+
 def _merge_key(keys: list[tuple[str, bool]], values: list[Any]) -> tuple[Any, ...]:
     key = []
     for (_name, descending), value in zip(keys, values, strict=True):
@@ -264,7 +269,12 @@ def observations_page(sources: list[Source], options: Options, things: ThingTest
                 continue
             if position is not True:
                 rows = rows.filter(position)
-        order = [F(_sql_name(n, source)).desc() if d else F(_sql_name(n, source)).asc() for n, d in keys]
+            if keys[0][0] != "@iot.id":  # a bound on the first key alone, which an index can seek to
+                rows = rows.filter(**{f"{_sql_name(keys[0][0], source)}__{'lte' if keys[0][1] else 'gte'}": after[0]})
+        sql_keys = keys
+        if _time_is_unique(keys, source):  # one thing's rows: one per time, the id adds nothing to the order
+            sql_keys = keys[: [n for n, _d in keys].index("phenomenonTime") + 1]
+        order = [F(_sql_name(n, source)).desc() if d else F(_sql_name(n, source)).asc() for n, d in sql_keys]
         q = source.quantity
         fetched = rows.order_by(*order).values_list("pk", f"{q.fk}_id", "observed_at", q.column)[: wanted + 1]
         streams.append([_rec(q, row, keys) for row in fetched])

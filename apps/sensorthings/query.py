@@ -490,6 +490,8 @@ def _call(name: str, args: list[Any]) -> Any:
             moment = _datetime(moment)
         if not isinstance(moment, datetime | date):
             raise bad(f"{name} takes a date and time")
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(UTC)  # as every time is answered
         return getattr(moment, name)
     if name in ("round", "floor", "ceiling"):
         if not isinstance(args[0], int | float):

@@ -150,7 +150,7 @@ class Service:
             if quantity.kind not in self.catalog.kinds:
                 return None
             return observation_get(Source(quantity, frozenset(pks) if pks is not None else None), row_pk)
-        return self.catalog.collection(entity_set).get(iot_id)
+        return self.catalog.one(entity_set, iot_id)
 
     def collection(self, entity_set: str) -> Collection:
         if entity_set == "Observations":
@@ -179,14 +179,18 @@ class Service:
         path = f"{rec.entity_set}({rec.id})/{nav}"
         c = self.catalog
         if rec.entity_set == "Things":
-            recs = {"Locations": [c.locations[rec.id]], "HistoricalLocations": [],
-                    "Datastreams": self.datastreams_by_thing.get(rec.id, [])}[nav]  # fmt: skip
-            return Collection(target, path, recs=recs)
+            if nav == "Datastreams" and "datastreams" not in c.__dict__:  # one thing's: not the whole catalog's
+                return Collection(target, path, recs=c.datastreams_of(rec))
+            if nav == "Datastreams":
+                return Collection(target, path, recs=self.datastreams_by_thing.get(rec.id, []))
+            location = c.one("Locations", rec.id)
+            return Collection(target, path, recs=[location] if nav == "Locations" and location else [])
         if rec.entity_set == "Locations":
-            return Collection(target, path, recs=[c.things[rec.id]] if nav == "Things" else [])
+            found = c.one("Things", rec.id)
+            return Collection(target, path, recs=[found] if nav == "Things" and found else [])
         if rec.entity_set == "Datastreams":
             if nav == "Thing":
-                return c.things.get(rec.extra["thing_id"])
+                return c.one("Things", rec.extra["thing_id"])
             if nav == "Sensor":
                 return c.sensor_of(rec)
             if nav == "ObservedProperty":
@@ -201,10 +205,11 @@ class Service:
         if rec.entity_set == "Observations":
             quantity, thing_pk = rec.quantity, rec.extra["thing_pk"]
             if nav == "Datastream":
-                return c.datastreams.get(datastream_id(quantity, thing_pk))  # type: ignore[arg-type]
-            return c.features.get(thing_id(quantity.kind, thing_pk))  # type: ignore[union-attr]
+                return c.one("Datastreams", datastream_id(quantity, thing_pk))  # type: ignore[arg-type]
+            return c.one("FeaturesOfInterest", thing_id(quantity.kind, thing_pk))  # type: ignore[union-attr]
         if rec.entity_set == "FeaturesOfInterest":
-            sources = [self._source(ds.quantity, rec.thing.pk) for ds in self.datastreams_by_thing.get(rec.id, [])]
+            thing = c.one("Things", rec.id)
+            sources = [self._source(ds.quantity, rec.thing.pk) for ds in (c.datastreams_of(thing) if thing else [])]
             return Collection(target, path, sources=sources, default_time=True)
         if rec.entity_set == "HistoricalLocations":  # none are kept (see README)
             return None if not many else Collection(target, path, recs=[])

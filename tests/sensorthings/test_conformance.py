@@ -189,3 +189,48 @@ def test_unsupported_and_malformed_queries_are_400_naming_what(client, world):
     assert client.get(f"{STA}Observations?$orderby=Datastream/name").status_code == 400
     assert client.get(f"{STA}Observations?$skiptoken=garbage!").status_code == 400
     assert client.delete(f"{STA}Things(11)").status_code == 405
+
+
+def test_anonymous_reads_are_throttled_like_the_other_public_apis(client, world, monkeypatch):
+    from apps.core.throttling import ClientAnonThrottle
+
+    monkeypatch.setattr(ClientAnonThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "2000/minute"})
+    answers = [client.get(f"{STA}Things") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["type"] == "error"
+    assert answers[2].has_header("Retry-After")
+
+
+def test_navigation_paths_and_orders(client, world, readings):
+    rows = readings(3)
+    a1, pm25 = thing(world["A1"]), datastream(world["A1"], "pm25")
+    first = rows[0].pk * 100 + 1
+
+    assert get(client, f"Observations({first})/Datastream")["@iot.id"] == pm25
+    assert get(client, f"Observations({first})/FeatureOfInterest")["@iot.id"] == a1
+    assert get(client, f"Things('{a1}')")["@iot.id"] == a1
+    assert get(client, f"Datastreams({pm25})/Observations({first})")["result"] == 0
+    get(client, f"Datastreams({datastream(world['A1'], 'pm10')})/Observations({first})", 404)
+    feature = get(client, f"FeaturesOfInterest({a1})/Observations", **{"$orderby": "result desc", "$top": "2"})
+    assert [o["result"] for o in feature["value"]] == [4, 2]  # pm10 2i of rows 2 and 1
+    assert get(client, f"Locations({a1})/Things")["value"][0]["@iot.id"] == a1
+    names = [t["name"] for t in get(client, "Things", **{"$orderby": "name desc"})["value"]]
+    assert names == ["N1站", "A1站"]
+    paged = get(client, "Things", **{"$orderby": "name", "$top": "1", "$skip": "1"})
+    assert [t["name"] for t in paged["value"]] == ["N1站"]
+    assert "@iot.nextLink" not in paged
+    nested = get(client, "Things", **{"$expand": "Datastreams/Observations", "$filter": f"@iot.id eq {a1}"})
+    assert sum(len(d["Observations"]) for d in nested["value"][0]["Datastreams"]) == 6  # pm25 and pm10 of 3 rows
+    newest = get(client, f"Datastreams({pm25})/Observations", **{"$orderby": "phenomenonTime desc", "$top": "1"})
+    assert newest["value"][0]["@iot.id"] == rows[2].pk * 100 + 1
+    assert "$skiptoken=" in newest["@iot.nextLink"]
+    hour = rows[1].observed_at.hour
+    assert [o["result"] for o in get(client, f"Datastreams({pm25})/Observations",
+                                     **{"$filter": f"hour(phenomenonTime) eq {hour}"})["value"]] == [1]  # fmt: skip
+    assert (
+        get(client, f"Datastreams({pm25})/Observations", **{"$filter": "resultTime eq null", "$count": "true"})[
+            "@iot.count"
+        ]
+        == 3
+    )
