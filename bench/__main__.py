@@ -8,10 +8,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import authenticity, city, faults, geo_lookup, ingest, ingest_history, queries, rt_fanout
+from bench import authenticity, city, faults, geo_lookup, ingest, ingest_history, queries, rt_fanout, sta
 from bench.harness import django_with_demo_city
 
-BENCHMARKS = [geo_lookup, queries, rt_fanout, ingest, ingest_history, authenticity, faults, city]
+BENCHMARKS = [geo_lookup, queries, rt_fanout, ingest, ingest_history, authenticity, faults, city, sta]
 
 
 def main() -> int:

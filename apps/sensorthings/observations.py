@@ -36,6 +36,7 @@ NULL_PROPERTIES = {"resultTime", "validTime", "resultQuality", "parameters"}  # 
 THING_LEVEL = {"Datastream", "FeatureOfInterest"}
 LOOKUPS = {"eq": Exact, "gt": GreaterThan, "ge": GreaterThanOrEqual, "lt": LessThan, "le": LessThanOrEqual}
 EXTRACTS = {"year", "month", "day", "hour", "minute", "second"}
+MAX_MERGED_SKIP = 10_000  # $skip over several sources reads that many rows of each: deeper pages by $skiptoken
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def observations_page(sources: list[Source], options: Options, things: ThingTest
     keys = order_keys(options, default_time=default_time)
     after = token_decode(options.skiptoken, keys) if options.skiptoken else None
     wanted = options.skip + options.top
-    streams, count = [], 0
+    prepared, count = [], 0
     for source in sources:
         condition = filter_q(options.filter, source, things) if options.filter is not None else True
         if condition is False:
@@ -276,13 +277,21 @@ def observations_page(sources: list[Source], options: Options, things: ThingTest
             sql_keys = keys[: [n for n, _d in keys].index("phenomenonTime") + 1]
         order = [F(_sql_name(n, source)).desc() if d else F(_sql_name(n, source)).asc() for n, d in sql_keys]
         q = source.quantity
-        fetched = rows.order_by(*order).values_list("pk", f"{q.fk}_id", "observed_at", q.column)[: wanted + 1]
-        streams.append([_rec(q, row, keys) for row in fetched])
-    merged = list(heapq.merge(*streams, key=lambda pair: pair[0]))
-    page = [rec for _key, rec in merged[options.skip : wanted]]
-    token = None
-    if len(merged) > wanted and page:
-        token = token_encode(page[-1].extra["key"])
+        prepared.append((q, rows.order_by(*order).values_list("pk", f"{q.fk}_id", "observed_at", q.column)))
+    if len(prepared) == 1:  # one statement does it all, $skip as its OFFSET
+        q, rows = prepared[0]
+        fetched = [_rec(q, row, keys) for row in rows[options.skip : wanted + 1]]
+        more = len(fetched) > options.top
+        page = [rec for _key, rec in fetched[: options.top]]
+    else:  # each source's first rows in the order, merged: $skip rows of each are read, so $skip is bounded
+        if options.skip > MAX_MERGED_SKIP:
+            raise bad(f"$skip above {MAX_MERGED_SKIP:,} over several Datastreams: follow @iot.nextLink, which "
+                      "starts each page where the last one ended")  # fmt: skip
+        streams = [[_rec(q, row, keys) for row in rows[: wanted + 1]] for q, rows in prepared]
+        merged = list(heapq.merge(*streams, key=lambda pair: pair[0]))
+        more = len(merged) > wanted
+        page = [rec for _key, rec in merged[options.skip : wanted]]
+    token = token_encode(page[-1].extra["key"]) if more and page else None
     return Page(page, count if options.count else None, token)
 
 
