@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +48,8 @@ CAP_SEVERITY = {Alert.Severity.WARNING: "Moderate", Alert.Severity.CRITICAL: "Se
 SENDER_NAME = ("城市运行管理中心", "City Operations Center")
 EXERCISE_NOTE = "演示城市的模拟数据，不是真实预警。Demo city: simulated data, not a real warning."
 W = PublicWarning.State
+# A warning still on when its last message is about to expire is renewed by an Update (same texts) this long before.
+RENEW_BEFORE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -228,8 +230,8 @@ def warning_decline(*, warning: PublicWarning, user: Any) -> PublicWarning:
 @transaction.atomic
 def warning_follow(*, alert: Alert) -> CapMessage | PublicWarning | None:
     """Bring an alert's warning up to date: draft it (automatic policy, severity reached), withdraw a waiting one
-    whose alert ended, or publish an Update (level rose) or a Cancel (alert ended) for a published one. Returns
-    what it made, None when nothing was due. Idempotent."""
+    whose alert ended, or publish for a published one an Update (level rose, or its last message is about to
+    expire) or a Cancel (alert ended). Returns what it made, None when nothing was due. Idempotent."""
     found = warning_policy(alert)
     if found is None:
         return None
@@ -253,14 +255,17 @@ def warning_follow(*, alert: Alert) -> CapMessage | PublicWarning | None:
         warning.save()
         return _message_publish(warning, CapMessage.MsgType.CANCEL)
     level = warning_level(alert, policy)
-    if level.rank <= warning.level:
-        return None
-    texts = warning_texts_draft(alert)
-    for name in WarningTexts.FIELDS:
-        setattr(warning, name, getattr(texts, name))
-    warning.level = level.rank
-    warning.save()
-    return _message_publish(warning, CapMessage.MsgType.UPDATE)
+    if level.rank > warning.level:
+        texts = warning_texts_draft(alert)
+        for name in WarningTexts.FIELDS:
+            setattr(warning, name, getattr(texts, name))
+        warning.level = level.rank
+        warning.save()
+        return _message_publish(warning, CapMessage.MsgType.UPDATE)
+    last = warning.messages.order_by("-sent", "-id").first()
+    if last is not None and timezone.now() >= last.sent + policy.expires_after - RENEW_BEFORE:
+        return _message_publish(warning, CapMessage.MsgType.UPDATE)  # still on: renewed before it expires
+    return None
 
 
 def warnings_follow_all() -> int:
@@ -377,8 +382,8 @@ def _cancel_texts(warning: PublicWarning, indicator: Indicator, policy: PublicWa
     return WarningTexts(
         headline_zh=f"{region.name_zh}{policy.event_zh}预警解除",
         headline_en=f"{policy.event_en} warning for {name_en} lifted",
-        description_zh=f"{region.name_zh}{indicator.name_zh}已恢复正常，此前发布的预警解除。",
-        description_en=f"The {indicator.name_en.lower()} in {name_en} is back to normal: the warning issued earlier "
+        description_zh=f"{region.name_zh}{indicator.name_zh}告警已结束，此前发布的预警解除。",
+        description_en=f"The {indicator.name_en.lower()} alert in {name_en} has ended: the warning issued earlier "
         "is lifted.",
         instruction_zh="",
         instruction_en="",

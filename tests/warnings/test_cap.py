@@ -224,3 +224,25 @@ def test_a_multipolygon_region_gives_one_closed_lat_lon_polygon_per_part_within_
     assert 4 <= len(big) <= 100
     assert big[0] == big[-1]
     assert polygons[1] == "32.10000,118.10000 32.10000,118.11000 32.11000,118.11000 32.10000,118.10000"
+
+
+def test_a_warning_still_on_is_renewed_before_its_message_expires(episode, approvers, clock):
+    from datetime import timedelta
+
+    # given a published AQI warning (its messages expire after 6 hours), the episode still on at the same level
+    alert = episode()
+    warnings_follow_all()
+    warning = PublicWarning.objects.get(alert=alert)
+    first = warning_approve(warning=warning, user=approvers["command"], texts=texts_of(warning))
+    warnings_follow_all()
+    assert CapMessage.objects.count() == 1  # nothing new while the message stands
+
+    # when 5 h 40 min have passed
+    clock.shift(timedelta(hours=5, minutes=40))
+    warnings_follow_all()
+
+    # then an Update with the same texts, referencing the Alert
+    renewal = CapMessage.objects.exclude(pk=first.pk).get()
+    root = ET.fromstring(renewal.xml)
+    assert (renewal.msg_type, renewal.headline_en) == ("Update", first.headline_en)
+    assert root.findtext("cap:references", namespaces=NS).split(",")[1] == first.identifier
