@@ -98,8 +98,9 @@ def parsed(xml: str) -> Any:
     return alert
 
 
-def test_an_aqi_episode_waits_for_approval_then_publishes_a_valid_cap_alert(episode, approvers, city):
-    # given West's AQI episode (130: lightly polluted), drafted by the follow-up
+def test_an_aqi_episode_waits_for_approval_then_publishes_a_valid_cap_alert(episode, approvers, city, settings):
+    # given the demo's simulated data; West's AQI episode (130: lightly polluted), drafted by the follow-up
+    settings.CITYOPS_SIMULATE = True
     alert = episode()
     warnings_follow_all()
     warning = PublicWarning.objects.get(alert=alert)
@@ -115,7 +116,7 @@ def test_an_aqi_episode_waits_for_approval_then_publishes_a_valid_cap_alert(epis
     # then one Alert message, valid CAP 1.2, read the same by capparser
     root = check_cap(message.xml, city["W"])
     assert root.findtext("cap:msgType", namespaces=NS) == "Alert"
-    assert root.findtext("cap:status", namespaces=NS) == "Exercise"  # the embedded demo's data is simulated
+    assert root.findtext("cap:status", namespaces=NS) == "Exercise"  # simulated data is not a real warning
     assert "simulated data" in (root.findtext("cap:note", namespaces=NS) or "")
     assert root.find("cap:references", NS) is None
     en = root.findall("cap:info", NS)[1]
