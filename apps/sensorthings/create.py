@@ -18,7 +18,9 @@ become **one row**; raw rows are write-once, as the feeds store them. So:
 
 A problem anywhere refuses the whole request, nothing stored, every problem listed (`errors`: `index` — the
 position in the request, `[datastream entry, row]` for CreateObservations — `field` and `message`).
-`resultTime` is accepted (null or a time) but not stored: CityOps keeps when a reading was observed, not when it
+An Observation's FeatureOfInterest is always its thing's point (not given, not chosen); `parameters`,
+`resultQuality` and `validTime` are not stored and refused when given. `resultTime` is accepted (null or a time)
+but not stored: CityOps keeps when a reading was observed, not when it
 was produced, so every Observation answers `resultTime: null`.
 """
 
@@ -104,7 +106,8 @@ def create_view(request: Request, resource: str, service: Any) -> HttpResponse:
 def _one(body: Any, datastream: int | None) -> Item:
     if not isinstance(body, dict):
         raise bad('an Observation is a JSON object: {"phenomenonTime", "result", "resultTime"}')
-    unknown = set(body) - {"phenomenonTime", "result", "resultTime", "Datastream", "@iot.id", "parameters"}
+    unknown = set(body) - {"phenomenonTime", "result", "resultTime", "Datastream"}
+    unknown |= {"parameters"} if body.get("parameters") else set()  # the client sends {} for none
     if unknown:
         raise bad(f"not supported when creating an Observation: {', '.join(sorted(unknown))}")
     if datastream is None:
@@ -129,7 +132,7 @@ def _data_arrays(body: Any) -> list[Item]:
             raise bad("MultiDatastreams are not supported")
         if not isinstance(components, list) or not {"phenomenonTime", "result"} <= set(components):
             raise bad(f"entry {entry_index}: components must name phenomenonTime and result")
-        unknown = set(components) - {"phenomenonTime", "result", "resultTime", "FeatureOfInterest/id"}
+        unknown = set(components) - {"phenomenonTime", "result", "resultTime"}
         if unknown:
             raise bad(f"entry {entry_index}: components not supported: {', '.join(sorted(map(str, unknown)))}")
         if not isinstance(rows, list):

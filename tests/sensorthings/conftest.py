@@ -67,11 +67,13 @@ def readings(world: dict[str, Any]) -> Any:
     from django.utils import timezone
 
     from apps.environment.models import AirReading
+    from apps.ingest.lifecycle import raw_partitions_ensure
 
     def make(n: int) -> list[Any]:
         end = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
         rows = [AirReading(station=world["A1"], observed_at=end - timedelta(hours=n - 1 - i), pm25=i % 200,
                            pm10=(2 * i) % 300) for i in range(n)]  # fmt: skip
+        raw_partitions_ensure(model=AirReading, moments=[row.observed_at for row in rows])  # PostgreSQL's months
         return AirReading.objects.bulk_create(rows)
 
     return make

@@ -146,3 +146,31 @@ def test_the_tick_folds_created_observations_into_the_live_spine(client, world):
     feeds_aggregate()
 
     assert IndicatorValue.objects.filter(indicator="environment.pm25", region__code="W1").exists()
+
+
+def test_a_noise_stations_leq_and_what_is_not_stored_is_refused(client, world):
+    from apps.environment.models import NoiseReading
+
+    ds = datastream(world["N1"], "leq")
+    created = post(client, f"Datastreams({ds})/Observations", {"phenomenonTime": hour(), "result": 58.5},
+                   world["env_token"])  # fmt: skip
+    with_parameters = post(
+        client,
+        f"Datastreams({ds})/Observations",
+        {"phenomenonTime": hour(2), "result": 58, "parameters": {"a": 1}},
+        world["env_token"],
+    )
+    interval = post(client, f"Datastreams({ds})/Observations",
+                    {"phenomenonTime": f"{hour(3)}/{hour(2)}", "result": 58}, world["env_token"])  # fmt: skip
+    pm25_of_noise = post(client, f"Datastreams({world['N1'].pk * 100 + 1})/Observations",
+                         {"phenomenonTime": hour(), "result": 5}, world["env_token"])  # fmt: skip
+
+    assert created.status_code == 201
+    row = NoiseReading.objects.get()
+    assert created["Location"].endswith(f"Observations({row.pk * 100 + 7})")
+    assert with_parameters.status_code == 400
+    assert "parameters" in with_parameters.json()["message"]
+    assert interval.status_code == 400
+    assert interval.json()["errors"][0]["field"] == "phenomenonTime"
+    assert pm25_of_noise.status_code == 400  # a noise station has no PM2.5 datastream
+    assert NoiseReading.objects.count() == 1
