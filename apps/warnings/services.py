@@ -236,7 +236,9 @@ def warning_follow(*, alert: Alert) -> CapMessage | PublicWarning | None:
     if found is None:
         return None
     indicator, policy = found
-    alert = Alert.objects.select_related("region").get(pk=alert.pk)
+    # The alert's row is locked first: the listener (at once) and the periodic task (every 30 s) may follow the same
+    # alert at the same moment, and one draft, one Update per level and one Cancel must come of it.
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("region").get(pk=alert.pk)
     warning = PublicWarning.objects.select_for_update().filter(alert=alert).first()
     ended = alert.status == Alert.Status.RESOLVED
     if warning is None:

@@ -105,6 +105,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("warnings:pending")
         except ApplicationError as error:
             form.add_error(None, error.message)
+    if request.method == "POST" and warning.state != PublicWarning.State.PENDING:
+        form.add_error(None, _("This warning is no longer waiting for approval: nothing was changed."))
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -242,3 +242,21 @@ def test_a_message_is_never_changed(waiting, approvers):
 
     with pytest.raises(ValueError, match="never changed"):
         message.save()
+
+
+def test_posting_to_a_decided_warning_changes_nothing_and_says_so(client, waiting, approvers):
+    # given a warning already published
+    message = warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
+    client.force_login(approvers["command"])
+    data = {"decision": "decline", **{n: getattr(waiting, n) for n in texts_of(waiting).FIELDS}}
+
+    # when someone declines it from a stale page (in English)
+    response = client.post(f"/cap/review/{waiting.pk}/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "This warning is no longer waiting for approval: nothing was changed."
+    ]
+    assert PublicWarning.objects.get(pk=waiting.pk).state == "published"
+    assert list(CapMessage.objects.all()) == [message]
