@@ -278,6 +278,8 @@ SENSORS: dict[int, SensorKind] = {
 
 # --- ids ---------------------------------------------------------------------------------------------------------
 
+MAX_ID = 10**15  # no row's id comes near; a larger one names nothing (and would overflow a database integer)
+
 
 def thing_id(kind: ThingKind, pk: int) -> int:
     return pk * 10 + kind.code
@@ -285,7 +287,7 @@ def thing_id(kind: ThingKind, pk: int) -> int:
 
 def thing_of(iot_id: int) -> tuple[ThingKind, int] | None:
     kind = KINDS.get(iot_id % 10)
-    return (kind, iot_id // 10) if kind and iot_id > 0 else None
+    return (kind, iot_id // 10) if kind and 0 < iot_id <= MAX_ID else None
 
 
 def datastream_id(quantity: Quantity, thing_pk: int) -> int:
@@ -294,7 +296,7 @@ def datastream_id(quantity: Quantity, thing_pk: int) -> int:
 
 def datastream_of(iot_id: int) -> tuple[Quantity, int] | None:
     quantity = QUANTITIES.get(iot_id % 100)
-    return (quantity, iot_id // 100) if quantity and iot_id > 0 else None
+    return (quantity, iot_id // 100) if quantity and 0 < iot_id <= MAX_ID else None
 
 
 def observation_id(quantity: Quantity, row_pk: int) -> int:

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Extract
+from django.db.models import DateTimeField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Extract, Mod, NullIf
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from apps.sensorthings.mapping import Quantity, Rec, observation_id
+from apps.sensorthings.mapping import MAX_ID, Quantity, Rec, observation_id
 from apps.sensorthings.query import Options, StaError, bad, compare, paths_in
 from apps.sensorthings.times import iso
 
@@ -113,7 +115,9 @@ def _comparison(op: str, a: Any, b: Any, source: Source) -> Q | bool:
         return _id_q(op, b[1], source.quantity)
     if ("lit", None) in (a, b):  # a stored value compared with null: eq never holds, ne always does
         return op == "ne"
-    lhs, rhs = _expression(a, source), _expression(b, source)
+    (lhs, left), (rhs, right) = _expression(a, source), _expression(b, source)
+    if left != right:
+        raise bad(f"$filter compares a {left} with a {right} ({op})")
     if op == "ne":
         return ~Q(Exact(lhs, rhs))
     return Q(LOOKUPS[op](lhs, rhs))
@@ -125,20 +129,38 @@ def _nulls(node: Any) -> Any:
     return node
 
 
-def _expression(node: Any, source: Source) -> Any:
+def _expression(node: Any, source: Source) -> tuple[Any, str]:
+    """The SQL expression of a value and its type ("time" or "number"): a mismatch is the caller's 400, not the
+    database's error."""
     kind = node[0]
     if kind == "lit":
         value = node[1]
-        if isinstance(value, (tuple, bool)):
-            raise bad("Observations' properties compare with numbers and times")
-        return Value(value)
+        if isinstance(value, str) and (moment := parse_datetime(value)) is not None and timezone.is_aware(moment):
+            value = moment
+        if isinstance(value, datetime):
+            return Value(value, output_field=DateTimeField()), "time"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return Value(float(value), output_field=FloatField()), "number"
+        raise bad(f"Observations' properties compare with numbers and times, not {value!r}")
     if kind == "path":
-        return F(_column(node[1], source))
+        column = _column(node[1], source)
+        return F(column), ("time" if column == "observed_at" else "number")
     if kind == "arith":
-        lhs, rhs = _expression(node[2], source), _expression(node[3], source)
-        return {"add": lhs + rhs, "sub": lhs - rhs, "mul": lhs * rhs, "div": lhs / rhs, "mod": lhs % rhs}[node[1]]
+        (lhs, left), (rhs, right) = _expression(node[2], source), _expression(node[3], source)
+        if left != "number" or right != "number":
+            raise bad(f"{node[1]} takes numbers")
+        if node[1] in ("div", "mod"):
+            rhs = NullIf(rhs, Value(0.0, output_field=FloatField()))  # by zero: null, which no comparison holds
+        if node[1] == "mod":  # Mod: PostgreSQL has no % of double precision
+            combined = Mod(ExpressionWrapper(lhs, output_field=FloatField()), rhs)
+        else:
+            combined = {"add": lhs + rhs, "sub": lhs - rhs, "mul": lhs * rhs, "div": lhs / rhs}[node[1]]
+        return ExpressionWrapper(combined, output_field=FloatField()), "number"
     if kind == "call" and node[1] in EXTRACTS:
-        return Extract(_expression(node[2][0], source), node[1], tzinfo=UTC)  # times are answered in UTC
+        argument, of = _expression(node[2][0], source)
+        if of != "time":
+            raise bad(f"{node[1]} takes a date and time")
+        return Extract(argument, node[1], tzinfo=UTC), "number"  # times are answered in UTC
     if kind == "call":
         raise bad(f"the function {node[1]} is not supported on Observation properties in $filter")
     raise bad("a comparison takes values, not conditions")
@@ -162,6 +184,9 @@ def _id_q(op: str, value: Any, quantity: Quantity) -> Q | bool:
     """An @iot.id comparison as one on the row's primary key (id = pk × 100 + q)."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise bad("@iot.id compares with a whole number only")
+    if not 0 <= value <= MAX_ID:  # beyond every id (and every database integer): decided here
+        above = value > MAX_ID
+        return {"eq": False, "ne": True, "gt": not above, "ge": not above, "lt": above, "le": above}[op]
     exact, below = divmod(value - quantity.code, 100)
     if op in ("eq", "ne"):
         same = Q(pk=exact) if below == 0 else False
@@ -222,8 +247,13 @@ def token_decode(token: str, keys: list[tuple[str, bool]]) -> list[Any]:
         values = [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in plain]
     except (ValueError, TypeError, KeyError):
         raise bad("malformed $skiptoken: follow @iot.nextLink as given") from None
-    if len(values) != len(keys) or not isinstance(values[-1], int):
+    kinds = {"phenomenonTime": datetime, "result": int | float, "@iot.id": int}
+    if len(values) != len(keys) or not all(
+        isinstance(v, kinds[name]) and not isinstance(v, bool) for (name, _d), v in zip(keys, values, strict=False)
+    ):
         raise bad("$skiptoken does not fit this $orderby: follow @iot.nextLink as given")
+    if any(isinstance(v, datetime) and timezone.is_naive(v) for v in values):
+        raise bad("malformed $skiptoken: follow @iot.nextLink as given")
     return values
 
 

@@ -197,7 +197,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             found.append(("lit", date.fromisoformat(match.group("date"))))
         elif kind == "num":
             number = match.group("num")
-            found.append(("lit", float(number) if any(c in number for c in ".eE") else int(number)))
+            value = float(number) if any(c in number for c in ".eE") else int(number)
+            found.append(("lit", float(value) if abs(value) > 2**53 else value))  # no database integer overflows
         elif kind == "name":
             found.append(("name", match.group("name")))
         else:

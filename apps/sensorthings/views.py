@@ -283,7 +283,7 @@ class Service:
             recs.sort(key=lambda r: keys[r.id], reverse=descending)
         end = options.skip + options.top
         link = None
-        if len(recs) > end:
+        if len(recs) > end and options.top:
             params = {k: v for k, v in options.raw.items() if k != "$skip"}
             link = self._link(collection.path, {**params, "$skip": str(end), "$top": str(options.top)})
         return recs[options.skip : end], count, link
@@ -352,7 +352,7 @@ def _segment(text: str) -> tuple[str, int | None]:
     if not rest.endswith(")") or not raw:
         raise bad(f"malformed path segment {text!r}")
     raw = raw.strip("'") if raw.startswith("'") and raw.endswith("'") else raw
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise StaError(404, f"no {name} with @iot.id {raw}")
     return name, int(raw)
 

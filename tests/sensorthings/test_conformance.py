@@ -234,3 +234,33 @@ def test_navigation_paths_and_orders(client, world, readings):
         ]
         == 3
     )
+
+
+def test_no_query_is_a_500(client, world, readings):
+    """Input the database would choke on (types, overflow, division by zero, odd tokens) is decided before it."""
+    readings(3)
+    ds = datastream(world["A1"], "pm25")
+    queries = [
+        "$filter=result eq 'abc'", "$filter=phenomenonTime gt 5", "$filter=result gt 2026-12-01T00:00:00Z",
+        "$filter=result div 0 gt 1", "$filter=result mod 0 eq 1", "$filter=result add 1 gt 2.5",
+        "$filter=result mul 2 gt 4 and result sub 1 lt 100", "$filter=@iot.id eq 99999999999999999999999",
+        "$filter=@iot.id gt -5", "$filter=result gt 99999999999999999999999", "$filter=hour(result) eq 1",
+        "$filter=year(phenomenonTime) add 1 gt 2000", "$filter=phenomenonTime gt '2026-12-01T00:00:00Z'",
+        "$filter=result eq true", "$filter=result", "$filter=st_within(result, geography'POINT(1 2)')",
+        "$filter=Datastream/Thing/name eq 'A1站'", "$filter=FeatureOfInterest/feature eq 1",
+        "$skiptoken=WyJhIiwxXQ", "$skiptoken=W3sidCI6IngifSwxXQ", "$skiptoken=5", "$top=99999999999",
+        "$skip=99999999999", "$orderby=result desc,phenomenonTime", "$top=0&$count=true",
+        "$filter=geography'POINT(1 2)' eq 1", "$filter=result eq null", "$filter=not (result ne null)",
+    ]  # fmt: skip
+    for path in (f"Datastreams({ds})/Observations", "Observations", "Things"):
+        for query in queries:
+            response = client.get(f"{STA}{path}?{query}")
+            assert response.status_code in (200, 400), (path, query, response.content[:300])
+            if response.status_code == 200:
+                assert "@iot.nextLink" not in response.json() or "$top=0" not in query
+    for path in ("Things(99999999999999999999999)", "Things(²)", "Observations(1)", "Datastreams(-1)", "Things()"):
+        assert client.get(f"{STA}{path}").status_code in (400, 404), path
+    even = client.get(f"{STA}Datastreams({ds})/Observations", {"$filter": "result mod 2 eq 0 and result div 2 lt 2"})
+    assert [o["result"] for o in even.json()["value"]] == [0, 2]
+    zero = client.get(f"{STA}Things?$top=0&$count=true").json()
+    assert zero == {"@iot.count": 2, "value": []}
