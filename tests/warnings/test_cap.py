@@ -247,3 +247,22 @@ def test_a_warning_still_on_is_renewed_before_its_message_expires(episode, appro
     root = ET.fromstring(renewal.xml)
     assert (renewal.msg_type, renewal.headline_en) == ("Update", first.headline_en)
     assert root.findtext("cap:references", namespaces=NS).split(",")[1] == first.identifier
+
+
+def test_the_alert_listener_drafts_at_opening_and_cancels_at_the_end_without_the_periodic_task(
+    city, approvers, django_capture_on_commit_callbacks
+):
+    # given an AQI episode opening, the listener's work run after each commit
+    with django_capture_on_commit_callbacks(execute=True):
+        aqi_minutes(city["W"], [150.0] * 35)
+    alert = Alert.objects.get(indicator="environment.aqi", region=city["W"])
+    warning = PublicWarning.objects.get(alert=alert)  # drafted at once
+    warning_approve(warning=warning, user=approvers["command"], texts=texts_of(warning))
+
+    # when a person resolves the alert
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_transition(alert=alert, action="resolve", user=approvers["command"])
+
+    # then the Cancel went out with the resolution
+    assert list(CapMessage.objects.order_by("id").values_list("msg_type", flat=True)) == ["Alert", "Cancel"]
+    assert PublicWarning.objects.get(pk=warning.pk).state == "ended"
