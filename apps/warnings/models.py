@@ -39,7 +39,7 @@ class PublicWarning(BaseModel):
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     # The level last drafted or published (the AQI category, or the alert's severity 1–2): an Update goes out
     # when the alert's level rises above it.
-    level = models.PositiveSmallIntegerField(_("level"))
+    level = models.PositiveSmallIntegerField(_("warning level"))
     headline_zh = models.CharField(_("headline (Chinese)"), max_length=HEADLINE_MAX)
     headline_en = models.CharField(_("headline (English)"), max_length=HEADLINE_MAX)
     description_zh = models.TextField(_("description (Chinese)"), max_length=DESCRIPTION_MAX)

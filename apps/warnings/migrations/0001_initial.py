@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('indicator', models.CharField(max_length=64, verbose_name='indicator')),
                 ('state', models.CharField(choices=[('pending', 'Waiting for approval'), ('published', 'Published'), ('declined', 'Declined'), ('withdrawn', 'Ended before approval'), ('ended', 'Ended (cancel published)')], default='pending', max_length=16, verbose_name='state')),
-                ('level', models.PositiveSmallIntegerField(verbose_name='level')),
+                ('level', models.PositiveSmallIntegerField(verbose_name='warning level')),
                 ('headline_zh', models.CharField(max_length=140, verbose_name='headline (Chinese)')),
                 ('headline_en', models.CharField(max_length=140, verbose_name='headline (English)')),
                 ('description_zh', models.TextField(max_length=1000, verbose_name='description (Chinese)')),
