@@ -54,7 +54,7 @@ CITY_TZ ?= Asia/Shanghai
 CLOCK_INSTANTS ?= 00:00:30 00:45:00 23:59:30
 CLOCK_FOLDERS ?= tests/accounts tests/core tests/dashboards tests/deadlines tests/environment tests/fieldwork \
 	tests/governance tests/grievances tests/healthcare tests/indicators tests/ingest tests/notifications tests/opendata \
-	tests/traffic
+	tests/sensorthings tests/traffic tests/warnings
 test-clock: $(VENV)/.installed
 	@command -v faketime >/dev/null || { echo "make test-clock needs faketime: apt-get install faketime" >&2; exit 1; }
 	@day=$$(TZ=$(CITY_TZ) date +%F); logs=$$(mktemp -d); for t in $(CLOCK_INSTANTS); do \
