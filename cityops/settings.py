@@ -415,6 +415,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("CITYOPS_ANON_RATE", "120/minute"),
         "user": env_str("CITYOPS_USER_RATE", "2000/minute"),
+        # anonymous reads of the SensorThings API (/sta/): a client pages 100–1,000 Observations a request
+        "sta_anon": env_str("CITYOPS_STA_ANON_RATE", "1200/minute"),
     },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

@@ -4,6 +4,11 @@ One endpoint takes air and noise rows: `{"station", "observed_at", "pm25", "pm10
 (any pollutant may be missing, at least one present) or `{"station", "observed_at", "leq"}` for a noise
 station. `observed_at` is the end of the averaging hour. Same guarantees as every feed (apps/ingest): per-source
 tokens, idempotent on (station, observed_at), whole-batch rejection listing every bad row, one bulk write.
+
+A stored reading's empty pollutant cells may be filled once by a later row of the same station and time (a
+sender that posts one pollutant at a time, as a SensorThings client does: apps/sensorthings/create.py): a stored
+value is never changed (a different one is ignored, as a repeat), and a filled row marks its minute for the tick
+as an inserted one does, so the AQI is recomputed from the completed row.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,7 +87,8 @@ def _row_rules(batch: Batch, stations: dict[str, Station]) -> list[RowError]:
         else:
             if batch["leq"][index] is not None:
                 errors.append(RowError(index, "leq", _("an air station measures no noise")))
-            if not air:
+            if not air and not any((index, name) in batch.refused for name in POLLUTANTS):
+                # a pollutant given but refused is told in its own cell, not as one missing
                 errors.append(RowError(index, "pm25", _("give at least one pollutant")))
     return errors
 
@@ -113,10 +120,35 @@ def _store(batch: Batch, stations: dict[str, Station]) -> dict[str, int]:
             ],
             conflict=["station_id", "observed_at"],
         )
+    if len(air) > 0 and accepted < len(air) + len(noise):  # some rows were stored already
+        accepted += _air_cells_fill(batch, air, stations)
     if accepted:
         row_regions = zip(batch["observed_at"], (stations[code].region_id for code in batch["station"]), strict=True)
         feed_rows_mark(feed=FEED, rows=row_regions)
     return {"accepted": accepted, "duplicates": batch.size - accepted}
+
+
+def _air_cells_fill(batch: Batch, rows: list[int], stations: dict[str, Station]) -> int:
+    """Fill the empty pollutant cells of stored readings with the batch's values for them; how many rows gained
+    a value. Never changes a stored value (COALESCE in the statement, so a concurrent fill cannot either)."""
+    keys = {(stations[batch["station"][i]].id, batch["observed_at"][i]): i for i in rows}
+    moments = [moment for _station, moment in keys]
+    stored = AirReading.objects.filter(
+        station_id__in=sorted({station for station, _moment in keys}),
+        observed_at__gte=min(moments),
+        observed_at__lte=max(moments),
+    ).values("station_id", "observed_at", *POLLUTANTS)
+    filled = 0
+    for row in stored:
+        index = keys.get((row["station_id"], row["observed_at"]))
+        if index is None:
+            continue
+        empty = {n: batch[n][index] for n in POLLUTANTS if row[n] is None and batch[n][index] is not None}
+        if empty:
+            cells = {name: Coalesce(F(name), Value(value, output_field=FloatField())) for name, value in empty.items()}
+            AirReading.objects.filter(station_id=row["station_id"], observed_at=row["observed_at"]).update(**cells)
+            filled += 1
+    return filled
 
 
 # --- The tick: hourly means → AQI, PM2.5, noise over the limit, station health ------------------------------

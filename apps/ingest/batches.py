@@ -82,6 +82,7 @@ class Batch:
 
     columns: dict[str, list[Any]]
     size: int
+    refused: frozenset[tuple[int, str]] = frozenset()  # (row, column) of the cells refused by the column checks
 
     def __getitem__(self, name: str) -> list[Any]:
         return self.columns[name]
@@ -304,7 +305,7 @@ def _row_by_row(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> tu
         for column in columns:
             value = _cell(index, row.get(column.name), column, errors)
             data[column.name].append(value)
-    return Batch(columns=data, size=len(rows)), errors
+    return Batch(columns=data, size=len(rows), refused=frozenset((e.index, e.field) for e in errors)), errors
 
 
 def _cell(index: int, raw: Any, column: Column, errors: list[RowError]) -> Any:

@@ -8,17 +8,23 @@ service each feed's batch API calls (`environment_readings_ingest`, `traffic_rea
 
 How a single-quantity observation maps onto a reading row (a station's AirReading holds six pollutants at once,
 a traffic reading speed, volume and occupancy): the observations of one thing at one phenomenonTime in a request
-become **one row**; raw rows are write-once, as the feeds store them. So:
+become **one row**, handed to the feed. So:
 
 - a row not stored yet is inserted with the quantities given (any of a station's pollutants; a traffic reading
   needs all three quantities, a capacity snapshot beds occupied — the feed itself says what is missing);
 - posting again what is stored (the same values) is a repeat: nothing changes, the same Observation ids answer;
-- an observation for a time whose row is already stored with another or no value of that quantity is refused with
-  its reason (raw readings are not changed after the fact): send an hour's quantities together in one request.
+- a station's pollutant whose cell of a stored reading is empty fills it, once, through the feed (its fill step:
+  one POST per Datastream, as frost-sta-client's create(Observation) sends, completes the reading); a stored value
+  is never changed: a different one is refused;
+- a traffic reading or a capacity snapshot is stored whole (speed, volume and occupancy are one interval's, the
+  counts one moment's picture): another value for a stored one is refused, saying so.
 
 A problem anywhere refuses the whole request, nothing stored, every problem listed (`errors`: `index` — the
-position in the request, `[datastream entry, row]` for CreateObservations — `field` and `message`).
-An Observation's FeatureOfInterest is always its thing's point (not given, not chosen); `parameters`,
+position in the request, `[datastream entry, row]` for CreateObservations — `field` and `message`; `message`
+itself names the first few). A POST without phenomenonTime is for the server's current time (18-088 §8.2.8: a
+device without a clock may leave it out). An Observation's FeatureOfInterest is always its thing's point: naming
+that one (`"FeatureOfInterest": {"@iot.id": n}`, the `FeatureOfInterest/id` component) is accepted, another
+refused; `parameters`,
 `resultQuality` and `validTime` are not stored and refused when given. `resultTime` is accepted (null or a time)
 but not stored: CityOps keeps when a reading was observed, not when it
 was produced, so every Observation answers `resultTime: null`.
@@ -42,7 +48,16 @@ from apps.environment.services import environment_readings_ingest
 from apps.healthcare.services import healthcare_snapshots_ingest
 from apps.ingest.batches import BatchInvalid, BatchTooLarge
 from apps.ingest.models import IngestToken
-from apps.sensorthings.mapping import FACILITY, STATION, TRAFFIC, Quantity, ThingKind, datastream_of, observation_id
+from apps.sensorthings.mapping import (
+    FACILITY,
+    STATION,
+    TRAFFIC,
+    Quantity,
+    ThingKind,
+    datastream_of,
+    observation_id,
+    thing_id,
+)
 from apps.sensorthings.observations import Source, observation_get
 from apps.sensorthings.query import Options, StaError, bad
 from apps.traffic.services import traffic_readings_ingest
@@ -58,6 +73,7 @@ class Item:
     phenomenon_time: Any
     result: Any
     result_time: Any = None
+    feature: Any = None  # a FeatureOfInterest id given, which must be the thing's own
 
 
 @dataclass
@@ -75,7 +91,8 @@ def create_view(request: Request, resource: str, service: Any) -> HttpResponse:
 
     token = request.auth
     if not isinstance(token, IngestToken):
-        return sta_error(401, "creating Observations needs an ingest token: Authorization: Bearer <token>",
+        return sta_error(401, "creating Observations needs an ingest token: Authorization: Bearer <token>, or HTTP "
+                         "Basic with the token as the password (any user name)",
                          headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     path = resource.strip("/")
     try:
@@ -106,7 +123,7 @@ def create_view(request: Request, resource: str, service: Any) -> HttpResponse:
 def _one(body: Any, datastream: int | None) -> Item:
     if not isinstance(body, dict):
         raise bad('an Observation is a JSON object: {"phenomenonTime", "result", "resultTime"}')
-    unknown = set(body) - {"phenomenonTime", "result", "resultTime", "Datastream"}
+    unknown = set(body) - {"phenomenonTime", "result", "resultTime", "Datastream", "FeatureOfInterest"}
     unknown |= {"parameters"} if body.get("parameters") else set()  # the client sends {} for none
     if unknown:
         raise bad(f"not supported when creating an Observation: {', '.join(sorted(unknown))}")
@@ -115,7 +132,23 @@ def _one(body: Any, datastream: int | None) -> Item:
         if not isinstance(ref, dict) or "@iot.id" not in ref:
             raise bad('give the Observation\'s Datastream: "Datastream": {"@iot.id": n}')
         datastream = ref["@iot.id"]
-    return Item(0, datastream, body.get("phenomenonTime"), body.get("result"), body.get("resultTime"))
+    time = body["phenomenonTime"] if "phenomenonTime" in body else _server_now()
+    feature = _feature(body.get("FeatureOfInterest"))
+    return Item(0, datastream, time, body.get("result"), body.get("resultTime"), feature)
+
+
+def _server_now() -> str:
+    """The server's current time, for an Observation posted without phenomenonTime (18-088: SHALL)."""
+    return timezone.now().replace(microsecond=0).isoformat()
+
+
+def _feature(ref: Any) -> Any:
+    """The FeatureOfInterest id given (checked against the thing's own in _place), or None when none is."""
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or set(ref) != {"@iot.id"}:
+        raise bad('a FeatureOfInterest is the thing\'s own point: give it by id, {"@iot.id": n}, or leave it out')
+    return ref["@iot.id"]
 
 
 def _data_arrays(body: Any) -> list[Item]:
@@ -132,7 +165,7 @@ def _data_arrays(body: Any) -> list[Item]:
             raise bad("MultiDatastreams are not supported")
         if not isinstance(components, list) or not {"phenomenonTime", "result"} <= set(components):
             raise bad(f"entry {entry_index}: components must name phenomenonTime and result")
-        unknown = set(components) - {"phenomenonTime", "result", "resultTime"}
+        unknown = set(map(str, components)) - {"phenomenonTime", "result", "resultTime", "FeatureOfInterest/id"}
         if unknown:
             raise bad(f"entry {entry_index}: components not supported: {', '.join(sorted(map(str, unknown)))}")
         if not isinstance(rows, list):
@@ -142,7 +175,7 @@ def _data_arrays(body: Any) -> list[Item]:
                 raise bad(f"entry {entry_index}, row {row_index}: a row has one value per component")
             values = dict(zip(components, row, strict=True))
             items.append(Item([entry_index, row_index], ref["@iot.id"], values["phenomenonTime"], values["result"],
-                              values.get("resultTime")))  # fmt: skip
+                              values.get("resultTime"), values.get("FeatureOfInterest/id")))  # fmt: skip
     return items
 
 
@@ -178,10 +211,23 @@ def observations_create(*, source: Any, items: list[Item]) -> list[int]:
     errors += _ingest(source, rows, items, keep=not errors)
     if errors:
         errors.sort(key=lambda e: (e["index"], e["field"]))
-        raise StaError(400, f"{len(errors)} problems; nothing was stored", errors=errors)
+        raise StaError(400, problems_message(errors), errors=errors)
     stored = _stored_pks(rows)
     return [observation_id(datastream_of(int(item.datastream))[0], stored[key])  # type: ignore[index]
             for item, key in zip(items, item_rows, strict=True) if key is not None]  # fmt: skip
+
+
+def problems_message(errors: list[dict[str, Any]], *, shown: int = 3) -> str:
+    """ "2 problems; nothing was stored: row [0, 1] result: must be at least 0; …" — the first reasons in the
+    message itself, which is all frost-sta-client shows of an error."""
+    count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+    reasons = [f"{_where(e['index'])}{e['field']}: {e['message']}" for e in errors[:shown]]
+    more = "; …" if len(errors) > shown else ""
+    return f"{count}; nothing was stored: {'; '.join(reasons)}{more}"
+
+
+def _where(index: Any) -> str:
+    return f"row {index} " if isinstance(index, list) else ""
 
 
 def _place(item: Item, source: Any, things: dict[tuple[int, int], Any], errors: list[dict[str, Any]]) -> Any:
@@ -201,6 +247,12 @@ def _place(item: Item, source: Any, things: dict[tuple[int, int], Any], errors: 
         message = f"no Datastream({item.datastream}) of this token's data source"
         errors.append(_error(item, "Datastream", message))
         return None
+    own = thing_id(quantity.kind, thing_pk)
+    if item.feature is not None and item.feature != own:
+        message = (
+            f"not this Datastream's: an Observation's FeatureOfInterest is its thing's point, FeaturesOfInterest({own})"
+        )
+        errors.append(_error(item, "FeatureOfInterest", message))
     if item.result_time is not None and not (isinstance(item.result_time, str) and _instant(item.result_time)):
         errors.append(_error(item, "resultTime", "not an ISO 8601 date and time with a zone, nor null"))
     if isinstance(item.phenomenon_time, str) and "/" in item.phenomenon_time:
@@ -237,15 +289,28 @@ def _stored_conflicts(rows: dict[tuple[int, int, Any], _Row], items: list[Item])
             for column, given in row.values.items():
                 if _same(found.get(column), given):
                     continue
-                shown = "empty" if found.get(column) is None else found.get(column)
-                message = (
-                    f"the reading of {row.thing.code} at {row.time_text} is already stored, with {column} "
-                    f"{shown}; stored readings are not changed (send all of a time's quantities together)"
-                )
+                if found.get(column) is None and row.kind in FILLED:
+                    continue  # an empty cell: the feed fills it
+                message = _stored_message(row, column, found.get(column))
                 for position in row.items:
                     if _column_of(items[position]) == column:
                         errors.append(_error(items[position], "result", message))
     return errors
+
+
+FILLED = {STATION}  # kinds whose feed fills a stored reading's empty cells (apps/environment/services.py)
+
+
+def _stored_message(row: _Row, column: str, stored: Any) -> str:
+    where = f"the reading of {row.thing.code} at {row.time_text} is already stored"
+    shown = "empty" if stored is None else stored
+    if row.kind is TRAFFIC:
+        why = "a traffic reading is one interval's speed, volume and occupancy, stored whole: send the three together"
+        return f"{where}, with {column} {shown}; {why} (CreateObservations)"
+    if row.kind is FACILITY:
+        why = "a capacity snapshot is one moment's counts, stored whole: send its counts together"
+        return f"{where}, with {column} {shown}; {why} (CreateObservations)"
+    return f"{where}, with {column} {shown}; a stored value is not changed"
 
 
 def _same(stored: Any, given: Any) -> bool:

@@ -18,13 +18,14 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from apps.core.throttling import PUBLIC_THROTTLES
-from apps.ingest.auth import IngestTokenAuthentication
+from apps.sensorthings.access import STA_THROTTLES, StaTokenAuthentication
 from apps.sensorthings.mapping import (
     KINDS,
     QUANTITIES,
@@ -262,15 +263,17 @@ class Service:
 
     # --- pages
 
-    def page(self, collection: Collection, options: Options) -> tuple[list[Rec], int | None, str | None]:
-        """The entities of one page, the count when asked, and the next page's link."""
+    def page(self, collection: Collection, options: Options, *, ref: bool = False) -> tuple[list[Rec], int | None,
+                                                                                           str | None]:  # fmt: skip
+        """The entities of one page, the count when asked, and the next page's link (to /$ref pages when `ref`)."""
+        link_path = f"{collection.path}/$ref" if ref else collection.path
         if collection.sources is not None:
             page = observations_page(collection.sources, options, self.things_where,
                                      default_time=collection.default_time)  # fmt: skip
             link = None
             if page.next_token:
                 params = {k: v for k, v in options.raw.items() if k not in ("$skip", "$skiptoken")}
-                link = self._link(collection.path, {**params, "$skiptoken": page.next_token})
+                link = self._link(link_path, {**params, "$skiptoken": page.next_token})
             return page.recs, page.count, link
         recs = list(collection.recs or [])
         if options.filter is not None:
@@ -285,7 +288,7 @@ class Service:
         link = None
         if len(recs) > end and options.top:
             params = {k: v for k, v in options.raw.items() if k != "$skip"}
-            link = self._link(collection.path, {**params, "$skip": str(end), "$top": str(options.top)})
+            link = self._link(link_path, {**params, "$skip": str(end), "$top": str(options.top)})
         return recs[options.skip : end], count, link
 
     def _link(self, path: str, params: dict[str, str]) -> str:
@@ -328,7 +331,7 @@ class Service:
         return out
 
     def render_page(self, collection: Collection, options: Options, *, ref: bool = False) -> dict[str, Any]:
-        recs, count, next_link = self.page(collection, options)
+        recs, count, next_link = self.page(collection, options, ref=ref)
         body: dict[str, Any] = {}
         if count is not None:
             body["@iot.count"] = count
@@ -381,13 +384,20 @@ class StaApi(APIView):
     """The whole service: GET for reads (public where the labels allow, throttled like the other public APIs),
     POST for creating Observations with an ingest token."""
 
-    authentication_classes = [IngestTokenAuthentication, SessionAuthentication]
+    authentication_classes = [StaTokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
     schema = None  # documented by its own landing page (the service root), as the standard has it
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Messages in English whatever Accept-Language says (as FROST-Server's are: machines and their logs read
+        them); the entities' names and descriptions in the negotiated language (get)."""
+        self.language = translation.get_language() or "zh-hans"
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[return-value]
+
     def get_throttles(self) -> list[Any]:
         if self.request.method in ("GET", "HEAD"):
-            return [throttle() for throttle in PUBLIC_THROTTLES]
+            return [throttle() for throttle in STA_THROTTLES]
         return []
 
     def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
@@ -396,17 +406,24 @@ class StaApi(APIView):
         response = super().handle_exception(exc)
         data = getattr(response, "data", None) or {}
         message = str(data.get("detail", "")) if isinstance(data, dict) else str(data)
+        if isinstance(exc, Throttled):
+            wait = getattr(exc, "wait", None) or 1
+            message = (
+                f"too many requests from this client: try again in {wait:.0f} s (Retry-After); anonymous reads are "
+                "limited per address, an ingest token reads at the signed-in rate"
+            )
         headers = {h: response[h] for h in ("WWW-Authenticate", "Retry-After", "Allow") if response.has_header(h)}
         return sta_error(response.status_code, message or "error", headers=headers)
 
     def get(self, request: Request, resource: str = "") -> HttpResponse:
-        service = Service(request)
-        if not resource.strip("/"):
-            return _json(root_document(service.base))
-        params = {k: request.query_params.get(k, "") for k in request.query_params}
-        options = options_parse(params)
-        target, tail = _walk(service, resource)
-        return _answer(service, target, tail, options)
+        with translation.override(self.language):
+            service = Service(request)
+            if not resource.strip("/"):
+                return _json(root_document(service.base))
+            params = {k: request.query_params.get(k, "") for k in request.query_params}
+            options = options_parse(params)
+            target, tail = _walk(service, resource)
+            return _answer(service, target, tail, options)
 
     def post(self, request: Request, resource: str = "") -> HttpResponse:
         from apps.sensorthings.create import create_view

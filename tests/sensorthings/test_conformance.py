@@ -72,6 +72,19 @@ def test_a_staff_member_of_one_district_sees_its_hospitals_only(client, world, r
     assert get(client, "Observations", **{"$filter": "result eq 40"})["value"] == []
 
 
+def test_the_next_link_of_a_ref_listing_keeps_ref(client, world, readings):
+    readings(3)
+    a1, pm25 = thing(world["A1"]), datastream(world["A1"], "pm25")
+
+    things = get(client, f"Things({a1})/Datastreams/$ref", **{"$top": "2"})
+    observations = get(client, f"Datastreams({pm25})/Observations/$ref", **{"$top": "2"})
+
+    assert things["@iot.nextLink"].startswith(f"http://testserver{STA}Things({a1})/Datastreams/$ref?")
+    assert observations["@iot.nextLink"].startswith(f"http://testserver{STA}Datastreams({pm25})/Observations/$ref?")
+    following = client.get(observations["@iot.nextLink"].removeprefix("http://testserver")).json()
+    assert [set(o) for o in following["value"]] == [{"@iot.selfLink"}]
+
+
 def test_property_value_and_ref_paths(client, world):
     a1 = thing(world["A1"])
 
@@ -191,15 +204,21 @@ def test_unsupported_and_malformed_queries_are_400_naming_what(client, world):
     assert client.delete(f"{STA}Things(11)").status_code == 405
 
 
-def test_anonymous_reads_are_throttled_like_the_other_public_apis(client, world, monkeypatch):
-    from apps.core.throttling import ClientAnonThrottle
+def test_anonymous_reads_have_their_own_rate_and_a_token_reads_at_the_signed_in_rate(client, world, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(ClientAnonThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "2000/minute"})
-    answers = [client.get(f"{STA}Things") for _ in range(3)]
+    rates = {"anon": "1/minute", "sta_anon": "2/minute", "user": "4/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    answers = [client.get(f"{STA}Things", HTTP_ACCEPT_LANGUAGE="zh-hans") for _ in range(3)]
+    token = {"HTTP_AUTHORIZATION": f"Bearer {world['env_token']}"}
+    with_token = [client.get(f"{STA}Things", **token).status_code for _ in range(5)]
 
-    assert [a.status_code for a in answers] == [200, 200, 429]
-    assert answers[2].json()["type"] == "error"
+    assert [a.status_code for a in answers] == [200, 200, 429]  # 2 a minute, not the other APIs' 1
+    body = answers[2].json()
+    assert (body["code"], body["type"]) == (429, "error")
+    assert body["message"].startswith("too many requests")  # English, whatever Accept-Language says
     assert answers[2].has_header("Retry-After")
+    assert with_token == [200, 200, 200, 200, 429]  # per token at the signed-in rate
 
 
 def test_navigation_paths_and_orders(client, world, readings):

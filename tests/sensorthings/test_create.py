@@ -52,17 +52,95 @@ def test_the_same_post_again_is_idempotent_and_a_different_value_for_a_stored_re
     first = post(client, f"Datastreams({ds})/Observations", body, world["env_token"])
     again = post(client, f"Datastreams({ds})/Observations", body, world["env_token"])
     changed = post(client, f"Datastreams({ds})/Observations", {**body, "result": 36}, world["env_token"])
-    pm10 = post(client, "Observations", {"phenomenonTime": hour(), "result": 50,
-                                         "Datastream": {"@iot.id": datastream(world["A1"], "pm10")}},
-                world["env_token"])  # fmt: skip
 
     assert first.status_code == again.status_code == 201
     assert first["Location"] == again["Location"]
     assert AirReading.objects.count() == 1
     assert changed.status_code == 400
     assert changed.json()["errors"][0]["field"] == "result"
-    assert "already stored" in pm10.json()["errors"][0]["message"]
+    assert changed.json()["message"].startswith("1 problem; nothing was stored: result: the reading of A1 at ")
     assert AirReading.objects.get().pm25 == 35
+
+
+def test_one_post_per_datastream_fills_the_stored_readings_empty_cells_and_marks_the_minute(client, world):
+    """frost-sta-client's create(Observation) sends one quantity a request: a station's PM2.5, then its PM10 for
+    the same time, both stored in the one reading, the second marking the minute for the tick again."""
+    from apps.environment.models import AirReading
+    from apps.ingest.models import FeedMinute
+
+    pm25, pm10 = datastream(world["A1"], "pm25"), datastream(world["A1"], "pm10")
+    first = post(client, f"Datastreams({pm25})/Observations", {"phenomenonTime": hour(), "result": 33.3},
+                 world["env_token"])  # fmt: skip
+    FeedMinute.objects.all().delete()  # as the tick takes its marks
+    second = post(client, "Observations", {"phenomenonTime": hour(), "result": 50, "Datastream": {"@iot.id": pm10}},
+                  world["env_token"])  # fmt: skip
+    repeat = post(client, f"Datastreams({pm10})/Observations", {"phenomenonTime": hour(), "result": 50},
+                  world["env_token"])  # fmt: skip
+    other = post(client, f"Datastreams({pm10})/Observations", {"phenomenonTime": hour(), "result": 51},
+                 world["env_token"])  # fmt: skip
+
+    assert (first.status_code, second.status_code, repeat.status_code) == (201, 201, 201), second.content
+    row = AirReading.objects.get()
+    assert (row.pm25, row.pm10, row.o3) == (33.3, 50, None)
+    assert second["Location"].endswith(f"Observations({row.pk * 100 + 2})")
+    assert repeat["Location"] == second["Location"]
+    assert FeedMinute.objects.exists()  # the filled reading's minute, for the tick to recompute the AQI
+    assert other.status_code == 400  # a stored value is never changed
+    assert "pm10 50" in other.json()["message"]
+    assert AirReading.objects.get().pm10 == 50
+
+
+def test_the_batch_api_fills_empty_cells_and_never_changes_a_stored_value(client, world):
+    from apps.environment.models import AirReading
+
+    url = "/api/v1/environment/readings"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world['env_token']}"}
+    rows = [{"station": "A1", "observed_at": hour(), "pm25": 10}]
+    first = client.post(url, json.dumps(rows), content_type="application/json", **headers)
+    more = [{"station": "A1", "observed_at": hour(), "pm25": 99, "no2": 40}]
+    second = client.post(url, json.dumps(more), content_type="application/json", **headers)
+    third = client.post(url, json.dumps(more), content_type="application/json", **headers)
+
+    assert first.json() == {"accepted": 1, "duplicates": 0}
+    assert second.json() == {"accepted": 1, "duplicates": 0}  # the row gained its NO2
+    assert third.json() == {"accepted": 0, "duplicates": 1}  # idempotent
+    row = AirReading.objects.get()
+    assert (row.pm25, row.no2) == (10, 40)  # the stored PM2.5 kept
+
+
+def test_a_traffic_reading_is_stored_whole_and_says_so(client, world):
+    from apps.traffic.models import TrafficReading
+
+    loop = [{"Datastream": {"@iot.id": datastream(world["L1"], name)}, "components": ["phenomenonTime", "result"],
+             "dataArray": [[hour(), value]]} for name, value in (("speed_kmh", 42.5), ("volume", 12),
+                                                                  ("occupancy", 8))]  # fmt: skip
+    assert post(client, "CreateObservations", loop, world["loops_token"]).status_code == 201
+    speed = post(client, f"Datastreams({datastream(world['L1'], 'speed_kmh')})/Observations",
+                 {"phenomenonTime": hour(), "result": 40}, world["loops_token"])  # fmt: skip
+
+    assert speed.status_code == 400
+    assert "speed, volume and occupancy" in speed.json()["message"]
+    assert TrafficReading.objects.get().speed_kmh == 42.5
+
+
+def test_messages_are_english_and_name_the_first_reasons_without_a_follow_on(client, world):
+    ds = datastream(world["A1"], "pm25")
+
+    response = post(client, f"Datastreams({ds})/Observations", {"phenomenonTime": hour(), "result": -5},
+                    world["env_token"])  # fmt: skip
+    batch = client.post(
+        "/api/v1/environment/readings",
+        json.dumps([{"station": "A1", "observed_at": hour(), "pm25": "abc"}]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {world['env_token']}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    body = response.json()
+    assert response.status_code == 400
+    assert [(e["field"], e["message"]) for e in body["errors"]] == [("result", "must be at least 0")]
+    assert body["message"] == "1 problem; nothing was stored: result: must be at least 0"
+    assert {e["field"] for e in batch.json()["errors"]} == {"pm25"}  # no "give at least one pollutant" too
 
 
 def test_create_observations_merges_a_things_quantities_at_one_time_into_one_row(client, world):

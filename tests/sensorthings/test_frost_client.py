@@ -17,24 +17,6 @@ from tests.sensorthings.conftest import datastream, thing
 pytestmark = pytest.mark.filterwarnings("ignore:furl.pathstr is deprecated:DeprecationWarning")
 
 
-class BearerToken(fsc.AuthHandler):
-    """The client's AuthHandler gives requests its `auth`: an ingest token instead of a user and password."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def add_auth_header(self) -> requests.auth.AuthBase:
-        token = self.token
-
-        class Bearer(requests.auth.AuthBase):
-            def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-                request.headers["Authorization"] = f"Bearer {token}"
-                return request
-
-        return Bearer()
-
-
 @pytest.fixture
 def url(asgi_server, world):
     return f"http://{asgi_server}/sta/v1.1"
@@ -76,13 +58,15 @@ def test_the_client_creates_observations_one_by_one_and_as_a_data_array(url, wor
     from apps.environment.models import AirReading
     from apps.ingest.models import FeedMinute
 
-    service = fsc.SensorThingsService(url, auth_handler=BearerToken(world["env_token"]))
+    # the client's own AuthHandler: HTTP Basic, the ingest token as the password
+    service = fsc.SensorThingsService(url, auth_handler=fsc.AuthHandler("vendor", world["env_token"]))
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     pm25 = fsc.Datastream(id=datastream(world["A1"], "pm25"))
     no2 = fsc.Datastream(id=datastream(world["A1"], "no2"))
 
     single = fsc.Observation(phenomenon_time=hour - timedelta(hours=3), result=42.0, datastream=pm25)
     service.create(single)
+    service.create(fsc.Observation(phenomenon_time=hour - timedelta(hours=3), result=60.0, datastream=no2))
     document = fsc.DataArrayDocument()
     for stream, values in ((pm25, [10.0, 11.0]), (no2, [30.0, 31.0])):
         value = fsc.DataArrayValue()
@@ -100,8 +84,12 @@ def test_the_client_creates_observations_one_by_one_and_as_a_data_array(url, wor
     assert len(created) == 4
     assert [o.self_link for o in created] == [o.self_link for o in repeated]
     rows = sorted((r.pm25, r.no2) for r in AirReading.objects.all())
-    assert rows == [(10.0, 30.0), (11.0, 31.0), (42.0, None)]
+    assert rows == [(10.0, 30.0), (11.0, 31.0), (42.0, 60.0)]  # one POST per Datastream, one reading
     assert FeedMinute.objects.exists()  # the feed's marks, for the live tick
     with pytest.raises(requests.HTTPError) as refused:
         service.create(fsc.Observation(phenomenon_time=hour - timedelta(hours=3), result=43.0, datastream=pm25))
     assert refused.value.response.status_code == 400
+    wrong = fsc.SensorThingsService(url, auth_handler=fsc.AuthHandler("vendor", "cio_not-a-token"))
+    with pytest.raises(requests.HTTPError) as unknown:
+        wrong.create(fsc.Observation(phenomenon_time=hour - timedelta(hours=4), result=1.0, datastream=pm25))
+    assert unknown.value.response.status_code == 401
