@@ -7,3 +7,6 @@ class WarningsConfig(AppConfig):
     label = "warnings"
     verbose_name = _("Public warnings (CAP)")
     url_prefix = "cap/"  # the public Atom feed and CAP messages, and the approvers' page
+
+    def ready(self) -> None:
+        from apps.warnings import checks  # noqa: F401  (registers the deploy checks)

@@ -70,6 +70,9 @@ def production(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(45),
         "ALLOWED_HOSTS": "ops.example.org",
         "CITYOPS_FIELD_KEYS": Fernet.generate_key().decode(),
+        # Public warnings name their sender and link the public address: check --deploy refuses the defaults.
+        "CITYOPS_CAP_SENDER": "ops.example.org",
+        "CITYOPS_PUBLIC_URL": "https://ops.example.org",
     }
     variables.update(overrides)
     return {key: value for key, value in variables.items() if value}
