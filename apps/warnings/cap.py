@@ -6,6 +6,7 @@ standards/CAP.md): a CAP consumer that validates against the XSD refuses an elem
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,16 @@ CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "E
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+
+
+# Characters outside XML 1.0's Char production (C0 controls but tab and line breaks, surrogates, U+FFFE, U+FFFF).
+NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without characters XML 1.0 cannot carry (edited texts refuse them; this is the feed's own guard,
+    so one stored headline can never make the whole index unreadable)."""
+    return NOT_XML_CHAR.sub("", text)
 
 
 def cap_time(moment: datetime) -> str:
@@ -155,8 +166,8 @@ def atom_xml(*, feed_id: str, title: str, self_url: str, author: str, entries: S
     public-alert aggregators read such feeds)."""
 
     def add(parent: ET.Element, tag: str, text: str = "", **attributes: str) -> ET.Element:
-        element = ET.SubElement(parent, tag, attributes)
-        element.text = text or None
+        element = ET.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items()})
+        element.text = xml_safe(text) or None
         return element
 
     # Names unqualified and the namespace declared on the root: ElementTree's default_namespace refuses the

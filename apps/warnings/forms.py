@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.masking import mask_text, visible_text
@@ -12,14 +15,43 @@ from apps.core.text import clean_text
 from apps.warnings.models import DESCRIPTION_MAX, HEADLINE_MAX, INSTRUCTION_MAX
 from apps.warnings.services import WarningTexts
 
+# What XML 1.0 cannot carry, or carries only to no one's benefit in a public text: C0 controls but tab and line
+# breaks, lone surrogates, and the Unicode non-characters (U+FDD0–U+FDEF, and U+FFFE / U+FFFF of every plane; the
+# last two make a document not well-formed, and a published message is never changed).
+NOT_PUBLISHABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+def publishable(value: str) -> None:
+    """ValidationError for a character that has no place in a published XML text."""
+    if NOT_PUBLISHABLE.search(value or ""):
+        raise ValidationError(
+            _("This text holds a character that cannot be published (a control character or a non-character)."),
+            code="not_publishable",
+        )
+
+
+def holds_personal_data(text: str) -> bool:
+    """The one mask of free text (apps/core/masking.py) finds something to hide, in the text or in what a reader of
+    its rendered markup sees (139 <b>1234</b> 5678)."""
+    return any(mask_text(t) != visible_text(t) for t in {text, strip_tags(text)})
+
 
 def _text(label: Any, limit: int, *, required: bool = True, rows: int = 0) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput(attrs={"size": 60})
-    return forms.CharField(label=label, max_length=limit, required=required, widget=widget, strip=True)
+    return forms.CharField(
+        label=label, max_length=limit, required=required, widget=widget, strip=True, validators=[publishable]
+    )
 
 
 class ApprovalForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve and publish")), ("decline", _("Decline"))])
+    # The level of the draft the page showed: approving after the alert got worse (and the draft was drafted anew)
+    # is refused, so no one publishes texts they did not see.
+    level = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=100)
     headline_zh = _text(_("Headline (Chinese)"), HEADLINE_MAX)
     headline_en = _text(_("Headline (English)"), HEADLINE_MAX)
     description_zh = _text(_("Description (Chinese)"), DESCRIPTION_MAX, rows=3)
@@ -35,10 +67,14 @@ class ApprovalForm(forms.Form):
             data[name] = clean_text(data[name])
             if self.fields[name].required and not data[name]:
                 self.add_error(name, _("This field is required."))
-            elif mask_text(data[name]) != visible_text(data[name]):
+            elif holds_personal_data(data[name]):
                 # A warning goes to everyone: a phone, ID or card number, an e-mail or a plate has no place in it.
                 self.add_error(name, _("This looks like personal data (a phone, ID number, e-mail…): leave it out."))
         return data
 
     def texts(self) -> WarningTexts:
         return WarningTexts(**{name: self.cleaned_data[name] for name in WarningTexts.FIELDS})
+
+    def shown_level(self) -> int | None:
+        level = self.cleaned_data.get("level")
+        return level if isinstance(level, int) else None

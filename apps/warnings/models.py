@@ -21,6 +21,14 @@ from apps.core.models import BaseModel
 HEADLINE_MAX, DESCRIPTION_MAX, INSTRUCTION_MAX = 140, 1000, 500
 
 
+class MsgType(models.TextChoices):
+    """CAP's msgType of a message (the ones this app sends)."""
+
+    ALERT = "Alert", _("Alert")
+    UPDATE = "Update", _("Update")
+    CANCEL = "Cancel", _("Cancel")
+
+
 class PublicWarning(BaseModel):
     """One alert's public warning: drafted, approved (published) or declined, and ended when the alert ends."""
 
@@ -40,6 +48,9 @@ class PublicWarning(BaseModel):
     # The level last drafted or published (the AQI category, or the alert's severity 1–2): an Update goes out
     # when the alert's level rises above it.
     level = models.PositiveSmallIntegerField(_("warning level"))
+    # The message the texts are drafted for (and, while the warning waits, the one approval publishes): the first
+    # Alert, an Update (a health warning's worse level or renewal), or a Cancel a person must approve.
+    draft_type = models.CharField(_("message drafted"), max_length=8, choices=MsgType.choices, default=MsgType.ALERT)
     headline_zh = models.CharField(_("headline (Chinese)"), max_length=HEADLINE_MAX)
     headline_en = models.CharField(_("headline (English)"), max_length=HEADLINE_MAX)
     description_zh = models.TextField(_("description (Chinese)"), max_length=DESCRIPTION_MAX)
@@ -88,10 +99,7 @@ class PublicWarning(BaseModel):
 class CapMessage(models.Model):
     """One CAP 1.2 message as published (Alert, Update or Cancel). Immutable: stored once, never changed."""
 
-    class MsgType(models.TextChoices):
-        ALERT = "Alert", _("Alert")
-        UPDATE = "Update", _("Update")
-        CANCEL = "Cancel", _("Cancel")
+    MsgType = MsgType
 
     warning = models.ForeignKey(
         PublicWarning, verbose_name=_("public warning"), on_delete=models.PROTECT, related_name="messages"

@@ -7,11 +7,23 @@ The lifecycle, and the choices in it:
   automatic (the fever-clinic alarm) gets a draft only when a person holding its `choose_permission` chooses to.
 - Nothing is published without a person holding `warnings.approve_publicwarning` (and, for a chosen warning,
   the choose permission too) approving it, for a region in their scope. They may edit the texts first.
-- Once published, the warning follows its alert without another approval: an **Update** when the alert's level
-  rises (a worse AQI category, warning → critical), with the texts drafted anew for the new level — holding back
-  news that a published warning got worse would leave the public with the milder message; a **Cancel** when the
-  alert ends (resolved by a person, or back to normal for long enough). A warning whose alert ends before it
-  was approved is withdrawn, never published. A level that falls while the alert lasts sends nothing.
+- A waiting draft follows its alert: a worse level before approval drafts it anew, and an approval of the texts a
+  page showed for the older level is refused. A declined warning whose alert gets worse than the declined level
+  is drafted again (a worse episode needs a new decision).
+- Once published, an automatic policy's warning follows its alert without another approval: an **Update** when
+  the alert's level rises (a worse AQI category, warning → critical), with the texts drafted anew for the new
+  level — holding back news that a published warning got worse would leave the public with the milder message;
+  a **Cancel** when the alert ends by its figure (back to normal for long enough). When a person resolves the
+  alert instead, the Cancel is a draft waiting for approval (resolving is a wall action; lifting a public warning
+  is an approver's). A policy that is not automatic (health) publishes nothing by itself: its Updates (worse
+  level, renewal) and Cancel are drafts waiting for a person holding the choose permission.
+- A warning whose alert ends before it was approved is withdrawn, never published. A level that falls while the
+  alert lasts sends nothing.
+- Drafted texts carry the alert's figures only when the indicator's figures are public (`public_indicators`, the
+  rule of every public surface); otherwise (the fever-clinic alarm: counts and the CUSUM score are important
+  data) words only.
+- Every step (draft, approve, decline, withdraw, each message) is in the audit trail on the alert and on the
+  warning.
 - Messages are status "Exercise" with a note saying so while the city's data is simulated (CITYOPS_SIMULATE, the
   embedded demo), so no aggregator takes the demo city's episodes for real ones; "Actual" otherwise.
 """
@@ -19,6 +31,7 @@ The lifecycle, and the choices in it:
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,11 +48,11 @@ from apps.accounts.selectors import user_can_access_region
 from apps.core.audit import log_action
 from apps.core.errors import ApplicationError
 from apps.indicators.models import Alert
-from apps.indicators.registry import Indicator, PublicWarningPolicy, get_indicator, indicators
+from apps.indicators.registry import Indicator, PublicWarningPolicy, get_indicator, indicators, public_indicators
 from apps.regions.models import Region
-from apps.warnings.cap import CapAlert, CapArea, CapInfo, cap_xml
+from apps.warnings.cap import CAP_NS, CapAlert, CapArea, CapInfo, cap_xml
 from apps.warnings.geo import cap_geocodes, cap_polygons
-from apps.warnings.models import CapMessage, PublicWarning
+from apps.warnings.models import CapMessage, MsgType, PublicWarning
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +126,33 @@ def _number(value: float | None, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
+def figures_public(indicator: Indicator) -> bool:
+    """Whether the indicator's figures may be published as they are (the one rule of every public surface)."""
+    return any(i.code == indicator.code for i in public_indicators())
+
+
 def warning_texts_draft(alert: Alert) -> WarningTexts:
-    """The texts a draft starts from, from the alert's figures only (no one's personal data is in an alert)."""
+    """The texts a draft starts from, from the alert (no one's personal data is in an alert); its figures and
+    explanation only when the indicator's figures are public, words only otherwise."""
     indicator, policy = _policy_of(alert)
     region, level = _region_of(alert), warning_level(alert, policy)
+    name_en = region.name_en or region.name_zh
+    advice = policy.advice(alert.value) if policy.advice else None
+    headlines = {
+        "headline_zh": f"{region.name_zh}{policy.event_zh}预警：{level.zh}",
+        "headline_en": f"{policy.event_en} warning for {name_en}: {level.en}",
+        "instruction_zh": advice[0] if advice else "",
+        "instruction_en": advice[1] if advice else "",
+    }
+    if not figures_public(indicator):
+        return WarningTexts(
+            description_zh=f"{region.name_zh}{indicator.name_zh}处于{level.zh}级别：{policy.event_zh}。",
+            description_en=f"{policy.event_en} in {name_en}: the {indicator.name_en.lower()} is at its "
+            f"{level.en.lower()} level.",
+            **headlines,
+        )
     value = _number(alert.value, indicator.decimals)
     since = timezone.localtime(alert.opened_at)
-    name_en = region.name_en or region.name_zh
     explained = (alert.details or {}).get("explanation") or {}
     description_zh = (
         f"{region.name_zh}{indicator.name_zh}为 {value}（{level.zh}），自 {since:%m月%d日 %H:%M} 起超过预警值。"
@@ -126,15 +160,7 @@ def warning_texts_draft(alert: Alert) -> WarningTexts:
     )
     description_en = f"The {indicator.name_en.lower()} in {name_en} is {value} ({level.en.lower()}), above its limit " \
         f"since {since:%d %b %H:%M}." + (f" {explained['en']}." if explained.get("en") else "")  # fmt: skip
-    advice = policy.advice(alert.value) if policy.advice else None
-    return WarningTexts(
-        headline_zh=f"{region.name_zh}{policy.event_zh}预警：{level.zh}",
-        headline_en=f"{policy.event_en} warning for {name_en}: {level.en}",
-        description_zh=description_zh,
-        description_en=description_en,
-        instruction_zh=advice[0] if advice else "",
-        instruction_en=advice[1] if advice else "",
-    )
+    return WarningTexts(description_zh=description_zh, description_en=description_en, **headlines)
 
 
 def _require(user: Any, warning_region_id: int, *permissions: str) -> None:
@@ -143,6 +169,17 @@ def _require(user: Any, warning_region_id: int, *permissions: str) -> None:
         user=user, region_id=warning_region_id
     ):
         raise PermissionDenied
+
+
+def _log(warning: PublicWarning, action: str, *, user: Any = None, data: dict[str, Any]) -> None:
+    """One step of the warning, in the audit trail of its alert and of the warning itself."""
+    log_action(warning.alert, action, user=user, data={"warning": warning.pk, **data})
+    log_action(warning, action, user=user, data={"alert": warning.alert_id, **data})
+
+
+def _texts_set(warning: PublicWarning, texts: WarningTexts) -> None:
+    for name in WarningTexts.FIELDS:
+        setattr(warning, name, getattr(texts, name))
 
 
 def _draft(alert: Alert, *, chosen_by: Any = None) -> PublicWarning:
@@ -154,10 +191,30 @@ def _draft(alert: Alert, *, chosen_by: Any = None) -> PublicWarning:
         indicator=alert.indicator,
         level=warning_level(alert, policy).rank,
         chosen_by=chosen_by,
+        draft_type=MsgType.ALERT,
         **{name: getattr(texts, name) for name in WarningTexts.FIELDS},
     )
-    log_action(warning, "warnings.warning.draft", user=chosen_by, data={"alert": alert.pk})
+    _log(warning, "warnings.warning.draft", user=chosen_by, data={"msg_type": MsgType.ALERT, "level": warning.level})
     return warning
+
+
+def _redraft(warning: PublicWarning, msg_type: str, *, level: int | None = None) -> PublicWarning:
+    """The warning waits again for approval, its texts drafted for `msg_type` (and the alert's level now)."""
+    _indicator, policy = _policy_of(warning.alert)
+    if msg_type == MsgType.CANCEL:
+        _texts_set(warning, _cancel_texts(warning))
+    elif level is not None:
+        _texts_set(warning, warning_texts_draft(warning.alert))
+        warning.level = level
+    warning.state, warning.draft_type = W.PENDING, msg_type
+    warning.save()
+    _log(warning, "warnings.warning.draft", data={"msg_type": msg_type, "level": warning.level})
+    return warning
+
+
+def _choose_permission(warning: PublicWarning) -> str:
+    found = warning_policy(warning.alert)
+    return found[1].choose_permission if found and not found[1].automatic else ""
 
 
 @transaction.atomic
@@ -177,51 +234,86 @@ def warning_choose(*, alert: Alert, user: Any) -> PublicWarning:
     return _draft(alert, chosen_by=user)
 
 
-@transaction.atomic
-def warning_approve(*, warning: PublicWarning, user: Any, texts: WarningTexts) -> CapMessage:
-    """Publish a waiting warning with the texts the person approved (edited or as drafted): its first CAP message
-    (Alert). Needs APPROVE (and the choose permission for a chosen warning) and the region in the user's scope:
-    PermissionDenied otherwise. ApplicationError when it is not waiting or its alert has ended; nothing changes
-    then. Audited on the alert and the warning (which texts were edited, not the texts)."""
-    found = warning_policy(warning.alert)
-    choose = found[1].choose_permission if found and not found[1].automatic else ""
-    _require(user, warning.region_id, APPROVE, choose)
+def _waiting(warning: PublicWarning, verb: str) -> PublicWarning:
+    """The warning locked, or ApplicationError when it is not waiting for approval."""
     warning = PublicWarning.objects.select_for_update().select_related("alert", "region").get(pk=warning.pk)
     if warning.state != W.PENDING:
-        raise ApplicationError(
+        message = (
             _("this warning is %(state)s: only one waiting for approval can be approved")
-            % {"state": warning.get_state_display()},
-            fields={"state": [warning.state]},
+            if verb == "approve"
+            else _("this warning is %(state)s: only one waiting for approval can be declined")
         )
-    if warning.alert.status == Alert.Status.RESOLVED:
+        raise ApplicationError(message % {"state": warning.get_state_display()}, fields={"state": [warning.state]})
+    return warning
+
+
+def _level_current(warning: PublicWarning, shown_level: int | None) -> None:
+    """ApplicationError when the draft is not the one the approver saw, or its alert got worse since drafted."""
+    _indicator, policy = _policy_of(warning.alert)
+    worse = warning_level(warning.alert, policy).rank > warning.level
+    if worse or (shown_level is not None and shown_level != warning.level):
+        raise ApplicationError(
+            _("the alert's level changed since this page was drawn: review the new draft and approve again"),
+            fields={"level": [str(warning.level)]},
+        )
+
+
+@transaction.atomic
+def warning_approve(
+    *, warning: PublicWarning, user: Any, texts: WarningTexts, shown_level: int | None = None
+) -> CapMessage:
+    """Publish a waiting warning's draft with the texts the person approved (edited or as drafted): its first
+    message (Alert), or the Update or Cancel that waits. Needs APPROVE (and the choose permission for a chosen
+    warning) and the region in the user's scope: PermissionDenied otherwise. ApplicationError, nothing changed,
+    when it is not waiting, its alert has ended (but for a Cancel), its alert got worse than the draft, or
+    `shown_level` (the level the approver's page showed) is not the draft's. Audited on the alert and the warning
+    (which texts were edited, not the texts)."""
+    _require(user, warning.region_id, APPROVE, _choose_permission(warning))
+    warning = _waiting(warning, "approve")
+    cancel = warning.draft_type == MsgType.CANCEL
+    if warning.alert.status == Alert.Status.RESOLVED and not cancel:
         raise ApplicationError(_("this alert has ended: there is nothing to warn of"), fields={"alert": ["resolved"]})
+    if not cancel:
+        _level_current(warning, shown_level)
     edited = [name for name in WarningTexts.FIELDS if getattr(warning, name) != getattr(texts, name)]
-    for name in WarningTexts.FIELDS:
-        setattr(warning, name, getattr(texts, name))
-    warning.state, warning.decided_at, warning.decided_by = W.PUBLISHED, timezone.now(), user
+    _texts_set(warning, texts)
+    warning.state = W.ENDED if cancel else W.PUBLISHED
+    warning.decided_at, warning.decided_by = timezone.now(), user
     warning.save()
-    message = _message_publish(warning, CapMessage.MsgType.ALERT)
-    data = {"warning": warning.pk, "identifier": message.identifier, "edited": edited}
-    log_action(warning.alert, "warnings.warning.approve", user=user, data=data)
-    log_action(warning, "warnings.warning.approve", user=user, data=data)
+    message = _message_publish(warning, warning.draft_type)
+    _log(warning, "warnings.warning.approve", user=user, data={"identifier": message.identifier, "edited": edited})
     return message
 
 
 @transaction.atomic
 def warning_decline(*, warning: PublicWarning, user: Any) -> PublicWarning:
-    """Decide a waiting warning is not published. Same permissions as approving; audited."""
-    _require(user, warning.region_id, APPROVE)
-    warning = PublicWarning.objects.select_for_update().get(pk=warning.pk)
-    if warning.state != W.PENDING:
-        raise ApplicationError(
-            _("this warning is %(state)s: only one waiting for approval can be declined")
-            % {"state": warning.get_state_display()},
-            fields={"state": [warning.state]},
-        )
-    warning.state, warning.decided_at, warning.decided_by = W.DECLINED, timezone.now(), user
+    """Decide a waiting draft is not published. Same permissions as approving (the choose permission too for a
+    chosen warning). A declined first draft leaves the warning declined (drafted again if its alert gets worse
+    than the declined level); a declined Update leaves the published warning as it was published; a declined
+    Cancel leaves it to expire. Audited on the alert and the warning."""
+    _require(user, warning.region_id, APPROVE, _choose_permission(warning))
+    warning = _waiting(warning, "decline")
+    last = warning.messages.exclude(msg_type=MsgType.CANCEL).order_by("-sent", "-id").first()
+    if last is not None:
+        _texts_set(warning, _texts_of_message(last))  # the texts stand as last published
+    published = last is not None and warning.draft_type == MsgType.UPDATE
+    warning.state = W.PUBLISHED if published else W.DECLINED
+    warning.decided_at, warning.decided_by = timezone.now(), user
     warning.save()
-    log_action(warning.alert, "warnings.warning.decline", user=user, data={"warning": warning.pk})
+    _log(warning, "warnings.warning.decline", user=user, data={"msg_type": warning.draft_type})
     return warning
+
+
+def _texts_of_message(message: CapMessage) -> WarningTexts:
+    """The headline, description and instruction of a published message, as published."""
+    ns = {"cap": CAP_NS}
+    # Our own document, built by cap_xml and parsed before it was stored (no DTD, no entities): not untrusted input.
+    zh, en = ET.fromstring(message.xml).findall("cap:info", ns)[:2]  # noqa: S314
+    found = {}
+    for suffix, info in (("zh", zh), ("en", en)):
+        for tag in ("headline", "description", "instruction"):
+            found[f"{tag}_{suffix}"] = info.findtext(f"cap:{tag}", default="", namespaces=ns)
+    return WarningTexts(**found)
 
 
 # --- Following the alert ---------------------------------------------------------------------------------
@@ -229,13 +321,15 @@ def warning_decline(*, warning: PublicWarning, user: Any) -> PublicWarning:
 
 @transaction.atomic
 def warning_follow(*, alert: Alert) -> CapMessage | PublicWarning | None:
-    """Bring an alert's warning up to date: draft it (automatic policy, severity reached), withdraw a waiting one
-    whose alert ended, or publish for a published one an Update (level rose, or its last message is about to
-    expire) or a Cancel (alert ended). Returns what it made, None when nothing was due. Idempotent."""
+    """Bring an alert's warning up to date: draft it (automatic policy, severity reached), redraft a waiting or
+    declined one whose alert got worse, withdraw a waiting one whose alert ended, and for a published one an
+    Update (level rose, or its last message is about to expire) or a Cancel (alert ended) — published at once
+    for an automatic policy (a Cancel only when the alert ended by its figure), else drafted for approval.
+    Returns what it made, None when nothing was due. Idempotent."""
     found = warning_policy(alert)
     if found is None:
         return None
-    indicator, policy = found
+    _indicator, policy = found
     # The alert's row is locked first: the listener (at once) and the periodic task (every 30 s) may follow the same
     # alert at the same moment, and one draft, one Update per level and one Cancel must come of it.
     alert = Alert.objects.select_for_update(of=("self",)).select_related("region").get(pk=alert.pk)
@@ -245,28 +339,47 @@ def warning_follow(*, alert: Alert) -> CapMessage | PublicWarning | None:
         reached = SEVERITY_RANK[Alert.Severity(alert.severity)] >= SEVERITY_RANK[Alert.Severity(policy.min_severity)]
         return _draft(alert) if policy.automatic and reached and not ended else None
     warning.alert = alert
-    if ended and warning.state == W.PENDING:
-        warning.state = W.WITHDRAWN
-        warning.save()
-        log_action(warning, "warnings.warning.withdraw", data={"alert": alert.pk})
-        return warning
+    level = warning_level(alert, policy).rank
+    if warning.state == W.PENDING:
+        return _follow_waiting(warning, ended=ended, level=level)
+    if warning.state == W.DECLINED and not ended and level > warning.level:
+        return _redraft(warning, MsgType.UPDATE if warning.messages.exists() else MsgType.ALERT, level=level)
     if warning.state != W.PUBLISHED:
         return None
     if ended:
-        warning.state = W.ENDED
+        if policy.automatic and alert.resolved_by_id is None:  # the episode ended by its figure
+            warning.state = W.ENDED
+            _texts_set(warning, _cancel_texts(warning))
+            warning.save()
+            return _message_publish(warning, MsgType.CANCEL)
+        return _redraft(warning, MsgType.CANCEL)
+    if level > warning.level:
+        if not policy.automatic:
+            return _redraft(warning, MsgType.UPDATE, level=level)
+        _texts_set(warning, warning_texts_draft(alert))
+        warning.level = level
         warning.save()
-        return _message_publish(warning, CapMessage.MsgType.CANCEL)
-    level = warning_level(alert, policy)
-    if level.rank > warning.level:
-        texts = warning_texts_draft(alert)
-        for name in WarningTexts.FIELDS:
-            setattr(warning, name, getattr(texts, name))
-        warning.level = level.rank
-        warning.save()
-        return _message_publish(warning, CapMessage.MsgType.UPDATE)
+        return _message_publish(warning, MsgType.UPDATE)
     last = warning.messages.order_by("-sent", "-id").first()
     if last is not None and timezone.now() >= last.sent + policy.expires_after - RENEW_BEFORE:
-        return _message_publish(warning, CapMessage.MsgType.UPDATE)  # still on: renewed before it expires
+        if not policy.automatic:
+            return _redraft(warning, MsgType.UPDATE)  # the same texts, for a person to renew
+        return _message_publish(warning, MsgType.UPDATE)  # still on: renewed before it expires
+    return None
+
+
+def _follow_waiting(warning: PublicWarning, *, ended: bool, level: int) -> PublicWarning | None:
+    """A waiting draft follows its alert: withdrawn (first draft) or turned into a Cancel when the alert ended;
+    drafted anew for a worse level."""
+    if ended and warning.draft_type == MsgType.ALERT:
+        warning.state = W.WITHDRAWN
+        warning.save()
+        _log(warning, "warnings.warning.withdraw", data={})
+        return warning
+    if ended and warning.draft_type == MsgType.UPDATE:
+        return _redraft(warning, MsgType.CANCEL)
+    if not ended and warning.draft_type != MsgType.CANCEL and level > warning.level:
+        return _redraft(warning, warning.draft_type, level=level)
     return None
 
 
@@ -281,7 +394,10 @@ def warnings_follow_all() -> int:
         .exclude(status=Alert.Status.RESOLVED)
         .filter(public_warning__isnull=True)
     )
-    followed = PublicWarning.objects.filter(state__in=[W.PENDING, W.PUBLISHED]).select_related("alert")
+    # A declined warning is followed while its alert lasts: a worse level drafts it again.
+    followed = PublicWarning.objects.filter(
+        Q(state__in=[W.PENDING, W.PUBLISHED]) | Q(state=W.DECLINED, alert__resolved_at__isnull=True)
+    ).select_related("alert")
     alerts += [warning.alert for warning in followed]
     made = 0
     for alert in alerts:
@@ -316,17 +432,17 @@ def cap_status() -> str:
 
 
 def _message_publish(warning: PublicWarning, msg_type: str, *, now: datetime | None = None) -> CapMessage:
-    """Build, store and audit one CAP message of the warning; earlier ones are its references."""
+    """Build, store and audit one CAP message of the warning, with its texts as they stand; earlier ones are its
+    references. ApplicationError when the document would not parse as XML: nothing is stored then (a message is
+    never changed, so a broken one could never be mended)."""
     now = (now or timezone.now()).replace(microsecond=0)
-    indicator, policy = _policy_of(warning.alert)
+    _indicator, policy = _policy_of(warning.alert)
     earlier = list(warning.messages.order_by("sent", "id"))
     # Unique per sender across databases too (a re-seeded demo starts its ids again): the time, then the ids.
     identifier = f"cityops-{timezone.localtime(now):%Y%m%d%H%M%S}-{warning.pk}-{len(earlier) + 1}"
     cancel = msg_type == CapMessage.MsgType.CANCEL
     status = cap_status()
-    texts = _cancel_texts(warning, indicator, policy) if cancel else WarningTexts(
-        **{name: getattr(warning, name) for name in WarningTexts.FIELDS}
-    )  # fmt: skip
+    texts = WarningTexts(**{name: getattr(warning, name) for name in WarningTexts.FIELDS})
     severity = "Minor" if cancel else CAP_SEVERITY[Alert.Severity(warning.alert.severity)]
     region = warning.region
     area = (region.name_zh, region.name_en or region.name_zh)
@@ -363,6 +479,15 @@ def _message_publish(warning: PublicWarning, msg_type: str, *, now: datetime | N
         note=EXERCISE_NOTE if status == "Exercise" else "",
         references=[(settings.CITYOPS_CAP_SENDER, m.identifier, m.sent) for m in earlier],
     )
+    xml = cap_xml(document)
+    try:
+        ET.fromstring(xml)  # noqa: S314  (the document cap_xml just built: no DTD, no entities)
+    except ET.ParseError as error:
+        logger.error("CAP message %s of warning %s is not well-formed XML: %s", identifier, warning.pk, error)
+        raise ApplicationError(
+            _("this message would not be valid XML (a character that cannot be published?): nothing was published"),
+            fields={"texts": ["xml"]},
+        ) from error
     message = CapMessage.objects.create(
         warning=warning,
         identifier=identifier,
@@ -372,13 +497,14 @@ def _message_publish(warning: PublicWarning, msg_type: str, *, now: datetime | N
         severity=severity,
         headline_zh=texts.headline_zh,
         headline_en=texts.headline_en,
-        xml=cap_xml(document),
+        xml=xml,
     )
-    log_action(warning, f"warnings.message.{msg_type.lower()}", data={"identifier": identifier, "status": status})
+    _log(warning, f"warnings.message.{msg_type.lower()}", data={"identifier": identifier, "status": status})
     return message
 
 
-def _cancel_texts(warning: PublicWarning, indicator: Indicator, policy: PublicWarningPolicy) -> WarningTexts:
+def _cancel_texts(warning: PublicWarning) -> WarningTexts:
+    indicator, policy = _policy_of(warning.alert)
     region = warning.region
     name_en = region.name_en or region.name_zh
     return WarningTexts(

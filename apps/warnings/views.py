@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import condition, require_POST, require_safe
 
 from apps.accounts.selectors import regions_scope
 from apps.core.decorators import permission_required
@@ -29,14 +28,23 @@ from apps.warnings.selectors import (
 from apps.warnings.services import APPROVE, WarningTexts, warning_approve, warning_choose, warning_decline
 
 
-def _latest(request: HttpRequest) -> datetime | None:
-    """When the newest message was sent: the feed's Last-Modified (a conditional GET answers 304)."""
-    return CapMessage.objects.order_by("-sent").values_list("sent", flat=True).first()
+def _feed_etag(request: HttpRequest) -> str:
+    """The feed's version: the newest message's id and how many there are (a conditional GET answers 304 while
+    they stand). No Last-Modified: `sent` has whole seconds, and a message sent in the same second as the one a
+    client has seen would be hidden by a 304 to its If-Modified-Since."""
+    newest = CapMessage.objects.order_by("-id").values_list("id", flat=True).first()
+    return f"{newest or 0}-{CapMessage.objects.count()}"
 
 
-@require_GET
+def _public_url(name: str, *args: str) -> str:
+    """An absolute address on the public server (CITYOPS_PUBLIC_URL), whatever host the request came by: Atom
+    ids are permanent."""
+    return settings.CITYOPS_PUBLIC_URL.rstrip("/") + reverse(name, args=args)
+
+
+@require_safe
 @cache_control(public=True, max_age=60)
-@condition(last_modified_func=_latest)
+@condition(etag_func=_feed_etag)
 def feed(request: HttpRequest) -> HttpResponse:
     """The Atom index of the CAP messages, newest first, each linked as application/cap+xml. Anonymous."""
     entries = [
@@ -46,21 +54,21 @@ def feed(request: HttpRequest) -> HttpResponse:
             summary=f"{m.msg_type} · {m.severity} · {m.status}",
             sent=m.sent,
             msg_type=m.msg_type,
-            url=request.build_absolute_uri(reverse("warnings:message", args=[m.identifier])),
+            url=_public_url("warnings:message", m.identifier),
         )
         for m in messages_public()
     ]
     body = atom_xml(
-        feed_id=request.build_absolute_uri(reverse("warnings:feed")),
+        feed_id=_public_url("warnings:feed"),
         title="城市运行管理中心公共预警 | City Operations Center public warnings",
-        self_url=request.build_absolute_uri(reverse("warnings:feed")),
+        self_url=_public_url("warnings:feed"),
         author="城市运行管理中心 | City Operations Center",
         entries=entries,
     )
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=86400, immutable=True)
 def message(request: HttpRequest, identifier: str) -> HttpResponse:
     """One CAP message exactly as published (messages never change). Anonymous."""
@@ -70,6 +78,7 @@ def message(request: HttpRequest, identifier: str) -> HttpResponse:
     return HttpResponse(found.xml, content_type=f"{CAP_CONTENT_TYPE}; charset=utf-8")
 
 
+@never_cache  # drafts are internal until approved: not kept by a browser or a proxy
 @permission_required(APPROVE)
 def pending(request: HttpRequest) -> HttpResponse:
     """Warnings waiting for approval in the user's regions, alerts they may choose to publish, and the latest
@@ -86,24 +95,30 @@ def pending(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @permission_required(APPROVE)
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """One warning's draft, both languages, to edit and approve (publish) or decline."""
     warning = warning_get_for_user(user=request.user, pk=pk)
     if warning is None:
         raise Http404
-    initial = {name: getattr(warning, name) for name in WarningTexts.FIELDS}
-    form = ApprovalForm(request.POST or None, initial={**initial, "decision": "approve"})
+    form = ApprovalForm(request.POST or None, initial=_drafted(warning))
     if request.method == "POST" and warning.state == PublicWarning.State.PENDING and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "decline":
                 warning_decline(warning=warning, user=request.user)
                 messages.success(request, _("Declined: nothing was published."))
             else:
-                published = warning_approve(warning=warning, user=request.user, texts=form.texts())
+                published = warning_approve(
+                    warning=warning, user=request.user, texts=form.texts(), shown_level=form.shown_level()
+                )
                 messages.success(request, _("Published as %(identifier)s.") % {"identifier": published.identifier})
             return redirect("warnings:pending")
         except ApplicationError as error:
+            if error.fields and "level" in error.fields:  # drafted anew: show the new draft, not the stale texts
+                warning.refresh_from_db()
+                form = ApprovalForm({**_drafted(warning)})
+                form.is_valid()
             form.add_error(None, error.message)
     if request.method == "POST" and warning.state != PublicWarning.State.PENDING:
         form.add_error(None, _("This warning is no longer waiting for approval: nothing was changed."))
@@ -117,6 +132,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@never_cache
 @permission_required(APPROVE)
 def choose(request: HttpRequest, alert_pk: int) -> HttpResponse:
     """Draft a warning from an alert a person must choose to publish (a fever-clinic alarm)."""
@@ -129,3 +145,8 @@ def choose(request: HttpRequest, alert_pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("warnings:pending")
     return redirect("warnings:review", pk=warning.pk)
+
+
+def _drafted(warning: PublicWarning) -> dict[str, object]:
+    """The form's values for the warning's draft as it stands, and its level."""
+    return {"decision": "approve", "level": warning.level, **{n: getattr(warning, n) for n in WarningTexts.FIELDS}}

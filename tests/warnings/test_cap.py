@@ -11,7 +11,7 @@ from typing import Any
 import capparser
 
 from apps.core.models import AuditLog
-from apps.indicators.alerting import alert_transition
+from apps.indicators.alerting import alert_auto_resolve, alert_transition
 from apps.indicators.models import Alert
 from apps.warnings.models import CapMessage, PublicWarning
 from apps.warnings.services import WarningTexts, warning_approve, warnings_follow_all
@@ -135,7 +135,7 @@ def test_an_aqi_episode_waits_for_approval_then_publishes_a_valid_cap_alert(epis
     warning.refresh_from_db()
     assert (warning.state, warning.decided_by, warning.headline_en) == ("published", approvers["command"],
                                                                         "Air pollution in West District")  # fmt: skip
-    entry = AuditLog.objects.get(action="warnings.warning.approve", target_id=str(alert.pk))
+    entry = AuditLog.objects.get(action="warnings.warning.approve", target_type__model="alert", target_id=str(alert.pk))
     assert entry.data == {"warning": warning.pk, "identifier": message.identifier, "edited": ["headline_en"]}
 
 
@@ -146,12 +146,16 @@ def test_a_worse_category_publishes_an_update_and_the_end_a_cancel_referencing_t
     warning = PublicWarning.objects.get(alert=alert)
     first = warning_approve(warning=warning, user=approvers["command"], texts=texts_of(warning))
 
-    # when the AQI rises to 230 (heavily polluted, critical), then a person resolves the alert
+    # when the AQI rises to 230 (heavily polluted, critical), then a person resolves the alert and an approver
+    # approves the Cancel drafted for it
     aqi_minutes(city["W"], [230.0] * 3)
     warnings_follow_all()
     warnings_follow_all()  # idempotent: no second update for the same level
     alert_transition(alert=Alert.objects.get(pk=alert.pk), action="resolve", user=approvers["command"])
     warnings_follow_all()
+    waiting = PublicWarning.objects.get(pk=warning.pk)
+    assert (waiting.state, waiting.draft_type, CapMessage.objects.count()) == ("pending", "Cancel", 2)
+    warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
 
     # then Alert, Update, Cancel: each valid, each referencing every earlier one
     alert_msg, update, cancel = CapMessage.objects.order_by("sent", "id")
@@ -259,10 +263,10 @@ def test_the_alert_listener_drafts_at_opening_and_cancels_at_the_end_without_the
     warning = PublicWarning.objects.get(alert=alert)  # drafted at once
     warning_approve(warning=warning, user=approvers["command"], texts=texts_of(warning))
 
-    # when a person resolves the alert
+    # when the episode ends by its figure (back to normal long enough: the alert resolves itself)
     with django_capture_on_commit_callbacks(execute=True):
-        alert_transition(alert=alert, action="resolve", user=approvers["command"])
+        alert_auto_resolve(alert=alert, reason="back to normal")
 
-    # then the Cancel went out with the resolution
+    # then the Cancel went out with the resolution, with no one's approval
     assert list(CapMessage.objects.order_by("id").values_list("msg_type", flat=True)) == ["Alert", "Cancel"]
     assert PublicWarning.objects.get(pk=warning.pk).state == "ended"

@@ -22,8 +22,9 @@ def waiting(episode, approvers):
     return PublicWarning.objects.get(alert=alert)
 
 
-def test_the_atom_feed_lists_every_message_linked_as_cap_and_each_link_serves_it(client, waiting, approvers):
-    # given a published warning
+def test_the_atom_feed_lists_every_message_linked_as_cap_and_each_link_serves_it(client, waiting, approvers, settings):
+    # given a published warning; the public server's address
+    settings.CITYOPS_PUBLIC_URL = "https://ops.example.org/"
     message = warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
 
     # when an anonymous aggregator reads the feed, then follows its link
@@ -31,16 +32,18 @@ def test_the_atom_feed_lists_every_message_linked_as_cap_and_each_link_serves_it
     feed = ET.fromstring(response.content)
     [entry] = feed.findall("a:entry", ATOM)
     [link] = entry.findall("a:link", ATOM)
-    followed = client.get(link.get("href").removeprefix("http://testserver"))
+    followed = client.get(link.get("href").removeprefix("https://ops.example.org"))
 
     # then
     assert response.status_code == 200
     assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
     assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=60"}
-    assert feed.findtext("a:id", namespaces=ATOM) == "http://testserver/cap/alerts.atom"
-    assert feed.find("a:link[@rel='self']", ATOM).get("href") == "http://testserver/cap/alerts.atom"
+    # ids and links on the public address, whatever host the request came by (Atom ids are permanent)
+    assert feed.findtext("a:id", namespaces=ATOM) == "https://ops.example.org/cap/alerts.atom"
+    assert feed.find("a:link[@rel='self']", ATOM).get("href") == "https://ops.example.org/cap/alerts.atom"
     assert (link.get("rel"), link.get("type")) == ("alternate", "application/cap+xml")
-    assert link.get("href") == f"http://testserver/cap/alerts/{message.identifier}.xml"
+    assert link.get("href") == f"https://ops.example.org/cap/alerts/{message.identifier}.xml"
+    assert entry.findtext("a:id", namespaces=ATOM) == f"https://ops.example.org/cap/alerts/{message.identifier}.xml"
     assert entry.findtext("a:title", namespaces=ATOM) == (
         "西区空气污染预警：轻度污染 | Air pollution warning for West District: Lightly polluted"
     )
@@ -54,9 +57,35 @@ def test_the_feed_answers_not_modified_to_a_conditional_request(client, waiting,
     warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
     first = client.get("/cap/alerts.atom")
 
-    again = client.get("/cap/alerts.atom", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    again = client.get("/cap/alerts.atom", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert again.status_code == 304
+
+
+def test_a_message_sent_in_the_same_second_is_never_hidden_by_a_304(client, episode, approvers, city):
+    # given West's warning published and read by an aggregator
+    from tests.warnings.conftest import aqi_minutes
+
+    west = episode()
+    aqi_minutes(city["E"], [150.0] * 35)
+    warnings_follow_all()
+    first_warning = PublicWarning.objects.get(region=city["W"])
+    second_warning = PublicWarning.objects.get(region=city["E"])
+    warning_approve(warning=first_warning, user=approvers["command"], texts=texts_of(first_warning))
+    seen = client.get("/cap/alerts.atom")
+
+    # when East's is published (in the same second, or in any: a Last-Modified of whole seconds would say 304 to
+    # an If-Modified-Since at or after it)
+    second = warning_approve(warning=second_warning, user=approvers["command"], texts=texts_of(second_warning))
+    again = client.get("/cap/alerts.atom", HTTP_IF_NONE_MATCH=seen["ETag"])
+    by_date = client.get("/cap/alerts.atom", HTTP_IF_MODIFIED_SINCE="Fri, 01 Jan 2100 00:00:00 GMT")
+
+    # then both conditional requests get the feed, with the new message
+    assert west.pk == first_warning.alert_id
+    assert (again.status_code, by_date.status_code) == (200, 200)
+    assert "Last-Modified" not in again
+    assert again["ETag"] != seen["ETag"]
+    assert second.identifier in again.content.decode()
 
 
 def test_an_unknown_or_malformed_identifier_is_404(client, db):
@@ -260,3 +289,125 @@ def test_posting_to_a_decided_warning_changes_nothing_and_says_so(client, waitin
     ]
     assert PublicWarning.objects.get(pk=waiting.pk).state == "published"
     assert list(CapMessage.objects.all()) == [message]
+
+
+# --- The review of 2026-12-07 (/tmp/review-cap-attack.md) ------------------------------------------------------
+
+NOT_XML = ["\ufffe", "\uffff", "\U0001fffe", "\U0010ffff", "\ufdd0", "\x01", "\x1f", "\x0b"]
+
+
+@pytest.mark.parametrize("char", NOT_XML, ids=[f"U+{ord(c):04X}" for c in NOT_XML])
+def test_a_character_xml_cannot_carry_is_refused_by_the_form_and_the_api(client, waiting, approvers, char):
+    client.force_login(approvers["command"])
+    data = {"decision": "approve", **{n: getattr(waiting, n) for n in texts_of(waiting).FIELDS}}
+
+    form = client.post(f"/cap/review/{waiting.pk}/", {**data, "headline_en": f"Air {char} West"})
+    api = client.post(
+        f"/api/v1/warnings/{waiting.pk}/approve",
+        data=json.dumps({"instruction_en": f"a{char}b"}),
+        content_type="application/json",
+    )
+
+    assert form.status_code == 400
+    assert list(form.context["form"].errors) == ["headline_en"]
+    assert api.status_code == 400
+    assert list(api.json()["errors"]) == ["instruction_en"]
+    assert (PublicWarning.objects.get(pk=waiting.pk).state, CapMessage.objects.count()) == ("pending", 0)
+
+
+def test_a_message_that_would_not_parse_is_never_stored(waiting, approvers):
+    from apps.core.errors import ApplicationError
+
+    # when a caller of the service (not the form) gives a text with U+FFFF
+    with pytest.raises(ApplicationError):
+        warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting, headline_en="a\uffffb"))
+
+    # then nothing was written: the warning still waits, no message
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.headline_en, CapMessage.objects.count()) == (
+        "pending",
+        "Air pollution warning for West District: Lightly polluted",
+        0,
+    )
+
+
+def test_one_bad_stored_headline_does_not_break_the_feed(client, waiting, approvers):
+    # given a published message, and one stored with U+FFFE in its headline (as before the fix)
+    good = warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
+    CapMessage.objects.create(
+        warning=waiting,
+        identifier="cityops-bad-1",
+        msg_type="Update",
+        status="Exercise",
+        sent=good.sent,
+        severity="Moderate",
+        headline_zh="坏\ufffe",
+        headline_en="bad\uffff",
+        xml="<alert/>",
+    )
+
+    # when
+    response = client.get("/cap/alerts.atom")
+
+    # then the feed parses, both entries in it
+    feed = ET.fromstring(response.content)
+    titles = [e.findtext("a:title", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
+    assert sorted(titles) == sorted(["坏 | bad", f"{good.headline_zh} | {good.headline_en}"])
+
+
+def test_head_is_answered_on_the_feed_and_the_messages(client, waiting, approvers):
+    message = warning_approve(warning=waiting, user=approvers["command"], texts=texts_of(waiting))
+
+    feed = client.head("/cap/alerts.atom")
+    one = client.head(f"/cap/alerts/{message.identifier}.xml")
+
+    assert (feed.status_code, one.status_code) == (200, 200)
+    assert (feed.content, one.content) == (b"", b"")
+    assert feed["ETag"] == client.get("/cap/alerts.atom")["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("Call 139 <b>1234</b> 5678", True),
+        ("Call 139<!---->1234<i></i>5678 now", True),
+        ("AQI 320，PM2.5 250 微克/立方米", False),
+        ("<b>Stay indoors</b> from 10:30 to 18:00; AQI 320.", False),
+    ],
+    ids=["tags between groups", "comment and tags", "AQI figures", "markup around words and times"],
+)
+def test_personal_data_split_by_markup_is_refused_and_figures_are_not(client, waiting, approvers, text, refused):
+    client.force_login(approvers["command"])
+    data = {"decision": "approve", **{n: getattr(waiting, n) for n in texts_of(waiting).FIELDS}}
+
+    response = client.post(f"/cap/review/{waiting.pk}/", {**data, "description_en": text})
+
+    assert response.status_code == (400 if refused else 302)
+    assert CapMessage.objects.count() == (0 if refused else 1)
+
+
+@pytest.mark.parametrize("value", [5, 1.5, True, ["a"], {"a": "b"}], ids=["int", "float", "bool", "list", "object"])
+def test_the_api_refuses_a_text_that_is_not_a_string(client, waiting, approvers, value):
+    client.force_login(approvers["command"])
+
+    response = client.post(
+        f"/api/v1/warnings/{waiting.pk}/approve",
+        data=json.dumps({"headline_en": value}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["headline_en"]
+    assert (PublicWarning.objects.get(pk=waiting.pk).headline_en, CapMessage.objects.count()) == (
+        "Air pollution warning for West District: Lightly polluted",
+        0,
+    )
+
+
+def test_the_approvers_pages_are_never_cached(client, waiting, approvers):
+    client.force_login(approvers["command"])
+
+    for url in ("/cap/review/", f"/cap/review/{waiting.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert {"private", "no-store"} <= set(response["Cache-Control"].split(", ")), url

@@ -17,20 +17,34 @@ from apps.warnings.selectors import warning_get_for_user
 from apps.warnings.services import APPROVE, WarningTexts, warning_approve
 
 
+class StrictCharField(serializers.CharField):
+    """A text that must be sent as a JSON string: a number, boolean or list is refused (400 naming the field), not
+    turned into "5", "True" or "inf"."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
 class PublicWarningApproveApi(PermissionApi):
     """Approve a waiting public warning with its texts (each optional: an omitted one stays as drafted) and publish
-    its CAP message. 403 without the permission, 404 outside the caller's regions, 400 for a text too long, empty
-    or holding personal data, or a warning no longer waiting; nothing changes then. Audited."""
+    its CAP message (the first Alert, or the Update or Cancel that waits). `level`, optional: the draft's level the
+    caller read; refused when the draft changed since. 403 without the permission, 404 outside the caller's
+    regions, 400 for a text that is not a string, too long, empty, holding personal data or a character that
+    cannot be published, a draft whose alert got worse, or a warning no longer waiting; nothing changes then.
+    Audited."""
 
     permissions = (APPROVE,)
 
     class InputSerializer(serializers.Serializer):
-        headline_zh = serializers.CharField(max_length=HEADLINE_MAX, required=False)
-        headline_en = serializers.CharField(max_length=HEADLINE_MAX, required=False)
-        description_zh = serializers.CharField(max_length=DESCRIPTION_MAX, required=False)
-        description_en = serializers.CharField(max_length=DESCRIPTION_MAX, required=False)
-        instruction_zh = serializers.CharField(max_length=INSTRUCTION_MAX, required=False, allow_blank=True)
-        instruction_en = serializers.CharField(max_length=INSTRUCTION_MAX, required=False, allow_blank=True)
+        headline_zh = StrictCharField(max_length=HEADLINE_MAX, required=False)
+        headline_en = StrictCharField(max_length=HEADLINE_MAX, required=False)
+        description_zh = StrictCharField(max_length=DESCRIPTION_MAX, required=False)
+        description_en = StrictCharField(max_length=DESCRIPTION_MAX, required=False)
+        instruction_zh = StrictCharField(max_length=INSTRUCTION_MAX, required=False, allow_blank=True)
+        instruction_en = StrictCharField(max_length=INSTRUCTION_MAX, required=False, allow_blank=True)
+        level = serializers.IntegerField(required=False, min_value=0, max_value=100)
 
     class OutputSerializer(serializers.Serializer):
         identifier = serializers.CharField()
@@ -54,7 +68,9 @@ class PublicWarningApproveApi(PermissionApi):
         if not form.is_valid():
             errors = {name: [str(m) for m in found] for name, found in form.errors.items()}
             raise ApplicationError(str(next(iter(errors.values()))[0]), fields=errors)
-        message = warning_approve(warning=warning, user=request.user, texts=form.texts())
+        message = warning_approve(
+            warning=warning, user=request.user, texts=form.texts(), shown_level=form.shown_level()
+        )
         url = request.build_absolute_uri(reverse("warnings:message", args=[message.identifier]))
         return Response(
             self.OutputSerializer(
