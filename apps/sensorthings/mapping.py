@@ -29,7 +29,9 @@ from functools import cached_property
 from typing import Any
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.selectors import regions_scope
 from apps.core.classification import Public, label_for
@@ -83,12 +85,12 @@ class Quantity:
     kind: ThingKind
     reading: type[models.Model]  # AirReading and NoiseReading are both a station's
     column: str
-    name: str
+    name: Any  # a word, or its lazy translation (the response's language)
     definition: str
     unit: tuple[str, str, str]  # name, symbol, definition
     count: bool = False  # a whole count (OM_CountObservation), else a measurement
     needs: Callable[[Any], bool] = lambda thing: True  # whether a given thing measures it
-    description: str = ""
+    description: Any = ""  # what kind of value, not naming the quantity again ("hourly mean")
 
     @property
     def fk(self) -> str:
@@ -105,7 +107,7 @@ def _air(station: Any) -> bool:
 
 def _ugm3(code: int, column: str, name: str, definition: str) -> Quantity:
     return Quantity(code, STATION, AirReading, column, name, definition, ("microgram per cubic metre", "µg/m³",
-                    UCUM + "ug/m3"), needs=_air, description="hourly mean")  # fmt: skip
+                    UCUM + "ug/m3"), needs=_air, description=gettext_lazy("hourly mean"))  # fmt: skip
 
 
 QUANTITIES: dict[int, Quantity] = {
@@ -125,7 +127,7 @@ QUANTITIES: dict[int, Quantity] = {
             EEA + "10",
             ("milligram per cubic metre", "mg/m³", UCUM + "mg/m3"),
             needs=_air,
-            description="hourly mean",
+            description=gettext_lazy("hourly mean"),
         ),  # fmt: skip
         Quantity(
             7,
@@ -136,45 +138,45 @@ QUANTITIES: dict[int, Quantity] = {
             OWN + "leq",
             ("decibel (A-weighted)", "dB(A)", UCUM + "dB"),
             needs=lambda s: s.kind == Station.Kind.NOISE,
-            description="equivalent continuous sound level over the hour",
+            description=gettext_lazy("equivalent continuous sound level over the hour"),
         ),  # fmt: skip
         Quantity(
             11,
             TRAFFIC,
             TrafficReading,
             "speed_kmh",
-            "speed",
+            gettext_lazy("speed"),
             OWN + "traffic-speed",
             ("kilometre per hour", "km/h", UCUM + "km/h"),
-            description="mean speed over the reporting interval",
+            description=gettext_lazy("mean over the reporting interval"),
         ),
         Quantity(
             12,
             TRAFFIC,
             TrafficReading,
             "volume",
-            "volume",
+            gettext_lazy("volume"),
             OWN + "traffic-volume",
             ("vehicles", "{vehicle}", UCUM + "{vehicle}"),
             count=True,
-            description="vehicles over the reporting interval",
+            description=gettext_lazy("vehicles over the reporting interval"),
         ),  # fmt: skip
         Quantity(
             13,
             TRAFFIC,
             TrafficReading,
             "occupancy",
-            "occupancy",
+            gettext_lazy("occupancy"),
             OWN + "traffic-occupancy",
             ("percent", "%", UCUM + "%"),
-            description="share of the interval the detector was occupied",
+            description=gettext_lazy("share of the interval the detector was occupied"),
         ),
         Quantity(
             21,
             FACILITY,
             CapacitySnapshot,
             "beds_occupied",
-            "beds occupied",
+            gettext_lazy("beds occupied"),
             OWN + "beds-occupied",
             ("beds", "{bed}", UCUM + "{bed}"),
             count=True,
@@ -184,7 +186,7 @@ QUANTITIES: dict[int, Quantity] = {
             FACILITY,
             CapacitySnapshot,
             "icu_occupied",
-            "ICU beds occupied",
+            gettext_lazy("ICU beds occupied"),
             OWN + "icu-occupied",
             ("beds", "{bed}", UCUM + "{bed}"),
             count=True,
@@ -195,7 +197,7 @@ QUANTITIES: dict[int, Quantity] = {
             FACILITY,
             CapacitySnapshot,
             "er_waiting",
-            "waiting in the emergency room",
+            gettext_lazy("waiting in the emergency room"),
             OWN + "er-waiting",
             ("people", "{person}", UCUM + "{person}"),
             count=True,
@@ -206,7 +208,7 @@ QUANTITIES: dict[int, Quantity] = {
             FACILITY,
             CapacitySnapshot,
             "er_wait_minutes",
-            "emergency wait",
+            gettext_lazy("emergency wait"),
             OWN + "er-wait",
             ("minute", "min", UCUM + "min"),
             count=True,
@@ -217,12 +219,12 @@ QUANTITIES: dict[int, Quantity] = {
             FACILITY,
             CapacitySnapshot,
             "fever_clinic_visits",
-            "fever clinic visits today",
+            gettext_lazy("fever clinic visits today"),
             OWN + "fever-clinic-visits",
             ("visits", "{visit}", UCUM + "{visit}"),
             count=True,
             needs=lambda f: f.fever_clinic,
-            description="the local day's visits so far",
+            description=gettext_lazy("the local day's visits so far"),
         ),  # fmt: skip
     )
 }
@@ -232,8 +234,8 @@ QUANTITIES: dict[int, Quantity] = {
 class SensorKind:
     code: int
     kind: ThingKind
-    name: str
-    description: str
+    name: Any  # lazily translated
+    description: Any
     matches: Callable[[Any], bool]
 
 
@@ -243,33 +245,43 @@ SENSORS: dict[int, SensorKind] = {
         SensorKind(
             1,
             STATION,
-            "air quality analyser",
-            "automatic analysers of an air monitoring station, hourly means (HJ 193)",
+            gettext_lazy("air quality analyser"),
+            gettext_lazy("automatic analysers of an air monitoring station, hourly means (HJ 193)"),
             _air,
         ),  # fmt: skip
         SensorKind(
             2,
             STATION,
-            "sound level meter",
-            "class 1 sound level meter of a noise monitoring station",
+            gettext_lazy("sound level meter"),
+            gettext_lazy("class 1 sound level meter of a noise monitoring station"),
             lambda s: s.kind == Station.Kind.NOISE,
         ),  # fmt: skip
         SensorKind(
-            3, TRAFFIC, "induction loop", "inductive loop detector", lambda s: s.kind == TrafficSensor.Kind.LOOP
+            3,
+            TRAFFIC,
+            gettext_lazy("induction loop"),
+            gettext_lazy("inductive loop detector"),
+            lambda s: s.kind == TrafficSensor.Kind.LOOP,
         ),
-        SensorKind(4, TRAFFIC, "traffic camera", "video detector", lambda s: s.kind == TrafficSensor.Kind.CAMERA),
+        SensorKind(
+            4,
+            TRAFFIC,
+            gettext_lazy("traffic camera"),
+            gettext_lazy("video detector"),
+            lambda s: s.kind == TrafficSensor.Kind.CAMERA,
+        ),
         SensorKind(
             5,
             TRAFFIC,
-            "probe vehicles",
-            "speeds of probe vehicles on the segment",
+            gettext_lazy("probe vehicles"),
+            gettext_lazy("speeds of probe vehicles on the segment"),
             lambda s: s.kind == TrafficSensor.Kind.PROBE,
         ),  # fmt: skip
         SensorKind(
             6,
             FACILITY,
-            "capacity report",
-            "the facility's information system reporting capacity counts",
+            gettext_lazy("capacity report"),
+            gettext_lazy("the facility's information system reporting capacity counts"),
             lambda f: True,
         ),  # fmt: skip
     )
@@ -336,8 +348,9 @@ def visible_kinds(user: Any) -> dict[ThingKind, bool]:
 class Catalog:
     """The things (and all that hangs on them) one caller may see, read once per request."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, *, site: str = "/") -> None:
         self.user = user
+        self.site = site  # this server's root URL, for the Sensors' metadata pages
         self.kinds = visible_kinds(user)
 
     @cached_property
@@ -375,7 +388,7 @@ class Catalog:
 
     @cached_property
     def sensors(self) -> dict[int, Rec]:
-        return {s.code: _sensor_rec(s) for s in SENSORS.values() if s.kind in self.kinds}
+        return {s.code: _sensor_rec(s, self.site) for s in SENSORS.values() if s.kind in self.kinds}
 
     @cached_property
     def observed_properties(self) -> dict[int, Rec]:
@@ -480,9 +493,10 @@ def _feature_rec(thing: Rec) -> Rec:
 
 def _datastream_rec(quantity: Quantity, thing: Rec) -> Rec:
     name, symbol, definition = quantity.unit
+    what = _quantity_text(quantity)
     props = {
         "name": f"{thing.props['name']} {quantity.name}",
-        "description": " ".join(filter(None, [quantity.name, quantity.description, f"({thing.props['name']})"])),
+        "description": _("%(what)s (%(thing)s)") % {"what": what, "thing": thing.props["name"]},
         "unitOfMeasurement": {"name": name, "symbol": symbol, "definition": definition},
         "observationType": quantity.observation_type,
         "observedArea": _point(thing),
@@ -492,13 +506,27 @@ def _datastream_rec(quantity: Quantity, thing: Rec) -> Rec:
                quantity=quantity, extra={"thing_id": thing.id})  # fmt: skip
 
 
-def _sensor_rec(sensor: SensorKind) -> Rec:
-    props = {"name": sensor.name, "description": sensor.description, "encodingType": "text/plain",
-             "metadata": sensor.description}  # fmt: skip
+SENSOR_PAGES = {1: "environment:public-aqi", 2: "environment:index", 3: "traffic:index", 4: "traffic:index",
+                5: "traffic:index", 6: "healthcare:index"}  # fmt: skip
+
+
+def _quantity_text(quantity: Quantity) -> str:
+    if not quantity.description:
+        return str(quantity.name)
+    return _("%(quantity)s: %(description)s") % {"quantity": quantity.name, "description": quantity.description}
+
+
+def _sensor_rec(sensor: SensorKind, site: str) -> Rec:
+    """encodingType text/html (one of 18-088's three for a Sensor): metadata is the URL of this server's page
+    showing what the instruments of the kind report (the public AQI page for the air analysers; staff pages, which
+    ask to sign in, for the others)."""
+    page = site.rstrip("/") + reverse(SENSOR_PAGES[sensor.code])
+    props = {"name": str(sensor.name), "description": str(sensor.description), "encodingType": "text/html",
+             "metadata": page}  # fmt: skip
     return Rec("Sensors", sensor.code, props, kind=sensor.kind, extra={"sensor": sensor})
 
 
 def _observed_property_rec(quantity: Quantity) -> Rec:
-    props = {"name": quantity.name, "definition": quantity.definition,
-             "description": quantity.description or quantity.name}  # fmt: skip
+    what = _quantity_text(quantity)
+    props = {"name": str(quantity.name), "definition": quantity.definition, "description": what}
     return Rec("ObservedProperties", quantity.code, props, kind=quantity.kind, quantity=quantity)

@@ -20,7 +20,7 @@ import heapq
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.sensorthings.mapping import MAX_ID, Quantity, Rec, observation_id
-from apps.sensorthings.query import Options, StaError, bad, compare, paths_in
+from apps.sensorthings.query import Options, StaError, bad, compare, evaluate, paths_in
 from apps.sensorthings.times import iso
 
 OWN = {"phenomenonTime", "resultTime", "result", "@iot.id", "validTime", "resultQuality", "parameters"}
@@ -106,7 +106,7 @@ def _or(a: Q | bool, b: Q | bool) -> Q | bool:
 
 
 def _comparison(op: str, a: Any, b: Any, source: Source) -> Q | bool:
-    a, b = _nulls(a), _nulls(b)
+    a, b = _fold(_nulls(a)), _fold(_nulls(b))
     if a[0] == "lit" and b[0] == "lit":
         return compare(op, a[1], b[1])
     if b == ("path", ["@iot.id"]) and a[0] == "lit":
@@ -121,6 +121,13 @@ def _comparison(op: str, a: Any, b: Any, source: Source) -> Q | bool:
     if op == "ne":
         return ~Q(Exact(lhs, rhs))
     return Q(LOOKUPS[op](lhs, rhs))
+
+
+def _fold(node: Any) -> Any:
+    """An expression of no property (`now() sub duration'P1D'`, `mindatetime()`) as its value, computed once."""
+    if node[0] in ("arith", "call") and not paths_in(node):
+        return ("lit", evaluate(node, lambda path: [None]))
+    return node
 
 
 def _nulls(node: Any) -> Any:
@@ -141,10 +148,18 @@ def _expression(node: Any, source: Source) -> tuple[Any, str]:
             return Value(value, output_field=DateTimeField()), "time"
         if isinstance(value, int | float) and not isinstance(value, bool):
             return Value(float(value), output_field=FloatField()), "number"
-        raise bad(f"Observations' properties compare with numbers and times, not {value!r}")
+        if isinstance(value, date):
+            raise bad(f"{value.isoformat()} is a date: phenomenonTime compares with a date and time with a zone, e.g. "
+                      f"{value.isoformat()}T00:00:00+08:00")  # fmt: skip
+        if isinstance(value, timedelta):
+            raise bad("a duration compares with nothing stored: add it to a time, e.g. now() sub duration'P1D'")
+        shown = value if isinstance(value, str) else type(value).__name__
+        raise bad(f"Observations' properties compare with numbers and times, not {shown!r}")
     if kind == "path":
         column = _column(node[1], source)
         return F(column), ("time" if column == "observed_at" else "number")
+    if kind in ("arith", "call") and not paths_in(node):
+        return _expression(_fold(node), source)
     if kind == "arith":
         (lhs, left), (rhs, right) = _expression(node[2], source), _expression(node[3], source)
         if left != "number" or right != "number":

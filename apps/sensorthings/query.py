@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_datetime, parse_duration
 
 DEFAULT_TOP = 100  # entities per page when $top is not given
 MAX_TOP = 1000  # a larger $top is answered with this many and an @iot.nextLink
@@ -166,9 +166,11 @@ ARITHMETIC = {"add", "sub", "mul", "div", "mod"}
 _TOKEN = re.compile(
     r"""\s*(?:
     (?P<geo>geography|geometry)'(?P<wkt>[^']*)'
+  | duration'(?P<duration>[^']*)'
   | '(?P<str>(?:[^']|'')*)'
   | (?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)
   | (?P<date>\d{4}-\d{2}-\d{2})(?![\d:T])
+  | (?P<tod>\d{2}:\d{2}:\d{2}(?:\.\d+)?)
   | (?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_@][\w.@]*(?:/[A-Za-z_@][\w.@]*)*)
   | (?P<punct>[(),])
@@ -194,7 +196,11 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
         elif kind == "time":
             found.append(("lit", _datetime(match.group("time"))))
         elif kind == "date":
-            found.append(("lit", date.fromisoformat(match.group("date"))))
+            found.append(("lit", _date(match.group("date"))))
+        elif kind == "tod":
+            found.append(("lit", _time_of_day(match.group("tod"))))
+        elif kind == "duration":
+            found.append(("lit", _duration(match.group("duration"))))
         elif kind == "num":
             number = match.group("num")
             value = float(number) if any(c in number for c in ".eE") else int(number)
@@ -207,10 +213,38 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
 
 
 def _datetime(text: str) -> datetime:
-    moment = parse_datetime(text)
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
     if moment is None:
         raise bad(f"not a date and time: {text}")
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    if timezone.is_naive(moment):  # as creating refuses one: a local time read as UTC would be 8 hours off
+        raise bad(f"{text} has no time zone (add Z or +08:00)")
+    return moment
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise bad(f"not a date: {text}") from None
+
+
+def _time_of_day(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise bad(f"not a time of day: {text}") from None
+
+
+def _duration(text: str) -> timedelta:
+    """duration'P1D', duration'PT1H30M' (ISO 8601 days, hours, minutes, seconds: a month or year is no fixed
+    length)."""
+    found = parse_duration(text) if text.startswith(("P", "-P")) else None
+    if found is None:
+        raise bad(f"not an ISO 8601 duration in days, hours, minutes and seconds: duration'{text}' (e.g. P1D, PT6H)")
+    return found
 
 
 def _wkt(text: str) -> Any:
@@ -230,13 +264,15 @@ FUNCTIONS = {
     # strings
     "substringof": 2, "contains": 2, "startswith": 2, "endswith": 2, "length": 1, "tolower": 1, "toupper": 1,
     "trim": 1, "concat": 2, "indexof": 2,
+    "substring": (2, 3),
     # dates
-    "year": 1, "month": 1, "day": 1, "hour": 1, "minute": 1, "second": 1, "now": 0,
+    "year": 1, "month": 1, "day": 1, "hour": 1, "minute": 1, "second": 1, "fractionalseconds": 1, "date": 1,
+    "time": 1, "totaloffsetminutes": 1, "now": 0, "mindatetime": 0, "maxdatetime": 0,
     # maths
     "round": 1, "floor": 1, "ceiling": 1,
     # geospatial
     "geo.intersects": 2, "geo.distance": 2, "geo.length": 1, "st_within": 2, "st_intersects": 2, "st_contains": 2,
-    "st_disjoint": 2, "st_equals": 2, "st_touches": 2, "st_overlaps": 2, "st_crosses": 2,
+    "st_disjoint": 2, "st_equals": 2, "st_touches": 2, "st_overlaps": 2, "st_crosses": 2, "st_relate": 3,
 }  # fmt: skip
 
 
@@ -345,8 +381,10 @@ class _Parser:
                 self.take()
                 args.append(self.or_())
         self.expect(")")
-        if len(args) != FUNCTIONS[name]:
-            raise bad(f"the function {name} takes {FUNCTIONS[name]} argument(s), not {len(args)}")
+        arity = FUNCTIONS[name]
+        if len(args) not in (arity if isinstance(arity, tuple) else (arity,)):
+            told = " or ".join(map(str, arity)) if isinstance(arity, tuple) else arity
+            raise bad(f"the function {name} takes {told} argument(s), not {len(args)}")
         return ("call", name, args)
 
 
@@ -439,6 +477,10 @@ def compare(op: str, a: Any, b: Any) -> bool:
 def _arith(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
+    if isinstance(a, datetime | timedelta) and isinstance(b, timedelta) and op in ("add", "sub"):
+        return a + b if op == "add" else a - b  # now() sub duration'P1D'
+    if isinstance(a, datetime) and isinstance(b, datetime) and op == "sub":
+        return a - b
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
         raise bad(f"{op} takes numbers")
     if op in ("div", "mod") and b == 0:
@@ -483,17 +525,15 @@ def _call(name: str, args: list[Any]) -> Any:
     if name in ("tolower", "toupper", "trim"):
         text = _text(args[0], name)
         return {"tolower": text.lower, "toupper": text.upper, "trim": text.strip}[name]()
+    if name == "substring":
+        text, start = _text(args[0], name), _whole_arg(args[1], name)
+        return text[start:] if len(args) == 2 else text[start : start + _whole_arg(args[2], name)]
     if name == "now":
         return timezone.now()
-    if name in ("year", "month", "day", "hour", "minute", "second"):
-        moment = args[0]
-        if isinstance(moment, str):
-            moment = _datetime(moment)
-        if not isinstance(moment, datetime | date):
-            raise bad(f"{name} takes a date and time")
-        if isinstance(moment, datetime):
-            moment = moment.astimezone(UTC)  # as every time is answered
-        return getattr(moment, name)
+    if name in ("mindatetime", "maxdatetime"):
+        return datetime.min.replace(tzinfo=UTC) if name == "mindatetime" else datetime.max.replace(tzinfo=UTC)
+    if name in DATE_PARTS:
+        return _date_part(name, args[0])
     if name in ("round", "floor", "ceiling"):
         if not isinstance(args[0], int | float):
             raise bad(f"{name} takes a number")
@@ -507,8 +547,55 @@ def _call(name: str, args: list[Any]) -> Any:
         return a.distance(b)
     if name in ("geo.intersects", "st_intersects"):
         return a.intersects(b)
+    if name == "st_relate":
+        pattern = _text(args[2], name)
+        if not re.fullmatch(r"[TF*012]{9}", pattern):
+            raise bad(f"st_relate takes a DE-9IM pattern of 9 characters from T F * 0 1 2, not {pattern!r}")
+        return bool(a.relate_pattern(b, pattern))
     method = name.removeprefix("st_")
     return bool(getattr(a, method)(b))
+
+
+DATE_PARTS = {"year", "month", "day", "hour", "minute", "second", "fractionalseconds", "date", "time",
+              "totaloffsetminutes"}  # fmt: skip
+
+
+def _date_part(name: str, value: Any) -> Any:
+    """A part of a time, in UTC as every time is answered (so its offset is 0 minutes)."""
+    moment = _datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return _time_part(name, utc(moment))
+    if not isinstance(moment, date) or name not in ("year", "month", "day", "date"):
+        raise bad(f"{name} takes a date and time")
+    return moment if name == "date" else getattr(moment, name)
+
+
+def _time_part(name: str, moment: datetime) -> Any:
+    if name == "date":
+        return moment.date()
+    if name == "time":
+        return moment.time()
+    if name == "fractionalseconds":
+        return moment.microsecond / 1_000_000
+    if name == "totaloffsetminutes":
+        return 0
+    return getattr(moment, name)
+
+
+def utc(moment: datetime) -> datetime:
+    """The instant in UTC, or a 400 for one no UTC date holds (0001-01-01T00:00:00+01:00)."""
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise bad(f"{moment.isoformat()} is out of range") from None
+
+
+def _whole_arg(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise bad(f"{name} takes a whole number ≥ 0 as its position and length")
+    return value
 
 
 def sort_key(values: list[Any]) -> tuple[Any, ...]:

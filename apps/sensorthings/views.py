@@ -136,7 +136,7 @@ class Service:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.catalog = Catalog(request.user)
+        self.catalog = Catalog(request.user, site=request.build_absolute_uri("/"))
         self.base = request.build_absolute_uri(reverse("sensorthings:root"))
 
     # --- entities by id
@@ -371,7 +371,19 @@ def root_document(base: str) -> dict[str, Any]:
             "cityops": {
                 "pageSize": {"default": DEFAULT_TOP, "max": MAX_TOP},
                 "create": f"{base}CreateObservations, {base}Observations and Datastreams(id)/Observations only, "
-                "with an ingest token (Authorization: Bearer …) of the thing's data source",
+                "with an ingest token of the thing's data source: Authorization: Bearer <token>, or HTTP Basic with "
+                "the token as the password (any user name). Send a time's quantities together in one "
+                "CreateObservations; one POST per Datastream also works for a station (the first stores the "
+                "reading, the next fill its empty pollutants, a stored value is never changed), not for a traffic "
+                "reading (speed, volume and occupancy together) or a capacity snapshot (its counts together). "
+                "Without phenomenonTime: the server's current time",
+                "filter": "every built-in function of 18-088 on the entities; on Observations' own properties "
+                "(phenomenonTime, result, @iot.id) comparisons, add sub mul div mod, and year month day hour minute "
+                "second of phenomenonTime, in SQL; an expression of no property (now() sub duration'P1D', "
+                "mindatetime()) is computed first; other functions of an Observation's own properties are refused "
+                "(400). Times need a zone. Times are answered in UTC",
+                "readRate": "anonymous reads are limited per client address (429 with Retry-After); an ingest token "
+                "reads at the signed-in rate, per token",
                 "ids": "Thing/Location/FeatureOfInterest pk×10+kind (1 station, 2 traffic sensor, 3 facility); "
                 "Datastream thing pk×100+q; Observation reading row pk×100+q; ObservedProperty q; Sensor 1–6",
                 "historicalLocations": "none are kept: a thing's location is its current point",

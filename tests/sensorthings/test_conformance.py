@@ -283,3 +283,77 @@ def test_no_query_is_a_500(client, world, readings):
     assert [o["result"] for o in even.json()["value"]] == [0, 2]
     zero = client.get(f"{STA}Things?$top=0&$count=true").json()
     assert zero == {"@iot.count": 2, "value": []}
+
+
+def test_now_with_durations_and_the_other_request_data_functions(client, world, readings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rows = readings(48)
+    ds = datastream(world["A1"], "pm25")
+
+    last_day = get(client, f"Datastreams({ds})/Observations",
+                   **{"$filter": "phenomenonTime ge now() sub duration'P1D'", "$count": "true"})  # fmt: skip
+    later = get(client, f"Datastreams({ds})/Observations",
+                **{"$filter": "phenomenonTime gt now() add duration'PT1H'", "$count": "true"})  # fmt: skip
+    bounded = get(client, f"Datastreams({ds})/Observations", **{"$filter": "phenomenonTime gt mindatetime() and "
+                  "phenomenonTime lt maxdatetime()", "$count": "true"})  # fmt: skip
+    cutoff = timezone.now() - timedelta(days=1)
+    assert last_day["@iot.count"] == sum(1 for r in rows if r.observed_at >= cutoff)
+    assert later["@iot.count"] == 0
+    assert bounded["@iot.count"] == 48
+    things = {
+        "substring(name, 1) eq '1站'": ["A1", "N1"],
+        "substring(name, 0, 1) eq 'N'": ["N1"],
+        "date(2026-12-07T23:30:00+08:00) eq 2026-12-07": ["A1", "N1"],  # 15:30 UTC: times are answered in UTC
+        "time(2026-12-07T23:30:00.25Z) eq 23:30:00.25": ["A1", "N1"],
+        "fractionalseconds(2026-12-07T23:30:00.25Z) eq 0.25": ["A1", "N1"],
+        "totaloffsetminutes(2026-12-07T23:30:00+08:00) eq 0": ["A1", "N1"],
+        "st_relate(Locations/location, geography'POLYGON((118 32,118.02 32,118.02 32.02,118 32.02,118 32))', "
+        "'T*F**F***')": ["A1"],
+    }
+    for condition, codes in things.items():
+        found = get(client, "Things", **{"$filter": condition})["value"]
+        assert sorted(t["properties"]["code"] for t in found) == codes, condition
+
+
+def test_times_in_filter_need_a_zone_and_a_date_is_told_plainly(client, world, readings):
+    readings(2)
+    ds = datastream(world["A1"], "pm25")
+
+    naive = get(client, f"Datastreams({ds})/Observations", 400, **{"$filter": "phenomenonTime gt 2026-12-07T20:00:00"})
+    day = get(client, f"Datastreams({ds})/Observations", 400, **{"$filter": "phenomenonTime ge 2026-12-07"})
+    month = get(client, "Things", 400, **{"$filter": "now() sub duration'P1M' lt now()"})
+
+    assert naive["message"] == "2026-12-07T20:00:00 has no time zone (add Z or +08:00)"
+    assert day["message"].startswith("2026-12-07 is a date: phenomenonTime compares with a date and time with a zone")
+    assert "datetime.date" not in day["message"]
+    assert "P1M" in month["message"]
+
+
+def test_names_and_descriptions_are_in_the_responses_language_without_a_doubled_word(client, world, monkeypatch):
+    from django.utils import translation
+
+    chinese = {"beds occupied": "床位占用", "mean over the reporting interval": "报告周期内的均值", "speed": "速度"}
+    english = translation._trans.gettext
+
+    def gettext(message: str) -> str:  # the Chinese of the locale files, as the translators give it
+        zh = (translation.get_language() or "").startswith("zh")
+        return chinese.get(message, english(message)) if zh else english(message)
+
+    monkeypatch.setattr(translation._trans, "gettext", gettext)
+    client.force_login(world["cast"]["officer"])  # sees W's hospital and loop
+    beds, speed = datastream(world["T1"], "beds_occupied"), datastream(world["L1"], "speed_kmh")
+
+    zh = get(client, f"Datastreams({beds})")  # no Accept-Language: the default, Chinese
+    en = client.get(f"{STA}Datastreams({beds})", HTTP_ACCEPT_LANGUAGE="en").json()
+    loop = client.get(f"{STA}Datastreams({speed})", HTTP_ACCEPT_LANGUAGE="en").json()
+    sensor = get(client, "Sensors(1)")
+
+    assert zh["name"] == "T1医院 床位占用"
+    assert en["name"] == "T1 Hospital beds occupied"
+    assert loop["description"] == "speed: mean over the reporting interval (L1)"
+    assert get(client, f"Datastreams({speed})")["description"].startswith("速度: 报告周期内的均值")
+    assert sensor["encodingType"] == "text/html"
+    assert sensor["metadata"] == "http://testserver/environment/aqi/"

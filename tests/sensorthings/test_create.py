@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.sensorthings.conftest import STA, datastream
+from tests.sensorthings.conftest import STA, datastream, thing
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +252,32 @@ def test_a_noise_stations_leq_and_what_is_not_stored_is_refused(client, world):
     assert interval.json()["errors"][0]["field"] == "phenomenonTime"
     assert pm25_of_noise.status_code == 400  # a noise station has no PM2.5 datastream
     assert NoiseReading.objects.count() == 1
+
+
+def test_a_post_without_a_time_is_for_now_and_the_things_own_feature_is_accepted(client, world):
+    from apps.environment.models import AirReading
+
+    pm25, no2 = datastream(world["A1"], "pm25"), datastream(world["A1"], "no2")
+    own, other = thing(world["A1"]), thing(world["N1"])
+    before = timezone.now().replace(microsecond=0)
+    untimed = post(client, f"Datastreams({pm25})/Observations", {"result": 12, "FeatureOfInterest": {"@iot.id": own}},
+                   world["env_token"])  # fmt: skip
+    elsewhere = post(client, f"Datastreams({pm25})/Observations",
+                     {"phenomenonTime": hour(2), "result": 12, "FeatureOfInterest": {"@iot.id": other}},
+                     world["env_token"])  # fmt: skip
+    components = ["phenomenonTime", "result", "FeatureOfInterest/id"]
+    batch = post(client, "CreateObservations", [{"Datastream": {"@iot.id": no2}, "components": components,
+                                                 "dataArray": [[hour(3), 20, own], [hour(4), 21, other]]}],
+                 world["env_token"])  # fmt: skip
+
+    assert untimed.status_code == 201, untimed.content
+    (row,) = AirReading.objects.all()
+    assert before <= row.observed_at <= timezone.now()
+    assert elsewhere.status_code == 400
+    assert elsewhere.json()["errors"][0]["field"] == "FeatureOfInterest"
+    assert batch.status_code == 400
+    assert [(e["index"], e["field"]) for e in batch.json()["errors"]] == [([0, 1], "FeatureOfInterest")]
+    fixed = post(client, "CreateObservations", [{"Datastream": {"@iot.id": no2}, "components": components,
+                                                 "dataArray": [[hour(3), 20, own]]}], world["env_token"])  # fmt: skip
+    assert fixed.status_code == 201
+    assert AirReading.objects.count() == 2
