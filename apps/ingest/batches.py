@@ -246,6 +246,8 @@ def parse_number(value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise _Bad(_("not a valid value")) from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise _Bad(_("not a finite number")) from None
     if not math.isfinite(number):
         raise _Bad(_("not a finite number"))
     return number
@@ -267,6 +269,10 @@ def parse_time(value: Any) -> datetime:
         raise _Bad(_("not an ISO 8601 date and time"))
     if timezone.is_naive(moment):
         raise _Bad(_("has no time zone (add Z or +08:00)"))
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00: no UTC date holds it
+        raise _Bad(_("is before the year 2000")) from None
     if moment > timezone.now() + MAX_FUTURE:
         raise _Bad(_("is in the future"))
     if moment < EARLIEST:

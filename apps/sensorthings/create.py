@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -105,7 +105,7 @@ def create_view(request: Request, resource: str, service: Any) -> HttpResponse:
         items = [_one(body, None)]
     elif path.startswith("Datastreams(") and path.endswith(")/Observations"):
         raw = path.removeprefix("Datastreams(").removesuffix(")/Observations").strip("'")
-        if not raw.isdigit() or datastream_of(int(raw)) is None:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18) or datastream_of(int(raw)) is None:
             raise StaError(404, f"no Datastreams({raw})")
         items = [_one(body, int(raw))]
     else:
@@ -264,11 +264,15 @@ def _place(item: Item, source: Any, things: dict[tuple[int, int], Any], errors: 
 
 
 def _instant(text: str) -> datetime | None:
+    """The instant, or None for text that is none (told by the feed) or one no UTC date holds."""
     try:
         moment = parse_datetime(text)
-    except ValueError:
-        return None
-    return moment if moment is not None and timezone.is_aware(moment) else None
+        if moment is not None and timezone.is_aware(moment):
+            moment.astimezone(UTC)
+            return moment
+    except (ValueError, OverflowError):
+        pass
+    return None
 
 
 def _stored_conflicts(rows: dict[tuple[int, int, Any], _Row], items: list[Item]) -> list[dict[str, Any]]:
@@ -318,7 +322,7 @@ def _same(stored: Any, given: Any) -> bool:
         return False
     try:
         return abs(float(stored) - float(given)) <= 1e-9 * max(1.0, abs(float(stored)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
 
 
@@ -364,6 +368,10 @@ def _ingest(source: Any, rows: dict[tuple[int, int, Any], _Row], items: list[Ite
                         message = problem.message if name in ("phenomenonTime", "result") else (
                             f"{problem.field} {problem.message}")  # fmt: skip
                         errors.append(_error(item, name, message))
+        if keep and not errors:
+            # What is stored now, inside this transaction (a concurrent fill of the same empty cell waits on the
+            # row's lock, then keeps the first value): a value that is not the one sent is refused, not a 201.
+            errors += _stored_conflicts(rows, items)
         if errors or not keep:
             transaction.set_rollback(True)
     return errors

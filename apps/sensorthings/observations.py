@@ -267,9 +267,17 @@ def token_decode(token: str, keys: list[tuple[str, bool]]) -> list[Any]:
         isinstance(v, kinds[name]) and not isinstance(v, bool) for (name, _d), v in zip(keys, values, strict=False)
     ):
         raise bad("$skiptoken does not fit this $orderby: follow @iot.nextLink as given")
-    if any(isinstance(v, datetime) and timezone.is_naive(v) for v in values):
+    if any(isinstance(v, datetime) and (timezone.is_naive(v) or not _in_range(v)) for v in values):
         raise bad("malformed $skiptoken: follow @iot.nextLink as given")
     return values
+
+
+def _in_range(moment: datetime) -> bool:
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def _time_is_unique(keys: list[tuple[str, bool]], source: Source) -> bool:

@@ -7,6 +7,7 @@ Every problem is a StaError naming what is wrong or unsupported (400), never a 5
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -122,9 +123,15 @@ def _split_top(text: str, sep: str) -> list[str]:
     return parts
 
 
+MAX_EXPAND_ITEMS = 10  # navigation properties expanded side by side at one level
+
+
 def expand_parse(text: str, *, depth: int = 0) -> list[Expand]:
     found: list[Expand] = []
-    for item in _split_top(text, ","):
+    items = _split_top(text, ",")
+    if len(items) > MAX_EXPAND_ITEMS:
+        raise bad(f"$expand names more than {MAX_EXPAND_ITEMS} navigation properties")
+    for item in items:
         item = item.strip()
         match = re.fullmatch(r"([A-Za-z]+(?:/[A-Za-z]+)*)\s*(?:\((.*)\))?", item, re.S)
         if not match:
@@ -137,7 +144,10 @@ def expand_parse(text: str, *, depth: int = 0) -> list[Expand]:
                 if not eq:
                     raise bad(f"malformed option {option!r} in $expand")
                 params[name.strip()] = value
-        options = options_parse(params, depth=depth + 1)
+        levels = depth + len(path)  # Datastreams/Thing/Datastreams is three levels, as nested $expand would be
+        if levels > MAX_EXPAND_DEPTH:
+            raise bad(f"$expand nested deeper than {MAX_EXPAND_DEPTH} levels")
+        options = options_parse(params, depth=levels)
         # Datastreams/Observations: Observations expanded inside Datastreams
         for nav in reversed(path[1:]):
             options = Options(expand=[Expand(nav, options)])
@@ -221,6 +231,7 @@ def _datetime(text: str) -> datetime:
         raise bad(f"not a date and time: {text}")
     if timezone.is_naive(moment):  # as creating refuses one: a local time read as UTC would be 8 hours off
         raise bad(f"{text} has no time zone (add Z or +08:00)")
+    utc(moment)  # one no UTC date holds is a 400 here, not an overflow in SQL
     return moment
 
 
@@ -276,10 +287,22 @@ FUNCTIONS = {
 }  # fmt: skip
 
 
+MAX_TOKENS = 300  # far beyond any real filter (a polygon is one token); bounds the trees evaluated recursively
+MAX_NESTING = 40  # parentheses, calls and nots inside each other
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokens(text)
+        if len(self.tokens) > MAX_TOKENS:
+            raise bad(f"$filter has more than {MAX_TOKENS} terms")
         self.pos = 0
+        self.nesting = 0
+
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise bad(f"$filter nested deeper than {MAX_NESTING} levels")
 
     def peek(self) -> tuple[str, Any] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -325,7 +348,10 @@ class _Parser:
 
     def not_(self) -> Any:
         if self.keyword("not"):
-            return ("not", self.not_())
+            self.enter()
+            node = ("not", self.not_())
+            self.nesting -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Any:
@@ -352,8 +378,10 @@ class _Parser:
     def primary(self) -> Any:
         token = self.take()
         if token == ("punct", "("):
+            self.enter()
             node = self.or_()
             self.expect(")")
+            self.nesting -= 1
             return node
         if token[0] == "lit":
             return ("lit", token[1])
@@ -374,6 +402,7 @@ class _Parser:
         if name not in FUNCTIONS:
             raise bad(f"the function {name} is not supported")
         self.expect("(")
+        self.enter()
         args = []
         if self.peek() != ("punct", ")"):
             args.append(self.or_())
@@ -381,6 +410,7 @@ class _Parser:
                 self.take()
                 args.append(self.or_())
         self.expect(")")
+        self.nesting -= 1
         arity = FUNCTIONS[name]
         if len(args) not in (arity if isinstance(arity, tuple) else (arity,)):
             told = " or ".join(map(str, arity)) if isinstance(arity, tuple) else arity
@@ -478,14 +508,24 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if isinstance(a, datetime | timedelta) and isinstance(b, timedelta) and op in ("add", "sub"):
-        return a + b if op == "add" else a - b  # now() sub duration'P1D'
+        try:
+            return a + b if op == "add" else a - b  # now() sub duration'P1D'
+        except OverflowError:
+            raise bad(f"{op}: the time is out of range") from None
     if isinstance(a, datetime) and isinstance(b, datetime) and op == "sub":
         return a - b
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
         raise bad(f"{op} takes numbers")
     if op in ("div", "mod") and b == 0:
         return None
-    return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "mod": math.fmod(a, b)}[op]
+    try:
+        if op == "mod":
+            value = math.fmod(a, b)
+        else:
+            value = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}[op](a, b)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None  # beyond any number: null, as a division by zero
+    return value if not isinstance(value, float) or math.isfinite(value) else None
 
 
 def _geometry(value: Any) -> Any:
@@ -537,6 +577,8 @@ def _call(name: str, args: list[Any]) -> Any:
     if name in ("round", "floor", "ceiling"):
         if not isinstance(args[0], int | float):
             raise bad(f"{name} takes a number")
+        if isinstance(args[0], float) and not math.isfinite(args[0]):
+            return None
         rounding: dict[str, Any] = {"round": round, "floor": math.floor, "ceiling": math.ceil}
         return rounding[name](args[0])
     a = _geometry(args[0])

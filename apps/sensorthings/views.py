@@ -90,6 +90,10 @@ PROPERTIES: dict[str, list[str]] = {
     "FeaturesOfInterest": ["name", "description", "encodingType", "feature", "properties"],
 }
 CONTROL = ["@iot.id", "@iot.selfLink"]
+# What one request may cost, whatever its $expand: entities in the answer, and pages of Observations read (one SQL
+# statement each). Every station's latest values with $expand=Datastreams/Observations($top=1) is ~600 pages.
+MAX_ENTITIES = 20_000
+MAX_PAGES = 1_000
 
 
 def sta_error(status: int, message: str, *, errors: list[dict[str, Any]] | None = None,
@@ -137,6 +141,8 @@ class Service:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.catalog = Catalog(request.user, site=request.build_absolute_uri("/"))
+        self.rendered = 0  # entities in the answer so far, and SQL pages read: bounded (MAX_ENTITIES, MAX_PAGES)
+        self.pages_read = 0
         self.base = request.build_absolute_uri(reverse("sensorthings:root"))
 
     # --- entities by id
@@ -268,6 +274,10 @@ class Service:
         """The entities of one page, the count when asked, and the next page's link (to /$ref pages when `ref`)."""
         link_path = f"{collection.path}/$ref" if ref else collection.path
         if collection.sources is not None:
+            self.pages_read += len(collection.sources)
+            if self.pages_read > MAX_PAGES:
+                raise bad(f"this request reads more than {MAX_PAGES:,} pages of Observations (one per Datastream "
+                          "expanded): expand fewer, or page with @iot.nextLink")  # fmt: skip
             page = observations_page(collection.sources, options, self.things_where,
                                      default_time=collection.default_time)  # fmt: skip
             link = None
@@ -300,6 +310,10 @@ class Service:
         return f"{self.base}{rec.entity_set}({rec.id})"
 
     def render(self, rec: Rec, options: Options) -> dict[str, Any]:
+        self.rendered += 1
+        if self.rendered > MAX_ENTITIES:
+            raise bad(f"this request answers more than {MAX_ENTITIES:,} entities: lower $top inside $expand, or page "
+                      "with @iot.nextLink")  # fmt: skip
         link = self.self_link(rec)
         out: dict[str, Any] = {"@iot.id": rec.id, "@iot.selfLink": link}
         for name in PROPERTIES[rec.entity_set]:
@@ -415,6 +429,8 @@ class StaApi(APIView):
     def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, StaError):
             return sta_error(exc.status, exc.message, errors=exc.errors)
+        if isinstance(exc, RecursionError):  # a backstop: the parser bounds terms and nesting (query.py)
+            return sta_error(400, "the request is nested too deeply")
         response = super().handle_exception(exc)
         data = getattr(response, "data", None) or {}
         message = str(data.get("detail", "")) if isinstance(data, dict) else str(data)

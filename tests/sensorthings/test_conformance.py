@@ -357,3 +357,41 @@ def test_names_and_descriptions_are_in_the_responses_language_without_a_doubled_
     assert get(client, f"Datastreams({speed})")["description"].startswith("速度: 报告周期内的均值")
     assert sensor["encodingType"] == "text/html"
     assert sensor["metadata"] == "http://testserver/environment/aqi/"
+
+
+def test_hostile_filters_and_expands_are_400_never_a_500_nor_minutes_of_work(client, world, readings, monkeypatch):
+    """The attack review's requests: $expand as a long path, wide or huge fan-out, arithmetic beyond any number,
+    dates no UTC date holds, deep nesting."""
+    import base64
+
+    from apps.sensorthings import views
+
+    readings(3)
+    ds = datastream(world["A1"], "pm25")
+    a1 = thing(world["A1"])
+    hostile = {
+        f"Things({a1})": ["$expand=Datastreams/Thing/Datastreams/Thing/Datastreams/Thing",
+                          "$expand=" + ",".join(["Datastreams"] * 11)],
+        "Things": ["$filter=1 add 0 eq 1", "$filter=name eq 'x' or 2 mul 0 eq 0", "$filter=1e400 add 1 gt 0",
+                   "$filter=1e400 mod 3 eq 1", "$filter=(1e308 mul 10) mod 3 eq 1", "$filter=round(1e400) eq 1",
+                   "$filter=floor(1e400) eq 1", "$filter=round(1e400 mul 0) eq 1",
+                   "$filter=year(0001-01-01T00:00:00+01:00) eq 1", "$filter=now() gt 2026-02-30",
+                   "$filter=now() gt '2026-13-45T00:00:00Z'", "$filter=name eq 2026-12-01T00:00:00+99:99",
+                   "$filter=maxdatetime() add duration'P1D' gt now()",
+                   "$filter=" + "(" * 150 + "true" + ")" * 150, "$filter=" + "not " * 3000 + "true",
+                   "$filter=" + "true and " * 3000 + "true", "$filter=" + "1 add " * 3000 + "1 eq 1"],
+        "Observations": ["$filter=phenomenonTime gt 0001-01-01T00:00:00+01:00",
+                         "$filter=phenomenonTime lt 9999-12-31T23:59:59-01:00",
+                         "$filter=" + "result gt 1 and " * 2000 + "result gt 1"],
+        f"Datastreams({ds})/Observations": [
+            "$skiptoken=" + base64.urlsafe_b64encode(b'[{"t":"0001-01-01T00:00:00+01:00"},101]').decode()],
+    }  # fmt: skip
+    for path, queries in hostile.items():
+        for query in queries:
+            response = client.get(f"{STA}{path}?{query}")
+            assert response.status_code in (200, 400), (path, query[:80], response.content[:300])
+    assert client.get(f"{STA}Things({a1})?$expand=Datastreams/Thing/Datastreams/Thing").status_code == 200
+    monkeypatch.setattr(views, "MAX_ENTITIES", 10)
+    fan_out = client.get(f"{STA}Datastreams?$expand=Observations($expand=Datastream($expand=Observations))")
+    assert fan_out.status_code == 400
+    assert "more than 10 entities" in fan_out.json()["message"]

@@ -281,3 +281,46 @@ def test_a_post_without_a_time_is_for_now_and_the_things_own_feature_is_accepted
                                                  "dataArray": [[hour(3), 20, own]]}], world["env_token"])  # fmt: skip
     assert fixed.status_code == 201
     assert AirReading.objects.count() == 2
+
+
+def test_a_fill_racing_another_is_refused_not_silently_dropped(client, world, monkeypatch):
+    from apps.environment.models import AirReading
+    from apps.sensorthings import create
+
+    pm25, pm10 = datastream(world["A1"], "pm25"), datastream(world["A1"], "pm10")
+    assert post(client, f"Datastreams({pm10})/Observations", {"phenomenonTime": hour(), "result": 50},
+                world["env_token"]).status_code == 201  # fmt: skip
+    feed = create.INGEST[1]
+
+    def another_sender_first(**kwargs: Any) -> Any:  # the other request fills the cell between check and write
+        AirReading.objects.update(pm25=32)
+        return feed(**kwargs)
+
+    monkeypatch.setitem(create.INGEST, 1, another_sender_first)
+    late = post(client, f"Datastreams({pm25})/Observations", {"phenomenonTime": hour(), "result": 30},
+                world["env_token"])  # fmt: skip
+
+    assert late.status_code == 400
+    assert "pm25 32" in late.json()["message"]
+
+
+def test_numbers_and_times_beyond_range_are_400_here_and_in_the_batch_api(client, world):
+    from apps.environment.models import AirReading
+
+    ds = datastream(world["A1"], "pm25")
+    huge = int("9" * 400)
+    cases = [
+        (f"Datastreams({ds})/Observations", {"phenomenonTime": hour(), "result": huge}),
+        (f"Datastreams({ds})/Observations", {"phenomenonTime": "0001-01-01T00:00:00+01:00", "result": 35}),
+        (f"Datastreams({ds})/Observations", {"phenomenonTime": "9999-12-31T23:30:00-01:00", "result": 35}),
+        ("Datastreams(%C2%B2)/Observations", {"phenomenonTime": hour(), "result": 35}),
+        ("Datastreams(%D9%A4%D9%A0%D9%A1)/Observations", {"phenomenonTime": hour(), "result": 35}),
+    ]
+    answers = [post(client, path, body, world["env_token"]).status_code for path, body in cases]
+    batch = client.post("/api/v1/environment/readings", json.dumps([{"station": "A1", "observed_at": hour(),
+                        "pm25": huge}]), content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Bearer {world['env_token']}")  # fmt: skip
+
+    assert answers == [400, 400, 400, 404, 404]
+    assert batch.status_code == 400
+    assert not AirReading.objects.exists()
