@@ -16,6 +16,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -48,6 +49,7 @@ from apps.sensorthings.query import (
     options_parse,
     sort_key,
 )
+from apps.sensorthings.times import iso
 
 JSON_TYPE = "application/json; charset=utf-8"
 CONFORMANCE = [
@@ -141,6 +143,7 @@ class Service:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.catalog = Catalog(request.user, site=request.build_absolute_uri("/"))
+        self._intervals: dict[tuple[Any, int], str | None] = {}
         self.rendered = 0  # entities in the answer so far, and SQL pages read: bounded (MAX_ENTITIES, MAX_PAGES)
         self.pages_read = 0
         self.base = request.build_absolute_uri(reverse("sensorthings:root"))
@@ -315,6 +318,10 @@ class Service:
             raise bad(f"this request answers more than {MAX_ENTITIES:,} entities: lower $top inside $expand, or page "
                       "with @iot.nextLink")  # fmt: skip
         link = self.self_link(rec)
+        if rec.entity_set == "Datastreams" and (options.select is None or "phenomenonTime" in options.select):
+            interval = self.interval(rec)
+            if interval is not None:
+                rec.props["phenomenonTime"] = interval
         out: dict[str, Any] = {"@iot.id": rec.id, "@iot.selfLink": link}
         for name in PROPERTIES[rec.entity_set]:
             if name in rec.props:
@@ -343,6 +350,20 @@ class Service:
             else:
                 out[expand.nav] = self.render(found, expand.options) if found is not None else None
         return out
+
+    def interval(self, datastream: Rec) -> str | None:
+        """A Datastream's phenomenonTime: the first and last reading of its thing in its table, "first/last" — the
+        (thing, observed_at) index answers both ends at once per thing (a quantity the thing leaves empty in some
+        readings is not told apart: exact per quantity it would scan the thing's history). None without readings."""
+        q = datastream.quantity
+        key = (q.reading, datastream.thing.pk)  # type: ignore[union-attr]
+        if key not in self._intervals:
+            ends = q.reading._default_manager.filter(**{f"{q.fk}_id": datastream.thing.pk}).aggregate(  # type: ignore[union-attr]
+                first=Min("observed_at"), last=Max("observed_at")
+            )
+            found = ends["first"] is not None
+            self._intervals[key] = f"{iso(ends['first'])}/{iso(ends['last'])}" if found else None
+        return self._intervals[key]
 
     def render_page(self, collection: Collection, options: Options, *, ref: bool = False) -> dict[str, Any]:
         recs, count, next_link = self.page(collection, options, ref=ref)

@@ -4,7 +4,7 @@ each source has an ingest token. `readings(n)` stores n hourly AirReading rows o
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -77,3 +77,8 @@ def readings(world: dict[str, Any]) -> Any:
         return AirReading.objects.bulk_create(rows)
 
     return make
+
+
+def iso_z(moment: Any) -> str:
+    """A time as the service writes it: UTC with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

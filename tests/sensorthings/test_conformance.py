@@ -395,3 +395,19 @@ def test_hostile_filters_and_expands_are_400_never_a_500_nor_minutes_of_work(cli
     fan_out = client.get(f"{STA}Datastreams?$expand=Observations($expand=Datastream($expand=Observations))")
     assert fan_out.status_code == 400
     assert "more than 10 entities" in fan_out.json()["message"]
+
+
+def test_a_datastream_has_the_interval_of_its_things_readings_as_phenomenon_time(client, world, readings):
+    from tests.sensorthings.conftest import iso_z
+
+    rows = readings(5)
+    pm25, n1 = datastream(world["A1"], "pm25"), datastream(world["N1"], "leq")
+
+    body = get(client, f"Datastreams({pm25})")
+    listed = {d["@iot.id"]: d for d in get(client, "Datastreams")["value"]}
+    selected = get(client, f"Datastreams({pm25})", **{"$select": "name"})
+
+    assert body["phenomenonTime"] == f"{iso_z(rows[0].observed_at)}/{iso_z(rows[-1].observed_at)}"
+    assert listed[pm25]["phenomenonTime"] == body["phenomenonTime"]
+    assert "phenomenonTime" not in listed[n1]  # no readings yet: none
+    assert selected == {"name": "A1站 PM2.5"}
