@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.accounts.selectors import regions_scope
 from apps.indicators.models import Alert
 from apps.indicators.registry import indicators
-from apps.warnings.models import CapMessage, PublicWarning
+from apps.warnings.cap import CAP_NS
+from apps.warnings.models import CapMessage, MsgType, PublicWarning
 
 FEED_SIZE = 100  # the newest messages in the Atom index; every message stays at its own address
 
@@ -50,3 +55,103 @@ def messages_public() -> QuerySet[CapMessage]:
 
 def message_public(*, identifier: str) -> CapMessage | None:
     return CapMessage.objects.filter(identifier=identifier).first()
+
+
+# --- The public's pages: a warning's own page (the CAP `web` link) and the warnings in force ---------------
+
+
+@dataclass(frozen=True)
+class PublishedTexts:
+    headline: str
+    description: str
+    instruction: str
+    area: str
+    effective: datetime | None
+    expires: datetime | None
+
+
+@dataclass(frozen=True)
+class WarningPublic:
+    """What the public may read of a warning: only what its messages published."""
+
+    key: str  # the identifier of its first message: the page's address, stable for the warning's life
+    messages: list[CapMessage]  # oldest first
+    zh: PublishedTexts  # the latest texts that warned (not the Cancel's), as published
+    en: PublishedTexts
+    lifted: CapMessage | None  # the Cancel, if one was published
+    exercise: bool
+    expires: datetime | None  # of the latest message
+
+    @property
+    def latest(self) -> CapMessage:
+        return self.messages[-1]
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted is None and self.expires is not None and timezone.now() < self.expires
+
+    @property
+    def updated(self) -> bool:
+        return self.in_force and self.latest.msg_type == MsgType.UPDATE
+
+
+def _published_texts(message: CapMessage) -> tuple[PublishedTexts, PublishedTexts]:
+    ns = {"cap": CAP_NS}
+    # Our own documents, built by cap_xml and parsed before they were stored: not untrusted input.
+    infos = ET.fromstring(message.xml).findall("cap:info", ns)[:2]  # noqa: S314
+
+    def when(info: ET.Element, tag: str) -> datetime | None:
+        text = info.findtext(f"cap:{tag}", default="", namespaces=ns)
+        return datetime.fromisoformat(text) if text else None
+
+    zh, en = (
+        PublishedTexts(
+            headline=info.findtext("cap:headline", default="", namespaces=ns),
+            description=info.findtext("cap:description", default="", namespaces=ns),
+            instruction=info.findtext("cap:instruction", default="", namespaces=ns),
+            area=info.findtext("cap:area/cap:areaDesc", default="", namespaces=ns),
+            effective=when(info, "effective"),
+            expires=when(info, "expires"),
+        )
+        for info in infos
+    )
+    return zh, en
+
+
+def _warning_public(messages: list[CapMessage]) -> WarningPublic:
+    warned = [m for m in messages if m.msg_type != MsgType.CANCEL] or messages
+    zh, en = _published_texts(warned[-1])
+    lifted = next((m for m in reversed(messages) if m.msg_type == MsgType.CANCEL), None)
+    return WarningPublic(
+        key=messages[0].identifier,
+        messages=messages,
+        zh=zh,
+        en=en,
+        lifted=lifted,
+        exercise=messages[-1].status == "Exercise",
+        expires=_published_texts(messages[-1])[0].expires,
+    )
+
+
+def warning_public(*, key: str) -> WarningPublic | None:
+    """The public view of the warning whose first message is `key`; None when there is no such message (or the
+    key is a later message's: one address per warning)."""
+    first = CapMessage.objects.filter(identifier=key).only("warning_id").first()
+    if first is None:
+        return None
+    messages = list(CapMessage.objects.filter(warning_id=first.warning_id).order_by("sent", "id"))
+    if messages[0].identifier != key:
+        return None
+    return _warning_public(messages)
+
+
+def warnings_in_force() -> list[WarningPublic]:
+    """The warnings in force now (published, not lifted, their latest message not expired), newest first. Read
+    from the warnings that may be in force (published, or with an Update or Cancel waiting): a handful."""
+    candidates = PublicWarning.objects.filter(state__in=[PublicWarning.State.PUBLISHED, PublicWarning.State.PENDING])
+    messages = CapMessage.objects.filter(warning__in=candidates).order_by("sent", "id")
+    by_warning: dict[int, list[CapMessage]] = {}
+    for message in messages:
+        by_warning.setdefault(message.warning_id, []).append(message)
+    found = [_warning_public(rows) for rows in by_warning.values()]
+    return sorted((w for w in found if w.in_force), key=lambda w: w.latest.sent, reverse=True)

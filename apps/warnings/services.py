@@ -447,7 +447,9 @@ def _message_publish(warning: PublicWarning, msg_type: str, *, now: datetime | N
     region = warning.region
     area = (region.name_zh, region.name_en or region.name_zh)
     polygons, geocodes = cap_polygons(region.geometry), cap_geocodes(region.code)
-    web = settings.CITYOPS_PUBLIC_URL.rstrip("/") + reverse(policy.page or "warnings:feed")
+    # The warning's own public page, at its first message's identifier (one address for the warning's life).
+    key = earlier[0].identifier if earlier else identifier
+    web = settings.CITYOPS_PUBLIC_URL.rstrip("/") + reverse("warnings:public", args=[key])
     infos = [
         CapInfo(
             language=language,

@@ -19,6 +19,8 @@ register_converter(IdentifierConverter, "cap_id")
 
 app_name = "warnings"
 urlpatterns = [
+    path("", views.public_index, name="public-index"),
+    path("warnings/<cap_id:key>/", views.public_warning, name="public"),
     path("alerts.atom", views.feed, name="feed"),
     path("alerts/<cap_id:identifier>.xml", views.message, name="message"),
     path("review/", views.pending, name="pending"),

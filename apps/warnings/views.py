@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import condition, require_POST, require_safe
@@ -15,6 +17,7 @@ from apps.accounts.selectors import regions_scope
 from apps.core.decorators import permission_required
 from apps.core.errors import ApplicationError
 from apps.indicators.models import Alert
+from apps.regions.models import Region
 from apps.warnings.cap import CAP_CONTENT_TYPE, FeedEntry, atom_xml
 from apps.warnings.forms import ApprovalForm
 from apps.warnings.models import CapMessage, PublicWarning
@@ -23,9 +26,18 @@ from apps.warnings.selectors import (
     message_public,
     messages_public,
     warning_get_for_user,
+    warning_public,
     warnings_for_user,
+    warnings_in_force,
 )
-from apps.warnings.services import APPROVE, WarningTexts, warning_approve, warning_choose, warning_decline
+from apps.warnings.services import (
+    APPROVE,
+    WarningTexts,
+    warning_approve,
+    warning_choose,
+    warning_decline,
+    warning_policy,
+)
 
 
 def _feed_etag(request: HttpRequest) -> str:
@@ -76,6 +88,46 @@ def message(request: HttpRequest, identifier: str) -> HttpResponse:
     if found is None:
         raise Http404
     return HttpResponse(found.xml, content_type=f"{CAP_CONTENT_TYPE}; charset=utf-8")
+
+
+def _policy_page(warning_id: int) -> str:
+    """The public page of the warning's figures (the AQI page), if its policy names one."""
+    row = PublicWarning.objects.filter(pk=warning_id).select_related("alert").first()
+    found = warning_policy(row.alert) if row else None
+    return reverse(found[1].page) if found and found[1].page else ""
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def public_warning(request: HttpRequest, key: str) -> HttpResponse:
+    """A warning's page for everyone (the CAP messages' `web` link): in force, updated or lifted, its published
+    texts in the reader's language, the area, the times, and its messages. Anonymous; only what was published."""
+    found = warning_public(key=key)
+    if found is None:
+        raise Http404
+    region_id = PublicWarning.objects.filter(pk=found.latest.warning_id).values_list("region_id", flat=True).first()
+    region = Region.objects.filter(pk=region_id or 0).only("geometry_simplified", "bbox").first()
+    return render(
+        request,
+        "warnings/public_warning.html",
+        {
+            "w": found,
+            "texts": found.zh if get_language() == "zh-hans" else found.en,
+            "now": timezone.now(),
+            "figures_page": _policy_page(found.latest.warning_id),
+            # The area outlined on the offline basemap (the region's published boundary).
+            "map_data": {"outline": region.geometry_simplified, "bbox": region.bbox} if region else None,
+        },
+    )
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+def public_index(request: HttpRequest) -> HttpResponse:
+    """The public warnings in force now, in the reader's language. Anonymous."""
+    zh = get_language() == "zh-hans"
+    rows = [(w, w.zh if zh else w.en) for w in warnings_in_force()]
+    return render(request, "warnings/public_index.html", {"rows": rows})
 
 
 @never_cache  # drafts are internal until approved: not kept by a browser or a proxy
