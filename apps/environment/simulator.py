@@ -4,14 +4,21 @@ Air: PM peaks at night and in the morning, NO2 and CO follow traffic, O3 builds 
 some days a pollution episode builds up in one district over hours, spreads to its neighbours with
 distance, and clears. Noise follows the city's activity against each zone's day and night limits.
 Readings go through the same ingest service real stations use, as JSON batches.
+
+A demonstration can also start an episode now (`manage.py demo_air_episode`): it is kept in the data dir and
+added to the readings from then on, so a public warning's whole course (opened, approved, worse, ended) is seen
+within hours instead of on the day the simulation happens to choose.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
@@ -24,6 +31,71 @@ from apps.ingest.batches import MAX_ROWS
 
 STEP = timedelta(minutes=5)
 BACKFILL = timedelta(hours=48)  # on a fresh start: yesterday whole, so the daily AQI has its 24 hours
+DEMO_EPISODE_FILE = "demo-air-episode.json"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoEpisode:
+    """An episode started on purpose: centred on `station`, from `start`, lasting `minutes`."""
+
+    station: str
+    start: datetime
+    minutes: int
+
+
+def demo_episode() -> DemoEpisode | None:
+    """The episode `manage.py demo_air_episode` started, if any (a file it cannot read: none, logged)."""
+    path = settings.DATA_DIR / DEMO_EPISODE_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return DemoEpisode(str(data["station"]), datetime.fromisoformat(data["start"]), int(data["minutes"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        logger.warning("demo air episode: %s cannot be read; no episode added", path)
+        return None
+
+
+def demo_episode_start(*, station: Station, minutes: int, now: datetime) -> DemoEpisode:
+    """Start an episode around the station now (replacing one under way); written whole or not at all."""
+    started = DemoEpisode(station.code, now.replace(microsecond=0), minutes)
+    path = settings.DATA_DIR / DEMO_EPISODE_FILE
+    partial = path.with_suffix(".tmp")
+    data = {"station": started.station, "start": started.start.isoformat(), "minutes": started.minutes}
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
+    return started
+
+
+def demo_episode_stop() -> bool:
+    """End a started episode at once; False when none was under way."""
+    path = settings.DATA_DIR / DEMO_EPISODE_FILE
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def demo_episode_extra(station: Station, centre: Station | None, moment: datetime, started: DemoEpisode) -> float:
+    """Extra PM2.5 (µg/m³) of a started episode at its centre, weaker with distance: in its first third lightly to
+    moderately polluted, then heavily polluted by half way, easing off over its last third to nothing."""
+    if centre is None:
+        return 0.0
+    elapsed = (moment - started.start).total_seconds() / 60
+    third = started.minutes / 3
+    if elapsed < 0 or elapsed > started.minutes:
+        return 0.0
+    if elapsed < third:
+        extra = 70 * min(1.0, elapsed / 10)
+    elif elapsed < 1.5 * third:
+        extra = 70 + 120 * (elapsed - third) / (0.5 * third)
+    elif elapsed < 2 * third:
+        extra = 190.0
+    else:
+        extra = 190 * (started.minutes - elapsed) / third
+    distance = math.hypot(station.lon - centre.lon, station.lat - centre.lat)
+    return extra * math.exp(-distance / 0.06)
 
 
 def episode(station: Station, stations: list[Station], local: datetime) -> float:
@@ -56,13 +128,19 @@ def _centre(stations: list[Station], day: date) -> tuple[float, float] | None:
     return pick.lon, pick.lat
 
 
-def air_reading(station: Station, moment: datetime, stations: list[Station]) -> dict[str, object]:
+def air_reading(
+    station: Station, moment: datetime, stations: list[Station], started: DemoEpisode | None = None
+) -> dict[str, object]:
     local = timezone.localtime(moment)
     hour = local.hour + local.minute / 60
     activity = city_activity(local)
     night = math.exp(-(((hour - 6.5) / 3) ** 2)) + 0.7 * math.exp(-(((hour - 22) / 3) ** 2))
     wobble = 1 + 0.08 * stable_noise(f"{station.code}:{moment.isoformat()}")
-    pm25 = (18 + 22 * night + 10 * activity + episode(station, stations, local)) * wobble
+    extra = episode(station, stations, local)
+    if started is not None:
+        centre = next((s for s in stations if s.code == started.station), None)
+        extra = max(extra, demo_episode_extra(station, centre, moment, started))
+    pm25 = (18 + 22 * night + 10 * activity + extra) * wobble
     sun = max(0.0, math.sin(math.pi * (hour - 8) / 11)) if 8 <= hour <= 19 else 0.0
     return {
         "station": station.code,
@@ -97,11 +175,12 @@ def step(now: datetime) -> int:
     step_s = int(STEP.total_seconds())
     end = datetime.fromtimestamp(int(now.timestamp()) // step_s * step_s, tz=UTC)  # the last whole 5 minutes
     rows = []
+    started = demo_episode()
     for station in stations:
         moment = max(last.get(station.id, end - BACKFILL), end - BACKFILL) + STEP
         while moment <= end:
             if station.kind == Station.Kind.AIR:
-                rows.append(air_reading(station, moment, stations))
+                rows.append(air_reading(station, moment, stations, started))
             else:
                 rows.append(noise_reading(station, moment))
             moment += STEP
