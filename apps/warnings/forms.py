@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.masking import mask_text, visible_text
 from apps.core.text import clean_text
-from apps.warnings.models import DESCRIPTION_MAX, HEADLINE_MAX, INSTRUCTION_MAX
+from apps.warnings.models import DECLINE_REASON_MAX, DESCRIPTION_MAX, HEADLINE_MAX, INSTRUCTION_MAX
 from apps.warnings.services import WarningTexts
 
 # What XML 1.0 cannot carry, or carries only to no one's benefit in a public text: C0 controls but tab and line
@@ -41,7 +41,7 @@ def holds_personal_data(text: str) -> bool:
 
 
 def _text(label: Any, limit: int, *, required: bool = True, rows: int = 0) -> forms.CharField:
-    widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput(attrs={"size": 60})
+    widget = forms.Textarea(attrs={"rows": rows, "cols": 80}) if rows else forms.TextInput()
     return forms.CharField(
         label=label, max_length=limit, required=required, widget=widget, strip=True, validators=[publishable]
     )
@@ -54,10 +54,25 @@ class ApprovalForm(forms.Form):
     level = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=100)
     headline_zh = _text(_("Headline (Chinese)"), HEADLINE_MAX)
     headline_en = _text(_("Headline (English)"), HEADLINE_MAX)
-    description_zh = _text(_("Description (Chinese)"), DESCRIPTION_MAX, rows=3)
-    description_en = _text(_("Description (English)"), DESCRIPTION_MAX, rows=3)
-    instruction_zh = _text(_("Instruction to the public (Chinese)"), INSTRUCTION_MAX, required=False, rows=2)
-    instruction_en = _text(_("Instruction to the public (English)"), INSTRUCTION_MAX, required=False, rows=2)
+    description_zh = _text(_("Description (Chinese)"), DESCRIPTION_MAX, rows=5)
+    description_en = _text(_("Description (English)"), DESCRIPTION_MAX, rows=6)
+    instruction_zh = _text(_("Instruction to the public (Chinese)"), INSTRUCTION_MAX, required=False, rows=3)
+    instruction_en = _text(_("Instruction to the public (English)"), INSTRUCTION_MAX, required=False, rows=4)
+    # Required when declining (the service refuses a decline without one); kept and audited.
+    reason = forms.CharField(
+        label=_("Reason for declining"), max_length=DECLINE_REASON_MAX, required=False, strip=True,
+        widget=forms.TextInput(attrs={"maxlength": DECLINE_REASON_MAX}),
+    )  # fmt: skip
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and self.data.get("decision") == "decline" and not self.errors.get("reason"):
+            # A decline publishes nothing: the texts' checks do not stand in its way, only the reason does.
+            cleaned = getattr(self, "cleaned_data", {})
+            if not cleaned.get("reason"):
+                self.add_error("reason", _("Say in a few words why it is not published."))
+            for name in WarningTexts.FIELDS:
+                self.errors.pop(name, None)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -19,6 +19,7 @@ from apps.core.models import BaseModel
 # CAP's own limits are loose (headline: "should be less than 160 characters"); these keep a message readable on a
 # phone's lock screen and in a warning channel's SMS.
 HEADLINE_MAX, DESCRIPTION_MAX, INSTRUCTION_MAX = 140, 1000, 500
+DECLINE_REASON_MAX = 200
 
 
 class MsgType(models.TextChoices):
@@ -74,6 +75,9 @@ class PublicWarning(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    # Why the last draft was declined (required on decline; shown on the list and kept in the audit trail).
+    decline_reason = models.CharField(_("reason for declining"), max_length=DECLINE_REASON_MAX, blank=True)
 
     class Meta:
         verbose_name = _("public warning")

@@ -52,7 +52,7 @@ from apps.indicators.registry import Indicator, PublicWarningPolicy, get_indicat
 from apps.regions.models import Region
 from apps.warnings.cap import CAP_NS, CapAlert, CapArea, CapInfo, cap_xml
 from apps.warnings.geo import cap_geocodes, cap_polygons
-from apps.warnings.models import CapMessage, MsgType, PublicWarning
+from apps.warnings.models import DECLINE_REASON_MAX, CapMessage, MsgType, PublicWarning
 
 logger = logging.getLogger(__name__)
 
@@ -286,21 +286,25 @@ def warning_approve(
 
 
 @transaction.atomic
-def warning_decline(*, warning: PublicWarning, user: Any) -> PublicWarning:
+def warning_decline(*, warning: PublicWarning, user: Any, reason: str) -> PublicWarning:
     """Decide a waiting draft is not published. Same permissions as approving (the choose permission too for a
     chosen warning). A declined first draft leaves the warning declined (drafted again if its alert gets worse
     than the declined level); a declined Update leaves the published warning as it was published; a declined
-    Cancel leaves it to expire. Audited on the alert and the warning."""
+    Cancel leaves it to expire. `reason` (a short why) is required: ApplicationError without one. Kept on the
+    warning and audited on the alert and the warning."""
     _require(user, warning.region_id, APPROVE, _choose_permission(warning))
+    reason = " ".join((reason or "").split())[:DECLINE_REASON_MAX]
+    if not reason:
+        raise ApplicationError(_("Say in a few words why it is not published."), fields={"reason": ["required"]})
     warning = _waiting(warning, "decline")
     last = warning.messages.exclude(msg_type=MsgType.CANCEL).order_by("-sent", "-id").first()
     if last is not None:
         _texts_set(warning, _texts_of_message(last))  # the texts stand as last published
     published = last is not None and warning.draft_type == MsgType.UPDATE
     warning.state = W.PUBLISHED if published else W.DECLINED
-    warning.decided_at, warning.decided_by = timezone.now(), user
+    warning.decided_at, warning.decided_by, warning.decline_reason = timezone.now(), user, reason
     warning.save()
-    _log(warning, "warnings.warning.decline", user=user, data={"msg_type": warning.draft_type})
+    _log(warning, "warnings.warning.decline", user=user, data={"msg_type": warning.draft_type, "reason": reason})
     return warning
 
 
@@ -314,6 +318,48 @@ def _texts_of_message(message: CapMessage) -> WarningTexts:
         for tag in ("headline", "description", "instruction"):
             found[f"{tag}_{suffix}"] = info.findtext(f"cap:{tag}", default="", namespaces=ns)
     return WarningTexts(**found)
+
+
+@dataclass(frozen=True)
+class WarningSummary:
+    """What an approver must know besides the texts: what would go out if approved now, and the alert's evidence."""
+
+    msg_type: str
+    level: Level
+    cap_severity: str
+    area: str
+    effective: datetime
+    expires: datetime
+    exercise: bool
+    value: str  # the alert's current figure ("–" when it has none)
+    threshold: str
+    verification: str  # the alert's verification on site, in words
+
+
+def warning_summary(warning: PublicWarning) -> WarningSummary:
+    """The facts of the message approval would publish now, and the state of the evidence behind it."""
+    indicator, policy = _policy_of(warning.alert)
+    alert = warning.alert
+    now = timezone.now().replace(microsecond=0)
+    cancel = warning.draft_type == MsgType.CANCEL
+    if alert.verdict:
+        verification = _("checked on site: %(verdict)s") % {"verdict": alert.get_verdict_display()}
+    elif alert.verification_requested_at:
+        verification = _("sent for verification on site, no verdict yet")
+    else:
+        verification = _("not checked on site")
+    return WarningSummary(
+        msg_type=warning.draft_type,
+        level=warning_level(alert, policy),
+        cap_severity="Minor" if cancel else CAP_SEVERITY[Alert.Severity(alert.severity)],
+        area=warning.region.name,
+        effective=now,
+        expires=now + policy.expires_after,
+        exercise=cap_status() == "Exercise",
+        value=_number(alert.value, indicator.decimals),
+        threshold=_number(alert.threshold, indicator.decimals),
+        verification=verification,
+    )
 
 
 # --- Following the alert ---------------------------------------------------------------------------------

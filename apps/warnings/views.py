@@ -37,6 +37,7 @@ from apps.warnings.services import (
     warning_choose,
     warning_decline,
     warning_policy,
+    warning_summary,
 )
 
 
@@ -158,7 +159,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and warning.state == PublicWarning.State.PENDING and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "decline":
-                warning_decline(warning=warning, user=request.user)
+                warning_decline(warning=warning, user=request.user, reason=form.cleaned_data["reason"])
                 messages.success(request, _("Declined: nothing was published."))
             else:
                 published = warning_approve(
@@ -178,7 +179,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "warnings/review.html",
-        {"warning": warning, "form": form, "messages_sent": list(warning.messages.order_by("sent", "id"))},
+        {
+            "warning": warning,
+            "form": form,
+            "messages_sent": list(warning.messages.order_by("sent", "id")),
+            "summary": warning_summary(warning),
+        },
         status=status,
     )
 

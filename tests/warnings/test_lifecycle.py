@@ -113,7 +113,7 @@ def test_declining_a_health_warning_needs_the_choose_permission(city, approvers)
 
     # when the command center (no choose permission) declines it
     with pytest.raises(PermissionDenied):
-        warning_decline(warning=warning, user=approvers["command"])
+        warning_decline(warning=warning, user=approvers["command"], reason="minor")
 
     # then nothing changed
     assert PublicWarning.objects.get(pk=warning.pk).state == "pending"
@@ -170,7 +170,7 @@ def test_a_declined_warning_is_drafted_again_when_its_alert_gets_worse(episode, 
     # given West's draft at 130, declined
     alert = episode()
     warnings_follow_all()
-    warning = warning_decline(warning=PublicWarning.objects.get(alert=alert), user=approvers["command"])
+    warning = warning_decline(warning=PublicWarning.objects.get(alert=alert), user=approvers["command"], reason="minor")
     aqi_minutes(city["W"], [140.0] * 3)
     warnings_follow_all()
     assert PublicWarning.objects.get(pk=warning.pk).state == "declined"  # same level: the decision stands
@@ -217,7 +217,7 @@ def test_a_declined_cancel_leaves_the_published_texts_and_follows_no_more(episod
     warnings_follow_all()
 
     # when the approver declines lifting it
-    warning_decline(warning=PublicWarning.objects.get(pk=warning.pk), user=approvers["command"])
+    warning_decline(warning=PublicWarning.objects.get(pk=warning.pk), user=approvers["command"], reason="minor")
     made = warnings_follow_all()
 
     # then
@@ -235,7 +235,7 @@ def test_every_step_is_audited_on_the_alert_and_on_the_warning(episode, approver
     # given West's episode: drafted, declined, drafted again (worse), approved, updated, resolved, lifted
     alert = episode()
     warnings_follow_all()
-    warning = warning_decline(warning=PublicWarning.objects.get(alert=alert), user=approvers["command"])
+    warning = warning_decline(warning=PublicWarning.objects.get(alert=alert), user=approvers["command"], reason="minor")
     aqi_minutes(city["W"], [160.0] * 3)
     warnings_follow_all()
     warning.refresh_from_db()

@@ -9,7 +9,7 @@ async function start() {
   const source = document.getElementById("warning-map-data");
   if (!container || !source) return;
   const data = JSON.parse(source.textContent);
-  const basemap = await createBasemap(container, { bounds: data.bbox });
+  const basemap = await createBasemap(container, { bounds: data.bbox, search: false });
   const map = basemap.map;
   if (!map) return;
   const add = () => {
