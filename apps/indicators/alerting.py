@@ -143,7 +143,8 @@ def alert_raise(
         existing.value, existing.last_breach_at = value, at
         if escalate or existing.severity == severity:  # title and threshold name the alert's level
             existing.title_zh, existing.title_en, existing.threshold = title_zh, title_en, threshold
-        existing.details = {**existing.details, **(details or {})}
+        kept = {"breach_since": existing.details["breach_since"]} if "breach_since" in existing.details else {}
+        existing.details = {**existing.details, **(details or {}), **kept}
         existing.save(
             update_fields=[
                 "severity",
@@ -328,7 +329,7 @@ def _evaluate_one(
             return None  # a handful of observations opens nothing, and escalates nothing already open
         if indicator.rollup == "max" and _rolled_up_from_children(indicator, region_id, rows[-1].bucket_start):
             return None  # its value is a child's, and that child alerts: one alert, where it happens
-        return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at)
+        return _breach(indicator, region_id, latest, severities[-1], rows[-1].last_at, since=rows[0].bucket_start)
     if severities[-1] == "normal" and open_alert is not None:
         return _maybe_resolve(indicator, open_alert, now)
     return None
@@ -340,7 +341,9 @@ def _rolled_up_from_children(indicator: Indicator, region_id: int, bucket: datet
     ).exists()
 
 
-def _breach(indicator: Indicator, region_id: int, value: float, severity: str, at: datetime) -> Alert:
+def _breach(
+    indicator: Indicator, region_id: int, value: float, severity: str, at: datetime, *, since: datetime | None = None
+) -> Alert:
     region = Region.objects.get(pk=region_id)
     threshold = indicator.critical if severity == "critical" else indicator.warning
     explained = indicator.explain(region_id, at) if indicator.explain else None
@@ -355,7 +358,13 @@ def _breach(indicator: Indicator, region_id: int, value: float, severity: str, a
         threshold=threshold,
         title_zh=f"{region.name_zh}：{breach_zh}{zh}",
         title_en=f"{region.name_en or region.name_zh}: {breach_en}{en}",
-        details={"explanation": {"zh": explained[0], "en": explained[1]}} if explained else None,
+        # breach_since: the first minute of the breach that opened it (kept from the first breach: the public warning
+        # says since when the figure has been above its limit, not when the alert opened).
+        details={
+            **({"explanation": {"zh": explained[0], "en": explained[1]}} if explained else {}),
+            **({"breach_since": since.isoformat()} if since else {}),
+        }
+        or None,
         at=at,
     )
     return alert

@@ -131,6 +131,36 @@ def figures_public(indicator: Indicator) -> bool:
     return any(i.code == indicator.code for i in public_indicators())
 
 
+def breach_since(alert: Alert) -> datetime:
+    """When the figure crossed its limit, if the alert records it (`breach_since`), else when the alert opened."""
+    recorded = (alert.details or {}).get("breach_since")
+    try:
+        return datetime.fromisoformat(recorded) if recorded else alert.opened_at
+    except (TypeError, ValueError):
+        return alert.opened_at
+
+
+def _sentence_zh(text: str) -> str:
+    """A Chinese sentence ending with its full stop "。"."""
+    text = text.strip().rstrip(".;；,，")
+    return text if not text or text.endswith(("。", "！", "？")) else f"{text}。"
+
+
+def _sentence_en(text: str) -> str:
+    """An English sentence: a capital first, a full stop last."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _public_words(texts: WarningTexts) -> WarningTexts:
+    """The drafted texts in the public's words: "告警" is the command center's internal alert, never said to the
+    public (a phrase drawn from an indicator or its explanation may hold it)."""
+    return WarningTexts(**{n: getattr(texts, n).replace("告警", "预警") for n in WarningTexts.FIELDS})
+
+
 def warning_texts_draft(alert: Alert) -> WarningTexts:
     """The texts a draft starts from, from the alert (no one's personal data is in an alert); its figures and
     explanation only when the indicator's figures are public, words only otherwise."""
@@ -141,26 +171,30 @@ def warning_texts_draft(alert: Alert) -> WarningTexts:
     headlines = {
         "headline_zh": f"{region.name_zh}{policy.event_zh}预警：{level.zh}",
         "headline_en": f"{policy.event_en} warning for {name_en}: {level.en}",
-        "instruction_zh": advice[0] if advice else "",
-        "instruction_en": advice[1] if advice else "",
+        "instruction_zh": _sentence_zh(advice[0]) if advice else "",
+        "instruction_en": _sentence_en(advice[1]) if advice else "",
     }
     if not figures_public(indicator):
-        return WarningTexts(
-            description_zh=f"{region.name_zh}{indicator.name_zh}处于{level.zh}级别：{policy.event_zh}。",
-            description_en=f"{policy.event_en} in {name_en}: the {indicator.name_en.lower()} is at its "
-            f"{level.en.lower()} level.",
-            **headlines,
+        return _public_words(
+            WarningTexts(
+                description_zh=f"{region.name_zh}{indicator.name_zh}处于{level.zh}级别：{policy.event_zh}。",
+                description_en=f"{policy.event_en} in {name_en}: the {indicator.name_en.lower()} is at its "
+                f"{level.en.lower()} level.",
+                **headlines,
+            )
         )
     value = _number(alert.value, indicator.decimals)
-    since = timezone.localtime(alert.opened_at)
+    since = timezone.localtime(breach_since(alert))
     explained = (alert.details or {}).get("explanation") or {}
     description_zh = (
-        f"{region.name_zh}{indicator.name_zh}为 {value}（{level.zh}），自 {since:%m月%d日 %H:%M} 起超过预警值。"
-        + (f"{explained['zh']}。" if explained.get("zh") else "")
+        f"{region.name_zh}{indicator.name_zh}为 {value}（{level.zh}），自{since.month}月{since.day}日 {since:%H:%M}"
+        "起超过预警值。" + (f"{_sentence_zh(explained['zh'])}" if explained.get("zh") else "")
     )
-    description_en = f"The {indicator.name_en.lower()} in {name_en} is {value} ({level.en.lower()}), above its limit " \
-        f"since {since:%d %b %H:%M}." + (f" {explained['en']}." if explained.get("en") else "")  # fmt: skip
-    return WarningTexts(description_zh=description_zh, description_en=description_en, **headlines)
+    description_en = (
+        f"The {indicator.name_en.lower()} in {name_en} is {value} ({level.en.lower()}), above its limit since "
+        f"{since.day} {since:%b %H:%M}." + (f" {_sentence_en(explained['en'])}" if explained.get("en") else "")
+    )
+    return _public_words(WarningTexts(description_zh=description_zh, description_en=description_en, **headlines))
 
 
 def _require(user: Any, warning_region_id: int, *permissions: str) -> None:
@@ -558,9 +592,8 @@ def _cancel_texts(warning: PublicWarning) -> WarningTexts:
     return WarningTexts(
         headline_zh=f"{region.name_zh}{policy.event_zh}预警解除",
         headline_en=f"{policy.event_en} warning for {name_en} lifted",
-        description_zh=f"{region.name_zh}{indicator.name_zh}告警已结束，此前发布的预警解除。",
-        description_en=f"The {indicator.name_en.lower()} alert in {name_en} has ended: the warning issued earlier "
-        "is lifted.",
+        description_zh=f"{region.name_zh}{policy.event_zh}预警解除：此前发布的预警不再生效。",
+        description_en=f"The {policy.event_en.lower()} warning issued earlier for {name_en} is lifted.",
         instruction_zh="",
         instruction_en="",
     )
