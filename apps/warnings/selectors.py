@@ -48,9 +48,13 @@ def alerts_to_choose_for_user(*, user: Any) -> list[Alert]:
     return list(regions_scope(rows, user=user)[:50])
 
 
-def messages_public() -> QuerySet[CapMessage]:
-    """The published messages, newest first (the Atom index)."""
-    return CapMessage.objects.order_by("-sent", "-id")[:FEED_SIZE]
+def messages_public() -> list[CapMessage]:
+    """The Atom index, newest first: every message of the warnings still in force (however many newer ones there
+    are: an Update's references must stay readable while the warning is on), and the newest FEED_SIZE others."""
+    newest = list(CapMessage.objects.order_by("-sent", "-id")[:FEED_SIZE])
+    seen = {m.pk for m in newest}
+    in_force = [m for w in warnings_in_force() for m in w.messages if m.pk not in seen]
+    return sorted(newest + in_force, key=lambda m: (m.sent, m.pk), reverse=True)
 
 
 def message_public(*, identifier: str) -> CapMessage | None:
@@ -98,7 +102,14 @@ class WarningPublic:
 def _published_texts(message: CapMessage) -> tuple[PublishedTexts, PublishedTexts]:
     ns = {"cap": CAP_NS}
     # Our own documents, built by cap_xml and parsed before they were stored: not untrusted input.
-    infos = ET.fromstring(message.xml).findall("cap:info", ns)[:2]  # noqa: S314
+    try:
+        infos = ET.fromstring(message.xml).findall("cap:info", ns)[:2]  # noqa: S314
+    except ET.ParseError:  # never stored so (cap_xml's output is parsed first); one bad row must not break a page
+        infos = []
+    if len(infos) < 2:
+        empty = PublishedTexts(headline=message.headline, description="", instruction="", area="", effective=None,
+                               expires=None)  # fmt: skip
+        return empty, empty
 
     def when(info: ET.Element, tag: str) -> datetime | None:
         text = info.findtext(f"cap:{tag}", default="", namespaces=ns)

@@ -46,13 +46,29 @@ def _feed_etag(request: HttpRequest) -> str:
     they stand). No Last-Modified: `sent` has whole seconds, and a message sent in the same second as the one a
     client has seen would be hidden by a 304 to its If-Modified-Since."""
     newest = CapMessage.objects.order_by("-id").values_list("id", flat=True).first()
-    return f"{newest or 0}-{CapMessage.objects.count()}"
+    return f"{newest or 0}-{CapMessage.objects.count()}-{len(warnings_in_force())}"  # one expiring changes it
 
 
 def _public_url(name: str, *args: str) -> str:
     """An absolute address on the public server (CITYOPS_PUBLIC_URL), whatever host the request came by: Atom
     ids are permanent."""
     return settings.CITYOPS_PUBLIC_URL.rstrip("/") + reverse(name, args=args)
+
+
+# A message's kind in both languages, for the feed's summaries (the XML does not depend on the reader's language).
+MSG_WORDS = {"Alert": ("预警发布", "Warning issued"), "Update": ("预警更新", "Warning updated"),
+             "Cancel": ("预警解除", "Warning lifted")}  # fmt: skip
+
+
+def _summary(message: CapMessage) -> str:
+    """ "预警发布（演练）：headline | Warning issued (exercise): headline", and CAP's severity and status."""
+    zh, en = MSG_WORDS.get(message.msg_type, (message.msg_type, message.msg_type))
+    exercise = message.status == "Exercise"
+    return (
+        f"{zh}{'（演练）' if exercise else ''}：{message.headline_zh} | "
+        f"{en}{' (exercise)' if exercise else ''}: {message.headline_en} · "
+        f"{message.msg_type} · {message.severity} · {message.status}"
+    )
 
 
 @require_safe
@@ -64,7 +80,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         FeedEntry(
             identifier=m.identifier,
             title=f"{m.headline_zh} | {m.headline_en}",
-            summary=f"{m.msg_type} · {m.severity} · {m.status}",
+            summary=_summary(m),
             sent=m.sent,
             msg_type=m.msg_type,
             url=_public_url("warnings:message", m.identifier),

@@ -14,7 +14,7 @@ from apps.indicators.alerting import alert_auto_resolve
 from apps.warnings.models import CapMessage, PublicWarning
 from apps.warnings.services import warning_approve, warnings_follow_all
 from tests.warnings.conftest import aqi_minutes
-from tests.warnings.test_cap import NS, texts_of
+from tests.warnings.test_cap import ATOM, NS, texts_of
 
 
 def freeze(moment):
@@ -97,3 +97,22 @@ def test_a_draft_has_no_public_page_and_unknown_keys_are_404(client, episode, ap
     assert client.get("/cap/").content.decode().count("/cap/warnings/") == 0
     assert client.get("/environment/aqi/").content.decode().count("/cap/warnings/") == 0
     assert client.get("/cap/warnings/nope/").status_code == 404
+
+
+def test_the_feed_keeps_every_message_of_a_warning_in_force_and_says_each_in_both_languages(
+    client, published, city, approvers, monkeypatch
+):
+    # given West's warning in force, and a newer one in East; the feed's newest-N is 1
+    warning, first = published
+    monkeypatch.setattr("apps.warnings.selectors.FEED_SIZE", 1)
+    aqi_minutes(city["E"], [140.0] * 35)
+    warnings_follow_all()
+    east = PublicWarning.objects.get(region=city["E"])
+    newer = warning_approve(warning=east, user=approvers["command"], texts=texts_of(east))
+
+    feed = ET.fromstring(client.get("/cap/alerts.atom").content)
+    ids = [e.findtext("a:id", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
+    summaries = [e.findtext("a:summary", namespaces=ATOM) for e in feed.findall("a:entry", ATOM)]
+
+    assert ids == [f"https://ops.example.org/cap/alerts/{m.identifier}.xml" for m in (newer, first)]
+    assert summaries[1].startswith(f"预警发布（演练）：{warning.headline_zh} | Warning issued (exercise): ")
