@@ -12,8 +12,11 @@ from cityops.staticfinders import PLOTLY_JS_STATIC_PATH
 
 def cityops(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
+    nav = [s for s in surfaces_for_user(user) if s.in_nav]
     return {
-        "nav_surfaces": [s for s in surfaces_for_user(user) if s.in_nav],
+        "nav_surfaces": nav,
+        # (surface, count waiting for the user or 0): "公共预警 (2)"
+        "nav_items": [(s, s.badge(user) if s.badge else 0) for s in nav],
         "plotly_js": PLOTLY_JS_STATIC_PATH,
         "city_time_zone": settings.TIME_ZONE,
         "simulated_data": simulation_active(),

@@ -26,6 +26,8 @@ class Surface:
     visible: Callable[[Any], bool]
     order: int = 100
     in_nav: bool = True
+    # A count beside the nav entry for this user (things waiting for them), or None; a cheap query: every page.
+    badge: Callable[[Any], int] | None = None
 
     @property
     def url(self) -> str:

@@ -14,6 +14,7 @@ from apps.core.surfaces import Surface
 from apps.indicators.alerting import AlertListener
 from apps.warnings.classification import CLASSIFICATION
 from apps.warnings.roles import WARNINGS_ROLE_PERMISSIONS
+from apps.warnings.selectors import warnings_waiting_count
 from apps.warnings.services import warning_follow_listener
 
 
@@ -31,6 +32,7 @@ manifest = Manifest(
             url_name="warnings:pending",
             visible=lambda user: bool(user.is_authenticated and user.has_perm("warnings.approve_publicwarning")),
             order=27,
+            badge=warnings_waiting_count,
         ),
     ],
     roles=WARNINGS_ROLE_PERMISSIONS,

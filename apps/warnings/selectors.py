@@ -25,6 +25,13 @@ def warnings_for_user(*, user: Any) -> QuerySet[PublicWarning]:
     return regions_scope(rows, user=user)
 
 
+def warnings_waiting_count(user: Any) -> int:
+    """How many drafts wait for this approver's decision in their regions (the nav's count; one indexed query)."""
+    if not (getattr(user, "is_authenticated", False) and user.has_perm("warnings.approve_publicwarning")):
+        return 0
+    return regions_scope(PublicWarning.objects.filter(state=PublicWarning.State.PENDING), user=user).count()
+
+
 def warning_get_for_user(*, user: Any, pk: int) -> PublicWarning | None:
     """The warning if it is in the user's scope (None also for one that does not exist)."""
     return warnings_for_user(user=user).filter(pk=pk).first()

@@ -57,6 +57,7 @@ from apps.warnings.models import DECLINE_REASON_MAX, CapMessage, MsgType, Public
 logger = logging.getLogger(__name__)
 
 APPROVE = "warnings.approve_publicwarning"
+WARNING_WAITING = "warning.waiting"  # the notification's event
 SEVERITY_RANK = {Alert.Severity.WARNING: 1, Alert.Severity.CRITICAL: 2}
 CAP_SEVERITY = {Alert.Severity.WARNING: "Moderate", Alert.Severity.CRITICAL: "Severe"}
 SENDER_NAME = ("城市运行管理中心", "City Operations Center")
@@ -229,7 +230,44 @@ def _draft(alert: Alert, *, chosen_by: Any = None) -> PublicWarning:
         **{name: getattr(texts, name) for name in WarningTexts.FIELDS},
     )
     _log(warning, "warnings.warning.draft", user=chosen_by, data={"msg_type": MsgType.ALERT, "level": warning.level})
+    _notify_waiting(warning, redrafted=False)
     return warning
+
+
+def approvers_of(warning: PublicWarning) -> list[Any]:
+    """The people who may decide the warning: APPROVE (and a chosen policy's choose permission), its region in
+    their scope, active."""
+    from django.contrib.auth import get_user_model
+
+    needed = [p for p in (APPROVE, _choose_permission(warning)) if p]
+    people = get_user_model().objects.with_perm(APPROVE, include_superusers=False).filter(is_active=True)
+    return [
+        user
+        for user in people
+        if all(user.has_perm(p) for p in needed) and user_can_access_region(user=user, region_id=warning.region_id)
+    ]
+
+
+def _notify_waiting(warning: PublicWarning, *, redrafted: bool) -> None:
+    """Tell the approvers in scope through the notification centre that a draft waits (or was drafted anew). A
+    notification that cannot be made never undoes the draft (the approvers' page and its count still show it)."""
+    from apps.notifications.services import notify
+
+    link = reverse("warnings:review", args=[warning.pk])
+    kind_zh, kind_en = ("公共预警草稿已更新，待审批", "Public warning redrafted, waiting for approval") if redrafted \
+        else ("公共预警待审批", "Public warning waiting for approval")  # fmt: skip
+    try:
+        with transaction.atomic():
+            notify(
+                users=approvers_of(warning),
+                event=WARNING_WAITING,
+                title_zh=f"{kind_zh}：{warning.headline_zh}",
+                title_en=f"{kind_en}: {warning.headline_en}",
+                link=link,
+                group_key=f"warning:{warning.pk}",
+            )
+    except Exception:
+        logger.exception("approvers of public warning %s could not be notified", warning.pk)
 
 
 def _redraft(warning: PublicWarning, msg_type: str, *, level: int | None = None) -> PublicWarning:
@@ -243,6 +281,7 @@ def _redraft(warning: PublicWarning, msg_type: str, *, level: int | None = None)
     warning.state, warning.draft_type = W.PENDING, msg_type
     warning.save()
     _log(warning, "warnings.warning.draft", data={"msg_type": msg_type, "level": warning.level})
+    _notify_waiting(warning, redrafted=True)
     return warning
 
 
