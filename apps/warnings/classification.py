@@ -8,9 +8,8 @@ CLASSIFICATION = (
     classify(
         "warnings.PublicWarning",
         {
-            "id created_at updated_at alert region indicator state level draft_type chosen_by decided_at decided_by": (
-                INTERNAL
-            ),
+            "id created_at updated_at alert region indicator state level draft_type chosen_by decided_at decided_by "
+            "decline_reason": (INTERNAL),
             "headline_zh headline_en description_zh description_en instruction_zh instruction_en": PUBLIC,
         },
     ),
