@@ -28,7 +28,8 @@ FITS = """() => {
 
 
 @pytest.fixture
-def waiting(city, cast):
+def waiting(city, cast, settings):
+    settings.CITYOPS_SIMULATE = True  # the demo city's data: messages go out as exercises
     aqi_minutes(city["W"], [130.0] * 35)
     warnings_follow_all()
     return PublicWarning.objects.get(region=city["W"])

@@ -24,6 +24,7 @@ def freeze(moment):
 @pytest.fixture
 def published(episode, approvers, settings):
     settings.CITYOPS_PUBLIC_URL = "https://ops.example.org"
+    settings.CITYOPS_SIMULATE = True  # the demo city's data: messages go out as exercises
     alert = episode()
     warnings_follow_all()
     warning = PublicWarning.objects.get(alert=alert)

@@ -23,7 +23,10 @@ def texts(warning):
                                              "instruction_zh", "instruction_en")}  # fmt: skip
 
 
-def test_the_review_page_says_what_approval_publishes_and_the_state_of_the_evidence(client, waiting, approvers):
+def test_the_review_page_says_what_approval_publishes_and_the_state_of_the_evidence(
+    client, waiting, approvers, settings
+):
+    settings.CITYOPS_SIMULATE = True  # the demo city's data: an exercise
     client.force_login(approvers["command"])
     page = client.get(f"/cap/review/{waiting.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
@@ -37,6 +40,11 @@ def test_the_review_page_says_what_approval_publishes_and_the_state_of_the_evide
     assert "Approve and publish (exercise)" in page
     assert "figure 130, threshold" in page  # the alert's current figure
     assert "not checked on site" in page
+
+    settings.CITYOPS_SIMULATE = False  # real data: no exercise note, the plain button
+    real = client.get(f"/cap/review/{waiting.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="summary-exercise"' not in real
+    assert "Approve and publish (exercise)" not in real
 
 
 def test_declining_needs_a_reason_which_is_kept_audited_and_shown(client, waiting, approvers):
