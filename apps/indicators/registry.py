@@ -32,7 +32,8 @@ class PublicWarningPolicy:
     level: value → (rank, Chinese, English) of the value's level, e.g. the AQI category: a published warning is
         updated when its rank rises. None: the alert's severity is the level (warning 1, critical 2).
     expires_after: how long a message stands without a newer one (effective → expires).
-    page: the URL name of the public page a message's `web` points at ("" : the warnings feed).
+    page: the URL name of the public page of the figures, linked from the warning's own public page (the
+        message's `web`) as its current readings ("": none).
     """
 
     category: str

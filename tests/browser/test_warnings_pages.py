@@ -82,5 +82,7 @@ def test_the_citizens_page_shows_the_warning_and_its_area_on_the_map(
     assert probe.external_requests == []
 
     probe.page.goto(f"{base}/environment/aqi/")
+    probe.page.locator("#warnings-in-force-banner").scroll_into_view_if_needed()
+    probe.screenshot(name.replace("warnings-public", "warnings-aqi-banner"))
     probe.page.click(f"#warnings-in-force-banner a[href='/cap/warnings/{message.identifier}/']")
     probe.page.wait_for_selector("#warning-headline")
