@@ -308,7 +308,8 @@ CITYOPS_OPEN311_READS_PER_MINUTE = env_int("CITYOPS_OPEN311_READS_PER_MINUTE", 1
 # CAP public warnings (apps/warnings): the sender every message names (a domain of the city's, unique to this
 # sender), and the public address of this server, which a message's `web` link starts with.
 CITYOPS_CAP_SENDER = env_str("CITYOPS_CAP_SENDER", "cityops.localhost")
-CITYOPS_PUBLIC_URL = env_str("CITYOPS_PUBLIC_URL", "http://127.0.0.1:8000")
+# (embedded: the address `make run` serves on, PORT included)
+CITYOPS_PUBLIC_URL = env_str("CITYOPS_PUBLIC_URL", f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}")
 # Personal data of finished records (closed reports, reviewed visits) is kept this many days, then erased or
 # coarsened (apps/core/retention.py); statistics stay.
 CITYOPS_PERSONAL_DATA_RETENTION_DAYS = env_int("CITYOPS_PERSONAL_DATA_RETENTION_DAYS", 365, minimum=1)

@@ -1,19 +1,20 @@
 """System checks of public warnings (`manage.py check --deploy`): a production server must name itself.
 
 Every CAP message carries the sender and a `web` link on the public address, and a published message is never
-changed: the embedded defaults (`cityops.localhost`, `http://127.0.0.1:8000`) would go out for good, and a sender
+changed: the embedded defaults (`cityops.localhost`, `http://127.0.0.1:PORT`) would go out for good, and a sender
 shared by two cities makes their identifiers collide for every aggregator.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
 EMBEDDED_SENDER = "cityops.localhost"
-EMBEDDED_PUBLIC_URL = "http://127.0.0.1:8000"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # the embedded default (http://127.0.0.1:PORT) and its kin
 
 
 @register(Tags.security, deploy=True)
@@ -34,7 +35,7 @@ def cap_sender_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
         )
     elif any(c in sender for c in " ,\t\n"):
         errors.append(Error("CITYOPS_CAP_SENDER may hold no space or comma (CAP references).", id="warnings.E002"))
-    if public_url.rstrip("/") == EMBEDDED_PUBLIC_URL or not public_url:
+    if not public_url or urlsplit(public_url).hostname in LOOPBACK:
         errors.append(
             Error(
                 "CITYOPS_PUBLIC_URL is the embedded default: set it to this server's public address (https://…).",

@@ -28,3 +28,9 @@ def test_the_check_passes_embedded_and_with_a_city_sender(settings):
 
     settings.CITYOPS_CAP_SENDER = "ops example,org"
     assert [e.id for e in cap_sender_check()] == ["warnings.E002"]
+
+    # the embedded default follows `make run`'s PORT: any loopback address is still not a public one
+    settings.CITYOPS_CAP_SENDER, settings.CITYOPS_PUBLIC_URL = "ops.example.org", "http://127.0.0.1:9000"
+    assert [e.id for e in cap_sender_check()] == ["warnings.E003"]
+    settings.CITYOPS_PUBLIC_URL = "http://localhost"
+    assert [e.id for e in cap_sender_check()] == ["warnings.E003"]
