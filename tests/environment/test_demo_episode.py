@@ -17,6 +17,7 @@ from apps.environment.models import AirReading, Station
 @pytest.fixture
 def data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path  # the episode's file is the test's own
+    settings.CITYOPS_SIMULATE = True  # the demo's data is simulated (production mode, make test-services: not)
     return tmp_path
 
 
