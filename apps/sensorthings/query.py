@@ -497,9 +497,8 @@ def compare(op: str, a: Any, b: Any) -> bool:
     if a is None or b is None:
         return False
     numeric = (int, float)
-    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
-        pass
-    elif type(a) is not type(b):
+    numbers = all(isinstance(x, numeric) and not isinstance(x, bool) for x in (a, b))
+    if not numbers and type(a) is not type(b):
         raise bad(f"cannot compare {type(a).__name__} with {type(b).__name__} ({op})")
     return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
 
